@@ -1,0 +1,215 @@
+package io.printmaster.launcher;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.apache.felix.framework.Felix;
+import org.osgi.framework.Bundle;
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.BundleException;
+import org.osgi.framework.Constants;
+import org.osgi.framework.FrameworkEvent;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Starts an Apache Felix framework with the bundles of a distribution's {@code bundle/} folder, wired to one data
+ * directory. Shared by the server and the agent launchers; each only supplies its role and defaults.
+ *
+ * <p>The framework cache is rebuilt at every start from {@code bundle/} and {@code plugins/}, so what runs is
+ * always exactly what the distribution and the plugin folder hold. Configuration lives in {@code etc/} files
+ * that Felix FileInstall feeds to Configuration Admin.
+ */
+public final class FelixLauncher {
+
+    /** Framework properties bundles read with {@code BundleContext.getProperty}. */
+    public static final String PROP_DATA_DIR = "pm.data.dir";
+    public static final String PROP_ROLE = "pm.role";
+    public static final String PROP_HOME = "pm.home";
+    public static final String PROP_VERSION = "pm.version";
+    public static final String PROP_START_MILLIS = "pm.start.millis";
+
+    private static final String SLF4J_VERSION = "2.0.17";
+
+    private final LaunchOptions options;
+    private Logger log;
+
+    public FelixLauncher(LaunchOptions options) {
+        this.options = options;
+    }
+
+    /** Parses arguments, runs the container until it stops and exits the JVM; never returns. */
+    public static void main(String role, int defaultPort, boolean mayBind, String[] args) {
+        long started = System.currentTimeMillis();
+        LaunchOptions options;
+        try {
+            options = LaunchOptions.parse(role, defaultPort, mayBind, args, System.getenv(), defaultHome());
+        } catch (LaunchOptions.UsageException e) {
+            System.err.println(e.getMessage());
+            System.exit(2);
+            return;
+        }
+        int code;
+        try {
+            code = new FelixLauncher(options).run(started);
+        } catch (Exception e) {
+            System.err.println("printmaster " + role + ": failed to start: " + e.getMessage());
+            e.printStackTrace();
+            code = 1;
+        }
+        // Felix's event thread is not a daemon: exit explicitly or a failed start hangs.
+        System.exit(code);
+    }
+
+    int run(long startedMillis) throws Exception {
+        Path data = options.dataDir();
+        for (String dir : List.of("logs", "etc", "plugins", "cache")) {
+            Files.createDirectories(data.resolve(dir));
+        }
+        configureLogging(data);
+        log = LoggerFactory.getLogger(FelixLauncher.class);
+        String version = readVersion();
+        log.info("starting PrintMaster {} {} (data {}, home {})", options.role(), version, data, options.home());
+
+        writeFileInstallWatcher(data);
+        Felix felix = new Felix(frameworkProperties(data, version, startedMillis));
+        felix.init();
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> stop(felix), "pm-shutdown"));
+        felix.start();
+        installBundles(felix.getBundleContext());
+        log.info("PrintMaster {} started in {} ms", options.role(), System.currentTimeMillis() - startedMillis);
+
+        FrameworkEvent event = felix.waitForStop(0);
+        log.info("PrintMaster {} stopped", options.role());
+        return event.getType() == FrameworkEvent.ERROR ? 1 : 0;
+    }
+
+    private void stop(Felix felix) {
+        try {
+            if ((felix.getState() & (Bundle.ACTIVE | Bundle.STARTING)) != 0) {
+                log.info("stopping PrintMaster {}", options.role());
+                felix.stop();
+                felix.waitForStop(30_000);
+            }
+        } catch (Exception e) {
+            log.warn("unclean stop", e);
+        }
+    }
+
+    private Map<String, Object> frameworkProperties(Path data, String version, long startedMillis) {
+        Map<String, Object> p = new HashMap<>();
+        p.put(Constants.FRAMEWORK_STORAGE, data.resolve("cache/felix").toString());
+        p.put(Constants.FRAMEWORK_STORAGE_CLEAN, Constants.FRAMEWORK_STORAGE_CLEAN_ONFIRSTINIT);
+        // The launcher's classpath provides SLF4J and its provider so every bundle logs to the same place
+        // without an SPI mediator in the framework.
+        p.put(Constants.FRAMEWORK_SYSTEMPACKAGES_EXTRA, String.join(",",
+                "org.slf4j;version=" + SLF4J_VERSION,
+                "org.slf4j.spi;version=" + SLF4J_VERSION,
+                "org.slf4j.event;version=" + SLF4J_VERSION,
+                "org.slf4j.helpers;version=" + SLF4J_VERSION));
+        p.put(PROP_DATA_DIR, data.toString());
+        p.put(PROP_ROLE, options.role());
+        p.put(PROP_HOME, options.home().toString());
+        p.put(PROP_VERSION, version);
+        p.put(PROP_START_MILLIS, Long.toString(startedMillis));
+        // Felix HTTP (Jetty): port and listen address.
+        p.put("org.osgi.service.http.port", Integer.toString(options.port()));
+        p.put("org.apache.felix.http.host", options.bind());
+        p.put("org.apache.felix.http.jetty.sendServerHeader", "false");
+        // Felix FileInstall: etc/ holds configuration; a second watcher (below) handles plugins/.
+        p.put("felix.fileinstall.dir", data.resolve("etc").toString());
+        p.put("felix.fileinstall.poll", "500");
+        p.put("felix.fileinstall.noInitialDelay", "true");
+        p.put("felix.fileinstall.log.level", "2");
+        p.put("felix.fileinstall.log.default", "jul");
+        p.put("felix.fileinstall.enableConfigSave", "true");
+        return p;
+    }
+
+    /**
+     * FileInstall watches one folder from framework properties; further folders are FileInstall factory
+     * configurations. The launcher owns this file and rewrites it at every start so it always points at this
+     * data directory.
+     */
+    private static void writeFileInstallWatcher(Path data) throws IOException {
+        String cfg = "# Written by the launcher at every start: makes Felix FileInstall watch plugins/ for bundles.\n"
+                + "felix.fileinstall.dir=" + data.resolve("plugins").toString().replace("\\", "/") + "\n"
+                + "felix.fileinstall.poll=500\n"
+                + "felix.fileinstall.noInitialDelay=true\n"
+                + "felix.fileinstall.bundles.new.start=true\n"
+                + "felix.fileinstall.filter=.*\\\\.jar\n";
+        Files.writeString(data.resolve("etc/org.apache.felix.fileinstall-plugins.cfg"), cfg);
+    }
+
+    private void installBundles(BundleContext context) throws IOException {
+        Path bundleDir = options.home().resolve("bundle");
+        List<Path> jars;
+        try (Stream<Path> s = Files.list(bundleDir)) {
+            jars = s.filter(p -> p.getFileName().toString().endsWith(".jar")).sorted().toList();
+        }
+        if (jars.isEmpty()) {
+            throw new IOException("no bundles in " + bundleDir + ": is this a built distribution?");
+        }
+        List<Bundle> installed = new ArrayList<>();
+        for (Path jar : jars) {
+            try (InputStream in = Files.newInputStream(jar)) {
+                installed.add(context.installBundle(jar.toUri().toString(), in));
+            } catch (BundleException e) {
+                throw new IOException("cannot install " + jar.getFileName() + ": " + e.getMessage(), e);
+            }
+        }
+        for (Bundle b : installed) {
+            if (b.getHeaders().get(Constants.FRAGMENT_HOST) != null) {
+                continue;
+            }
+            try {
+                b.start();
+            } catch (BundleException e) {
+                log.error("bundle {} did not start: {}", b.getSymbolicName(), e.getMessage(), e);
+            }
+        }
+    }
+
+    private void configureLogging(Path data) {
+        System.setProperty("pm.log.dir", data.resolve("logs").toString());
+        System.setProperty("pm.log.level", options.logLevel());
+        System.setProperty("pm.role", options.role());
+        Path config = options.home().resolve("conf/logback.xml");
+        if (Files.isRegularFile(config) && System.getProperty("logback.configurationFile") == null) {
+            System.setProperty("logback.configurationFile", config.toString());
+        }
+        // Derby writes derby.log to the working directory unless told otherwise.
+        System.setProperty("derby.stream.error.file", data.resolve("logs/derby.log").toString());
+    }
+
+    private String readVersion() {
+        Package p = FelixLauncher.class.getPackage();
+        String v = p != null ? p.getImplementationVersion() : null;
+        if (v == null) {
+            Path file = options.home().resolve("VERSION");
+            try {
+                v = Files.isRegularFile(file) ? Files.readString(file).trim() : null;
+            } catch (IOException e) {
+                v = null;
+            }
+        }
+        return v != null ? v : "0.0.0-dev";
+    }
+
+    /** The distribution folder: the parent of the {@code lib/} folder holding this jar. */
+    static Path defaultHome() {
+        try {
+            Path jar = Path.of(FelixLauncher.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+            Path lib = jar.getParent();
+            return lib != null && lib.getParent() != null ? lib.getParent() : Path.of(".");
+        } catch (Exception e) {
+            return Path.of(".");
+        }
+    }
+}

@@ -1,0 +1,90 @@
+package io.printmaster.launcher;
+
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Command line flags and {@code PM_*} environment variables of a container. A flag wins over its environment
+ * variable, which wins over the role's default.
+ */
+public record LaunchOptions(String role, Path home, Path dataDir, int port, String bind, String logLevel) {
+
+    private static final Set<String> LEVELS = Set.of("trace", "debug", "info", "warn", "error");
+
+    /** Thrown for a flag or variable the launcher cannot use; the message is meant for the operator. */
+    public static final class UsageException extends Exception {
+        private static final long serialVersionUID = 1L;
+
+        public UsageException(String message) {
+            super(message);
+        }
+    }
+
+    public static LaunchOptions parse(String role, int defaultPort, boolean mayBind, String[] args, Map<String, String> env, Path defaultHome)
+            throws UsageException {
+        Path home = defaultHome;
+        String dataDir = env.getOrDefault("PM_DATA_DIR", "var/" + role);
+        String port = env.getOrDefault("PM_PORT", Integer.toString(defaultPort));
+        String bind = env.getOrDefault("PM_BIND", "127.0.0.1");
+        String logLevel = env.getOrDefault("PM_LOG_LEVEL", "info");
+        for (int i = 0; i < args.length; i++) {
+            String a = args[i];
+            String value = null;
+            String name = a;
+            int eq = a.indexOf('=');
+            if (a.startsWith("--") && eq > 0) {
+                name = a.substring(0, eq);
+                value = a.substring(eq + 1);
+            }
+            switch (name) {
+                case "--help", "-h" -> throw new UsageException(usage(role, defaultPort, mayBind));
+                case "--home" -> home = Path.of(value != null ? value : next(args, ++i, name));
+                case "--data-dir" -> dataDir = value != null ? value : next(args, ++i, name);
+                case "--port" -> port = value != null ? value : next(args, ++i, name);
+                case "--log-level" -> logLevel = value != null ? value : next(args, ++i, name);
+                case "--bind" -> {
+                    if (!mayBind) {
+                        throw new UsageException("--bind: the " + role + " listens on 127.0.0.1 only");
+                    }
+                    bind = value != null ? value : next(args, ++i, name);
+                }
+                default -> throw new UsageException("unknown option '" + a + "'\n" + usage(role, defaultPort, mayBind));
+            }
+        }
+        int portNumber;
+        try {
+            portNumber = Integer.parseInt(port.trim());
+        } catch (NumberFormatException e) {
+            throw new UsageException("--port / PM_PORT: '" + port + "' is not a number");
+        }
+        if (portNumber < 0 || portNumber > 65535) {
+            throw new UsageException("--port / PM_PORT: " + portNumber + " is not between 0 and 65535");
+        }
+        String level = logLevel.trim().toLowerCase(Locale.ROOT);
+        if (!LEVELS.contains(level)) {
+            throw new UsageException("--log-level / PM_LOG_LEVEL: '" + logLevel + "' is not one of " + LEVELS);
+        }
+        if (dataDir.isBlank()) {
+            throw new UsageException("--data-dir / PM_DATA_DIR: must not be empty");
+        }
+        return new LaunchOptions(role, home.toAbsolutePath().normalize(), Path.of(dataDir).toAbsolutePath().normalize(),
+                portNumber, bind.trim(), level);
+    }
+
+    private static String next(String[] args, int i, String flag) throws UsageException {
+        if (i >= args.length) {
+            throw new UsageException(flag + " needs a value");
+        }
+        return args[i];
+    }
+
+    static String usage(String role, int defaultPort, boolean mayBind) {
+        return "usage: pm " + role + " [--port N] [--data-dir DIR]" + (mayBind ? " [--bind ADDR]" : "") + " [--log-level LEVEL]\n"
+                + "  --port N         HTTP port (default " + defaultPort + ", env PM_PORT; 0 picks a free port)\n"
+                + "  --data-dir DIR   all state: framework cache, database, keys, logs, plugins/, etc/ (default var/" + role + ", env PM_DATA_DIR)\n"
+                + (mayBind ? "  --bind ADDR      address to listen on (default 127.0.0.1, env PM_BIND; 0.0.0.0 for all)\n" : "")
+                + "  --log-level L    trace, debug, info, warn or error (default info, env PM_LOG_LEVEL)";
+    }
+}
