@@ -1,0 +1,42 @@
+package io.printmaster.store;
+
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import org.osgi.annotation.versioning.ProviderType;
+
+/**
+ * Who changed what, when, with the state before and after. Writers record inside their own transaction so the
+ * change and its audit entry commit or roll back together.
+ */
+@ProviderType
+public interface AuditLog {
+
+    /**
+     * Records one change on the writer's connection (same transaction as the change).
+     *
+     * @param actor user or token name
+     * @param action dotted verb, e.g. {@code fleet.create}, {@code policy.update}
+     * @param target what was changed, e.g. {@code fleet:lab}
+     * @param before JSON of the previous state, or null when created
+     * @param after JSON of the new state, or null when deleted
+     */
+    void record(Connection connection, String actor, String action, String target, String before, String after) throws SQLException;
+
+    /** Newest first. */
+    List<Entry> list(Query query) throws SQLException;
+
+    record Entry(long id, Instant at, String actor, String action, String target, String before, String after) {
+    }
+
+    /**
+     * @param target only entries whose target equals this, when present
+     * @param targetPrefix only entries whose target starts with this, when present (e.g. {@code fleet:})
+     * @param beforeId paging: only entries with an id below this
+     * @param limit at most this many (1..500)
+     */
+    record Query(Optional<String> target, Optional<String> targetPrefix, Optional<Long> beforeId, int limit) {
+    }
+}

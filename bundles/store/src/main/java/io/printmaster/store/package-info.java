@@ -1,0 +1,8 @@
+/**
+ * Storage contract: a {@link io.printmaster.store.Database} service (embedded Apache Derby by default) on which
+ * each bundle runs its own versioned migrations and builds its repositories, and the {@link
+ * io.printmaster.store.AuditLog} every write goes through.
+ */
+@org.osgi.annotation.bundle.Export
+@org.osgi.annotation.versioning.Version("1.0.0")
+package io.printmaster.store;
