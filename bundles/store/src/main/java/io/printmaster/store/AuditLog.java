@@ -20,23 +20,28 @@ public interface AuditLog {
      * @param actor user or token name
      * @param action dotted verb, e.g. {@code fleet.create}, {@code policy.update}
      * @param target what was changed, e.g. {@code fleet:lab}
+     * @param fleet the fleet the change belongs to, or null for server-wide changes; a caller restricted to
+     *     some fleets sees only their entries
      * @param before JSON of the previous state, or null when created
      * @param after JSON of the new state, or null when deleted
      */
-    void record(Connection connection, String actor, String action, String target, String before, String after) throws SQLException;
+    void record(Connection connection, String actor, String action, String target, String fleet, String before, String after)
+            throws SQLException;
 
     /** Newest first. */
     List<Entry> list(Query query) throws SQLException;
 
-    record Entry(long id, Instant at, String actor, String action, String target, String before, String after) {
+    record Entry(long id, Instant at, String actor, String action, String target, String fleet, String before, String after) {
     }
 
     /**
      * @param target only entries whose target equals this, when present
      * @param targetPrefix only entries whose target starts with this, when present (e.g. {@code fleet:})
+     * @param fleets when present, only entries of these fleets (server-wide entries excluded)
      * @param beforeId paging: only entries with an id below this
      * @param limit at most this many (1..500)
      */
-    record Query(Optional<String> target, Optional<String> targetPrefix, Optional<Long> beforeId, int limit) {
+    record Query(Optional<String> target, Optional<String> targetPrefix, Optional<java.util.Set<String>> fleets,
+                 Optional<Long> beforeId, int limit) {
     }
 }
