@@ -22,15 +22,17 @@ public interface AuditLog {
      * @param target what was changed, e.g. {@code fleet:lab}
      * @param fleet the fleet the change belongs to, or null for server-wide changes; a caller restricted to
      *     some fleets sees only their entries
-     * @param before JSON of the previous state, or null when created
-     * @param after JSON of the new state, or null when deleted
+     * @param before the previous state (a record or map, stored as JSON with the API's snake_case names), or null
+     *     when created
+     * @param after the new state, or null when deleted
      */
-    void record(Connection connection, String actor, String action, String target, String fleet, String before, String after)
+    void record(Connection connection, String actor, String action, String target, String fleet, Object before, Object after)
             throws SQLException;
 
     /** Newest first. */
     List<Entry> list(Query query) throws SQLException;
 
+    /** {@code before} and {@code after} are the stored JSON documents. */
     record Entry(long id, Instant at, String actor, String action, String target, String fleet, String before, String after) {
     }
 

@@ -22,6 +22,12 @@ public interface ApiRequest {
 
     Optional<String> header(String name);
 
+    /** A request cookie's value. */
+    Optional<String> cookie(String name);
+
+    /** Whether the request came over TLS (directly or, behind a proxy, as Jetty's forwarded handling reports it). */
+    boolean isSecure();
+
     /** The caller; {@link Route#PUBLIC} routes may have none. */
     Optional<Caller> caller();
 

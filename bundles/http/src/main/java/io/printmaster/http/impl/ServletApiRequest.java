@@ -57,6 +57,24 @@ final class ServletApiRequest implements ApiRequest {
     }
 
     @Override
+    public Optional<String> cookie(String name) {
+        jakarta.servlet.http.Cookie[] cookies = req.getCookies();
+        if (cookies != null) {
+            for (jakarta.servlet.http.Cookie c : cookies) {
+                if (c.getName().equals(name)) {
+                    return Optional.of(c.getValue());
+                }
+            }
+        }
+        return Optional.empty();
+    }
+
+    @Override
+    public boolean isSecure() {
+        return req.isSecure();
+    }
+
+    @Override
     public Optional<Caller> caller() {
         return caller;
     }

@@ -1,0 +1,115 @@
+package io.printmaster.security.impl;
+
+import io.printmaster.store.Database;
+import java.io.PrintStream;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Timestamp;
+import java.time.Instant;
+import java.util.Map;
+import java.util.Optional;
+import java.security.SecureRandom;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Reference;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The administrator account. On first start it gets a random password that is printed once to the console
+ * (never logged); {@code PM_ADMIN_PASSWORD} sets the password instead, at every start, which is also how a lost
+ * password is reset. Only a slow salted hash is stored.
+ */
+@Component(service = AdminAccounts.class)
+public class AdminAccounts {
+    static final String ADMIN = "admin";
+    private static final Logger LOG = LoggerFactory.getLogger(AdminAccounts.class);
+
+    private final Database database;
+    private final PasswordHasher hasher;
+    /** Compared against when the user is unknown, so a wrong user name costs as much time as a wrong password. */
+    private final String dummyHash;
+
+    @Activate
+    public AdminAccounts(@Reference Database database) throws Exception {
+        this(database, new PasswordHasher(), System.getenv(), System.out);
+    }
+
+    AdminAccounts(Database database, PasswordHasher hasher, Map<String, String> env, PrintStream console) throws Exception {
+        this.database = database;
+        this.hasher = hasher;
+        this.dummyHash = hasher.hash("not-a-password".toCharArray());
+        SecuritySchema.ensure(database);
+        bootstrap(env.get("PM_ADMIN_PASSWORD"), console);
+    }
+
+    private void bootstrap(String fromEnv, PrintStream console) throws SQLException {
+        Optional<String> existing = storedHash(ADMIN);
+        if (fromEnv != null && !fromEnv.isEmpty()) {
+            if (fromEnv.length() < 8) {
+                throw new IllegalArgumentException("PM_ADMIN_PASSWORD must have at least 8 characters");
+            }
+            if (existing.isEmpty() || !hasher.verify(fromEnv.toCharArray(), existing.get())) {
+                setPassword(ADMIN, fromEnv.toCharArray());
+                LOG.info("admin password set from PM_ADMIN_PASSWORD");
+            }
+            return;
+        }
+        if (existing.isEmpty()) {
+            String generated = new Secrets(new SecureRandom()).password(20);
+            setPassword(ADMIN, generated.toCharArray());
+            // printed, not logged: the log file must never hold a secret
+            console.println();
+            console.println("==================================================================");
+            console.println(" PrintMaster admin account created. Log in as 'admin' with:");
+            console.println("   " + generated);
+            console.println(" This password is shown once. Set PM_ADMIN_PASSWORD to reset it.");
+            console.println("==================================================================");
+            console.println();
+            console.flush();
+            LOG.info("admin account created with a generated password (printed once on the console)");
+        }
+    }
+
+    /** The user name when the password is right. */
+    Optional<String> verify(String username, String password) throws SQLException {
+        Optional<String> stored = storedHash(username);
+        boolean ok = hasher.verify(password.toCharArray(), stored.orElse(dummyHash));
+        return ok && stored.isPresent() ? Optional.of(username) : Optional.empty();
+    }
+
+    void setPassword(String username, char[] password) throws SQLException {
+        String hash = hasher.hash(password);
+        Timestamp now = Timestamp.from(Instant.now());
+        database.inTransaction(c -> {
+            try (PreparedStatement up = c.prepareStatement("UPDATE PM_USER SET PASSWORD_HASH = ?, UPDATED_AT = ? WHERE USERNAME = ?")) {
+                up.setString(1, hash);
+                up.setTimestamp(2, now);
+                up.setString(3, username);
+                if (up.executeUpdate() == 1) {
+                    return null;
+                }
+            }
+            try (PreparedStatement ins = c.prepareStatement("INSERT INTO PM_USER (USERNAME, PASSWORD_HASH, CREATED_AT, UPDATED_AT) VALUES (?, ?, ?, ?)")) {
+                ins.setString(1, username);
+                ins.setString(2, hash);
+                ins.setTimestamp(3, now);
+                ins.setTimestamp(4, now);
+                ins.executeUpdate();
+            }
+            return null;
+        });
+    }
+
+    private Optional<String> storedHash(String username) throws SQLException {
+        return database.read(c -> {
+            try (PreparedStatement ps = c.prepareStatement("SELECT PASSWORD_HASH FROM PM_USER WHERE USERNAME = ?")) {
+                ps.setString(1, username);
+                try (ResultSet rs = ps.executeQuery()) {
+                    return rs.next() ? Optional.of(rs.getString(1)) : Optional.<String>empty();
+                }
+            }
+        });
+    }
+}

@@ -1,0 +1,95 @@
+package io.printmaster.itests;
+
+import static org.ops4j.pax.exam.CoreOptions.bundle;
+import static org.ops4j.pax.exam.CoreOptions.cleanCaches;
+import static org.ops4j.pax.exam.CoreOptions.frameworkProperty;
+import static org.ops4j.pax.exam.CoreOptions.junitBundles;
+import static org.ops4j.pax.exam.CoreOptions.systemPackages;
+import static org.ops4j.pax.exam.CoreOptions.systemProperty;
+
+import java.io.File;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+import org.ops4j.pax.exam.Option;
+
+/**
+ * Pax Exam options that make a real Felix run exactly the bundles of the built server distribution, on its own
+ * data directory and a free loopback port, the way the launcher would.
+ */
+final class ServerContainer {
+    private ServerContainer() {
+    }
+
+    static Path distribution() {
+        String dist = System.getProperty("pm.server.dist");
+        if (dist == null) {
+            throw new IllegalStateException("system property pm.server.dist is not set (run through Maven failsafe)");
+        }
+        return Path.of(dist);
+    }
+
+    static Option[] options(Path dataDir, int port) {
+        List<Option> options = new ArrayList<>();
+        options.add(cleanCaches(true));
+        options.add(junitBundles());
+        // SLF4J 2 from the test class path, exported as 2.x for our bundles and as 1.7 for Pax Exam's own
+        // bundles (the 1.x logger API is unchanged in 2.x)
+        options.add(systemPackages("org.slf4j;version=2.0.17", "org.slf4j.spi;version=2.0.17",
+                "org.slf4j.event;version=2.0.17", "org.slf4j.helpers;version=2.0.17",
+                "org.slf4j;version=1.7.36", "org.slf4j.spi;version=1.7.36", "org.slf4j.helpers;version=1.7.36"));
+        options.add(frameworkProperty("pm.data.dir").value(dataDir.toString()));
+        options.add(frameworkProperty("pm.role").value("server"));
+        options.add(frameworkProperty("pm.version").value("0.0.0-itest"));
+        options.add(frameworkProperty("pm.start.millis").value(Long.toString(System.currentTimeMillis())));
+        options.add(frameworkProperty("org.osgi.service.http.port").value(Integer.toString(port)));
+        options.add(frameworkProperty("org.apache.felix.http.host").value("127.0.0.1"));
+        options.add(frameworkProperty("felix.fileinstall.dir").value(dataDir.resolve("etc").toString()));
+        options.add(frameworkProperty("felix.fileinstall.poll").value("200"));
+        options.add(frameworkProperty("felix.fileinstall.noInitialDelay").value("true"));
+        options.add(systemProperty("derby.stream.error.file").value(dataDir.resolve("derby.log").toString()));
+        options.add(systemProperty("pm.itest.port").value(Integer.toString(port)));
+        options.add(systemProperty("pm.itest.data").value(dataDir.toString()));
+        for (Path jar : bundles()) {
+            options.add(bundle(jar.toUri().toString()));
+        }
+        return options.toArray(Option[]::new);
+    }
+
+    static List<Path> bundles() {
+        Path dir = distribution().resolve("bundle");
+        try (Stream<Path> s = Files.list(dir)) {
+            return s.filter(p -> p.toString().endsWith(".jar")).sorted().toList();
+        } catch (IOException e) {
+            throw new UncheckedIOException("the server distribution is not built: " + dir, e);
+        }
+    }
+
+    static Path newDataDir(String name) {
+        try {
+            Path dir = Files.createTempDirectory("pm-itest-" + name);
+            Files.createDirectories(dir.resolve("etc"));
+            Files.createDirectories(dir.resolve("plugins"));
+            return dir;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    static int freePort() {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    static File file(Path p) {
+        return p.toFile();
+    }
+}
