@@ -276,6 +276,7 @@ public final class DerbyDatabase implements Database {
     private void apply(String module, Migration m, int previous) throws SchemaException {
         String where = "migration of module " + module + " to version " + m.version() + " (" + m.description() + ")";
         int statement = 0;
+        boolean committed = false;
         try (Connection c = dataSource.getConnection()) {
             c.setAutoCommit(false);
             try {
@@ -288,6 +289,7 @@ public final class DerbyDatabase implements Database {
                 statement = 0;
                 recordVersion(c, module, m, previous);
                 c.commit();
+                committed = true;
             } catch (SQLException | RuntimeException e) {
                 rollbackQuietly(c, e);
                 String at = statement > 0
@@ -297,7 +299,10 @@ public final class DerbyDatabase implements Database {
                         + "; the step was rolled back, the module stays at version " + previous, e);
             }
         } catch (SQLException e) {
-            throw failed(module, where + " failed: " + describe(e), e);
+            if (!committed) {
+                throw failed(module, where + " failed: " + describe(e), e);
+            }
+            LOG.warn("store: closing the connection after {} failed: {}", where, describe(e));
         }
         LOG.info("module {}: schema migrated to version {} ({})", module, m.version(), m.description());
     }
