@@ -67,10 +67,12 @@ public final class FleetFiles {
         return new ArrayList<>(byPath.keySet());
     }
 
+    /** The number of files. */
     public int size() {
         return byPath.size();
     }
 
+    /** True when there are no files. */
     public boolean isEmpty() {
         return byPath.isEmpty();
     }

@@ -13,6 +13,9 @@ import java.util.OptionalInt;
  */
 public record InstallerEntry(String path, long size, OptionalInt mode) {
 
+    /**
+     * @throws IllegalArgumentException for an unsafe path or a negative size
+     */
     public InstallerEntry {
         FleetFile.checkPath(path);
         Objects.requireNonNull(mode, "mode");

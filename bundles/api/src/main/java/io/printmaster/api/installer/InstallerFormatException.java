@@ -10,10 +10,15 @@ public class InstallerFormatException extends Exception {
 
     private static final long serialVersionUID = 1L;
 
+    /** @param message what is wrong, for an admin to read */
     public InstallerFormatException(String message) {
         super(message);
     }
 
+    /**
+     * @param message what is wrong, for an admin to read
+     * @param cause   the underlying failure
+     */
     public InstallerFormatException(String message, Throwable cause) {
         super(message, cause);
     }

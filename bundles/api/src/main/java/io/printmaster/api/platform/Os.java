@@ -7,7 +7,9 @@ import java.util.stream.Collectors;
 
 /** An operating system family, with the wire names Go and most release pipelines use. */
 public enum Os {
+    /** Linux. */
     LINUX("linux"),
+    /** Windows. */
     WINDOWS("windows"),
     /** macOS. */
     DARWIN("darwin");

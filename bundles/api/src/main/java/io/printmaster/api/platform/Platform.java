@@ -9,6 +9,7 @@ import java.util.Optional;
  */
 public record Platform(Os os, Arch arch) {
 
+    /** Both parts are required. */
     public Platform {
         Objects.requireNonNull(os, "os");
         Objects.requireNonNull(arch, "arch");
