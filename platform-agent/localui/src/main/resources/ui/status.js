@@ -29,6 +29,38 @@ function lastResult(r) {
   return s;
 }
 
+const DAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
+// as io.printmaster.api.version.PinStrategy defines them
+const PINS = {
+  major: 'stay on the installed major line (1.4.2 follows 1.x)',
+  minor: 'stay on the installed minor line, patches only (1.4.2 follows 1.4.x)',
+  patch: 'stay on exactly the installed version until a target is set',
+};
+
+function two(n) {
+  return String(n).padStart(2, '0');
+}
+
+function windowText(w) {
+  if (!w.enabled) return 'none: updates may be applied at any time';
+  const days = w.days_of_week.length === 7 ? 'every day' : w.days_of_week.map((d) => DAYS[d]).join(', ');
+  return `${two(w.start_hour)}:${two(w.start_min)}–${two(w.end_hour)}:${two(w.end_min)} ${w.timezone}, ${days}`;
+}
+
+function renderPolicy(p) {
+  document.getElementById('policy').hidden = !p;
+  document.getElementById('policy-none').hidden = !!p;
+  if (!p) return;
+  text('policy_checks', p.update_check_days > 0
+    ? `every ${p.update_check_days === 1 ? 'day' : `${p.update_check_days} days`}`
+    : 'never (update_check_days = 0)', p.update_check_days > 0 ? '' : 'bad');
+  text('policy_versions', `${p.version_pin_strategy}: ${PINS[p.version_pin_strategy] || ''}`
+    + (p.allow_major_upgrade ? '; major upgrades allowed' : ''));
+  text('policy_target', p.target_version || 'none');
+  text('policy_window', windowText(p.maintenance_window));
+  text('policy_telemetry', p.collect_telemetry ? 'reported to the server' : 'off');
+}
+
 function render(s) {
   const noWorker = !s.worker_installed;
   text('agent_id', s.agent_id || 'none (see configuration errors)', s.agent_id ? '' : 'bad');
@@ -36,7 +68,9 @@ function render(s) {
   text('server_url', s.server_url || 'not configured', s.server_url ? '' : 'muted');
   text('fleet', s.fleet || 'not configured', s.fleet ? '' : 'muted');
   text('join_token_set', s.join_token_set ? 'set' : 'not set', s.join_token_set ? '' : 'muted');
-  text('enabled', s.enabled ? 'on' : 'off', s.enabled ? 'ok' : 'bad');
+  // "enabled" is what settings and policy allow; without a worker nothing acts on it, so say so
+  text('enabled', s.enabled ? (noWorker ? 'allowed by the policy, but no update worker is installed' : 'on') : 'off',
+    s.enabled && !noWorker ? 'ok' : (s.enabled ? 'muted' : 'bad'));
   text('mode', s.mode);
   text('policy_source', SOURCES[s.policy_source] || s.policy_source);
   text('status', noWorker ? 'not installed: this agent cannot update itself yet' : s.status, noWorker ? 'muted' : '');
@@ -48,6 +82,8 @@ function render(s) {
     ? 'Local overrides are enabled (allow_local_override = true). Changing settings from this page is not '
       + 'available yet; edit the files named below.'
     : 'Read-only: local overrides are off (allow_local_override = false). Settings come from the files named below.');
+
+  renderPolicy(s.policy);
 
   const errors = s.config_errors || [];
   const list = document.getElementById('error-list');

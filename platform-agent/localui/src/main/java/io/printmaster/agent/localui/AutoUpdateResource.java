@@ -30,7 +30,8 @@ import org.osgi.service.component.annotations.ReferencePolicyOption;
 /**
  * The agent's local auto-update API:
  * <ul>
- * <li>{@code GET /api/autoupdate/status}: settings, policy source and what the update worker is doing;</li>
+ * <li>{@code GET /api/autoupdate/status}: settings, the policy in force and its source, and what the update worker
+ * is doing;</li>
  * <li>{@code POST /api/autoupdate/check}: ask the worker to check now;</li>
  * <li>{@code POST /api/autoupdate/force}: ask it to update now, ignoring window and cadence (needs
  * {@code allow_local_override}).</li>
@@ -103,6 +104,8 @@ public class AutoUpdateResource implements RouteProvider {
         body.put("join_token_set", settings.joinTokenSet());
         body.put("mode", settings.mode().wireName());
         body.put("allow_local_override", settings.allowLocalOverride());
+        // the policy in force, in its wire format (the same document as a fleet's policy on the server)
+        body.put("policy", settings.policy().orElse(null));
         body.put("config_errors", settings.errors().stream().map(AutoUpdateResource::error).toList());
         return ApiResponse.ok(body);
     }

@@ -20,6 +20,7 @@ import io.printmaster.agent.update.api.TriggerRefusedException;
 import io.printmaster.agent.update.api.TriggerResult;
 import io.printmaster.agent.update.api.UpdateWorker;
 import io.printmaster.agent.update.api.WorkerStatus;
+import io.printmaster.core.policy.UpdatePolicy;
 import io.printmaster.http.api.ApiException;
 import io.printmaster.http.api.ApiResponse;
 import io.printmaster.http.api.Route;
@@ -42,12 +43,13 @@ class AutoUpdateResourceTest {
 
     private static AgentSettings unconfigured() {
         return new AgentSettings(Optional.of(AGENT_ID), Optional.empty(), Optional.empty(), Optional.empty(),
-                Mode.INHERIT, false, PolicySource.LOCAL_FALLBACK, List.of());
+                Mode.INHERIT, false, PolicySource.LOCAL_FALLBACK, Optional.of(UpdatePolicy.defaults()), List.of());
     }
 
     private static AgentSettings configured(Mode mode, PolicySource source, boolean allowOverride) {
         return new AgentSettings(Optional.of(AGENT_ID), Optional.of(URI.create("https://updates.example.com")),
-                Optional.of("lab"), Optional.of("tok-secret-1"), mode, allowOverride, source, List.of());
+                Optional.of("lab"), Optional.of("tok-secret-1"), mode, allowOverride, source,
+                source == PolicySource.DISABLED ? Optional.empty() : Optional.of(UpdatePolicy.defaults()), List.of());
     }
 
     private static JsonNode json(ApiResponse response) throws Exception {
@@ -66,7 +68,7 @@ class AutoUpdateResourceTest {
         s.fieldNames().forEachRemaining(names::add);
         assertEquals(List.of("enabled", "policy_source", "current_version", "latest_version", "status", "last_check_at",
                 "next_check_at", "last_result", "worker_installed", "agent_id", "configured", "server_url", "fleet",
-                "join_token_set", "mode", "allow_local_override", "config_errors"), names);
+                "join_token_set", "mode", "allow_local_override", "policy", "config_errors"), names);
         assertTrue(s.get("enabled").asBoolean());
         assertEquals("local_fallback", s.get("policy_source").asText());
         assertEquals("1.4.2", s.get("current_version").asText());
@@ -81,6 +83,10 @@ class AutoUpdateResourceTest {
         assertTrue(s.get("server_url").isNull());
         assertEquals("inherit", s.get("mode").asText());
         assertEquals(0, s.get("config_errors").size());
+        // the policy in force, in the wire format shared with the server
+        assertEquals(7, s.get("policy").get("update_check_days").asInt());
+        assertEquals("minor", s.get("policy").get("version_pin_strategy").asText());
+        assertEquals("UTC", s.get("policy").get("maintenance_window").get("timezone").asText());
     }
 
     @Test
@@ -104,7 +110,7 @@ class AutoUpdateResourceTest {
     @Test
     void configErrorsAndADisabledModeAreVisible() throws Exception {
         AgentSettings broken = new AgentSettings(Optional.of(AGENT_ID), Optional.empty(), Optional.empty(), Optional.empty(),
-                Mode.DISABLED, false, PolicySource.DISABLED,
+                Mode.DISABLED, false, PolicySource.DISABLED, Optional.empty(),
                 List.of(new ConfigError("mode", "'sometimes' is not one of inherit, local, disabled")));
         AutoUpdateResource resource = new AutoUpdateResource(() -> broken, "1.4.2");
 
@@ -112,6 +118,7 @@ class AutoUpdateResourceTest {
 
         assertFalse(s.get("enabled").asBoolean());
         assertEquals("disabled", s.get("policy_source").asText());
+        assertTrue(s.get("policy").isNull());
         assertEquals("mode", s.get("config_errors").get(0).get("field").asText());
         assertTrue(s.get("config_errors").get(0).get("message").asText().contains("sometimes"));
     }

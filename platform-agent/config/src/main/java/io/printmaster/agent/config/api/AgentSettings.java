@@ -1,5 +1,6 @@
 package io.printmaster.agent.config.api;
 
+import io.printmaster.core.policy.UpdatePolicy;
 import java.net.URI;
 import java.util.List;
 import java.util.Objects;
@@ -16,11 +17,13 @@ import java.util.Optional;
  * @param mode the override mode in force (an invalid mode in the file counts as {@link Mode#DISABLED})
  * @param allowLocalOverride whether the local page may change settings; false means read-only
  * @param policySource where the policy in force comes from
+ * @param policy the policy in force; empty when updates are disabled, or when the local policy is in force but
+ *     {@code etc/local-policy.json} has been invalid since the agent started (see {@code errors})
  * @param errors every value that could not be used, in file order; empty when all is well
  */
 public record AgentSettings(Optional<String> agentId, Optional<URI> serverUrl, Optional<String> fleet,
                             Optional<String> joinToken, Mode mode, boolean allowLocalOverride,
-                            PolicySource policySource, List<ConfigError> errors) {
+                            PolicySource policySource, Optional<UpdatePolicy> policy, List<ConfigError> errors) {
 
     public AgentSettings {
         Objects.requireNonNull(agentId, "agentId");
@@ -29,6 +32,7 @@ public record AgentSettings(Optional<String> agentId, Optional<URI> serverUrl, O
         Objects.requireNonNull(joinToken, "joinToken");
         Objects.requireNonNull(mode, "mode");
         Objects.requireNonNull(policySource, "policySource");
+        Objects.requireNonNull(policy, "policy");
         errors = List.copyOf(errors);
     }
 
@@ -41,9 +45,11 @@ public record AgentSettings(Optional<String> agentId, Optional<URI> serverUrl, O
         return serverUrl.isPresent() && joinToken.isPresent();
     }
 
-    /** Automatic updates may run: the policy source is not {@link PolicySource#DISABLED}. */
+    /**
+     * Automatic updates may run: a policy is in force and it checks for updates ({@code update_check_days > 0}).
+     */
     public boolean updatesEnabled() {
-        return policySource != PolicySource.DISABLED;
+        return policy.map(UpdatePolicy::updatesEnabled).orElse(false);
     }
 
     /** Never shows the join token: settings end up in logs. */
@@ -52,6 +58,7 @@ public record AgentSettings(Optional<String> agentId, Optional<URI> serverUrl, O
         return "AgentSettings[agentId=" + agentId.orElse("?") + ", serverUrl=" + serverUrl.map(URI::toString).orElse("")
                 + ", fleet=" + fleet.orElse("") + ", joinToken=" + (joinTokenSet() ? "(set)" : "(not set)")
                 + ", mode=" + mode.wireName() + ", allowLocalOverride=" + allowLocalOverride
-                + ", policySource=" + policySource.wireName() + ", errors=" + errors + "]";
+                + ", policySource=" + policySource.wireName() + ", policy=" + policy.map(Object::toString).orElse("none")
+                + ", errors=" + errors + "]";
     }
 }
