@@ -3,31 +3,13 @@ package io.printmaster.security.impl;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneOffset;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
 class LoginRateLimiterTest {
-    private Instant now = Instant.parse("2026-11-26T12:00:00Z");
-    private final Clock clock = new Clock() {
-        @Override
-        public ZoneOffset getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(java.time.ZoneId zone) {
-            return this;
-        }
-
-        @Override
-        public Instant instant() {
-            return now;
-        }
-    };
+    private final MutableClock clock = new MutableClock(Instant.parse("2026-11-26T12:00:00Z"));
     private final LoginRateLimiter limiter = new LoginRateLimiter(3, Duration.ofMinutes(10), clock);
 
     @Test
@@ -35,12 +17,12 @@ class LoginRateLimiterTest {
         for (int i = 0; i < 3; i++) {
             assertEquals(Optional.empty(), limiter.blockedFor("addr:1.2.3.4"));
             limiter.failed("addr:1.2.3.4");
-            now = now.plusSeconds(60);
+            clock.now = clock.now.plusSeconds(60);
         }
         // failures at 12:00, 12:01, 12:02; now 12:03 → the first expires at 12:10
         assertEquals(Optional.of(Duration.ofMinutes(7)), limiter.blockedFor("addr:1.2.3.4"));
         assertEquals(Optional.empty(), limiter.blockedFor("addr:5.6.7.8"), "other addresses are not affected");
-        now = Instant.parse("2026-11-26T12:10:00Z");
+        clock.now = Instant.parse("2026-11-26T12:10:00Z");
         assertTrue(limiter.blockedFor("addr:1.2.3.4").isEmpty());
     }
 
