@@ -4,7 +4,9 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Instant;
 import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import org.osgi.annotation.versioning.ProviderType;
 
 /**
@@ -25,11 +27,13 @@ public interface AuditLog {
      * @param before the previous state (a record or map, stored as JSON with the API's snake_case names), or null
      *     when created
      * @param after the new state, or null when deleted
+     * @throws IllegalArgumentException when actor, action or target is blank, or a value is longer than its
+     *     column (actor 200, action 100, target 500, fleet 200 characters); the message names the field
      */
     void record(Connection connection, String actor, String action, String target, String fleet, Object before, Object after)
             throws SQLException;
 
-    /** Newest first. */
+    /** Newest first (highest id first), filtered and limited by {@code query}. */
     List<Entry> list(Query query) throws SQLException;
 
     /** {@code before} and {@code after} are the stored JSON documents. */
@@ -39,11 +43,30 @@ public interface AuditLog {
     /**
      * @param target only entries whose target equals this, when present
      * @param targetPrefix only entries whose target starts with this, when present (e.g. {@code fleet:})
-     * @param fleets when present, only entries of these fleets (server-wide entries excluded)
-     * @param beforeId paging: only entries with an id below this
-     * @param limit at most this many (1..500)
+     * @param fleets when present, only entries of these fleets (server-wide entries excluded); an empty set
+     *     matches nothing
+     * @param beforeId paging: only entries with an id below this (pass the last id of the previous page)
+     * @param limit at most this many (1..{@value #MAX_LIMIT})
+     * @throws IllegalArgumentException when limit is out of range
      */
-    record Query(Optional<String> target, Optional<String> targetPrefix, Optional<java.util.Set<String>> fleets,
+    record Query(Optional<String> target, Optional<String> targetPrefix, Optional<Set<String>> fleets,
                  Optional<Long> beforeId, int limit) {
+
+        public static final int MAX_LIMIT = 500;
+
+        public Query {
+            Objects.requireNonNull(target, "target");
+            Objects.requireNonNull(targetPrefix, "targetPrefix");
+            Objects.requireNonNull(beforeId, "beforeId");
+            fleets = Objects.requireNonNull(fleets, "fleets").map(Set::copyOf);
+            if (limit < 1 || limit > MAX_LIMIT) {
+                throw new IllegalArgumentException("limit must be between 1 and " + MAX_LIMIT + ", was " + limit);
+            }
+        }
+
+        /** The newest {@code limit} entries, unfiltered. */
+        public static Query latest(int limit) {
+            return new Query(Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(), limit);
+        }
     }
 }

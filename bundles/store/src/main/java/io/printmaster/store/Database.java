@@ -8,26 +8,47 @@ import org.osgi.annotation.versioning.ProviderType;
 /**
  * The server's relational store. Bundles own their tables: each brings its migrations and applies them with
  * {@link #migrate} when it activates, then works through {@link #inTransaction} / {@link #read}.
+ *
+ * <p>Thread-safe. Every call gets its own connection, which is closed when the work returns: do not keep the
+ * connection, its statements or result sets beyond the work, and do not nest calls expecting to share a
+ * transaction (a nested call runs on another connection and may wait for locks the outer one holds).
+ *
+ * <p>The service is registered even when the database cannot be opened, so that health reporting can say why:
+ * then {@link #state()} is down with the reason, {@link #migrate} throws {@link SchemaException} and the other
+ * calls throw {@link SQLException}. Components that need the store therefore fail to activate, with that reason.
  */
 @ProviderType
 public interface Database {
 
     /**
-     * Brings {@code module}'s schema up to the newest of {@code migrations}, each in its own transaction, recording
-     * the applied version per module.
+     * Brings {@code module}'s schema up to the newest of {@code migrations}, each step in its own transaction
+     * together with the recorded version, so a failed step leaves the module at the previous version. Steps
+     * already applied are skipped: calling this at every activation is cheap and safe. Calls are serialized.
      *
-     * @throws SchemaException when the database holds a newer version of this module than the code knows (a
-     *     downgrade): nothing is changed and the module must not run
+     * @param module the owning module's name, e.g. {@code audit}; at most 128 characters
+     * @param migrations versions 1..n, each exactly once (any order)
+     * @throws SchemaException when a step fails (the message names the version and statement), when the store is
+     *     down, or when the database holds a newer version of this module than the code knows (a downgrade):
+     *     then nothing is changed and the module must not run. A failure also turns {@link #state()} down until
+     *     a later {@code migrate} of the same module succeeds.
+     * @throws IllegalArgumentException when the module name is blank or too long, or the versions have gaps or
+     *     duplicates
      */
     void migrate(String module, List<Migration> migrations) throws SchemaException;
 
     /** Runs {@code work} in one transaction: committed when it returns, rolled back when it throws. */
     <T> T inTransaction(SqlWork<T> work) throws SQLException;
 
-    /** Runs read-only {@code work} on a connection in auto-commit mode. */
+    /**
+     * Runs read-only {@code work} on a connection in auto-commit mode; the connection is read-only, so an attempt
+     * to write fails.
+     */
     <T> T read(SqlWork<T> work) throws SQLException;
 
-    /** Whether the store is usable right now, for health reporting. */
+    /**
+     * Whether the store is usable right now, for health reporting: down when the database could not be opened,
+     * does not answer, was closed, or when a module's schema could not be migrated (see {@link #migrate}).
+     */
     StorageState state();
 
     @FunctionalInterface

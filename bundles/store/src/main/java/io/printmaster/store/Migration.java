@@ -1,6 +1,7 @@
 package io.printmaster.store;
 
 import java.util.List;
+import java.util.Objects;
 
 /**
  * One schema step of a module: version {@code n} runs once, after {@code n-1}. Statements are plain SQL.
@@ -12,8 +13,9 @@ import java.util.List;
 public record Migration(int version, String description, List<String> statements) {
     public Migration {
         if (version < 1) {
-            throw new IllegalArgumentException("migration versions start at 1");
+            throw new IllegalArgumentException("migration versions start at 1, was " + version);
         }
+        Objects.requireNonNull(description, "description");
         statements = List.copyOf(statements);
     }
 }

@@ -1,0 +1,178 @@
+package io.printmaster.security.impl;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.printmaster.http.api.ApiException;
+import io.printmaster.http.api.Authenticator.RequestCredentials;
+import io.printmaster.http.api.Caller;
+import io.printmaster.store.AuditLog;
+import io.printmaster.store.impl.DerbyDatabase;
+import io.printmaster.store.impl.JdbcAuditLog;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Accounts, sessions and tokens against a real embedded Derby. */
+class AccountsAndTokensTest {
+    @TempDir
+    static Path dir;
+    static DerbyDatabase db;
+    static AuditLog audit;
+    private static final PasswordHasher FAST = new PasswordHasher(1_000, new SecureRandom());
+
+    @BeforeAll
+    static void open() throws Exception {
+        db = new DerbyDatabase(dir.resolve("db"), dir.resolve("derby.log"));
+        audit = new JdbcAuditLog(db);
+    }
+
+    @AfterAll
+    static void close() {
+        db.close();
+    }
+
+    @Test
+    void firstStartGeneratesAPasswordPrintedOnceAndStoresOnlyAHash() throws Exception {
+        Path own = dir.resolve("first");
+        DerbyDatabase fresh = new DerbyDatabase(own.resolve("db"), own.resolve("derby.log"));
+        try {
+            ByteArrayOutputStream console = new ByteArrayOutputStream();
+            AdminAccounts accounts = new AdminAccounts(fresh, FAST, Map.of(), new PrintStream(console, true, StandardCharsets.UTF_8));
+            Matcher m = Pattern.compile("Log in as 'admin' with:\\s+(\\S+)").matcher(console.toString(StandardCharsets.UTF_8));
+            assertTrue(m.find(), console.toString(StandardCharsets.UTF_8));
+            String password = m.group(1);
+            assertEquals(20, password.length());
+            assertEquals(Optional.of("admin"), accounts.verify("admin", password));
+            assertEquals(Optional.empty(), accounts.verify("admin", password + "x"));
+            assertEquals(Optional.empty(), accounts.verify("root", password));
+
+            String stored = fresh.read(c -> {
+                try (PreparedStatement ps = c.prepareStatement("SELECT PASSWORD_HASH FROM PM_USER WHERE USERNAME = 'admin'");
+                     ResultSet rs = ps.executeQuery()) {
+                    rs.next();
+                    return rs.getString(1);
+                }
+            });
+            assertFalse(stored.contains(password));
+
+            ByteArrayOutputStream second = new ByteArrayOutputStream();
+            new AdminAccounts(fresh, FAST, Map.of(), new PrintStream(second, true, StandardCharsets.UTF_8));
+            assertEquals("", second.toString(StandardCharsets.UTF_8), "the password is printed only on first start");
+        } finally {
+            fresh.close();
+        }
+    }
+
+    @Test
+    void environmentPasswordSetsAndResetsTheAdminPassword() throws Exception {
+        PrintStream quiet = new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8);
+        AdminAccounts a = new AdminAccounts(db, FAST, Map.of("PM_ADMIN_PASSWORD", "first-password"), quiet);
+        assertTrue(a.verify("admin", "first-password").isPresent());
+        AdminAccounts b = new AdminAccounts(db, FAST, Map.of("PM_ADMIN_PASSWORD", "second-password"), quiet);
+        assertTrue(b.verify("admin", "second-password").isPresent());
+        assertFalse(b.verify("admin", "first-password").isPresent());
+        assertThrows(IllegalArgumentException.class, () -> new AdminAccounts(db, FAST, Map.of("PM_ADMIN_PASSWORD", "short"), quiet));
+    }
+
+    @Test
+    void sessionsCarryACsrfTokenAndExpire() throws Exception {
+        MutableClock clock = new MutableClock(Instant.parse("2026-11-26T10:00:00Z"));
+        SessionStore sessions = new SessionStore(db, new Secrets(new SecureRandom()), clock);
+        SessionStore.NewSession s = sessions.create("admin");
+        SessionAuthenticator auth = new SessionAuthenticator(sessions);
+
+        Caller caller = auth.authenticate(new RequestCredentials(Optional.empty(), Optional.of(s.token()), "127.0.0.1")).orElseThrow();
+        assertEquals(Caller.Kind.SESSION, caller.kind());
+        assertEquals(Optional.of(s.session().csrfToken()), caller.csrfToken());
+        assertTrue(caller.hasScope("settings.server.write"));
+
+        clock.now = clock.now.plus(SessionStore.LIFETIME);
+        assertTrue(auth.authenticate(new RequestCredentials(Optional.empty(), Optional.of(s.token()), "127.0.0.1")).isEmpty());
+
+        SessionStore.NewSession t = sessions.create("admin");
+        sessions.delete(t.token());
+        assertTrue(sessions.find(t.token()).isEmpty(), "logout ends the session");
+    }
+
+    @Test
+    void tokensAreScopedFleetRestrictedRevocableAndAudited() throws Exception {
+        MutableClock clock = new MutableClock(Instant.parse("2026-11-26T10:00:00Z"));
+        ApiTokenStore store = new ApiTokenStore(db, audit, new Secrets(new SecureRandom()), clock);
+        TokenAuthenticator auth = new TokenAuthenticator(store);
+
+        ApiTokenStore.NewToken t = store.create("ci", Set.of("fleets.read"), Optional.of(Set.of("lab")),
+                Optional.of(clock.now.plusSeconds(3600)), "admin");
+        assertTrue(t.token().startsWith("pmt_"));
+        Caller caller = auth.authenticate(creds(t.token())).orElseThrow();
+        assertEquals(Set.of("fleets.read"), caller.scopes());
+        assertTrue(caller.canSeeFleet("lab"));
+        assertFalse(caller.canSeeFleet("prod"));
+
+        ApiException wrong = assertThrows(ApiException.class, () -> auth.authenticate(creds("pmt_not-a-token")));
+        assertEquals(401, wrong.status());
+        assertTrue(auth.authenticate(creds("something-else")).isEmpty(), "other credential kinds are declined, not refused");
+
+        clock.now = clock.now.plusSeconds(3601);
+        assertEquals(401, assertThrows(ApiException.class, () -> auth.authenticate(creds(t.token()))).status(), "expired");
+
+        ApiTokenStore.NewToken u = store.create("ops", Set.of("audit.read"), Optional.empty(), Optional.empty(), "admin");
+        assertTrue(auth.authenticate(creds(u.token())).orElseThrow().canSeeFleet("any"));
+        assertTrue(store.revoke(u.info().id(), "admin"));
+        assertEquals(401, assertThrows(ApiException.class, () -> auth.authenticate(creds(u.token()))).status(), "revoked");
+        assertFalse(store.revoke("no-such-id", "admin"));
+
+        List<ApiTokenStore.TokenInfo> listed = store.list();
+        assertTrue(listed.stream().anyMatch(i -> i.id().equals(u.info().id()) && i.revokedAt() != null));
+        List<String> actions = audit.list(AuditLog.Query.latest(50)).stream().map(AuditLog.Entry::action).toList();
+        assertTrue(actions.contains("token.create") && actions.contains("token.revoke"), actions.toString());
+        assertTrue(audit.list(AuditLog.Query.latest(50)).stream().noneMatch(e -> String.valueOf(e.after()).contains(u.token())),
+                "the secret never reaches the audit log");
+    }
+
+    private static RequestCredentials creds(String bearer) {
+        return new RequestCredentials(Optional.of(bearer), Optional.empty(), "127.0.0.1");
+    }
+
+    static final class MutableClock extends Clock {
+        Instant now;
+
+        MutableClock(Instant now) {
+            this.now = now;
+        }
+
+        @Override
+        public ZoneOffset getZone() {
+            return ZoneOffset.UTC;
+        }
+
+        @Override
+        public Clock withZone(java.time.ZoneId zone) {
+            return this;
+        }
+
+        @Override
+        public Instant instant() {
+            return now;
+        }
+    }
+}

@@ -1,0 +1,498 @@
+package io.printmaster.store.impl;
+
+import io.printmaster.store.Database;
+import io.printmaster.store.Migration;
+import io.printmaster.store.SchemaException;
+import io.printmaster.store.StorageState;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.sql.Timestamp;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Calendar;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.TimeZone;
+import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.Lock;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+import org.apache.derby.jdbc.EmbeddedDataSource;
+import org.osgi.framework.BundleContext;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.metatype.annotations.AttributeDefinition;
+import org.osgi.service.metatype.annotations.Designate;
+import org.osgi.service.metatype.annotations.ObjectClassDefinition;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The {@link Database} on embedded Apache Derby, in {@code <pm.data.dir>/db} unless configuration PID
+ * {@value #PID} sets {@code path}.
+ *
+ * <p><b>Failures are reported, not thrown, at activation.</b> When the database cannot be opened (folder not
+ * writable, locked by another process, corrupt) this component still activates and registers the service, logs an
+ * error naming the cause, and reports {@link #state()} down with that cause; {@link #migrate} then throws
+ * {@link SchemaException} and the other calls {@link SQLException}. Throwing from activation instead would leave no
+ * service at all, and the health endpoint could only say "no database" without the reason. Components that need
+ * the store run {@code migrate} when they activate, so they fail to activate with the reason in their message.
+ * Likewise a module whose migration fails, or whose schema is newer than its code, turns {@link #state()} down
+ * (naming the module) until a later {@code migrate} of that module succeeds: a server running without one of its
+ * modules' tables is not healthy.
+ *
+ * <p>Connections: one embedded connection per call, closed when the work returns. Embedded Derby connections are
+ * cheap (no network, no authentication here), so a pool would add state without a measurable gain. In-flight work
+ * holds a shared lock that {@link #close()} waits for (bounded), so the database is not shut down under a running
+ * transaction.
+ */
+// immediate: open (or report why not) at startup, and do not shut Derby down whenever the last user lets go
+@Component(service = Database.class, configurationPid = DerbyDatabase.PID, immediate = true)
+@Designate(ocd = DerbyDatabase.Config.class)
+public final class DerbyDatabase implements Database {
+
+    /** Configuration PID of the store. */
+    public static final String PID = "io.printmaster.store";
+    /** Framework property holding the data directory (set by the launcher). */
+    public static final String DATA_DIR_PROPERTY = "pm.data.dir";
+    static final String VERSION_TABLE = "PM_SCHEMA_VERSION";
+    static final int MAX_MODULE_LENGTH = 128;
+
+    private static final Logger LOG = LoggerFactory.getLogger(DerbyDatabase.class);
+    private static final String KIND = "derby";
+    /** SQLState Derby reports for a database shut down as asked. */
+    private static final String SHUTDOWN_DONE = "08006";
+    private static final int MAX_DESCRIPTION = 500;
+    private static final long CLOSE_WAIT_SECONDS = 30;
+
+    @ObjectClassDefinition(name = "PrintMaster store", description = "The server's embedded Apache Derby database.")
+    public @interface Config {
+        @AttributeDefinition(name = "Database folder",
+                description = "Folder of the Derby database. A relative path is resolved against the data"
+                        + " directory (pm.data.dir). Empty: <data dir>/db.", required = false)
+        String path() default "";
+    }
+
+    private final Path location;
+    /** Why the database is not open, or null when it is. */
+    private final String openFailure;
+    /** Connections to the open database, or null when it could not be opened. */
+    private final EmbeddedDataSource dataSource;
+    /** In-flight work holds the read lock; {@link #close()} takes the write lock. */
+    private final ReentrantReadWriteLock lifecycle = new ReentrantReadWriteLock();
+    /** Migrations run one at a time, whatever the module: DDL on shared catalogs and the version table. */
+    private final Lock migrationLock = new ReentrantLock();
+    /** Modules whose schema could not be brought up to date, with the reason, for {@link #state()}. */
+    private final Map<String, String> schemaFailures = new ConcurrentSkipListMap<>();
+    private volatile boolean closed;
+
+    @Activate
+    public DerbyDatabase(BundleContext context, Config config) {
+        this(Location.of(context.getProperty(DATA_DIR_PROPERTY), config.path()),
+                derbyLog(context.getProperty(DATA_DIR_PROPERTY)));
+    }
+
+    /**
+     * Opens (creating when missing) the database in {@code folder}. Usable directly in tests and tools.
+     *
+     * @param derbyLog where Derby writes its own log ({@code derby.stream.error.file}) unless that system property is
+     *     already set; null leaves Derby's default
+     */
+    public DerbyDatabase(Path folder, Path derbyLog) {
+        this(new Location(Objects.requireNonNull(folder, "folder").toAbsolutePath(), null), derbyLog);
+    }
+
+    private DerbyDatabase(Location where, Path derbyLog) {
+        this.location = where.folder();
+        String failure = where.problem();
+        EmbeddedDataSource source = null;
+        if (failure == null) {
+            configureDerbyLog(derbyLog);
+            try {
+                source = open(location);
+            } catch (SQLException | IOException | RuntimeException e) {
+                failure = "cannot open the database at " + location + ": " + describe(e);
+            }
+        }
+        this.openFailure = failure;
+        this.dataSource = source;
+        if (failure != null) {
+            LOG.error("store is DOWN: {}", failure);
+        } else {
+            LOG.info("store open: Derby database at {}", location);
+        }
+    }
+
+    /** Where the database lives, or why that cannot be known. */
+    record Location(Path folder, String problem) {
+        static Location of(String dataDir, String configuredPath) {
+            String configured = configuredPath == null ? "" : configuredPath.strip();
+            Path data = dataDir == null || dataDir.isBlank() ? null : Path.of(dataDir).toAbsolutePath();
+            if (!configured.isEmpty() && Path.of(configured).isAbsolute()) {
+                return new Location(Path.of(configured).normalize(), null);
+            }
+            if (data == null) {
+                return new Location(null, "no database location: neither the framework property "
+                        + DATA_DIR_PROPERTY + " nor an absolute path in configuration " + PID + " is set");
+            }
+            return new Location(data.resolve(configured.isEmpty() ? "db" : configured).normalize(), null);
+        }
+    }
+
+    private static Path derbyLog(String dataDir) {
+        return dataDir == null || dataDir.isBlank() ? null : Path.of(dataDir, "logs", "derby.log");
+    }
+
+    /** Derby reads this system property once, when its engine boots; the launcher normally sets it already. */
+    private static void configureDerbyLog(Path derbyLog) {
+        if (derbyLog == null || System.getProperty("derby.stream.error.file") != null) {
+            return;
+        }
+        try {
+            Files.createDirectories(derbyLog.toAbsolutePath().getParent());
+            System.setProperty("derby.stream.error.file", derbyLog.toAbsolutePath().toString());
+        } catch (IOException e) {
+            LOG.warn("cannot create {} for derby.log; Derby logs to its default place: {}", derbyLog, e.toString());
+        }
+    }
+
+    private static EmbeddedDataSource open(Path folder) throws SQLException, IOException {
+        if (folder.getParent() != null) {
+            Files.createDirectories(folder.getParent());
+        }
+        EmbeddedDataSource create = new EmbeddedDataSource();
+        create.setDatabaseName(folder.toString());
+        create.setCreateDatabase("create");
+        try (Connection c = create.getConnection()) {
+            ensureVersionTable(c);
+        }
+        // Later connections must not silently create a new, empty database if the folder disappears.
+        EmbeddedDataSource existing = new EmbeddedDataSource();
+        existing.setDatabaseName(folder.toString());
+        return existing;
+    }
+
+    private static void ensureVersionTable(Connection c) throws SQLException {
+        try (ResultSet tables = c.getMetaData().getTables(null, c.getSchema(), VERSION_TABLE, null)) {
+            if (tables.next()) {
+                return;
+            }
+        }
+        try (Statement s = c.createStatement()) {
+            s.execute("CREATE TABLE " + VERSION_TABLE + " ("
+                    + "MODULE VARCHAR(" + MAX_MODULE_LENGTH + ") NOT NULL PRIMARY KEY, "
+                    + "VERSION INT NOT NULL, "
+                    + "DESCRIPTION VARCHAR(" + MAX_DESCRIPTION + ") NOT NULL, "
+                    + "APPLIED_AT TIMESTAMP NOT NULL)");
+        }
+    }
+
+    @Override
+    public void migrate(String module, List<Migration> migrations) throws SchemaException {
+        List<Migration> ordered = validated(module, migrations);
+        int newest = ordered.get(ordered.size() - 1).version();
+        Lock shared = lifecycle.readLock();
+        shared.lock();
+        try {
+            migrationLock.lock();
+            try {
+                if (closed || dataSource == null) {
+                    throw new SchemaException("cannot migrate module " + module + ": store is down: " + downReason());
+                }
+                int current;
+                try {
+                    current = currentVersion(module);
+                } catch (SQLException e) {
+                    throw failed(module, "cannot read the schema version of module " + module + ": " + describe(e), e);
+                }
+                if (current > newest) {
+                    throw failed(module, "database schema for module " + module + " is at version " + current
+                            + " but this code knows only up to " + newest + ": refusing to run against a newer"
+                            + " database; restore a backup or run the newer version", null);
+                }
+                for (Migration m : ordered) {
+                    if (m.version() > current) {
+                        apply(module, m, current);
+                        current = m.version();
+                    }
+                }
+                schemaFailures.remove(module);
+            } finally {
+                migrationLock.unlock();
+            }
+        } finally {
+            shared.unlock();
+        }
+    }
+
+    private static List<Migration> validated(String module, List<Migration> migrations) {
+        if (module == null || module.isBlank()) {
+            throw new IllegalArgumentException("module must not be blank");
+        }
+        if (module.length() > MAX_MODULE_LENGTH) {
+            throw new IllegalArgumentException("module must be at most " + MAX_MODULE_LENGTH + " characters");
+        }
+        if (migrations == null || migrations.isEmpty()) {
+            throw new IllegalArgumentException("module " + module + ": no migrations given");
+        }
+        List<Migration> ordered = new ArrayList<>(migrations);
+        if (ordered.contains(null)) {
+            throw new IllegalArgumentException("module " + module + ": migrations must not contain null");
+        }
+        ordered.sort(Comparator.comparingInt(Migration::version));
+        for (int i = 0; i < ordered.size(); i++) {
+            int expected = i + 1;
+            int actual = ordered.get(i).version();
+            if (actual != expected) {
+                throw new IllegalArgumentException("module " + module + ": migrations must be numbered 1, 2, 3..."
+                        + " each once: " + (actual < expected ? "version " + actual + " appears twice"
+                        : "version " + expected + " is missing"));
+            }
+        }
+        return ordered;
+    }
+
+    private int currentVersion(String module) throws SQLException {
+        try (Connection c = dataSource.getConnection();
+             PreparedStatement ps = c.prepareStatement("SELECT VERSION FROM " + VERSION_TABLE + " WHERE MODULE = ?")) {
+            ps.setString(1, module);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? rs.getInt(1) : 0;
+            }
+        }
+    }
+
+    /** One step and its version row in one transaction: both or neither. */
+    private void apply(String module, Migration m, int previous) throws SchemaException {
+        String where = "migration of module " + module + " to version " + m.version() + " (" + m.description() + ")";
+        int statement = 0;
+        boolean committed = false;
+        try (Connection c = dataSource.getConnection()) {
+            c.setAutoCommit(false);
+            try {
+                try (Statement s = c.createStatement()) {
+                    for (String sql : m.statements()) {
+                        statement++;
+                        s.execute(sql);
+                    }
+                }
+                statement = 0;
+                recordVersion(c, module, m, previous);
+                c.commit();
+                committed = true;
+            } catch (SQLException | RuntimeException e) {
+                rollbackQuietly(c, e);
+                String at = statement > 0
+                        ? " at statement " + statement + " of " + m.statements().size() + " [" + abbreviate(m.statements().get(statement - 1)) + "]"
+                        : " while recording the version";
+                throw failed(module, where + " failed" + at + ": " + describe(e)
+                        + "; the step was rolled back, the module stays at version " + previous, e);
+            }
+        } catch (SQLException e) {
+            if (!committed) {
+                throw failed(module, where + " failed: " + describe(e), e);
+            }
+            LOG.warn("store: closing the connection after {} failed: {}", where, describe(e));
+        }
+        LOG.info("module {}: schema migrated to version {} ({})", module, m.version(), m.description());
+    }
+
+    private static void recordVersion(Connection c, String module, Migration m, int previous) throws SQLException {
+        String description = m.description().length() > MAX_DESCRIPTION
+                ? m.description().substring(0, MAX_DESCRIPTION) : m.description();
+        Timestamp now = Timestamp.from(Instant.now());
+        if (previous == 0) {
+            try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + VERSION_TABLE
+                    + " (MODULE, VERSION, DESCRIPTION, APPLIED_AT) VALUES (?, ?, ?, ?)")) {
+                ps.setString(1, module);
+                ps.setInt(2, m.version());
+                ps.setString(3, description);
+                ps.setTimestamp(4, now, utc());
+                ps.executeUpdate();
+            }
+            return;
+        }
+        try (PreparedStatement ps = c.prepareStatement("UPDATE " + VERSION_TABLE
+                + " SET VERSION = ?, DESCRIPTION = ?, APPLIED_AT = ? WHERE MODULE = ? AND VERSION = ?")) {
+            ps.setInt(1, m.version());
+            ps.setString(2, description);
+            ps.setTimestamp(3, now, utc());
+            ps.setString(4, module);
+            ps.setInt(5, previous);
+            if (ps.executeUpdate() != 1) {
+                throw new SQLException("the version row of module " + module + " changed concurrently");
+            }
+        }
+    }
+
+    private SchemaException failed(String module, String message, Exception cause) {
+        schemaFailures.put(module, message);
+        LOG.error("store: {}", message);
+        return cause == null ? new SchemaException(message) : new SchemaException(message, cause);
+    }
+
+    @Override
+    public <T> T inTransaction(SqlWork<T> work) throws SQLException {
+        Objects.requireNonNull(work, "work");
+        Lock shared = lifecycle.readLock();
+        shared.lock();
+        try (Connection c = connection()) {
+            c.setAutoCommit(false);
+            try {
+                T result = work.run(c);
+                c.commit();
+                return result;
+            } catch (Throwable e) {
+                rollbackQuietly(c, e);
+                throw e;
+            }
+        } finally {
+            shared.unlock();
+        }
+    }
+
+    @Override
+    public <T> T read(SqlWork<T> work) throws SQLException {
+        Objects.requireNonNull(work, "work");
+        Lock shared = lifecycle.readLock();
+        shared.lock();
+        try (Connection c = connection()) {
+            c.setReadOnly(true);
+            return work.run(c);
+        } finally {
+            shared.unlock();
+        }
+    }
+
+    /** Callers hold the shared lifecycle lock. */
+    private Connection connection() throws SQLException {
+        if (closed || dataSource == null) {
+            throw new SQLException("store is down: " + downReason(), "08003");
+        }
+        return dataSource.getConnection();
+    }
+
+    @Override
+    public StorageState state() {
+        if (closed || dataSource == null) {
+            return new StorageState(false, KIND, downReason());
+        }
+        if (!schemaFailures.isEmpty()) {
+            return new StorageState(false, KIND, "schema problem: " + String.join("; ", schemaFailures.values()));
+        }
+        Lock shared = lifecycle.readLock();
+        if (!shared.tryLock()) {
+            return new StorageState(false, KIND, "closing");
+        }
+        try (Connection c = connection()) {
+            if (!c.isValid(5)) {
+                return new StorageState(false, KIND, "the database at " + location + " does not answer");
+            }
+            return new StorageState(true, KIND, location.toString());
+        } catch (SQLException e) {
+            return new StorageState(false, KIND, "the database at " + location + " does not answer: " + describe(e));
+        } finally {
+            shared.unlock();
+        }
+    }
+
+    private String downReason() {
+        return openFailure != null ? openFailure : "closed";
+    }
+
+    /**
+     * Shuts the database down cleanly (a checkpoint, so the next start needs no recovery). Waits for in-flight
+     * work, at most {@value #CLOSE_WAIT_SECONDS} seconds; new work is refused from the start.
+     */
+    @Deactivate
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        Lock exclusive = lifecycle.writeLock();
+        boolean locked = false;
+        try {
+            locked = exclusive.tryLock(CLOSE_WAIT_SECONDS, TimeUnit.SECONDS);
+            if (!locked) {
+                LOG.warn("store: work still running after {} s; shutting the database down anyway", CLOSE_WAIT_SECONDS);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        try {
+            if (dataSource != null) {
+                shutdown();
+            }
+        } finally {
+            if (locked) {
+                exclusive.unlock();
+            }
+        }
+    }
+
+    private void shutdown() {
+        EmbeddedDataSource stop = new EmbeddedDataSource();
+        stop.setDatabaseName(location.toString());
+        stop.setShutdownDatabase("shutdown");
+        try (Connection c = stop.getConnection()) {
+            LOG.warn("store: Derby did not confirm the shutdown of {}", location);
+        } catch (SQLException e) {
+            if (SHUTDOWN_DONE.equals(e.getSQLState())) {
+                LOG.info("store closed: Derby database at {} shut down", location);
+            } else {
+                LOG.warn("store: unclean shutdown of {}: {}", location, describe(e));
+            }
+        }
+    }
+
+    private static void rollbackQuietly(Connection c, Throwable cause) {
+        try {
+            c.rollback();
+        } catch (SQLException e) {
+            cause.addSuppressed(e);
+        }
+    }
+
+    private static Calendar utc() {
+        return Calendar.getInstance(TimeZone.getTimeZone("UTC"));
+    }
+
+    /** Derby's messages, with the SQLStates and the chained causes that carry the real reason (e.g. a lock). */
+    static String describe(Throwable e) {
+        StringBuilder out = new StringBuilder();
+        List<Throwable> seen = new ArrayList<>();
+        Throwable t = e;
+        while (t != null && !seen.contains(t) && seen.size() < 5) {
+            seen.add(t);
+            String message = t.getMessage() != null ? t.getMessage() : t.getClass().getSimpleName();
+            if (out.indexOf(message) < 0) {
+                if (out.length() > 0) {
+                    out.append(" <- ");
+                }
+                out.append(message);
+                if (t instanceof SQLException sql && sql.getSQLState() != null) {
+                    out.append(" (SQLState ").append(sql.getSQLState()).append(')');
+                }
+            }
+            Throwable next = t instanceof SQLException sql ? sql.getNextException() : null;
+            t = next != null ? next : t.getCause();
+        }
+        return out.toString();
+    }
+
+    private static String abbreviate(String sql) {
+        String flat = sql.replaceAll("\\s+", " ").strip();
+        return flat.length() <= 120 ? flat : flat.substring(0, 117) + "...";
+    }
+}

@@ -1,0 +1,1 @@
+INSERT INTO SAMPLE VALUES (1, 'one');

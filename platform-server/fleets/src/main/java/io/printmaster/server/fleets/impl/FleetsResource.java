@@ -1,0 +1,113 @@
+package io.printmaster.server.fleets.impl;
+
+import io.printmaster.http.api.ApiException;
+import io.printmaster.http.api.ApiRequest;
+import io.printmaster.http.api.ApiResponse;
+import io.printmaster.http.api.Caller;
+import io.printmaster.http.api.Route;
+import io.printmaster.http.api.RouteProvider;
+import io.printmaster.http.api.Scopes;
+import io.printmaster.server.fleets.api.Fleet;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Pattern;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Reference;
+
+/**
+ * {@code /api/v1/fleets}: create, list, read, rename and delete fleets. A caller restricted to some fleets sees only
+ * those; any other fleet answers 404 exactly as if it did not exist.
+ */
+@Component(service = RouteProvider.class)
+public class FleetsResource implements RouteProvider {
+    static final Pattern ID = Pattern.compile("[a-z0-9][a-z0-9-]{0,62}");
+
+    private final FleetStore store;
+
+    @Activate
+    public FleetsResource(@Reference FleetStore store) {
+        this.store = store;
+    }
+
+    public record CreateFleet(String id, String name, String description) {
+    }
+
+    public record UpdateFleet(String name, String description) {
+    }
+
+    @Override
+    public List<Route> routes() {
+        return List.of(
+                Route.get("/api/v1/fleets", Scopes.FLEETS_READ, this::list),
+                Route.post("/api/v1/fleets", Scopes.FLEETS_WRITE, this::create),
+                Route.get("/api/v1/fleets/{id}", Scopes.FLEETS_READ, req -> ApiResponse.ok(visible(req, req.pathParam("id")))),
+                Route.put("/api/v1/fleets/{id}", Scopes.FLEETS_WRITE, this::update),
+                Route.delete("/api/v1/fleets/{id}", Scopes.FLEETS_WRITE, this::delete));
+    }
+
+    private ApiResponse list(ApiRequest req) throws Exception {
+        Caller caller = req.requireCaller();
+        List<Fleet> fleets = store.list().stream().filter(f -> caller.canSeeFleet(f.id())).toList();
+        return ApiResponse.ok(Map.of("fleets", fleets));
+    }
+
+    ApiResponse create(ApiRequest req) throws Exception {
+        CreateFleet body = req.body(CreateFleet.class);
+        if (body.id() == null || !ID.matcher(body.id()).matches()) {
+            throw ApiException.invalid("id", "id is required: 1-63 lowercase letters, digits or dashes, starting with a letter or digit");
+        }
+        Caller caller = req.requireCaller();
+        if (caller.fleets().isPresent()) {
+            // a token limited to some fleets cannot create others it could then not see
+            throw ApiException.forbidden("this token is restricted to fleets " + caller.fleets().get() + " and cannot create fleets");
+        }
+        String name = requireName(body.name());
+        Fleet created = store.create(body.id(), name, description(body.description()), caller.name())
+                .orElseThrow(() -> ApiException.conflict("id", "a fleet with id '" + body.id() + "' already exists"));
+        return ApiResponse.created(created).header("Location", "/api/v1/fleets/" + created.id());
+    }
+
+    private ApiResponse update(ApiRequest req) throws Exception {
+        Fleet current = visible(req, req.pathParam("id"));
+        UpdateFleet body = req.body(UpdateFleet.class);
+        String name = requireName(body.name());
+        Fleet updated = store.update(current.id(), name, description(body.description()), req.requireCaller().name())
+                .orElseThrow(() -> ApiException.notFound("fleet"));
+        return ApiResponse.ok(updated);
+    }
+
+    private ApiResponse delete(ApiRequest req) throws Exception {
+        Fleet current = visible(req, req.pathParam("id"));
+        if (!store.delete(current.id(), req.requireCaller().name())) {
+            throw ApiException.notFound("fleet");
+        }
+        return ApiResponse.noContent();
+    }
+
+    /** The fleet, if it exists and the caller may see it; 404 in both other cases, so restricted tokens learn nothing. */
+    private Fleet visible(ApiRequest req, String id) throws Exception {
+        if (!req.requireCaller().canSeeFleet(id)) {
+            throw ApiException.notFound("fleet");
+        }
+        return store.find(id).orElseThrow(() -> ApiException.notFound("fleet"));
+    }
+
+    private static String requireName(String name) throws ApiException {
+        String n = name == null ? "" : name.strip();
+        if (n.isEmpty() || n.length() > 200) {
+            throw ApiException.invalid("name", "name is required, at most 200 characters");
+        }
+        return n;
+    }
+
+    private static String description(String d) throws ApiException {
+        if (d == null || d.isBlank()) {
+            return null;
+        }
+        if (d.length() > 2000) {
+            throw ApiException.invalid("description", "at most 2000 characters");
+        }
+        return d.strip();
+    }
+}
