@@ -49,7 +49,7 @@ final class ServerContainer {
         options.add(frameworkProperty("pm.start.millis").value(Long.toString(System.currentTimeMillis())));
         options.add(frameworkProperty("org.osgi.service.http.port").value(Integer.toString(port)));
         options.add(frameworkProperty("org.apache.felix.http.host").value("127.0.0.1"));
-        options.add(frameworkProperty("felix.fileinstall.dir").value(dataDir.resolve("etc").toString()));
+        options.add(frameworkProperty("felix.fileinstall.dir").value(dataDir.resolve("etc") + "," + dataDir.resolve("plugins")));
         options.add(frameworkProperty("felix.fileinstall.poll").value("200"));
         options.add(frameworkProperty("felix.fileinstall.noInitialDelay").value("true"));
         options.add(systemProperty("derby.stream.error.file").value(dataDir.resolve("derby.log").toString()));

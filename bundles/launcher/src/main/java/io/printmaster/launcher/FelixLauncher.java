@@ -77,7 +77,6 @@ public final class FelixLauncher {
         String version = readVersion();
         log.info("starting PrintMaster {} {} (data {}, home {})", options.role(), version, data, options.home());
 
-        writeFileInstallWatcher(data);
         Felix felix = new Felix(frameworkProperties(data, version, startedMillis));
         felix.init();
         Runtime.getRuntime().addShutdownHook(new Thread(() -> stop(felix), "pm-shutdown"));
@@ -122,29 +121,15 @@ public final class FelixLauncher {
         p.put("org.osgi.service.http.port", Integer.toString(options.port()));
         p.put("org.apache.felix.http.host", options.bind());
         p.put("org.apache.felix.http.jetty.sendServerHeader", "false");
-        // Felix FileInstall: etc/ holds configuration; a second watcher (below) handles plugins/.
-        p.put("felix.fileinstall.dir", data.resolve("etc").toString());
+        // Felix FileInstall watches etc/ (configuration files) and plugins/ (bundles), both hot.
+        p.put("felix.fileinstall.dir", data.resolve("etc") + "," + data.resolve("plugins"));
         p.put("felix.fileinstall.poll", "500");
         p.put("felix.fileinstall.noInitialDelay", "true");
         p.put("felix.fileinstall.log.level", "2");
         p.put("felix.fileinstall.log.default", "jul");
+        p.put("felix.fileinstall.bundles.new.start", "true");
         p.put("felix.fileinstall.enableConfigSave", "true");
         return p;
-    }
-
-    /**
-     * FileInstall watches one folder from framework properties; further folders are FileInstall factory
-     * configurations. The launcher owns this file and rewrites it at every start so it always points at this
-     * data directory.
-     */
-    private static void writeFileInstallWatcher(Path data) throws IOException {
-        String cfg = "# Written by the launcher at every start: makes Felix FileInstall watch plugins/ for bundles.\n"
-                + "felix.fileinstall.dir=" + data.resolve("plugins").toString().replace("\\", "/") + "\n"
-                + "felix.fileinstall.poll=500\n"
-                + "felix.fileinstall.noInitialDelay=true\n"
-                + "felix.fileinstall.bundles.new.start=true\n"
-                + "felix.fileinstall.filter=.*\\\\.jar\n";
-        Files.writeString(data.resolve("etc/org.apache.felix.fileinstall-plugins.cfg"), cfg);
     }
 
     private void installBundles(BundleContext context) throws IOException {
@@ -177,6 +162,9 @@ public final class FelixLauncher {
     }
 
     private void configureLogging(Path data) {
+        // libraries that log through java.util.logging (FileInstall, parts of the JDK) end up in the same log
+        org.slf4j.bridge.SLF4JBridgeHandler.removeHandlersForRootLogger();
+        org.slf4j.bridge.SLF4JBridgeHandler.install();
         System.setProperty("pm.log.dir", data.resolve("logs").toString());
         System.setProperty("pm.log.level", options.logLevel());
         System.setProperty("pm.role", options.role());

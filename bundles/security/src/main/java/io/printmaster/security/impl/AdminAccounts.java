@@ -28,8 +28,11 @@ public class AdminAccounts {
 
     private final Database database;
     private final PasswordHasher hasher;
-    /** Compared against when the user is unknown, so a wrong user name costs as much time as a wrong password. */
-    private final String dummyHash;
+    /**
+     * Compared against when the user is unknown, so a wrong user name costs as much time as a wrong password.
+     * Made on first need: hashing is deliberately slow and start-up should not pay for it.
+     */
+    private volatile String dummyHash;
 
     @Activate
     public AdminAccounts(@Reference Database database) throws Exception {
@@ -39,7 +42,6 @@ public class AdminAccounts {
     AdminAccounts(Database database, PasswordHasher hasher, Map<String, String> env, PrintStream console) throws Exception {
         this.database = database;
         this.hasher = hasher;
-        this.dummyHash = hasher.hash("not-a-password".toCharArray());
         SecuritySchema.ensure(database);
         bootstrap(env.get("PM_ADMIN_PASSWORD"), console);
     }
@@ -75,8 +77,17 @@ public class AdminAccounts {
     /** The user name when the password is right. */
     Optional<String> verify(String username, String password) throws SQLException {
         Optional<String> stored = storedHash(username);
-        boolean ok = hasher.verify(password.toCharArray(), stored.orElse(dummyHash));
+        boolean ok = hasher.verify(password.toCharArray(), stored.orElseGet(this::dummyHash));
         return ok && stored.isPresent() ? Optional.of(username) : Optional.empty();
+    }
+
+    private String dummyHash() {
+        String d = dummyHash;
+        if (d == null) {
+            d = hasher.hash("not-a-password".toCharArray());
+            dummyHash = d;
+        }
+        return d;
     }
 
     void setPassword(String username, char[] password) throws SQLException {

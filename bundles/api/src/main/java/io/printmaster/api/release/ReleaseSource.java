@@ -1,0 +1,74 @@
+package io.printmaster.api.release;
+
+import io.printmaster.api.plugin.PluginName;
+import java.io.InputStream;
+import java.util.Optional;
+import org.osgi.annotation.versioning.ConsumerType;
+
+/**
+ * A place releases come from: a GitHub repository, an HTTP feed, a local directory, a vendor's own system.
+ *
+ * <p>Register an implementation as an OSGi service with {@link ReleaseSourceType} (and {@link PluginName}):
+ * <pre>{@code
+ * @Component(service = ReleaseSource.class, configurationPolicy = ConfigurationPolicy.REQUIRE)
+ * @ReleaseSourceType(type = "github")
+ * @PluginName("GitHub releases")
+ * public class GitHubReleaseSource implements ReleaseSource { ... }
+ * }</pre>
+ * A source for several upstreams (two repositories, three feeds) is a factory configuration, one service per
+ * upstream. The server lists every source periodically ("intake"): it reads pages until it meets releases it
+ * already knows, so a source should list newest first and page cheaply. Built-in sources register with a low
+ * {@code service.ranking}, so a vendor's source of the same type wins.
+ *
+ * <p>Methods may be called from several threads at once. A source that cannot serve a request (an asset it did
+ * not list) declines by returning empty; it throws {@link ReleaseSourceException} only when it should be able to
+ * answer but cannot.
+ */
+@ConsumerType
+public interface ReleaseSource {
+
+    /** Service property: the kind of source ({@code github}, {@code http-feed}, {@code directory}, …). */
+    String TYPE = "printmaster.release.source.type";
+
+    /** Service property: the plugin's human-readable name, see {@link PluginName}. */
+    String PLUGIN_NAME = PluginName.PROPERTY;
+
+    /**
+     * One page of releases, newest first.
+     *
+     * @param pageToken empty for the first (newest) page, otherwise {@link ReleasePage#nextPageToken()} of the
+     *                  previous page
+     * @throws ReleaseSourceException when the upstream cannot be listed
+     */
+    ReleasePage releases(Optional<String> pageToken) throws ReleaseSourceException;
+
+    /**
+     * Opens the bytes of an asset this source listed. The caller closes the stream, verifies the bytes against
+     * the upstream checksum and never trusts them before.
+     *
+     * @return the stream, or empty when the asset is not one of this source's
+     * @throws ReleaseSourceException when the asset should be available but cannot be fetched
+     */
+    Optional<InputStream> open(ReleaseAsset asset) throws ReleaseSourceException;
+
+    /**
+     * The checksum the upstream publishes for an asset. By default the one in the listing; a source whose
+     * checksums live elsewhere (a {@code SHA256SUMS} file, a {@code .sha256} asset) fetches them here.
+     *
+     * @return the checksum, or empty when the upstream publishes none for this asset
+     * @throws ReleaseSourceException when the checksum exists but cannot be fetched
+     */
+    default Optional<Checksum> upstreamChecksum(ReleaseAsset asset) throws ReleaseSourceException {
+        return asset.upstreamSha256();
+    }
+
+    /**
+     * The release notes. By default those in the listing; a source that fetches them separately does it here.
+     *
+     * @return the notes, or empty when there are none
+     * @throws ReleaseSourceException when notes exist but cannot be fetched
+     */
+    default Optional<String> notes(Release release) throws ReleaseSourceException {
+        return release.notes();
+    }
+}

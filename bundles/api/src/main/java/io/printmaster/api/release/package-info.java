@@ -1,0 +1,10 @@
+/**
+ * Where releases come from: the {@link io.printmaster.api.release.ReleaseSource} contract (a GitHub repository, an
+ * HTTP feed, a local directory, a vendor's own system) and what it describes —
+ * {@link io.printmaster.api.release.Release}s made of downloadable
+ * {@link io.printmaster.api.release.ReleaseAsset}s with upstream {@link io.printmaster.api.release.Checksum}s, on a
+ * {@link io.printmaster.api.release.Channel}.
+ */
+@org.osgi.annotation.bundle.Export
+@org.osgi.annotation.versioning.Version("1.0.0")
+package io.printmaster.api.release;
