@@ -33,6 +33,7 @@ import org.openqa.selenium.support.ui.ExpectedConditions;
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ConsoleIT {
     private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String SESSION = "/api/v1/auth/session";
     private static ServerProcess server;
     private static Browser browser;
 
@@ -88,6 +89,7 @@ class ConsoleIT {
     @Test
     @Order(2)
     void adminCreatesAFleetSetsItsPolicyAndFindsBothInTheAuditLog() throws Exception {
+        server.awaitEndpoints(SESSION, "/api/v1/fleets", "/api/v1/update-policies/global", "/api/v1/audit");
         // a wrong password first: the form says so and stays on the login page
         browser.open("/");
         browser.visible(By.id("login-password"));
@@ -228,6 +230,7 @@ class ConsoleIT {
     @Test
     @Order(3)
     void thePluginsPageListsWhatTheServerReports() throws Exception {
+        server.awaitEndpoints(SESSION, "/api/v1/plugins");
         logInIfNeeded();
         browser.click("nav-plugins");
         browser.awaitPage("Plugins");
@@ -249,6 +252,7 @@ class ConsoleIT {
     @Test
     @Order(4)
     void anApiTokenIsShownOnceWorksAndStopsWorkingWhenRevoked() throws Exception {
+        server.awaitEndpoints(SESSION, "/api/v1/auth/tokens", "/api/v1/plugins");
         logInIfNeeded();
         browser.click("nav-tokens");
         browser.awaitPage("API tokens");
@@ -278,7 +282,8 @@ class ConsoleIT {
 
     @Test
     @Order(5)
-    void loggingOutReturnsToTheLoginPageAndPagesNeedALoginAgain() {
+    void loggingOutReturnsToTheLoginPageAndPagesNeedALoginAgain() throws Exception {
+        server.awaitEndpoints(SESSION);
         logInIfNeeded();
         browser.click("logout");
         browser.visible(By.id("login-password"));

@@ -125,6 +125,33 @@ public final class ServerProcess implements AutoCloseable {
         throw new IllegalStateException("the server was not healthy within " + START_TIMEOUT.toSeconds() + " s (last: " + last + ")\n" + logTail());
     }
 
+    /**
+     * Waits until every path is served: health answers UP as soon as its own bundle runs, while other bundles may
+     * still be starting, so a test first waits for the endpoints it is about to use. Any answer but 404 counts
+     * (an endpoint that needs a login answers 401).
+     */
+    public void awaitEndpoints(String... paths) throws IOException, InterruptedException {
+        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+        long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
+        for (String path : paths) {
+            HttpRequest request = HttpRequest.newBuilder(uri(path)).timeout(Duration.ofSeconds(5)).build();
+            while (true) {
+                if (!process.isAlive()) {
+                    throw new IllegalStateException("the server exited with code " + process.exitValue() + "\n" + logTail());
+                }
+                int status = http.send(request, HttpResponse.BodyHandlers.discarding()).statusCode();
+                if (status != 404) {
+                    break;
+                }
+                if (System.nanoTime() > deadline) {
+                    throw new IllegalStateException("the server does not serve " + path + " (still 404 after "
+                            + START_TIMEOUT.toSeconds() + " s): is the bundle providing it missing from the distribution?\n" + logTail());
+                }
+                LockSupport.parkNanos(Duration.ofMillis(100).toNanos());
+            }
+        }
+    }
+
     /** The end of the server's output, for failure messages. */
     public String logTail() {
         try {

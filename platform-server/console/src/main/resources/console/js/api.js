@@ -2,12 +2,14 @@
 // state-changing request. Errors arrive as ApiError with the server's code, message and offending field.
 
 export class ApiError extends Error {
-  constructor(status, code, message, field) {
+  constructor(status, code, message, field, details) {
     super(message);
     this.name = 'ApiError';
     this.status = status;
     this.code = code;
     this.field = field || null;
+    // further {field, message} problems when the server reports several at once
+    this.details = Array.isArray(details) ? details.filter((d) => d && d.field && d.message) : [];
   }
 }
 
@@ -51,7 +53,8 @@ async function request(method, path, body, options = {}) {
   if (!response.ok) {
     const error = data && data.error ? data.error : {};
     const fallback = `The server answered ${response.status}${response.statusText ? ' ' + response.statusText : ''}.`;
-    const apiError = new ApiError(response.status, error.code || `http_${response.status}`, error.message || fallback, error.field);
+    const apiError = new ApiError(response.status, error.code || `http_${response.status}`, error.message || fallback,
+      error.field, error.details || error.violations);
     if (response.status === 401 && !options.expect401) {
       unauthorizedHandler(apiError);
     }

@@ -99,6 +99,9 @@ export class FormErrors {
 
   /** Shows an ApiError (or any error): next to its field when possible, otherwise at the top. Focuses it. */
   show(error) {
+    for (const more of (error && error.details) || []) {
+      this.fieldError(more.field, more.message);
+    }
     const wrapper = error && error.field ? this.fieldError(error.field, error.message) : null;
     if (wrapper) {
       const input = wrapper.querySelector('input, select, textarea');

@@ -249,14 +249,14 @@ function fill(i, policy) {
 /** The policy as the API wants it, or the fields the browser already knows are wrong (not whole numbers). */
 function read(i) {
   const errors = [];
+  // every number of a policy is required (a PUT replaces the whole policy): an empty box is an error here rather
+  // than a silent default
   const int = (input, fieldName) => {
     const text = input.value.trim();
-    // a number input reports '' for text it cannot parse; validity tells that apart from an empty box
-    if (text === '' && input.validity && input.validity.badInput) {
-      errors.push({ field: fieldName, message: 'Enter a whole number.' });
+    if (text === '' && !(input.validity && input.validity.badInput)) {
+      errors.push({ field: fieldName, message: 'Required: enter a whole number.' });
       return null;
     }
-    if (text === '') return null;
     if (!/^-?\d+$/.test(text)) {
       errors.push({ field: fieldName, message: 'Enter a whole number.' });
       return null;
@@ -278,7 +278,7 @@ function read(i) {
       start_min: int(i.window.startMin, `${p}.start_min`),
       end_hour: int(i.window.endHour, `${p}.end_hour`),
       end_min: int(i.window.endMin, `${p}.end_min`),
-      timezone: i.window.timezone.value.trim() || null,
+      timezone: i.window.timezone.value.trim(),
       days_of_week: i.window.days.filter((box) => box.checked).map((box) => Number(box.value)),
     },
     rollout_control: {

@@ -88,7 +88,7 @@ function renderList(tokens, reload, area) {
       });
     }
     tbody.append(h('tr', { testid: `token-row-${t.id}`, class: active ? '' : 'inactive' },
-      h('td', { class: 'strong' }, t.name, t.created_by ? h('div', { class: 'muted small' }, `by ${t.created_by}`) : null),
+      h('td', { class: 'strong nowrap' }, t.name, t.created_by ? h('div', { class: 'muted small' }, `by ${t.created_by}`) : null),
       h('td', {}, h('div', { class: 'chips' }, (t.scopes || []).map((s) => h('code', { class: 'chip' }, s)))),
       h('td', {}, t.fleets && t.fleets.length ? t.fleets.join(', ') : h('span', { class: 'muted' }, 'all')),
       h('td', { class: 'nowrap' }, time(t.created_at)),
