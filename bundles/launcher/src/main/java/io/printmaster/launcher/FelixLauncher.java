@@ -149,6 +149,7 @@ public final class FelixLauncher {
                 throw new IOException("cannot install " + jar.getFileName() + ": " + e.getMessage(), e);
             }
         }
+        installed.sort(java.util.Comparator.comparingInt(FelixLauncher::startOrder));
         for (Bundle b : installed) {
             if (b.getHeaders().get(Constants.FRAGMENT_HOST) != null) {
                 continue;
@@ -159,6 +160,24 @@ public final class FelixLauncher {
                 log.error("bundle {} did not start: {}", b.getSymbolicName(), e.getMessage(), e);
             }
         }
+    }
+
+    /**
+     * Start order: configuration and Declarative Services first so every component activates as soon as its bundle
+     * starts, FileInstall last so plugins meet a running platform.
+     */
+    static int startOrder(Bundle b) {
+        String name = String.valueOf(b.getSymbolicName());
+        if (name.equals("org.apache.felix.configadmin")) {
+            return 0;
+        }
+        if (name.startsWith("org.osgi.") || name.equals("org.apache.felix.scr")) {
+            return 1;
+        }
+        if (name.equals("org.apache.felix.fileinstall")) {
+            return 9;
+        }
+        return 5;
     }
 
     private void configureLogging(Path data) {

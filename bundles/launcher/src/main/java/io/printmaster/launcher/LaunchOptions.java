@@ -11,6 +11,7 @@ import java.util.Set;
  */
 public record LaunchOptions(String role, Path home, Path dataDir, int port, String bind, String logLevel) {
 
+    static final String LOOPBACK = "127.0.0.1";
     private static final Set<String> LEVELS = Set.of("trace", "debug", "info", "warn", "error");
 
     /** Thrown for a flag or variable the launcher cannot use; the message is meant for the operator. */
@@ -27,7 +28,11 @@ public record LaunchOptions(String role, Path home, Path dataDir, int port, Stri
         Path home = defaultHome;
         String dataDir = env.getOrDefault("PM_DATA_DIR", "var/" + role);
         String port = env.getOrDefault("PM_PORT", Integer.toString(defaultPort));
-        String bind = env.getOrDefault("PM_BIND", "127.0.0.1");
+        String bind = env.getOrDefault("PM_BIND", LOOPBACK);
+        if (!mayBind && !bind.isBlank() && !bind.trim().equals(LOOPBACK)) {
+            // a container without authentication on its local API must never widen its listener, not even by env
+            throw new UsageException("PM_BIND: the " + role + " listens on " + LOOPBACK + " only (got '" + bind.trim() + "')");
+        }
         String logLevel = env.getOrDefault("PM_LOG_LEVEL", "info");
         for (int i = 0; i < args.length; i++) {
             String a = args[i];

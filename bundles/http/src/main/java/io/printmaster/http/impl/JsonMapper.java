@@ -13,6 +13,8 @@ import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import io.printmaster.http.api.ApiException;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
 /**
@@ -48,6 +50,21 @@ final class JsonMapper {
             Throwable cause = e.getCause();
             String detail = cause instanceof IllegalArgumentException && cause.getMessage() != null
                     ? cause.getMessage() : e.getOriginalMessage();
+            // a missing member is reported at its parent: name the member itself
+            Matcher missing = MISSING_CREATOR_PROPERTY.matcher(String.valueOf(e.getOriginalMessage()));
+            Matcher required = REQUIRED_MEMBER.matcher(detail == null ? "" : detail);
+            if (missing.find()) {
+                // Jackson's path sometimes already ends at the missing member, sometimes at its parent
+                if (!field.equals(missing.group(1)) && !field.endsWith("." + missing.group(1))) {
+                    field = join(field, missing.group(1));
+                }
+                throw new ApiException(400, "invalid_field", "field '" + field + "' is required", field);
+            } else if (cause instanceof IllegalArgumentException && required.matches()) {
+                if (!field.equals(required.group(1)) && !field.endsWith("." + required.group(1))) {
+                    field = join(field, required.group(1));
+                }
+                throw new ApiException(400, "invalid_field", "field '" + field + "' is required", field);
+            }
             if (field.isEmpty()) {
                 throw new ApiException(400, "invalid_body", "the body does not match the expected shape: " + detail);
             }
@@ -65,6 +82,13 @@ final class JsonMapper {
 
     byte[] bytes(Object value) throws IOException {
         return mapper.writeValueAsBytes(value);
+    }
+
+    private static final Pattern MISSING_CREATOR_PROPERTY = Pattern.compile("Missing required creator property '([^']+)'");
+    private static final Pattern REQUIRED_MEMBER = Pattern.compile("([a-z0-9_.\\[\\]]+) is required");
+
+    private static String join(String parent, String member) {
+        return parent.isEmpty() ? member : parent + "." + member;
     }
 
     private static String path(JsonMappingException e) {

@@ -3,22 +3,42 @@ package io.printmaster.server.system;
 import io.printmaster.http.api.ApiResponse;
 import io.printmaster.http.api.Route;
 import io.printmaster.http.api.RouteProvider;
+import io.printmaster.store.Database;
+import io.printmaster.store.StorageState;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.osgi.framework.BundleContext;
+import org.osgi.service.component.runtime.ServiceComponentRuntime;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
 
-/** {@code GET /api/v1/health}: public liveness and readiness, 200 with status UP once the server can serve. */
+/**
+ * {@code GET /api/v1/health}: public readiness. 200 with {@code "status":"UP"} once storage works and every platform
+ * bundle and component is up; 503 with {@code "status":"DOWN"} and the reasons otherwise, so a load balancer and an
+ * admin see the same thing.
+ */
 @Component(service = RouteProvider.class)
 public class HealthResource implements RouteProvider {
     private final String version;
     private final long startedMillis;
 
+    // optional: health must answer even when the store bundle is missing or its component failed
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
+    private volatile Database database;
+
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
+    private volatile ServiceComponentRuntime scr;
+
+    private final Readiness readiness;
+
     @Activate
     public HealthResource(BundleContext context) {
+        this.readiness = new Readiness(context);
         this.version = String.valueOf(context.getProperty("pm.version"));
         String started = context.getProperty("pm.start.millis");
         this.startedMillis = started != null ? Long.parseLong(started) : System.currentTimeMillis();
@@ -30,10 +50,24 @@ public class HealthResource implements RouteProvider {
     }
 
     private ApiResponse health() {
+        Database db = database;
+        StorageState storage = db != null ? db.state() : new StorageState(false, "none", "the storage service is not available");
+        List<String> problems = readiness.problems(scr);
+        boolean up = storage.up() && problems.isEmpty();
         Map<String, Object> body = new LinkedHashMap<>();
-        body.put("status", "UP");
+        body.put("status", up ? "UP" : "DOWN");
         body.put("version", version);
         body.put("uptime_seconds", Duration.ofMillis(System.currentTimeMillis() - startedMillis).toSeconds());
-        return ApiResponse.ok(body);
+        Map<String, Object> storageBody = new LinkedHashMap<>();
+        storageBody.put("state", storage.up() ? "UP" : "DOWN");
+        storageBody.put("kind", storage.kind());
+        if (!storage.up()) {
+            storageBody.put("detail", storage.detail());
+        }
+        body.put("storage", storageBody);
+        if (!problems.isEmpty()) {
+            body.put("problems", problems);
+        }
+        return ApiResponse.status(up ? 200 : 503, body);
     }
 }

@@ -1,0 +1,54 @@
+package io.printmaster.server.system;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.osgi.framework.Bundle;
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.Constants;
+import org.osgi.service.component.runtime.ServiceComponentRuntime;
+import org.osgi.service.component.runtime.dto.ComponentConfigurationDTO;
+import org.osgi.service.component.runtime.dto.ComponentDescriptionDTO;
+
+/**
+ * Whether the platform itself is up: every bundle of the distribution active and every enabled PrintMaster component
+ * satisfied. Plugins dropped into {@code plugins/} do not count: a broken vendor plugin shows in the plugin list,
+ * it does not take the server out of a load balancer.
+ */
+final class Readiness {
+    private final BundleContext context;
+    private final String distributionPrefix;
+
+    Readiness(BundleContext context) {
+        this.context = context;
+        String home = context.getProperty("pm.home");
+        this.distributionPrefix = home == null ? null : java.nio.file.Path.of(home, "bundle").toUri().toString();
+    }
+
+    /** What is not ready yet; empty when everything is. */
+    List<String> problems(ServiceComponentRuntime scr) {
+        List<String> problems = new ArrayList<>();
+        for (Bundle b : context.getBundles()) {
+            boolean platform = b.getBundleId() != 0 && (distributionPrefix == null || b.getLocation().startsWith(distributionPrefix));
+            if (platform && b.getHeaders().get(Constants.FRAGMENT_HOST) == null && b.getState() != Bundle.ACTIVE) {
+                problems.add("bundle " + b.getSymbolicName() + " is not active");
+            }
+        }
+        if (scr == null) {
+            problems.add("Declarative Services is not running");
+            return problems;
+        }
+        for (ComponentDescriptionDTO d : scr.getComponentDescriptionDTOs()) {
+            if (!d.bundle.symbolicName.startsWith("io.printmaster.") || !scr.isComponentEnabled(d)
+                    || (distributionPrefix != null && !context.getBundle(d.bundle.id).getLocation().startsWith(distributionPrefix))) {
+                continue;
+            }
+            for (ComponentConfigurationDTO c : scr.getComponentConfigurationDTOs(d)) {
+                if (c.state == ComponentConfigurationDTO.UNSATISFIED_REFERENCE || c.state == ComponentConfigurationDTO.FAILED_ACTIVATION) {
+                    problems.add("component " + d.name + (c.state == ComponentConfigurationDTO.FAILED_ACTIVATION
+                            ? " failed: " + c.failure.lines().findFirst().orElse("") : " is waiting for a service"));
+                }
+            }
+        }
+        return problems;
+    }
+}
