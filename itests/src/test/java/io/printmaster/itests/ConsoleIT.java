@@ -165,6 +165,7 @@ class ConsoleIT {
         assertEquals("12", browser.value("policy-rc-batch-size"));
         assertEquals("7", browser.value("policy-update-check-days"));
         assertFalse(browser.find(testId("policy-saved")).isDisplayed());
+        browser.screenshot("console-policy-field-error");
 
         // and nothing of the rejected change was stored
         browser.driver().navigate().refresh();
@@ -176,8 +177,8 @@ class ConsoleIT {
         browser.awaitPage("Audit log");
         browser.visible("audit-table");
         List<WebElement> rows = browser.findAll(testId("audit-row"));
-        int creation = indexOf(rows, "fleet", "lab", "creat");
-        int policyChange = indexOf(rows, "polic", "lab", null);
+        int creation = indexOf(rows, "fleet.create", "fleet:lab");
+        int policyChange = indexOf(rows, "policy.update", "policy:lab");
         assertTrue(creation >= 0, "no audit entry for creating fleet lab in " + actions(rows));
         assertTrue(policyChange >= 0, "no audit entry for the policy of fleet lab in " + actions(rows));
         assertTrue(policyChange < creation, "newest first: the policy change comes before the creation in " + actions(rows));
@@ -211,12 +212,10 @@ class ConsoleIT {
         assertFalse(browser.checked("policy-rc-emergency-abort"));
     }
 
-    /** The first audit row whose action contains {@code action} (and {@code verb}) and whose target or fleet contains {@code target}. */
-    private static int indexOf(List<WebElement> rows, String action, String target, String verb) {
+    /** The index of the first (newest) audit row with this action and target, or -1. */
+    private static int indexOf(List<WebElement> rows, String action, String target) {
         for (int i = 0; i < rows.size(); i++) {
-            String a = rows.get(i).getDomAttribute("data-action");
-            String t = rows.get(i).getText();
-            if (a != null && a.contains(action) && (verb == null || a.contains(verb)) && t.contains(target)) {
+            if (action.equals(rows.get(i).getDomAttribute("data-action")) && target.equals(rows.get(i).getDomAttribute("data-target"))) {
                 return i;
             }
         }

@@ -126,9 +126,9 @@ public final class ServerProcess implements AutoCloseable {
     }
 
     /**
-     * Waits until every path is served: health answers UP as soon as its own bundle runs, while other bundles may
-     * still be starting, so a test first waits for the endpoints it is about to use. Any answer but 404 counts
-     * (an endpoint that needs a login answers 401).
+     * Waits until every path is served (any answer but 404: an endpoint that needs a login answers 401). Health is
+     * UP only once the platform bundles are ready; this turns a bundle missing from the distribution into a clear
+     * message instead of a browser test failing somewhere further on.
      */
     public void awaitEndpoints(String... paths) throws IOException, InterruptedException {
         HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();

@@ -156,9 +156,14 @@ async function logout() {
 async function showVersion() {
   const target = document.getElementById('server-version');
   try {
-    const health = await api.get('/api/v1/health', { expect401: true });
-    target.textContent = `Server ${health.version}`;
-    target.title = `status ${health.status}, up ${health.uptime_seconds} s`;
+    // read the body whatever the status: a server that is still starting answers 503 with its version and problems
+    const response = await fetch('/api/v1/health', { cache: 'no-store', headers: { Accept: 'application/json' } });
+    const health = await response.json();
+    target.textContent = health.status === 'UP' ? `Server ${health.version}` : `Server ${health.version} (${health.status})`;
+    target.title = health.problems && health.problems.length
+      ? health.problems.join('\n')
+      : `status ${health.status}, up ${health.uptime_seconds} s`;
+    target.classList.toggle('down', health.status !== 'UP');
   } catch (e) {
     target.textContent = 'Server version unknown';
   }
