@@ -68,4 +68,14 @@ record FakeRequest(String method, String path, Map<String, String> headers) impl
     public String remoteAddress() {
         return "127.0.0.1";
     }
+
+    @Override
+    public java.util.Optional<String> cookie(String name) {
+        return java.util.Optional.empty();
+    }
+
+    @Override
+    public boolean isSecure() {
+        return false;
+    }
 }
