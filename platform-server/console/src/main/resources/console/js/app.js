@@ -1,0 +1,192 @@
+// The console shell: session, navigation (history API; the server answers index.html for every page path), the
+// footer's server version. Each page is a module under views/ exporting render(root, ctx, params).
+
+import { api, onUnauthorized, setCsrfToken } from './api.js';
+import { h } from './dom.js';
+import { notice } from './ui.js';
+import * as login from './views/login.js';
+import * as fleets from './views/fleets.js';
+import * as fleet from './views/fleet.js';
+import * as policy from './views/policy.js';
+import * as plugins from './views/plugins.js';
+import * as audit from './views/audit.js';
+import * as tokens from './views/tokens.js';
+
+const ROUTES = [
+  { path: /^\/login$/, view: login, public: true },
+  { path: /^\/$/, redirect: '/fleets' },
+  { path: /^\/fleets$/, view: fleets, nav: 'fleets' },
+  { path: /^\/fleets\/([^/]+)$/, view: fleet, nav: 'fleets', params: ['fleetId'] },
+  { path: /^\/fleets\/([^/]+)\/policy$/, view: policy, nav: 'fleets', params: ['fleetId'] },
+  { path: /^\/policy$/, view: policy, nav: 'policy' },
+  { path: /^\/plugins$/, view: plugins, nav: 'plugins' },
+  { path: /^\/audit$/, view: audit, nav: 'audit' },
+  { path: /^\/tokens$/, view: tokens, nav: 'tokens' },
+];
+
+const state = {
+  session: null, // {username, csrf_token, expires_at} while logged in
+  flash: null, // a notice shown once on the next page: {kind, text}
+};
+
+const main = document.getElementById('main');
+
+function setSession(session) {
+  state.session = session;
+  setCsrfToken(session ? session.csrf_token : null);
+  document.getElementById('user-name').textContent = session ? session.username : '';
+  document.getElementById('user-box').hidden = !session;
+  document.getElementById('nav').hidden = !session;
+}
+
+function currentPath() {
+  return window.location.pathname + window.location.search;
+}
+
+export function navigate(path, { replace = false } = {}) {
+  if (replace) {
+    window.history.replaceState(null, '', path);
+  } else if (path !== currentPath()) {
+    window.history.pushState(null, '', path);
+  }
+  render();
+}
+
+function flash(kind, text) {
+  state.flash = { kind, text };
+}
+
+function match(pathname) {
+  for (const route of ROUTES) {
+    const m = route.path.exec(pathname);
+    if (m) {
+      const params = {};
+      (route.params || []).forEach((name, i) => {
+        params[name] = decodeURIComponent(m[i + 1]);
+      });
+      return { route, params };
+    }
+  }
+  return null;
+}
+
+function markNav(active) {
+  for (const a of document.querySelectorAll('#nav a')) {
+    if (a.dataset.nav === active) a.setAttribute('aria-current', 'page');
+    else a.removeAttribute('aria-current');
+  }
+}
+
+let renderCount = 0;
+
+async function render() {
+  const pathname = window.location.pathname;
+  const found = match(pathname);
+  if (found && found.route.redirect) {
+    navigate(found.route.redirect, { replace: true });
+    return;
+  }
+  if (found && !found.route.public && !state.session) {
+    navigate(`/login?next=${encodeURIComponent(currentPath())}`, { replace: true });
+    return;
+  }
+  if (found && found.route.view === login && state.session) {
+    navigate('/fleets', { replace: true });
+    return;
+  }
+  renderCount += 1;
+  const thisRender = renderCount;
+  // every page renders into a fresh element: a slow page that finishes after the user moved on writes into a
+  // detached node, never over the page now shown
+  const root = h('section', { class: 'page', 'data-page': found ? pathname.split('/')[1] || 'home' : 'not-found' });
+  const messages = [];
+  if (state.flash) {
+    messages.push(notice(state.flash.kind, state.flash.text, 'flash'));
+    state.flash = null;
+  }
+  main.replaceChildren(...messages, root);
+  markNav(found ? found.route.nav : null);
+  if (!found) {
+    document.title = 'Not found · PrintMaster';
+    root.append(h('h1', {}, 'Page not found'), h('p', {}, `There is no console page at ${pathname}.`));
+    return;
+  }
+  const ctx = {
+    session: state.session,
+    navigate,
+    flash,
+    isCurrent: () => thisRender === renderCount,
+    loggedIn: (session) => {
+      setSession(session);
+      const next = new URLSearchParams(window.location.search).get('next');
+      // only paths of this console: never an absolute URL someone put in the link
+      navigate(next && next.startsWith('/') && !next.startsWith('//') ? next : '/fleets', { replace: true });
+    },
+  };
+  try {
+    await found.route.view.render(root, ctx, found.params);
+  } catch (e) {
+    if (e && e.status === 401) return; // the unauthorized handler has already moved to the login page
+    root.append(notice('error', `This page failed: ${e && e.message ? e.message : e}`, 'page-error'));
+    console.error(e);
+  }
+}
+
+function interceptLinks(event) {
+  if (event.defaultPrevented || event.button !== 0 || event.metaKey || event.ctrlKey || event.shiftKey || event.altKey) return;
+  const a = event.target.closest('a[data-link]');
+  if (!a || a.target) return;
+  const url = new URL(a.href, window.location.href);
+  if (url.origin !== window.location.origin) return;
+  event.preventDefault();
+  navigate(url.pathname + url.search);
+}
+
+async function logout() {
+  try {
+    await api.post('/api/v1/auth/logout', {}, { expect401: true });
+  } catch (e) {
+    // already logged out on the server: nothing more to do
+  }
+  setSession(null);
+  flash('info', 'You have logged out.');
+  navigate('/login', { replace: true });
+}
+
+async function showVersion() {
+  const target = document.getElementById('server-version');
+  try {
+    // read the body whatever the status: a server that is still starting answers 503 with its version and problems
+    const response = await fetch('/api/v1/health', { cache: 'no-store', headers: { Accept: 'application/json' } });
+    const health = await response.json();
+    target.textContent = health.status === 'UP' ? `Server ${health.version}` : `Server ${health.version} (${health.status})`;
+    target.title = health.problems && health.problems.length
+      ? health.problems.join('\n')
+      : `status ${health.status}, up ${health.uptime_seconds} s`;
+    target.classList.toggle('down', health.status !== 'UP');
+  } catch (e) {
+    target.textContent = 'Server version unknown';
+  }
+}
+
+async function start() {
+  onUnauthorized(() => {
+    if (!state.session) return;
+    setSession(null);
+    flash('warn', 'Your session has expired. Log in again.');
+    navigate(`/login?next=${encodeURIComponent(currentPath())}`, { replace: true });
+  });
+  document.addEventListener('click', interceptLinks);
+  window.addEventListener('popstate', render);
+  document.getElementById('logout').addEventListener('click', logout);
+  showVersion();
+  try {
+    setSession(await api.get('/api/v1/auth/session', { expect401: true }));
+  } catch (e) {
+    setSession(null);
+    if (e.status !== 401) flash('error', `Could not check the session: ${e.message}`);
+  }
+  render();
+}
+
+start();

@@ -1,0 +1,97 @@
+import { api } from '../api.js';
+import { h, link, seg, time } from '../dom.js';
+import { field, FormErrors, generalError } from '../forms.js';
+import { confirmDialog, loadFailed, loading, notice, pageHeader } from '../ui.js';
+
+/** One fleet: rename, describe, delete; the way to its update policy. */
+export async function render(root, ctx, { fleetId }) {
+  const area = h('div', {}, loading());
+  root.append(area);
+  let fleet;
+  try {
+    fleet = await api.get(`/api/v1/fleets/${seg(fleetId)}`);
+  } catch (e) {
+    if (e.status === 404) {
+      area.replaceChildren(pageHeader('Fleet not found'),
+        notice('error', `There is no fleet with the id ${fleetId}.`, 'load-error'),
+        h('p', {}, link('/fleets', 'Back to fleets')));
+    } else {
+      loadFailed(area, 'the fleet', e, () => ctx.navigate(`/fleets/${seg(fleetId)}`, { replace: true }));
+    }
+    return;
+  }
+
+  const name = h('input', { id: 'edit-fleet-name', name: 'name', value: fleet.name, maxlength: 200 });
+  const description = h('textarea', { id: 'edit-fleet-description', name: 'description', rows: 3 });
+  description.value = fleet.description || '';
+  const general = generalError('fleet-edit-error');
+  const saved = h('div', { class: 'alert success', role: 'status', testid: 'fleet-saved', hidden: true });
+  const save = h('button', { type: 'submit', class: 'primary', testid: 'save-fleet' }, 'Save');
+  const form = h('form', { class: 'card', testid: 'fleet-edit-form', novalidate: true },
+    h('h2', {}, 'Details'),
+    general, saved,
+    h('dl', { class: 'facts' },
+      h('dt', {}, 'ID'), h('dd', {}, h('code', {}, fleet.id)),
+      h('dt', {}, 'Created'), h('dd', {}, time(fleet.created_at)),
+      h('dt', {}, 'Updated'), h('dd', { testid: 'fleet-updated' }, time(fleet.updated_at))),
+    field('name', 'Name', name),
+    field('description', 'Description', description),
+    h('div', { class: 'actions' }, save));
+  const errors = new FormErrors(form, general, 'fleet');
+
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    errors.clear();
+    saved.hidden = true;
+    const body = { name: name.value.trim() };
+    if (!body.name) {
+      errors.show({ field: 'name', message: 'A fleet needs a name.' });
+      return;
+    }
+    body.description = description.value.trim() || null;
+    save.disabled = true;
+    try {
+      const updated = await api.put(`/api/v1/fleets/${seg(fleet.id)}`, body);
+      fleet = updated && updated.id ? updated : { ...fleet, ...body };
+      title.textContent = fleet.name;
+      document.title = `${fleet.name} · PrintMaster`;
+      form.querySelector('[data-testid="fleet-updated"]').replaceChildren(time(fleet.updated_at));
+      saved.textContent = 'Fleet saved.';
+      saved.hidden = false;
+    } catch (e) {
+      errors.show(e);
+    } finally {
+      save.disabled = false;
+    }
+  });
+
+  const remove = h('button', { type: 'button', class: 'danger', testid: 'delete-fleet' }, 'Delete fleet');
+  remove.addEventListener('click', async () => {
+    const ok = await confirmDialog({
+      title: `Delete fleet ${fleet.name}?`,
+      message: `The fleet "${fleet.name}" (${fleet.id}) and its update policy are removed. This cannot be undone.`,
+      confirmLabel: 'Delete fleet',
+      danger: true,
+    });
+    if (!ok) return;
+    try {
+      await api.del(`/api/v1/fleets/${seg(fleet.id)}`);
+      ctx.flash('success', `Fleet ${fleet.name} deleted.`);
+      ctx.navigate('/fleets', { replace: true });
+    } catch (e) {
+      errors.show(e);
+    }
+  });
+
+  const header = pageHeader(fleet.name,
+    link(`/fleets/${seg(fleet.id)}/policy`, 'Update policy', { class: 'button', testid: 'open-policy' }));
+  const title = header.querySelector('h1');
+  area.replaceChildren(
+    h('p', { class: 'breadcrumbs' }, link('/fleets', 'Fleets'), ' / ', fleet.id),
+    header,
+    form,
+    h('div', { class: 'card danger-zone' },
+      h('h2', {}, 'Delete'),
+      h('p', {}, 'Deleting a fleet removes its policy. Its agents fall back to the global policy.'),
+      remove));
+}
