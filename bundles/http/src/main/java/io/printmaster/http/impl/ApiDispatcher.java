@@ -244,6 +244,9 @@ public class ApiDispatcher extends HttpServlet implements RouteRegistry {
         if (e.field() != null) {
             error.put("field", e.field());
         }
+        if (!e.details().isEmpty()) {
+            error.put("details", e.details());
+        }
         if (e.status() == 401) {
             resp.setHeader("WWW-Authenticate", "Bearer realm=\"printmaster\"");
         }

@@ -69,10 +69,8 @@ public class PoliciesResource implements RouteProvider {
         }
         List<Violation> violations = PolicyValidator.validate(doc.policy());
         if (!violations.isEmpty()) {
-            Violation first = violations.get(0);
-            String more = violations.size() > 1 ? " (and " + (violations.size() - 1) + " more problem"
-                    + (violations.size() > 2 ? "s" : "") + ")" : "";
-            throw ApiException.invalid("policy." + first.field(), first.message() + more);
+            throw ApiException.invalid(violations.stream()
+                    .map(v -> new ApiException.FieldError("policy." + v.field(), v.message())).toList());
         }
         EffectivePolicy saved = store.savePolicy(GLOBAL.equals(scope) ? null : scope, doc.policy(), caller.name())
                 .orElseThrow(() -> ApiException.notFound("fleet"));
