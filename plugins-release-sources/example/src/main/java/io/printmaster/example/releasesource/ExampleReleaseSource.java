@@ -74,7 +74,7 @@ public class ExampleReleaseSource implements ReleaseSource {
         String component() default "example-widget";
 
         @AttributeDefinition(name = "Versions", description = "The versions published (Semantic Versioning, any "
-                + "order); they are listed newest first.")
+                + "order); they are listed newest first. In a .cfg file: comma-separated, versions=2.0.0,2.1.0.")
         String[] versions() default {"1.0.0", "1.1.0", "1.2.0", "1.3.0-beta.1"};
 
         @AttributeDefinition(name = "Page size", description = "Releases per page of the listing.", min = "1", max = "100")
@@ -105,16 +105,16 @@ public class ExampleReleaseSource implements ReleaseSource {
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("component: " + e.getMessage(), e);
         }
-        String[] versions = config.versions();
-        if (versions == null || versions.length == 0) {
+        List<String> versions = versionList(config.versions());
+        if (versions.isEmpty()) {
             throw new IllegalArgumentException("versions: at least one version is required");
         }
         List<SemanticVersion> parsed = new ArrayList<>();
         Set<SemanticVersion> seen = new HashSet<>();
-        for (int i = 0; i < versions.length; i++) {
+        for (int i = 0; i < versions.size(); i++) {
             SemanticVersion v;
             try {
-                v = SemanticVersion.parse(versions[i]);
+                v = SemanticVersion.parse(versions.get(i));
             } catch (IllegalArgumentException e) {
                 throw new IllegalArgumentException("versions[" + i + "]: " + e.getMessage(), e);
             }
@@ -133,6 +133,21 @@ public class ExampleReleaseSource implements ReleaseSource {
         }
         this.newestFirst = List.copyOf(list);
         this.byAssetName = Map.copyOf(byName);
+    }
+
+    /**
+     * The versions, each value also split at commas: a {@code .cfg} file holds only strings, so there a list is
+     * written {@code versions=2.0.0,2.1.0} and arrives as one value; a typed {@code .config} file or the metatype
+     * default gives a real array.
+     */
+    private static List<String> versionList(String[] values) {
+        List<String> out = new ArrayList<>();
+        for (String value : values == null ? new String[0] : values) {
+            for (String v : value.split(",", -1)) {
+                out.add(v.strip()); // an empty part is reported as the invalid version it is
+            }
+        }
+        return out;
     }
 
     private static Published publish(ComponentName component, SemanticVersion version) {

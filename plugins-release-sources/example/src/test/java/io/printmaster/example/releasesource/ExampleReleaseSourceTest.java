@@ -92,6 +92,14 @@ class ExampleReleaseSourceTest {
     }
 
     @Test
+    void aCfgFileListsVersionsSeparatedByCommas() throws Exception {
+        // a .cfg file holds strings only: the list arrives as one value
+        ExampleReleaseSource source = new ExampleReleaseSource(config(Map.of("versions", new String[] {"2.0.0, 2.1.0,2.2.0-rc.1"})));
+        assertEquals(List.of("2.2.0-rc.1", "2.1.0", "2.0.0"),
+                allPages(source, new ArrayList<>()).stream().map(r -> r.version().toString()).toList());
+    }
+
+    @Test
     void aSinglePageHasNoNextToken() throws Exception {
         ExampleReleaseSource source = new ExampleReleaseSource(config(Map.of("page_size", 10)));
         ReleasePage page = source.releases(Optional.empty());
@@ -176,6 +184,8 @@ class ExampleReleaseSourceTest {
         cases.put(Map.of("versions", new String[] {"1.0.0", "1.0"}), "versions[1]:");
         cases.put(Map.of("versions", new String[] {"1.0.0", "v1.0.0"}), "versions[1]: 1.0.0 is listed twice");
         cases.put(Map.of("versions", new String[0]), "versions:");
+        cases.put(Map.of("versions", new String[] {""}), "versions[0]:");
+        cases.put(Map.of("versions", new String[] {"1.0.0,,1.1.0"}), "versions[1]:");
         cases.put(Map.of("page_size", 0), "page_size");
         cases.forEach((values, expected) -> {
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
