@@ -19,22 +19,43 @@ import java.util.stream.Stream;
 import org.ops4j.pax.exam.Option;
 
 /**
- * Pax Exam options that make a real Felix run exactly the bundles of the built server distribution, on its own
- * data directory and a free loopback port, the way the launcher would.
+ * Pax Exam options that make a real Felix run exactly the bundles of a built distribution (the server's unless told
+ * otherwise), from its own {@code bundle/} folder, on its own data directory and a free loopback port, the way the
+ * launcher would.
  */
 final class ServerContainer {
     private ServerContainer() {
     }
 
+    /** The built server distribution. */
     static Path distribution() {
-        String dist = System.getProperty("pm.server.dist");
-        if (dist == null) {
-            throw new IllegalStateException("system property pm.server.dist is not set (run through Maven failsafe)");
-        }
-        return Path.of(dist);
+        return distributionFromProperty("pm.server.dist");
     }
 
+    /** The built agent distribution. */
+    static Path agentDistribution() {
+        return distributionFromProperty("pm.agent.dist");
+    }
+
+    private static Path distributionFromProperty(String property) {
+        String dist = System.getProperty(property);
+        if (dist == null) {
+            throw new IllegalStateException("system property " + property + " is not set (run through Maven failsafe)");
+        }
+        return Path.of(dist).toAbsolutePath().normalize();
+    }
+
+    /** The server distribution's bundles. */
     static Option[] options(Path dataDir, int port) {
+        return options(distribution(), "server", dataDir, port);
+    }
+
+    /**
+     * The bundles of {@code distribution}'s {@code bundle/} folder, installed from where they are (their locations
+     * are the files there, as the launcher's are), with the framework properties the launcher sets for
+     * {@code role}.
+     */
+    static Option[] options(Path distribution, String role, Path dataDir, int port) {
         List<Option> options = new ArrayList<>();
         options.add(cleanCaches(true));
         options.add(junitBundles());
@@ -44,7 +65,8 @@ final class ServerContainer {
                 "org.slf4j.event;version=2.0.17", "org.slf4j.helpers;version=2.0.17",
                 "org.slf4j;version=1.7.36", "org.slf4j.spi;version=1.7.36", "org.slf4j.helpers;version=1.7.36"));
         options.add(frameworkProperty("pm.data.dir").value(dataDir.toString()));
-        options.add(frameworkProperty("pm.role").value("server"));
+        options.add(frameworkProperty("pm.role").value(role));
+        options.add(frameworkProperty("pm.home").value(distribution.toString()));
         options.add(frameworkProperty("pm.version").value("0.0.0-itest"));
         options.add(frameworkProperty("pm.start.millis").value(Long.toString(System.currentTimeMillis())));
         options.add(frameworkProperty("org.osgi.service.http.port").value(Integer.toString(port)));
@@ -55,18 +77,28 @@ final class ServerContainer {
         options.add(systemProperty("derby.stream.error.file").value(dataDir.resolve("derby.log").toString()));
         options.add(systemProperty("pm.itest.port").value(Integer.toString(port)));
         options.add(systemProperty("pm.itest.data").value(dataDir.toString()));
-        for (Path jar : bundles()) {
+        for (Path jar : bundles(distribution)) {
             options.add(bundle(jar.toUri().toString()));
         }
         return options.toArray(Option[]::new);
     }
 
+    /** The server distribution's bundle jars. */
     static List<Path> bundles() {
-        Path dir = distribution().resolve("bundle");
+        return bundles(distribution());
+    }
+
+    /** The jars of a distribution's {@code bundle/} folder, sorted by file name. */
+    static List<Path> bundles(Path distribution) {
+        Path dir = distribution.resolve("bundle");
         try (Stream<Path> s = Files.list(dir)) {
-            return s.filter(p -> p.toString().endsWith(".jar")).sorted().toList();
+            List<Path> jars = s.filter(p -> p.toString().endsWith(".jar")).sorted().toList();
+            if (jars.isEmpty()) {
+                throw new IllegalStateException("no bundles in " + dir + ": is the distribution built?");
+            }
+            return jars;
         } catch (IOException e) {
-            throw new UncheckedIOException("the server distribution is not built: " + dir, e);
+            throw new UncheckedIOException("the distribution is not built: " + dir, e);
         }
     }
 

@@ -113,6 +113,7 @@ public class ApiDispatcher extends HttpServlet implements RouteRegistry {
     protected void service(HttpServletRequest req, HttpServletResponse resp) throws IOException {
         String path = req.getRequestURI().substring(req.getContextPath().length());
         String method = req.getMethod();
+        boolean bodyConsumed = false;
         try {
             Optional<RouteTable.Match> match = table.match(method, path);
             if (match.isEmpty()) {
@@ -127,14 +128,30 @@ public class ApiDispatcher extends HttpServlet implements RouteRegistry {
             Optional<Caller> caller = authenticate(req);
             authorize(route, caller, req);
             byte[] body = readBody(req);
+            bodyConsumed = true;
             ServletApiRequest apiRequest = new ServletApiRequest(req, match.get().params(), caller, body, json);
             ApiResponse response = route.handler().handle(apiRequest);
             write(resp, response);
         } catch (ApiException e) {
+            closeIfBodyUnread(req, resp, bodyConsumed);
             writeError(resp, e);
         } catch (Exception e) {
             LOG.error("{} {} failed", method, path, e);
+            closeIfBodyUnread(req, resp, bodyConsumed);
             writeError(resp, new ApiException(500, "internal_error", "the server failed to handle this request; see the server log"));
+        }
+    }
+
+    /**
+     * An answer given before the request body was read (401, 403, 404, 405, 413) leaves that body on the
+     * connection; Jetty then closes the connection after the answer, and a client that reuses it for its next
+     * request fails with an empty reply. Saying {@code Connection: close} tells the client not to reuse it. Not
+     * draining the body instead: an unauthenticated caller should not make the server read up to the body limit.
+     */
+    private static void closeIfBodyUnread(HttpServletRequest req, HttpServletResponse resp, boolean bodyConsumed) {
+        boolean hasBody = req.getContentLengthLong() > 0 || req.getHeader("Transfer-Encoding") != null;
+        if (!bodyConsumed && hasBody && !resp.isCommitted()) {
+            resp.setHeader("Connection", "close");
         }
     }
 

@@ -10,6 +10,8 @@ import java.time.Instant;
 import java.util.Map;
 import java.util.Optional;
 import java.security.SecureRandom;
+import java.util.function.Function;
+import org.osgi.framework.BundleContext;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
@@ -19,11 +21,17 @@ import org.slf4j.LoggerFactory;
 /**
  * The administrator account. On first start it gets a random password that is printed once to the console
  * (never logged); {@code PM_ADMIN_PASSWORD} sets the password instead, at every start, which is also how a lost
- * password is reset. Only a slow salted hash is stored.
+ * password is reset. Where no environment can be set (an in-process test framework, some automation), the framework
+ * property {@value #PASSWORD_PROPERTY} does the same; the environment wins when both are set. A system property
+ * shows in the process's command line to every local user, so outside tests prefer the environment. Only a slow
+ * salted hash is stored.
  */
 @Component(service = AdminAccounts.class)
 public class AdminAccounts {
     static final String ADMIN = "admin";
+    static final String PASSWORD_ENV = "PM_ADMIN_PASSWORD";
+    /** Framework (or system) property read when {@value #PASSWORD_ENV} is not set; for tests and automation. */
+    static final String PASSWORD_PROPERTY = "pm.admin.password";
     private static final Logger LOG = LoggerFactory.getLogger(AdminAccounts.class);
 
     private final Database database;
@@ -35,26 +43,48 @@ public class AdminAccounts {
     private volatile String dummyHash;
 
     @Activate
-    public AdminAccounts(@Reference Database database) throws Exception {
-        this(database, new PasswordHasher(), System.getenv(), System.out);
+    public AdminAccounts(@Reference Database database, BundleContext context) throws Exception {
+        this(database, new PasswordHasher(), System.getenv(), context::getProperty, System.out);
     }
 
     AdminAccounts(Database database, PasswordHasher hasher, Map<String, String> env, PrintStream console) throws Exception {
+        this(database, hasher, env, name -> null, console);
+    }
+
+    AdminAccounts(Database database, PasswordHasher hasher, Map<String, String> env,
+                  Function<String, String> frameworkProperty, PrintStream console) throws Exception {
         this.database = database;
         this.hasher = hasher;
         SecuritySchema.ensure(database);
-        bootstrap(env.get("PM_ADMIN_PASSWORD"), console);
+        bootstrap(presetPassword(env, frameworkProperty), console);
     }
 
-    private void bootstrap(String fromEnv, PrintStream console) throws SQLException {
-        Optional<String> existing = storedHash(ADMIN);
+    /** A password given from outside, and where it came from (for messages; the value is never shown). */
+    private record Preset(String source, String password) {
+    }
+
+    private static Optional<Preset> presetPassword(Map<String, String> env, Function<String, String> frameworkProperty) {
+        String fromEnv = env.get(PASSWORD_ENV);
         if (fromEnv != null && !fromEnv.isEmpty()) {
-            if (fromEnv.length() < 8) {
-                throw new IllegalArgumentException("PM_ADMIN_PASSWORD must have at least 8 characters");
+            return Optional.of(new Preset(PASSWORD_ENV, fromEnv));
+        }
+        String fromProperty = frameworkProperty.apply(PASSWORD_PROPERTY);
+        if (fromProperty != null && !fromProperty.isEmpty()) {
+            return Optional.of(new Preset(PASSWORD_PROPERTY, fromProperty));
+        }
+        return Optional.empty();
+    }
+
+    private void bootstrap(Optional<Preset> preset, PrintStream console) throws SQLException {
+        Optional<String> existing = storedHash(ADMIN);
+        if (preset.isPresent()) {
+            String password = preset.get().password();
+            if (password.length() < 8) {
+                throw new IllegalArgumentException(preset.get().source() + " must have at least 8 characters");
             }
-            if (existing.isEmpty() || !hasher.verify(fromEnv.toCharArray(), existing.get())) {
-                setPassword(ADMIN, fromEnv.toCharArray());
-                LOG.info("admin password set from PM_ADMIN_PASSWORD");
+            if (existing.isEmpty() || !hasher.verify(password.toCharArray(), existing.get())) {
+                setPassword(ADMIN, password.toCharArray());
+                LOG.info("admin password set from {}", preset.get().source());
             }
             return;
         }
@@ -66,7 +96,7 @@ public class AdminAccounts {
             console.println("==================================================================");
             console.println(" PrintMaster admin account created. Log in as 'admin' with:");
             console.println("   " + generated);
-            console.println(" This password is shown once. Set PM_ADMIN_PASSWORD to reset it.");
+            console.println(" This password is shown once. Set " + PASSWORD_ENV + " to reset it.");
             console.println("==================================================================");
             console.println();
             console.flush();

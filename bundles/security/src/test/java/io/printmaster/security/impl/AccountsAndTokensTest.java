@@ -93,6 +93,23 @@ class AccountsAndTokensTest {
     }
 
     @Test
+    void frameworkPropertySetsThePasswordWhenTheEnvironmentDoesNot() throws Exception {
+        PrintStream quiet = new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8);
+        Map<String, String> framework = Map.of("pm.admin.password", "property-password");
+        AdminAccounts a = new AdminAccounts(db, FAST, Map.of(), framework::get, quiet);
+        assertTrue(a.verify("admin", "property-password").isPresent());
+
+        // the environment wins: an operator resetting a lost password is never overridden by a stale property
+        AdminAccounts b = new AdminAccounts(db, FAST, Map.of("PM_ADMIN_PASSWORD", "environment-password"), framework::get, quiet);
+        assertTrue(b.verify("admin", "environment-password").isPresent());
+        assertFalse(b.verify("admin", "property-password").isPresent());
+
+        IllegalArgumentException tooShort = assertThrows(IllegalArgumentException.class,
+                () -> new AdminAccounts(db, FAST, Map.of(), Map.of("pm.admin.password", "short")::get, quiet));
+        assertEquals("pm.admin.password must have at least 8 characters", tooShort.getMessage());
+    }
+
+    @Test
     void sessionsCarryACsrfTokenAndExpire() throws Exception {
         MutableClock clock = new MutableClock(Instant.parse("2026-11-26T10:00:00Z"));
         SessionStore sessions = new SessionStore(db, new Secrets(new SecureRandom()), clock);

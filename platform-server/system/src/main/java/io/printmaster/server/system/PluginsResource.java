@@ -51,7 +51,7 @@ public class PluginsResource implements RouteProvider {
     List<PluginView> list() {
         List<PluginView> out = new ArrayList<>();
         Map<Long, Boolean> seenBundles = new LinkedHashMap<>();
-        String pluginsDir = pluginsDirUri();
+        java.nio.file.Path pluginsDir = pluginsDir();
         for (Map.Entry<String, String> spi : SPI_TYPES.entrySet()) {
             ServiceReference<?>[] refs;
             try {
@@ -97,13 +97,13 @@ public class PluginsResource implements RouteProvider {
         return r instanceof Integer i ? i : 0;
     }
 
-    private String pluginsDirUri() {
+    private java.nio.file.Path pluginsDir() {
         String data = context.getProperty("pm.data.dir");
-        return data == null ? null : java.nio.file.Path.of(data, "plugins").toUri().toString();
+        return data == null ? null : java.nio.file.Path.of(data, "plugins");
     }
 
-    private static boolean isInPluginsFolder(Bundle b, String pluginsDir) {
-        return pluginsDir != null && b.getLocation() != null && b.getLocation().startsWith(pluginsDir);
+    private static boolean isInPluginsFolder(Bundle b, java.nio.file.Path pluginsDir) {
+        return pluginsDir != null && BundleLocations.isInside(b.getLocation(), pluginsDir);
     }
 
     static String state(Bundle b) {

@@ -16,19 +16,25 @@ import org.osgi.service.component.runtime.dto.ComponentDescriptionDTO;
  */
 final class Readiness {
     private final BundleContext context;
-    private final String distributionPrefix;
+    /** The distribution's bundle/ folder; null when unknown (then every bundle counts). */
+    private final java.nio.file.Path distributionBundles;
 
     Readiness(BundleContext context) {
         this.context = context;
         String home = context.getProperty("pm.home");
-        this.distributionPrefix = home == null ? null : java.nio.file.Path.of(home, "bundle").toUri().toString();
+        this.distributionBundles = home == null ? null : java.nio.file.Path.of(home, "bundle");
+    }
+
+    /** False for a bundle that is gone (null): it is no longer part of anything. */
+    private boolean fromDistribution(Bundle b) {
+        return b != null && (distributionBundles == null || BundleLocations.isInside(b.getLocation(), distributionBundles));
     }
 
     /** What is not ready yet; empty when everything is. */
     List<String> problems(ServiceComponentRuntime scr) {
         List<String> problems = new ArrayList<>();
         for (Bundle b : context.getBundles()) {
-            boolean platform = b.getBundleId() != 0 && (distributionPrefix == null || b.getLocation().startsWith(distributionPrefix));
+            boolean platform = b.getBundleId() != 0 && fromDistribution(b);
             if (platform && b.getHeaders().get(Constants.FRAGMENT_HOST) == null && b.getState() != Bundle.ACTIVE) {
                 problems.add("bundle " + b.getSymbolicName() + " is not active");
             }
@@ -39,7 +45,7 @@ final class Readiness {
         }
         for (ComponentDescriptionDTO d : scr.getComponentDescriptionDTOs()) {
             if (!d.bundle.symbolicName.startsWith("io.printmaster.") || !scr.isComponentEnabled(d)
-                    || (distributionPrefix != null && !context.getBundle(d.bundle.id).getLocation().startsWith(distributionPrefix))) {
+                    || !fromDistribution(context.getBundle(d.bundle.id))) {
                 continue;
             }
             for (ComponentConfigurationDTO c : scr.getComponentConfigurationDTOs(d)) {
