@@ -49,6 +49,7 @@ public class LoginRateLimitIT {
         ApiClient.Response blocked = nobody.post("/api/v1/auth/login", Map.of("username", "admin", "password", password));
         assertEquals("too_many_attempts", blocked.assertError(429, "the right password after five failures"));
         assertTrue("says when to try again: " + blocked.body(), blocked.body().matches(".*try again in \\d+ s.*"));
+        assertTrue("a Retry-After header says it to clients too", blocked.header("Retry-After") != null && Integer.parseInt(blocked.header("Retry-After")) > 0);
 
         // per address too: another user name from the same address is refused as well
         ApiClient.Response otherUser = nobody.post("/api/v1/auth/login", Map.of("username", "operator", "password", "whatever-1"));

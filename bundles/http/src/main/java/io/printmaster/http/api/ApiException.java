@@ -14,6 +14,7 @@ public class ApiException extends Exception {
     private final String code;
     private final String field;
     private final List<FieldError> details;
+    private final java.util.Map<String, String> headers = new java.util.LinkedHashMap<>();
 
     /** One of several problems with one request, each naming its field. */
     public record FieldError(String field, String message) {
@@ -79,6 +80,17 @@ public class ApiException extends Exception {
 
     public String code() {
         return code;
+    }
+
+    /** Adds a response header to the error answer, e.g. {@code Retry-After} on a 429. */
+    public ApiException withHeader(String name, String value) {
+        headers.put(name, value);
+        return this;
+    }
+
+    /** Headers the error answer carries. */
+    public java.util.Map<String, String> headers() {
+        return java.util.Collections.unmodifiableMap(headers);
     }
 
     /** Every invalid field when there were several; empty otherwise. */

@@ -264,6 +264,7 @@ public class ApiDispatcher extends HttpServlet implements RouteRegistry {
         if (!e.details().isEmpty()) {
             error.put("details", e.details());
         }
+        e.headers().forEach(resp::setHeader);
         if (e.status() == 401) {
             resp.setHeader("WWW-Authenticate", "Bearer realm=\"printmaster\"");
         }

@@ -71,7 +71,8 @@ public class AuthResource implements RouteProvider {
         Optional<Duration> blocked = limiter.blockedFor(addressKey).or(() -> limiter.blockedFor(userKey));
         if (blocked.isPresent()) {
             long seconds = Math.max(1, blocked.get().toSeconds());
-            throw new ApiException(429, "too_many_attempts", "too many failed logins; try again in " + seconds + " s");
+            throw new ApiException(429, "too_many_attempts", "too many failed logins; try again in " + seconds + " s")
+                    .withHeader("Retry-After", Long.toString(seconds));
         }
         Optional<String> user = accounts.verify(body.username(), body.password());
         if (user.isEmpty()) {
