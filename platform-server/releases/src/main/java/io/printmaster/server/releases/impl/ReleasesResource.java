@@ -254,7 +254,7 @@ public class ReleasesResource implements RouteProvider {
                 .header("X-Accel-Buffering", "no");
     }
 
-    private static void follow(SyncRun run, int from, OutputStream out) throws IOException {
+    static void follow(SyncRun run, int from, OutputStream out) throws IOException {
         // tell EventSource how long to wait before reconnecting, then replay and follow
         out.write("retry: 2000\n\n".getBytes(StandardCharsets.UTF_8));
         out.flush();

@@ -26,7 +26,7 @@ import java.util.OptionalLong;
  * publication date), with upstream checksums that a test
  * can make lie (a tampered asset). It can resume at an offset.
  */
-final class InMemoryReleaseSource implements ReleaseSource {
+class InMemoryReleaseSource implements ReleaseSource {
     private final List<Release> releases = new ArrayList<>();
     private final Map<String, byte[]> content = new HashMap<>();
     final List<Integer> pagesRead = new ArrayList<>();
