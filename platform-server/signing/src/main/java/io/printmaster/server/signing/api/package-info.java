@@ -1,0 +1,9 @@
+/**
+ * The server's signing keys, for the server bundles that sign what agents trust (manifests):
+ * {@link io.printmaster.server.signing.api.ManifestSigner} signs bytes with the active key;
+ * {@link io.printmaster.server.signing.api.SigningKeys} lists, rotates and verifies. Keys are RFC 8032 Ed25519;
+ * private keys never leave the implementation (no type of this package carries one).
+ */
+@org.osgi.annotation.bundle.Export
+@org.osgi.annotation.versioning.Version("1.0.0")
+package io.printmaster.server.signing.api;

@@ -1,0 +1,142 @@
+package io.printmaster.server.signing.impl;
+
+import io.printmaster.server.signing.api.RotationStatement;
+import io.printmaster.server.signing.api.SigningKey;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Timestamp;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Calendar;
+import java.util.List;
+import java.util.Optional;
+import java.util.TimeZone;
+
+/**
+ * SQL for the signing tables; callers own the connection and the transaction. Timestamps are stored in UTC.
+ *
+ * <p>"Exactly one active key" is held by the schema and the transactions together: {@code ACTIVE_SLOT} is 1 for the
+ * active key and NULL for the others, and it is UNIQUE, so the database refuses a second active key; a rotation
+ * retires the old key and inserts the new one in one transaction, so there is never none once the first exists.
+ */
+final class JdbcSigningKeys {
+    private static final String KEY_COLUMNS =
+            "ID, ALGORITHM, PUBLIC_KEY, NOTES, ACTIVE_SLOT, CREATED_AT, ROTATED_AT, SEALED_PRIVATE_KEY";
+    private static final String STATEMENT_COLUMNS = "OLD_KEY_ID, NEW_KEY_ID, STATEMENT, SIGNATURE";
+
+    private JdbcSigningKeys() {
+    }
+
+    private static Calendar utc() {
+        return Calendar.getInstance(TimeZone.getTimeZone("UTC"));
+    }
+
+    /**
+     * Takes the signing tables' write lock until the transaction ends: every key change starts with this, so
+     * concurrent rotations (or first-key creations) run one after the other, each seeing the previous one's result.
+     */
+    static void lock(Connection c) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("UPDATE PM_SIGNING_LOCK SET CHANGES = CHANGES + 1 WHERE ID = 1")) {
+            if (ps.executeUpdate() != 1) {
+                throw new SQLException("the signing lock row is missing (table PM_SIGNING_LOCK)");
+            }
+        }
+    }
+
+    static List<SigningKey> list(Connection c) throws SQLException {
+        List<SigningKey> out = new ArrayList<>();
+        try (PreparedStatement ps = c.prepareStatement("SELECT " + KEY_COLUMNS + " FROM PM_SIGNING_KEY ORDER BY SEQ DESC");
+             ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+                out.add(row(rs).key());
+            }
+        }
+        return out;
+    }
+
+    static Optional<StoredKey> find(Connection c, String id) throws SQLException {
+        return one(c, "SELECT " + KEY_COLUMNS + " FROM PM_SIGNING_KEY WHERE ID = ?", id);
+    }
+
+    static Optional<StoredKey> active(Connection c) throws SQLException {
+        return one(c, "SELECT " + KEY_COLUMNS + " FROM PM_SIGNING_KEY WHERE ACTIVE_SLOT = 1", null);
+    }
+
+    static void insert(Connection c, SigningKey key, byte[] sealedPrivateKey) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("INSERT INTO PM_SIGNING_KEY "
+                + "(ID, ALGORITHM, PUBLIC_KEY, NOTES, ACTIVE_SLOT, CREATED_AT, ROTATED_AT, SEALED_PRIVATE_KEY) "
+                + "VALUES (?, ?, ?, ?, ?, ?, ?, ?)")) {
+            ps.setString(1, key.id());
+            ps.setString(2, key.algorithm());
+            ps.setBytes(3, key.publicKey());
+            ps.setString(4, key.notes());
+            if (key.active()) {
+                ps.setShort(5, (short) 1);
+            } else {
+                ps.setNull(5, java.sql.Types.SMALLINT);
+            }
+            ps.setTimestamp(6, Timestamp.from(key.createdAt()), utc());
+            ps.setTimestamp(7, key.rotatedAt() == null ? null : Timestamp.from(key.rotatedAt()), utc());
+            ps.setBytes(8, sealedPrivateKey);
+            ps.executeUpdate();
+        }
+    }
+
+    /** Makes the active key {@code id} inactive, rotated at {@code at}. */
+    static void retire(Connection c, String id, Instant at) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(
+                "UPDATE PM_SIGNING_KEY SET ACTIVE_SLOT = NULL, ROTATED_AT = ? WHERE ID = ? AND ACTIVE_SLOT = 1")) {
+            ps.setTimestamp(1, Timestamp.from(at), utc());
+            ps.setString(2, id);
+            if (ps.executeUpdate() != 1) {
+                throw new SQLException("signing key " + id + " is no longer the active key");
+            }
+        }
+    }
+
+    static void insertStatement(Connection c, RotationStatement statement, Instant at) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("INSERT INTO PM_SIGNING_ROTATION (" + STATEMENT_COLUMNS
+                + ", CREATED_AT) VALUES (?, ?, ?, ?, ?)")) {
+            ps.setString(1, statement.oldKeyId());
+            ps.setString(2, statement.newKeyId());
+            ps.setBytes(3, statement.statement());
+            ps.setBytes(4, statement.signature());
+            ps.setTimestamp(5, Timestamp.from(at), utc());
+            ps.executeUpdate();
+        }
+    }
+
+    static List<RotationStatement> statements(Connection c) throws SQLException {
+        List<RotationStatement> out = new ArrayList<>();
+        try (PreparedStatement ps = c.prepareStatement("SELECT " + STATEMENT_COLUMNS + " FROM PM_SIGNING_ROTATION ORDER BY SEQ");
+             ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+                out.add(new RotationStatement(rs.getString(1), rs.getString(2), rs.getBytes(3), rs.getBytes(4)));
+            }
+        }
+        return out;
+    }
+
+    private static Optional<StoredKey> one(Connection c, String sql, String parameter) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+            if (parameter != null) {
+                ps.setString(1, parameter);
+            }
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? Optional.of(row(rs)) : Optional.empty();
+            }
+        }
+    }
+
+    private static StoredKey row(ResultSet rs) throws SQLException {
+        byte[] publicKey = rs.getBytes(3);
+        rs.getShort(5);
+        boolean active = !rs.wasNull();
+        Timestamp rotated = rs.getTimestamp(7, utc());
+        SigningKey key = new SigningKey(rs.getString(1), rs.getString(2), publicKey, PublicKeyPem.encode(publicKey),
+                rs.getString(4), active, rs.getTimestamp(6, utc()).toInstant(), rotated == null ? null : rotated.toInstant());
+        return new StoredKey(key, rs.getBytes(8));
+    }
+}

@@ -1,0 +1,289 @@
+package io.printmaster.server.signing.impl;
+
+import io.printmaster.api.signing.KeyMaterial;
+import io.printmaster.api.signing.SigningException;
+import io.printmaster.api.signing.SigningProvider;
+import io.printmaster.security.api.SecretBox;
+import io.printmaster.server.signing.api.ManifestSigner;
+import io.printmaster.server.signing.api.Rotation;
+import io.printmaster.server.signing.api.RotationStatement;
+import io.printmaster.server.signing.api.Signature;
+import io.printmaster.server.signing.api.SigningKey;
+import io.printmaster.server.signing.api.SigningKeys;
+import io.printmaster.store.AuditLog;
+import io.printmaster.store.Database;
+import io.printmaster.store.Migrations;
+import io.printmaster.store.SchemaException;
+import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.format.DateTimeFormatter;
+import java.time.temporal.ChronoUnit;
+import java.util.Arrays;
+import java.util.Base64;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.metatype.annotations.Designate;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The server's Ed25519 signing keys in the database (module {@value #MODULE}), signing through the configured
+ * {@link SigningProvider}.
+ *
+ * <p>One component for both services because private keys must never leave it: they are stored sealed with the
+ * {@link SecretBox} (associated data {@code "signing-key:" + id}, so a sealed key cannot be moved to another row),
+ * opened only for the moment of a signature, and wiped after use. They are never logged, returned, audited or part
+ * of any {@code toString}.
+ *
+ * <p>Key ids are the first 16 hex digits of the SHA-256 of the raw public key: derived from the key, so an agent can
+ * check that a public key matches the id it is told.
+ *
+ * <p>Which provider signs is chosen by configuration {@value #PID} ({@code provider}, default
+ * {@code bouncycastle}), applied as the reference target {@code SigningProvider.target}; see
+ * {@link ProviderSelection}.
+ */
+@Component(service = {SigningKeys.class, ManifestSigner.class}, configurationPid = SigningKeyStore.PID, immediate = true)
+@Designate(ocd = SigningConfiguration.class)
+public class SigningKeyStore implements SigningKeys, ManifestSigner {
+    static final String PID = "io.printmaster.server.signing";
+    static final String MODULE = "signing";
+    static final String SYSTEM_ACTOR = "system";
+    static final int MAX_NOTES = 2000;
+    private static final int ID_HEX_DIGITS = 16;
+    private static final Logger LOG = LoggerFactory.getLogger(SigningKeyStore.class);
+
+    private final SigningProvider provider;
+    private final Database database;
+    private final AuditLog audit;
+    private final SecretBox secretBox;
+    private final Clock clock;
+
+    @Activate
+    public SigningKeyStore(
+            @Reference(name = ProviderSelection.REFERENCE, target = ProviderSelection.DEFAULT_TARGET)
+            Map.Entry<Map<String, Object>, SigningProvider> provider,
+            @Reference Database database, @Reference AuditLog audit, @Reference SecretBox secretBox,
+            SigningConfiguration config) throws SchemaException {
+        this(selected(provider, config.provider()), database, audit, secretBox, Clock.systemUTC());
+    }
+
+    SigningKeyStore(SigningProvider provider, Database database, AuditLog audit, SecretBox secretBox, Clock clock)
+            throws SchemaException {
+        if (!SigningProvider.ED25519.equals(provider.algorithm())) {
+            throw new IllegalStateException("the signing provider implements " + provider.algorithm() + ", not Ed25519");
+        }
+        this.provider = provider;
+        this.database = database;
+        this.audit = audit;
+        this.secretBox = secretBox;
+        this.clock = clock;
+        database.migrate(MODULE, Migrations.fromClasspath(SigningKeyStore.class, MODULE));
+    }
+
+    /** Refuses to run with another provider than the configured one (it would mean the target was not applied). */
+    static SigningProvider selected(Map.Entry<Map<String, Object>, SigningProvider> bound, Object configured) {
+        String wanted = ProviderSelection.providerName(configured);
+        Object name = bound.getKey().get(SigningProvider.NAME);
+        if (!wanted.equals(name)) {
+            throw new IllegalStateException("signing provider '" + wanted + "' is configured but '" + name
+                    + "' was bound; refusing to sign with another provider than the configured one");
+        }
+        LOG.info("signing with provider '{}'", name);
+        return bound.getValue();
+    }
+
+    @Override
+    public List<SigningKey> list() throws SQLException {
+        return database.read(JdbcSigningKeys::list);
+    }
+
+    @Override
+    public Optional<SigningKey> find(String keyId) throws SQLException {
+        return database.read(c -> JdbcSigningKeys.find(c, keyId)).map(StoredKey::key);
+    }
+
+    @Override
+    public List<RotationStatement> statements() throws SQLException {
+        return database.read(JdbcSigningKeys::statements);
+    }
+
+    @Override
+    public SigningKey active() throws SigningException {
+        return activeStored().key();
+    }
+
+    @Override
+    public Signature sign(byte[] message) throws SigningException {
+        StoredKey key = activeStored();
+        return new Signature(key.key().id(), signWith(key, message));
+    }
+
+    @Override
+    public boolean verify(String keyId, byte[] message, byte[] signature) throws SigningException {
+        Optional<SigningKey> key;
+        try {
+            key = find(keyId);
+        } catch (SQLException e) {
+            throw unreadable(e);
+        }
+        return key.isPresent() && provider.verify(key.get().publicKey(), message, signature);
+    }
+
+    @Override
+    public Rotation rotate(String notes, String actor) throws SigningException {
+        if (notes != null && notes.length() > MAX_NOTES) {
+            throw new IllegalArgumentException("notes: at most " + MAX_NOTES + " characters, got " + notes.length());
+        }
+        if (actor == null || actor.isBlank()) {
+            throw new IllegalArgumentException("actor: required");
+        }
+        activeStored(); // every rotation starts from a key: create the first one when there is none
+        NewKey next = newKey(notes);
+        try {
+            return database.inTransaction(c -> {
+                JdbcSigningKeys.lock(c);
+                StoredKey old = JdbcSigningKeys.active(c)
+                        .orElseThrow(() -> new SQLException("no active signing key to rotate from"));
+                Instant now = now();
+                SigningKey created = next.at(now);
+                byte[] statement = CanonicalJson.object(Map.of(
+                        "type", RotationStatement.TYPE,
+                        "old_key_id", old.key().id(),
+                        "new_key_id", created.id(),
+                        "new_public_key", Base64.getEncoder().encodeToString(created.publicKey()),
+                        "rotated_at", DateTimeFormatter.ISO_INSTANT.format(now)));
+                RotationStatement signed;
+                try {
+                    signed = new RotationStatement(old.key().id(), created.id(), statement, signWith(old, statement));
+                } catch (SigningException e) {
+                    throw new CryptoFailure(e);
+                }
+                JdbcSigningKeys.retire(c, old.key().id(), now);
+                JdbcSigningKeys.insert(c, created, next.sealedPrivateKey());
+                JdbcSigningKeys.insertStatement(c, signed, now);
+                SigningKey retired = JdbcSigningKeys.find(c, old.key().id()).orElseThrow().key();
+                Map<String, Object> after = new LinkedHashMap<>();
+                after.put("active_key", created);
+                after.put("retired_key", retired);
+                after.put("statement", new String(statement, StandardCharsets.UTF_8));
+                audit.record(c, actor, "signing_key.rotate", "signing_key:" + created.id(), null,
+                        Map.of("active_key", old.key()), after);
+                LOG.info("signing key rotated from {} to {} by {}", old.key().id(), created.id(), actor);
+                return new Rotation(created, signed);
+            });
+        } catch (CryptoFailure e) {
+            throw e.failure;
+        } catch (SQLException e) {
+            throw new SigningException("the signing key was not rotated: " + e.getMessage(), e);
+        }
+    }
+
+    /** The active key with its sealed private key, creating the first key when there is none. */
+    private StoredKey activeStored() throws SigningException {
+        try {
+            Optional<StoredKey> current = database.read(JdbcSigningKeys::active);
+            if (current.isPresent()) {
+                return current.get();
+            }
+            NewKey first = newKey("created automatically on first use");
+            return database.inTransaction(c -> {
+                JdbcSigningKeys.lock(c);
+                Optional<StoredKey> raced = JdbcSigningKeys.active(c);
+                if (raced.isPresent()) {
+                    return raced.get(); // another caller created it while we waited for the lock
+                }
+                SigningKey key = first.at(now());
+                JdbcSigningKeys.insert(c, key, first.sealedPrivateKey());
+                audit.record(c, SYSTEM_ACTOR, "signing_key.create", "signing_key:" + key.id(), null, null,
+                        Map.of("active_key", key));
+                LOG.info("signing key {} created (first key)", key.id());
+                return new StoredKey(key, first.sealedPrivateKey());
+            });
+        } catch (SQLException e) {
+            throw unreadable(e);
+        }
+    }
+
+    /** A fresh key pair, its id and its sealed private key: the slow, fallible part, done before any transaction. */
+    private NewKey newKey(String notes) throws SigningException {
+        KeyMaterial pair = provider.generateKeyPair();
+        byte[] privateKey = pair.privateKey();
+        try {
+            String id = keyId(pair.publicKey());
+            return new NewKey(id, pair.publicKey(), secretBox.seal(privateKey, associatedData(id)), notes);
+        } catch (GeneralSecurityException e) {
+            throw new SigningException("the new private key cannot be sealed: " + e.getMessage(), e);
+        } finally {
+            Arrays.fill(privateKey, (byte) 0);
+        }
+    }
+
+    private byte[] signWith(StoredKey key, byte[] message) throws SigningException {
+        byte[] privateKey;
+        try {
+            privateKey = secretBox.open(key.sealedPrivateKey(), associatedData(key.key().id()));
+        } catch (GeneralSecurityException e) {
+            throw new SigningException("the private key of signing key " + key.key().id()
+                    + " cannot be opened (is the master key the one it was sealed with?)", e);
+        }
+        try {
+            return provider.sign(privateKey, message);
+        } finally {
+            Arrays.fill(privateKey, (byte) 0);
+        }
+    }
+
+    /** Binds a sealed private key to its key id, so it cannot be moved to another row. */
+    static byte[] associatedData(String keyId) {
+        return ("signing-key:" + keyId).getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** The first 16 hex digits (lower case) of the SHA-256 of the raw public key. */
+    static String keyId(byte[] publicKey) {
+        try {
+            byte[] digest = MessageDigest.getInstance("SHA-256").digest(publicKey);
+            return HexFormat.of().formatHex(digest).substring(0, ID_HEX_DIGITS);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is missing from this JVM", e);
+        }
+    }
+
+    private Instant now() {
+        return clock.instant().truncatedTo(ChronoUnit.MILLIS);
+    }
+
+    private static SigningException unreadable(SQLException e) {
+        return new SigningException("the signing keys cannot be read: " + e.getMessage(), e);
+    }
+
+    /** A generated key not yet stored. */
+    private record NewKey(String id, byte[] publicKey, byte[] sealedPrivateKey, String notes) {
+        SigningKey at(Instant createdAt) {
+            return new SigningKey(id, SigningProvider.ED25519, publicKey, PublicKeyPem.encode(publicKey), notes, true,
+                    createdAt, null);
+        }
+    }
+
+    /** Carries a signing failure out of a transaction (whose work may only throw SQLException) to roll it back. */
+    private static final class CryptoFailure extends SQLException {
+        private static final long serialVersionUID = 1L;
+        private final transient SigningException failure;
+
+        CryptoFailure(SigningException failure) {
+            super(failure.getMessage(), failure);
+            this.failure = failure;
+        }
+    }
+}
