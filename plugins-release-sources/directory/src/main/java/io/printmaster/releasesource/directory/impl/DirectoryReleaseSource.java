@@ -1,0 +1,301 @@
+package io.printmaster.releasesource.directory.impl;
+
+import io.printmaster.api.plugin.PluginName;
+import io.printmaster.api.release.Channel;
+import io.printmaster.api.release.Checksum;
+import io.printmaster.api.release.Release;
+import io.printmaster.api.release.ReleaseAsset;
+import io.printmaster.api.release.ReleasePage;
+import io.printmaster.api.release.ReleaseSource;
+import io.printmaster.api.release.ReleaseSourceException;
+import io.printmaster.api.release.ReleaseSourceType;
+import io.printmaster.api.version.SemanticVersion;
+import java.io.IOException;
+import java.io.InputStream;
+import java.lang.System.Logger.Level;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.TreeMap;
+import java.util.stream.Stream;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.ConfigurationPolicy;
+import org.osgi.service.metatype.annotations.AttributeDefinition;
+import org.osgi.service.metatype.annotations.Designate;
+import org.osgi.service.metatype.annotations.ObjectClassDefinition;
+
+/**
+ * Releases in a local folder, for air-gapped sites: artifacts named {@value AssetNamePattern#DEFAULT}, their
+ * checksums in {@value #CHECKSUM_FILE} ({@code sha256sum} output), and release notes in
+ * {@code NOTES-<version>.md} ({@code NOTES-1.4.0.md}). One instance per factory configuration of PID
+ * {@value #FACTORY_PID} ({@code etc/io.printmaster.releasesource.directory-<name>.cfg}, or
+ * {@code POST /api/v1/release-sources} with type {@code directory}). Keys:
+ * <table>
+ * <caption>configuration</caption>
+ * <tr><th>key</th><th>default</th><th>meaning</th></tr>
+ * <tr><td>{@code name}</td><td>the folder</td><td>display name of this source</td></tr>
+ * <tr><td>{@code path}</td><td>(required)</td><td>absolute path of the folder</td></tr>
+ * </table>
+ *
+ * <p>The folder is listed on every call (cheap), so files copied in are picked up without a restart; copy them in
+ * under a temporary name ({@code .x}, {@code x.part}) and rename, so a half-copied file is never listed. Only
+ * regular files directly in the folder count: sub-folders and symbolic links are ignored, and {@link #open} opens
+ * nothing else, so no name can reach outside the folder. An artifact without an entry in {@value #CHECKSUM_FILE} is
+ * listed without an upstream checksum, and the intake refuses it (nothing to verify it against). All releases come
+ * in one page, newest version first; the channel follows the version ({@link Channel#forVersion}); the publication
+ * time is the newest modification time of the release's artifacts.
+ *
+ * <p>Invalid configuration (no path, a relative one): the service is registered all the same (failing the
+ * activation would leave a service that cannot be obtained and mark the server unhealthy for an admin's typo); it
+ * logs an error naming the key when the configuration arrives, and every {@link #releases} call fails with a
+ * non-retryable {@link ReleaseSourceException} carrying the same message. A folder that does not exist (yet: a disk not mounted) is reported on use, as a
+ * retryable {@link ReleaseSourceException}.
+ */
+@Component(service = ReleaseSource.class, configurationPid = DirectoryReleaseSource.FACTORY_PID,
+        configurationPolicy = ConfigurationPolicy.REQUIRE,
+        // activated when its configuration arrives, so a configuration error is logged at once, not on first use
+        immediate = true,
+        // built-in: a vendor's source of the same type wins
+        property = "service.ranking:Integer=-100")
+@Designate(ocd = DirectoryReleaseSource.Config.class, factory = true)
+@ReleaseSourceType(type = "directory")
+@PluginName("Local release directory")
+public class DirectoryReleaseSource implements ReleaseSource {
+    /** Factory PID of the configurations, one per folder. */
+    public static final String FACTORY_PID = "io.printmaster.releasesource.directory";
+    static final String CHECKSUM_FILE = "SHA256SUMS";
+    static final String NOTES_PREFIX = "NOTES-";
+    static final String NOTES_SUFFIX = ".md";
+    static final int MAX_TEXT_BYTES = 1024 * 1024;
+
+    private static final System.Logger LOG = System.getLogger(DirectoryReleaseSource.class.getName());
+    private static final AssetNamePattern PATTERN = AssetNamePattern.compile(AssetNamePattern.DEFAULT);
+
+    /** The configuration keys. */
+    @ObjectClassDefinition(name = "PrintMaster release source: local directory",
+            description = "Lists releases from a local folder of artifacts with a SHA256SUMS file (air-gapped sites).")
+    public @interface Config {
+        @AttributeDefinition(name = "Name", required = false, description = "Display name of this source; the folder "
+                + "when empty.")
+        String name() default "";
+
+        @AttributeDefinition(name = "Path", description = "Absolute path of the folder, such as /srv/printmaster/releases.")
+        String path() default "";
+    }
+
+    private final String name;
+    /** Null when the configuration is invalid; then {@link #configurationError} says why. */
+    private final Path folder;
+    private final String configurationError;
+
+    @Activate
+    public DirectoryReleaseSource(Config config) {
+        this(config.name(), validFolder(config.path()), error(config.path()));
+        if (folder == null) {
+            LOG.log(Level.ERROR, "directory release source '" + name + "' cannot list anything: " + configurationError);
+        } else {
+            LOG.log(Level.INFO, () -> "directory release source '" + name + "' lists " + folder);
+        }
+    }
+
+    DirectoryReleaseSource(String name, Path folder) {
+        this(name, folder, null);
+    }
+
+    private DirectoryReleaseSource(String name, Path folder, String configurationError) {
+        this.folder = folder == null ? null : folder.toAbsolutePath().normalize();
+        this.configurationError = configurationError;
+        this.name = name != null && !name.isBlank() ? name.strip() : this.folder != null ? this.folder.toString()
+                : "(unnamed)";
+    }
+
+    private static Path validFolder(String text) {
+        try {
+            return folder(text);
+        } catch (IllegalArgumentException e) {
+            return null;
+        }
+    }
+
+    private static String error(String text) {
+        try {
+            folder(text);
+            return null;
+        } catch (IllegalArgumentException e) {
+            return "invalid configuration: " + e.getMessage();
+        }
+    }
+
+    static Path folder(String text) {
+        if (text == null || text.isBlank()) {
+            throw new IllegalArgumentException("path: required, the absolute path of the release folder");
+        }
+        Path p;
+        try {
+            p = Path.of(text.strip());
+        } catch (InvalidPathException e) {
+            throw new IllegalArgumentException("path: '" + text.strip() + "' is not a path: " + e.getReason(), e);
+        }
+        if (!p.isAbsolute()) {
+            throw new IllegalArgumentException("path: '" + text.strip() + "' must be absolute, such as "
+                    + "/srv/printmaster/releases");
+        }
+        return p;
+    }
+
+    @Override
+    public ReleasePage releases(Optional<String> pageToken) throws ReleaseSourceException {
+        if (folder == null) {
+            // every listing fails the same way while the configuration is invalid: the intake shows why
+            throw new ReleaseSourceException("directory release source '" + name + "': " + configurationError
+                    + "; fix its configuration", false);
+        }
+        if (pageToken.isPresent()) {
+            throw new ReleaseSourceException("page token '" + pageToken.get() + "' was not given by this source: a "
+                    + "folder is listed in one page", false);
+        }
+        checkFolder();
+        Map<String, Checksum> checksums = checksums();
+        // newest version first; within a release, assets by name
+        Map<SemanticVersion, List<ReleaseAsset>> byVersion = new TreeMap<>(Comparator.reverseOrder());
+        Map<SemanticVersion, Instant> newest = new TreeMap<>();
+        for (Path file : regularFiles()) {
+            String fileName = file.getFileName().toString();
+            if (fileName.startsWith(".")) {
+                continue; // hidden: a copy in progress (rsync) or an editor's file
+            }
+            Optional<AssetNamePattern.Parsed> parsed = PATTERN.parse(fileName);
+            if (parsed.isEmpty()) {
+                continue;
+            }
+            AssetNamePattern.Parsed p = parsed.get();
+            SemanticVersion version = p.version().orElseThrow(); // the default pattern has {version}
+            BasicFileAttributes attributes;
+            try {
+                attributes = Files.readAttributes(file, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+            } catch (NoSuchFileException e) {
+                continue; // removed while listing
+            } catch (IOException e) {
+                throw new ReleaseSourceException("cannot read " + file + ": " + e, true, e);
+            }
+            ReleaseAsset asset = new ReleaseAsset(fileName, p.component(), version, p.platform(), p.format(),
+                    Channel.forVersion(version), OptionalLong.of(attributes.size()), file.toUri(),
+                    Optional.ofNullable(checksums.get(fileName)));
+            byVersion.computeIfAbsent(version, v -> new ArrayList<>()).add(asset);
+            newest.merge(version, attributes.lastModifiedTime().toInstant(), (a, b) -> a.isAfter(b) ? a : b);
+        }
+        List<Release> releases = new ArrayList<>();
+        for (Map.Entry<SemanticVersion, List<ReleaseAsset>> e : byVersion.entrySet()) {
+            SemanticVersion version = e.getKey();
+            List<ReleaseAsset> assets = new ArrayList<>(e.getValue());
+            assets.sort(Comparator.comparing(ReleaseAsset::name));
+            releases.add(new Release(version.toString(), version, Channel.forVersion(version),
+                    Optional.of(newest.get(version)), notes(version), assets));
+        }
+        return ReleasePage.last(releases);
+    }
+
+    /** Opens an asset this folder lists: a regular file directly in the folder, never through a link. */
+    @Override
+    public Optional<InputStream> open(ReleaseAsset asset) throws ReleaseSourceException {
+        Optional<Path> file = fileOf(asset);
+        if (file.isEmpty()) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(Files.newInputStream(file.get(), LinkOption.NOFOLLOW_LINKS));
+        } catch (NoSuchFileException e) {
+            throw new ReleaseSourceException(asset.name() + " was removed from " + folder + " after it was listed", false, e);
+        } catch (IOException e) {
+            throw new ReleaseSourceException("cannot open " + file.get() + ": " + e, true, e);
+        }
+    }
+
+    /** Read from {@value #CHECKSUM_FILE} at the time of asking, so a corrected file counts at once. */
+    @Override
+    public Optional<Checksum> upstreamChecksum(ReleaseAsset asset) throws ReleaseSourceException {
+        if (fileOf(asset).isEmpty()) {
+            return asset.upstreamSha256();
+        }
+        checkFolder();
+        return Optional.ofNullable(checksums().get(asset.name()));
+    }
+
+    /** The file of an asset that this folder listed (same file URL); empty for anything else. */
+    private Optional<Path> fileOf(ReleaseAsset asset) {
+        if (folder == null) {
+            return Optional.empty();
+        }
+        // ReleaseAsset guarantees a plain name (no separators, not "." or ".."); resolving it stays in the folder
+        Path file = folder.resolve(asset.name()).normalize();
+        if (!folder.equals(file.getParent()) || !file.toUri().equals(asset.downloadUrl())) {
+            return Optional.empty();
+        }
+        if (Files.isSymbolicLink(file) || Files.isDirectory(file, LinkOption.NOFOLLOW_LINKS)) {
+            return Optional.empty();
+        }
+        return Optional.of(file);
+    }
+
+    private void checkFolder() throws ReleaseSourceException {
+        if (!Files.isDirectory(folder)) {
+            throw new ReleaseSourceException("release folder " + folder + " does not exist or is not a folder "
+                    + "(path key of source '" + name + "')", true);
+        }
+    }
+
+    private List<Path> regularFiles() throws ReleaseSourceException {
+        try (Stream<Path> files = Files.list(folder)) {
+            return files.filter(f -> Files.isRegularFile(f, LinkOption.NOFOLLOW_LINKS)).toList();
+        } catch (IOException e) {
+            throw new ReleaseSourceException("cannot list " + folder + ": " + e, true, e);
+        }
+    }
+
+    private Map<String, Checksum> checksums() throws ReleaseSourceException {
+        return readText(folder.resolve(CHECKSUM_FILE))
+                .map(text -> ChecksumFile.parse(text, Optional.empty())).orElse(Map.of());
+    }
+
+    private Optional<String> notes(SemanticVersion version) throws ReleaseSourceException {
+        return readText(folder.resolve(NOTES_PREFIX + version + NOTES_SUFFIX)).filter(n -> !n.isBlank());
+    }
+
+    /** A small UTF-8 text file of the folder; empty when it is absent (or a link, which is not followed). */
+    private Optional<String> readText(Path file) throws ReleaseSourceException {
+        if (!Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)) {
+            return Optional.empty();
+        }
+        try (InputStream in = Files.newInputStream(file, LinkOption.NOFOLLOW_LINKS)) {
+            byte[] bytes = in.readNBytes(MAX_TEXT_BYTES + 1);
+            if (bytes.length > MAX_TEXT_BYTES) {
+                throw new ReleaseSourceException(file + " is larger than " + MAX_TEXT_BYTES + " bytes; refused", false);
+            }
+            return Optional.of(StandardCharsets.UTF_8.newDecoder().decode(java.nio.ByteBuffer.wrap(bytes)).toString());
+        } catch (NoSuchFileException e) {
+            return Optional.empty();
+        } catch (CharacterCodingException e) {
+            throw new ReleaseSourceException(file + " is not UTF-8 text", false, e);
+        } catch (IOException e) {
+            throw new ReleaseSourceException("cannot read " + file + ": " + e, true, e);
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "DirectoryReleaseSource[" + name + ", " + (folder != null ? folder : configurationError) + "]";
+    }
+}

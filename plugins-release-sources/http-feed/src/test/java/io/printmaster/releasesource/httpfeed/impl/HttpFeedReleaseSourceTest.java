@@ -1,0 +1,217 @@
+package io.printmaster.releasesource.httpfeed.impl;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.printmaster.api.platform.ComponentName;
+import io.printmaster.api.platform.Platform;
+import io.printmaster.api.release.Channel;
+import io.printmaster.api.release.Checksum;
+import io.printmaster.api.release.Release;
+import io.printmaster.api.release.ReleaseAsset;
+import io.printmaster.api.release.ReleasePage;
+import io.printmaster.api.release.ReleaseSourceException;
+import io.printmaster.api.version.SemanticVersion;
+import java.io.InputStream;
+import java.lang.annotation.Annotation;
+import java.net.URI;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import java.util.OptionalLong;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The feed source against a loopback static host serving the documented example feed. */
+class HttpFeedReleaseSourceTest {
+    FeedServer server;
+    HttpFeedReleaseSource source;
+
+    @BeforeEach
+    void start() throws Exception {
+        server = new FeedServer();
+        source = new HttpFeedReleaseSource("Mirror", URI.create(server.url("/printmaster/feed.json")));
+    }
+
+    @AfterEach
+    void stop() {
+        server.close();
+    }
+
+    static Release release(ReleasePage page, String version) {
+        return page.releases().stream().filter(r -> r.version().toString().equals(version)).findFirst().orElseThrow();
+    }
+
+    static ReleaseAsset asset(Release r, String name) {
+        return r.assets().stream().filter(a -> a.name().equals(name)).findFirst().orElseThrow();
+    }
+
+    @Test
+    void listsReleasesNewestFirstWithEveryFieldOfTheFeed() throws Exception {
+        ReleasePage page = source.releases(Optional.empty());
+        assertEquals(List.of("1.5.0-rc.1", "1.4.0"), page.releases().stream().map(r -> r.version().toString()).toList());
+
+        Release stable = release(page, "1.4.0");
+        assertEquals("1.4.0", stable.id());
+        assertEquals(Channel.STABLE, stable.channel());
+        assertEquals(Optional.of(Instant.parse("2025-11-20T10:02:33Z")), stable.publishedAt());
+        assertTrue(stable.notes().orElseThrow().contains("Maintenance windows per fleet"));
+        assertEquals(Channel.BETA, release(page, "1.5.0-rc.1").channel(), "no channel given: taken from the version");
+
+        ReleaseAsset agent = asset(stable, "printmaster-agent-v1.4.0-linux-amd64.tar.gz");
+        assertEquals(ComponentName.AGENT, agent.component());
+        assertEquals(SemanticVersion.parse("1.4.0"), agent.version());
+        assertEquals(Optional.of(Platform.parse("linux-amd64")), agent.platform());
+        assertEquals("tar.gz", agent.format());
+        assertEquals(Channel.STABLE, agent.channel());
+        byte[] content = FeedServer.content(agent.name());
+        assertEquals(OptionalLong.of(content.length), agent.size());
+        assertEquals(Optional.of(Checksum.sha256(FeedServer.sha256(content))), agent.upstreamSha256());
+        assertEquals(agent.upstreamSha256(), source.upstreamChecksum(agent));
+
+        ReleaseAsset bundles = asset(stable, "printmaster-server-v1.4.0-bundles.zip");
+        assertEquals(Optional.empty(), bundles.platform(), "no platform: runs anywhere");
+        assertEquals("bundle-set", bundles.format());
+    }
+
+    @Test
+    void relativeUrlsResolveAgainstTheFeedDocument() throws Exception {
+        Release stable = release(source.releases(Optional.empty()), "1.4.0");
+        assertEquals(URI.create(server.url("/printmaster/1.4.0/printmaster-agent-v1.4.0-linux-amd64.tar.gz")),
+                asset(stable, "printmaster-agent-v1.4.0-linux-amd64.tar.gz").downloadUrl(), "relative path");
+        assertEquals(URI.create(server.url("/printmaster/1.4.0/printmaster-agent-v1.4.0-windows-amd64.msi")),
+                asset(stable, "printmaster-agent-v1.4.0-windows-amd64.msi").downloadUrl(), "absolute path");
+        assertEquals(URI.create(server.url("/cdn/printmaster/1.4.0/printmaster-server-v1.4.0-bundles.zip")),
+                asset(stable, "printmaster-server-v1.4.0-bundles.zip").downloadUrl(), "absolute URL");
+    }
+
+    @Test
+    void nextNamesTheDocumentWithOlderReleases() throws Exception {
+        ReleasePage first = source.releases(Optional.empty());
+        assertEquals(Optional.of(server.url("/printmaster/feed-2024.json")), first.nextPageToken());
+        ReleasePage older = source.releases(first.nextPageToken());
+        assertEquals(List.of(SemanticVersion.parse("1.3.0")), older.releases().stream().map(Release::version).toList());
+        assertEquals(Optional.empty(), older.nextPageToken());
+        assertEquals(Optional.empty(), older.releases().get(0).notes());
+    }
+
+    @Test
+    void anUnchangedFeedIsAskedConditionallyAndReusedOn304() throws Exception {
+        ReleasePage first = source.releases(Optional.empty());
+        ReleasePage again = source.releases(Optional.empty());
+        assertEquals(first, again);
+        assertEquals(2, server.requests.size());
+        assertEquals(null, server.requests.get(0).ifNoneMatch());
+        assertEquals(304, server.requests.get(1).status());
+
+        server.document("/printmaster/feed.json", FeedServer.resource("feed/feed.json").replace("1.5.0-rc.1", "1.5.0-rc.2"));
+        assertEquals("1.5.0-rc.2", source.releases(Optional.empty()).releases().get(0).version().toString(),
+                "a changed feed is read again");
+    }
+
+    @Test
+    void opensListedAssetsFollowingRedirectsAndDeclinesOthers() throws Exception {
+        Release stable = release(source.releases(Optional.empty()), "1.4.0");
+        for (ReleaseAsset a : stable.assets()) {
+            try (InputStream in = source.open(a).orElseThrow()) {
+                assertArrayEquals(FeedServer.content(a.name()), in.readAllBytes(), a.name());
+            }
+        }
+        assertTrue(server.requests.stream().anyMatch(r -> r.status() == 302), "the /cdn URL redirected");
+
+        ReleaseAsset foreign = new ReleaseAsset("printmaster-agent-v9.9.9-linux-amd64.tar.gz", ComponentName.AGENT,
+                SemanticVersion.parse("9.9.9"), Optional.empty(), "tar.gz", Channel.STABLE, OptionalLong.empty(),
+                URI.create(server.url("/elsewhere/printmaster-agent-v9.9.9-linux-amd64.tar.gz")), Optional.empty());
+        assertEquals(Optional.empty(), source.open(foreign), "not in the feed: declined");
+    }
+
+    @Test
+    void afterARestartOpenReadsTheFeedAgainToKnowItsAssets() throws Exception {
+        ReleaseAsset old = source.releases(source.releases(Optional.empty()).nextPageToken()).releases().get(0).assets().get(0);
+        HttpFeedReleaseSource restarted = new HttpFeedReleaseSource("Mirror", URI.create(server.url("/printmaster/feed.json")));
+        try (InputStream in = restarted.open(old).orElseThrow()) {
+            assertArrayEquals(FeedServer.content(old.name()), in.readAllBytes());
+        }
+    }
+
+    @Test
+    void aMalformedFeedIsRefusedWholeNamingTheJsonPath() {
+        String good = FeedServer.resource("feed/feed.json");
+        assertMalformed(good.replaceFirst("\"sha256\": \"98cab5", "\"sha256\": \"zzcab5"), "releases[0].assets[0].sha256");
+        assertMalformed(good.replace("\"platform\": \"windows-amd64\"", "\"platform\": \"windows-x86\""),
+                "releases[0].assets[1].platform");
+        assertMalformed(good.replace("\"size\": 72,", ""), "releases[1].assets[0].size");
+        assertMalformed(good.replace("\"version\": \"1.5.0-rc.1\"", "\"version\": \"1.4\""), "releases[1].version");
+        assertMalformed(good.replace("\"version\": \"1.5.0-rc.1\"", "\"version\": \"1.4.0\""), "releases[1].version");
+        assertMalformed(good.replace("\"channel\": \"stable\"", "\"channel\": \"lts\""), "releases[0].channel");
+        assertMalformed(good.replace("\"url\": \"1.4.0/", "\"url\": \"file:///etc/"), "releases[0].assets[0].url");
+        assertMalformed(good.replace("printmaster.feed.v1", "printmaster.feed.v2"), "schema");
+        assertMalformed(good.replace("\"component\": \"server\"", "\"component\": \"Server\""), "releases[0].assets[2].component");
+        assertMalformed(good.replace("\"name\": \"printmaster-agent-v1.4.0-linux-amd64.tar.gz\"",
+                "\"name\": \"../printmaster-agent-v1.4.0-linux-amd64.tar.gz\""), "releases[0].assets[0].name");
+        assertMalformed("[]", "$");
+
+        server.document("/printmaster/feed.json", good.substring(0, good.length() / 2));
+        ReleaseSourceException e = assertThrows(ReleaseSourceException.class, () -> source.releases(Optional.empty()));
+        assertTrue(e.getMessage().contains("is not valid JSON (line "), e.getMessage());
+    }
+
+    void assertMalformed(String document, String path) {
+        server.document("/printmaster/feed.json", document);
+        ReleaseSourceException e = assertThrows(ReleaseSourceException.class, () -> source.releases(Optional.empty()),
+                path);
+        assertFalse(e.retryable(), "a malformed feed stays malformed until its publisher fixes it");
+        assertTrue(e.getMessage().contains("is malformed at " + path + ": "), path + " -> " + e.getMessage());
+    }
+
+    @Test
+    void httpFailuresSayWhetherToRetry() {
+        server.fail("/printmaster/feed.json", 503);
+        ReleaseSourceException unavailable = assertThrows(ReleaseSourceException.class, () -> source.releases(Optional.empty()));
+        assertTrue(unavailable.retryable());
+        assertTrue(unavailable.getMessage().contains("HTTP 503; retry after 30 s"), unavailable.getMessage());
+
+        server.fail("/printmaster/feed.json", 404);
+        ReleaseSourceException missing = assertThrows(ReleaseSourceException.class, () -> source.releases(Optional.empty()));
+        assertFalse(missing.retryable());
+        assertTrue(missing.getMessage().contains("check the url key"), missing.getMessage());
+    }
+
+    @Test
+    void activatesFromItsConfigurationAndReportsAnInvalidOneOnUseNamingTheKey() throws Exception {
+        HttpFeedReleaseSource configured = new HttpFeedReleaseSource(config("", server.url("/printmaster/feed.json")));
+        assertEquals(2, configured.releases(Optional.empty()).releases().size());
+        assertTrue(configured.toString().contains(server.url("/printmaster/feed.json")), "no name: the URL is the name");
+        for (String bad : new String[] {"", "ftp://mirror.example.com/feed.json", "feed.json",
+                "https://user:secret@mirror.example.com/feed.json"}) {
+            HttpFeedReleaseSource broken = new HttpFeedReleaseSource(config("Mirror", bad));
+            ReleaseSourceException e = assertThrows(ReleaseSourceException.class, () -> broken.releases(Optional.empty()));
+            assertFalse(e.retryable());
+            assertTrue(e.getMessage().contains("'Mirror': invalid configuration: url: "), e.getMessage());
+            assertFalse(e.getMessage().contains("secret"), e.getMessage());
+        }
+    }
+
+    static HttpFeedReleaseSource.Config config(String name, String url) {
+        return new HttpFeedReleaseSource.Config() {
+            @Override
+            public Class<? extends Annotation> annotationType() {
+                return HttpFeedReleaseSource.Config.class;
+            }
+
+            @Override
+            public String name() {
+                return name;
+            }
+
+            @Override
+            public String url() {
+                return url;
+            }
+        };
+    }
+}
