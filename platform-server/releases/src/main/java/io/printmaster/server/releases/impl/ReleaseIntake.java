@@ -219,6 +219,11 @@ public class ReleaseIntake {
         if (current != null && current.isRunning()) {
             return new Started(current, true);
         }
+        if (settling != null) {
+            // the sync starting now sees every source bound so far: a pending "new source" sync would repeat it
+            settling.cancel(false);
+            settling = null;
+        }
         Instant now = clock.instant();
         SyncRun run = new SyncRun("sync-" + ID_TIME.format(now) + "-" + HexFormat.of().formatHex(randomBytes()),
                 trigger, actor, now);
@@ -288,6 +293,9 @@ public class ReleaseIntake {
 
     /** Runs on the intake thread, so the sync it starts runs right after it. */
     private void trigger(String why) {
+        if (sources.isEmpty()) {
+            return; // nothing to pull; an admin's sync request still runs (it applies retention)
+        }
         try {
             startSync(why, "system");
         } catch (SQLException | RuntimeException e) {

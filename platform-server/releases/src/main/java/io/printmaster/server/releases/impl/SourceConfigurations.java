@@ -96,7 +96,7 @@ public class SourceConfigurations {
                 Map<String, Object> all = new LinkedHashMap<>(row.config());
                 all.putAll(unseal(row));
                 Configuration c = configAdmin.getFactoryConfiguration(type.factoryPid(), row.name(), ANY_LOCATION);
-                c.updateIfDifferent(dictionary(row.name(), all));
+                c.updateIfDifferent(dictionary(type, row.name(), all));
             } catch (IOException | GeneralSecurityException | RuntimeException e) {
                 LOG.error("release source '{}' cannot be configured: {}", row.name(), e.toString());
             }
@@ -132,11 +132,12 @@ public class SourceConfigurations {
             Map<String, Object> config = new LinkedHashMap<>();
             List<String> set = new ArrayList<>();
             for (String key : type.get().keys().keySet()) {
-                Object v = p.get(key);
+                boolean secret = type.get().secretKeys().contains(key);
+                Object v = secret && p.get(privateKey(key)) != null ? p.get(privateKey(key)) : p.get(key);
                 if (v == null) {
                     continue;
                 }
-                if (type.get().secretKeys().contains(key)) {
+                if (secret) {
                     set.add(key);
                 } else {
                     config.put(key, v);
@@ -183,7 +184,7 @@ public class SourceConfigurations {
                     auditView(type, name, plain, secret.keySet()));
             try {
                 Configuration cfg = configAdmin.getFactoryConfiguration(type.factoryPid(), name, ANY_LOCATION);
-                cfg.update(dictionary(name, config));
+                cfg.update(dictionary(type, name, config));
             } catch (IOException e) {
                 throw new SQLException("Configuration Admin refused the configuration: " + e.getMessage(), e);
             }
@@ -261,10 +262,19 @@ public class SourceConfigurations {
         return m;
     }
 
-    private static Dictionary<String, Object> dictionary(String name, Map<String, Object> config) {
-        Hashtable<String, Object> d = new Hashtable<>(config);
+    /**
+     * The Configuration Admin properties: secrets under their private spelling ({@code .token}), which Declarative
+     * Services does not copy into the plugin's service properties, so no bundle can read them from the registry.
+     */
+    private static Dictionary<String, Object> dictionary(SourceType type, String name, Map<String, Object> config) {
+        Hashtable<String, Object> d = new Hashtable<>();
+        config.forEach((k, v) -> d.put(type.secretKeys().contains(k) ? privateKey(k) : k, v));
         d.put(SourceType.NAME_KEY, name);
         return d;
+    }
+
+    static String privateKey(String key) {
+        return "." + key;
     }
 
     // ---- rows -------------------------------------------------------------------------------------------------
