@@ -71,7 +71,8 @@ public class ArtifactCache implements AutoCloseable {
                 "cache", "artifacts"));
     }
 
-    ArtifactCache(Path root) throws IOException {
+    /** A cache under {@code root} (tests, benchmarks); the component uses {@code <pm.data.dir>/cache/artifacts}. */
+    public ArtifactCache(Path root) throws IOException {
         this.sha256Root = root.resolve("sha256");
         Files.createDirectories(sha256Root);
         this.watchdog = Executors.newSingleThreadScheduledExecutor(r -> {
