@@ -244,6 +244,53 @@ class ReleaseIntakeIT {
 
     @Test
     @Order(4)
+    void afterARestartTheSourceComesBackWithItsTokenAndNothingHoldsTheTokenInClear() throws Exception {
+        String before = admin.getText("/api/v1/releases/manifests");
+        Path dataDir = server.dataDir();
+        server.close();
+        server = ServerProcess.start("releases-restarted", dataDir);
+        server.awaitEndpoints("/api/v1/release-sources", "/api/v1/releases/sync/status");
+        admin = Admin.login(server);
+
+        // the framework cache (and Configuration Admin's state) was rebuilt: the source is configured again from the database
+        Eventually.within(Duration.ofSeconds(30), () ->
+                assertTrue(admin.get("/api/v1/release-sources").get("sources").get(0).get("active").asBoolean()));
+        github.authorizations.clear();
+        HttpResponse<String> started = admin.post("/api/v1/releases/sync", Map.of());
+        List<String[]> events = admin.events("/api/v1/releases/sync/" + JSON.readTree(started.body()).get("sync_id").asText() + "/events");
+        assertEquals("finished", JSON.readTree(events.get(events.size() - 1)[1]).get("state").asText());
+        assertTrue(github.authorizations.contains("Bearer " + TOKEN), "the sealed token was given to the plugin again: "
+                + github.authorizations);
+        assertEquals(before, admin.getText("/api/v1/releases/manifests"), "the stored manifests are served as they were");
+
+        // no file of the data directory holds the token in clear: not etc/, not the framework cache, not the database
+        byte[] token = TOKEN.getBytes(StandardCharsets.UTF_8);
+        List<Path> leaks = new ArrayList<>();
+        try (var files = Files.walk(dataDir)) {
+            for (Path f : files.filter(Files::isRegularFile).toList()) {
+                if (indexOf(Files.readAllBytes(f), token) >= 0) {
+                    leaks.add(dataDir.relativize(f));
+                }
+            }
+        }
+        assertEquals(List.of(), leaks);
+    }
+
+    private static int indexOf(byte[] haystack, byte[] needle) {
+        outer:
+        for (int i = 0; i + needle.length <= haystack.length; i++) {
+            for (int j = 0; j < needle.length; j++) {
+                if (haystack[i + j] != needle[j]) {
+                    continue outer;
+                }
+            }
+            return i;
+        }
+        return -1;
+    }
+
+    @Test
+    @Order(5)
     void aSourceIsDeletedThroughTheApiAndUnknownTypesAndKeysAreRefusedByField() throws Exception {
         HttpResponse<String> badType = admin.post("/api/v1/release-sources", Map.of("type", "ftp", "name", "x", "config", Map.of()));
         assertEquals(400, badType.statusCode());
