@@ -48,6 +48,10 @@ final class GitHubReleasesServer implements AutoCloseable {
     private final Map<Long, Asset> assets = new LinkedHashMap<>();
     /** The Authorization header of every API request, to show the token reached the plugin. */
     final List<String> authorizations = new CopyOnWriteArrayList<>();
+    /** The Range header of every asset request that had one. */
+    final List<String> ranges = new CopyOnWriteArrayList<>();
+    /** Assets whose next download breaks off after this many bytes (the connection drops mid-way). */
+    private final Map<String, Integer> interruptions = new java.util.concurrent.ConcurrentHashMap<>();
     private long nextId = 1000;
 
     GitHubReleasesServer() throws IOException {
@@ -90,16 +94,47 @@ final class GitHubReleasesServer implements AutoCloseable {
                 authorizations.add(auth == null ? "" : auth);
                 listing(exchange);
             } else if (path.startsWith(assetPrefix)) {
-                Asset a = assets.get(Long.parseLong(path.substring(assetPrefix.length())));
-                send(exchange, a == null ? 404 : 200, "application/octet-stream", a == null ? new byte[0] : a.served());
+                asset(exchange, assets.get(Long.parseLong(path.substring(assetPrefix.length()))));
             } else if (path.startsWith(downloadPrefix)) {
                 String name = path.substring(path.lastIndexOf('/') + 1);
-                Asset a = assets.values().stream().filter(x -> x.name().equals(name)).findFirst().orElse(null);
-                send(exchange, a == null ? 404 : 200, "application/octet-stream", a == null ? new byte[0] : a.served());
+                asset(exchange, assets.values().stream().filter(x -> x.name().equals(name)).findFirst().orElse(null));
             } else {
                 send(exchange, 404, "application/json", "{\"message\":\"Not Found\"}".getBytes(StandardCharsets.UTF_8));
             }
         }
+    }
+
+    /** The next download of {@code name} sends {@code bytes} bytes and then drops the connection. */
+    void interruptOnce(String name, int bytes) {
+        interruptions.put(name, bytes);
+    }
+
+    /** An asset's bytes: all of them, the rest from a {@code Range: bytes=N-}, or a download cut short. */
+    private void asset(HttpExchange exchange, Asset a) throws IOException {
+        if (a == null) {
+            send(exchange, 404, "application/json", "{\"message\":\"Not Found\"}".getBytes(StandardCharsets.UTF_8));
+            return;
+        }
+        byte[] all = a.served();
+        Integer cut = interruptions.remove(a.name());
+        if (cut != null) {
+            exchange.getResponseHeaders().set("Content-Type", "application/octet-stream");
+            exchange.sendResponseHeaders(200, all.length);
+            OutputStream out = exchange.getResponseBody();
+            out.write(all, 0, cut);
+            out.flush();
+            // closing with bytes missing makes the server drop the connection: the client sees the stream break off
+            return;
+        }
+        String range = exchange.getRequestHeaders().getFirst("Range");
+        if (range != null && range.startsWith("bytes=") && range.endsWith("-")) {
+            ranges.add(range);
+            int from = Integer.parseInt(range.substring(6, range.length() - 1));
+            exchange.getResponseHeaders().set("Content-Range", "bytes " + from + "-" + (all.length - 1) + "/" + all.length);
+            send(exchange, 206, "application/octet-stream", java.util.Arrays.copyOfRange(all, from, all.length));
+            return;
+        }
+        send(exchange, 200, "application/octet-stream", all);
     }
 
     private void listing(HttpExchange exchange) throws IOException {

@@ -291,6 +291,42 @@ class ReleaseIntakeIT {
 
     @Test
     @Order(5)
+    void aDownloadThatBreaksOffResumesAtTheNextSyncWithARangeRequest() throws Exception {
+        String name = "printmaster-agent-v1.2.0-linux-amd64.tar.gz";
+        byte[] content = bytes(3_000_000, 6);
+        github.publish("v1.2.0", "Third release", "2026-11-20T09:00:00Z", Map.of(name, content), null);
+        github.interruptOnce(name, 1_000_000);
+
+        List<String[]> first = sync();
+        assertTrue(first.stream().anyMatch(e -> e[0].equals("asset_rejected") && e[1].contains(name)),
+                "the broken download is reported: " + eventsOf(first, name));
+        assertTrue(admin.get("/api/v1/releases/artifacts?version=1.2.0").get("artifacts").isEmpty(), "nothing cached yet");
+
+        List<String[]> second = sync();
+        String[] cached = second.stream().filter(e -> e[0].equals("asset_cached") && e[1].contains(name)).findFirst()
+                .orElseThrow(() -> new AssertionError("not cached by the second sync: " + eventsOf(second, name)));
+        long resumedFrom = JSON.readTree(cached[1]).get("resumed_from").asLong();
+        assertTrue(resumedFrom > 0 && resumedFrom <= 1_000_000, "resumed from the bytes kept: " + cached[1]);
+        assertEquals(List.of("bytes=" + resumedFrom + "-"), github.ranges, "only the rest was asked for");
+        JsonNode artifact = admin.get("/api/v1/releases/artifacts?version=1.2.0").get("artifacts").get(0);
+        assertEquals(GitHubReleasesServer.sha256(content), artifact.get("sha256").asText());
+        assertEquals(content.length, artifact.get("size_bytes").asLong());
+    }
+
+    private static List<String[]> sync() throws Exception {
+        HttpResponse<String> started = admin.post("/api/v1/releases/sync", Map.of());
+        assertEquals(202, started.statusCode(), started.body());
+        List<String[]> events = admin.events("/api/v1/releases/sync/" + JSON.readTree(started.body()).get("sync_id").asText() + "/events");
+        assertEquals("finished", events.get(events.size() - 1)[0]);
+        return events;
+    }
+
+    private static List<String> eventsOf(List<String[]> events, String asset) {
+        return events.stream().filter(e -> e[1].contains(asset) && !e[0].equals("progress")).map(e -> e[0] + " " + e[1]).toList();
+    }
+
+    @Test
+    @Order(6)
     void aSourceIsDeletedThroughTheApiAndUnknownTypesAndKeysAreRefusedByField() throws Exception {
         HttpResponse<String> badType = admin.post("/api/v1/release-sources", Map.of("type", "ftp", "name", "x", "config", Map.of()));
         assertEquals(400, badType.statusCode());
