@@ -11,7 +11,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
@@ -200,8 +199,7 @@ public class ArtifactCache implements AutoCloseable {
                 : target.resolveSibling(hex + "." + keyHash(resumeKey) + PARTIAL);
         boolean keepPartial = false;
         try {
-            Stored stored = download(download, expected, expectedSize, limits, progress, temp, target, resumeKey != null);
-            return stored;
+            return download(download, expected, expectedSize, limits, progress, temp, target, resumeKey != null);
         } catch (Interrupted e) {
             // truncated, stalled or broken off: resumable bytes stay for the next attempt
             keepPartial = resumeKey != null && sizeOrZero(temp) > 0;
@@ -234,8 +232,8 @@ public class ArtifactCache implements AutoCloseable {
             if (resumedFrom > 0) {
                 Optional<InputStream> rest = download.openFrom(resumedFrom);
                 if (rest.isPresent()) {
-                    hashExisting(temp, resumedFrom, digest, buffer);
                     in = rest.get();
+                    hashExisting(temp, resumedFrom, digest, buffer);
                 } else {
                     LOG.debug("the source cannot resume {}; starting over", target.getFileName());
                     resumedFrom = 0;
@@ -246,6 +244,7 @@ public class ArtifactCache implements AutoCloseable {
                 in = download.open();
             }
         } catch (IOException e) {
+            closeQuietly(in);
             throw new Interrupted(new IntakeException(RejectReason.SOURCE_ERROR, "cannot open the asset: " + describe(e), e));
         }
         Watch watch = new Watch(in, Thread.currentThread(), limits);
@@ -424,10 +423,19 @@ public class ArtifactCache implements AutoCloseable {
     private static long sizeOrZero(Path p) {
         try {
             return Files.size(p);
-        } catch (NoSuchFileException e) {
-            return 0;
         } catch (IOException e) {
-            return 0;
+            return 0; // no such file (or unreadable): nothing to resume from
+        }
+    }
+
+    private static void closeQuietly(InputStream in) {
+        if (in == null) {
+            return;
+        }
+        try {
+            in.close();
+        } catch (IOException e) {
+            LOG.trace("closing a download stream failed: {}", e.toString());
         }
     }
 
