@@ -78,17 +78,6 @@ public class ReleaseStore {
         return out;
     }
 
-    Optional<Artifact> artifact(long id) throws SQLException {
-        return database.read(c -> {
-            try (PreparedStatement ps = c.prepareStatement("SELECT " + ARTIFACT_COLUMNS + " FROM PM_RELEASE_ARTIFACT A WHERE A.ID = ?")) {
-                ps.setLong(1, id);
-                try (ResultSet rs = ps.executeQuery()) {
-                    return rs.next() ? Optional.of(artifact(rs, 1)) : Optional.empty();
-                }
-            }
-        });
-    }
-
     /** The artifact with this identity (component, version, platform, arch, format), if recorded. */
     Optional<Artifact> find(String component, String version, String platform, String arch, String format) throws SQLException {
         return database.read(c -> find(c, component, version, platform, arch, format));
