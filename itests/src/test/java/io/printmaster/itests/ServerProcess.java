@@ -46,8 +46,12 @@ public final class ServerProcess implements AutoCloseable {
 
     /** Starts a server on a fresh data directory and a free loopback port; {@code name} names its log file. */
     public static ServerProcess start(String name) throws IOException, InterruptedException {
+        return start(name, Files.createTempDirectory("pm-server-" + name));
+    }
+
+    /** Starts a server on an existing data directory, such as the one of a server stopped before (a restart). */
+    public static ServerProcess start(String name, Path dataDir) throws IOException, InterruptedException {
         Path dist = distribution();
-        Path dataDir = Files.createTempDirectory("pm-server-" + name);
         int port = freePort();
         String password = randomPassword();
         Path logDir = outputDir().resolve("server-logs");

@@ -11,6 +11,9 @@ import * as policy from './views/policy.js';
 import * as plugins from './views/plugins.js';
 import * as audit from './views/audit.js';
 import * as tokens from './views/tokens.js';
+import * as releases from './views/releases.js';
+import * as releaseSources from './views/release-sources.js';
+import * as signingKeys from './views/signing-keys.js';
 
 const ROUTES = [
   { path: /^\/login$/, view: login, public: true },
@@ -22,6 +25,9 @@ const ROUTES = [
   { path: /^\/plugins$/, view: plugins, nav: 'plugins' },
   { path: /^\/audit$/, view: audit, nav: 'audit' },
   { path: /^\/tokens$/, view: tokens, nav: 'tokens' },
+  { path: /^\/releases$/, view: releases, nav: 'releases' },
+  { path: /^\/release-sources$/, view: releaseSources, nav: 'release-sources' },
+  { path: /^\/signing-keys$/, view: signingKeys, nav: 'signing-keys' },
 ];
 
 const state = {

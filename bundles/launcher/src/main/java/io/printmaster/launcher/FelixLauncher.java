@@ -129,6 +129,10 @@ public final class FelixLauncher {
         p.put("felix.fileinstall.log.default", "jul");
         p.put("felix.fileinstall.bundles.new.start", "true");
         p.put("felix.fileinstall.enableConfigSave", "true");
+        // Configuration Admin keeps configurations in memory only: the framework cache is wiped at every start
+        // anyway, and its file store would hold secrets given to plugins (a release source's token) in clear text.
+        // Whoever needs a configuration to survive a restart keeps it (etc/*.cfg files, or a bundle's own storage).
+        p.put("felix.cm.pm", "memory");
         return p;
     }
 

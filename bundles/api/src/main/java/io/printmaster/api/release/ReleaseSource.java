@@ -52,6 +52,25 @@ public interface ReleaseSource {
     Optional<InputStream> open(ReleaseAsset asset) throws ReleaseSourceException;
 
     /**
+     * Opens the bytes of an asset this source listed from byte {@code offset} on, so that an interrupted download
+     * resumes instead of starting over (an HTTP source sends {@code Range: bytes=<offset>-} and accepts only a
+     * {@code 206} answer starting at that offset; a directory source seeks). The stream must start exactly at
+     * {@code offset}; the caller hashes the bytes it already has together with these and verifies the whole against
+     * the upstream checksum, so a source that resumes wrongly causes a rejected download, never a trusted one.
+     *
+     * <p>The default declines: a source that cannot start in the middle need not do anything, and the caller then
+     * downloads the whole asset again with {@link #open(ReleaseAsset)}.
+     *
+     * @param offset the number of bytes already received, at least 1
+     * @return the stream from {@code offset}, or empty when this source cannot resume (or did not list the asset)
+     * @throws ReleaseSourceException when the asset should be available but cannot be fetched
+     * @since 1.1
+     */
+    default Optional<InputStream> open(ReleaseAsset asset, long offset) throws ReleaseSourceException {
+        return Optional.empty();
+    }
+
+    /**
      * The checksum the upstream publishes for an asset. By default the one in the listing; a source whose
      * checksums live elsewhere (a {@code SHA256SUMS} file, a {@code .sha256} asset) fetches them here.
      *

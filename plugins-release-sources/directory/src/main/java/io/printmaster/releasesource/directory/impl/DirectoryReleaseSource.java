@@ -13,6 +13,8 @@ import io.printmaster.api.version.SemanticVersion;
 import java.io.IOException;
 import java.io.InputStream;
 import java.lang.System.Logger.Level;
+import java.nio.channels.Channels;
+import java.nio.channels.SeekableByteChannel;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -20,6 +22,7 @@ import java.nio.file.InvalidPathException;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -217,6 +220,29 @@ public class DirectoryReleaseSource implements ReleaseSource {
         }
         try {
             return Optional.of(Files.newInputStream(file.get(), LinkOption.NOFOLLOW_LINKS));
+        } catch (NoSuchFileException e) {
+            throw new ReleaseSourceException(asset.name() + " was removed from " + folder + " after it was listed", false, e);
+        } catch (IOException e) {
+            throw new ReleaseSourceException("cannot open " + file.get() + ": " + e, true, e);
+        }
+    }
+
+    /** Resumes an interrupted copy: the file from byte {@code offset} on. */
+    @Override
+    public Optional<InputStream> open(ReleaseAsset asset, long offset) throws ReleaseSourceException {
+        Optional<Path> file = fileOf(asset);
+        if (file.isEmpty() || offset < 0) {
+            return Optional.empty();
+        }
+        try {
+            SeekableByteChannel channel = Files.newByteChannel(file.get(), StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS);
+            try {
+                channel.position(offset);
+            } catch (IOException e) {
+                channel.close();
+                throw e;
+            }
+            return Optional.of(Channels.newInputStream(channel));
         } catch (NoSuchFileException e) {
             throw new ReleaseSourceException(asset.name() + " was removed from " + folder + " after it was listed", false, e);
         } catch (IOException e) {

@@ -149,6 +149,16 @@ class DirectoryReleaseSourceTest {
     }
 
     @Test
+    void resumesACopyFromAnOffset() throws Exception {
+        publish("printmaster-agent-v1.4.0-linux-amd64.tar.gz");
+        ReleaseAsset agent = release("1.4.0").assets().get(0);
+        byte[] all = content(agent.name());
+        try (InputStream in = source.open(agent, 10).orElseThrow()) {
+            assertArrayEquals(java.util.Arrays.copyOfRange(all, 10, all.length), in.readAllBytes());
+        }
+    }
+
+    @Test
     void onlyRegularFilesDirectlyInTheFolderCount() throws Exception {
         publish("printmaster-agent-v1.4.0-linux-amd64.tar.gz");
         Path outside = Files.write(dir.resolve("printmaster-agent-v9.0.0-linux-amd64.tar.gz"), content("secret"));

@@ -143,7 +143,46 @@ final class GitHubHttp {
         return new String(read(r, maxBytes, url), StandardCharsets.UTF_8);
     }
 
+    /**
+     * Resumes a download from byte {@code offset} ({@code Range: bytes=<offset>-}, kept across redirects, as the
+     * storage host honours it). Empty when the answer is not a {@code 206} starting at {@code offset} (a server
+     * ignoring ranges): the download then starts over.
+     */
+    Optional<InputStream> downloadFrom(URI url, long offset) throws ReleaseSourceException {
+        String accept = isApiOrigin(url) ? "application/octet-stream" : "*/*";
+        HttpResponse<InputStream> r = send(url, accept, Optional.empty(), Optional.of("bytes=" + offset + "-"));
+        if (r.statusCode() == 206 && startsAt(r.headers().firstValue("Content-Range").orElse(""), offset)) {
+            return Optional.of(r.body());
+        }
+        if (r.statusCode() == 200 || r.statusCode() == 206 || r.statusCode() == 416) {
+            close(r);
+            return Optional.empty();
+        }
+        expectOk(r, url);
+        close(r);
+        return Optional.empty();
+    }
+
+    /** True when a {@code Content-Range} header ({@code bytes 1000-4999/5000}) starts at {@code offset}. */
+    static boolean startsAt(String contentRange, long offset) {
+        String v = contentRange.strip();
+        if (!v.regionMatches(true, 0, "bytes ", 0, 6)) {
+            return false;
+        }
+        int dash = v.indexOf('-', 6);
+        try {
+            return dash > 6 && Long.parseLong(v.substring(6, dash).strip()) == offset;
+        } catch (NumberFormatException e) {
+            return false;
+        }
+    }
+
     private HttpResponse<InputStream> send(URI url, String accept, Optional<String> etag) throws ReleaseSourceException {
+        return send(url, accept, etag, Optional.empty());
+    }
+
+    private HttpResponse<InputStream> send(URI url, String accept, Optional<String> etag, Optional<String> range)
+            throws ReleaseSourceException {
         URI current = url;
         for (int hop = 0; ; hop++) {
             boolean api = isApiOrigin(current);
@@ -159,6 +198,7 @@ final class GitHubHttp {
             if (hop == 0) {
                 etag.ifPresent(e -> request.header("If-None-Match", e));
             }
+            range.ifPresent(r -> request.header("Range", r));
             HttpResponse<InputStream> r;
             try {
                 r = client.send(request.build(), HttpResponse.BodyHandlers.ofInputStream());

@@ -362,6 +362,15 @@ public class GitHubReleaseSource implements ReleaseSource {
         return Optional.of(http.download(asset.downloadUrl()));
     }
 
+    /** Resumes an interrupted download with an HTTP range request; empty when the server ignores ranges. */
+    @Override
+    public Optional<InputStream> open(ReleaseAsset asset, long offset) throws ReleaseSourceException {
+        if (settings == null || !isOurs(asset) || offset < 1) {
+            return Optional.empty();
+        }
+        return http.downloadFrom(asset.downloadUrl(), offset);
+    }
+
     /**
      * The asset's GitHub {@code digest} when it has one; otherwise its entry in a checksum file of its release: a
      * {@code <asset>.sha256} first, then lists ({@code SHA256SUMS}, {@code checksums.txt}). Empty when none lists

@@ -192,6 +192,14 @@ final class FakeGitHub implements AutoCloseable {
                 .getResourceAsStream("github/checksum-files/" + asset[0] + "/" + asset[1]);
         byte[] body = checksumFile != null ? checksumFile.readAllBytes() : content(asset[1]);
         ex.getResponseHeaders().add("Content-Type", "application/octet-stream");
+        String range = ex.getRequestHeaders().getFirst("Range");
+        if (range != null && range.startsWith("bytes=") && range.endsWith("-")) {
+            // the storage host honours open-ended ranges, as GitHub's does
+            int from = Integer.parseInt(range.substring(6, range.length() - 1));
+            ex.getResponseHeaders().add("Content-Range", "bytes " + from + "-" + (body.length - 1) + "/" + body.length);
+            send(ex, 206, java.util.Arrays.copyOfRange(body, from, body.length));
+            return;
+        }
         send(ex, 200, body);
     }
 

@@ -309,6 +309,23 @@ class GitHubReleaseSourceTest {
     }
 
     @Test
+    void resumesADownloadWithARangeRequestThatFollowsTheRedirect() throws Exception {
+        GitHubReleaseSource source = source(Map.of("token", TOKEN));
+        ReleaseAsset agent = asset(release(source.releases(Optional.empty()), "1.4.0"),
+                "printmaster-agent-v1.4.0-linux-amd64.tar.gz");
+        byte[] all = FakeGitHub.content(agent.name());
+        try (InputStream in = source.open(agent, 7).orElseThrow()) {
+            assertArrayEquals(java.util.Arrays.copyOfRange(all, 7, all.length), in.readAllBytes());
+        }
+        FakeGitHub.Request storage = github.requests("storage").get(0);
+        assertEquals(Optional.of("bytes=7-"), storage.header("Range"));
+        assertEquals(206, storage.status());
+        assertEquals(Optional.empty(), storage.header("Authorization"), "the token never leaves the API host");
+        assertTrue(GitHubHttp.startsAt("bytes 7-99/100", 7));
+        assertFalse(GitHubHttp.startsAt("bytes 0-99/100", 7), "a range from elsewhere is not a resume");
+    }
+
+    @Test
     void declinesAssetsOfOtherSourcesAndPageTokensOfOtherHosts() throws Exception {
         GitHubReleaseSource source = source(Map.of("token", TOKEN));
         ReleaseAsset foreign = new ReleaseAsset("printmaster-agent-v1.4.0-linux-amd64.tar.gz", ComponentName.AGENT,

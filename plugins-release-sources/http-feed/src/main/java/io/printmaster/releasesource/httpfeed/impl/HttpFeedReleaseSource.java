@@ -253,6 +253,60 @@ public class HttpFeedReleaseSource implements ReleaseSource {
 
     @Override
     public Optional<InputStream> open(ReleaseAsset asset) throws ReleaseSourceException {
+        Optional<URI> url = listedUrl(asset);
+        if (url.isEmpty()) {
+            return Optional.empty();
+        }
+        HttpRequest request = HttpRequest.newBuilder(url.get()).GET().timeout(RESPONSE_TIMEOUT)
+                .header("User-Agent", USER_AGENT).build();
+        HttpResponse<InputStream> r = send(request, asset.name() + " (" + url.get() + ")");
+        expectOk(r, asset.name() + " (" + url.get() + ")", "the feed lists a file its server does not have");
+        return Optional.of(r.body());
+    }
+
+    /**
+     * Resumes a download with {@code Range: bytes=<offset>-}. Only a {@code 206} whose {@code Content-Range} starts
+     * at {@code offset} is used; a server that ignores ranges (answers {@code 200}) is declined, so the download
+     * starts over.
+     */
+    @Override
+    public Optional<InputStream> open(ReleaseAsset asset, long offset) throws ReleaseSourceException {
+        Optional<URI> url = listedUrl(asset);
+        if (url.isEmpty() || offset < 1) {
+            return Optional.empty();
+        }
+        HttpRequest request = HttpRequest.newBuilder(url.get()).GET().timeout(RESPONSE_TIMEOUT)
+                .header("User-Agent", USER_AGENT).header("Range", "bytes=" + offset + "-").build();
+        String what = asset.name() + " (" + url.get() + ")";
+        HttpResponse<InputStream> r = send(request, what);
+        if (r.statusCode() == 206 && startsAt(r.headers().firstValue("Content-Range").orElse(""), offset)) {
+            return Optional.of(r.body());
+        }
+        if (r.statusCode() == 200 || r.statusCode() == 206 || r.statusCode() == 416) {
+            closeQuietly(r);
+            return Optional.empty();
+        }
+        expectOk(r, what, "the feed lists a file its server does not have");
+        closeQuietly(r);
+        return Optional.empty();
+    }
+
+    /** True when a {@code Content-Range} header ({@code bytes 1000-4999/5000}) starts at {@code offset}. */
+    static boolean startsAt(String contentRange, long offset) {
+        String v = contentRange.strip();
+        if (!v.regionMatches(true, 0, "bytes ", 0, 6)) {
+            return false;
+        }
+        int dash = v.indexOf('-', 6);
+        try {
+            return dash > 6 && Long.parseLong(v.substring(6, dash).strip()) == offset;
+        } catch (NumberFormatException e) {
+            return false;
+        }
+    }
+
+    /** The asset's URL when this feed listed it (http or https); empty for anything else. */
+    private Optional<URI> listedUrl(ReleaseAsset asset) throws ReleaseSourceException {
         URI url = asset.downloadUrl();
         String scheme = String.valueOf(url.getScheme()).toLowerCase(Locale.ROOT);
         if (feedUrl == null || !scheme.equals("http") && !scheme.equals("https")) {
@@ -264,11 +318,7 @@ public class HttpFeedReleaseSource implements ReleaseSource {
                 return Optional.empty();
             }
         }
-        HttpRequest request = HttpRequest.newBuilder(url).GET().timeout(RESPONSE_TIMEOUT)
-                .header("User-Agent", USER_AGENT).build();
-        HttpResponse<InputStream> r = send(request, asset.name() + " (" + url + ")");
-        expectOk(r, asset.name() + " (" + url + ")", "the feed lists a file its server does not have");
-        return Optional.of(r.body());
+        return Optional.of(url);
     }
 
     /** After a restart: read the feed again to learn which assets it lists. */

@@ -31,6 +31,8 @@ final class FeedServer implements AutoCloseable {
     private final Map<String, String> documents = new ConcurrentHashMap<>();
     private final Map<String, Integer> failures = new ConcurrentHashMap<>();
     final List<Request> requests = new CopyOnWriteArrayList<>();
+    /** False: answer range requests with the whole file (200), as servers without range support do. */
+    volatile boolean honourRanges = true;
 
     FeedServer() throws IOException {
         server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
@@ -90,7 +92,14 @@ final class FeedServer implements AutoCloseable {
         }
         String name = path.substring(path.lastIndexOf('/') + 1);
         if (name.endsWith(".tar.gz") || name.endsWith(".zip") || name.endsWith(".msi")) {
-            return send(ex, 200, content(name));
+            byte[] all = content(name);
+            String range = ex.getRequestHeaders().getFirst("Range");
+            if (range != null && range.startsWith("bytes=") && range.endsWith("-") && honourRanges) {
+                int from = Integer.parseInt(range.substring(6, range.length() - 1));
+                ex.getResponseHeaders().add("Content-Range", "bytes " + from + "-" + (all.length - 1) + "/" + all.length);
+                return send(ex, 206, java.util.Arrays.copyOfRange(all, from, all.length));
+            }
+            return send(ex, 200, all);
         }
         return send(ex, 404, "Not Found".getBytes(StandardCharsets.UTF_8));
     }

@@ -114,6 +114,20 @@ class HttpFeedReleaseSourceTest {
     }
 
     @Test
+    void resumesWithARangeRequestAndDeclinesWhenTheServerIgnoresRanges() throws Exception {
+        ReleaseAsset a = source.releases(Optional.empty()).releases().get(0).assets().get(0);
+        byte[] all = FeedServer.content(a.name());
+        try (InputStream in = source.open(a, 5).orElseThrow()) {
+            assertArrayEquals(java.util.Arrays.copyOfRange(all, 5, all.length), in.readAllBytes());
+        }
+        server.honourRanges = false;
+        assertEquals(Optional.empty(), source.open(a, 5), "a 200 answer to a range request: start over instead");
+        assertTrue(HttpFeedReleaseSource.startsAt("bytes 1000-4999/5000", 1000));
+        assertFalse(HttpFeedReleaseSource.startsAt("bytes 0-4999/5000", 1000));
+        assertFalse(HttpFeedReleaseSource.startsAt("", 1000));
+    }
+
+    @Test
     void opensListedAssetsFollowingRedirectsAndDeclinesOthers() throws Exception {
         Release stable = release(source.releases(Optional.empty()), "1.4.0");
         for (ReleaseAsset a : stable.assets()) {

@@ -1,0 +1,9 @@
+/**
+ * What the release intake offers other server bundles (installers, the agent download service): the cached
+ * {@link io.printmaster.server.releases.api.Artifact}s, their files and their
+ * {@link io.printmaster.server.releases.api.SignedManifest}s, through the
+ * {@link io.printmaster.server.releases.api.ReleaseCatalog} service.
+ */
+@org.osgi.annotation.bundle.Export
+@org.osgi.annotation.versioning.Version("1.0.0")
+package io.printmaster.server.releases.api;

@@ -1,0 +1,359 @@
+package io.printmaster.server.releases.impl;
+
+import io.printmaster.api.release.Checksum;
+import io.printmaster.api.release.Release;
+import io.printmaster.api.release.ReleaseAsset;
+import io.printmaster.api.release.ReleasePage;
+import io.printmaster.api.release.ReleaseSource;
+import io.printmaster.api.release.ReleaseSourceException;
+import io.printmaster.api.version.SemanticVersion;
+import io.printmaster.server.releases.api.Artifact;
+import io.printmaster.server.releases.api.RejectReason;
+import io.printmaster.server.releases.impl.ReleaseStore.IntakeEvent;
+import java.io.IOException;
+import java.io.InputStream;
+import java.sql.SQLException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One sync over a fixed set of sources: list each source's releases (newest first, until a page holds nothing
+ * new), pick the assets that retention would keep, download each into the cache verified against its upstream
+ * checksum, record it, sign its manifest, then apply retention. Every asset ends as cached, already known or
+ * rejected with a reason; all of it is emitted as events and the outcomes recorded in the intake history.
+ *
+ * <p>New versions are processed in ascending version order, so within a sync release counters follow version order.
+ */
+final class IntakeRun {
+    private static final Logger LOG = LoggerFactory.getLogger(IntakeRun.class);
+    /** Progress events at most this often per asset. */
+    private static final long PROGRESS_INTERVAL_NANOS = Duration.ofMillis(200).toNanos();
+
+    /** A source as the intake sees it: its configured name and type, and the service. */
+    record SourceRef(String name, String type, ReleaseSource source) {
+    }
+
+    /**
+     * @param keepVersions  versions kept per component and channel
+     * @param maxAssetBytes the largest asset accepted
+     * @param idleTimeout   longest wait for the next bytes of an asset
+     * @param assetTimeout  longest download of one asset
+     * @param maxPages      most release pages read per source and sync
+     */
+    record Settings(int keepVersions, long maxAssetBytes, Duration idleTimeout, Duration assetTimeout, int maxPages) {
+    }
+
+    private final SyncRun run;
+    private final List<SourceRef> sources;
+    private final ReleaseStore store;
+    private final ArtifactCache cache;
+    private final ManifestService manifests;
+    private final Settings settings;
+    private final Clock clock;
+
+    /** @param manifests null while no signer is available: artifacts are cached and signed once one is */
+    IntakeRun(SyncRun run, List<SourceRef> sources, ReleaseStore store, ArtifactCache cache, ManifestService manifests,
+              Settings settings, Clock clock) {
+        this.run = run;
+        this.sources = List.copyOf(sources);
+        this.store = store;
+        this.cache = cache;
+        this.manifests = manifests;
+        this.settings = settings;
+        this.clock = clock;
+    }
+
+    /** An asset found in a listing, with what identifies its artifact. */
+    private record Candidate(SourceRef source, Release release, ReleaseAsset asset, Identity identity,
+                             SemanticVersion version) {
+    }
+
+    /** Component, version, platform, arch, format: the artifact's unique key. */
+    record Identity(String component, String version, String platform, String arch, String format) {
+        static Identity of(ReleaseAsset a) {
+            return new Identity(a.component().value(), a.version().toString(),
+                    a.platform().map(p -> p.os().wireName()).orElse(Artifact.ANY),
+                    a.platform().map(p -> p.arch().wireName()).orElse(Artifact.ANY), a.format());
+        }
+
+        static Identity of(Artifact a) {
+            return new Identity(a.component(), a.version(), a.platform(), a.arch(), a.format());
+        }
+    }
+
+    /** Runs the sync to its end; never throws (failures become events and the final state). */
+    void execute() {
+        String finalState = SyncRun.FINISHED;
+        String message = null;
+        try {
+            run.emit("started", SyncEvents.started(run, sources.stream().map(SourceRef::name).toList()));
+            Map<Identity, Artifact> recorded = new HashMap<>();
+            for (Artifact a : store.artifacts(io.printmaster.server.releases.api.ReleaseCatalog.ArtifactFilter.ALL)) {
+                recorded.put(Identity.of(a), a);
+            }
+            List<Candidate> candidates = new ArrayList<>();
+            for (SourceRef source : sources) {
+                if (Thread.currentThread().isInterrupted()) {
+                    throw new InterruptedException();
+                }
+                candidates.addAll(list(source, recorded));
+            }
+            List<Candidate> chosen = retained(candidates, recorded);
+            run.countSkipped(candidates.size() - chosen.size());
+            for (Candidate c : chosen) {
+                if (Thread.currentThread().isInterrupted()) {
+                    throw new InterruptedException();
+                }
+                take(c, recorded);
+            }
+            prune();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            finalState = SyncRun.FAILED;
+            message = "the sync was stopped (the server or the release module is shutting down)";
+        } catch (SQLException | RuntimeException e) {
+            LOG.error("release sync {} failed", run.id(), e);
+            finalState = SyncRun.FAILED;
+            message = "the sync failed: " + e.getMessage();
+        } finally {
+            SyncRun.Snapshot s = run.snapshot();
+            try {
+                store.finishSync(new ReleaseStore.SyncRecord(run.id(), run.triggeredBy(), run.startedBy(), run.startedAt(),
+                        clock.instant(), finalState, s.cachedCount(), s.rejectedCount(), s.skippedCount(),
+                        s.prunedCount(), message));
+            } catch (SQLException | RuntimeException e) {
+                LOG.warn("cannot record the end of release sync {}: {}", run.id(), e.toString());
+            }
+            run.finish(finalState, message);
+        }
+    }
+
+    /** The source's assets, newest releases first, reading pages until one holds nothing new. */
+    private List<Candidate> list(SourceRef source, Map<Identity, Artifact> recorded) {
+        List<Candidate> found = new ArrayList<>();
+        Optional<String> token = Optional.empty();
+        int pages = 0;
+        try {
+            do {
+                ReleasePage page = source.source().releases(token);
+                pages++;
+                boolean anythingNew = false;
+                for (Release release : page.releases()) {
+                    for (ReleaseAsset asset : release.assets()) {
+                        Identity id = Identity.of(asset);
+                        found.add(new Candidate(source, release, asset, id, asset.version()));
+                        Artifact known = recorded.get(id);
+                        if (known == null || cache.file(known.sha256()).isEmpty()) {
+                            anythingNew = true;
+                        }
+                    }
+                }
+                if (!anythingNew && !page.releases().isEmpty()) {
+                    break; // newest first: older pages are known as well
+                }
+                token = page.nextPageToken();
+            } while (token.isPresent() && pages < settings.maxPages());
+        } catch (ReleaseSourceException | RuntimeException e) {
+            String why = "listing releases failed: " + e.getMessage();
+            LOG.warn("release source {}: {}", source.name(), why);
+            run.emit("source_failed", SyncEvents.sourceFailed(run, source.name(), why));
+            event(new IntakeEvent(0, run.id(), clock.instant(), "source_failed", RejectReason.SOURCE_ERROR.name(), why,
+                    source.name(), null, null, null, null, null, null, null, null, null));
+        }
+        return found;
+    }
+
+    /**
+     * The candidates whose version is among the newest {@code keepVersions} of their component and channel, counting
+     * the versions already recorded: downloading an older one would only feed retention. Sorted in ascending
+     * version order (release counters are handed out in this order), then by source and asset name.
+     */
+    private List<Candidate> retained(List<Candidate> candidates, Map<Identity, Artifact> recorded) {
+        Map<String, TreeSet<SemanticVersion>> versions = new LinkedHashMap<>();
+        for (Artifact a : recorded.values()) {
+            SemanticVersion v = ReleaseStore.versionOrNull(a.version());
+            if (v != null) {
+                versions.computeIfAbsent(a.component() + "\n" + a.channel(), k -> new TreeSet<>(Comparator.reverseOrder())).add(v);
+            }
+        }
+        for (Candidate c : candidates) {
+            versions.computeIfAbsent(group(c), k -> new TreeSet<>(Comparator.reverseOrder())).add(c.version());
+        }
+        Map<String, Set<SemanticVersion>> kept = new HashMap<>();
+        versions.forEach((group, all) -> kept.put(group, new HashSet<>(all.stream().limit(settings.keepVersions()).toList())));
+        return candidates.stream()
+                .filter(c -> kept.get(group(c)).contains(c.version()))
+                .sorted(Comparator.comparing(Candidate::version)
+                        .thenComparing(c -> c.source().name())
+                        .thenComparing(c -> c.asset().name()))
+                .toList();
+    }
+
+    private static String group(Candidate c) {
+        return c.identity().component() + "\n" + c.asset().channel().wireName();
+    }
+
+    /** Downloads, verifies, records and signs one asset, or rejects it with the reason. */
+    private void take(Candidate c, Map<Identity, Artifact> recorded) throws SQLException {
+        ReleaseAsset asset = c.asset();
+        ReleaseSource source = c.source().source();
+        Artifact known = recorded.get(c.identity());
+        if (known != null && cache.file(known.sha256()).isPresent()) {
+            if (asset.upstreamSha256().isPresent() && !asset.upstreamSha256().get().hex().equals(known.sha256())) {
+                reject(c, RejectReason.CONFLICT, "already cached from source '" + known.sourceName() + "' with sha256:"
+                        + known.sha256() + "; this source publishes " + asset.upstreamSha256().get(), null);
+            } else {
+                run.countSkipped(1);
+            }
+            return;
+        }
+        Checksum expected;
+        try {
+            Optional<Checksum> checksum = source.upstreamChecksum(asset);
+            if (checksum.isEmpty()) {
+                reject(c, RejectReason.NO_UPSTREAM_CHECKSUM, "the upstream publishes no SHA-256 for " + asset.name()
+                        + ": its bytes cannot be verified, so it is not downloaded", null);
+                return;
+            }
+            expected = checksum.get();
+        } catch (ReleaseSourceException | RuntimeException e) {
+            reject(c, RejectReason.SOURCE_ERROR, "cannot read the upstream checksum: " + e.getMessage(), null);
+            return;
+        }
+        if (known != null && !known.sha256().equals(expected.hex())) {
+            reject(c, RejectReason.CONFLICT, "already recorded from source '" + known.sourceName() + "' with sha256:"
+                    + known.sha256() + "; this source publishes " + expected, expected.hex());
+            return;
+        }
+        run.emit("asset_started", SyncEvents.asset(run, c.source().name(), asset));
+        ArtifactCache.Stored stored;
+        try {
+            stored = cache.store(download(source, asset), expected, asset.size(),
+                    c.source().name() + "\n" + asset.downloadUrl() + "\n" + expected.hex(),
+                    new ArtifactCache.Limits(settings.maxAssetBytes(), settings.idleTimeout(), settings.assetTimeout()),
+                    progress(asset));
+        } catch (IntakeException e) {
+            reject(c, e.reason(), e.getMessage(), expected.hex());
+            return;
+        }
+        String notes = null;
+        try {
+            notes = source.notes(c.release()).orElse(null);
+        } catch (ReleaseSourceException | RuntimeException e) {
+            LOG.warn("release notes of {} from {} are unavailable: {}", c.release().id(), c.source().name(), e.getMessage());
+        }
+        Instant now = clock.instant();
+        Artifact artifact = new Artifact(0, c.identity().component(), c.identity().version(), c.identity().platform(),
+                c.identity().arch(), c.identity().format(), asset.channel().wireName(), stored.sha256(), stored.sizeBytes(),
+                asset.name(), c.source().name(), c.source().type(), asset.downloadUrl().toString(), notes,
+                c.release().publishedAt().orElse(null), now);
+        ReleaseStore.Recorded result = store.record(artifact);
+        Artifact saved;
+        if (result instanceof ReleaseStore.Conflict conflict) {
+            if (!store.isReferenced(stored.sha256())) {
+                cache.delete(stored.sha256());
+            }
+            reject(c, RejectReason.CONFLICT, "already recorded from source '" + conflict.existing().sourceName()
+                    + "' with sha256:" + conflict.existing().sha256(), stored.sha256());
+            return;
+        } else if (result instanceof ReleaseStore.Added added) {
+            saved = added.artifact();
+            sign(saved, added.counter());
+        } else {
+            saved = ((ReleaseStore.AlreadyRecorded) result).artifact();
+        }
+        recorded.put(c.identity(), saved);
+        run.countCached();
+        run.emit("asset_cached", SyncEvents.cached(run, c.source().name(), asset, saved, stored));
+        event(new IntakeEvent(0, run.id(), now, "cached", null, stored.resumedFrom() > 0
+                ? "resumed after " + stored.resumedFrom() + " bytes" : stored.alreadyCached() ? "content was already cached" : null,
+                c.source().name(), asset.name(), asset.downloadUrl().toString(), saved.component(), saved.version(),
+                saved.platform(), saved.arch(), saved.format(), saved.sha256(), saved.sizeBytes()));
+    }
+
+    private void sign(Artifact artifact, long counter) {
+        if (manifests == null) {
+            LOG.info("no manifest signer is available: {} is cached and will be signed when one is", artifact.assetName());
+            return;
+        }
+        try {
+            manifests.sign(artifact, counter);
+        } catch (Exception e) {
+            // the artifact stays cached; the manifest job signs it later
+            LOG.warn("cannot sign the manifest of {} now: {}", artifact.assetName(), e.toString());
+        }
+    }
+
+    private static ArtifactCache.Download download(ReleaseSource source, ReleaseAsset asset) {
+        return new ArtifactCache.Download() {
+            @Override
+            public InputStream open() throws IOException {
+                return source.open(asset).orElseThrow(() -> new IOException("the source no longer offers " + asset.name()));
+            }
+
+            @Override
+            public Optional<InputStream> openFrom(long offset) throws IOException {
+                return source.open(asset, offset);
+            }
+        };
+    }
+
+    private ArtifactCache.Progress progress(ReleaseAsset asset) {
+        long[] last = {0};
+        return (received, total) -> {
+            long now = System.nanoTime();
+            boolean done = total.isPresent() && received >= total.getAsLong();
+            if (done || now - last[0] >= PROGRESS_INTERVAL_NANOS) {
+                last[0] = now;
+                run.emit("progress", SyncEvents.progress(run, asset.name(), received, total));
+            }
+        };
+    }
+
+    private void reject(Candidate c, RejectReason reason, String message, String sha256) {
+        ReleaseAsset asset = c.asset();
+        LOG.warn("release asset {} from {} rejected: {} ({})", asset.name(), c.source().name(), reason, message);
+        run.countRejected();
+        run.emit("asset_rejected", SyncEvents.rejected(run, c.source().name(), asset, reason, message));
+        event(new IntakeEvent(0, run.id(), clock.instant(), "rejected", reason.name(), message, c.source().name(),
+                asset.name(), asset.downloadUrl().toString(), c.identity().component(), c.identity().version(),
+                c.identity().platform(), c.identity().arch(), c.identity().format(), sha256,
+                asset.size().isPresent() ? asset.size().getAsLong() : null));
+    }
+
+    /** Retention: drops the versions beyond the newest N per component and channel, and their unreferenced files. */
+    private void prune() throws SQLException {
+        List<Artifact> pruned = store.pruneBeyond(settings.keepVersions());
+        for (Artifact a : pruned) {
+            if (!store.isReferenced(a.sha256())) {
+                cache.delete(a.sha256());
+            }
+            event(new IntakeEvent(0, run.id(), clock.instant(), "pruned", null,
+                    "beyond the newest " + settings.keepVersions() + " versions of " + a.component() + " on " + a.channel(),
+                    a.sourceName(), a.assetName(), a.upstreamUrl(), a.component(), a.version(), a.platform(), a.arch(),
+                    a.format(), a.sha256(), a.sizeBytes()));
+        }
+        run.countPruned(pruned.size());
+    }
+
+    private void event(IntakeEvent e) {
+        try {
+            store.recordEvent(e);
+        } catch (SQLException | RuntimeException ex) {
+            LOG.warn("cannot record intake event {} for {}: {}", e.outcome(), e.assetName(), ex.toString());
+        }
+    }
+}

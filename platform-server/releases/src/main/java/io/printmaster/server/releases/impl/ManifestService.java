@@ -1,0 +1,232 @@
+package io.printmaster.server.releases.impl;
+
+import io.printmaster.api.signing.SigningException;
+import io.printmaster.api.version.SemanticVersion;
+import io.printmaster.server.releases.api.Artifact;
+import io.printmaster.server.releases.api.SignedManifest;
+import io.printmaster.server.signing.api.ManifestSigner;
+import io.printmaster.server.signing.api.Signature;
+import io.printmaster.server.signing.api.SigningKeys;
+import java.sql.SQLException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantLock;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Modified;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.metatype.annotations.AttributeDefinition;
+import org.osgi.service.metatype.annotations.Designate;
+import org.osgi.service.metatype.annotations.ObjectClassDefinition;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Signs one manifest per cached artifact: the fields of the design's section 4 as canonical JSON bytes, signed with
+ * the active key through {@link ManifestSigner}; the bytes and the signature are stored as they are and served
+ * unchanged. A job re-signs manifests before they expire, and at start signs artifacts cached while no signer was
+ * running. See docs/manifests.md.
+ */
+@Component(service = ManifestService.class, configurationPid = ManifestService.PID)
+@Designate(ocd = ManifestService.Config.class)
+public class ManifestService {
+    static final String PID = "io.printmaster.server.releases.manifests";
+    static final int MANIFEST_VERSION = 1;
+    private static final Logger LOG = LoggerFactory.getLogger(ManifestService.class);
+    /** A rotation between reading the active key and signing is retried this many times. */
+    private static final int SIGN_ATTEMPTS = 3;
+
+    @ObjectClassDefinition(name = "PrintMaster release manifests",
+            description = "Validity and renewal of the signed manifests of cached artifacts.")
+    public @interface Config {
+        @AttributeDefinition(description = "How long a signed manifest is valid, in days (expires_at); agents refuse it afterwards.")
+        int validity_days() default 30;
+
+        @AttributeDefinition(description = "Manifests expiring within this many days are re-signed by the renewal job.")
+        int renew_margin_days() default 7;
+
+        @AttributeDefinition(description = "How often the renewal job looks for manifests to re-sign, in minutes.")
+        int renew_check_minutes() default 60;
+    }
+
+    private final ManifestSigner signer;
+    private final SigningKeys keys;
+    private final ReleaseStore store;
+    private final Clock clock;
+    private final ReentrantLock bulk = new ReentrantLock();
+    private final ScheduledExecutorService scheduler;
+    private volatile Config config;
+    private ScheduledFuture<?> renewal;
+
+    @Activate
+    public ManifestService(@Reference ManifestSigner signer, @Reference SigningKeys keys, @Reference ReleaseStore store,
+                           Config config) {
+        this(signer, keys, store, config, Clock.systemUTC(), true);
+    }
+
+    ManifestService(ManifestSigner signer, SigningKeys keys, ReleaseStore store, Config config, Clock clock,
+                    boolean schedule) {
+        this.signer = signer;
+        this.keys = keys;
+        this.store = store;
+        this.clock = clock;
+        this.config = validated(config);
+        this.scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "pm-manifest-renewal");
+            t.setDaemon(true);
+            return t;
+        });
+        if (schedule) {
+            scheduleRenewal(0);
+        }
+    }
+
+    @Modified
+    void modified(Config changed) {
+        this.config = validated(changed);
+        scheduleRenewal(0);
+    }
+
+    @Deactivate
+    void stop() {
+        scheduler.shutdownNow();
+    }
+
+    private static Config validated(Config c) {
+        if (c.validity_days() < 1 || c.renew_margin_days() < 0 || c.renew_margin_days() >= c.validity_days()
+                || c.renew_check_minutes() < 1) {
+            throw new IllegalArgumentException(PID + ": need validity_days >= 1, 0 <= renew_margin_days < validity_days, "
+                    + "renew_check_minutes >= 1");
+        }
+        return c;
+    }
+
+    private synchronized void scheduleRenewal(long initialDelayMinutes) {
+        if (renewal != null) {
+            renewal.cancel(false);
+        }
+        long period = config.renew_check_minutes();
+        renewal = scheduler.scheduleWithFixedDelay(this::maintain, initialDelayMinutes, period, TimeUnit.MINUTES);
+    }
+
+    /** The renewal job: sign what has no manifest, re-sign what expires soon. Never throws. */
+    private void maintain() {
+        try {
+            int missing = signMissing();
+            int renewed = renewExpiring();
+            if (missing + renewed > 0) {
+                LOG.info("manifests: {} signed for the first time, {} renewed before expiry", missing, renewed);
+            }
+        } catch (Exception e) {
+            LOG.warn("the manifest renewal job failed; it runs again in {} minutes: {}", config.renew_check_minutes(), e.toString());
+        }
+    }
+
+    /** Signs (or re-signs) the manifest of an artifact whose version has release counter {@code counter}. */
+    SignedManifest sign(Artifact artifact, long counter) throws SigningException, SQLException {
+        Instant generatedAt = clock.instant().truncatedTo(ChronoUnit.SECONDS);
+        Instant expiresAt = generatedAt.plus(Duration.ofDays(config.validity_days()));
+        for (int attempt = 1; ; attempt++) {
+            String keyId = keys.active().id();
+            byte[] bytes = manifestBytes(artifact, counter, generatedAt, expiresAt, keyId);
+            Signature signature = signer.sign(bytes);
+            if (keyId.equals(signature.keyId())) {
+                SignedManifest manifest = new SignedManifest(artifact.id(), keyId, bytes,
+                        Base64.getEncoder().encodeToString(signature.value()), generatedAt, expiresAt);
+                store.saveManifest(manifest);
+                return manifest;
+            }
+            if (attempt >= SIGN_ATTEMPTS) {
+                throw new SigningException("the active signing key kept changing while signing (last: " + keyId + " then "
+                        + signature.keyId() + ")");
+            }
+        }
+    }
+
+    /** Signs an artifact's manifest with its version's release counter. */
+    SignedManifest sign(Artifact artifact) throws SigningException, SQLException {
+        long counter = store.releaseCounter(artifact.component(), artifact.version())
+                .orElseThrow(() -> new SQLException("artifact " + artifact.id() + " has no release counter"));
+        return sign(artifact, counter);
+    }
+
+    /** Re-signs every artifact's manifest with the active key; returns how many. */
+    int regenerateAll() throws SigningException, SQLException {
+        bulk.lock();
+        try {
+            List<Artifact> all = store.artifacts(io.printmaster.server.releases.api.ReleaseCatalog.ArtifactFilter.ALL);
+            for (Artifact a : all) {
+                sign(a);
+            }
+            return all.size();
+        } finally {
+            bulk.unlock();
+        }
+    }
+
+    /** Re-signs the manifests that expire within the renewal margin; returns how many. */
+    int renewExpiring() throws SigningException, SQLException {
+        bulk.lock();
+        try {
+            Instant limit = clock.instant().plus(Duration.ofDays(config.renew_margin_days()));
+            List<Artifact> due = store.artifactsWithManifestExpiringBefore(limit);
+            for (Artifact a : due) {
+                sign(a);
+            }
+            return due.size();
+        } finally {
+            bulk.unlock();
+        }
+    }
+
+    /** Signs the artifacts that have no manifest yet; returns how many. */
+    int signMissing() throws SigningException, SQLException {
+        bulk.lock();
+        try {
+            List<Artifact> missing = store.artifactsWithoutManifest();
+            for (Artifact a : missing) {
+                sign(a);
+            }
+            return missing.size();
+        } finally {
+            bulk.unlock();
+        }
+    }
+
+    /**
+     * The canonical JSON bytes of an artifact's manifest (see {@link CanonicalJson}); the field names are the wire
+     * names of the design's section 4. {@code bundles} stays empty until hot-swap bundle sets are published.
+     */
+    static byte[] manifestBytes(Artifact a, long counter, Instant generatedAt, Instant expiresAt, String keyId) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("manifest_version", MANIFEST_VERSION);
+        m.put("component", a.component());
+        m.put("version", a.version());
+        m.put("minor_line", SemanticVersion.tryParse(a.version()).map(SemanticVersion::minorLine).orElse(null));
+        m.put("platform", a.platform());
+        m.put("arch", a.arch());
+        m.put("channel", a.channel());
+        m.put("format", a.format());
+        m.put("sha256", a.sha256());
+        m.put("size_bytes", a.sizeBytes());
+        m.put("source_url", a.upstreamUrl());
+        m.put("published_at", a.publishedAt() == null ? null : a.publishedAt().truncatedTo(ChronoUnit.SECONDS).toString());
+        m.put("generated_at", generatedAt.toString());
+        m.put("expires_at", expiresAt.toString());
+        m.put("release_counter", counter);
+        m.put("bundles", List.of());
+        m.put("key_id", keyId);
+        return CanonicalJson.bytes(m);
+    }
+}

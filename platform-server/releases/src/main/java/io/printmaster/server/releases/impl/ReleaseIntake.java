@@ -1,0 +1,305 @@
+package io.printmaster.server.releases.impl;
+
+import io.printmaster.api.release.ReleaseSource;
+import io.printmaster.server.releases.impl.IntakeRun.SourceRef;
+import java.security.SecureRandom;
+import java.sql.SQLException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import org.osgi.framework.Constants;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Modified;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.component.annotations.ReferencePolicyOption;
+import org.osgi.service.metatype.annotations.AttributeDefinition;
+import org.osgi.service.metatype.annotations.Designate;
+import org.osgi.service.metatype.annotations.ObjectClassDefinition;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs release syncs, one at a time, on its own thread: every {@code interval_minutes}, on request
+ * ({@code POST /api/v1/releases/sync}) and shortly after a release source arrives. Sources are the dynamic whiteboard
+ * of {@link ReleaseSource} services; each sync works on a copy of the list taken when it starts. The last syncs stay in
+ * memory so their event streams can be replayed.
+ */
+@Component(service = ReleaseIntake.class, configurationPid = ReleaseIntake.PID)
+@Designate(ocd = ReleaseIntake.Config.class)
+public class ReleaseIntake {
+    static final String PID = "io.printmaster.server.releases.intake";
+    private static final Logger LOG = LoggerFactory.getLogger(ReleaseIntake.class);
+    /** Finished syncs whose events stay replayable. */
+    private static final int KEEP_RUNS = 10;
+    private static final DateTimeFormatter ID_TIME = DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss").withZone(ZoneOffset.UTC);
+
+    @ObjectClassDefinition(name = "PrintMaster release intake",
+            description = "When releases are pulled from the release sources, and what is accepted.")
+    public @interface Config {
+        @AttributeDefinition(description = "Minutes between scheduled syncs.")
+        int interval_minutes() default 60;
+
+        @AttributeDefinition(description = "Versions kept per component and channel; older ones and their files are deleted.")
+        int keep_versions() default 5;
+
+        @AttributeDefinition(description = "Largest asset accepted, in bytes; larger ones are refused (SIZE_LIMIT).")
+        long max_asset_bytes() default 2L * 1024 * 1024 * 1024;
+
+        @AttributeDefinition(description = "Seconds without a byte before a download is abandoned (TIMEOUT); it resumes at the next sync.")
+        int idle_timeout_seconds() default 60;
+
+        @AttributeDefinition(description = "Longest download of one asset, in minutes (TIMEOUT).")
+        int asset_timeout_minutes() default 60;
+
+        @AttributeDefinition(description = "Most pages of releases read from one source in one sync.")
+        int max_pages() default 20;
+
+        @AttributeDefinition(description = "Seconds to wait after a release source appears before syncing, so several "
+                + "sources arriving together share one sync.")
+        int source_settle_seconds() default 2;
+    }
+
+    private record Bound(ReleaseSource source, Map<String, Object> properties) {
+    }
+
+    private final ReleaseStore store;
+    private final ArtifactCache cache;
+    private final Clock clock;
+    private final List<Bound> sources = new CopyOnWriteArrayList<>();
+    private final Map<String, SyncRun> runs = new LinkedHashMap<>();
+    private final SecureRandom random = new SecureRandom();
+    private volatile ManifestService manifests;
+    private volatile Config config;
+    private ScheduledExecutorService executor;
+    private ScheduledFuture<?> periodic;
+    private ScheduledFuture<?> settling;
+    private SyncRun current;
+
+    @Activate
+    public ReleaseIntake(@Reference ReleaseStore store, @Reference ArtifactCache cache, Config config) throws SQLException {
+        this(store, cache, config, Clock.systemUTC());
+    }
+
+    ReleaseIntake(ReleaseStore store, ArtifactCache cache, Config config, Clock clock) throws SQLException {
+        this.store = store;
+        this.cache = cache;
+        this.clock = clock;
+        this.config = validated(config);
+        store.abandonRunningSyncs(clock.instant());
+        synchronized (this) {
+            executor = Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread t = new Thread(r, "pm-release-intake");
+                t.setDaemon(true);
+                return t;
+            });
+            schedulePeriodic();
+            if (!sources.isEmpty()) {
+                settle();
+            }
+        }
+    }
+
+    @Modified
+    synchronized void modified(Config changed) {
+        this.config = validated(changed);
+        schedulePeriodic();
+    }
+
+    @Deactivate
+    synchronized void stop() {
+        executor.shutdownNow();
+        try {
+            if (!executor.awaitTermination(10, TimeUnit.SECONDS)) {
+                LOG.warn("the release sync did not stop within 10 s");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static Config validated(Config c) {
+        if (c.interval_minutes() < 1 || c.keep_versions() < 1 || c.max_asset_bytes() < 1 || c.idle_timeout_seconds() < 1
+                || c.asset_timeout_minutes() < 1 || c.max_pages() < 1 || c.source_settle_seconds() < 0) {
+            throw new IllegalArgumentException(PID + ": interval_minutes, keep_versions, max_asset_bytes, "
+                    + "idle_timeout_seconds, asset_timeout_minutes and max_pages must be at least 1");
+        }
+        return c;
+    }
+
+    // ---- the whiteboard ---------------------------------------------------------------------------------------
+
+    @Reference(service = ReleaseSource.class, cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    void addSource(ReleaseSource source, Map<String, Object> properties) {
+        sources.add(new Bound(source, Map.copyOf(properties)));
+        LOG.info("release source '{}' ({}) is available", name(properties), type(properties));
+        synchronized (this) {
+            if (executor != null) {
+                settle();
+            }
+        }
+    }
+
+    void removeSource(ReleaseSource source, Map<String, Object> properties) {
+        sources.removeIf(b -> b.source() == source);
+    }
+
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    void setManifests(ManifestService service) {
+        this.manifests = service;
+    }
+
+    void unsetManifests(ManifestService service) {
+        if (this.manifests == service) {
+            this.manifests = null;
+        }
+    }
+
+    /** The sources bound now, by name. */
+    List<SourceRef> sources() {
+        List<SourceRef> refs = new ArrayList<>();
+        for (Bound b : List.copyOf(sources)) {
+            refs.add(new SourceRef(name(b.properties()), type(b.properties()), b.source()));
+        }
+        refs.sort(Comparator.comparing(SourceRef::name));
+        return refs;
+    }
+
+    /** The configuration name of a source ({@code name}), else its PID, else its type and service id. */
+    static String name(Map<String, Object> p) {
+        Object name = p.get("name");
+        if (name instanceof String s && !s.isBlank()) {
+            return s;
+        }
+        Object pid = p.get(Constants.SERVICE_PID);
+        if (pid instanceof String s && !s.isBlank()) {
+            return s;
+        }
+        return type(p) + "-" + p.get(Constants.SERVICE_ID);
+    }
+
+    static String type(Map<String, Object> p) {
+        Object type = p.get(ReleaseSource.TYPE);
+        return type instanceof String s ? s : "unknown";
+    }
+
+    // ---- syncs ------------------------------------------------------------------------------------------------
+
+    /** The answer to a sync request: the sync that runs now, and whether it was already running. */
+    record Started(SyncRun run, boolean alreadyRunning) {
+    }
+
+    /**
+     * Starts a sync unless one is running, in which case that one is answered.
+     *
+     * @param trigger {@code api}, {@code schedule} or {@code source}
+     * @param actor   who asked (a user or token name, or {@code system})
+     */
+    synchronized Started startSync(String trigger, String actor) throws SQLException {
+        if (current != null && current.isRunning()) {
+            return new Started(current, true);
+        }
+        if (settling != null) {
+            // the sync starting now sees every source bound so far: a pending "new source" sync would repeat it
+            settling.cancel(false);
+            settling = null;
+        }
+        Instant now = clock.instant();
+        SyncRun run = new SyncRun("sync-" + ID_TIME.format(now) + "-" + HexFormat.of().formatHex(randomBytes()),
+                trigger, actor, now);
+        store.startSync(new ReleaseStore.SyncRecord(run.id(), trigger, actor, now, null, SyncRun.RUNNING, 0, 0, 0, 0, null));
+        List<SourceRef> snapshot = sources();
+        Config c = config;
+        IntakeRun.Settings settings = new IntakeRun.Settings(c.keep_versions(), c.max_asset_bytes(),
+                Duration.ofSeconds(c.idle_timeout_seconds()), Duration.ofMinutes(c.asset_timeout_minutes()), c.max_pages());
+        IntakeRun intake = new IntakeRun(run, snapshot, store, cache, manifests, settings, clock);
+        current = run;
+        remember(run);
+        try {
+            executor.execute(intake::execute);
+        } catch (RejectedExecutionException e) {
+            run.finish(SyncRun.FAILED, "the release module is stopping");
+            store.finishSync(new ReleaseStore.SyncRecord(run.id(), trigger, actor, now, clock.instant(), SyncRun.FAILED,
+                    0, 0, 0, 0, "the release module is stopping"));
+            throw new IllegalStateException("the release module is stopping", e);
+        }
+        LOG.info("release sync {} started ({} by {}; sources: {})", run.id(), trigger, actor,
+                snapshot.stream().map(SourceRef::name).toList());
+        return new Started(run, false);
+    }
+
+    /** A sync still in memory (the current one or one of the last few). */
+    synchronized Optional<SyncRun> run(String id) {
+        return Optional.ofNullable(runs.get(id));
+    }
+
+    /** The sync running now, if any. */
+    synchronized Optional<SyncRun> running() {
+        return current != null && current.isRunning() ? Optional.of(current) : Optional.empty();
+    }
+
+    private void remember(SyncRun run) {
+        runs.put(run.id(), run);
+        while (runs.size() > KEEP_RUNS) {
+            String oldest = runs.keySet().iterator().next();
+            if (runs.get(oldest).isRunning()) {
+                break;
+            }
+            runs.remove(oldest);
+        }
+    }
+
+    private byte[] randomBytes() {
+        byte[] b = new byte[4];
+        random.nextBytes(b);
+        return b;
+    }
+
+    private void schedulePeriodic() {
+        if (periodic != null) {
+            periodic.cancel(false);
+        }
+        long minutes = config.interval_minutes();
+        periodic = executor.scheduleWithFixedDelay(() -> trigger("schedule"), minutes, minutes, TimeUnit.MINUTES);
+    }
+
+    /** A sync a moment from now, so that sources arriving together share it. */
+    private void settle() {
+        if (settling != null && !settling.isDone()) {
+            return;
+        }
+        settling = executor.schedule(() -> trigger("source"), config.source_settle_seconds(), TimeUnit.SECONDS);
+    }
+
+    /** Runs on the intake thread, so the sync it starts runs right after it. */
+    private void trigger(String why) {
+        if (sources.isEmpty()) {
+            return; // nothing to pull; an admin's sync request still runs (it applies retention)
+        }
+        try {
+            startSync(why, "system");
+        } catch (SQLException | RuntimeException e) {
+            LOG.warn("cannot start a {} release sync: {}", why, e.toString());
+        }
+    }
+}

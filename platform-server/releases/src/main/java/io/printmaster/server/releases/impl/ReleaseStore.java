@@ -1,0 +1,589 @@
+package io.printmaster.server.releases.impl;
+
+import io.printmaster.api.version.SemanticVersion;
+import io.printmaster.server.releases.api.Artifact;
+import io.printmaster.server.releases.api.ReleaseCatalog.ArtifactFilter;
+import io.printmaster.server.releases.api.SignedManifest;
+import io.printmaster.store.Database;
+import io.printmaster.store.Migrations;
+import io.printmaster.store.SchemaException;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.sql.Timestamp;
+import java.sql.Types;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Reference;
+
+/**
+ * The release module's tables: artifact records with their release counters and signed manifests, sync runs and
+ * intake events. (Release source configurations live in {@link SourceConfigurations}.) Callers get whole records;
+ * every multi-row change runs in one transaction.
+ */
+@Component(service = ReleaseStore.class)
+public class ReleaseStore {
+    static final String MODULE = "releases";
+
+    private static final String ARTIFACT_COLUMNS = "A.ID, A.COMPONENT, A.VERSION, A.PLATFORM, A.ARCH, A.FORMAT, A.CHANNEL, "
+            + "A.SHA256, A.SIZE_BYTES, A.ASSET_NAME, A.SOURCE_NAME, A.SOURCE_TYPE, A.UPSTREAM_URL, A.RELEASE_NOTES, "
+            + "A.PUBLISHED_AT, A.DOWNLOADED_AT";
+
+    /** Newest version first, then platform, arch and format for a stable order. */
+    static final Comparator<Artifact> NEWEST_FIRST = Comparator.comparing(Artifact::component)
+            .thenComparing((Artifact a) -> versionOrNull(a.version()), Comparator.nullsLast(Comparator.reverseOrder()))
+            .thenComparing(Artifact::version)
+            .thenComparing(Artifact::platform).thenComparing(Artifact::arch).thenComparing(Artifact::format);
+
+    private final Database database;
+
+    @Activate
+    public ReleaseStore(@Reference Database database) throws SchemaException {
+        this.database = database;
+        database.migrate(MODULE, Migrations.fromClasspath(ReleaseStore.class, MODULE));
+    }
+
+    Database database() {
+        return database;
+    }
+
+    // ---- artifacts --------------------------------------------------------------------------------------------
+
+    List<Artifact> artifacts(ArtifactFilter filter) throws SQLException {
+        List<Object> args = new ArrayList<>();
+        String where = where(filter, args);
+        List<Artifact> out = database.read(c -> {
+            List<Artifact> list = new ArrayList<>();
+            try (PreparedStatement ps = c.prepareStatement("SELECT " + ARTIFACT_COLUMNS + " FROM PM_RELEASE_ARTIFACT A" + where)) {
+                bind(ps, args);
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        list.add(artifact(rs, 1));
+                    }
+                }
+            }
+            return list;
+        });
+        out.sort(NEWEST_FIRST);
+        return out;
+    }
+
+    /** The artifact with this identity (component, version, platform, arch, format), if recorded. */
+    Optional<Artifact> find(String component, String version, String platform, String arch, String format) throws SQLException {
+        return database.read(c -> find(c, component, version, platform, arch, format));
+    }
+
+    private static Optional<Artifact> find(Connection c, String component, String version, String platform, String arch,
+                                           String format) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT " + ARTIFACT_COLUMNS + " FROM PM_RELEASE_ARTIFACT A "
+                + "WHERE A.COMPONENT = ? AND A.VERSION = ? AND A.PLATFORM = ? AND A.ARCH = ? AND A.FORMAT = ?")) {
+            ps.setString(1, component);
+            ps.setString(2, version);
+            ps.setString(3, platform);
+            ps.setString(4, arch);
+            ps.setString(5, format);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? Optional.of(artifact(rs, 1)) : Optional.empty();
+            }
+        }
+    }
+
+    /** What recording an artifact did. */
+    sealed interface Recorded permits Added, AlreadyRecorded, Conflict {
+    }
+
+    /** A new record; {@code counter} is its version's release counter. */
+    record Added(Artifact artifact, long counter) implements Recorded {
+    }
+
+    /** The same identity with the same bytes was recorded before. */
+    record AlreadyRecorded(Artifact artifact) implements Recorded {
+    }
+
+    /** The same identity was recorded before with other bytes; the existing record stays. */
+    record Conflict(Artifact existing) implements Recorded {
+    }
+
+    /**
+     * Records a cached artifact (its {@code id} is ignored) and gives its version a release counter when it has none
+     * yet, in one transaction.
+     */
+    Recorded record(Artifact a) throws SQLException {
+        return database.inTransaction(c -> {
+            Optional<Artifact> existing = find(c, a.component(), a.version(), a.platform(), a.arch(), a.format());
+            if (existing.isPresent()) {
+                return existing.get().sha256().equals(a.sha256())
+                        ? new AlreadyRecorded(existing.get()) : new Conflict(existing.get());
+            }
+            long counter = counter(c, a.component(), a.version(), a.downloadedAt());
+            long id;
+            try (PreparedStatement ps = c.prepareStatement("INSERT INTO PM_RELEASE_ARTIFACT (COMPONENT, VERSION, PLATFORM, "
+                    + "ARCH, FORMAT, CHANNEL, SHA256, SIZE_BYTES, ASSET_NAME, SOURCE_NAME, SOURCE_TYPE, UPSTREAM_URL, "
+                    + "RELEASE_NOTES, PUBLISHED_AT, DOWNLOADED_AT) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    Statement.RETURN_GENERATED_KEYS)) {
+                ps.setString(1, a.component());
+                ps.setString(2, a.version());
+                ps.setString(3, a.platform());
+                ps.setString(4, a.arch());
+                ps.setString(5, a.format());
+                ps.setString(6, a.channel());
+                ps.setString(7, a.sha256());
+                ps.setLong(8, a.sizeBytes());
+                ps.setString(9, a.assetName());
+                ps.setString(10, a.sourceName());
+                ps.setString(11, a.sourceType());
+                ps.setString(12, a.upstreamUrl());
+                ps.setString(13, a.releaseNotes());
+                setInstant(ps, 14, a.publishedAt());
+                setInstant(ps, 15, a.downloadedAt());
+                ps.executeUpdate();
+                try (ResultSet keys = ps.getGeneratedKeys()) {
+                    keys.next();
+                    id = keys.getLong(1);
+                }
+            }
+            Artifact added = new Artifact(id, a.component(), a.version(), a.platform(), a.arch(), a.format(), a.channel(),
+                    a.sha256(), a.sizeBytes(), a.assetName(), a.sourceName(), a.sourceType(), a.upstreamUrl(),
+                    a.releaseNotes(), a.publishedAt(), a.downloadedAt());
+            return new Added(added, counter);
+        });
+    }
+
+    /**
+     * The release counter of a component's version: the one it was given, or the next after the component's highest,
+     * given now. See docs/manifests.md for why counters follow arrival and never change.
+     */
+    private static long counter(Connection c, String component, String version, Instant now) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT COUNTER FROM PM_RELEASE_COUNTER WHERE COMPONENT = ? AND VERSION = ?")) {
+            ps.setString(1, component);
+            ps.setString(2, version);
+            try (ResultSet rs = ps.executeQuery()) {
+                if (rs.next()) {
+                    return rs.getLong(1);
+                }
+            }
+        }
+        long next;
+        try (PreparedStatement ps = c.prepareStatement("SELECT MAX(COUNTER) FROM PM_RELEASE_COUNTER WHERE COMPONENT = ?")) {
+            ps.setString(1, component);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                next = rs.getLong(1) + 1;
+            }
+        }
+        try (PreparedStatement ps = c.prepareStatement(
+                "INSERT INTO PM_RELEASE_COUNTER (COMPONENT, VERSION, COUNTER, ASSIGNED_AT) VALUES (?, ?, ?, ?)")) {
+            ps.setString(1, component);
+            ps.setString(2, version);
+            ps.setLong(3, next);
+            ps.setTimestamp(4, Timestamp.from(now));
+            ps.executeUpdate();
+        }
+        return next;
+    }
+
+    /** The release counter of a component's version, if it has one. */
+    Optional<Long> releaseCounter(String component, String version) throws SQLException {
+        return database.read(c -> {
+            try (PreparedStatement ps = c.prepareStatement("SELECT COUNTER FROM PM_RELEASE_COUNTER WHERE COMPONENT = ? AND VERSION = ?")) {
+                ps.setString(1, component);
+                ps.setString(2, version);
+                try (ResultSet rs = ps.executeQuery()) {
+                    return rs.next() ? Optional.of(rs.getLong(1)) : Optional.empty();
+                }
+            }
+        });
+    }
+
+    /**
+     * Deletes the records (and their manifests) of every version beyond the newest {@code keep} of each component
+     * and channel, in semantic-version order.
+     *
+     * @return the deleted records
+     */
+    List<Artifact> pruneBeyond(int keep) throws SQLException {
+        if (keep < 1) {
+            throw new IllegalArgumentException("keep at least one version, not " + keep);
+        }
+        return database.inTransaction(c -> {
+            List<Artifact> all = new ArrayList<>();
+            try (PreparedStatement ps = c.prepareStatement("SELECT " + ARTIFACT_COLUMNS + " FROM PM_RELEASE_ARTIFACT A");
+                 ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    all.add(artifact(rs, 1));
+                }
+            }
+            Map<String, TreeMap<SemanticVersion, List<Artifact>>> groups = new LinkedHashMap<>();
+            for (Artifact a : all) {
+                SemanticVersion v = versionOrNull(a.version());
+                if (v == null) {
+                    continue; // never recorded by the intake, which parses every version; leave it alone
+                }
+                groups.computeIfAbsent(a.component() + "\n" + a.channel(), k -> new TreeMap<>(Comparator.reverseOrder()))
+                        .computeIfAbsent(v, k -> new ArrayList<>()).add(a);
+            }
+            List<Artifact> pruned = new ArrayList<>();
+            for (TreeMap<SemanticVersion, List<Artifact>> versions : groups.values()) {
+                int rank = 0;
+                for (List<Artifact> ofVersion : versions.values()) {
+                    if (++rank > keep) {
+                        pruned.addAll(ofVersion);
+                    }
+                }
+            }
+            try (PreparedStatement manifests = c.prepareStatement("DELETE FROM PM_RELEASE_MANIFEST WHERE ARTIFACT_ID = ?");
+                 PreparedStatement artifacts = c.prepareStatement("DELETE FROM PM_RELEASE_ARTIFACT WHERE ID = ?")) {
+                for (Artifact a : pruned) {
+                    manifests.setLong(1, a.id());
+                    manifests.executeUpdate();
+                    artifacts.setLong(1, a.id());
+                    artifacts.executeUpdate();
+                }
+            }
+            return pruned;
+        });
+    }
+
+    /** True when some artifact record still names this content. */
+    boolean isReferenced(String sha256) throws SQLException {
+        return database.read(c -> {
+            try (PreparedStatement ps = c.prepareStatement("SELECT 1 FROM PM_RELEASE_ARTIFACT WHERE SHA256 = ?")) {
+                ps.setString(1, sha256);
+                try (ResultSet rs = ps.executeQuery()) {
+                    return rs.next();
+                }
+            }
+        });
+    }
+
+    // ---- manifests --------------------------------------------------------------------------------------------
+
+    /** A manifest with the artifact it describes. */
+    record ManifestEntry(Artifact artifact, SignedManifest manifest) {
+    }
+
+    /** Replaces the artifact's manifest. */
+    void saveManifest(SignedManifest m) throws SQLException {
+        database.inTransaction(c -> {
+            try (PreparedStatement del = c.prepareStatement("DELETE FROM PM_RELEASE_MANIFEST WHERE ARTIFACT_ID = ?")) {
+                del.setLong(1, m.artifactId());
+                del.executeUpdate();
+            }
+            try (PreparedStatement ps = c.prepareStatement("INSERT INTO PM_RELEASE_MANIFEST (ARTIFACT_ID, KEY_ID, MANIFEST, "
+                    + "SIGNATURE, GENERATED_AT, EXPIRES_AT) VALUES (?, ?, ?, ?, ?, ?)")) {
+                ps.setLong(1, m.artifactId());
+                ps.setString(2, m.keyId());
+                ps.setBytes(3, m.manifest());
+                ps.setString(4, m.signature());
+                ps.setTimestamp(5, Timestamp.from(m.generatedAt()));
+                ps.setTimestamp(6, Timestamp.from(m.expiresAt()));
+                ps.executeUpdate();
+            }
+            return null;
+        });
+    }
+
+    Optional<SignedManifest> manifest(long artifactId) throws SQLException {
+        return database.read(c -> {
+            try (PreparedStatement ps = c.prepareStatement("SELECT ARTIFACT_ID, KEY_ID, MANIFEST, SIGNATURE, GENERATED_AT, "
+                    + "EXPIRES_AT FROM PM_RELEASE_MANIFEST WHERE ARTIFACT_ID = ?")) {
+                ps.setLong(1, artifactId);
+                try (ResultSet rs = ps.executeQuery()) {
+                    return rs.next() ? Optional.of(manifest(rs, 1)) : Optional.empty();
+                }
+            }
+        });
+    }
+
+    /** Manifests of the artifacts matching the filter, in the artifacts' order. */
+    List<ManifestEntry> manifests(ArtifactFilter filter) throws SQLException {
+        List<Object> args = new ArrayList<>();
+        String where = where(filter, args);
+        List<ManifestEntry> out = database.read(c -> {
+            List<ManifestEntry> list = new ArrayList<>();
+            try (PreparedStatement ps = c.prepareStatement("SELECT " + ARTIFACT_COLUMNS + ", M.ARTIFACT_ID, M.KEY_ID, "
+                    + "M.MANIFEST, M.SIGNATURE, M.GENERATED_AT, M.EXPIRES_AT FROM PM_RELEASE_ARTIFACT A "
+                    + "JOIN PM_RELEASE_MANIFEST M ON M.ARTIFACT_ID = A.ID" + where)) {
+                bind(ps, args);
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        list.add(new ManifestEntry(artifact(rs, 1), manifest(rs, 17)));
+                    }
+                }
+            }
+            return list;
+        });
+        out.sort(Comparator.comparing(ManifestEntry::artifact, NEWEST_FIRST));
+        return out;
+    }
+
+    /** Artifacts that have no manifest yet (cached while no signer was available). */
+    List<Artifact> artifactsWithoutManifest() throws SQLException {
+        return database.read(c -> {
+            List<Artifact> list = new ArrayList<>();
+            try (PreparedStatement ps = c.prepareStatement("SELECT " + ARTIFACT_COLUMNS + " FROM PM_RELEASE_ARTIFACT A "
+                    + "WHERE NOT EXISTS (SELECT 1 FROM PM_RELEASE_MANIFEST M WHERE M.ARTIFACT_ID = A.ID) ORDER BY A.ID");
+                 ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    list.add(artifact(rs, 1));
+                }
+            }
+            return list;
+        });
+    }
+
+    /** Artifacts whose manifest expires before {@code instant}. */
+    List<Artifact> artifactsWithManifestExpiringBefore(Instant instant) throws SQLException {
+        return database.read(c -> {
+            List<Artifact> list = new ArrayList<>();
+            try (PreparedStatement ps = c.prepareStatement("SELECT " + ARTIFACT_COLUMNS + " FROM PM_RELEASE_ARTIFACT A "
+                    + "JOIN PM_RELEASE_MANIFEST M ON M.ARTIFACT_ID = A.ID WHERE M.EXPIRES_AT < ? ORDER BY A.ID")) {
+                ps.setTimestamp(1, Timestamp.from(instant));
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        list.add(artifact(rs, 1));
+                    }
+                }
+            }
+            return list;
+        });
+    }
+
+    // ---- syncs and intake events ------------------------------------------------------------------------------
+
+    /** A sync run as recorded. {@code state}: {@code running}, {@code finished}, {@code failed}. */
+    public record SyncRecord(String id, String triggeredBy, String startedBy, Instant startedAt, Instant finishedAt,
+                             String state, int cachedCount, int rejectedCount, int skippedCount, int prunedCount,
+                             String message) {
+    }
+
+    /**
+     * What happened to one asset (or source) in a sync. {@code outcome}: {@code cached}, {@code rejected},
+     * {@code pruned}, {@code source_failed}; {@code reason} names a {@link io.printmaster.server.releases.api.RejectReason}
+     * for rejections.
+     */
+    public record IntakeEvent(long id, String syncId, Instant occurredAt, String outcome, String reason, String message,
+                              String sourceName, String assetName, String upstreamUrl, String component, String version,
+                              String platform, String arch, String format, String sha256, Long sizeBytes) {
+    }
+
+    void startSync(SyncRecord s) throws SQLException {
+        database.inTransaction(c -> {
+            try (PreparedStatement ps = c.prepareStatement("INSERT INTO PM_RELEASE_SYNC (ID, TRIGGERED_BY, STARTED_BY, "
+                    + "STARTED_AT, STATE) VALUES (?, ?, ?, ?, ?)")) {
+                ps.setString(1, s.id());
+                ps.setString(2, s.triggeredBy());
+                ps.setString(3, truncate(s.startedBy(), 200));
+                ps.setTimestamp(4, Timestamp.from(s.startedAt()));
+                ps.setString(5, s.state());
+                ps.executeUpdate();
+            }
+            return null;
+        });
+    }
+
+    void finishSync(SyncRecord s) throws SQLException {
+        database.inTransaction(c -> {
+            try (PreparedStatement ps = c.prepareStatement("UPDATE PM_RELEASE_SYNC SET FINISHED_AT = ?, STATE = ?, "
+                    + "CACHED_COUNT = ?, REJECTED_COUNT = ?, SKIPPED_COUNT = ?, PRUNED_COUNT = ?, MESSAGE = ? WHERE ID = ?")) {
+                setInstant(ps, 1, s.finishedAt());
+                ps.setString(2, s.state());
+                ps.setInt(3, s.cachedCount());
+                ps.setInt(4, s.rejectedCount());
+                ps.setInt(5, s.skippedCount());
+                ps.setInt(6, s.prunedCount());
+                ps.setString(7, truncate(s.message(), 2000));
+                ps.setString(8, s.id());
+                ps.executeUpdate();
+            }
+            return null;
+        });
+    }
+
+    /** Syncs left "running" by a server that stopped mid-way: they will never finish. */
+    void abandonRunningSyncs(Instant now) throws SQLException {
+        database.inTransaction(c -> {
+            try (PreparedStatement ps = c.prepareStatement("UPDATE PM_RELEASE_SYNC SET STATE = 'failed', FINISHED_AT = ?, "
+                    + "MESSAGE = 'the server stopped during this sync' WHERE STATE = 'running'")) {
+                ps.setTimestamp(1, Timestamp.from(now));
+                ps.executeUpdate();
+            }
+            return null;
+        });
+    }
+
+    Optional<SyncRecord> sync(String id) throws SQLException {
+        return database.read(c -> {
+            try (PreparedStatement ps = c.prepareStatement(SYNC_SELECT + " WHERE ID = ?")) {
+                ps.setString(1, id);
+                try (ResultSet rs = ps.executeQuery()) {
+                    return rs.next() ? Optional.of(sync(rs)) : Optional.empty();
+                }
+            }
+        });
+    }
+
+    List<SyncRecord> recentSyncs(int limit) throws SQLException {
+        return database.read(c -> {
+            List<SyncRecord> list = new ArrayList<>();
+            try (PreparedStatement ps = c.prepareStatement(SYNC_SELECT + " ORDER BY STARTED_AT DESC, ID DESC")) {
+                ps.setMaxRows(limit);
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        list.add(sync(rs));
+                    }
+                }
+            }
+            return list;
+        });
+    }
+
+    private static final String SYNC_SELECT = "SELECT ID, TRIGGERED_BY, STARTED_BY, STARTED_AT, FINISHED_AT, STATE, "
+            + "CACHED_COUNT, REJECTED_COUNT, SKIPPED_COUNT, PRUNED_COUNT, MESSAGE FROM PM_RELEASE_SYNC";
+
+    private static SyncRecord sync(ResultSet rs) throws SQLException {
+        return new SyncRecord(rs.getString(1), rs.getString(2), rs.getString(3), instant(rs.getTimestamp(4)),
+                instant(rs.getTimestamp(5)), rs.getString(6), rs.getInt(7), rs.getInt(8), rs.getInt(9), rs.getInt(10),
+                rs.getString(11));
+    }
+
+    void recordEvent(IntakeEvent e) throws SQLException {
+        database.inTransaction(c -> {
+            try (PreparedStatement ps = c.prepareStatement("INSERT INTO PM_RELEASE_INTAKE_EVENT (SYNC_ID, OCCURRED_AT, OUTCOME, "
+                    + "REASON, MESSAGE, SOURCE_NAME, ASSET_NAME, UPSTREAM_URL, COMPONENT, VERSION, PLATFORM, ARCH, FORMAT, "
+                    + "SHA256, SIZE_BYTES) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
+                ps.setString(1, e.syncId());
+                ps.setTimestamp(2, Timestamp.from(e.occurredAt()));
+                ps.setString(3, e.outcome());
+                ps.setString(4, e.reason());
+                ps.setString(5, truncate(e.message(), 2000));
+                ps.setString(6, truncate(e.sourceName(), 200));
+                ps.setString(7, truncate(e.assetName(), 255));
+                ps.setString(8, truncate(e.upstreamUrl(), 2000));
+                ps.setString(9, e.component());
+                ps.setString(10, e.version());
+                ps.setString(11, e.platform());
+                ps.setString(12, e.arch());
+                ps.setString(13, e.format());
+                ps.setString(14, e.sha256());
+                if (e.sizeBytes() == null) {
+                    ps.setNull(15, Types.BIGINT);
+                } else {
+                    ps.setLong(15, e.sizeBytes());
+                }
+                ps.executeUpdate();
+            }
+            return null;
+        });
+    }
+
+    /**
+     * Intake events, newest first.
+     *
+     * @param syncId  only this sync's, when not null
+     * @param outcome only this outcome, when not null
+     */
+    List<IntakeEvent> events(String syncId, String outcome, int limit) throws SQLException {
+        StringBuilder sql = new StringBuilder("SELECT ID, SYNC_ID, OCCURRED_AT, OUTCOME, REASON, MESSAGE, SOURCE_NAME, "
+                + "ASSET_NAME, UPSTREAM_URL, COMPONENT, VERSION, PLATFORM, ARCH, FORMAT, SHA256, SIZE_BYTES "
+                + "FROM PM_RELEASE_INTAKE_EVENT WHERE 1 = 1");
+        List<Object> args = new ArrayList<>();
+        if (syncId != null) {
+            sql.append(" AND SYNC_ID = ?");
+            args.add(syncId);
+        }
+        if (outcome != null) {
+            sql.append(" AND OUTCOME = ?");
+            args.add(outcome);
+        }
+        sql.append(" ORDER BY ID DESC");
+        return database.read(c -> {
+            List<IntakeEvent> list = new ArrayList<>();
+            try (PreparedStatement ps = c.prepareStatement(sql.toString())) {
+                bind(ps, args);
+                ps.setMaxRows(limit);
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        long size = rs.getLong(16);
+                        Long sizeBytes = rs.wasNull() ? null : size;
+                        list.add(new IntakeEvent(rs.getLong(1), rs.getString(2), instant(rs.getTimestamp(3)), rs.getString(4),
+                                rs.getString(5), rs.getString(6), rs.getString(7), rs.getString(8), rs.getString(9),
+                                rs.getString(10), rs.getString(11), rs.getString(12), rs.getString(13), rs.getString(14),
+                                rs.getString(15), sizeBytes));
+                    }
+                }
+            }
+            return list;
+        });
+    }
+
+    // ---- helpers ----------------------------------------------------------------------------------------------
+
+    private static String where(ArtifactFilter f, List<Object> args) {
+        StringBuilder sql = new StringBuilder();
+        condition(sql, args, "A.COMPONENT", f.component());
+        condition(sql, args, "A.VERSION", f.version());
+        condition(sql, args, "A.PLATFORM", f.platform());
+        condition(sql, args, "A.ARCH", f.arch());
+        condition(sql, args, "A.FORMAT", f.format());
+        condition(sql, args, "A.CHANNEL", f.channel());
+        return sql.toString();
+    }
+
+    private static void condition(StringBuilder sql, List<Object> args, String column, String value) {
+        if (value == null || value.isEmpty()) {
+            return;
+        }
+        sql.append(sql.length() == 0 ? " WHERE " : " AND ").append(column).append(" = ?");
+        args.add(value);
+    }
+
+    private static void bind(PreparedStatement ps, List<Object> args) throws SQLException {
+        for (int i = 0; i < args.size(); i++) {
+            ps.setObject(i + 1, args.get(i));
+        }
+    }
+
+    private static Artifact artifact(ResultSet rs, int first) throws SQLException {
+        int i = first;
+        return new Artifact(rs.getLong(i), rs.getString(i + 1), rs.getString(i + 2), rs.getString(i + 3),
+                rs.getString(i + 4), rs.getString(i + 5), rs.getString(i + 6), rs.getString(i + 7), rs.getLong(i + 8),
+                rs.getString(i + 9), rs.getString(i + 10), rs.getString(i + 11), rs.getString(i + 12),
+                rs.getString(i + 13), instant(rs.getTimestamp(i + 14)), instant(rs.getTimestamp(i + 15)));
+    }
+
+    private static SignedManifest manifest(ResultSet rs, int first) throws SQLException {
+        return new SignedManifest(rs.getLong(first), rs.getString(first + 1), rs.getBytes(first + 2),
+                rs.getString(first + 3), instant(rs.getTimestamp(first + 4)), instant(rs.getTimestamp(first + 5)));
+    }
+
+    private static void setInstant(PreparedStatement ps, int index, Instant value) throws SQLException {
+        if (value == null) {
+            ps.setNull(index, Types.TIMESTAMP);
+        } else {
+            ps.setTimestamp(index, Timestamp.from(value));
+        }
+    }
+
+    private static Instant instant(Timestamp t) {
+        return t == null ? null : t.toInstant();
+    }
+
+    static SemanticVersion versionOrNull(String text) {
+        return SemanticVersion.tryParse(text).orElse(null);
+    }
+
+    private static String truncate(String s, int max) {
+        return s == null || s.length() <= max ? s : s.substring(0, max - 1) + "…";
+    }
+}

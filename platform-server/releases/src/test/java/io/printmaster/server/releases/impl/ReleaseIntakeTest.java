@@ -1,0 +1,99 @@
+package io.printmaster.server.releases.impl;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.printmaster.api.release.ReleasePage;
+import io.printmaster.api.release.ReleaseSource;
+import io.printmaster.api.release.ReleaseSourceException;
+import io.printmaster.server.releases.impl.InMemoryReleaseSource.Asset;
+import io.printmaster.store.impl.DerbyDatabase;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The sync scheduler: a new source starts a sync, and only one sync runs at a time. */
+class ReleaseIntakeTest {
+    @TempDir
+    Path dir;
+    DerbyDatabase db;
+    ReleaseStore store;
+    ArtifactCache cache;
+    ReleaseIntake intake;
+
+    @BeforeEach
+    void open() throws Exception {
+        db = new DerbyDatabase(dir.resolve("db"), dir.resolve("derby.log"));
+        store = new ReleaseStore(db);
+        cache = new ArtifactCache(dir.resolve("artifacts"));
+        intake = new ReleaseIntake(store, cache, Fixtures.intakeConfig(5), Clock.systemUTC());
+    }
+
+    @AfterEach
+    void close() {
+        intake.stop();
+        cache.close();
+        db.close();
+    }
+
+    /** A source whose listing waits until the test lets it go. */
+    private static final class GatedSource extends InMemoryReleaseSource {
+        final CountDownLatch listing = new CountDownLatch(1);
+        final CountDownLatch open = new CountDownLatch(1);
+
+        @Override
+        public synchronized ReleasePage releases(Optional<String> pageToken) throws ReleaseSourceException {
+            listing.countDown();
+            try {
+                open.await(30, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new ReleaseSourceException("interrupted", true);
+            }
+            return super.releases(pageToken);
+        }
+    }
+
+    private static void awaitEnd(SyncRun run) throws InterruptedException {
+        int next = 0;
+        while (run.isRunning()) {
+            next += run.eventsFrom(next, 1000).size();
+        }
+    }
+
+    @Test
+    void aNewSourceStartsASyncAndASecondRequestGetsTheRunningOne() throws Exception {
+        GatedSource source = new GatedSource();
+        source.release("agent", "1.0.0", null, Asset.of("linux-amd64", "zip", ArtifactCacheTest.bytes(1000, 1)));
+        intake.addSource(source, Map.of("name", "gated", ReleaseSource.TYPE, "memory"));
+        assertTrue(source.listing.await(30, TimeUnit.SECONDS), "the new source triggered a sync");
+
+        SyncRun running = intake.running().orElseThrow();
+        assertEquals("source", running.triggeredBy());
+        ReleaseIntake.Started second = intake.startSync("api", "admin");
+        assertTrue(second.alreadyRunning());
+        assertEquals(running.id(), second.run().id());
+
+        source.open.countDown();
+        awaitEnd(running);
+        assertEquals(1, running.snapshot().cachedCount());
+        assertEquals("finished", store.sync(running.id()).orElseThrow().state());
+        assertFalse(intake.running().isPresent());
+
+        ReleaseIntake.Started third = intake.startSync("api", "admin");
+        assertFalse(third.alreadyRunning());
+        assertNotEquals(running.id(), third.run().id());
+        awaitEnd(third.run());
+        assertEquals(List.of("gated"), intake.sources().stream().map(IntakeRun.SourceRef::name).toList());
+    }
+}
