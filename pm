@@ -4,9 +4,13 @@
 #   ./pm agent  [--port N] [--data-dir DIR] [--log-level L]                 build when needed, run the agent
 #   ./pm build                                                              build the distributions (no tests)
 #   ./pm test                                                               the full test run (unit + integration)
+#   ./pm jvm-options server|agent                                           print the JVM options pm starts it with
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 MVN=(mvn -B -q)
+# The agent's JVM options unless PM_JAVA_OPTS is set: it stays small (heap at most 64 MB, starting at 16 MB so an
+# idle agent does not keep the whole 64 MB resident; serial GC; C1 only); docs/benchmarks.md has the measurements.
+AGENT_JAVA_OPTS_DEFAULT="-Xmx64m -Xms16m -XX:+UseSerialGC -XX:TieredStopAtLevel=1"
 
 die() { echo "pm: $*" >&2; exit 2; }
 
@@ -23,24 +27,64 @@ stale() {
         -type f \( -name '*.java' -o -name 'pom.xml' -o -name '*.bnd' -o -path '*/src/*' \) -newer "$marker" -print -quit)" ]
 }
 
+dist_dir() { echo "$ROOT/platform-$1/distribution/target/printmaster-$1"; }
+main_class() { echo "io.printmaster.$1.launcher.$( [ "$1" = server ] && echo ServerMain || echo AgentMain )"; }
+
+# PM_JAVA_OPTS, else the role's default; plus the distribution's class-data archive when it has one (PM_CDS=off
+# leaves it out).
+java_opts() { # role
+  local opts=${PM_JAVA_OPTS:-}
+  if [ "$1" = agent ] && [ -z "$opts" ]; then
+    opts="$AGENT_JAVA_OPTS_DEFAULT"
+  fi
+  local jsa; jsa="$(dist_dir "$1")/lib/$1.jsa"
+  if [ -f "$jsa" ] && [ "${PM_CDS:-on}" != off ]; then
+    opts="${opts:+$opts }-XX:SharedArchiveFile=$jsa"
+  fi
+  echo "$opts"
+}
+
 build() {
   echo "pm: building (mvn package, tests skipped)..." >&2
   (cd "$ROOT" && "${MVN[@]}" -DskipTests package)
+  cds_archive server
+  cds_archive agent
+}
+
+# Class-data sharing: a dynamic CDS archive (lib/<role>.jsa) of the classes one start loads, made by starting the
+# fresh distribution once on a throw-away data directory. Later starts map those classes instead of loading,
+# verifying and linking them again, bundle classes included (the JVM matches those by their bytes). It is tied to
+# this Java build and this folder: a JVM that cannot use it prints one warning and starts normally without it.
+# Measured effect: docs/benchmarks.md. A failure here costs speed only, never the build.
+cds_archive() { # role
+  local role="$1" dist jsa tmp pid waited=0
+  dist=$(dist_dir "$role"); jsa="$dist/lib/$role.jsa"
+  rm -f "$jsa"
+  tmp=$(mktemp -d "${TMPDIR:-/tmp}/pm-cds.XXXXXX")
+  # shellcheck disable=SC2046
+  java $(PM_CDS=off java_opts "$role") -XX:ArchiveClassesAtExit="$jsa" -cp "$dist/lib/*" "$(main_class "$role")" \
+      --home "$dist" --data-dir "$tmp/data" --port 0 >"$tmp/console.log" 2>&1 &
+  pid=$!
+  until grep -qs "PrintMaster $role started in" "$tmp/console.log"; do
+    if ! kill -0 "$pid" 2>/dev/null || (( waited > 1200 )); then
+      kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true
+      echo "pm: no class-data archive for the $role (it did not start in 120 s); it will start without one" >&2
+      rm -rf "$tmp" "$jsa"; return 0
+    fi
+    sleep 0.1; waited=$((waited + 1))
+  done
+  kill -TERM "$pid"; wait "$pid" 2>/dev/null || true
+  rm -rf "$tmp"
+  [ -f "$jsa" ] || echo "pm: the JVM wrote no class-data archive for the $role; it will start without one" >&2
 }
 
 run() { # role
   local role="$1"; shift
-  local dist="$ROOT/platform-$role/distribution/target/printmaster-$role"
+  local dist; dist=$(dist_dir "$role")
   need_java
   if stale "$dist/VERSION"; then build; fi
-  local main="io.printmaster.$role.launcher.$( [ "$role" = server ] && echo ServerMain || echo AgentMain )"
-  local opts=${PM_JAVA_OPTS:-}
-  if [ "$role" = agent ] && [ -z "$opts" ]; then
-    # the agent stays small: 64 MB heap, serial GC
-    opts="-Xmx64m -XX:+UseSerialGC -XX:TieredStopAtLevel=1"
-  fi
-  # shellcheck disable=SC2086
-  exec java $opts -cp "$dist/lib/*" "$main" --home "$dist" "$@"
+  # shellcheck disable=SC2046
+  exec java $(java_opts "$role") -cp "$dist/lib/*" "$(main_class "$role")" --home "$dist" "$@"
 }
 
 case "${1:-}" in
@@ -48,6 +92,7 @@ case "${1:-}" in
   agent) shift; run agent "$@" ;;
   build) need_java; build ;;
   test) shift; need_java; cd "$ROOT" && exec mvn -B verify "$@" ;;
-  ""|-h|--help|help) sed -n '2,6p' "$0" | sed 's/^# \{0,1\}//' ;;
+  jvm-options) [ "${2:-}" = server ] || [ "${2:-}" = agent ] || die "usage: pm jvm-options server|agent"; java_opts "$2" ;;
+  ""|-h|--help|help) sed -n '2,7p' "$0" | sed 's/^# \{0,1\}//' ;;
   *) die "unknown command '$1' (try ./pm help)" ;;
 esac
