@@ -36,6 +36,17 @@ public class HealthResource implements RouteProvider {
 
     private final Readiness readiness;
 
+    /**
+     * The last answer and when it was computed. Readiness walks every bundle and component and storage opens a
+     * connection: at load-balancer polling rates that cost dominates, so an answer is reused for up to a second
+     * (measured in docs/benchmarks.md). A change is seen within that second.
+     */
+    private record Snapshot(long computedAtNanos, int status, Map<String, Object> body) {
+    }
+
+    private static final long REUSE_NANOS = java.util.concurrent.TimeUnit.SECONDS.toNanos(1);
+    private volatile Snapshot last;
+
     @Activate
     public HealthResource(BundleContext context) {
         this.readiness = new Readiness(context);
@@ -50,6 +61,18 @@ public class HealthResource implements RouteProvider {
     }
 
     private ApiResponse health() {
+        long now = System.nanoTime();
+        Snapshot s = last;
+        if (s == null || now - s.computedAtNanos() > REUSE_NANOS) {
+            s = compute(now);
+            last = s;
+        }
+        Map<String, Object> body = new LinkedHashMap<>(s.body());
+        body.put("uptime_seconds", Duration.ofMillis(System.currentTimeMillis() - startedMillis).toSeconds());
+        return ApiResponse.status(s.status(), body);
+    }
+
+    private Snapshot compute(long now) {
         Database db = database;
         StorageState storage = db != null ? db.state() : new StorageState(false, "none", "the storage service is not available");
         List<String> problems = readiness.problems(scr);
@@ -68,6 +91,6 @@ public class HealthResource implements RouteProvider {
         if (!problems.isEmpty()) {
             body.put("problems", problems);
         }
-        return ApiResponse.status(up ? 200 : 503, body);
+        return new Snapshot(now, up ? 200 : 503, body);
     }
 }
