@@ -68,7 +68,8 @@ cds_archive() { # role
   until grep -qs "PrintMaster $role started in" "$tmp/console.log"; do
     if ! kill -0 "$pid" 2>/dev/null || (( waited > 1200 )); then
       kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true
-      echo "pm: no class-data archive for the $role (it did not start in 120 s); it will start without one" >&2
+      echo "pm: no class-data archive for the $role (the training start failed or took over 120 s:" \
+           "$(tail -1 "$tmp/console.log")); it will start without one" >&2
       rm -rf "$tmp" "$jsa"; return 0
     fi
     sleep 0.1; waited=$((waited + 1))

@@ -22,6 +22,8 @@ WORK=$(mktemp -d "${TMPDIR:-/tmp}/pm-bench-rps.XXXXXX")
 PID=""
 trap '[ -n "$PID" ] && stop_container "$PID"; rm -rf "$WORK"' EXIT
 OPTS=$(java_opts_of server)
+# the same options for bare Jetty, less the server's class-data archive (made for the server's class path only)
+BARE_OPTS=$(sed 's/ *-XX:SharedArchiveFile=[^ ]*//' <<<"$OPTS")
 
 wait_ready() { # role port
   local t0; t0=$(now_ms)
@@ -43,7 +45,8 @@ measure() { # port label -> sets RPS
   echo "  $2: $RPS req/s  (latency p50 $(awk '$1 == "50%" { print $2 }' <<<"$out"), p99 $(awk '$1 == "99%" { print $2 }' <<<"$out"))"
 }
 
-echo "GET /api/v1/health: wrk -t$THREADS -c$CONNECTIONS -d$DURATION after a $WARMUP warm-up, $ROUNDS rounds; JVM options: '$OPTS'"
+echo "GET /api/v1/health: wrk -t$THREADS -c$CONNECTIONS -d$DURATION after a $WARMUP warm-up, $ROUNDS rounds"
+echo "JVM options: server '$OPTS', bare Jetty '$BARE_OPTS'; $(java -version 2>&1 | head -1); $(wrk -v 2>&1 | head -1 | cut -d' ' -f1-2)"
 echo "before: $(load_note)"
 server=(); bare=()
 for r in $(seq 1 "$ROUNDS"); do
@@ -56,7 +59,7 @@ for r in $(seq 1 "$ROUNDS"); do
 
   port=$(free_port)
   # shellcheck disable=SC2086
-  java $OPTS -cp "$BARE/target/classes:$BARE/target/lib/*" io.printmaster.bench.BareJetty "$port" >"$WORK/console.log" 2>&1 &
+  java $BARE_OPTS -cp "$BARE/target/classes:$BARE/target/lib/*" io.printmaster.bench.BareJetty "$port" >"$WORK/console.log" 2>&1 &
   PID=$!
   wait_ready agent "$port"   # any 200 will do
   measure "$port" "bare Jetty"; bare+=("$RPS")
