@@ -19,7 +19,8 @@ import org.osgi.annotation.versioning.ConsumerType;
  * @PluginName("Windows Installer (MSI)")
  * public class MsiInstallerFormat implements InstallerFormat { ... }
  * }</pre>
- * The server picks the format whose {@link #TYPE} equals the artifact's format. Built-in formats register with
+ * The server picks the format whose {@link #TYPE} is the format asked for and gives it the official artifact whose
+ * format is the plugin's {@link #INPUT} (its type unless it says otherwise). Built-in formats register with
  * a low {@code service.ranking}, so a vendor's format of the same type wins.
  *
  * <p>Paths of fleet files and entries are relative to the installation's home directory; the format maps them
@@ -31,6 +32,14 @@ public interface InstallerFormat {
 
     /** Service property: the format's type, equal to {@link #type()}. */
     String TYPE = "printmaster.installer.format.type";
+
+    /**
+     * Service property: the format of the official artifact this format takes as input ({@code zip} for an MSI
+     * format), when it differs from {@link #TYPE}; absent or empty means the same as {@link #TYPE}.
+     *
+     * @since 1.1
+     */
+    String INPUT = "printmaster.installer.format.input";
 
     /** Service property: the plugin's human-readable name, see {@link PluginName}. */
     String PLUGIN_NAME = PluginName.PROPERTY;

@@ -22,4 +22,13 @@ public @interface InstallerFormatType {
 
     /** The format, such as {@code zip}, {@code tar.gz} or {@code msi}. */
     String type();
+
+    /**
+     * The format of the official artifact this format repackages, when it differs from {@link #type()}: an MSI is
+     * built from the Windows {@code zip}. Empty (the default) means the same as {@code type}. Gives the service
+     * property {@value InstallerFormat#INPUT}.
+     *
+     * @since 1.1
+     */
+    String input() default "";
 }
