@@ -1,5 +1,8 @@
 package io.printmaster.releasesource.directory.impl;
 
+import io.printmaster.api.release.AssetNamePattern;
+import io.printmaster.api.release.ChecksumFile;
+
 import io.printmaster.api.plugin.PluginName;
 import io.printmaster.api.release.Channel;
 import io.printmaster.api.release.Checksum;

@@ -1,5 +1,7 @@
 package io.printmaster.releasesource.directory.impl;
 
+import io.printmaster.api.release.ChecksumFile;
+
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;

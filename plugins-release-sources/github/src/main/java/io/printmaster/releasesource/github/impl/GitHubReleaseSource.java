@@ -1,5 +1,8 @@
 package io.printmaster.releasesource.github.impl;
 
+import io.printmaster.api.release.AssetNamePattern;
+import io.printmaster.api.release.ChecksumFile;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import io.printmaster.api.plugin.PluginName;
 import io.printmaster.api.release.Channel;

@@ -1,5 +1,7 @@
 package io.printmaster.releasesource.github.impl;
 
+import io.printmaster.api.release.AssetNamePattern;
+
 import java.net.InetAddress;
 import java.net.URI;
 import java.net.URISyntaxException;

@@ -1,5 +1,8 @@
 package io.printmaster.releasesource.github.impl;
 
+import io.printmaster.api.release.AssetNamePattern;
+import io.printmaster.api.release.ChecksumFile;
+
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;

@@ -1,6 +1,5 @@
-package io.printmaster.releasesource.directory.impl;
+package io.printmaster.api.release;
 
-import io.printmaster.api.release.Checksum;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Locale;
@@ -17,9 +16,11 @@ import java.util.regex.Pattern;
  * often hash {@code dist/<file>}); a name listed twice with different digests has no entry at all, so nothing is
  * verified against a guess.
  *
- * <p>The GitHub source has an identical copy: each plugin bundle depends on the API only.
+ * <p>Shared by the release sources that read such files, so all of them accept the same forms. Stateless.
+ *
+ * @since 1.2
  */
-final class ChecksumFile {
+public final class ChecksumFile {
 
     private static final Pattern GNU = Pattern.compile("([0-9A-Fa-f]{64}) [ *]?(.+)");
     private static final Pattern BSD = Pattern.compile("SHA256 ?\\((.+)\\) ?= ?([0-9A-Fa-f]{64})");
@@ -29,14 +30,14 @@ final class ChecksumFile {
     }
 
     /** True for file names that hold checksums of other assets of the same release. */
-    static boolean isChecksumFileName(String name) {
+    public static boolean isChecksumFileName(String name) {
         String n = name.toLowerCase(Locale.ROOT);
         return n.equals("sha256sums") || n.equals("sha256sums.txt") || n.endsWith("checksums.txt")
                 || n.endsWith(".sha256") || n.endsWith(".sha256sum");
     }
 
     /** For {@code x.tar.gz.sha256}: {@code x.tar.gz}, the one file it is about; empty for a list of checksums. */
-    static Optional<String> subjectOf(String checksumFileName) {
+    public static Optional<String> subjectOf(String checksumFileName) {
         String n = checksumFileName.toLowerCase(Locale.ROOT);
         for (String suffix : new String[] {".sha256", ".sha256sum"}) {
             if (n.endsWith(suffix) && n.length() > suffix.length()) {
@@ -51,7 +52,7 @@ final class ChecksumFile {
      *
      * @param subject for a single-file checksum ({@link #subjectOf}) the file a bare digest belongs to
      */
-    static Map<String, Checksum> parse(String text, Optional<String> subject) {
+    public static Map<String, Checksum> parse(String text, Optional<String> subject) {
         Map<String, Checksum> entries = new HashMap<>();
         Set<String> conflicting = new HashSet<>();
         for (String raw : text.split("\r?\n")) {

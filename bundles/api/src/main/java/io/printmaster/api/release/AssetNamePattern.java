@@ -1,4 +1,4 @@
-package io.printmaster.releasesource.github.impl;
+package io.printmaster.api.release;
 
 import io.printmaster.api.platform.Arch;
 import io.printmaster.api.platform.ComponentName;
@@ -23,13 +23,15 @@ import java.util.stream.Collectors;
  * {@code tgz} reads as {@code tar.gz}). Side files (checksums, signatures) and copies in progress never match, even
  * when their names extend an artifact's ({@code ….tar.gz.sha256}, {@code ….tar.gz.part}).
  *
- * <p>The directory source has an identical copy: each plugin bundle depends on the API only, so small helpers are
- * not shared between them.
+ * <p>Release sources that read artifact names (a GitHub release, a local folder) share this, so every source reads
+ * names the same way. Immutable and thread-safe.
+ *
+ * @since 1.2
  */
-final class AssetNamePattern {
+public final class AssetNamePattern {
 
     /** The asset names PrintMaster's own release pipeline publishes. */
-    static final String DEFAULT = "printmaster-{component}-v{version}-{os}-{arch}.{ext}";
+    public static final String DEFAULT = "printmaster-{component}-v{version}-{os}-{arch}.{ext}";
 
     /**
      * Last extensions of files that are never artifacts: checksums and signatures published next to them, and
@@ -49,7 +51,7 @@ final class AssetNamePattern {
     private static final Pattern PLACEHOLDER = Pattern.compile("\\{([^{}]*)}");
 
     /** What a matching name says. */
-    record Parsed(ComponentName component, Optional<SemanticVersion> version, Optional<Platform> platform,
+    public record Parsed(ComponentName component, Optional<SemanticVersion> version, Optional<Platform> platform,
                   String format) {
     }
 
@@ -69,7 +71,7 @@ final class AssetNamePattern {
      * @throws IllegalArgumentException naming what is wrong: an unknown or repeated placeholder, a missing
      *                                  {@code {component}} or {@code {ext}}, {@code {os}} without {@code {arch}}
      */
-    static AssetNamePattern compile(String pattern) {
+    public static AssetNamePattern compile(String pattern) {
         if (pattern == null || pattern.isBlank()) {
             throw new IllegalArgumentException("must not be empty; the default is " + DEFAULT);
         }
@@ -122,7 +124,7 @@ final class AssetNamePattern {
     }
 
     /** What {@code fileName} says, or empty when it does not match (or is a checksum or signature file). */
-    Optional<Parsed> parse(String fileName) {
+    public Optional<Parsed> parse(String fileName) {
         Matcher m = regex.matcher(fileName);
         if (!m.matches()) {
             return Optional.empty();

@@ -1,4 +1,4 @@
-package io.printmaster.releasesource.github.impl;
+package io.printmaster.api.release;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
