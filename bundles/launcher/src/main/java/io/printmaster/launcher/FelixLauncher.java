@@ -58,6 +58,9 @@ public final class FelixLauncher {
         int code;
         try {
             code = new FelixLauncher(options).run(started);
+        } catch (PortInUseException e) {
+            System.err.println("printmaster " + role + ": failed to start: " + e.getMessage());
+            code = 1;
         } catch (Exception e) {
             System.err.println("printmaster " + role + ": failed to start: " + e.getMessage());
             e.printStackTrace();
@@ -77,6 +80,7 @@ public final class FelixLauncher {
         String version = readVersion();
         log.info("starting PrintMaster {} {} (data {}, home {})", options.role(), version, data, options.home());
 
+        ensurePortFree(options.bind(), options.port());
         Felix felix = new Felix(frameworkProperties(data, version, startedMillis));
         felix.init();
         Runtime.getRuntime().addShutdownHook(new Thread(() -> stop(felix), "pm-shutdown"));
@@ -87,6 +91,34 @@ public final class FelixLauncher {
         FrameworkEvent event = felix.waitForStop(0);
         log.info("PrintMaster {} stopped", options.role());
         return event.getType() == FrameworkEvent.ERROR ? 1 : 0;
+    }
+
+    /**
+     * Fails the start when the HTTP port is taken. Jetty would only log "no connectors available" and the container
+     * would run without HTTP, reporting itself started; an admin must see the real problem at once instead.
+     *
+     * @throws PortInUseException naming the address and port
+     */
+    static void ensurePortFree(String bind, int port) throws PortInUseException {
+        if (port == 0) {
+            return; // any free port: nothing to check
+        }
+        try (java.net.ServerSocket probe = new java.net.ServerSocket()) {
+            probe.setReuseAddress(true); // as Jetty binds: a port in TIME_WAIT is usable
+            probe.bind(new java.net.InetSocketAddress(bind, port));
+        } catch (IOException e) {
+            throw new PortInUseException("port " + port + " on " + bind + " is not available (" + e.getMessage()
+                    + "): stop the program using it or start with --port N (PM_PORT)");
+        }
+    }
+
+    /** The HTTP port cannot be bound. */
+    static final class PortInUseException extends Exception {
+        private static final long serialVersionUID = 1L;
+
+        PortInUseException(String message) {
+            super(message);
+        }
     }
 
     private void stop(Felix felix) {
