@@ -1,0 +1,174 @@
+package io.printmaster.agent.worker.impl;
+
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.printmaster.api.signing.SigningException;
+import io.printmaster.api.signing.SigningProvider;
+import io.printmaster.api.version.SemanticVersion;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.Base64;
+import java.util.HexFormat;
+import java.util.regex.Pattern;
+
+/**
+ * Decides, failing closed, whether the agent may act on a signed manifest and on the bytes it names. Every refusal
+ * is an {@link UpdateFailure} with its error code: {@code MANIFEST_ERROR} for the manifest (bad signature, untrusted
+ * key, another platform, expired, an older release counter, a format this agent does not know),
+ * {@code HASH_MISMATCH} for bytes whose size or SHA-256 differ from the manifest's. The signature is checked over
+ * the exact bytes received, before any field is read for a decision.
+ */
+final class ManifestVerifier {
+    private static final ObjectMapper JSON = new ObjectMapper()
+            .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
+    private static final Pattern SHA256 = Pattern.compile("[0-9a-f]{64}");
+    private static final String ANY = "any";
+
+    /** What this agent expects of a manifest meant for it. */
+    record Expectation(String component, String platform, String arch, long installedReleaseCounter) {
+    }
+
+    private final SigningProvider signatures;
+
+    ManifestVerifier(SigningProvider signatures) {
+        this.signatures = signatures;
+    }
+
+    /**
+     * @param manifest        the exact bytes the server sent
+     * @param signatureBase64 their Ed25519 signature, base64
+     * @throws UpdateFailure {@code MANIFEST_ERROR} naming the first check that failed
+     */
+    VerifiedManifest verify(byte[] manifest, String signatureBase64, TrustAnchors trust, Expectation expected,
+                            Instant now) throws UpdateFailure {
+        if (manifest == null || manifest.length == 0) {
+            throw refused("the server sent no manifest");
+        }
+        byte[] signature;
+        try {
+            signature = Base64.getDecoder().decode(signatureBase64 == null ? "" : signatureBase64.strip());
+        } catch (IllegalArgumentException e) {
+            throw refused("the manifest signature is not base64");
+        }
+        if (signature.length != 64) {
+            throw refused("the manifest signature is " + signature.length + " bytes, not 64");
+        }
+        JsonNode m;
+        try {
+            m = JSON.readTree(manifest);
+        } catch (IOException e) {
+            throw refused("the manifest is not valid JSON: " + e.getMessage());
+        }
+        if (m == null || !m.isObject()) {
+            throw refused("the manifest is not a JSON object");
+        }
+        // the key id is read before the signature is checked only to pick the key; nothing else is trusted yet
+        String keyId = m.path("key_id").asText("");
+        byte[] key = trust.key(keyId).orElseThrow(() -> refused("the manifest is signed by key '" + keyId
+                + "', which this agent does not trust (trusted: " + trust.keyIds() + ")"));
+        try {
+            if (!signatures.verify(key, manifest, signature)) {
+                throw refused("the manifest signature does not verify with key " + keyId);
+            }
+        } catch (SigningException e) {
+            throw new UpdateFailure("MANIFEST_ERROR", "the manifest signature cannot be checked: " + e.getMessage(), e);
+        }
+        if (m.path("manifest_version").asInt(-1) != 1) {
+            throw refused("manifest_version " + m.path("manifest_version") + " is not one this agent knows (1)");
+        }
+        String component = text(m, "component");
+        if (!component.equals(expected.component())) {
+            throw refused("the manifest is for component '" + component + "', not '" + expected.component() + "'");
+        }
+        String platform = text(m, "platform");
+        String arch = text(m, "arch");
+        if (!(platform.equals(ANY) || platform.equals(expected.platform()))
+                || !(arch.equals(ANY) || arch.equals(expected.arch()))) {
+            throw refused("the manifest is for " + platform + "-" + arch + ", this agent runs on "
+                    + expected.platform() + "-" + expected.arch());
+        }
+        Instant expiresAt;
+        try {
+            expiresAt = Instant.parse(text(m, "expires_at"));
+        } catch (DateTimeParseException e) {
+            throw refused("expires_at is not a time: " + m.path("expires_at"));
+        }
+        if (!now.isBefore(expiresAt)) {
+            throw refused("the manifest expired at " + expiresAt + " (now " + now + "): the server must re-sign it");
+        }
+        long counter = m.path("release_counter").asLong(-1);
+        if (!m.path("release_counter").isIntegralNumber() || counter < 0) {
+            throw refused("release_counter is missing or negative");
+        }
+        if (counter < expected.installedReleaseCounter()) {
+            throw refused("release_counter " + counter + " is lower than the installed " + expected.installedReleaseCounter()
+                    + ": a replayed older manifest");
+        }
+        String version = text(m, "version");
+        try {
+            SemanticVersion.parse(version);
+        } catch (IllegalArgumentException e) {
+            throw refused("version '" + version + "' is not a semantic version");
+        }
+        String sha256 = text(m, "sha256");
+        if (!SHA256.matcher(sha256).matches()) {
+            throw refused("sha256 is not 64 lowercase hex digits");
+        }
+        long size = m.path("size_bytes").asLong(-1);
+        if (!m.path("size_bytes").isIntegralNumber() || size <= 0) {
+            throw refused("size_bytes is missing or not positive");
+        }
+        return new VerifiedManifest(component, version, platform, arch, text(m, "format"), sha256, size, counter, keyId,
+                expiresAt);
+    }
+
+    /**
+     * Checks downloaded bytes against a verified manifest.
+     *
+     * @throws UpdateFailure {@code HASH_MISMATCH} when the size or the SHA-256 differ
+     * @throws IOException when the file cannot be read
+     */
+    static void verifyBytes(Path file, VerifiedManifest manifest) throws UpdateFailure, IOException {
+        long size = Files.size(file);
+        if (size != manifest.sizeBytes()) {
+            throw new UpdateFailure("HASH_MISMATCH", "the download is " + size + " bytes, the manifest says "
+                    + manifest.sizeBytes());
+        }
+        MessageDigest sha;
+        try {
+            sha = MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every Java runtime has SHA-256", e);
+        }
+        try (InputStream in = Files.newInputStream(file)) {
+            byte[] buffer = new byte[1 << 16];
+            for (int n; (n = in.read(buffer)) > 0; ) {
+                sha.update(buffer, 0, n);
+            }
+        }
+        String actual = HexFormat.of().formatHex(sha.digest());
+        if (!actual.equals(manifest.sha256())) {
+            throw new UpdateFailure("HASH_MISMATCH", "the download's SHA-256 is " + actual + ", the manifest says "
+                    + manifest.sha256());
+        }
+    }
+
+    private static String text(JsonNode m, String field) throws UpdateFailure {
+        JsonNode v = m.get(field);
+        if (v == null || !v.isTextual() || v.asText().isBlank()) {
+            throw refused(field + " is missing");
+        }
+        return v.asText();
+    }
+
+    private static UpdateFailure refused(String message) {
+        return new UpdateFailure("MANIFEST_ERROR", message);
+    }
+}
