@@ -1,0 +1,263 @@
+package io.printmaster.agent.worker.impl;
+
+import io.printmaster.core.retry.Backoff;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InterruptedIOException;
+import java.io.OutputStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BooleanSupplier;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Downloads the artifact a verified manifest names into {@code <target>.partial}, resuming with HTTP Range after an
+ * interruption (also across agent restarts: the partial file is the state), and moves it to {@code target} only
+ * when its size and SHA-256 are the manifest's. Defences, each from a known attack on updaters: never more bytes than
+ * the manifest's size (endless data), an attempt that receives nothing for the stall timeout is abandoned (slow
+ * retrieval), and {@code If-Range} with the artifact's tag so a resumed download never splices two different files.
+ * Transient failures (network, 5xx, stalls) retry with exponential backoff and jitter up to the attempt limit; a
+ * 4xx does not (it will not get better by asking again).
+ */
+final class ResumableDownload {
+    private static final Pattern CONTENT_RANGE_START = Pattern.compile("bytes (\\d+)-\\d+/(\\d+|\\*)");
+
+    /** How far the download got; called from the downloading thread. */
+    @FunctionalInterface
+    interface Progress {
+        void bytes(long received, long total);
+    }
+
+    /** Waits between attempts; tests pass one that does not wait. */
+    @FunctionalInterface
+    interface Pause {
+        void pause(Duration delay) throws InterruptedException;
+    }
+
+    private final HttpClient http;
+    private final Backoff backoff;
+    private final Duration stallTimeout;
+    private final Pause pause;
+
+    ResumableDownload(HttpClient http, Backoff backoff, Duration stallTimeout, Pause pause) {
+        this.http = http;
+        this.backoff = backoff;
+        this.stallTimeout = stallTimeout;
+        this.pause = pause;
+    }
+
+    /** The file a download in progress is kept in. */
+    static Path partialOf(Path target) {
+        return target.resolveSibling(target.getFileName() + ".partial");
+    }
+
+    /**
+     * @param headers   request headers (the agent credential)
+     * @param cancelled polled between chunks and attempts; true stops the download, keeping the partial file
+     * @return {@code target}, holding exactly the verified bytes
+     * @throws UpdateFailure {@code DOWNLOAD_FAILED} when the attempts are used up, the server refuses, or it sends more
+     *                       than the manifest's size; {@code HASH_MISMATCH} when the complete bytes differ from the
+     *                       manifest (the partial file is deleted: resuming it could never succeed)
+     * @throws CancelledException when {@code cancelled} became true
+     */
+    Path download(URI uri, Map<String, String> headers, Path target, VerifiedManifest manifest, Progress progress,
+                  BooleanSupplier cancelled) throws UpdateFailure, CancelledException, IOException {
+        Path partial = partialOf(target);
+        Files.createDirectories(target.toAbsolutePath().getParent());
+        String lastProblem = "no attempt made";
+        for (int attempt = 1; ; attempt++) {
+            if (cancelled.getAsBoolean()) {
+                throw new CancelledException();
+            }
+            try {
+                Optional<String> refusal = attempt(uri, headers, partial, manifest, progress, cancelled);
+                if (refusal.isPresent()) {
+                    throw new UpdateFailure("DOWNLOAD_FAILED", refusal.get());
+                }
+                break;
+            } catch (TransientProblem e) {
+                lastProblem = e.getMessage();
+            } catch (IOException e) {
+                lastProblem = e.toString();
+            }
+            Optional<Duration> delay = backoff.delayAfter(attempt);
+            if (delay.isEmpty()) {
+                throw new UpdateFailure("DOWNLOAD_FAILED", "the download failed " + attempt + " times; last: "
+                        + lastProblem);
+            }
+            try {
+                pause.pause(delay.get());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new CancelledException();
+            }
+        }
+        try {
+            ManifestVerifier.verifyBytes(partial, manifest);
+        } catch (UpdateFailure e) {
+            Files.deleteIfExists(partial);
+            throw e;
+        }
+        return Files.move(partial, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    }
+
+    /** One request. Empty when the partial file is complete; a refusal message for a permanent failure. */
+    private Optional<String> attempt(URI uri, Map<String, String> headers, Path partial, VerifiedManifest manifest,
+                                     Progress progress, BooleanSupplier cancelled)
+            throws IOException, TransientProblem, CancelledException {
+        long have = Files.exists(partial) ? Files.size(partial) : 0;
+        if (have > manifest.sizeBytes()) { // left by something else: it cannot be the start of this artifact
+            Files.delete(partial);
+            have = 0;
+        }
+        if (have == manifest.sizeBytes()) {
+            return Optional.empty();
+        }
+        HttpRequest.Builder request = HttpRequest.newBuilder(uri).timeout(Duration.ofMinutes(30)).GET();
+        headers.forEach(request::header);
+        if (have > 0) {
+            request.header("Range", "bytes=" + have + "-").header("If-Range", "\"" + manifest.sha256() + "\"");
+        }
+        HttpResponse<InputStream> response;
+        try {
+            response = http.send(request.build(), HttpResponse.BodyHandlers.ofInputStream());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new CancelledException();
+        }
+        int status = response.statusCode();
+        try (InputStream body = response.body()) {
+            boolean append;
+            if (status == 206 && have > 0 && startsAt(response, have)) {
+                append = true;
+            } else if (status == 200) {
+                append = false; // the server sent the whole file: start over
+                have = 0;
+            } else if (status == 416) {
+                Files.deleteIfExists(partial); // our partial file does not fit the server's file
+                throw new TransientProblem("the server could not resume at byte " + have + "; starting over");
+            } else if (status >= 500 || status == 429 || status == 206) {
+                throw new TransientProblem("HTTP " + status + " from " + uri);
+            } else {
+                return Optional.of("the server refused the download: HTTP " + status + " from " + uri);
+            }
+            long limit = manifest.sizeBytes() - have;
+            long written = copyWithLimits(body, partial, append, limit, have, manifest.sizeBytes(), progress, cancelled);
+            if (written > limit) {
+                Files.deleteIfExists(partial);
+                return Optional.of("the server sent more than the manifest's " + manifest.sizeBytes() + " bytes");
+            }
+            if (have + written < manifest.sizeBytes()) {
+                throw new TransientProblem("the connection ended after " + (have + written) + " of "
+                        + manifest.sizeBytes() + " bytes");
+            }
+            return Optional.empty();
+        }
+    }
+
+    /**
+     * Copies at most {@code limit + 1} bytes (one more reveals an over-long answer), abandoning the attempt when no
+     * byte arrives for the stall timeout. Returns the bytes read.
+     */
+    private long copyWithLimits(InputStream body, Path partial, boolean append, long limit, long before, long total,
+                                Progress progress, BooleanSupplier cancelled)
+            throws IOException, TransientProblem, CancelledException {
+        AtomicLong lastByteAt = new AtomicLong(System.nanoTime());
+        ScheduledExecutorService watchdog = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "pm-download-stall-watch");
+            t.setDaemon(true);
+            return t;
+        });
+        boolean[] stalled = {false};
+        long checkMillis = Math.max(10, stallTimeout.toMillis() / 4);
+        ScheduledFuture<?> watch = watchdog.scheduleAtFixedRate(() -> {
+            if (System.nanoTime() - lastByteAt.get() > stallTimeout.toNanos()) {
+                stalled[0] = true;
+                try {
+                    body.close(); // unblocks the read below
+                } catch (IOException ignored) {
+                    // closing is all we can do
+                }
+            }
+        }, checkMillis, checkMillis, TimeUnit.MILLISECONDS);
+        long read = 0;
+        try (OutputStream out = Files.newOutputStream(partial, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                append ? StandardOpenOption.APPEND : StandardOpenOption.TRUNCATE_EXISTING)) {
+            byte[] buffer = new byte[1 << 16];
+            while (read <= limit) {
+                if (cancelled.getAsBoolean()) {
+                    throw new CancelledException();
+                }
+                int n;
+                try {
+                    n = body.read(buffer, 0, (int) Math.min(buffer.length, limit + 1 - read));
+                } catch (IOException e) {
+                    if (stalled[0]) {
+                        throw new TransientProblem("no data for " + stallTimeout.toSeconds() + " s after "
+                                + (before + read) + " bytes");
+                    }
+                    if (e instanceof InterruptedIOException) {
+                        throw new TransientProblem(e.toString());
+                    }
+                    throw e;
+                }
+                if (n < 0) {
+                    break;
+                }
+                lastByteAt.set(System.nanoTime());
+                long allowed = Math.min(n, limit - read);
+                if (allowed > 0) {
+                    out.write(buffer, 0, (int) allowed);
+                }
+                read += n;
+                progress.bytes(before + Math.min(read, limit), total);
+            }
+            if (stalled[0]) {
+                throw new TransientProblem("no data for " + stallTimeout.toSeconds() + " s after " + (before + read)
+                        + " bytes");
+            }
+            return read;
+        } finally {
+            watch.cancel(true);
+            watchdog.shutdownNow();
+        }
+    }
+
+    private static boolean startsAt(HttpResponse<?> response, long offset) {
+        Matcher m = CONTENT_RANGE_START.matcher(response.headers().firstValue("Content-Range").orElse(""));
+        return m.matches() && Long.parseLong(m.group(1)) == offset;
+    }
+
+    /** A failure that another attempt may not have. */
+    private static final class TransientProblem extends Exception {
+        private static final long serialVersionUID = 1L;
+
+        TransientProblem(String message) {
+            super(message);
+        }
+    }
+
+    /** The run was cancelled; the partial file stays for a later resume. */
+    static final class CancelledException extends Exception {
+        private static final long serialVersionUID = 1L;
+
+        CancelledException() {
+            super("cancelled");
+        }
+    }
+}
