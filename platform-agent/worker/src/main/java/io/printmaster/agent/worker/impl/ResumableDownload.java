@@ -184,15 +184,18 @@ final class ResumableDownload {
             return t;
         });
         boolean[] stalled = {false};
+        Thread reader = Thread.currentThread();
         long checkMillis = Math.max(10, stallTimeout.toMillis() / 4);
         ScheduledFuture<?> watch = watchdog.scheduleAtFixedRate(() -> {
             if (System.nanoTime() - lastByteAt.get() > stallTimeout.toNanos()) {
                 stalled[0] = true;
                 try {
-                    body.close(); // unblocks the read below
+                    body.close();
                 } catch (IOException ignored) {
-                    // closing is all we can do
+                    // the interrupt below still ends the read
                 }
+                // the JDK client's body stream waits on a queue that closing alone does not wake
+                reader.interrupt();
             }
         }, checkMillis, checkMillis, TimeUnit.MILLISECONDS);
         long read = 0;
@@ -208,7 +211,7 @@ final class ResumableDownload {
                     n = body.read(buffer, 0, (int) Math.min(buffer.length, limit + 1 - read));
                 } catch (IOException e) {
                     if (stalled[0]) {
-                        throw new TransientProblem("no data for " + stallTimeout.toSeconds() + " s after "
+                        throw new TransientProblem("no data for " + stallTimeout.toMillis() + " ms after "
                                 + (before + read) + " bytes");
                     }
                     if (e instanceof InterruptedIOException) {
@@ -228,13 +231,16 @@ final class ResumableDownload {
                 progress.bytes(before + Math.min(read, limit), total);
             }
             if (stalled[0]) {
-                throw new TransientProblem("no data for " + stallTimeout.toSeconds() + " s after " + (before + read)
+                throw new TransientProblem("no data for " + stallTimeout.toMillis() + " ms after " + (before + read)
                         + " bytes");
             }
             return read;
         } finally {
             watch.cancel(true);
             watchdog.shutdownNow();
+            if (stalled[0]) {
+                Thread.interrupted(); // the interrupt was ours, not a request to stop the worker
+            }
         }
     }
 
