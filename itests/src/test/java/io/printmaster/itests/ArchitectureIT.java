@@ -74,7 +74,11 @@ class ArchitectureIT {
         }
     }
 
-    /** Every plugin module's built bundle ({@code plugins-<kind>/<name>/target/*.jar}), the example plugin included. */
+    /**
+     * Every plugin module's built bundle ({@code plugins-<kind>/<name>/target/*.jar}, the example plugin included),
+     * and the plugins that live under {@code bundles/}: signing providers and service managers
+     * ({@code bundles/signing-*}, {@code bundles/servicemanager-*}).
+     */
     private static List<BundleInfo> pluginBundles() throws IOException {
         Path example = Path.of(System.getProperty("pm.example.plugin")).toAbsolutePath().normalize();
         Path workspace = Path.of(System.getProperty("pm.workspace")).toAbsolutePath().normalize();
@@ -92,6 +96,18 @@ class ArchitectureIT {
                 }
             }
         }
+        try (Stream<Path> modules = Files.list(workspace.resolve("bundles"))) {
+            for (Path module : modules.filter(p -> p.getFileName().toString().startsWith("signing-")
+                    || p.getFileName().toString().startsWith("servicemanager-")).sorted().toList()) {
+                try (Stream<Path> jars = Files.list(module.resolve("target"))) {
+                    for (Path jar : jars.filter(p -> p.toString().endsWith(".jar")).sorted().toList()) {
+                        out.add(read(jar));
+                    }
+                }
+            }
+        }
+        assertTrue(out.stream().anyMatch(b -> b.symbolicName().equals("io.printmaster.signing.bouncycastle")),
+                "the signing providers count as plugins: " + out);
         assertTrue(out.stream().anyMatch(b -> b.jar().toAbsolutePath().normalize().equals(example)),
                 "the example plugin " + example + " is built and found among " + out);
         return out;
