@@ -32,8 +32,9 @@ import org.slf4j.LoggerFactory;
  * The agent's {@link Enrollment}: fleet files from {@code <pm.home>/etc/}, state in {@code <pm.data.dir>/state/},
  * check-ins every {@code checkin_interval_seconds} (PID {@code io.printmaster.agent.enrollment}). Also the
  * {@link FleetPolicyProvider}: the policy of the last successful check-in is the fleet policy the agent follows.
+ * Immediate: it works on its own schedule, whether or not another bundle uses the service yet.
  */
-@Component(service = {Enrollment.class, FleetPolicyProvider.class}, configurationPid = Enrollment.PID,
+@Component(service = {Enrollment.class, FleetPolicyProvider.class}, immediate = true, configurationPid = Enrollment.PID,
         configurationPolicy = ConfigurationPolicy.OPTIONAL)
 @Designate(ocd = EnrollmentComponent.Config.class)
 public class EnrollmentComponent implements Enrollment, FleetPolicyProvider {
