@@ -61,7 +61,7 @@ function renderPolicy(p) {
   text('policy_telemetry', p.collect_telemetry ? 'reported to the server' : 'off');
 }
 
-function render(s) {
+function render(s, enrollment) {
   const noWorker = !s.worker_installed;
   text('agent_id', s.agent_id || 'none (see configuration errors)', s.agent_id ? '' : 'bad');
   text('current_version', s.current_version || 'unknown');
@@ -96,16 +96,60 @@ function render(s) {
   }));
   document.getElementById('errors').hidden = errors.length === 0;
 
-  const state = s.configured ? '' : ' This agent is not configured: set server_url and join_token.';
-  text('connection', `Updated ${new Date().toLocaleTimeString()}.${state}`, s.configured ? 'muted' : 'bad');
+  // an installer's etc/fleet.json configures the agent as well as server_url and join_token do
+  const configured = s.configured || (enrollment && !['not_configured', 'unavailable'].includes(enrollment.state));
+  const state = configured ? '' : ' This agent is not configured: install it from a fleet installer, or set '
+    + 'server_url and join_token.';
+  text('connection', `Updated ${new Date().toLocaleTimeString()}.${state}`, configured ? 'muted' : 'bad');
+}
+
+const ENROLLMENT_STATES = {
+  not_configured: ['not configured: this agent belongs to no fleet', 'muted'],
+  enrolling: ['enrolling', ''],
+  enrolled: ['enrolled', 'ok'],
+  failed: ['failed: see the message above', 'bad'],
+  unavailable: ['unavailable: the enrollment bundle is not running', 'muted'],
+};
+
+function checkInText(c) {
+  if (!c) return ['none yet', 'muted'];
+  const at = time(c.at, '?');
+  if (c.succeeded) return [`${at}: OK${c.update_available ? ', an update is available' : ''}`, 'ok'];
+  return [`${at}: ${c.status ? `HTTP ${c.status}` : 'server not reachable'}${c.problem ? ` — ${c.problem}` : ''}`, 'bad'];
+}
+
+function renderEnrollment(e) {
+  const [stateText, cls] = ENROLLMENT_STATES[e.state] || [e.state, ''];
+  text('enrollment_state', stateText, cls);
+  text('enrollment_message', e.message || '', e.state === 'failed' ? 'bad' : 'muted');
+  text('enrollment_server', e.server_url || '–', e.server_url ? '' : 'muted');
+  text('enrollment_fleet', e.fleet_id || '–', e.fleet_id ? '' : 'muted');
+  text('enrollment_agent', e.agent_id || '–', e.agent_id ? '' : 'muted');
+  text('enrollment_enrolled_at', time(e.enrolled_at, '–'));
+  const [checkIn, checkInCls] = checkInText(e.last_check_in);
+  text('enrollment_check_in', checkIn, checkInCls);
+}
+
+async function refreshEnrollment() {
+  try {
+    const resp = await fetch('/api/enrollment/status', { headers: { Accept: 'application/json' }, cache: 'no-store' });
+    const body = await resp.json();
+    if (!resp.ok) throw new Error(body.error ? body.error.message : `HTTP ${resp.status}`);
+    renderEnrollment(body);
+    return body;
+  } catch (e) {
+    text('enrollment_message', `Cannot read the enrollment status: ${e.message}`, 'bad');
+    return null;
+  }
 }
 
 async function refresh() {
+  const enrollment = await refreshEnrollment();
   try {
     const resp = await fetch('/api/autoupdate/status', { headers: { Accept: 'application/json' }, cache: 'no-store' });
     const body = await resp.json();
     if (!resp.ok) throw new Error(body.error ? body.error.message : `HTTP ${resp.status}`);
-    render(body);
+    render(body, enrollment);
   } catch (e) {
     text('connection', `Cannot read the agent's status: ${e.message}`, 'bad');
   }

@@ -116,6 +116,45 @@ public class AgentBundlesIT {
     }
 
     @Test
+    public void theSecretBoxAndEnrollmentBundlesRunOnTheAgent() throws Exception {
+        List<String> active = new ArrayList<>();
+        for (Bundle b : context.getBundles()) {
+            if (b.getState() == Bundle.ACTIVE) {
+                active.add(b.getSymbolicName());
+            }
+        }
+        assertTrue(active.toString(), active.contains("io.printmaster.secretbox"));
+        assertTrue(active.toString(), active.contains("io.printmaster.agent.enrollment"));
+        assertFalse("the agent runs no database-backed security bundle", active.contains("io.printmaster.security"));
+        Eventually.within(Duration.ofSeconds(20), () -> {
+            assertTrue("SecretBox service", context.getServiceReference("io.printmaster.security.api.SecretBox") != null);
+            assertTrue("Enrollment service",
+                    context.getServiceReference("io.printmaster.agent.enrollment.api.Enrollment") != null);
+        });
+    }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    public void aFreshAgentIsNotEnrolledAndStillHealthy() throws Exception {
+        ApiClient local = ApiClient.anonymous(context.getProperty("org.osgi.service.http.port"));
+        // the distribution's folder (pm.home) holds no etc/fleet.json: the agent belongs to no fleet
+        Eventually.within(Duration.ofSeconds(20), () -> {
+            ApiClient.Response r = local.get("/api/enrollment/status");
+            assertEquals(r.body(), 200, r.status());
+            assertEquals(r.body(), "not_configured", r.json().get("state"));
+        });
+        Map<String, Object> status = local.get("/api/enrollment/status").json();
+        assertEquals(null, status.get("agent_id"));
+        assertEquals(null, status.get("last_check_in"));
+
+        ApiClient.Response health = local.get("/api/v1/health");
+        assertEquals(health.body(), 200, health.status());
+        Map<String, Object> h = health.json();
+        assertEquals("UP", h.get("status"));
+        assertEquals("not_configured", ((Map<String, Object>) h.get("enrollment")).get("state"));
+    }
+
+    @Test
     public void triggersRefuseForeignPagesAndSayWhenNoWorkerIsInstalled() throws Exception {
         String base = "http://127.0.0.1:" + context.getProperty("org.osgi.service.http.port");
         HttpClient http = HttpClient.newHttpClient();

@@ -22,7 +22,9 @@ import org.osgi.service.component.annotations.Component;
 
 /**
  * AES-256-GCM under a master key taken from {@code PM_MASTER_KEY} (base64 of 32 bytes) or, when unset, from
- * {@code <data>/keys/master.key}, created on first use readable by the owner only. A key file others can read is
+ * {@code <data>/keys/master.key}, created on first use readable by the owner only. The server and the agent both
+ * run it (the agent seals its credential with it), which is why it lives in a bundle of its own that needs no
+ * database. A key file others can read is
  * refused: fail closed rather than trust a key that may have leaked.
  *
  * <p>Sealed layout: version byte {@code 1}, 12-byte random nonce, ciphertext with 16-byte tag.
@@ -39,7 +41,8 @@ public class MasterKeySecretBox implements SecretBox {
         this(loadKey(System.getenv(), Path.of(context.getProperty("pm.data.dir"), "keys", "master.key")));
     }
 
-    MasterKeySecretBox(byte[] key) {
+    /** A box under the given key; for tests and tools (the component reads the key as described above). */
+    public MasterKeySecretBox(byte[] key) {
         if (key.length != 32) {
             throw new IllegalArgumentException("the master key must be 32 bytes");
         }

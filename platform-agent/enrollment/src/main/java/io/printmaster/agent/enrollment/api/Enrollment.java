@@ -1,0 +1,31 @@
+package io.printmaster.agent.enrollment.api;
+
+import java.util.Optional;
+import org.osgi.annotation.versioning.ProviderType;
+
+/**
+ * This agent's membership of a fleet: registered once by the enrollment bundle, always present (even before the
+ * agent is configured). Every method is cheap and returns the state of now; call it whenever needed rather than
+ * keeping the result, since the credential can be replaced (re-enrollment) at any time.
+ */
+@ProviderType
+public interface Enrollment {
+    /** The configuration PID of the check-in schedule ({@code etc/io.printmaster.agent.enrollment.cfg}). */
+    String PID = "io.printmaster.agent.enrollment";
+
+    /** The agent as the server knows it; empty until it has enrolled. */
+    Optional<EnrolledAgent> current();
+
+    /**
+     * The agent credential to send as {@code Authorization: Bearer <credential>} to {@link EnrolledAgent#serverUrl()};
+     * empty until enrolled. A secret: never log it, show it or store it elsewhere. When the server answers 401 to
+     * it, the enrollment bundle notices at its next check-in and enrolls again.
+     */
+    Optional<String> credential();
+
+    /** The last check-in attempt, successful or not; empty before the first one. */
+    Optional<CheckIn> lastCheckIn();
+
+    /** Where enrollment stands, with a message for the operator. */
+    EnrollmentState state();
+}

@@ -1,0 +1,8 @@
+/**
+ * The agent's enrollment as other agent bundles see it: {@link io.printmaster.agent.enrollment.api.Enrollment} says
+ * whether this agent is enrolled, with which server and fleet, hands the agent credential to bundles that call the
+ * same server (the update worker), and reports the last check-in.
+ */
+@org.osgi.annotation.bundle.Export
+@org.osgi.annotation.versioning.Version("1.0.0")
+package io.printmaster.agent.enrollment.api;

@@ -1,0 +1,119 @@
+package io.printmaster.agent.enrollment.impl;
+
+import io.printmaster.agent.config.api.AgentConfiguration;
+import io.printmaster.agent.config.api.AgentSettings;
+import io.printmaster.agent.config.api.FleetPolicy;
+import io.printmaster.agent.config.api.FleetPolicyProvider;
+import io.printmaster.agent.enrollment.api.CheckIn;
+import io.printmaster.agent.enrollment.api.EnrolledAgent;
+import io.printmaster.agent.enrollment.api.Enrollment;
+import io.printmaster.agent.enrollment.api.EnrollmentState;
+import io.printmaster.security.api.SecretBox;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Optional;
+import org.osgi.framework.BundleContext;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.ConfigurationPolicy;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Modified;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.metatype.annotations.AttributeDefinition;
+import org.osgi.service.metatype.annotations.Designate;
+import org.osgi.service.metatype.annotations.ObjectClassDefinition;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The agent's {@link Enrollment}: fleet files from {@code <pm.home>/etc/}, state in {@code <pm.data.dir>/state/},
+ * check-ins every {@code checkin_interval_seconds} (PID {@code io.printmaster.agent.enrollment}). Also the
+ * {@link FleetPolicyProvider}: the policy of the last successful check-in is the fleet policy the agent follows.
+ * Immediate: it works on its own schedule, whether or not another bundle uses the service yet.
+ */
+@Component(service = {Enrollment.class, FleetPolicyProvider.class}, immediate = true, configurationPid = Enrollment.PID,
+        configurationPolicy = ConfigurationPolicy.OPTIONAL)
+@Designate(ocd = EnrollmentComponent.Config.class)
+public class EnrollmentComponent implements Enrollment, FleetPolicyProvider {
+    private static final Logger LOG = LoggerFactory.getLogger(EnrollmentComponent.class);
+    static final long MIN_INTERVAL_SECONDS = 10;
+
+    @ObjectClassDefinition(name = "PrintMaster agent enrollment", description = "How often the agent checks in "
+            + "with its server.")
+    public @interface Config {
+        @AttributeDefinition(name = "Check-in interval (seconds)", min = "10",
+                description = "Seconds between check-ins, plus up to a tenth of random jitter; at least 10.")
+        long checkin__interval__seconds() default 3600;
+    }
+
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
+    private volatile AgentConfiguration configuration;
+
+    private final EnrollmentLoop loop;
+
+    @Activate
+    public EnrollmentComponent(BundleContext context, @Reference SecretBox box, Config config) {
+        Path home = Path.of(orElse(context.getProperty("pm.home"), "."));
+        Path data = Path.of(orElse(context.getProperty("pm.data.dir"), home.resolve("data").toString()));
+        this.loop = new EnrollmentLoop(new FleetFiles(home.resolve("etc")), new CredentialStore(data.resolve("state"), box),
+                HostFacts.ofThisMachine(context.getProperty("pm.version")), this::settings, interval(config),
+                EnrollmentLoop.Timing.defaults(), Clock.systemUTC());
+        loop.start();
+    }
+
+    @Modified
+    void modified(Config config) {
+        loop.checkInInterval(interval(config));
+    }
+
+    @Deactivate
+    void deactivate() {
+        loop.close();
+    }
+
+    private Optional<AgentSettings> settings() {
+        AgentConfiguration c = configuration;
+        return c == null ? Optional.empty() : Optional.of(c.current());
+    }
+
+    static Duration interval(Config config) {
+        long s = config.checkin__interval__seconds();
+        if (s < MIN_INTERVAL_SECONDS) {
+            LOG.warn("checkin_interval_seconds={} is below the minimum; using {}", s, MIN_INTERVAL_SECONDS);
+            s = MIN_INTERVAL_SECONDS;
+        }
+        return Duration.ofSeconds(s);
+    }
+
+    private static String orElse(String value, String fallback) {
+        return value == null || value.isBlank() ? fallback : value;
+    }
+
+    @Override
+    public Optional<EnrolledAgent> current() {
+        return loop.current();
+    }
+
+    @Override
+    public Optional<String> credential() {
+        return loop.credential();
+    }
+
+    @Override
+    public Optional<CheckIn> lastCheckIn() {
+        return loop.lastCheckIn();
+    }
+
+    @Override
+    public EnrollmentState state() {
+        return loop.state();
+    }
+
+    @Override
+    public Optional<FleetPolicy> fleetPolicy() {
+        return loop.fleetPolicy();
+    }
+}

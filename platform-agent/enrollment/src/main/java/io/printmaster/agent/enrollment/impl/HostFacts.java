@@ -1,0 +1,52 @@
+package io.printmaster.agent.enrollment.impl;
+
+import java.net.InetAddress;
+import java.util.Locale;
+
+/** What the agent tells the server about its machine, in the wire names of contract C. */
+record HostFacts(String hostname, String platform, String arch, String currentVersion) {
+
+    static HostFacts ofThisMachine(String version) {
+        return new HostFacts(localHostname(), platform(System.getProperty("os.name", "")),
+                arch(System.getProperty("os.arch", "")), version == null || version.isBlank() ? "0.0.0" : version);
+    }
+
+    /** {@code linux}, {@code windows} or {@code darwin}; anything else as the JVM names it (the server refuses it). */
+    static String platform(String osName) {
+        String os = osName.toLowerCase(Locale.ROOT);
+        if (os.startsWith("windows")) {
+            return "windows";
+        }
+        if (os.startsWith("mac") || os.startsWith("darwin")) {
+            return "darwin";
+        }
+        if (os.startsWith("linux")) {
+            return "linux";
+        }
+        return os.replace(' ', '_');
+    }
+
+    /** {@code amd64} or {@code arm64}; anything else as the JVM names it. */
+    static String arch(String osArch) {
+        String a = osArch.toLowerCase(Locale.ROOT);
+        return switch (a) {
+            case "x86_64", "amd64", "x64" -> "amd64";
+            case "aarch64", "arm64" -> "arm64";
+            default -> a;
+        };
+    }
+
+    private static String localHostname() {
+        for (String env : new String[] {"HOSTNAME", "COMPUTERNAME"}) {
+            String v = System.getenv(env);
+            if (v != null && !v.isBlank()) {
+                return v.trim();
+            }
+        }
+        try {
+            return InetAddress.getLocalHost().getHostName();
+        } catch (Exception e) {
+            return "unknown";
+        }
+    }
+}
