@@ -39,7 +39,9 @@ import org.osgi.framework.BundleContext;
 @ExamReactorStrategy(PerClass.class)
 public class RouteAuthorizationIT {
     /** Routes meant to be open to anyone. A new public route must be added here on purpose, after a review. */
-    static final Set<String> PUBLIC_ROUTES = Set.of("GET /api/v1/health", "POST /api/v1/auth/login");
+    static final Set<String> PUBLIC_ROUTES = Set.of("GET /api/v1/health", "POST /api/v1/auth/login",
+            // an agent holds nothing but a join token when it enrolls; rate-limited per address
+            "POST /api/v1/agents/enroll");
 
     private static final AtomicInteger NAMES = new AtomicInteger();
 
@@ -72,7 +74,8 @@ public class RouteAuthorizationIT {
             registry.routes().forEach(r -> keys.add(key(r)));
             for (String expected : List.of("GET /api/v1/health", "POST /api/v1/auth/login", "POST /api/v1/auth/tokens",
                     "GET /api/v1/fleets/{id}", "PUT /api/v1/update-policies/{scope}", "GET /api/v1/plugins",
-                    "GET /api/v1/audit")) {
+                    "GET /api/v1/audit", "POST /api/v1/agents/enroll", "GET /api/v1/agents",
+                    "POST /api/v1/agents/update/manifest", "GET /api/v1/fleets/{id}/join-tokens")) {
                 assertTrue(expected + " is not served yet; routes: " + keys, keys.contains(expected));
             }
         });
@@ -91,6 +94,21 @@ public class RouteAuthorizationIT {
         ApiClient.Response r = admin.post("/api/v1/fleets", Map.of("id", id, "name", "Fleet " + id));
         assertEquals("create fleet: " + r.body(), 201, r.status());
         return id;
+    }
+
+    /** Enrolls an agent into the fleet through the API; returns it as an API client holding its credential. */
+    private static ApiClient enrolledAgent(ApiClient admin, String fleet) throws Exception {
+        return admin.withToken((String) enroll(admin, fleet).get("credential"));
+    }
+
+    /** Enrolls an agent into the fleet; returns the enrollment answer ({@code agent_id, credential, fleet_id}). */
+    private static Map<String, Object> enroll(ApiClient admin, String fleet) throws Exception {
+        ApiClient.Response token = admin.post("/api/v1/fleets/" + fleet + "/join-tokens", Map.of("max_uses", 1));
+        assertEquals("mint join token: " + token.body(), 201, token.status());
+        ApiClient.Response enrolled = admin.post("/api/v1/agents/enroll", Map.of("join_token", token.json().get("token"),
+                "hostname", "h-" + fleet, "platform", "linux", "arch", "amd64", "current_version", "1.0.0"));
+        assertEquals("enroll: " + enrolled.body(), 201, enrolled.status());
+        return enrolled.json();
     }
 
     /** A path of the template with plausible values: a real fleet, a real token. */
@@ -176,24 +194,35 @@ public class RouteAuthorizationIT {
             allBut.put(scope, admin.withToken(admin.createToken(unique("without-" + scope), others, null)));
         }
         ApiClient everything = admin.withToken(admin.createToken(unique("all-scopes"), Scopes.ORDERED, null));
+        // the agent scope is no API token's: an enrolled agent holds it, and nothing else
+        ApiClient agent = enrolledAgent(admin, fleet);
         String tokenId = UUID.randomUUID().toString();
         int checked = 0;
+        int agentRoutes = 0;
         for (Route r : routes()) {
             if (Route.PUBLIC.equals(r.access()) || Route.ADMIN.equals(r.access())) {
                 continue;
             }
+            boolean agentRoute = Scopes.AGENT.equals(r.access());
             String path = fill(r.path(), fleet, tokenId);
-            ApiClient.Response refused = allBut.get(r.access()).send(r.method(), path, bodyFor(r));
+            ApiClient.Response refused = (agentRoute ? everything : allBut.get(r.access())).send(r.method(), path, bodyFor(r));
             assertEquals(key(r), "forbidden", refused.assertError(403, r.method() + " " + path + " without " + r.access()));
             assertTrue(key(r) + " names the missing scope: " + refused.body(), refused.body().contains(r.access()));
+            if (!agentRoute) {
+                ApiClient.Response byAgent = agent.send(r.method(), path, bodyFor(r));
+                assertEquals(key(r), "forbidden", byAgent.assertError(403, r.method() + " " + path + " by an agent"));
+            } else {
+                agentRoutes++;
+            }
             if (r.method().equals("GET")) {
                 // the same request with the scope passes authorization: the 403 above was about the scope
-                ApiClient.Response allowed = everything.get(path);
+                ApiClient.Response allowed = (agentRoute ? agent : everything).get(path);
                 assertNotEquals(key(r) + " with its scope: " + allowed.body(), 401, allowed.status());
                 assertNotEquals(key(r) + " with its scope: " + allowed.body(), 403, allowed.status());
             }
             checked++;
         }
+        assertTrue("agent routes checked: " + agentRoutes, agentRoutes >= 2);
         assertTrue("scoped routes checked: " + checked, checked >= 8);
         assertEquals("the fleet is untouched", 200, admin.get("/api/v1/fleets/" + fleet).status());
     }
@@ -203,6 +232,7 @@ public class RouteAuthorizationIT {
         ApiClient admin = admin();
         String fleet = createFleet(admin, unique("admin"));
         ApiClient everything = admin.withToken(admin.createToken(unique("all-scopes"), Scopes.ORDERED, null));
+        ApiClient agent = enrolledAgent(admin, fleet);
         List<Map<String, Object>> tokensBefore = tokens(admin);
         List<Object> idsBefore = tokensBefore.stream().map(t -> t.get("id")).toList();
         int checked = 0;
@@ -213,6 +243,8 @@ public class RouteAuthorizationIT {
             String path = fill(r.path(), fleet, (String) tokensBefore.get(0).get("id"));
             ApiClient.Response refused = everything.send(r.method(), path, bodyFor(r));
             assertEquals(key(r), "forbidden", refused.assertError(403, r.method() + " " + path + " with an all-scopes token"));
+            assertEquals(key(r), "forbidden", agent.send(r.method(), path, bodyFor(r))
+                    .assertError(403, r.method() + " " + path + " by an agent"));
             checked++;
         }
         assertTrue("admin routes checked: " + checked, checked >= 3);
@@ -247,6 +279,28 @@ public class RouteAuthorizationIT {
         // B looks exactly like a fleet that does not exist
         ApiClient.Response missing = onlyA.get("/api/v1/fleets/" + unique("no-such-fleet"));
         assertEquals(missing.json(), onlyA.get("/api/v1/fleets/" + b).json());
+
+        // B's join tokens and agents look absent too
+        ApiClient.Response bToken = admin.post("/api/v1/fleets/" + b + "/join-tokens", Map.of());
+        assertEquals(bToken.body(), 201, bToken.status());
+        assertEquals(200, onlyA.get("/api/v1/fleets/" + a + "/join-tokens").status());
+        assertEquals("not_found", onlyA.get("/api/v1/fleets/" + b + "/join-tokens").assertError(404, "GET join tokens of B"));
+        assertEquals("not_found", onlyA.post("/api/v1/fleets/" + b + "/join-tokens", Map.of()).assertError(404, "POST join token for B"));
+        assertEquals("not_found", onlyA.send("DELETE", "/api/v1/fleets/" + b + "/join-tokens/" + bToken.json().get("id"), null)
+                .assertError(404, "DELETE join token of B"));
+        assertFalse("B's token was not revoked", admin.get("/api/v1/fleets/" + b + "/join-tokens").body().contains("\"revoked_at\":\""));
+        String agentA = (String) enroll(admin, a).get("agent_id");
+        String agentB = (String) enroll(admin, b).get("agent_id");
+        assertEquals(200, onlyA.get("/api/v1/agents/" + agentA).status());
+        assertEquals("not_found", onlyA.get("/api/v1/agents/" + agentB).assertError(404, "GET agent of B"));
+        assertEquals("not_found", onlyA.send("DELETE", "/api/v1/agents/" + agentB, null).assertError(404, "DELETE agent of B"));
+        assertEquals(onlyA.get("/api/v1/agents/agt_nonexistent").json(), onlyA.get("/api/v1/agents/" + agentB).json());
+        List<String> agentsSeen = new ArrayList<>();
+        for (Map<String, Object> ag : (List<Map<String, Object>>) onlyA.get("/api/v1/agents").json().get("agents")) {
+            agentsSeen.add((String) ag.get("fleet"));
+        }
+        assertEquals("agents listed to a token restricted to " + a, List.of(a), agentsSeen);
+        assertEquals("B's agent is not revoked", null, admin.get("/api/v1/agents/" + agentB).json().get("revoked_at"));
 
         List<String> visible = new ArrayList<>();
         for (Map<String, Object> f : (List<Map<String, Object>>) onlyA.get("/api/v1/fleets").json().get("fleets")) {

@@ -9,7 +9,7 @@ import java.util.Objects;
  *
  * @param method HTTP method, upper case
  * @param path path template; {@code {name}} segments become path parameters
- * @param access {@link #PUBLIC}, {@link #ADMIN} or one of the {@link Scopes}
+ * @param access {@link #PUBLIC}, {@link #ADMIN}, one of the grantable {@link Scopes} or {@link Scopes#AGENT}
  * @param handler the code that answers
  */
 public record Route(String method, String path, String access, Handler handler) {
@@ -28,7 +28,7 @@ public record Route(String method, String path, String access, Handler handler) 
         if (!path.startsWith("/api/")) {
             throw new IllegalArgumentException("route path must start with /api/: " + path);
         }
-        if (!PUBLIC.equals(access) && !ADMIN.equals(access) && !Scopes.ALL.contains(access)) {
+        if (!PUBLIC.equals(access) && !ADMIN.equals(access) && !Scopes.isRouteScope(access)) {
             throw new IllegalArgumentException("unknown access '" + access + "' for " + method + " " + path);
         }
     }

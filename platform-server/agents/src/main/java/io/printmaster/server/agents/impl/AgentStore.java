@@ -1,0 +1,245 @@
+package io.printmaster.server.agents.impl;
+
+import io.printmaster.server.fleets.api.FleetDirectory;
+import io.printmaster.store.AuditLog;
+import io.printmaster.store.Database;
+import java.security.SecureRandom;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Timestamp;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Reference;
+
+/**
+ * Enrolled agents: enrollment (a join token exchanged for a credential), credential lookup, check-in records,
+ * listing and revocation. The credential is returned once at enrollment; only its SHA-256 is stored.
+ */
+@Component(service = AgentStore.class)
+public class AgentStore {
+    private final Database database;
+    private final AuditLog audit;
+    private final FleetDirectory fleets;
+    private final AgentSecrets secrets;
+    private final Clock clock;
+
+    /** What an agent says about itself, at enrollment and at each check-in; already validated. */
+    record AgentFacts(String hostname, String platform, String arch, String currentVersion) {
+    }
+
+    /** A new agent and its credential: the only time the credential's text exists outside the agent. */
+    record Enrolled(AgentRecord agent, String credential) {
+        @Override
+        public String toString() {
+            return "Enrolled[" + agent + "]";
+        }
+    }
+
+    @Activate
+    public AgentStore(@Reference Database database, @Reference AuditLog audit, @Reference FleetDirectory fleets)
+            throws Exception {
+        this(database, audit, fleets, new AgentSecrets(new SecureRandom()), Clock.systemUTC());
+    }
+
+    AgentStore(Database database, AuditLog audit, FleetDirectory fleets, AgentSecrets secrets, Clock clock)
+            throws Exception {
+        this.database = database;
+        this.audit = audit;
+        this.fleets = fleets;
+        this.secrets = secrets;
+        this.clock = clock;
+        AgentsSchema.ensure(database);
+    }
+
+    /**
+     * Exchanges a join token for a new agent. Taking one use of the token, creating the agent and storing its
+     * credential's hash happen in one transaction: a token that is unknown, revoked, expired, used up or whose fleet
+     * is gone leaves no trace, and a failure half-way leaves neither a used-up use nor an agent.
+     *
+     * @return empty when the token cannot enroll (the caller answers 401 {@code invalid_join_token})
+     */
+    Optional<Enrolled> enroll(String joinToken, AgentFacts facts) throws SQLException {
+        if (joinToken == null || !joinToken.startsWith(AgentSecrets.JOIN_TOKEN_PREFIX)) {
+            return Optional.empty();
+        }
+        String tokenHash = AgentSecrets.sha256Hex(joinToken);
+        // the fleets table belongs to another bundle: its check runs before this transaction writes anything
+        Optional<String> fleetOfToken = database.read(c -> JoinTokenStore.fleetOf(c, tokenHash));
+        if (fleetOfToken.isEmpty() || fleets.find(fleetOfToken.get()).isEmpty()) {
+            return Optional.empty();
+        }
+        String credential = secrets.secret(AgentSecrets.CREDENTIAL_PREFIX);
+        String agentId = secrets.id(AgentSecrets.AGENT_ID_PREFIX);
+        Instant now = clock.instant();
+        return database.inTransaction(c -> {
+            Optional<JoinTokenStore.JoinTokenInfo> token = JoinTokenStore.consume(c, tokenHash, now);
+            if (token.isEmpty()) {
+                return Optional.<Enrolled>empty();
+            }
+            String fleetId = token.get().fleetId();
+            AgentRecord agent = new AgentRecord(agentId, fleetId, facts.platform(), facts.arch(), facts.currentVersion(),
+                    null, facts.hostname(), now, null);
+            try (PreparedStatement ps = c.prepareStatement("INSERT INTO PM_AGENT (ID, FLEET_ID, CREDENTIAL_SHA256,"
+                    + " JOIN_TOKEN_ID, HOSTNAME, PLATFORM, ARCH, CURRENT_VERSION, ENROLLED_AT) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
+                ps.setString(1, agentId);
+                ps.setString(2, fleetId);
+                ps.setString(3, AgentSecrets.sha256Hex(credential));
+                ps.setString(4, token.get().id());
+                ps.setString(5, facts.hostname());
+                ps.setString(6, facts.platform());
+                ps.setString(7, facts.arch());
+                ps.setString(8, facts.currentVersion());
+                ps.setTimestamp(9, Timestamp.from(now));
+                ps.executeUpdate();
+            }
+            Map<String, Object> after = describe(agent);
+            after.put("join_token", token.get().id());
+            audit.record(c, "agent:" + agentId, "agent.enroll", "agent:" + agentId, fleetId, null, after);
+            return Optional.of(new Enrolled(agent, credential));
+        });
+    }
+
+    /** The agent holding this credential, unless it is unknown or revoked. */
+    Optional<AgentRecord> authenticate(String credential) throws SQLException {
+        if (credential == null || !credential.startsWith(AgentSecrets.CREDENTIAL_PREFIX)) {
+            return Optional.empty();
+        }
+        String hash = AgentSecrets.sha256Hex(credential);
+        return database.read(c -> {
+            try (PreparedStatement ps = c.prepareStatement(SELECT + ", CREDENTIAL_SHA256 FROM PM_AGENT WHERE CREDENTIAL_SHA256 = ?")) {
+                ps.setString(1, hash);
+                try (ResultSet rs = ps.executeQuery()) {
+                    if (!rs.next() || !AgentSecrets.constantTimeEquals(hash, rs.getString(10))) {
+                        return Optional.<AgentRecord>empty();
+                    }
+                    AgentRecord agent = row(rs);
+                    return agent.revokedAt() == null ? Optional.of(agent) : Optional.<AgentRecord>empty();
+                }
+            }
+        });
+    }
+
+    /**
+     * Records a check-in: when, and what the agent reports about itself now.
+     *
+     * @return the agent as stored now, or empty when it is unknown or was revoked meanwhile
+     */
+    Optional<AgentRecord> checkIn(String agentId, AgentFacts facts) throws SQLException {
+        Instant now = clock.instant();
+        return database.inTransaction(c -> {
+            try (PreparedStatement ps = c.prepareStatement("UPDATE PM_AGENT SET LAST_SEEN_AT = ?, HOSTNAME = ?, PLATFORM = ?,"
+                    + " ARCH = ?, CURRENT_VERSION = ? WHERE ID = ? AND REVOKED_AT IS NULL")) {
+                ps.setTimestamp(1, Timestamp.from(now));
+                ps.setString(2, facts.hostname());
+                ps.setString(3, facts.platform());
+                ps.setString(4, facts.arch());
+                ps.setString(5, facts.currentVersion());
+                ps.setString(6, agentId);
+                if (ps.executeUpdate() != 1) {
+                    return Optional.<AgentRecord>empty();
+                }
+            }
+            return find(c, agentId);
+        });
+    }
+
+    /**
+     * Agents, oldest enrollment first.
+     *
+     * @param visibleFleets when present, only agents of these fleets
+     * @param fleet when present, only this fleet's agents
+     */
+    List<AgentRecord> list(Optional<Set<String>> visibleFleets, Optional<String> fleet) throws SQLException {
+        return database.read(c -> {
+            List<AgentRecord> out = new ArrayList<>();
+            String sql = SELECT + " FROM PM_AGENT" + (fleet.isPresent() ? " WHERE FLEET_ID = ?" : "") + " ORDER BY ENROLLED_AT, ID";
+            try (PreparedStatement ps = c.prepareStatement(sql)) {
+                if (fleet.isPresent()) {
+                    ps.setString(1, fleet.get());
+                }
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        AgentRecord a = row(rs);
+                        if (visibleFleets.map(v -> v.contains(a.fleet())).orElse(true)) {
+                            out.add(a);
+                        }
+                    }
+                }
+            }
+            return out;
+        });
+    }
+
+    Optional<AgentRecord> find(String agentId) throws SQLException {
+        return database.read(c -> find(c, agentId));
+    }
+
+    /**
+     * Revokes the agent's credential at once: its next request gets 401.
+     *
+     * @return false when there is no such agent
+     */
+    boolean revoke(String agentId, String actor) throws SQLException {
+        Instant now = clock.instant();
+        return database.inTransaction(c -> {
+            Optional<AgentRecord> before = find(c, agentId);
+            if (before.isEmpty()) {
+                return false;
+            }
+            if (before.get().revokedAt() != null) {
+                return true;
+            }
+            try (PreparedStatement ps = c.prepareStatement("UPDATE PM_AGENT SET REVOKED_AT = ? WHERE ID = ?")) {
+                ps.setTimestamp(1, Timestamp.from(now));
+                ps.setString(2, agentId);
+                ps.executeUpdate();
+            }
+            Map<String, Object> after = describe(before.get());
+            after.put("revoked_at", now.toString());
+            audit.record(c, actor, "agent.revoke", "agent:" + agentId, before.get().fleet(), describe(before.get()), after);
+            return true;
+        });
+    }
+
+    private static final String SELECT = "SELECT ID, FLEET_ID, PLATFORM, ARCH, CURRENT_VERSION, LAST_SEEN_AT, HOSTNAME,"
+            + " ENROLLED_AT, REVOKED_AT";
+
+    private static Optional<AgentRecord> find(Connection c, String agentId) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(SELECT + " FROM PM_AGENT WHERE ID = ?")) {
+            ps.setString(1, agentId);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? Optional.of(row(rs)) : Optional.empty();
+            }
+        }
+    }
+
+    private static AgentRecord row(ResultSet rs) throws SQLException {
+        return new AgentRecord(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getString(5),
+                instant(rs.getTimestamp(6)), rs.getString(7), instant(rs.getTimestamp(8)), instant(rs.getTimestamp(9)));
+    }
+
+    private static Instant instant(Timestamp t) {
+        return t == null ? null : t.toInstant();
+    }
+
+    private static Map<String, Object> describe(AgentRecord a) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("id", a.id());
+        m.put("fleet", a.fleet());
+        m.put("hostname", a.hostname());
+        m.put("platform", a.platform());
+        m.put("arch", a.arch());
+        m.put("current_version", a.currentVersion());
+        return m;
+    }
+}

@@ -1,0 +1,92 @@
+package io.printmaster.server.agents.impl;
+
+import io.printmaster.http.api.ApiException;
+import io.printmaster.http.api.ApiRequest;
+import io.printmaster.http.api.ApiResponse;
+import io.printmaster.http.api.Route;
+import io.printmaster.http.api.RouteProvider;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.metatype.annotations.AttributeDefinition;
+import org.osgi.service.metatype.annotations.Designate;
+import org.osgi.service.metatype.annotations.ObjectClassDefinition;
+
+/**
+ * {@code POST /api/v1/agents/enroll}: the one public agent route. A join token is exchanged for an agent id and a
+ * credential (answered once). Failed attempts are rate-limited per remote address like console logins: a guesser
+ * gets 429 with {@code Retry-After} long before a 256-bit token could be found.
+ */
+@Component(service = RouteProvider.class)
+@Designate(ocd = EnrollResource.Config.class)
+public class EnrollResource implements RouteProvider {
+
+    @ObjectClassDefinition(name = "PrintMaster agent enrollment")
+    public @interface Config {
+        @AttributeDefinition(description = "Failed enrollments one address may make within the window before it gets 429.")
+        int max_failures() default 10;
+
+        @AttributeDefinition(description = "The failure window, in minutes.")
+        int failure_window_minutes() default 15;
+    }
+
+    private final AgentStore agents;
+    private final FailureRateLimiter limiter;
+
+    @Activate
+    public EnrollResource(@Reference AgentStore agents, Config config) {
+        this(agents, new FailureRateLimiter(Math.max(1, config.max_failures()),
+                Duration.ofMinutes(Math.max(1, config.failure_window_minutes())), Clock.systemUTC()));
+    }
+
+    EnrollResource(AgentStore agents, FailureRateLimiter limiter) {
+        this.agents = agents;
+        this.limiter = limiter;
+    }
+
+    /** The enrollment body, as section C of the contracts fixes it. */
+    public record EnrollRequest(String joinToken, String hostname, String platform, String arch, String currentVersion) {
+        @Override
+        public String toString() {
+            return "EnrollRequest[hostname=" + hostname + ", platform=" + platform + ", arch=" + arch + "]";
+        }
+    }
+
+    @Override
+    public List<Route> routes() {
+        return List.of(Route.post("/api/v1/agents/enroll", Route.PUBLIC, this::enroll));
+    }
+
+    ApiResponse enroll(ApiRequest req) throws Exception {
+        EnrollRequest body = req.body(EnrollRequest.class);
+        if (body.joinToken() == null || body.joinToken().isBlank()) {
+            throw ApiException.invalid("join_token", "join_token is required");
+        }
+        AgentStore.AgentFacts facts = AgentFactsValidator.validate(body.hostname(), body.platform(), body.arch(),
+                body.currentVersion());
+        String addressKey = "addr:" + req.remoteAddress();
+        Optional<Duration> blocked = limiter.blockedFor(addressKey);
+        if (blocked.isPresent()) {
+            long seconds = Math.max(1, blocked.get().toSeconds());
+            throw new ApiException(429, "too_many_attempts", "too many failed enrollments from this address; try again in "
+                    + seconds + " s").withHeader("Retry-After", Long.toString(seconds));
+        }
+        Optional<AgentStore.Enrolled> enrolled = agents.enroll(body.joinToken().strip(), facts);
+        if (enrolled.isEmpty()) {
+            limiter.failed(addressKey);
+            throw new ApiException(401, "invalid_join_token",
+                    "the join token is unknown, revoked, expired or used up; ask for a new one", "join_token");
+        }
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("agent_id", enrolled.get().agent().id());
+        out.put("credential", enrolled.get().credential());
+        out.put("fleet_id", enrolled.get().agent().fleet());
+        return ApiResponse.created(out).header("Location", "/api/v1/agents/" + enrolled.get().agent().id());
+    }
+}

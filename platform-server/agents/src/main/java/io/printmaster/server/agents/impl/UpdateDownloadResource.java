@@ -1,0 +1,134 @@
+package io.printmaster.server.agents.impl;
+
+import io.printmaster.http.api.ApiException;
+import io.printmaster.http.api.ApiRequest;
+import io.printmaster.http.api.ApiResponse;
+import io.printmaster.http.api.Downloads;
+import io.printmaster.http.api.Route;
+import io.printmaster.http.api.RouteProvider;
+import io.printmaster.http.api.Scopes;
+import io.printmaster.server.releases.api.Artifact;
+import io.printmaster.server.releases.api.ReleaseCatalog;
+import io.printmaster.server.releases.api.ReleaseCatalog.ArtifactFilter;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Reference;
+
+/**
+ * {@code GET /api/v1/agents/update/download/{component}/{version}/{platform}-{arch}}: an enrolled agent downloads a
+ * cached release artifact as published (the raw update bundle), with Range resume and a strong ETag (the quoted
+ * SHA-256), through {@link Downloads#serve}. Absent combinations answer 404 naming what exists.
+ *
+ * <p>The route template has one {@code {target}} segment for {@code platform-arch}: the route table binds whole
+ * segments only.
+ */
+@Component(service = RouteProvider.class)
+public class UpdateDownloadResource implements RouteProvider {
+    private static final int BUFFER = 64 * 1024;
+    private static final Map<String, String> CONTENT_TYPES = Map.of("tar.gz", "application/gzip", "zip", "application/zip",
+            "msi", "application/x-msi");
+
+    private final ReleaseCatalog catalog;
+
+    @Activate
+    public UpdateDownloadResource(@Reference ReleaseCatalog catalog) {
+        this.catalog = catalog;
+    }
+
+    @Override
+    public List<Route> routes() {
+        return List.of(Route.get("/api/v1/agents/update/download/{component}/{version}/{target}", Scopes.AGENT, this::download));
+    }
+
+    /** The official format of a platform's artifacts. */
+    static String defaultFormat(String platform) {
+        return "windows".equals(platform) ? "zip" : "tar.gz";
+    }
+
+    ApiResponse download(ApiRequest req) throws Exception {
+        String component = req.pathParam("component");
+        String version = req.pathParam("version");
+        String target = req.pathParam("target");
+        int dash = target.indexOf('-');
+        if (dash <= 0 || dash == target.length() - 1) {
+            throw ApiException.invalid("platform", "the last path segment must be {platform}-{arch}, e.g. linux-amd64; got '" + target + "'");
+        }
+        String platform = target.substring(0, dash);
+        String arch = target.substring(dash + 1);
+        String format = req.query("format").filter(f -> !f.isBlank()).orElse(defaultFormat(platform));
+
+        Artifact artifact = find(component, version, platform, arch, format)
+                .or(() -> find(component, version, Artifact.ANY, Artifact.ANY, format))
+                .orElseThrow(() -> notFound(component, version, platform, arch, format));
+        Path file = catalog.file(artifact.sha256()).orElseThrow(() -> new ApiException(404, "not_found",
+                artifact.assetName() + " is listed but its file is not in the cache (yet); retry later"));
+        long length = Files.size(file);
+        String contentType = CONTENT_TYPES.getOrDefault(artifact.format(), "application/octet-stream");
+        return Downloads.serve(req, length, "\"" + artifact.sha256() + "\"", contentType, artifact.assetName(),
+                (offset, count, out) -> copy(file, offset, count, out));
+    }
+
+    private Optional<Artifact> find(String component, String version, String platform, String arch, String format) {
+        try {
+            return catalog.artifacts(new ArtifactFilter(component, version, platform, arch, format, null)).stream().findFirst();
+        } catch (java.sql.SQLException e) {
+            throw new IllegalStateException("release catalog lookup failed", e);
+        }
+    }
+
+    private ApiException notFound(String component, String version, String platform, String arch, String format) {
+        List<Artifact> ofComponent;
+        try {
+            ofComponent = catalog.artifacts(new ArtifactFilter(component, null, null, null, null, null));
+        } catch (java.sql.SQLException e) {
+            throw new IllegalStateException("release catalog lookup failed", e);
+        }
+        if (ofComponent.isEmpty()) {
+            return new ApiException(404, "not_found", "no artifacts of component '" + component + "' are cached", "component");
+        }
+        Set<String> versions = new LinkedHashSet<>();
+        Set<String> targets = new LinkedHashSet<>();
+        for (Artifact a : ofComponent) {
+            versions.add(a.version());
+            if (a.version().equals(version)) {
+                targets.add(a.platform() + "-" + a.arch() + " (" + a.format() + ")");
+            }
+        }
+        if (targets.isEmpty()) {
+            return new ApiException(404, "not_found", component + " " + version + " is not cached; versions: "
+                    + String.join(", ", versions), "version");
+        }
+        return new ApiException(404, "not_found", component + " " + version + " has no " + platform + "-" + arch + " ("
+                + format + ") artifact; it has: " + String.join(", ", targets), "platform");
+    }
+
+    private static void copy(Path file, long offset, long count, OutputStream out) throws IOException {
+        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
+            channel.position(offset);
+            InputStream in = Channels.newInputStream(channel);
+            byte[] buffer = new byte[BUFFER];
+            long left = count;
+            while (left > 0) {
+                int n = in.read(buffer, 0, (int) Math.min(buffer.length, left));
+                if (n < 0) {
+                    throw new IOException(file + " ended " + left + " bytes early");
+                }
+                out.write(buffer, 0, n);
+                left -= n;
+            }
+        }
+    }
+}
