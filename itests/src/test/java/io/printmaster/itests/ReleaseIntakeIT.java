@@ -73,7 +73,9 @@ class ReleaseIntakeIT {
         for (Map.Entry<String, byte[]> e : v110.entrySet()) {
             GOOD.put(e.getKey(), GitHubReleasesServer.sha256(e.getValue()));
         }
-        server = ServerProcess.start("releases");
+        // only the GitHub source of this test: the built-in one would add its own artifacts and sync
+        server = ServerProcess.start("releases", java.nio.file.Files.createTempDirectory("pm-server-releases"),
+                ServerProcess.WITHOUT_BUILT_IN_RELEASES);
         server.awaitEndpoints("/api/v1/release-sources", "/api/v1/releases/sync/status", "/api/v1/releases/signing-keys");
         admin = Admin.login(server);
     }
@@ -248,7 +250,7 @@ class ReleaseIntakeIT {
         String before = admin.getText("/api/v1/releases/manifests");
         Path dataDir = server.dataDir();
         server.close();
-        server = ServerProcess.start("releases-restarted", dataDir);
+        server = ServerProcess.start("releases-restarted", dataDir, ServerProcess.WITHOUT_BUILT_IN_RELEASES);
         server.awaitEndpoints("/api/v1/release-sources", "/api/v1/releases/sync/status");
         admin = Admin.login(server);
 

@@ -42,7 +42,9 @@ class ReleasesConsoleIT {
         files.put("printmaster-agent-v2.0.0-linux-amd64.tar.gz", good);
         files.put("printmaster-agent-v2.0.0-windows-amd64.zip", "tampered bytes here".getBytes(StandardCharsets.UTF_8));
         github.publish("v2.0.0", NOTES, "2026-11-20T08:00:00Z", files, "printmaster-agent-v2.0.0-windows-amd64.zip");
-        server = ServerProcess.start("releases-console");
+        // only the GitHub source of this test: the built-in one would add its own artifacts and sync
+        server = ServerProcess.start("releases-console", java.nio.file.Files.createTempDirectory("pm-server-releases-console"),
+                ServerProcess.WITHOUT_BUILT_IN_RELEASES);
         server.awaitEndpoints("/api/v1/release-sources", "/api/v1/releases/artifacts", "/api/v1/releases/signing-keys");
         browser = new Browser(server.baseUri());
     }

@@ -44,6 +44,12 @@ public final class ServerProcess implements AutoCloseable {
         this.log = log;
     }
 
+    /**
+     * JVM options for a server that publishes only the release sources a test configures: without the built-in
+     * source on the agent distributions shipped in {@code <home>/agent-releases} (zero setup).
+     */
+    public static final List<String> WITHOUT_BUILT_IN_RELEASES = List.of("-Dpm.releases.builtin=off");
+
     /** Starts a server on a fresh data directory and a free loopback port; {@code name} names its log file. */
     public static ServerProcess start(String name) throws IOException, InterruptedException {
         return start(name, Files.createTempDirectory("pm-server-" + name));
@@ -51,6 +57,11 @@ public final class ServerProcess implements AutoCloseable {
 
     /** Starts a server on an existing data directory, such as the one of a server stopped before (a restart). */
     public static ServerProcess start(String name, Path dataDir) throws IOException, InterruptedException {
+        return start(name, dataDir, List.of());
+    }
+
+    /** Starts a server on a data directory with extra JVM options (such as {@link #WITHOUT_BUILT_IN_RELEASES}). */
+    public static ServerProcess start(String name, Path dataDir, List<String> jvmOptions) throws IOException, InterruptedException {
         Path dist = distribution();
         int port = freePort();
         String password = randomPassword();
@@ -60,7 +71,9 @@ public final class ServerProcess implements AutoCloseable {
 
         List<String> command = new ArrayList<>(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx256m", "-XX:+UseSerialGC",
+                "-Xmx256m", "-XX:+UseSerialGC"));
+        command.addAll(jvmOptions);
+        command.addAll(List.of(
                 "-cp", dist.resolve("lib").toString() + java.io.File.separator + "*",
                 "io.printmaster.server.launcher.ServerMain",
                 "--home", dist.toString(),

@@ -98,7 +98,8 @@ function sourceTable(sources, ctx, area, reload) {
       h('td', {}, TYPES[s.type] ? TYPES[s.type].label : s.type),
       h('td', {}, settings),
       h('td', {}, state, s.problem ? h('div', { class: 'small' }, s.problem) : null),
-      h('td', { class: 'nowrap' }, s.origin === 'file' ? h('span', { class: 'muted' }, 'file in etc/') : [time(s.created_at), s.created_by ? h('div', { class: 'small muted' }, `by ${s.created_by}`) : null]),
+      h('td', { class: 'nowrap' }, s.origin === 'file' ? h('span', { class: 'muted' }, 'file in etc/')
+        : s.origin === 'built-in' ? h('span', { class: 'muted' }, 'built in (ships with the server)') : [time(s.created_at), s.created_by ? h('div', { class: 'small muted' }, `by ${s.created_by}`) : null]),
       h('td', { class: 'row-actions' }, remove)));
   }
   return el;

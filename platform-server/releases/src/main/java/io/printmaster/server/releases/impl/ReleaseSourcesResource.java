@@ -109,6 +109,11 @@ public class ReleaseSourcesResource implements RouteProvider {
     ApiResponse delete(ApiRequest req) throws Exception {
         String name = req.pathParam("name");
         if (!configurations.delete(name, req.requireCaller().name())) {
+            if (configurations.builtIn(name)) {
+                throw ApiException.conflict("name", "release source '" + name + "' is built in: it publishes the agent "
+                        + "distributions that ship with this server (agent-releases/ of the server's installation) and "
+                        + "cannot be removed");
+            }
             if (configurations.configuredByFile(name)) {
                 throw ApiException.conflict("name", "release source '" + name + "' is configured by a file in etc/: "
                         + "remove that file instead");

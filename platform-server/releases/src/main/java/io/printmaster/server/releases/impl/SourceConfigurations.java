@@ -49,11 +49,18 @@ public class SourceConfigurations {
     private static final TypeReference<Map<String, Object>> MAP = new TypeReference<>() { };
     /** Location "?" (a multi-location): the configuration binds to whichever bundle registers the factory. */
     static final String ANY_LOCATION = "?";
+    /**
+     * Marks a configuration seeded by the server itself. A private key (leading dot): Declarative Services does not
+     * copy it into the plugin's service properties.
+     */
+    static final String ORIGIN_KEY = ".pm.origin";
+    static final String BUILT_IN = "built-in";
 
     /**
      * A configured source as the API shows it: {@code config} without secrets, {@code secretsSet} naming the secret
-     * keys that have a value. {@code origin}: {@code api} (added through the API, stored here) or {@code file}
-     * (a {@code .cfg} file in {@code etc/}, read-only here).
+     * keys that have a value. {@code origin}: {@code api} (added through the API, stored here), {@code file}
+     * (a {@code .cfg} file in {@code etc/}, read-only here) or {@code built-in} (seeded at every start by
+     * {@link BuiltInReleaseSource} from the server's own distribution; read-only).
      */
     record Source(String name, String type, Map<String, Object> config, List<String> secretsSet, String origin,
                   Instant createdAt, String createdBy, String problem) {
@@ -144,6 +151,21 @@ public class SourceConfigurations {
                 }
             }
             out.add(new Source(name, type.get().wireName(), config, set, "file", null, null, null));
+            names.add(name);
+        }
+        for (Configuration c : builtInConfigurations()) {
+            Dictionary<String, Object> p = c.getProperties();
+            Optional<SourceType> type = SourceType.fromFactoryPid(c.getFactoryPid());
+            if (p == null || type.isEmpty() || !(p.get(SourceType.NAME_KEY) instanceof String name) || names.contains(name)) {
+                continue;
+            }
+            Map<String, Object> config = new LinkedHashMap<>();
+            for (String key : type.get().keys().keySet()) {
+                if (p.get(key) != null && !type.get().secretKeys().contains(key)) {
+                    config.put(key, p.get(key));
+                }
+            }
+            out.add(new Source(name, type.get().wireName(), config, List.of(), BUILT_IN, null, null, null));
         }
         out.sort((a, b) -> a.name().compareTo(b.name()));
         return out;
@@ -163,7 +185,7 @@ public class SourceConfigurations {
         byte[] sealed = secret.isEmpty() ? null : seal(name, secret);
         Instant now = clock.instant();
         return database.inTransaction(c -> {
-            if (exists(c, name) || configuredByFile(name)) {
+            if (exists(c, name) || configuredByFile(name) || builtIn(name)) {
                 return Created.NAME_TAKEN;
             }
             try (PreparedStatement ps = c.prepareStatement("INSERT INTO PM_RELEASE_SOURCE (NAME, TYPE, CONFIG_JSON, "
@@ -230,6 +252,51 @@ public class SourceConfigurations {
             Dictionary<String, Object> p = c.getProperties();
             return p != null && name.equals(p.get(SourceType.NAME_KEY));
         });
+    }
+
+    /** True when the server seeded a source of this name itself (it cannot be replaced or removed through the API). */
+    boolean builtIn(String name) {
+        return builtInConfigurations().stream().anyMatch(c -> {
+            Dictionary<String, Object> p = c.getProperties();
+            return p != null && name.equals(p.get(SourceType.NAME_KEY));
+        });
+    }
+
+    /** What seeding a built-in source did. */
+    enum Seeded { CONFIGURED, UNCHANGED, NAME_TAKEN }
+
+    /**
+     * Configures (or confirms) a built-in source: a factory configuration marked {@value #ORIGIN_KEY}, not stored in
+     * the database (it is derived from the installation, so it is seeded again at every start, like every other
+     * configuration after Configuration Admin's store is wiped). A source of the same name added through the API or a
+     * file keeps its name: then nothing is seeded.
+     */
+    Seeded seedBuiltIn(SourceType type, String name, Map<String, Object> config) throws SQLException, IOException {
+        boolean taken = database.read(c -> exists(c, name)) || configuredByFile(name);
+        if (taken) {
+            return Seeded.NAME_TAKEN;
+        }
+        Dictionary<String, Object> d = dictionary(type, name, config);
+        d.put(ORIGIN_KEY, BUILT_IN);
+        Configuration cfg = configAdmin.getFactoryConfiguration(type.factoryPid(), name, ANY_LOCATION);
+        return cfg.updateIfDifferent(d) ? Seeded.CONFIGURED : Seeded.UNCHANGED;
+    }
+
+    /** Removes a built-in source seeded earlier (its folder is gone); true when there was one. */
+    boolean removeBuiltIn(String name) throws IOException {
+        boolean removed = false;
+        for (Configuration c : builtInConfigurations()) {
+            Dictionary<String, Object> p = c.getProperties();
+            if (p != null && name.equals(p.get(SourceType.NAME_KEY))) {
+                c.delete();
+                removed = true;
+            }
+        }
+        return removed;
+    }
+
+    private List<Configuration> builtInConfigurations() {
+        return configurations("(" + ORIGIN_KEY + "=" + BUILT_IN + ")");
     }
 
     private List<Configuration> fileConfigurations() {

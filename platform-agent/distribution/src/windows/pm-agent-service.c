@@ -1,0 +1,317 @@
+/*
+ * PrintMaster agent Windows service host (bin\pm-agent-service.exe).
+ *
+ * The agent is a Java program; the Service Control Manager needs a real service binary. This host is that binary:
+ * it registers as the service PrintMasterAgent, starts the agent JVM as a child process inside a Job object
+ * (KILL_ON_JOB_CLOSE: the JVM can never outlive the service, even if this host is killed), reports SERVICE_RUNNING,
+ * and on STOP or SHUTDOWN asks the JVM to stop (CTRL_C, so the launcher's shutdown hook stops Felix cleanly), waits a
+ * short grace period, then ends the job and reports SERVICE_STOPPED.
+ *
+ * Command it runs (the installation folder <home> is the folder above bin\):
+ *   <java> <PM_JAVA_OPTS or the agent defaults> -cp "<home>\lib\*" io.printmaster.agent.launcher.AgentMain
+ *          --home "<home>" --data-dir "%ProgramData%\PrintMaster\Agent"
+ * <java> is %JAVA_HOME%\bin\java.exe, else <home>\runtime\bin\java.exe, else java.exe on the PATH. Without any, the
+ * service stops with a service-specific error (EXIT_NO_JAVA) and says why in the event log and in
+ * %ProgramData%\PrintMaster\Agent\service.log. The JVM's console output goes to ...\Agent\agent-console.log.
+ *
+ * Build: x86_64-w64-mingw32-gcc -O2 -s -municode -Wl,--no-insert-timestamp -o pm-agent-service.exe pm-agent-service.c -ladvapi32
+ */
+#ifndef UNICODE
+#define UNICODE
+#endif
+#ifndef _UNICODE
+#define _UNICODE
+#endif
+#include <windows.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <wchar.h>
+
+#define SERVICE_NAME L"PrintMasterAgent"
+#define MAIN_CLASS L"io.printmaster.agent.launcher.AgentMain"
+#define DEFAULT_JAVA_OPTS L"-Xmx64m -Xms16m -XX:+UseSerialGC -XX:TieredStopAtLevel=1"
+#define STOP_GRACE_MS 20000
+#define CMD_MAX 32768
+
+/* Service-specific exit codes (dwServiceSpecificExitCode), shown by "sc query PrintMasterAgent". */
+#define EXIT_NO_JAVA 2
+#define EXIT_START_FAILED 3
+#define EXIT_AGENT_FAILED 4
+
+static SERVICE_STATUS_HANDLE status_handle;
+static SERVICE_STATUS status;
+static HANDLE stop_event;
+static DWORD checkpoint = 1;
+static wchar_t data_dir[MAX_PATH];
+static wchar_t home[MAX_PATH];
+
+/* Appends a line to <data>\service.log and, for errors, to the Application event log. */
+static void log_line(WORD type, const wchar_t *format, ...)
+{
+    wchar_t message[2048];
+    va_list args;
+    va_start(args, format);
+    _vsnwprintf(message, 2047, format, args);
+    va_end(args);
+    message[2047] = L'\0';
+
+    if (data_dir[0]) {
+        wchar_t path[MAX_PATH + 32];
+        _snwprintf(path, MAX_PATH + 31, L"%ls\\service.log", data_dir);
+        path[MAX_PATH + 31] = L'\0';
+        FILE *f = _wfopen(path, L"a, ccs=UTF-8");
+        if (f) {
+            SYSTEMTIME t;
+            GetLocalTime(&t);
+            fwprintf(f, L"%04u-%02u-%02u %02u:%02u:%02u %ls %ls\n", t.wYear, t.wMonth, t.wDay, t.wHour, t.wMinute,
+                     t.wSecond, type == EVENTLOG_ERROR_TYPE ? L"ERROR" : L"INFO ", message);
+            fclose(f);
+        }
+    }
+    if (type != EVENTLOG_INFORMATION_TYPE) {
+        HANDLE source = RegisterEventSourceW(NULL, SERVICE_NAME);
+        if (source) {
+            const wchar_t *strings[1] = { message };
+            ReportEventW(source, type, 0, 0, NULL, 1, 0, strings, NULL);
+            DeregisterEventSource(source);
+        }
+    }
+}
+
+static void report(DWORD state, DWORD win32_exit, DWORD specific_exit, DWORD wait_hint)
+{
+    status.dwServiceType = SERVICE_WIN32_OWN_PROCESS;
+    status.dwCurrentState = state;
+    status.dwWin32ExitCode = specific_exit ? ERROR_SERVICE_SPECIFIC_ERROR : win32_exit;
+    status.dwServiceSpecificExitCode = specific_exit;
+    status.dwWaitHint = wait_hint;
+    status.dwControlsAccepted = state == SERVICE_RUNNING ? SERVICE_ACCEPT_STOP | SERVICE_ACCEPT_SHUTDOWN : 0;
+    status.dwCheckPoint = (state == SERVICE_RUNNING || state == SERVICE_STOPPED) ? 0 : checkpoint++;
+    SetServiceStatus(status_handle, &status);
+}
+
+static DWORD WINAPI control_handler(DWORD control, DWORD event_type, LPVOID event_data, LPVOID context)
+{
+    (void)event_type; (void)event_data; (void)context;
+    switch (control) {
+    case SERVICE_CONTROL_STOP:
+    case SERVICE_CONTROL_SHUTDOWN:
+        report(SERVICE_STOP_PENDING, NO_ERROR, 0, STOP_GRACE_MS + 5000);
+        SetEvent(stop_event);
+        return NO_ERROR;
+    case SERVICE_CONTROL_INTERROGATE:
+        return NO_ERROR;
+    default:
+        return ERROR_CALL_NOT_IMPLEMENTED;
+    }
+}
+
+static BOOL is_file(const wchar_t *path)
+{
+    DWORD a = GetFileAttributesW(path);
+    return a != INVALID_FILE_ATTRIBUTES && !(a & FILE_ATTRIBUTE_DIRECTORY);
+}
+
+/* The installation folder: the folder above the one holding this executable. */
+static BOOL find_home(void)
+{
+    DWORD n = GetModuleFileNameW(NULL, home, MAX_PATH);
+    if (n == 0 || n >= MAX_PATH) {
+        return FALSE;
+    }
+    for (int up = 0; up < 2; up++) {
+        wchar_t *slash = wcsrchr(home, L'\\');
+        if (!slash) {
+            return FALSE;
+        }
+        *slash = L'\0';
+    }
+    return TRUE;
+}
+
+/* %ProgramData%\PrintMaster\Agent, created when missing. */
+static BOOL prepare_data_dir(void)
+{
+    wchar_t base[MAX_PATH];
+    DWORD n = GetEnvironmentVariableW(L"ProgramData", base, MAX_PATH);
+    if (n == 0 || n >= MAX_PATH) {
+        wcscpy(base, L"C:\\ProgramData");
+    }
+    wchar_t parent[MAX_PATH];
+    _snwprintf(parent, MAX_PATH - 1, L"%ls\\PrintMaster", base);
+    parent[MAX_PATH - 1] = L'\0';
+    CreateDirectoryW(parent, NULL);
+    _snwprintf(data_dir, MAX_PATH - 1, L"%ls\\Agent", parent);
+    data_dir[MAX_PATH - 1] = L'\0';
+    return CreateDirectoryW(data_dir, NULL) || GetLastError() == ERROR_ALREADY_EXISTS;
+}
+
+/* java.exe: %JAVA_HOME%\bin, then <home>\runtime\bin, then the PATH. */
+static BOOL find_java(wchar_t *java)
+{
+    wchar_t java_home[MAX_PATH];
+    DWORD n = GetEnvironmentVariableW(L"JAVA_HOME", java_home, MAX_PATH);
+    if (n > 0 && n < MAX_PATH) {
+        _snwprintf(java, MAX_PATH - 1, L"%ls\\bin\\java.exe", java_home);
+        java[MAX_PATH - 1] = L'\0';
+        if (is_file(java)) {
+            return TRUE;
+        }
+        log_line(EVENTLOG_WARNING_TYPE, L"JAVA_HOME is %ls but it has no bin\\java.exe; looking further", java_home);
+    }
+    _snwprintf(java, MAX_PATH - 1, L"%ls\\runtime\\bin\\java.exe", home);
+    java[MAX_PATH - 1] = L'\0';
+    if (is_file(java)) {
+        return TRUE;
+    }
+    n = SearchPathW(NULL, L"java.exe", NULL, MAX_PATH, java, NULL);
+    return n > 0 && n < MAX_PATH;
+}
+
+/* Asks the JVM to stop as Ctrl+C would (it runs its shutdown hooks), then waits up to the grace period. */
+static BOOL stop_gracefully(PROCESS_INFORMATION *child)
+{
+    BOOL asked = FALSE;
+    FreeConsole();
+    if (AttachConsole(child->dwProcessId)) {
+        SetConsoleCtrlHandler(NULL, TRUE); /* this host ignores the event it sends */
+        asked = GenerateConsoleCtrlEvent(CTRL_C_EVENT, 0);
+    }
+    DWORD waited = 0;
+    BOOL ended = FALSE;
+    while (asked && waited < STOP_GRACE_MS) {
+        if (WaitForSingleObject(child->hProcess, 1000) == WAIT_OBJECT_0) {
+            ended = TRUE;
+            break;
+        }
+        waited += 1000;
+        report(SERVICE_STOP_PENDING, NO_ERROR, 0, STOP_GRACE_MS - waited + 5000);
+    }
+    FreeConsole();
+    SetConsoleCtrlHandler(NULL, FALSE);
+    return ended;
+}
+
+static void WINAPI service_main(DWORD argc, LPWSTR *argv)
+{
+    (void)argc; (void)argv;
+    status_handle = RegisterServiceCtrlHandlerExW(SERVICE_NAME, control_handler, NULL);
+    if (!status_handle) {
+        return;
+    }
+    report(SERVICE_START_PENDING, NO_ERROR, 0, 10000);
+    stop_event = CreateEventW(NULL, TRUE, FALSE, NULL);
+
+    if (!find_home() || !prepare_data_dir()) {
+        log_line(EVENTLOG_ERROR_TYPE, L"cannot find the installation folder or create the data folder (error %lu)",
+                 GetLastError());
+        report(SERVICE_STOPPED, NO_ERROR, EXIT_START_FAILED, 0);
+        return;
+    }
+    wchar_t java[MAX_PATH];
+    if (!find_java(java)) {
+        log_line(EVENTLOG_ERROR_TYPE, L"no Java found: install a Java 17+ runtime and set JAVA_HOME (system "
+                 L"environment), put java.exe on the system PATH, or place a runtime in %ls\\runtime", home);
+        report(SERVICE_STOPPED, NO_ERROR, EXIT_NO_JAVA, 0);
+        return;
+    }
+
+    static wchar_t options[4096];
+    DWORD n = GetEnvironmentVariableW(L"PM_JAVA_OPTS", options, 4096);
+    if (n == 0 || n >= 4096) {
+        wcscpy(options, DEFAULT_JAVA_OPTS);
+    }
+    static wchar_t command[CMD_MAX];
+    _snwprintf(command, CMD_MAX - 1, L"\"%ls\" %ls -cp \"%ls\\lib\\*\" " MAIN_CLASS L" --home \"%ls\" --data-dir \"%ls\"",
+               java, options, home, home, data_dir);
+    command[CMD_MAX - 1] = L'\0';
+
+    /* the JVM's console output, appended to a file in the data folder */
+    wchar_t console_log[MAX_PATH + 32];
+    _snwprintf(console_log, MAX_PATH + 31, L"%ls\\agent-console.log", data_dir);
+    console_log[MAX_PATH + 31] = L'\0';
+    SECURITY_ATTRIBUTES inherit = { sizeof(inherit), NULL, TRUE };
+    HANDLE out = CreateFileW(console_log, FILE_APPEND_DATA, FILE_SHARE_READ | FILE_SHARE_WRITE, &inherit, OPEN_ALWAYS,
+                             FILE_ATTRIBUTE_NORMAL, NULL);
+
+    HANDLE job = CreateJobObjectW(NULL, NULL);
+    JOBOBJECT_EXTENDED_LIMIT_INFORMATION limits;
+    ZeroMemory(&limits, sizeof(limits));
+    limits.BasicLimitInformation.LimitFlags = JOB_OBJECT_LIMIT_KILL_ON_JOB_CLOSE;
+    if (!job || !SetInformationJobObject(job, JobObjectExtendedLimitInformation, &limits, sizeof(limits))) {
+        log_line(EVENTLOG_ERROR_TYPE, L"cannot create the job object for the agent (error %lu)", GetLastError());
+        report(SERVICE_STOPPED, NO_ERROR, EXIT_START_FAILED, 0);
+        return;
+    }
+
+    STARTUPINFOW si;
+    ZeroMemory(&si, sizeof(si));
+    si.cb = sizeof(si);
+    if (out != INVALID_HANDLE_VALUE) {
+        si.dwFlags = STARTF_USESTDHANDLES;
+        si.hStdInput = NULL;
+        si.hStdOutput = out;
+        si.hStdError = out;
+    }
+    PROCESS_INFORMATION child;
+    ZeroMemory(&child, sizeof(child));
+    /* CREATE_NO_WINDOW: the JVM gets a console without a window, so the stop request can reach it as Ctrl+C */
+    if (!CreateProcessW(NULL, command, NULL, NULL, TRUE, CREATE_SUSPENDED | CREATE_NO_WINDOW | CREATE_UNICODE_ENVIRONMENT,
+                        NULL, data_dir, &si, &child)) {
+        log_line(EVENTLOG_ERROR_TYPE, L"cannot start %ls (error %lu); command: %ls", java, GetLastError(), command);
+        CloseHandle(job);
+        report(SERVICE_STOPPED, NO_ERROR, EXIT_START_FAILED, 0);
+        return;
+    }
+    if (!AssignProcessToJobObject(job, child.hProcess)) {
+        log_line(EVENTLOG_WARNING_TYPE, L"cannot put the agent in the job object (error %lu); it may outlive a "
+                 L"killed service host", GetLastError());
+    }
+    ResumeThread(child.hThread);
+    CloseHandle(child.hThread);
+    if (out != INVALID_HANDLE_VALUE) {
+        CloseHandle(out);
+    }
+    log_line(EVENTLOG_INFORMATION_TYPE, L"agent started (process %lu): %ls", child.dwProcessId, command);
+    report(SERVICE_RUNNING, NO_ERROR, 0, 0);
+
+    HANDLE waits[2] = { stop_event, child.hProcess };
+    DWORD which = WaitForMultipleObjects(2, waits, FALSE, INFINITE);
+    DWORD specific = 0;
+    if (which == WAIT_OBJECT_0) {
+        if (!stop_gracefully(&child)) {
+            log_line(EVENTLOG_WARNING_TYPE, L"the agent did not stop within %d s; ending it", STOP_GRACE_MS / 1000);
+        }
+        log_line(EVENTLOG_INFORMATION_TYPE, L"service stopped");
+    } else {
+        DWORD code = 0;
+        GetExitCodeProcess(child.hProcess, &code);
+        log_line(EVENTLOG_ERROR_TYPE, L"the agent exited on its own with code %lu: see %ls", code, console_log);
+        /* a non-zero service-specific code makes the SCM apply the service's recovery actions (restart) */
+        specific = EXIT_AGENT_FAILED;
+    }
+    TerminateJobObject(job, 1);
+    CloseHandle(job); /* KILL_ON_JOB_CLOSE: nothing of the agent survives this */
+    CloseHandle(child.hProcess);
+    report(SERVICE_STOPPED, NO_ERROR, specific, 0);
+}
+
+int wmain(int argc, wchar_t **argv)
+{
+    (void)argc; (void)argv;
+    SERVICE_TABLE_ENTRYW table[] = {
+        { SERVICE_NAME, service_main },
+        { NULL, NULL }
+    };
+    if (!StartServiceCtrlDispatcherW(table)) {
+        if (GetLastError() == ERROR_FAILED_SERVICE_CONTROLLER_CONNECT) {
+            fwprintf(stderr, L"pm-agent-service.exe is the Windows service host of the PrintMaster agent; the Service "
+                     L"Control Manager starts it. Register it with:\n"
+                     L"  sc.exe create PrintMasterAgent binPath= \"<home>\\bin\\pm-agent-service.exe\" start= auto\n"
+                     L"or run the agent in this console with bin\\pm-agent.cmd\n");
+            return 1;
+        }
+        return (int)GetLastError();
+    }
+    return 0;
+}
