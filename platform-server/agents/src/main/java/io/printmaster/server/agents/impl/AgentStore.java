@@ -74,8 +74,14 @@ public class AgentStore {
         }
         String tokenHash = AgentSecrets.sha256Hex(joinToken);
         // the fleets table belongs to another bundle: its check runs before this transaction writes anything
-        Optional<String> fleetOfToken = database.read(c -> JoinTokenStore.fleetOf(c, tokenHash));
-        if (fleetOfToken.isEmpty() || fleets.find(fleetOfToken.get()).isEmpty()) {
+        Optional<JoinTokenStore.JoinTokenInfo> known = database.read(c -> JoinTokenStore.findByHash(c, tokenHash));
+        if (known.isEmpty()) {
+            return Optional.empty();
+        }
+        Optional<io.printmaster.server.fleets.api.Fleet> fleet = fleets.find(known.get().fleetId());
+        // A token older than its fleet was minted for a deleted fleet of the same id: it must not enroll into the
+        // new one (the fleets bundle owns its table, so tokens are not deleted with the fleet).
+        if (fleet.isEmpty() || known.get().createdAt().isBefore(fleet.get().createdAt())) {
             return Optional.empty();
         }
         String credential = secrets.secret(AgentSecrets.CREDENTIAL_PREFIX);

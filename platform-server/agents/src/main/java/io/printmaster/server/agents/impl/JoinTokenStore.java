@@ -112,9 +112,9 @@ public class JoinTokenStore implements JoinTokens {
     public InstallerToken installerToken(String fleetId, String actor) throws SQLException {
         Object lock = installerLocks.computeIfAbsent(fleetId, k -> new Object());
         synchronized (lock) {
-            requireFleet(fleetId);
+            Instant fleetCreatedAt = requireFleet(fleetId);
             Instant now = clock.instant();
-            for (Sealed s : usableInstallerTokens(fleetId, now.plus(INSTALLER_MIN_REMAINING))) {
+            for (Sealed s : usableInstallerTokens(fleetId, fleetCreatedAt, now.plus(INSTALLER_MIN_REMAINING))) {
                 try {
                     String text = new String(secretBox.open(Base64.getDecoder().decode(s.sealed()), associatedData(s.id())),
                             StandardCharsets.UTF_8);
@@ -192,11 +192,6 @@ public class JoinTokenStore implements JoinTokens {
         return findByHash(c, tokenHash);
     }
 
-    /** The fleet of the token with this hash, in any state. */
-    static Optional<String> fleetOf(Connection c, String tokenHash) throws SQLException {
-        return findByHash(c, tokenHash).map(JoinTokenInfo::fleetId);
-    }
-
     private NewJoinToken insert(String fleetId, int ttlHours, Integer maxUses, boolean installer, String actor)
             throws SQLException {
         String token = secrets.secret(AgentSecrets.JOIN_TOKEN_PREFIX);
@@ -245,14 +240,18 @@ public class JoinTokenStore implements JoinTokens {
     private record Sealed(String id, String sealed, Instant expiresAt) {
     }
 
-    private List<Sealed> usableInstallerTokens(String fleetId, Instant validUntil) throws SQLException {
+    /** Tokens minted before {@code fleetCreatedAt} belong to a deleted fleet of the same id and never count. */
+    private List<Sealed> usableInstallerTokens(String fleetId, Instant fleetCreatedAt, Instant validUntil)
+            throws SQLException {
         return database.read(c -> {
             List<Sealed> out = new ArrayList<>();
             try (PreparedStatement ps = c.prepareStatement("SELECT ID, SEALED_TOKEN, EXPIRES_AT FROM PM_JOIN_TOKEN"
                     + " WHERE FLEET_ID = ? AND INSTALLER = TRUE AND REVOKED_AT IS NULL AND EXPIRES_AT > ?"
-                    + " AND SEALED_TOKEN IS NOT NULL AND (MAX_USES IS NULL OR USES < MAX_USES) ORDER BY EXPIRES_AT DESC")) {
+                    + " AND SEALED_TOKEN IS NOT NULL AND (MAX_USES IS NULL OR USES < MAX_USES) AND CREATED_AT >= ?"
+                    + " ORDER BY EXPIRES_AT DESC")) {
                 ps.setString(1, fleetId);
                 ps.setTimestamp(2, Timestamp.from(validUntil));
+                ps.setTimestamp(3, Timestamp.from(fleetCreatedAt));
                 try (ResultSet rs = ps.executeQuery()) {
                     while (rs.next()) {
                         out.add(new Sealed(rs.getString(1), rs.getString(2), rs.getTimestamp(3).toInstant()));
@@ -263,10 +262,10 @@ public class JoinTokenStore implements JoinTokens {
         });
     }
 
-    private void requireFleet(String fleetId) throws SQLException {
-        if (fleetId == null || fleets.find(fleetId).isEmpty()) {
-            throw new IllegalArgumentException("fleet '" + fleetId + "' does not exist");
-        }
+    /** @return when the fleet was created */
+    private Instant requireFleet(String fleetId) throws SQLException {
+        return (fleetId == null ? Optional.<io.printmaster.server.fleets.api.Fleet>empty() : fleets.find(fleetId))
+                .orElseThrow(() -> new IllegalArgumentException("fleet '" + fleetId + "' does not exist")).createdAt();
     }
 
     private static final String SELECT = "SELECT ID, FLEET_ID, EXPIRES_AT, MAX_USES, USES, REVOKED_AT, CREATED_AT,"
@@ -283,7 +282,7 @@ public class JoinTokenStore implements JoinTokens {
         }
     }
 
-    private static Optional<JoinTokenInfo> findByHash(Connection c, String hash) throws SQLException {
+    static Optional<JoinTokenInfo> findByHash(Connection c, String hash) throws SQLException {
         // looked up by the hash of the presented secret, so the index lookup's timing tells nothing about a stored
         // secret; the found hash is compared again in constant time, whatever the column's collation does
         try (PreparedStatement ps = c.prepareStatement(SELECT_WITH_HASH + " WHERE TOKEN_SHA256 = ?")) {

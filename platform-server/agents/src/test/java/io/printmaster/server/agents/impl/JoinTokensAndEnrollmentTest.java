@@ -91,6 +91,24 @@ class JoinTokensAndEnrollmentTest {
                 auditOf(fleet, 10).stream().map(AuditLog.Entry::action).toList());
     }
 
+    /** Regression: deleting a fleet and creating one with the same id made the old fleet's tokens work again. */
+    @Test
+    void aTokenOfADeletedFleetDoesNotEnrollIntoANewFleetOfTheSameId() throws Exception {
+        String fleet = fleet("reused");
+        String token = f.tokens.create(fleet, 24, null, "admin").token();
+        String oldInstallerToken = f.tokens.installerToken(fleet, "installers").token();
+        f.deleteFleet(fleet);
+        f.clock.advance(Duration.ofMinutes(5));
+        f.fleet(fleet);
+        assertEquals(Optional.empty(), f.agents.enroll(token, AgentsFixture.facts("intruder")));
+        assertEquals(Optional.empty(), f.agents.enroll(oldInstallerToken, AgentsFixture.facts("intruder-2")));
+        assertNotEquals(oldInstallerToken, f.tokens.installerToken(fleet, "installers").token(),
+                "the new fleet's installers get a token of their own");
+        assertEquals(0, agentRows(fleet));
+        String fresh = f.tokens.create(fleet, 24, null, "admin").token();
+        assertTrue(f.agents.enroll(fresh, AgentsFixture.facts("welcome")).isPresent(), "the new fleet's own tokens work");
+    }
+
     @Test
     void anExpiredTokenEnrollsNobody() throws Exception {
         String fleet = fleet("lab");
