@@ -264,12 +264,14 @@ public class ZipInstallerFormat implements InstallerFormat {
         }
     }
 
+    // the non-deprecated ZipFile.builder() is a commons-io builder type: this keeps commons-io out of the imports
+    @SuppressWarnings("deprecation")
     private static ZipFile open(Path file) throws IOException, InstallerFormatException {
         if (!Files.isRegularFile(file)) {
             throw new java.nio.file.NoSuchFileException(file.toString());
         }
         try {
-            return ZipFile.builder().setPath(file).get();
+            return new ZipFile(file);
         } catch (ZipException e) {
             throw new InstallerFormatException(file.getFileName() + " is not a readable zip archive: " + e.getMessage(), e);
         } catch (IOException e) {
