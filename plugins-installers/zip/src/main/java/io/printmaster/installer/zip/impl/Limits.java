@@ -1,0 +1,34 @@
+package io.printmaster.installer.zip.impl;
+
+/**
+ * How much an official artifact may inflate to: the zip-bomb guard. A compression ratio is only judged once at least
+ * {@link #RATIO_FLOOR_BYTES} have been inflated (for an entry, or for the whole archive): a small text file of
+ * repeated lines legitimately compresses past 100:1 and can do no harm.
+ *
+ * <p>The same class lives in the zip and the tar plugin; keep the two copies equal.
+ *
+ * @param maxUncompressedBytes the most bytes the whole archive may inflate to
+ * @param maxRatio             the highest ratio of inflated to compressed bytes, per entry and overall
+ */
+record Limits(long maxUncompressedBytes, long maxRatio) {
+    /** Default total: 2 GiB. */
+    static final long DEFAULT_MAX_UNCOMPRESSED_BYTES = 2L << 30;
+    /** Default ratio: 100:1. */
+    static final long DEFAULT_MAX_RATIO = 100;
+    /** Ratios are judged past this many inflated bytes. */
+    static final long RATIO_FLOOR_BYTES = 1L << 20;
+
+    static final Limits DEFAULT = new Limits(DEFAULT_MAX_UNCOMPRESSED_BYTES, DEFAULT_MAX_RATIO);
+
+    Limits {
+        if (maxUncompressedBytes <= 0 || maxRatio <= 0) {
+            throw new IllegalArgumentException("limits must be positive: maxUncompressedBytes=" + maxUncompressedBytes
+                    + ", maxCompressionRatio=" + maxRatio);
+        }
+    }
+
+    /** True when {@code inflated} bytes from {@code compressed} ones is past the ratio. */
+    boolean ratioExceeded(long inflated, long compressed) {
+        return inflated > RATIO_FLOOR_BYTES && inflated > maxRatio * Math.max(compressed, 1);
+    }
+}
