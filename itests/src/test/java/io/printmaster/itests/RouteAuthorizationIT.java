@@ -72,7 +72,7 @@ public class RouteAuthorizationIT {
             registry.routes().forEach(r -> keys.add(key(r)));
             for (String expected : List.of("GET /api/v1/health", "POST /api/v1/auth/login", "POST /api/v1/auth/tokens",
                     "GET /api/v1/fleets/{id}", "PUT /api/v1/update-policies/{scope}", "GET /api/v1/plugins",
-                    "GET /api/v1/audit")) {
+                    "GET /api/v1/audit", "GET /api/v1/installers/formats", "GET /api/v1/installers/{fleet}/{platform}")) {
                 assertTrue(expected + " is not served yet; routes: " + keys, keys.contains(expected));
             }
         });
@@ -247,6 +247,11 @@ public class RouteAuthorizationIT {
         // B looks exactly like a fleet that does not exist
         ApiClient.Response missing = onlyA.get("/api/v1/fleets/" + unique("no-such-fleet"));
         assertEquals(missing.json(), onlyA.get("/api/v1/fleets/" + b).json());
+        // nor its installers: B's look like those of a fleet that does not exist
+        ApiClient.Response installerOfB = onlyA.get("/api/v1/installers/" + b + "/linux-amd64");
+        assertEquals("not_found", installerOfB.assertError(404, "GET installer of B"));
+        assertEquals(onlyA.get("/api/v1/installers/" + unique("no-such-fleet") + "/linux-amd64").json().get("error").toString()
+                .replaceAll("'[^']*'", "'x'"), installerOfB.json().get("error").toString().replaceAll("'[^']*'", "'x'"));
 
         List<String> visible = new ArrayList<>();
         for (Map<String, Object> f : (List<Map<String, Object>>) onlyA.get("/api/v1/fleets").json().get("fleets")) {
