@@ -75,7 +75,8 @@ public class RouteAuthorizationIT {
             for (String expected : List.of("GET /api/v1/health", "POST /api/v1/auth/login", "POST /api/v1/auth/tokens",
                     "GET /api/v1/fleets/{id}", "PUT /api/v1/update-policies/{scope}", "GET /api/v1/plugins",
                     "GET /api/v1/audit", "POST /api/v1/agents/enroll", "GET /api/v1/agents",
-                    "POST /api/v1/agents/update/manifest", "GET /api/v1/fleets/{id}/join-tokens")) {
+                    "POST /api/v1/agents/update/manifest", "GET /api/v1/fleets/{id}/join-tokens",
+                    "GET /api/v1/installers/formats", "GET /api/v1/installers/{fleet}/{platform}")) {
                 assertTrue(expected + " is not served yet; routes: " + keys, keys.contains(expected));
             }
         });
@@ -279,6 +280,11 @@ public class RouteAuthorizationIT {
         // B looks exactly like a fleet that does not exist
         ApiClient.Response missing = onlyA.get("/api/v1/fleets/" + unique("no-such-fleet"));
         assertEquals(missing.json(), onlyA.get("/api/v1/fleets/" + b).json());
+        // nor its installers: B's look like those of a fleet that does not exist
+        ApiClient.Response installerOfB = onlyA.get("/api/v1/installers/" + b + "/linux-amd64");
+        assertEquals("not_found", installerOfB.assertError(404, "GET installer of B"));
+        assertEquals(onlyA.get("/api/v1/installers/" + unique("no-such-fleet") + "/linux-amd64").json().get("error").toString()
+                .replaceAll("'[^']*'", "'x'"), installerOfB.json().get("error").toString().replaceAll("'[^']*'", "'x'"));
 
         // B's join tokens and agents look absent too
         ApiClient.Response bToken = admin.post("/api/v1/fleets/" + b + "/join-tokens", Map.of());

@@ -14,6 +14,8 @@ import * as tokens from './views/tokens.js';
 import * as releases from './views/releases.js';
 import * as releaseSources from './views/release-sources.js';
 import * as signingKeys from './views/signing-keys.js';
+import * as installers from './views/installers.js';
+import * as agents from './views/agents.js';
 
 const ROUTES = [
   { path: /^\/login$/, view: login, public: true },
@@ -21,6 +23,9 @@ const ROUTES = [
   { path: /^\/fleets$/, view: fleets, nav: 'fleets' },
   { path: /^\/fleets\/([^/]+)$/, view: fleet, nav: 'fleets', params: ['fleetId'] },
   { path: /^\/fleets\/([^/]+)\/policy$/, view: policy, nav: 'fleets', params: ['fleetId'] },
+  { path: /^\/fleets\/([^/]+)\/installers$/, view: installers, nav: 'installers', params: ['fleetId'] },
+  { path: /^\/installers$/, view: { render: installers.renderIndex }, nav: 'installers' },
+  { path: /^\/agents$/, view: agents, nav: 'agents' },
   { path: /^\/policy$/, view: policy, nav: 'policy' },
   { path: /^\/plugins$/, view: plugins, nav: 'plugins' },
   { path: /^\/audit$/, view: audit, nav: 'audit' },

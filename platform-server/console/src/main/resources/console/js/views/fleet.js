@@ -84,6 +84,7 @@ export async function render(root, ctx, { fleetId }) {
   });
 
   const header = pageHeader(fleet.name,
+    link(`/fleets/${seg(fleet.id)}/installers`, 'Installers', { class: 'button', testid: 'open-installers' }),
     link(`/fleets/${seg(fleet.id)}/policy`, 'Update policy', { class: 'button', testid: 'open-policy' }));
   const title = header.querySelector('h1');
   area.replaceChildren(

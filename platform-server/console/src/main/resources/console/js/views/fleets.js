@@ -46,6 +46,7 @@ export async function render(root, ctx) {
       h('td', {}, time(fleet.updated_at || fleet.created_at)),
       h('td', { class: 'row-actions' },
         link(`/fleets/${seg(fleet.id)}/policy`, 'Policy', { class: 'button small', testid: `fleet-policy-${fleet.id}` }),
+        link(`/fleets/${seg(fleet.id)}/installers`, 'Installers', { class: 'button small', testid: `fleet-installers-${fleet.id}` }),
         link(`/fleets/${seg(fleet.id)}`, 'Edit', { class: 'button small', testid: `fleet-edit-${fleet.id}` }),
         remove)));
   }

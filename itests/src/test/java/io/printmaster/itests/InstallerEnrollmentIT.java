@@ -1,0 +1,231 @@
+package io.printmaster.itests;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Issue 4 end to end, with real processes and real tools: a fresh server (no release source configured) holds the
+ * agent distributions it ships with; an admin makes a fleet and an API token for it; the token downloads the fleet's
+ * tar.gz installer; {@code tar} unpacks it; the agent started from it with {@code bin/pm-agent} enrolls into that
+ * fleet with no other step. The Windows zip reads back with {@code unzip -t}, the MSI with {@code msiinfo}; a token
+ * of another fleet never gets this fleet's installer.
+ */
+class InstallerEnrollmentIT {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String FLEET = "print-floor-2";
+    private static final String OTHER_FLEET = "warehouse";
+    private static final Duration WAIT = Duration.ofSeconds(90);
+
+    private static ServerProcess server;
+    private static ReleaseIntakeIT.Admin admin;
+    private static String fleetToken;
+    private static final List<Process> agents = new ArrayList<>();
+
+    @TempDir
+    static Path work;
+
+    @BeforeAll
+    static void start() throws Exception {
+        server = ServerProcess.start("installers");
+        server.awaitEndpoints("/api/v1/installers/formats", "/api/v1/agents", "/api/v1/releases/artifacts");
+        admin = ReleaseIntakeIT.Admin.login(server);
+        for (String fleet : List.of(FLEET, OTHER_FLEET)) {
+            HttpResponse<String> created = admin.post("/api/v1/fleets", Map.of("id", fleet, "name", "Fleet " + fleet));
+            assertEquals(201, created.statusCode(), created.body());
+        }
+        fleetToken = apiToken("installers for " + FLEET, FLEET);
+        // zero setup: the agent distributions shipped with the server become artifacts without any source configured
+        Eventually.within(WAIT, () -> {
+            JsonNode artifacts = admin.get("/api/v1/releases/artifacts?component=agent").get("artifacts");
+            Set<String> platforms = new java.util.TreeSet<>();
+            artifacts.forEach(a -> platforms.add(a.get("platform").asText() + "-" + a.get("arch").asText() + "."
+                    + a.get("format").asText()));
+            assertTrue(platforms.containsAll(Set.of("linux-amd64.tar.gz", "linux-arm64.tar.gz", "darwin-arm64.tar.gz",
+                    "windows-amd64.zip")), "built-in agent artifacts: " + platforms);
+        });
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        for (Process agent : agents) {
+            agent.destroy();
+            if (!agent.waitFor(30, TimeUnit.SECONDS)) {
+                agent.destroyForcibly();
+            }
+        }
+        if (server != null) {
+            server.close();
+        }
+    }
+
+    @Test
+    void theTarGzInstallerUnpacksWithTarAndItsAgentEnrollsIntoTheFleet() throws Exception {
+        HttpResponse<Path> download = download(fleetToken, "/api/v1/installers/" + FLEET + "/linux-amd64?format=tar.gz",
+                work.resolve("installer.tar.gz"));
+        assertEquals(200, download.statusCode(), () -> read(download.body()));
+        String disposition = download.headers().firstValue("Content-Disposition").orElse("");
+        assertTrue(disposition.contains(FLEET) && disposition.endsWith(".tar.gz\""), disposition);
+        assertTrue(download.headers().firstValue("ETag").orElse("").startsWith("\""));
+        assertEquals(Files.size(download.body()), download.headers().firstValueAsLong("Content-Length").orElse(-1));
+
+        Path unpacked = Files.createDirectories(work.resolve("unpacked"));
+        run(List.of("tar", "-xzf", download.body().toString(), "-C", unpacked.toString()));
+        Path home;
+        try (Stream<Path> top = Files.list(unpacked)) {
+            List<Path> folders = top.toList();
+            assertEquals(1, folders.size(), "one top-level folder: " + folders);
+            home = folders.get(0);
+        }
+        Path launcher = home.resolve("bin/pm-agent");
+        assertTrue(Files.isExecutable(launcher), "bin/pm-agent is executable after tar -x");
+        assertEquals(PosixFilePermissions.fromString("rw-------"),
+                Files.getPosixFilePermissions(home.resolve("etc/join-token")), "the join token is readable by its owner only");
+        JsonNode fleetFile = JSON.readTree(home.resolve("etc/fleet.json").toFile());
+        assertEquals(FLEET, fleetFile.get("fleet_id").asText());
+        assertEquals(server.baseUri().toString(), fleetFile.get("server_url").asText().replaceAll("/$", ""));
+        JsonNode trust = JSON.readTree(home.resolve("etc/trust.json").toFile());
+        assertFalse(trust.get("keys").isEmpty(), "the installer carries the server's signing keys");
+
+        Process agent = startAgent(home);
+        Eventually.within(WAIT, () -> {
+            assertTrue(agent.isAlive(), "the agent is running");
+            JsonNode mine = null;
+            for (JsonNode a : admin.get("/api/v1/agents").get("agents")) {
+                if (FLEET.equals(a.get("fleet").asText())) {
+                    mine = a;
+                }
+            }
+            assertNotNull(mine, "an agent enrolled into " + FLEET);
+            assertEquals("linux", mine.get("platform").asText());
+            assertFalse(mine.get("arch").asText().isBlank());
+            assertEquals(Files.readString(home.resolve("VERSION")).strip(), mine.get("current_version").asText());
+            assertFalse(mine.get("last_seen_at").isNull(), "the agent checked in with its credential");
+        });
+        for (JsonNode a : admin.get("/api/v1/agents").get("agents")) {
+            assertEquals(FLEET, a.get("fleet").asText(), "no agent landed in another fleet");
+        }
+    }
+
+    @Test
+    void theWindowsZipPassesUnzipTestAndKeepsTheLauncherExecutable() throws Exception {
+        HttpResponse<Path> zip = download(fleetToken, "/api/v1/installers/" + FLEET + "/windows-amd64?format=zip",
+                work.resolve("installer.zip"));
+        assertEquals(200, zip.statusCode(), () -> read(zip.body()));
+        String test = run(List.of("unzip", "-t", zip.body().toString()));
+        assertTrue(test.contains("No errors detected"), test);
+        String listing = run(List.of("unzip", "-Z", zip.body().toString()));
+        assertTrue(listing.lines().anyMatch(l -> l.startsWith("-rwx") && l.endsWith("/bin/pm-agent")), listing);
+        assertTrue(listing.lines().anyMatch(l -> l.endsWith("/etc/join-token")), listing);
+    }
+
+    @Test
+    void theMsiReadsBackWithMsiinfoAndInstallsAService() throws Exception {
+        JsonNode formats = JSON.readTree(get(fleetToken, "/api/v1/installers/formats").body()).get("formats");
+        JsonNode msi = null;
+        for (JsonNode f : formats) {
+            if ("msi".equals(f.get("type").asText())) {
+                msi = f;
+            }
+        }
+        assertNotNull(msi, "the msi format is listed: " + formats);
+        assertTrue(msi.get("available").asBoolean(), "wixl is installed here: " + msi);
+
+        HttpResponse<Path> download = download(fleetToken, "/api/v1/installers/" + FLEET + "/windows-amd64?format=msi",
+                work.resolve("installer.msi"));
+        assertEquals(200, download.statusCode(), () -> read(download.body()));
+        String tables = run(List.of("msiinfo", "tables", download.body().toString()));
+        assertTrue(tables.contains("ServiceInstall") && tables.contains("ServiceControl"), tables);
+        String services = run(List.of("msiinfo", "export", download.body().toString(), "ServiceInstall"));
+        assertTrue(services.contains("PrintMasterAgent"), services);
+    }
+
+    @Test
+    void aTokenOfAnotherFleetNeverGetsThisFleetsInstallerAndUnknownPlatformsNameTheKnownOnes() throws Exception {
+        String otherToken = apiToken("installers for " + OTHER_FLEET, OTHER_FLEET);
+        HttpResponse<String> foreign = get(otherToken, "/api/v1/installers/" + FLEET + "/linux-amd64?format=tar.gz");
+        assertEquals(404, foreign.statusCode(), foreign.body());
+        assertFalse(foreign.body().contains("pmj_"), "no token text in the answer");
+
+        HttpResponse<String> unknown = get(fleetToken, "/api/v1/installers/" + FLEET + "/solaris-sparc");
+        assertEquals(404, unknown.statusCode());
+        assertTrue(unknown.body().contains("linux-amd64") && unknown.body().contains("windows-amd64"), unknown.body());
+        HttpResponse<String> noMsiForLinux = get(fleetToken, "/api/v1/installers/" + FLEET + "/linux-amd64?format=msi");
+        assertEquals(404, noMsiForLinux.statusCode());
+        assertTrue(noMsiForLinux.body().contains("tar.gz"), noMsiForLinux.body());
+    }
+
+    private static String apiToken(String name, String fleet) throws Exception {
+        HttpResponse<String> created = admin.post("/api/v1/auth/tokens",
+                Map.of("name", name, "scopes", List.of("installers.download"), "fleets", List.of(fleet)));
+        assertEquals(201, created.statusCode(), created.body());
+        return JSON.readTree(created.body()).get("token").asText();
+    }
+
+    private static HttpResponse<String> get(String token, String path) throws Exception {
+        return HttpClient.newHttpClient().send(HttpRequest.newBuilder(server.uri(path))
+                .header("Authorization", "Bearer " + token).timeout(Duration.ofMinutes(2)).build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
+    private static HttpResponse<Path> download(String token, String path, Path to) throws Exception {
+        return HttpClient.newHttpClient().send(HttpRequest.newBuilder(server.uri(path))
+                .header("Authorization", "Bearer " + token).timeout(Duration.ofMinutes(3)).build(),
+                HttpResponse.BodyHandlers.ofFile(to));
+    }
+
+    private static Process startAgent(Path home) throws IOException {
+        Path logDir = Files.createDirectories(ServerProcess.outputDir().resolve("agent-logs"));
+        Path log = logDir.resolve("installed-agent-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")) + ".log");
+        ProcessBuilder builder = new ProcessBuilder(home.resolve("bin/pm-agent").toString(),
+                "--data-dir", work.resolve("agent-data").toString(), "--port", "0")
+                .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.to(log.toFile()));
+        builder.environment().keySet().removeIf(k -> k.startsWith("PM_"));
+        builder.environment().put("JAVA_HOME", System.getProperty("java.home"));
+        Process agent = builder.start();
+        agents.add(agent);
+        return agent;
+    }
+
+    /** Runs a tool to its end; its output, or a failure with the output when it exits non-zero. */
+    private static String run(List<String> command) throws Exception {
+        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(2, TimeUnit.MINUTES), command + " finished");
+        assertEquals(0, p.exitValue(), command + ":\n" + out);
+        return out;
+    }
+
+    private static String read(Path file) {
+        try {
+            return Files.size(file) < 10_000 ? Files.readString(file) : "(" + Files.size(file) + " bytes)";
+        } catch (IOException e) {
+            return e.toString();
+        }
+    }
+}

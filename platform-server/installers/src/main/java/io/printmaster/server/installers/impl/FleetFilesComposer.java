@@ -1,0 +1,139 @@
+package io.printmaster.server.installers.impl;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.printmaster.api.installer.FleetFile;
+import io.printmaster.api.installer.FleetFiles;
+import io.printmaster.core.policy.UpdatePolicy;
+import io.printmaster.server.signing.api.RotationStatement;
+import io.printmaster.server.signing.api.SigningKey;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * The fleet files of contract B, written into every installer:
+ * <ul>
+ *   <li>{@code etc/fleet.json} (0644): server URL, fleet id and name, the policy snapshot and its source, the CA
+ *   bundle's file name (or null), when it was generated;</li>
+ *   <li>{@code etc/join-token} (0600): the join token and a newline;</li>
+ *   <li>{@code etc/ca-bundle.pem} (0644): only when the server is configured with one;</li>
+ *   <li>{@code etc/trust.json} (0644): the signing keys and rotation statements, as the releases API shows them.</li>
+ * </ul>
+ * JSON is UTF-8, compact, one object followed by a newline.
+ */
+final class FleetFilesComposer {
+    static final String FLEET_JSON = "etc/fleet.json";
+    static final String JOIN_TOKEN = "etc/join-token";
+    static final String CA_BUNDLE = "etc/ca-bundle.pem";
+    static final String TRUST_JSON = "etc/trust.json";
+    static final String CA_BUNDLE_NAME = "ca-bundle.pem";
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private FleetFilesComposer() {
+    }
+
+    /**
+     * Everything that goes into the fleet files.
+     *
+     * @param caBundlePem the PEM text of the CA bundle, or null for none
+     */
+    record Inputs(String serverUrl, String fleetId, String fleetName, UpdatePolicy policy, String policySource,
+                  String caBundlePem, String joinToken, List<SigningKey> keys, List<RotationStatement> rotations) {
+        Inputs {
+            Objects.requireNonNull(serverUrl, "serverUrl");
+            Objects.requireNonNull(fleetId, "fleetId");
+            Objects.requireNonNull(fleetName, "fleetName");
+            Objects.requireNonNull(policy, "policy");
+            Objects.requireNonNull(policySource, "policySource");
+            Objects.requireNonNull(joinToken, "joinToken");
+            keys = List.copyOf(keys);
+            rotations = List.copyOf(rotations);
+        }
+
+        @Override
+        public String toString() {
+            return "Inputs[" + fleetId + ", " + serverUrl + "]"; // never the token
+        }
+    }
+
+    /** The fleet files, {@code generated_at} set to {@code generatedAt}. */
+    static FleetFiles compose(Inputs in, Instant generatedAt) {
+        List<FleetFile> files = new ArrayList<>();
+        Map<String, Object> fleet = new LinkedHashMap<>();
+        fleet.put("server_url", in.serverUrl());
+        fleet.put("fleet_id", in.fleetId());
+        fleet.put("fleet_name", in.fleetName());
+        fleet.put("policy", in.policy());
+        fleet.put("policy_source", in.policySource());
+        fleet.put("ca_bundle", in.caBundlePem() == null ? null : CA_BUNDLE_NAME);
+        fleet.put("generated_at", generatedAt.toString());
+        files.add(FleetFile.of(FLEET_JSON, json(fleet)));
+        files.add(FleetFile.secret(JOIN_TOKEN, (in.joinToken() + "\n").getBytes(StandardCharsets.UTF_8)));
+        if (in.caBundlePem() != null) {
+            files.add(FleetFile.of(CA_BUNDLE, in.caBundlePem().getBytes(StandardCharsets.US_ASCII)));
+        }
+        Map<String, Object> trust = new LinkedHashMap<>();
+        trust.put("keys", in.keys().stream().map(FleetFilesComposer::keyView).toList());
+        trust.put("rotations", in.rotations().stream().map(FleetFilesComposer::rotationView).toList());
+        files.add(FleetFile.of(TRUST_JSON, json(trust)));
+        return FleetFiles.of(files);
+    }
+
+    /**
+     * The configuration hash of a cache key: SHA-256 over every fleet file's path, mode and bytes, with
+     * {@code generated_at} fixed, so the same configuration always hashes the same, and any change (a new token, a
+     * new policy, a rotated key, another server URL or CA bundle) gives a new hash.
+     */
+    static String configurationHash(Inputs in) {
+        MessageDigest md = ChunkedEncryption.sha256();
+        for (FleetFile f : compose(in, Instant.EPOCH).files()) {
+            byte[] path = f.path().getBytes(StandardCharsets.UTF_8);
+            md.update(ByteBuffer.allocate(12).putInt(path.length).putInt(f.mode()).putInt(f.size()).array());
+            md.update(path);
+            md.update(f.content());
+        }
+        return HexFormat.of().formatHex(md.digest());
+    }
+
+    private static Map<String, Object> keyView(SigningKey k) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("id", k.id());
+        m.put("algorithm", k.algorithm());
+        m.put("public_key_pem", k.publicKeyPem());
+        m.put("active", k.active());
+        m.put("created_at", k.createdAt().toString());
+        m.put("rotated_at", k.rotatedAt() == null ? null : k.rotatedAt().toString());
+        return m;
+    }
+
+    private static Map<String, Object> rotationView(RotationStatement s) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("old_key_id", s.oldKeyId());
+        m.put("new_key_id", s.newKeyId());
+        m.put("statement_base64", Base64.getEncoder().encodeToString(s.statement()));
+        m.put("signature", Base64.getEncoder().encodeToString(s.signature()));
+        return m;
+    }
+
+    private static byte[] json(Object value) {
+        try {
+            byte[] body = JSON.writeValueAsBytes(value);
+            byte[] withNewline = new byte[body.length + 1];
+            System.arraycopy(body, 0, withNewline, 0, body.length);
+            withNewline[body.length] = '\n';
+            return withNewline;
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("cannot write the fleet files as JSON", e);
+        }
+    }
+}
