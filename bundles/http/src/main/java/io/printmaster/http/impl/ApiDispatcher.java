@@ -53,7 +53,7 @@ public class ApiDispatcher extends HttpServlet implements RouteRegistry {
     @ObjectClassDefinition(name = "PrintMaster API dispatcher")
     public @interface Config {
         @AttributeDefinition(description = "Largest request body accepted, in bytes; larger bodies get 413.")
-        long max_body_bytes() default 1024 * 1024;
+        long max__body__bytes() default 1024 * 1024;
     }
 
     private final JsonMapper json = new JsonMapper();
@@ -64,12 +64,12 @@ public class ApiDispatcher extends HttpServlet implements RouteRegistry {
 
     @Activate
     public ApiDispatcher(Config config) {
-        this.maxBodyBytes = config.max_body_bytes();
+        this.maxBodyBytes = config.max__body__bytes();
     }
 
     @Modified
     void modified(Config config) {
-        this.maxBodyBytes = config.max_body_bytes();
+        this.maxBodyBytes = config.max__body__bytes();
     }
 
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)

@@ -78,7 +78,7 @@ public class ExampleReleaseSource implements ReleaseSource {
         String[] versions() default {"1.0.0", "1.1.0", "1.2.0", "1.3.0-beta.1"};
 
         @AttributeDefinition(name = "Page size", description = "Releases per page of the listing.", min = "1", max = "100")
-        int page_size() default 2;
+        int page__size() default 2;
     }
 
     /** One listed release with the bytes of its only asset. */
@@ -95,10 +95,10 @@ public class ExampleReleaseSource implements ReleaseSource {
      */
     @Activate
     public ExampleReleaseSource(Config config) {
-        if (config.page_size() < 1 || config.page_size() > 100) {
-            throw new IllegalArgumentException("page_size must be between 1 and 100, not " + config.page_size());
+        if (config.page__size() < 1 || config.page__size() > 100) {
+            throw new IllegalArgumentException("page_size must be between 1 and 100, not " + config.page__size());
         }
-        this.pageSize = config.page_size();
+        this.pageSize = config.page__size();
         ComponentName component;
         try {
             component = ComponentName.of(config.component());
@@ -163,7 +163,7 @@ public class ExampleReleaseSource implements ReleaseSource {
     }
 
     /**
-     * Pages of {@link Config#page_size()} releases, newest first. The page token is the position of the page's
+     * Pages of {@link Config#page__size()} releases, newest first. The page token is the position of the page's
      * first release; a real source would pass on its upstream's cursor instead.
      */
     @Override

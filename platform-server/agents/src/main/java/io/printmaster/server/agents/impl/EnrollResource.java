@@ -30,10 +30,10 @@ public class EnrollResource implements RouteProvider {
     @ObjectClassDefinition(name = "PrintMaster agent enrollment")
     public @interface Config {
         @AttributeDefinition(description = "Failed enrollments one address may make within the window before it gets 429.")
-        int max_failures() default 10;
+        int max__failures() default 10;
 
         @AttributeDefinition(description = "The failure window, in minutes.")
-        int failure_window_minutes() default 15;
+        int failure__window__minutes() default 15;
     }
 
     private final AgentStore agents;
@@ -41,8 +41,8 @@ public class EnrollResource implements RouteProvider {
 
     @Activate
     public EnrollResource(@Reference AgentStore agents, Config config) {
-        this(agents, new FailureRateLimiter(Math.max(1, config.max_failures()),
-                Duration.ofMinutes(Math.max(1, config.failure_window_minutes())), Clock.systemUTC()));
+        this(agents, new FailureRateLimiter(Math.max(1, config.max__failures()),
+                Duration.ofMinutes(Math.max(1, config.failure__window__minutes())), Clock.systemUTC()));
     }
 
     EnrollResource(AgentStore agents, FailureRateLimiter limiter) {

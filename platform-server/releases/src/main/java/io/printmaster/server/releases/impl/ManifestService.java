@@ -51,13 +51,13 @@ public class ManifestService {
             description = "Validity and renewal of the signed manifests of cached artifacts.")
     public @interface Config {
         @AttributeDefinition(description = "How long a signed manifest is valid, in days (expires_at); agents refuse it afterwards.")
-        int validity_days() default 30;
+        int validity__days() default 30;
 
         @AttributeDefinition(description = "Manifests expiring within this many days are re-signed by the renewal job.")
-        int renew_margin_days() default 7;
+        int renew__margin__days() default 7;
 
         @AttributeDefinition(description = "How often the renewal job looks for manifests to re-sign, in minutes.")
-        int renew_check_minutes() default 60;
+        int renew__check__minutes() default 60;
     }
 
     private final ManifestSigner signer;
@@ -104,8 +104,8 @@ public class ManifestService {
     }
 
     private static Config validated(Config c) {
-        if (c.validity_days() < 1 || c.renew_margin_days() < 0 || c.renew_margin_days() >= c.validity_days()
-                || c.renew_check_minutes() < 1) {
+        if (c.validity__days() < 1 || c.renew__margin__days() < 0 || c.renew__margin__days() >= c.validity__days()
+                || c.renew__check__minutes() < 1) {
             throw new IllegalArgumentException(PID + ": need validity_days >= 1, 0 <= renew_margin_days < validity_days, "
                     + "renew_check_minutes >= 1");
         }
@@ -116,7 +116,7 @@ public class ManifestService {
         if (renewal != null) {
             renewal.cancel(false);
         }
-        long period = config.renew_check_minutes();
+        long period = config.renew__check__minutes();
         renewal = scheduler.scheduleWithFixedDelay(this::maintain, initialDelayMinutes, period, TimeUnit.MINUTES);
     }
 
@@ -129,14 +129,14 @@ public class ManifestService {
                 LOG.info("manifests: {} signed for the first time, {} renewed before expiry", missing, renewed);
             }
         } catch (Exception e) {
-            LOG.warn("the manifest renewal job failed; it runs again in {} minutes: {}", config.renew_check_minutes(), e.toString());
+            LOG.warn("the manifest renewal job failed; it runs again in {} minutes: {}", config.renew__check__minutes(), e.toString());
         }
     }
 
     /** Signs (or re-signs) the manifest of an artifact whose version has release counter {@code counter}. */
     SignedManifest sign(Artifact artifact, long counter) throws SigningException, SQLException {
         Instant generatedAt = clock.instant().truncatedTo(ChronoUnit.SECONDS);
-        Instant expiresAt = generatedAt.plus(Duration.ofDays(config.validity_days()));
+        Instant expiresAt = generatedAt.plus(Duration.ofDays(config.validity__days()));
         for (int attempt = 1; ; attempt++) {
             String keyId = keys.active().id();
             byte[] bytes = manifestBytes(artifact, counter, generatedAt, expiresAt, keyId);
@@ -179,7 +179,7 @@ public class ManifestService {
     int renewExpiring() throws SigningException, SQLException {
         bulk.lock();
         try {
-            Instant limit = clock.instant().plus(Duration.ofDays(config.renew_margin_days()));
+            Instant limit = clock.instant().plus(Duration.ofDays(config.renew__margin__days()));
             List<Artifact> due = store.artifactsWithManifestExpiringBefore(limit);
             for (Artifact a : due) {
                 sign(a);

@@ -56,26 +56,26 @@ public class ReleaseIntake {
             description = "When releases are pulled from the release sources, and what is accepted.")
     public @interface Config {
         @AttributeDefinition(description = "Minutes between scheduled syncs.")
-        int interval_minutes() default 60;
+        int interval__minutes() default 60;
 
         @AttributeDefinition(description = "Versions kept per component and channel; older ones and their files are deleted.")
-        int keep_versions() default 5;
+        int keep__versions() default 5;
 
         @AttributeDefinition(description = "Largest asset accepted, in bytes; larger ones are refused (SIZE_LIMIT).")
-        long max_asset_bytes() default 2L * 1024 * 1024 * 1024;
+        long max__asset__bytes() default 2L * 1024 * 1024 * 1024;
 
         @AttributeDefinition(description = "Seconds without a byte before a download is abandoned (TIMEOUT); it resumes at the next sync.")
-        int idle_timeout_seconds() default 60;
+        int idle__timeout__seconds() default 60;
 
         @AttributeDefinition(description = "Longest download of one asset, in minutes (TIMEOUT).")
-        int asset_timeout_minutes() default 60;
+        int asset__timeout__minutes() default 60;
 
         @AttributeDefinition(description = "Most pages of releases read from one source in one sync.")
-        int max_pages() default 20;
+        int max__pages() default 20;
 
         @AttributeDefinition(description = "Seconds to wait after a release source appears before syncing, so several "
                 + "sources arriving together share one sync.")
-        int source_settle_seconds() default 2;
+        int source__settle__seconds() default 2;
     }
 
     private record Bound(ReleaseSource source, Map<String, Object> properties) {
@@ -137,8 +137,8 @@ public class ReleaseIntake {
     }
 
     private static Config validated(Config c) {
-        if (c.interval_minutes() < 1 || c.keep_versions() < 1 || c.max_asset_bytes() < 1 || c.idle_timeout_seconds() < 1
-                || c.asset_timeout_minutes() < 1 || c.max_pages() < 1 || c.source_settle_seconds() < 0) {
+        if (c.interval__minutes() < 1 || c.keep__versions() < 1 || c.max__asset__bytes() < 1 || c.idle__timeout__seconds() < 1
+                || c.asset__timeout__minutes() < 1 || c.max__pages() < 1 || c.source__settle__seconds() < 0) {
             throw new IllegalArgumentException(PID + ": interval_minutes, keep_versions, max_asset_bytes, "
                     + "idle_timeout_seconds, asset_timeout_minutes and max_pages must be at least 1");
         }
@@ -230,8 +230,8 @@ public class ReleaseIntake {
         store.startSync(new ReleaseStore.SyncRecord(run.id(), trigger, actor, now, null, SyncRun.RUNNING, 0, 0, 0, 0, null));
         List<SourceRef> snapshot = sources();
         Config c = config;
-        IntakeRun.Settings settings = new IntakeRun.Settings(c.keep_versions(), c.max_asset_bytes(),
-                Duration.ofSeconds(c.idle_timeout_seconds()), Duration.ofMinutes(c.asset_timeout_minutes()), c.max_pages());
+        IntakeRun.Settings settings = new IntakeRun.Settings(c.keep__versions(), c.max__asset__bytes(),
+                Duration.ofSeconds(c.idle__timeout__seconds()), Duration.ofMinutes(c.asset__timeout__minutes()), c.max__pages());
         IntakeRun intake = new IntakeRun(run, snapshot, store, cache, manifests, settings, clock);
         current = run;
         remember(run);
@@ -279,7 +279,7 @@ public class ReleaseIntake {
         if (periodic != null) {
             periodic.cancel(false);
         }
-        long minutes = config.interval_minutes();
+        long minutes = config.interval__minutes();
         periodic = executor.scheduleWithFixedDelay(() -> trigger("schedule"), minutes, minutes, TimeUnit.MINUTES);
     }
 
@@ -288,7 +288,7 @@ public class ReleaseIntake {
         if (settling != null && !settling.isDone()) {
             return;
         }
-        settling = executor.schedule(() -> trigger("source"), config.source_settle_seconds(), TimeUnit.SECONDS);
+        settling = executor.schedule(() -> trigger("source"), config.source__settle__seconds(), TimeUnit.SECONDS);
     }
 
     /** Runs on the intake thread, so the sync it starts runs right after it. */

@@ -10,17 +10,17 @@ final class Fixtures {
     static ManifestService.Config manifestConfig(int validityDays, int marginDays) {
         return new ManifestService.Config() {
             @Override
-            public int validity_days() {
+            public int validity__days() {
                 return validityDays;
             }
 
             @Override
-            public int renew_margin_days() {
+            public int renew__margin__days() {
                 return marginDays;
             }
 
             @Override
-            public int renew_check_minutes() {
+            public int renew__check__minutes() {
                 return 60;
             }
 
@@ -34,37 +34,37 @@ final class Fixtures {
     static ReleaseIntake.Config intakeConfig(int keepVersions) {
         return new ReleaseIntake.Config() {
             @Override
-            public int interval_minutes() {
+            public int interval__minutes() {
                 return 60;
             }
 
             @Override
-            public int keep_versions() {
+            public int keep__versions() {
                 return keepVersions;
             }
 
             @Override
-            public long max_asset_bytes() {
+            public long max__asset__bytes() {
                 return 64L * 1024 * 1024;
             }
 
             @Override
-            public int idle_timeout_seconds() {
+            public int idle__timeout__seconds() {
                 return 30;
             }
 
             @Override
-            public int asset_timeout_minutes() {
+            public int asset__timeout__minutes() {
                 return 5;
             }
 
             @Override
-            public int max_pages() {
+            public int max__pages() {
                 return 20;
             }
 
             @Override
-            public int source_settle_seconds() {
+            public int source__settle__seconds() {
                 return 0;
             }
 
