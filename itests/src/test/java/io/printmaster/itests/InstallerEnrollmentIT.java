@@ -127,9 +127,16 @@ class InstallerEnrollmentIT {
             assertEquals(Files.readString(home.resolve("VERSION")).strip(), mine.get("current_version").asText());
             assertFalse(mine.get("last_seen_at").isNull(), "the agent checked in with its credential");
         });
+        int inFleet = 0;
         for (JsonNode a : admin.get("/api/v1/agents").get("agents")) {
-            assertEquals(FLEET, a.get("fleet").asText(), "no agent landed in another fleet");
+            if (FLEET.equals(a.get("fleet").asText())) {
+                inFleet++;
+            } else {
+                // only the agent another test enrolls by hand lives elsewhere
+                assertEquals("bench-host", a.get("hostname").asText(), "no installed agent landed in another fleet: " + a);
+            }
         }
+        assertEquals(1, inFleet, "the installed agent enrolled once");
     }
 
     @Test
@@ -178,6 +185,43 @@ class InstallerEnrollmentIT {
         HttpResponse<String> noMsiForLinux = get(fleetToken, "/api/v1/installers/" + FLEET + "/linux-amd64?format=msi");
         assertEquals(404, noMsiForLinux.statusCode());
         assertTrue(noMsiForLinux.body().contains("tar.gz"), noMsiForLinux.body());
+    }
+
+    @Test
+    void anEnrolledAgentDownloadsTheRawUpdateWithRangeAndETag() throws Exception {
+        HttpResponse<String> minted = admin.post("/api/v1/fleets/" + OTHER_FLEET + "/join-tokens",
+                Map.of("ttl_hours", 1, "max_uses", 1));
+        assertEquals(201, minted.statusCode(), minted.body());
+        String joinToken = JSON.readTree(minted.body()).get("token").asText();
+        HttpResponse<String> enrolled = HttpClient.newHttpClient().send(HttpRequest.newBuilder(server.uri("/api/v1/agents/enroll"))
+                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(
+                        Map.of("join_token", joinToken, "hostname", "bench-host", "platform", "linux", "arch", "amd64",
+                                "current_version", "0.0.1")))).build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(201, enrolled.statusCode(), enrolled.body());
+        String credential = JSON.readTree(enrolled.body()).get("credential").asText();
+
+        Path official;
+        try (Stream<Path> releases = Files.list(ServerProcess.distribution().resolve("agent-releases"))) {
+            official = releases.filter(p -> p.getFileName().toString().endsWith("-linux-amd64.tar.gz")).findFirst().orElseThrow();
+        }
+        String version = Files.readString(ServerProcess.distribution().resolve("VERSION")).strip();
+        String path = "/api/v1/agents/update/download/agent/" + version + "/linux-amd64";
+        HttpResponse<byte[]> whole = HttpClient.newHttpClient().send(HttpRequest.newBuilder(server.uri(path))
+                .header("Authorization", "Bearer " + credential).build(), HttpResponse.BodyHandlers.ofByteArray());
+        assertEquals(200, whole.statusCode());
+        byte[] expected = Files.readAllBytes(official);
+        assertTrue(java.util.Arrays.equals(expected, whole.body()), "the agent gets the official archive's bytes");
+        String etag = whole.headers().firstValue("ETag").orElseThrow();
+
+        HttpResponse<byte[]> rest = HttpClient.newHttpClient().send(HttpRequest.newBuilder(server.uri(path))
+                .header("Authorization", "Bearer " + credential).header("Range", "bytes=1000-").header("If-Range", etag)
+                .build(), HttpResponse.BodyHandlers.ofByteArray());
+        assertEquals(206, rest.statusCode());
+        assertTrue(java.util.Arrays.equals(java.util.Arrays.copyOfRange(expected, 1000, expected.length), rest.body()),
+                "a resumed download continues at byte 1000");
+
+        HttpResponse<String> withApiToken = get(fleetToken, path);
+        assertEquals(403, withApiToken.statusCode(), "an API token is not an agent credential");
     }
 
     private static String apiToken(String name, String fleet) throws Exception {

@@ -96,7 +96,9 @@ public class InstallersIT {
         assertTrue("openssl: " + output, openssl.waitFor(60, TimeUnit.SECONDS) && openssl.exitValue() == 0);
         Files.writeString(data.resolve("etc/io.printmaster.server.installers.cfg"), "ca_bundle=" + ca + "\n");
         return OptionUtils.combine(ServerContainer.options(data, ServerContainer.freePort()),
-                frameworkProperty("pm.admin.password").value("itest-" + UUID.randomUUID()));
+                frameworkProperty("pm.admin.password").value("itest-" + UUID.randomUUID()),
+                // only this test's release folder: the agent archives the server ships would fill windows-amd64
+                frameworkProperty("pm.releases.builtin").value("off"));
     }
 
     private static String sha256(byte[] bytes) {

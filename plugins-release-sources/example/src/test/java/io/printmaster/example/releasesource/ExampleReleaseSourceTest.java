@@ -31,12 +31,16 @@ import org.junit.jupiter.api.Test;
 
 class ExampleReleaseSourceTest {
 
-    /** The configuration as Declarative Services hands it over: the given values, the declared defaults otherwise. */
+    /**
+     * The configuration as Declarative Services hands it over: the given values, the declared defaults otherwise; a
+     * method {@code page__size()} reads the key {@code page_size}, as DS maps names.
+     */
     static ExampleReleaseSource.Config config(Map<String, Object> values) {
         return (ExampleReleaseSource.Config) Proxy.newProxyInstance(ExampleReleaseSource.Config.class.getClassLoader(),
-                new Class<?>[] {ExampleReleaseSource.Config.class},
-                (proxy, method, args) -> values.containsKey(method.getName()) ? values.get(method.getName())
-                        : method.getDefaultValue());
+                new Class<?>[] {ExampleReleaseSource.Config.class}, (proxy, method, args) -> {
+                    String key = method.getName().replace("__", "_");
+                    return values.containsKey(key) ? values.get(key) : method.getDefaultValue();
+                });
     }
 
     static ExampleReleaseSource withoutConfiguration() {
