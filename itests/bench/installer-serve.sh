@@ -6,6 +6,7 @@
 # The official archive is the real linux-amd64 agent archive with SIZE_MB of random bytes added (lib/padding.bin,
 # incompressible like the jars of a real distribution), published as version 9.0.0 through a directory release source.
 # Each round downloads from the server and from nginx, alternating; reported: the median time of each, and the ratio.
+# BENCH_TTFB=1 also prints the server's time to first byte per round (one more request each).
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
@@ -74,6 +75,8 @@ echo "  built and served in ${build} s, $(stat -c %s "$WORK/www/installer.tar.gz
   || die "the second request was not served from the cache"
 
 nport=$(free_port)
+# nginx's workers run as an unprivileged user when started by root: let them read the file
+chmod 755 "$WORK" "$WORK/www"; chmod 644 "$WORK/www/installer.tar.gz"
 cat >"$WORK/nginx.conf" <<EOF
 daemon off;
 worker_processes 1;
@@ -107,6 +110,7 @@ echo "before: $(load_note)"
 srv=(); ngx=()
 for r in $(seq 1 "$ROUNDS"); do
   s=$(curl -sf -H "Authorization: Bearer $token" -o /dev/null -w '%{time_total}' "$URL")
+  [ -n "${BENCH_TTFB:-}" ] && curl -sf -H "Authorization: Bearer $token" -o /dev/null -w 'server first byte %{time_starttransfer} total %{time_total}\n' "$URL" >&2
   n=$(curl -sf -o /dev/null -w '%{time_total}' "http://127.0.0.1:$nport/installer.tar.gz")
   srv+=("$s"); ngx+=("$n")
 done

@@ -64,6 +64,35 @@ class ChunkedEncryptionTest {
     }
 
     @Test
+    void aClientThatGoesAwayMidDownloadLeavesNoDecryptingThreadBehind() throws Exception {
+        byte[] plain = bytes(40 * CHUNK, 11);
+        ChunkedEncryption.Reader r = ChunkedEncryption.open(encrypt(plain, "gone"), box, PURPOSE);
+        java.io.OutputStream disconnects = new java.io.OutputStream() {
+            private int written;
+
+            @Override
+            public void write(int b) throws IOException {
+                write(new byte[] {(byte) b}, 0, 1);
+            }
+
+            @Override
+            public void write(byte[] b, int off, int len) throws IOException {
+                written += len;
+                if (written > 2 * CHUNK) {
+                    throw new IOException("Broken pipe");
+                }
+            }
+        };
+        IOException e = assertThrows(IOException.class, () -> r.copy(0, plain.length, disconnects));
+        assertEquals("Broken pipe", e.getMessage());
+        long deadline = System.nanoTime() + java.time.Duration.ofSeconds(10).toNanos();
+        while (Thread.getAllStackTraces().keySet().stream().anyMatch(t -> t.getName().equals("pm-installer-decrypt"))) {
+            assertTrue(System.nanoTime() < deadline, "the decrypting thread ended");
+            Thread.onSpinWait();
+        }
+    }
+
+    @Test
     void everyRangeGivesExactlyThoseBytes() throws Exception {
         byte[] plain = bytes(3 * CHUNK + 5, 7);
         ChunkedEncryption.Reader r = ChunkedEncryption.open(encrypt(plain, "ranges"), box, PURPOSE);
