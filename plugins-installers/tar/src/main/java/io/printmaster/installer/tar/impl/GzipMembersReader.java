@@ -53,7 +53,22 @@ final class GzipMembersReader extends InputStream {
     record Member(long compressedStart, long inflatedStart, long inflatedSize, boolean allZeros) {
     }
 
+    /** Writing the tee's copy failed: the output's failure (a full disk), not the archive's. */
+    static final class CopyFailed extends IOException {
+        private static final long serialVersionUID = 1L;
+
+        CopyFailed(IOException cause) {
+            super(cause.getMessage(), cause);
+        }
+
+        @Override
+        public synchronized IOException getCause() {
+            return (IOException) super.getCause();
+        }
+    }
+
     private final FileChannel channel;
+    private final FileChannel copy;
     private final Limits limits;
     private final ByteBuffer in = ByteBuffer.allocateDirect(1 << 20);
     private final Inflater inflater = new Inflater(true);
@@ -61,6 +76,8 @@ final class GzipMembersReader extends InputStream {
     private final List<Member> members = new ArrayList<>();
     private final byte[] single = new byte[1];
 
+    /** Bytes read from the channel so far (counted here: asking the channel costs a system call per read). */
+    private long bytesRead;
     private long inflated;
     private long memberCompressedStart;
     private long memberInflatedStart;
@@ -71,7 +88,16 @@ final class GzipMembersReader extends InputStream {
     private long entryCompressedStart;
 
     GzipMembersReader(FileChannel channel, Limits limits) throws IOException {
+        this(channel, limits, null);
+    }
+
+    /**
+     * @param copy where every byte read from {@code channel} is also written, unchanged, as it is read (a tee: the
+     *             file is read once for both the check and a copy); null for none
+     */
+    GzipMembersReader(FileChannel channel, Limits limits, FileChannel copy) throws IOException {
         this.channel = channel;
+        this.copy = copy;
         this.limits = limits;
         in.flip();
         if (!startMember()) {
@@ -98,11 +124,7 @@ final class GzipMembersReader extends InputStream {
 
     /** Where the inflater is in the file. */
     private long compressedPosition() {
-        try {
-            return channel.position() - in.remaining();
-        } catch (IOException e) {
-            return 0;
-        }
+        return bytesRead - in.remaining();
     }
 
     @Override
@@ -183,11 +205,26 @@ final class GzipMembersReader extends InputStream {
     /** Refills the input buffer, keeping what is left; false at the end of the file. */
     private boolean fill() throws IOException {
         in.compact();
+        int start = in.position();
         int n;
         try {
             n = channel.read(in);
         } finally {
             in.flip();
+        }
+        if (n > 0) {
+            bytesRead += n;
+        }
+        if (copy != null && n > 0) {
+            ByteBuffer fresh = in.duplicate();
+            fresh.position(start); // the bytes just read: [start, start + n), the buffer's limit
+            try {
+                while (fresh.hasRemaining()) {
+                    copy.write(fresh);
+                }
+            } catch (IOException e) {
+                throw new CopyFailed(e);
+            }
         }
         return n > 0 || in.hasRemaining();
     }

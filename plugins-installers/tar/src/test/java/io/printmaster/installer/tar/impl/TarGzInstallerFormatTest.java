@@ -225,6 +225,37 @@ class TarGzInstallerFormatTest {
     }
 
     @Test
+    void theFirstTimeCheckAndCopyInOnePassGiveTheSameBytesAsTheRememberedVerdict() throws Exception {
+        Path official = splitTarGz("official.tar.gz", official());
+        List<String> written = new ArrayList<>();
+        TarGzInstallerFormat probed = new TarGzInstallerFormat(Limits.DEFAULT, written::add);
+
+        probed.repackage(official, fleetFiles(), dir.resolve("first.tar.gz")); // checks while copying
+        probed.repackage(official, fleetFiles(), dir.resolve("second.tar.gz")); // verdict remembered: transferTo
+
+        assertEquals(1, probed.fullChecks(), "checked once");
+        assertEquals(2, written.stream().filter("(first gzip member)"::equals).count(), "first member copied: " + written);
+        long firstMember = probed.verdict(official).splitOffset();
+        byte[] in = Arrays.copyOf(Files.readAllBytes(official), (int) firstMember);
+        for (String name : List.of("first.tar.gz", "second.tar.gz")) {
+            Path output = dir.resolve(name);
+            checkWithRealTools(output);
+            assertArrayEquals(in, Arrays.copyOf(Files.readAllBytes(output), (int) firstMember), name);
+            assertArrayEquals(JOIN_TOKEN, probed.readBack(output, "etc/join-token").orElseThrow(), name);
+        }
+    }
+
+    @Test
+    void aCheckFailingAtTheLastByteTheFirstTimeLeavesNothingOfTheCopy() throws Exception {
+        // the second member's CRC-32 broken: found only after the whole file was read, and copied, once
+        Path official = splitTarGz("official.tar.gz", official());
+        byte[] bytes = Files.readAllBytes(official);
+        bytes[bytes.length - 8] ^= 0x55;
+        Files.write(official, bytes);
+        assertRefused(official, "CRC-32");
+    }
+
+    @Test
     void aSingleMemberArchiveIsRewrittenIntoTheSplitLayout() throws Exception {
         Path official = plainTarGz("official.tar.gz", official());
         assertFalse(format.verdict(official).split());

@@ -10,9 +10,11 @@ import io.printmaster.api.installer.InstallerFormatType;
 import io.printmaster.api.plugin.PluginName;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -32,10 +34,14 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 /**
  * The {@code zip} installer format: the official Windows zip with the fleet's files added inside its top-level folder.
  *
- * <p>Unchanged entries are copied raw ({@link ZipFile#getRawInputStream} into
- * {@link ZipArchiveOutputStream#addRawArchiveEntry}): no inflating, no recompressing, their compressed bytes, CRCs,
- * times, extra fields and unix modes stay as they were. Fleet files are deflated with their own modes; a fleet file
- * replaces an entry of the same path; folders a fleet file needs and the artifact lacks are added (0755).
+ * <p>Fast path ({@link ZipAppender}), when no fleet file replaces an entry and the layout is one it can account for
+ * byte by byte: the official bytes up to the central directory are copied as one block by the kernel
+ * ({@code transferTo}), the fleet's entries appended, then the original central directory records and the new ones.
+ * Otherwise unchanged entries are copied raw one by one ({@link ZipFile#getRawInputStream} into
+ * {@link ZipArchiveOutputStream#addRawArchiveEntry}). Either way nothing is inflated or recompressed: compressed
+ * bytes, CRCs, times, extra fields and unix modes stay as they were. Fleet files are deflated with their own modes; a
+ * fleet file replaces an entry of the same path; folders a fleet file needs and the artifact lacks are added (0755).
+ * The archive comment, if any, is not carried over.
  *
  * <p>The artifact is checked from its central directory before anything is written: names ({@code ..}, absolute,
  * drive letters, backslashes), duplicates (also after normalisation and ignoring case), one top-level folder, links
@@ -125,13 +131,44 @@ public class ZipInstallerFormat implements InstallerFormat {
             Path temp = Files.createTempFile(target.getParent(), "." + target.getFileName() + ".", ".part");
             boolean moved = false;
             try {
-                write(zip, scan, fleetFiles, missingFolders, temp);
+                boolean replaces = fleetFiles.paths().stream().anyMatch(scan.index().entries()::containsKey);
+                if (replaces || !appendTo(officialArtifact, zip, scan, fleetFiles, missingFolders, temp)) {
+                    write(zip, scan, fleetFiles, missingFolders, temp);
+                }
                 Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
                 moved = true;
             } finally {
                 if (!moved) {
                     Files.deleteIfExists(temp);
                 }
+            }
+        }
+    }
+
+    /**
+     * The fast path ({@link ZipAppender}): the official file's entries copied as one block, the fleet's entries and a
+     * new central directory appended.
+     *
+     * @return false, with nothing written, when the layout is not one it can trust (then the archive is rewritten)
+     */
+    private boolean appendTo(Path official, ZipFile zip, Scan scan, FleetFiles fleetFiles, List<String> missingFolders,
+                             Path temp) throws IOException {
+        try (FileChannel in = FileChannel.open(official, StandardOpenOption.READ)) {
+            ZipAppender.Layout layout = ZipAppender.inspect(in, Collections.list(zip.getEntries()));
+            if (layout == null) {
+                return false;
+            }
+            List<ZipAppender.NewEntry> added = new ArrayList<>();
+            for (String folder : missingFolders) {
+                added.add(new ZipAppender.NewEntry(scan.topFolder() + "/" + folder + "/", null, S_IFDIR | MODE_FOLDER));
+            }
+            for (FleetFile f : fleetFiles.files()) {
+                added.add(new ZipAppender.NewEntry(scan.topFolder() + "/" + f.path(), f.content(), S_IFREG | f.mode()));
+            }
+            // the temporary file is new and empty: no TRUNCATE_EXISTING, which on ext4 (auto_da_alloc's
+            // replace-via-truncate rule) forces the data to disk on close and cost 40 ms on 200 MB here
+            try (FileChannel out = FileChannel.open(temp, StandardOpenOption.WRITE)) {
+                return ZipAppender.write(in, layout, added, System.currentTimeMillis(), out, probe);
             }
         }
     }

@@ -32,6 +32,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 class ZipInstallerFormatTest {
     private static final String TOP = "printmaster-agent-0.1.0";
+    static final String TOP_FOLDER = TOP;
     private static final byte[] JOIN_TOKEN = "pmj_secret\n".getBytes(StandardCharsets.UTF_8);
     private static final byte[] FLEET_JSON = "{\"fleet_id\":\"f1\"}".getBytes(StandardCharsets.UTF_8);
 
@@ -354,8 +355,11 @@ class ZipInstallerFormatTest {
                 throw new IOException("No space left on device");
             }
         });
+        // a fleet file replacing an entry: the archive is rewritten entry by entry (no fast path)
+        FleetFiles replacing = FleetFiles.of(FleetFile.of("conf/logback.xml", FLEET_JSON),
+                FleetFile.secret("etc/join-token", JOIN_TOKEN));
 
-        IOException e = assertThrows(IOException.class, () -> failing.repackage(official, fleetFiles(), output));
+        IOException e = assertThrows(IOException.class, () -> failing.repackage(official, replacing, output));
         assertEquals("No space left on device", e.getMessage());
         assertTrue(written.size() > 3, "failed halfway, after " + written);
         assertFalse(Files.exists(output), "no output");
