@@ -1,5 +1,6 @@
 package io.printmaster.installer.tar.impl;
 
+import io.printmaster.api.installer.AppendableInstallerFormat;
 import io.printmaster.api.installer.Availability;
 import io.printmaster.api.installer.FleetFile;
 import io.printmaster.api.installer.FleetFiles;
@@ -55,6 +56,10 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
  * ({@link VerdictCache}: path, size, modification and change times, file key), because official artifacts are
  * immutable files in the intake's cache and the same one is repackaged for every fleet; keying on the content's
  * SHA-256 instead was measured to cost more than the inflate it would save (200 MB: 290–390 ms against 55–200 ms).
+ *
+ * <p>Appendable ({@link AppendableInstallerFormat}): a base is the repackaged installer with the public files, cut
+ * before its end-of-archive member; a tail is one member with the secret files and one with a new end-of-archive. A
+ * base followed by a tail has the split layout again, so it repackages like any installer of this format.
  */
 @Component(service = InstallerFormat.class, configurationPid = TarGzInstallerFormat.PID,
         configurationPolicy = ConfigurationPolicy.OPTIONAL,
@@ -63,7 +68,7 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 @Designate(ocd = TarGzInstallerFormat.Config.class)
 @InstallerFormatType(type = TarGzInstallerFormat.TYPE_TAR_GZ)
 @PluginName("gzipped tar archive")
-public class TarGzInstallerFormat implements InstallerFormat {
+public class TarGzInstallerFormat implements AppendableInstallerFormat {
     /** Configuration PID (optional): the zip-bomb limits. */
     public static final String PID = "io.printmaster.installer.tar";
     static final String TYPE_TAR_GZ = "tar.gz";
@@ -160,6 +165,92 @@ public class TarGzInstallerFormat implements InstallerFormat {
     @Override
     public void repackage(Path officialArtifact, FleetFiles fleetFiles, Path output)
             throws IOException, InstallerFormatException {
+        build(officialArtifact, fleetFiles, output, true, System.currentTimeMillis());
+    }
+
+    /**
+     * The base: what {@link #repackage} writes with the public files, without the last member (the end-of-archive),
+     * so it ends right after the member holding the public files. The state is a {@link TarGzBaseState}: the top
+     * folder, the owner and time the tail's entries take, and every path of the base. Never refused for its layout:
+     * an artifact the fast path does not fit is rewritten, as {@link #repackage} does.
+     */
+    @Override
+    public byte[] prepareBase(Path officialArtifact, FleetFiles publicFiles, Path baseOutput)
+            throws IOException, InstallerFormatException {
+        // whole seconds: a tar header holds seconds, and a fraction would add a PAX record to each tail entry
+        long mtime = System.currentTimeMillis() / 1000 * 1000;
+        Built built = build(officialArtifact, publicFiles, baseOutput, false, mtime);
+        Map<String, ArchiveIndex.Kind> paths = new java.util.LinkedHashMap<>(built.verdict().entries());
+        for (String folder : built.missingFolders()) {
+            paths.put(folder, ArchiveIndex.Kind.DIRECTORY);
+        }
+        for (String file : publicFiles.paths()) {
+            paths.put(file, ArchiveIndex.Kind.FILE);
+        }
+        TarArchiveEntry owner = built.verdict().owner();
+        return new TarGzBaseState(Files.size(baseOutput), built.verdict().topFolder(),
+                owner == null ? 0 : owner.getLongUserId(), owner == null ? 0 : owner.getLongGroupId(),
+                owner == null ? "" : owner.getUserName(), owner == null ? "" : owner.getGroupName(), mtime, paths)
+                .encode();
+    }
+
+    /**
+     * Two gzip members: the tail files' entries (and the folders they need that the base lacks) under the base's top
+     * folder, with the base's owner and time; then the end-of-archive alone. Built in memory with a fixed gzip header
+     * (time 0, no name): the same state and files give the same bytes.
+     */
+    @Override
+    public byte[] tail(long baseLength, byte[] baseState, FleetFiles tailFiles)
+            throws IOException, InstallerFormatException {
+        TarGzBaseState state = TarGzBaseState.decode(baseState);
+        if (state.baseLength() != baseLength) {
+            throw new InstallerFormatException("the base state was made for a base of " + state.baseLength()
+                    + " bytes, not " + baseLength + ": it is another base's");
+        }
+        List<String> missingFolders = state.checkTail(tailFiles);
+        java.io.ByteArrayOutputStream tarBytes = new java.io.ByteArrayOutputStream();
+        TarArchiveOutputStream tar = tarOut(tarBytes, BLOCK);
+        java.nio.file.attribute.FileTime mtime = java.nio.file.attribute.FileTime.fromMillis(state.mtimeMillis());
+        for (String folder : missingFolders) {
+            TarArchiveEntry dir = new TarArchiveEntry(state.topFolder() + "/" + folder + "/");
+            state.own(dir);
+            dir.setMode(S_IFDIR | MODE_FOLDER);
+            dir.setLastModifiedTime(mtime);
+            tar.putArchiveEntry(dir);
+            tar.closeArchiveEntry();
+        }
+        for (FleetFile f : tailFiles.files()) {
+            TarArchiveEntry entry = new TarArchiveEntry(state.topFolder() + "/" + f.path());
+            state.own(entry);
+            entry.setMode(S_IFREG | f.mode());
+            entry.setSize(f.size());
+            entry.setLastModifiedTime(mtime);
+            tar.putArchiveEntry(entry);
+            tar.write(f.content());
+            tar.closeArchiveEntry();
+        }
+        tar.flush();
+        byte[] entries = tarBytes.toByteArray();
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream(entries.length / 2 + 256);
+        if (entries.length > 0) {
+            out.write(DeterministicGzip.member(entries));
+        }
+        // two zero blocks, padded to tar's 10240-byte record counting from the tail's first member, as repackage does
+        long padded = (entries.length + 2 * BLOCK + 10239) / 10240 * 10240;
+        out.write(DeterministicGzip.member(new byte[(int) (padded - entries.length)]));
+        return out.toByteArray();
+    }
+
+    /** What {@link #build} found and added. */
+    private record Built(Verdict verdict, List<String> missingFolders) {
+    }
+
+    /**
+     * Writes {@code output} atomically: the artifact's entries (first member copied, or rewritten), one member with
+     * {@code fleetFiles}, and when {@code endOfArchive}, the end-of-archive member.
+     */
+    private Built build(Path officialArtifact, FleetFiles fleetFiles, Path output, boolean endOfArchive,
+                        long mtimeMillis) throws IOException, InstallerFormatException {
         VerdictCache.Key key = VerdictCache.Key.of(officialArtifact);
         Verdict remembered = verdicts.get(key);
         if (remembered != null) {
@@ -170,6 +261,7 @@ public class TarGzInstallerFormat implements InstallerFormat {
         Path temp = Files.createTempFile(target.getParent(), "." + target.getFileName() + ".", ".part");
         boolean moved = false;
         try {
+            Built built;
             try (FileChannel out = FileChannel.open(temp, StandardOpenOption.WRITE)) {
                 Verdict verdict = remembered;
                 boolean copied = false;
@@ -194,10 +286,12 @@ public class TarGzInstallerFormat implements InstallerFormat {
                     out.position(0);
                     rewriteEntries(officialArtifact, verdict, fleetFiles, out);
                 }
-                appendFleetMember(verdict, fleetFiles, missingFolders, out);
+                appendFleetMember(verdict, fleetFiles, missingFolders, out, endOfArchive, mtimeMillis);
+                built = new Built(verdict, missingFolders);
             }
             Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             moved = true;
+            return built;
         } finally {
             if (!moved) {
                 Files.deleteIfExists(temp);
@@ -255,14 +349,15 @@ public class TarGzInstallerFormat implements InstallerFormat {
     /**
      * Two last gzip members: the folders and files of the fleet, then the end-of-archive alone, so the output has the
      * official layout again (all members but the last hold entries, the last only the end-of-archive) and is
-     * repackaged the same way.
+     * repackaged the same way. A base ({@code endOfArchive} false) stops after the fleet's member: its tail brings
+     * the end-of-archive.
      */
     private void appendFleetMember(Verdict verdict, FleetFiles fleetFiles, List<String> missingFolders,
-                                   FileChannel out) throws IOException {
+                                   FileChannel out, boolean endOfArchive, long mtimeMillis) throws IOException {
         OutputStream channelOut = new BufferedOutputStream(unclosable(Channels.newOutputStream(out)), 64 * 1024);
         GZIPOutputStream gzip = new GZIPOutputStream(channelOut);
         TarArchiveOutputStream tar = tarOut(gzip, BLOCK);
-        java.util.Date now = new java.util.Date();
+        java.util.Date now = new java.util.Date(mtimeMillis);
         long written = 0;
         for (String folder : missingFolders) {
             TarArchiveEntry dir = new TarArchiveEntry(verdict.topFolder() + "/" + folder + "/");
@@ -286,6 +381,10 @@ public class TarGzInstallerFormat implements InstallerFormat {
         tar.flush();
         written = tar.getBytesWritten();
         gzip.finish(); // not tar.finish(): the end-of-archive goes into a member of its own
+        if (!endOfArchive) {
+            channelOut.flush(); // a base: the tail brings the end-of-archive
+            return;
+        }
         GZIPOutputStream end = new GZIPOutputStream(channelOut);
         // two zero blocks, padded to tar's 10240-byte record counting from the fleet member's start
         long padded = (written + 2 * BLOCK + 10239) / 10240 * 10240;

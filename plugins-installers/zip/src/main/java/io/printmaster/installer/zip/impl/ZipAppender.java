@@ -292,23 +292,46 @@ final class ZipAppender {
      */
     static boolean write(FileChannel in, Layout layout, List<NewEntry> newEntries, long timeMillis, FileChannel out,
                          ZipInstallerFormat.WriteProbe probe) throws IOException {
+        Base base = writeEntries(in, layout, newEntries, dosTime(timeMillis), out, probe);
+        if (base == null) {
+            return false;
+        }
+        writeFully(out, ByteBuffer.wrap(base.centralDirectory()));
+        writeFully(out, ByteBuffer.wrap(endRecord(base.entryCount(), base.centralDirectory().length, base.length())));
+        return true;
+    }
+
+    /**
+     * A zip without its central directory and end record, as {@link #writeEntries} leaves it.
+     *
+     * @param length           its size: where the central directory (or a tail's first entry) starts
+     * @param centralDirectory the central directory records of all its entries, in order
+     * @param entryCount       how many records that is
+     */
+    record Base(long length, byte[] centralDirectory, int entryCount) {
+    }
+
+    /**
+     * Writes the entries only: the prefix copied, then the new entries; no central directory, no end record.
+     *
+     * @return the records a central directory needs, or {@code null}, with nothing written, when the whole would
+     *         need zip64
+     */
+    static Base writeEntries(FileChannel in, Layout layout, List<NewEntry> newEntries, long dosTime, FileChannel out,
+                             ZipInstallerFormat.WriteProbe probe) throws IOException {
         List<byte[]> locals = new ArrayList<>();
-        List<byte[]> centrals = new ArrayList<>();
+        java.io.ByteArrayOutputStream central = new java.io.ByteArrayOutputStream();
+        central.writeBytes(layout.centralDirectory());
         long offset = layout.centralDirectoryOffset();
-        long dosTime = dosTime(timeMillis);
         for (NewEntry e : newEntries) {
             byte[][] records = records(e, offset, dosTime);
             locals.add(records[0]);
-            centrals.add(records[1]);
+            central.writeBytes(records[1]);
             offset += records[0].length;
         }
-        long centralSize = layout.centralDirectory().length;
-        for (byte[] c : centrals) {
-            centralSize += c.length;
-        }
         int count = layout.entryCount() + newEntries.size();
-        if (count >= MAX_16 || offset >= MAX_32 || offset + centralSize >= MAX_32) {
-            return false;
+        if (count >= MAX_16 || offset >= MAX_32 || offset + central.size() >= MAX_32) {
+            return null;
         }
         copy(in, layout.centralDirectoryOffset(), out);
         probe.entryWritten("(unchanged entries)");
@@ -316,16 +339,42 @@ final class ZipAppender {
             writeFully(out, ByteBuffer.wrap(locals.get(i)));
             probe.entryWritten(newEntries.get(i).name());
         }
-        writeFully(out, ByteBuffer.wrap(layout.centralDirectory()));
-        for (byte[] c : centrals) {
-            writeFully(out, ByteBuffer.wrap(c));
+        return new Base(offset, central.toByteArray(), count);
+    }
+
+    /**
+     * What completes a {@link Base}: the new entries (local header and data) from the base's end, then the central
+     * directory of the base's entries and theirs, then the end record. Deterministic: the same input gives the same
+     * bytes.
+     *
+     * @return the bytes, or {@code null} when the whole would need zip64
+     */
+    static byte[] complete(Base base, List<NewEntry> newEntries, long dosTime) {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        java.io.ByteArrayOutputStream central = new java.io.ByteArrayOutputStream();
+        central.writeBytes(base.centralDirectory());
+        long offset = base.length();
+        for (NewEntry e : newEntries) {
+            byte[][] records = records(e, offset, dosTime);
+            out.writeBytes(records[0]);
+            central.writeBytes(records[1]);
+            offset += records[0].length;
         }
+        int count = base.entryCount() + newEntries.size();
+        if (count >= MAX_16 || offset >= MAX_32 || offset + central.size() >= MAX_32) {
+            return null;
+        }
+        out.writeBytes(central.toByteArray());
+        out.writeBytes(endRecord(count, central.size(), offset));
+        return out.toByteArray();
+    }
+
+    private static byte[] endRecord(int count, long centralSize, long centralOffset) {
         ByteBuffer end = ByteBuffer.allocate(END_RECORD_SIZE).order(ByteOrder.LITTLE_ENDIAN);
         end.putInt(END_OF_CENTRAL_DIRECTORY).putShort((short) 0).putShort((short) 0)
                 .putShort((short) count).putShort((short) count)
-                .putInt((int) centralSize).putInt((int) offset).putShort((short) 0);
-        writeFully(out, end.flip());
-        return true;
+                .putInt((int) centralSize).putInt((int) centralOffset).putShort((short) 0);
+        return end.array();
     }
 
     /** The local header with the data, and the central record, of a new entry at {@code offset}. */

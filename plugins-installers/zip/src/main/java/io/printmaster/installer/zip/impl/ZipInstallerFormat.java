@@ -1,5 +1,6 @@
 package io.printmaster.installer.zip.impl;
 
+import io.printmaster.api.installer.AppendableInstallerFormat;
 import io.printmaster.api.installer.Availability;
 import io.printmaster.api.installer.FleetFile;
 import io.printmaster.api.installer.FleetFiles;
@@ -17,7 +18,9 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.zip.ZipException;
@@ -47,6 +50,12 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
  * drive letters, backslashes), duplicates (also after normalisation and ignoring case), one top-level folder, links
  * inside it, no device or fifo entries, and the zip-bomb limits (total size, compression ratio per entry and overall;
  * configuration PID {@value #PID}). Reading an entry back is bounded by its declared size as well.
+ *
+ * <p>Appendable ({@link AppendableInstallerFormat}): a base is the installer with the public files, cut before its
+ * central directory (the fast path's output without its last two parts; off the fast path, the rewritten archive cut
+ * the same way); its state holds the central directory records. A tail is the secret files' entries, then the whole
+ * central directory and the end record. No zip64: a base or a tail that would need it is refused ("cannot be split"),
+ * and the server falls back to a whole encrypted installer.
  */
 @Component(service = InstallerFormat.class, configurationPid = ZipInstallerFormat.PID,
         configurationPolicy = ConfigurationPolicy.OPTIONAL,
@@ -55,7 +64,7 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 @Designate(ocd = ZipInstallerFormat.Config.class)
 @InstallerFormatType(type = ZipInstallerFormat.TYPE_ZIP)
 @PluginName("ZIP archive")
-public class ZipInstallerFormat implements InstallerFormat {
+public class ZipInstallerFormat implements AppendableInstallerFormat {
     /** Configuration PID (optional): the zip-bomb limits. */
     public static final String PID = "io.printmaster.installer.zip";
     static final String TYPE_ZIP = "zip";
@@ -146,6 +155,121 @@ public class ZipInstallerFormat implements InstallerFormat {
     }
 
     /**
+     * The base: the fast path's output without the central directory and the end record (the official entries copied,
+     * then the public files' entries). Off the fast path (a public file replaces an entry, or a layout the fast path
+     * does not trust), the archive is rewritten entry by entry as {@link #repackage} does and cut before its central
+     * directory. Refused with "cannot be split" only when the installer would need zip64 (65535 entries or 4 GiB).
+     */
+    @Override
+    public byte[] prepareBase(Path officialArtifact, FleetFiles publicFiles, Path baseOutput)
+            throws IOException, InstallerFormatException {
+        try (ZipFile zip = open(officialArtifact)) {
+            Scan scan = scan(zip, officialArtifact);
+            List<String> missingFolders = ArchiveIndex.missingFolders(scan.index().entries(), publicFiles);
+            long now = System.currentTimeMillis();
+            long dosTime = ZipAppender.dosTime(now);
+            Path target = baseOutput.toAbsolutePath();
+            Path temp = Files.createTempFile(target.getParent(), "." + target.getFileName() + ".", ".part");
+            boolean moved = false;
+            try {
+                boolean replaces = publicFiles.paths().stream().anyMatch(scan.index().entries()::containsKey);
+                ZipAppender.Base base = replaces ? null
+                        : appendBase(officialArtifact, zip, scan, publicFiles, missingFolders, dosTime, temp);
+                if (base == null) {
+                    write(zip, scan, publicFiles, missingFolders, temp);
+                    base = cutBeforeCentralDirectory(temp);
+                }
+                // room for the tail: a join token and a few more files, far below this
+                if (base.entryCount() > 0xFFFF - 64
+                        || base.length() + base.centralDirectory().length > 0xFFFF_FFFFL - (1 << 24)) {
+                    throw new InstallerFormatException("this artifact cannot be split: with " + base.entryCount()
+                            + " entries and " + base.length() + " bytes the installer would need zip64, which the "
+                            + "appendable zip format does not write");
+                }
+                Map<String, ArchiveIndex.Kind> paths = new LinkedHashMap<>(scan.index().entries());
+                for (String folder : missingFolders) {
+                    paths.put(folder, ArchiveIndex.Kind.DIRECTORY);
+                }
+                for (String file : publicFiles.paths()) {
+                    paths.put(file, ArchiveIndex.Kind.FILE);
+                }
+                byte[] state = new ZipBaseState(base.length(), scan.topFolder(), dosTime, base.entryCount(),
+                        base.centralDirectory(), paths).encode();
+                Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+                moved = true;
+                return state;
+            } finally {
+                if (!moved) {
+                    Files.deleteIfExists(temp);
+                }
+            }
+        }
+    }
+
+    /**
+     * The secret files' entries (deflated, with their modes, the base's time; folders they need that the base lacks),
+     * then the central directory (the base's records from the state, then theirs), then the end record.
+     */
+    @Override
+    public byte[] tail(long baseLength, byte[] baseState, FleetFiles tailFiles)
+            throws IOException, InstallerFormatException {
+        ZipBaseState state = ZipBaseState.decode(baseState);
+        if (state.baseLength() != baseLength) {
+            throw new InstallerFormatException("the base state was made for a base of " + state.baseLength()
+                    + " bytes, not " + baseLength + ": it is another base's");
+        }
+        List<String> missingFolders = state.checkTail(tailFiles);
+        byte[] tail = ZipAppender.complete(state.base(), newEntries(state.topFolder(), tailFiles, missingFolders),
+                state.dosTime());
+        if (tail == null) {
+            throw new InstallerFormatException("this installer cannot be split: base and tail together would need "
+                    + "zip64, which the appendable zip format does not write");
+        }
+        return tail;
+    }
+
+    private static List<ZipAppender.NewEntry> newEntries(String topFolder, FleetFiles files, List<String> folders) {
+        List<ZipAppender.NewEntry> added = new ArrayList<>();
+        for (String folder : folders) {
+            added.add(new ZipAppender.NewEntry(topFolder + "/" + folder + "/", null, S_IFDIR | MODE_FOLDER));
+        }
+        for (FleetFile f : files.files()) {
+            added.add(new ZipAppender.NewEntry(topFolder + "/" + f.path(), f.content(), S_IFREG | f.mode()));
+        }
+        return added;
+    }
+
+    /** The fast path for a base; null, with nothing written, when it does not apply. */
+    private ZipAppender.Base appendBase(Path official, ZipFile zip, Scan scan, FleetFiles publicFiles,
+                                        List<String> missingFolders, long dosTime, Path temp) throws IOException {
+        try (FileChannel in = FileChannel.open(official, StandardOpenOption.READ)) {
+            ZipAppender.Layout layout = ZipAppender.inspect(in, Collections.list(zip.getEntries()));
+            if (layout == null) {
+                return null;
+            }
+            try (FileChannel out = FileChannel.open(temp, StandardOpenOption.WRITE)) {
+                return ZipAppender.writeEntries(in, layout, newEntries(scan.topFolder(), publicFiles, missingFolders),
+                        dosTime, out, probe);
+            }
+        }
+    }
+
+    /** A complete zip written by {@link #write} cut back to its entries; its central directory goes to the state. */
+    private static ZipAppender.Base cutBeforeCentralDirectory(Path zipFile) throws IOException, InstallerFormatException {
+        ZipAppender.Layout layout;
+        try (ZipFile written = open(zipFile); FileChannel channel = FileChannel.open(zipFile, StandardOpenOption.READ,
+                StandardOpenOption.WRITE)) {
+            layout = ZipAppender.inspect(channel, Collections.list(written.getEntries()));
+            if (layout == null) {
+                throw new InstallerFormatException("this artifact cannot be split: the rewritten installer needs "
+                        + "zip64 or has a layout the appendable zip format cannot extend");
+            }
+            channel.truncate(layout.centralDirectoryOffset());
+        }
+        return new ZipAppender.Base(layout.centralDirectoryOffset(), layout.centralDirectory(), layout.entryCount());
+    }
+
+    /**
      * The fast path ({@link ZipAppender}): the official file's entries copied as one block, the fleet's entries and a
      * new central directory appended.
      *
@@ -158,13 +282,7 @@ public class ZipInstallerFormat implements InstallerFormat {
             if (layout == null) {
                 return false;
             }
-            List<ZipAppender.NewEntry> added = new ArrayList<>();
-            for (String folder : missingFolders) {
-                added.add(new ZipAppender.NewEntry(scan.topFolder() + "/" + folder + "/", null, S_IFDIR | MODE_FOLDER));
-            }
-            for (FleetFile f : fleetFiles.files()) {
-                added.add(new ZipAppender.NewEntry(scan.topFolder() + "/" + f.path(), f.content(), S_IFREG | f.mode()));
-            }
+            List<ZipAppender.NewEntry> added = newEntries(scan.topFolder(), fleetFiles, missingFolders);
             // the temporary file is new and empty: no TRUNCATE_EXISTING, which on ext4 (auto_da_alloc's
             // replace-via-truncate rule) forces the data to disk on close and cost 40 ms on 200 MB here
             try (FileChannel out = FileChannel.open(temp, StandardOpenOption.WRITE)) {
