@@ -55,7 +55,7 @@ final class InstallerCache {
     private static final byte[] BASE_MAGIC = "PMBASE01".getBytes(StandardCharsets.US_ASCII);
     /** sha256 of the base (32) | u64 base length | u32 state length | magic (8). */
     private static final int TRAILER_BYTES = 32 + 8 + 4 + 8;
-    /** Reads of the base: large, so that serving costs few system calls (measured in docs/benchmarks.md). */
+    /** Reads of the base: large, so that serving costs few system calls (measured: docs/architecture.md, Installers). */
     static final int COPY_BUFFER_BYTES = 1 << 20;
 
     private final Path root;
