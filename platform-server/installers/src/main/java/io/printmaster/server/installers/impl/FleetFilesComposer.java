@@ -89,14 +89,41 @@ final class FleetFilesComposer {
         return FleetFiles.of(files);
     }
 
+    /** Whether a fleet file is a secret: it goes into the per-download tail, never into a cached base. */
+    static boolean isSecret(String path) {
+        return JOIN_TOKEN.equals(path);
+    }
+
+    /** The fleet files without the secrets: what a cached base of an appendable format holds. */
+    static FleetFiles publicFiles(Inputs in, Instant generatedAt) {
+        return FleetFiles.of(compose(in, generatedAt).files().stream().filter(f -> !isSecret(f.path())).toList());
+    }
+
+    /** Only the secret fleet files (the join token): the tail of an appendable format, made per download. */
+    static FleetFiles secretFiles(Inputs in) {
+        return FleetFiles.of(compose(in, Instant.EPOCH).files().stream().filter(f -> isSecret(f.path())).toList());
+    }
+
     /**
      * The configuration hash of a cache key: SHA-256 over every fleet file's path, mode and bytes, with
      * {@code generated_at} fixed, so the same configuration always hashes the same, and any change (a new token, a
      * new policy, a rotated key, another server URL or CA bundle) gives a new hash.
      */
     static String configurationHash(Inputs in) {
+        return hash(compose(in, Instant.EPOCH));
+    }
+
+    /**
+     * The configuration hash of a base's cache key: as {@link #configurationHash} over the {@link #publicFiles} only,
+     * so every join token of a fleet shares one base, and any other change gives a new one.
+     */
+    static String publicConfigurationHash(Inputs in) {
+        return hash(publicFiles(in, Instant.EPOCH));
+    }
+
+    private static String hash(FleetFiles files) {
         MessageDigest md = ChunkedEncryption.sha256();
-        for (FleetFile f : compose(in, Instant.EPOCH).files()) {
+        for (FleetFile f : files.files()) {
             byte[] path = f.path().getBytes(StandardCharsets.UTF_8);
             md.update(ByteBuffer.allocate(12).putInt(path.length).putInt(f.mode()).putInt(f.size()).array());
             md.update(path);

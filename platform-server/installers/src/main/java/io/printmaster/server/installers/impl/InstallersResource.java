@@ -46,7 +46,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * {@code /api/v1/installers}: the installer formats, and a fleet's installer per platform and format, built on first
- * request from the official agent artifact and the fleet's files, then served from the encrypted cache.
+ * request from the official agent artifact and the fleet's files, then served from the cache ({@link CachedInstallers}:
+ * a plain secret-free base plus a per-download tail for appendable formats, else the whole installer encrypted).
  */
 @Component(service = RouteProvider.class, configurationPid = InstallerSettings.PID)
 public class InstallersResource implements RouteProvider {
@@ -78,6 +79,7 @@ public class InstallersResource implements RouteProvider {
     private final FleetDirectory fleets;
     private final SigningKeys signingKeys;
     private final InstallerCache cache;
+    private final CachedInstallers installers;
     private final Clock clock = Clock.systemUTC();
     private volatile InstallerSettings settings;
     private volatile JoinTokens joinTokens;
@@ -94,6 +96,7 @@ public class InstallersResource implements RouteProvider {
         this.settings = settings(properties);
         String data = java.util.Objects.requireNonNull(context.getProperty("pm.data.dir"), "framework property pm.data.dir");
         this.cache = new InstallerCache(Path.of(data, "installers"), box, settings.cacheMaxBytes(), clock);
+        this.installers = new CachedInstallers(cache, clock);
     }
 
     @Modified
@@ -229,26 +232,19 @@ public class InstallersResource implements RouteProvider {
         FleetFilesComposer.Inputs inputs = new FleetFilesComposer.Inputs(serverUrl, fleetId, fleet.get().name(),
                 policy.policy(), policy.source(), caPem, token.token(), keys, signingKeys.statements());
         Artifact artifact = chosen.artifact();
-        InstallerCache.Key key = new InstallerCache.Key(fleetId, artifact.version(), platform.name(), format,
-                artifact.sha256(), plugin.get().pluginId(), FleetFilesComposer.configurationHash(inputs));
-        InstallerCache.Entry entry;
+        CachedInstallers.Target target = new CachedInstallers.Target(fleetId, artifact.version(), platform.name(), format,
+                artifact.sha256(), artifact.assetName(), plugin.get().pluginId(), plugin.get().format(), official);
+        CachedInstallers.Served served;
         try {
-            entry = cache.get(key, target -> {
-                long started = System.nanoTime();
-                plugin.get().format().repackage(official, FleetFilesComposer.compose(inputs, clock.instant()), target);
-                LOG.info("built the {} installer of fleet {} for {} (agent {}, {}) in {} ms", format, fleetId,
-                        platform.name(), artifact.version(), plugin.get().pluginId(), (System.nanoTime() - started) / 1_000_000);
-            });
+            served = installers.get(target, inputs);
         } catch (InstallerFormatException e) {
             LOG.warn("the {} installer of fleet {} for {} cannot be built from {}: {}", format, fleetId, platform.name(),
                     artifact.assetName(), e.getMessage());
             throw new ApiException(422, "invalid_artifact", "the agent artifact " + artifact.assetName()
                     + " cannot be made into a " + format + " installer: " + e.getMessage());
         }
-        InstallerCache.Entry served = entry;
         String fileName = "printmaster-agent-" + fleetId + "-v" + artifact.version() + "-" + platform.name() + "." + format;
-        return Downloads.serve(req, served.length(), "\"" + served.sha256() + "\"", contentType(format), fileName,
-                        (offset, length, out) -> served.reader().copy(offset, length, out))
+        return Downloads.serve(req, served.length(), served.etag(), contentType(format), fileName, served.writer())
                 .header(VERSION_HEADER, artifact.version())
                 .header(VERSION_SOURCE_HEADER, chosen.source())
                 .header(CACHE_HEADER, served.built() ? "miss" : "hit")

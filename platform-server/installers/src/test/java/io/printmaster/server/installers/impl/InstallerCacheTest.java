@@ -184,4 +184,73 @@ class InstallerCacheTest {
         assertTrue(second.built());
         assertEquals("two", content(second));
     }
+
+    private static InstallerCache.BaseBuilder base(String text, String state) {
+        return target -> {
+            Files.writeString(target, text);
+            return state.getBytes(StandardCharsets.US_ASCII);
+        };
+    }
+
+    private static String content(InstallerCache.Base b) throws Exception {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        b.copy(0, b.length(), out);
+        return out.toString(StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void aBaseIsKeptWithItsStateAndFoundAgain() throws Exception {
+        InstallerCache cache = new InstallerCache(dir.resolve("installers"), new TestSecretBox(), 1 << 20, Clock.systemUTC());
+        InstallerCache.Base built = cache.getBase(key("lab", "public-1"), base("official+public", "state-1"));
+        assertTrue(built.built());
+        InstallerCache.Base found = cache.getBase(key("lab", "public-1"), t -> { throw new AssertionError("must not build"); });
+        assertFalse(found.built());
+        assertEquals("official+public", content(found));
+        assertEquals("state-1", new String(found.state(), StandardCharsets.US_ASCII));
+        assertEquals(built.sha256(), found.sha256());
+        assertEquals(java.util.HexFormat.of().formatHex(ChunkedEncryption.digest("official+public".getBytes(StandardCharsets.UTF_8))),
+                found.sha256());
+        assertThrows(java.io.IOException.class, () -> found.copy(10, 6, new ByteArrayOutputStream()), "past the base, into the state");
+    }
+
+    @Test
+    void aDamagedOrCutBaseIsBuiltAgain() throws Exception {
+        InstallerCache cache = new InstallerCache(dir.resolve("installers"), new TestSecretBox(), 1 << 20, Clock.systemUTC());
+        InstallerCache.Base first = cache.getBase(key("lab", "p"), base("one", "s"));
+        byte[] bytes = Files.readAllBytes(first.file());
+        Files.write(first.file(), java.util.Arrays.copyOf(bytes, bytes.length - 1)); // a crash cut it short
+        InstallerCache.Base second = cache.getBase(key("lab", "p"), base("two", "s"));
+        assertTrue(second.built());
+        assertEquals("two", content(second));
+        Files.writeString(second.file(), "garbage");
+        assertEquals("three", content(cache.getBase(key("lab", "p"), base("three", "s"))));
+    }
+
+    @Test
+    void aFailedBaseBuildCachesNothingAndABaseReplacesTheSlotsOtherEntries() throws Exception {
+        InstallerCache cache = new InstallerCache(dir.resolve("installers"), new TestSecretBox(), 1 << 20, Clock.systemUTC());
+        InstallerCache.Entry whole = cache.get(key("lab", "all-files"), writes("whole with pmj_token"));
+        assertThrows(InstallerFormatException.class, () -> cache.getBase(key("lab", "public"), target -> {
+            Files.writeString(target, "half a base");
+            throw new InstallerFormatException("cannot be split");
+        }));
+        assertEquals(List.of(whole.file()), files(dir.resolve("installers")), "a failed base build deletes nothing");
+        InstallerCache.Base base = cache.getBase(key("lab", "public"), base("base", "s"));
+        assertEquals(List.of(base.file()), files(dir.resolve("installers")), "the whole installer of the slot is out of date");
+    }
+
+    @Test
+    void basesCountTowardsTheLimitAndLeaveLeastRecentlyUsedFirst() throws Exception {
+        StepClock clock = new StepClock();
+        String kb = "x".repeat(1000);
+        InstallerCache cache = new InstallerCache(dir.resolve("installers"), new TestSecretBox(), 2300, clock);
+        InstallerCache.Base a = cache.getBase(key("a", "c"), base(kb, "s"));
+        clock.advance();
+        InstallerCache.Entry b = cache.get(key("b", "c"), writes(kb));
+        clock.advance();
+        InstallerCache.Base c = cache.getBase(key("c", "c"), base(kb, "s"));
+        assertFalse(Files.exists(a.file()), "least recently used: evicted");
+        assertTrue(Files.exists(b.file()));
+        assertTrue(Files.exists(c.file()));
+    }
 }
