@@ -76,6 +76,8 @@ public class RouteAuthorizationIT {
                     "GET /api/v1/fleets/{id}", "PUT /api/v1/update-policies/{scope}", "GET /api/v1/plugins",
                     "GET /api/v1/audit", "POST /api/v1/agents/enroll", "GET /api/v1/agents",
                     "POST /api/v1/agents/update/manifest", "GET /api/v1/fleets/{id}/join-tokens",
+                    "POST /api/v1/agents/update/telemetry", "GET /api/v1/agents/{id}/telemetry",
+                    "POST /api/v1/agents/{id}/commands",
                     "GET /api/v1/installers/formats", "GET /api/v1/installers/{fleet}/{platform}")) {
                 assertTrue(expected + " is not served yet; routes: " + keys, keys.contains(expected));
             }
@@ -223,7 +225,7 @@ public class RouteAuthorizationIT {
             }
             checked++;
         }
-        assertTrue("agent routes checked: " + agentRoutes, agentRoutes >= 2);
+        assertTrue("agent routes checked: " + agentRoutes, agentRoutes >= 3);
         assertTrue("scoped routes checked: " + checked, checked >= 8);
         assertEquals("the fleet is untouched", 200, admin.get("/api/v1/fleets/" + fleet).status());
     }
@@ -323,6 +325,73 @@ public class RouteAuthorizationIT {
         }
         // while the administrator sees B's entries
         assertTrue(admin.get("/api/v1/audit?limit=200").body().contains("\"fleet\":\"" + b + "\""));
+    }
+
+    /** A minimal valid telemetry transition. */
+    private static Map<String, Object> transition(String status) {
+        return Map.of("run_id", "run-" + NAMES.incrementAndGet(), "status", status, "current_version", "1.0.0");
+    }
+
+    /**
+     * Telemetry is reported only by an agent, for itself; it is read with agents.read and commands need agents.write;
+     * both treat an agent of a fleet the caller may not see as absent.
+     */
+    @Test
+    @SuppressWarnings("unchecked")
+    public void telemetryAndCommandsCheckTheCallersScopeAndFleets() throws Exception {
+        ApiClient admin = admin();
+        String a = createFleet(admin, unique("tel-a"));
+        String b = createFleet(admin, unique("tel-b"));
+        Map<String, Object> enrolledA = enroll(admin, a);
+        Map<String, Object> enrolledB = enroll(admin, b);
+        String agentA = (String) enrolledA.get("agent_id");
+        String agentB = (String) enrolledB.get("agent_id");
+        ApiClient asAgentA = admin.withToken((String) enrolledA.get("credential"));
+
+        // telemetry: the agent's own; no API token, however many scopes, may report it
+        ApiClient everything = admin.withToken(admin.createToken(unique("all-scopes"), Scopes.ORDERED, null));
+        assertEquals("forbidden", everything.post("/api/v1/agents/update/telemetry", transition("idle"))
+                .assertError(403, "telemetry from an API token"));
+        ApiClient.Response reported = asAgentA.post("/api/v1/agents/update/telemetry", transition("checking"));
+        assertEquals(reported.body(), 200, reported.status());
+        Map<String, Object> forB = new java.util.LinkedHashMap<>(transition("failed"));
+        forB.put("agent_id", agentB);
+        ApiClient.Response spoofed = asAgentA.post("/api/v1/agents/update/telemetry", forB);
+        assertEquals("invalid_field", spoofed.assertError(400, "telemetry naming another agent"));
+        assertEquals("agent_id", ((Map<String, Object>) spoofed.json().get("error")).get("field"));
+        assertEquals("B's agent has no telemetry", List.of(),
+                admin.get("/api/v1/agents/" + agentB + "/telemetry").json().get("transitions"));
+        assertEquals("forbidden", asAgentA.get("/api/v1/agents/" + agentA + "/telemetry")
+                .assertError(403, "an agent reading telemetry"));
+
+        // agents.read reads, agents.write commands, neither does the other's job
+        ApiClient reader = admin.withToken(admin.createToken(unique("reader"), List.of(Scopes.AGENTS_READ), null));
+        ApiClient writer = admin.withToken(admin.createToken(unique("writer"), List.of(Scopes.AGENTS_WRITE), null));
+        ApiClient.Response read = reader.get("/api/v1/agents/" + agentA + "/telemetry");
+        assertEquals(read.body(), 200, read.status());
+        assertEquals(1, ((List<?>) read.json().get("transitions")).size());
+        assertEquals("forbidden", writer.get("/api/v1/agents/" + agentA + "/telemetry").assertError(403, "telemetry without agents.read"));
+        assertEquals("forbidden", reader.post("/api/v1/agents/" + agentA + "/commands", Map.of("command", "check_update"))
+                .assertError(403, "a command without agents.write"));
+        ApiClient.Response queued = writer.post("/api/v1/agents/" + agentA + "/commands", Map.of("command", "check_update"));
+        assertEquals(queued.body(), 202, queued.status());
+        assertEquals("pending", queued.json().get("state"));
+        ApiClient.Response badCommand = writer.post("/api/v1/agents/" + agentA + "/commands", Map.of("command", "reboot"));
+        assertEquals("invalid_field", badCommand.assertError(400, "an unknown command"));
+        assertEquals("command", ((Map<String, Object>) badCommand.json().get("error")).get("field"));
+
+        // a token restricted to A: B's agent looks absent, and nothing is queued for it
+        ApiClient onlyA = admin.withToken(admin.createToken(unique("only-a"), Scopes.ORDERED, List.of(a)));
+        assertEquals(200, onlyA.get("/api/v1/agents/" + agentA + "/telemetry").status());
+        ApiClient.Response telemetryOfB = onlyA.get("/api/v1/agents/" + agentB + "/telemetry");
+        assertEquals("not_found", telemetryOfB.assertError(404, "GET telemetry of B's agent"));
+        assertEquals(onlyA.get("/api/v1/agents/agt_nonexistent/telemetry").json(), telemetryOfB.json());
+        assertEquals("not_found", onlyA.post("/api/v1/agents/" + agentB + "/commands", Map.of("command", "force_update"))
+                .assertError(404, "POST command for B's agent"));
+        assertEquals(202, onlyA.post("/api/v1/agents/" + agentA + "/commands", Map.of("command", "force_update")).status());
+        assertEquals("nothing was queued for B's agent", List.of(),
+                admin.get("/api/v1/agents/" + agentB).json().get("pending_commands"));
+        assertEquals(2, ((List<?>) admin.get("/api/v1/agents/" + agentA).json().get("pending_commands")).size());
     }
 
     @Test

@@ -9,7 +9,7 @@ final class AgentFactsValidator {
     static final List<String> PLATFORMS = List.of("linux", "windows", "darwin");
     static final List<String> ARCHES = List.of("amd64", "arm64");
     /** Semantic versions and the build's own ({@code 0.1.0-SNAPSHOT}); no spaces, slashes or control characters. */
-    private static final Pattern VERSION = Pattern.compile("[0-9A-Za-z][0-9A-Za-z.+_-]{0,63}");
+    static final Pattern VERSION = Pattern.compile("[0-9A-Za-z][0-9A-Za-z.+_-]{0,63}");
     private static final int MAX_HOSTNAME = 255;
 
     private AgentFactsValidator() {

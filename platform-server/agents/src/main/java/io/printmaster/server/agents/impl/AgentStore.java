@@ -93,8 +93,8 @@ public class AgentStore {
                 return Optional.<Enrolled>empty();
             }
             String fleetId = token.get().fleetId();
-            AgentRecord agent = new AgentRecord(agentId, fleetId, facts.platform(), facts.arch(), facts.currentVersion(),
-                    null, facts.hostname(), now, null);
+            AgentRecord agent = AgentRecord.enrolled(agentId, fleetId, facts.platform(), facts.arch(),
+                    facts.currentVersion(), facts.hostname(), now);
             try (PreparedStatement ps = c.prepareStatement("INSERT INTO PM_AGENT (ID, FLEET_ID, CREDENTIAL_SHA256,"
                     + " JOIN_TOKEN_ID, HOSTNAME, PLATFORM, ARCH, CURRENT_VERSION, ENROLLED_AT) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
                 ps.setString(1, agentId);
@@ -125,7 +125,7 @@ public class AgentStore {
             try (PreparedStatement ps = c.prepareStatement(SELECT + ", CREDENTIAL_SHA256 FROM PM_AGENT WHERE CREDENTIAL_SHA256 = ?")) {
                 ps.setString(1, hash);
                 try (ResultSet rs = ps.executeQuery()) {
-                    if (!rs.next() || !AgentSecrets.constantTimeEquals(hash, rs.getString(10))) {
+                    if (!rs.next() || !AgentSecrets.constantTimeEquals(hash, rs.getString(CREDENTIAL_COLUMN))) {
                         return Optional.<AgentRecord>empty();
                     }
                     AgentRecord agent = row(rs);
@@ -135,27 +135,35 @@ public class AgentStore {
         });
     }
 
+    /** A recorded check-in: the agent as stored now and the commands handed over with it. */
+    record CheckedIn(AgentRecord agent, List<AgentCommandStore.AgentCommand> commands) {
+    }
+
     /**
-     * Records a check-in: when, and what the agent reports about itself now.
+     * Records a check-in: when, what the agent reports about itself now, and when it means to check in again. Its
+     * pending commands are marked delivered in the same transaction, so each is handed over by exactly one check-in.
      *
-     * @return the agent as stored now, or empty when it is unknown or was revoked meanwhile
+     * @param nextCheckAt when the agent says it will check in next, or null when it does not say
+     * @return the agent as stored now with the commands delivered, or empty when it is unknown or was revoked meanwhile
      */
-    Optional<AgentRecord> checkIn(String agentId, AgentFacts facts) throws SQLException {
+    Optional<CheckedIn> checkIn(String agentId, AgentFacts facts, Instant nextCheckAt) throws SQLException {
         Instant now = clock.instant();
         return database.inTransaction(c -> {
             try (PreparedStatement ps = c.prepareStatement("UPDATE PM_AGENT SET LAST_SEEN_AT = ?, HOSTNAME = ?, PLATFORM = ?,"
-                    + " ARCH = ?, CURRENT_VERSION = ? WHERE ID = ? AND REVOKED_AT IS NULL")) {
+                    + " ARCH = ?, CURRENT_VERSION = ?, NEXT_CHECK_AT = ? WHERE ID = ? AND REVOKED_AT IS NULL")) {
                 ps.setTimestamp(1, Timestamp.from(now));
                 ps.setString(2, facts.hostname());
                 ps.setString(3, facts.platform());
                 ps.setString(4, facts.arch());
                 ps.setString(5, facts.currentVersion());
-                ps.setString(6, agentId);
+                ps.setTimestamp(6, nextCheckAt == null ? null : Timestamp.from(nextCheckAt));
+                ps.setString(7, agentId);
                 if (ps.executeUpdate() != 1) {
-                    return Optional.<AgentRecord>empty();
+                    return Optional.<CheckedIn>empty();
                 }
             }
-            return find(c, agentId);
+            List<AgentCommandStore.AgentCommand> commands = AgentCommandStore.deliverPending(c, agentId, now);
+            return find(c, agentId).map(a -> new CheckedIn(a, commands));
         });
     }
 
@@ -218,9 +226,13 @@ public class AgentStore {
     }
 
     private static final String SELECT = "SELECT ID, FLEET_ID, PLATFORM, ARCH, CURRENT_VERSION, LAST_SEEN_AT, HOSTNAME,"
-            + " ENROLLED_AT, REVOKED_AT";
+            + " ENROLLED_AT, REVOKED_AT, STATUS, STATUS_AT, TARGET_VERSION, LAST_ERROR_CODE, LAST_RESULT, LAST_RUN_ID,"
+            + " NEXT_CHECK_AT";
 
-    private static Optional<AgentRecord> find(Connection c, String agentId) throws SQLException {
+    /** The column of the credential hash when it is selected after {@link #SELECT}'s. */
+    private static final int CREDENTIAL_COLUMN = 17;
+
+    static Optional<AgentRecord> find(Connection c, String agentId) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement(SELECT + " FROM PM_AGENT WHERE ID = ?")) {
             ps.setString(1, agentId);
             try (ResultSet rs = ps.executeQuery()) {
@@ -231,7 +243,9 @@ public class AgentStore {
 
     private static AgentRecord row(ResultSet rs) throws SQLException {
         return new AgentRecord(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getString(5),
-                instant(rs.getTimestamp(6)), rs.getString(7), instant(rs.getTimestamp(8)), instant(rs.getTimestamp(9)));
+                instant(rs.getTimestamp(6)), rs.getString(7), instant(rs.getTimestamp(8)), instant(rs.getTimestamp(9)),
+                rs.getString(10), instant(rs.getTimestamp(11)), rs.getString(12), rs.getString(13), rs.getString(14),
+                rs.getString(15), instant(rs.getTimestamp(16)), null);
     }
 
     private static Instant instant(Timestamp t) {

@@ -14,23 +14,26 @@ import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
 
 /**
- * {@code /api/v1/agents}: list, read and revoke enrolled agents. A caller restricted to some fleets sees only their
+ * {@code /api/v1/agents}: list, read (with its pending commands) and revoke enrolled agents; each carries its update
+ * summary (status, target version, last error code and result, next check). A caller restricted to some fleets sees only their
  * agents; any other agent answers 404 exactly as if it did not exist.
  */
 @Component(service = RouteProvider.class)
 public class AgentsResource implements RouteProvider {
     private final AgentStore agents;
+    private final AgentCommandStore commands;
 
     @Activate
-    public AgentsResource(@Reference AgentStore agents) {
+    public AgentsResource(@Reference AgentStore agents, @Reference AgentCommandStore commands) {
         this.agents = agents;
+        this.commands = commands;
     }
 
     @Override
     public List<Route> routes() {
         return List.of(
                 Route.get("/api/v1/agents", Scopes.AGENTS_READ, this::list),
-                Route.get("/api/v1/agents/{id}", Scopes.AGENTS_READ, req -> ApiResponse.ok(visible(req))),
+                Route.get("/api/v1/agents/{id}", Scopes.AGENTS_READ, this::read),
                 Route.delete("/api/v1/agents/{id}", Scopes.AGENTS_WRITE, this::revoke));
     }
 
@@ -39,15 +42,22 @@ public class AgentsResource implements RouteProvider {
         return ApiResponse.ok(Map.of("agents", agents.list(caller.fleets(), req.query("fleet"))));
     }
 
+    private ApiResponse read(ApiRequest req) throws Exception {
+        AgentRecord agent = visible(agents, req);
+        return ApiResponse.ok(agent.withPendingCommands(commands.pending(agent.id()).stream()
+                .map(AgentCommandStore.AgentCommand::forAdmin).toList()));
+    }
+
     private ApiResponse revoke(ApiRequest req) throws Exception {
-        AgentRecord agent = visible(req);
+        AgentRecord agent = visible(agents, req);
         if (!agents.revoke(agent.id(), req.requireCaller().name())) {
             throw ApiException.notFound("agent");
         }
         return ApiResponse.noContent();
     }
 
-    private AgentRecord visible(ApiRequest req) throws Exception {
+    /** The path's agent when the caller may see it; 404 otherwise, exactly as for an agent that does not exist. */
+    static AgentRecord visible(AgentStore agents, ApiRequest req) throws Exception {
         AgentRecord agent = agents.find(req.pathParam("id")).orElseThrow(() -> ApiException.notFound("agent"));
         if (!req.requireCaller().canSeeFleet(agent.fleet())) {
             throw ApiException.notFound("agent");

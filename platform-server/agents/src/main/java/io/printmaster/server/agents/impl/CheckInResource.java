@@ -6,14 +6,17 @@ import io.printmaster.http.api.ApiResponse;
 import io.printmaster.http.api.Route;
 import io.printmaster.http.api.RouteProvider;
 import io.printmaster.http.api.Scopes;
+import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
 
 /**
  * {@code POST /api/v1/agents/update/manifest}: an agent checks in with its credential. The server records when and
- * what it reported ({@code last_seen_at}, version, platform, arch, hostname) and answers with {@link CheckInAnswers}.
+ * what it reported ({@code last_seen_at}, version, platform, arch, hostname, {@code next_check_at}) and answers with
+ * {@link CheckInAnswers}, plus the agent's pending {@code commands}, which this check-in delivers.
  */
 @Component(service = RouteProvider.class)
 public class CheckInResource implements RouteProvider {
@@ -26,8 +29,8 @@ public class CheckInResource implements RouteProvider {
         this.answers = answers;
     }
 
-    /** The check-in body, as section C of the contracts fixes it. */
-    public record CheckIn(String currentVersion, String platform, String arch, String hostname) {
+    /** The check-in body, as section C of the contracts fixes it, plus the optional {@code next_check_at}. */
+    public record CheckIn(String currentVersion, String platform, String arch, String hostname, String nextCheckAt) {
     }
 
     @Override
@@ -40,8 +43,19 @@ public class CheckInResource implements RouteProvider {
         CheckIn body = req.body(CheckIn.class);
         AgentStore.AgentFacts facts = AgentFactsValidator.validate(body.hostname(), body.platform(), body.arch(),
                 body.currentVersion());
-        AgentRecord agent = agents.checkIn(agentId, facts)
-                .orElseThrow(() -> ApiException.unauthorized("the agent credential is unknown or revoked; enroll again"));
-        return ApiResponse.ok(answers.answer(agent));
+        Instant nextCheckAt = body.nextCheckAt() == null ? null
+                : TelemetryValidator.instant(body.nextCheckAt(), "next_check_at");
+        // The answer is worked out first: once the check-in commits, its commands count as delivered, so nothing
+        // that may fail (the catalog, the policy) runs after that.
+        AgentRecord known = agents.find(agentId).orElseThrow(CheckInResource::unknownAgent);
+        Map<String, Object> answer = answers.answer(known.reporting(facts));
+        AgentStore.CheckedIn checkedIn = agents.checkIn(agentId, facts, nextCheckAt)
+                .orElseThrow(CheckInResource::unknownAgent);
+        answer.put("commands", checkedIn.commands().stream().map(AgentCommandStore.AgentCommand::forAgent).toList());
+        return ApiResponse.ok(answer);
+    }
+
+    private static ApiException unknownAgent() {
+        return ApiException.unauthorized("the agent credential is unknown or revoked; enroll again");
     }
 }

@@ -29,6 +29,8 @@ final class AgentsFixture implements AutoCloseable {
     final MutableClock clock = new MutableClock(Instant.parse("2026-11-26T12:00:00Z"));
     final JoinTokenStore tokens;
     final AgentStore agents;
+    final AgentCommandStore commands;
+    final TelemetryStore telemetry;
 
     AgentsFixture(Path dir) throws Exception {
         db = new DerbyDatabase(dir.resolve("db"), dir.resolve("derby.log"));
@@ -38,6 +40,8 @@ final class AgentsFixture implements AutoCloseable {
         AgentSecrets secrets = new AgentSecrets(new SecureRandom());
         tokens = new JoinTokenStore(db, audit, fleets, secretBox, secrets, clock);
         agents = new AgentStore(db, audit, fleets, secrets, clock);
+        commands = new AgentCommandStore(db, audit, secrets, clock);
+        telemetry = new TelemetryStore(db, clock);
     }
 
     /** The security bundle's implementation; its key constructor is package-private there, for tests. */

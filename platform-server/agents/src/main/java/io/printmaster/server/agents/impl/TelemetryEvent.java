@@ -1,0 +1,27 @@
+package io.printmaster.server.agents.impl;
+
+import java.time.Instant;
+import java.util.List;
+
+/**
+ * One run-state transition an agent reported, validated ({@link TelemetryValidator}); what is stored.
+ *
+ * @param reportedAt  when the agent says it happened ({@code timestamp}; the time of receipt when it did not say)
+ * @param metadataJson the {@code metadata} object as compact JSON, or null
+ */
+record TelemetryEvent(String runId, String status, String currentVersion, String targetVersion, String errorCode,
+                      String errorMessage, Instant reportedAt, Long downloadTimeMs, Long sizeBytes, String metadataJson) {
+    /** Agent run states (DESIGN.md section 8). */
+    static final List<String> STATUSES = List.of("idle", "checking", "pending", "downloading", "staging", "applying",
+            "restarting", "succeeded", "failed", "skipped", "rolled_back", "cancelled");
+    /** The states that end a run: they become the agent's {@code last_result}. */
+    static final List<String> TERMINAL = List.of("succeeded", "failed", "skipped", "rolled_back", "cancelled");
+    /** Error codes (DESIGN.md section 8). */
+    static final List<String> ERROR_CODES = List.of("DISK_SPACE", "DOWNLOAD_FAILED", "HASH_MISMATCH", "STAGING_FAILED",
+            "APPLY_FAILED", "RESTART_FAILED", "HEALTH_CHECK", "ROLLBACK_FAILED", "MANIFEST_ERROR", "POLICY_DISABLED",
+            "OUTSIDE_WINDOW", "SERVER_ERROR");
+
+    boolean terminal() {
+        return TERMINAL.contains(status);
+    }
+}
