@@ -103,7 +103,12 @@ class ResumableDownloadTest {
         };
         Path target = download(manifestOf(ARTIFACT), 3, Duration.ofSeconds(5));
         assertArrayEquals(ARTIFACT, Files.readAllBytes(target));
-        assertEquals("bytes=120000-", ranges.get(1), "the second attempt resumed from the partial file");
+        // what the client holds when the connection drops is what reached it (at most the 120000 bytes sent: a
+        // reset may discard some in flight), and the second attempt asks for exactly the rest
+        String resumedAt = ranges.get(1);
+        assertTrue(resumedAt.matches("bytes=\\d+-"), resumedAt);
+        long offset = Long.parseLong(resumedAt.substring(6, resumedAt.length() - 1));
+        assertTrue(offset > 0 && offset <= 120_000, "the second attempt resumed from the partial file: " + resumedAt);
     }
 
     @Test

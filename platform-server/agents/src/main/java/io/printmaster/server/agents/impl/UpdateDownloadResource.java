@@ -11,9 +11,7 @@ import io.printmaster.server.releases.api.Artifact;
 import io.printmaster.server.releases.api.ReleaseCatalog;
 import io.printmaster.server.releases.api.ReleaseCatalog.ArtifactFilter;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
-import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -37,7 +35,6 @@ import org.osgi.service.component.annotations.Reference;
  */
 @Component(service = RouteProvider.class)
 public class UpdateDownloadResource implements RouteProvider {
-    private static final int BUFFER = 64 * 1024;
     private static final Map<String, String> CONTENT_TYPES = Map.of("tar.gz", "application/gzip", "zip", "application/zip",
             "msi", "application/x-msi");
 
@@ -117,18 +114,7 @@ public class UpdateDownloadResource implements RouteProvider {
 
     private static void copy(Path file, long offset, long count, OutputStream out) throws IOException {
         try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
-            channel.position(offset);
-            InputStream in = Channels.newInputStream(channel);
-            byte[] buffer = new byte[BUFFER];
-            long left = count;
-            while (left > 0) {
-                int n = in.read(buffer, 0, (int) Math.min(buffer.length, left));
-                if (n < 0) {
-                    throw new IOException(file + " ended " + left + " bytes early");
-                }
-                out.write(buffer, 0, n);
-                left -= n;
-            }
+            Downloads.copy(channel, offset, count, out);
         }
     }
 }

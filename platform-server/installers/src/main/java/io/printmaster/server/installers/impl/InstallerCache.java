@@ -134,8 +134,8 @@ final class InstallerCache {
      */
     record Base(Path file, long length, String sha256, byte[] state, boolean built) {
         /**
-         * Writes {@code count} bytes of the base from {@code offset} to {@code out}: positional reads of
-         * {@value #COPY_BUFFER_BYTES} bytes into one heap buffer, each written as it is read.
+         * Writes {@code count} bytes of the base from {@code offset} to {@code out}, through
+         * {@link io.printmaster.http.api.Downloads#copy} (a direct buffer straight to the servlet stream).
          */
         void copy(long offset, long count, OutputStream out) throws IOException {
             if (offset < 0 || count < 0 || offset + count > length) {
@@ -145,18 +145,8 @@ final class InstallerCache {
                 return;
             }
             try (FileChannel in = FileChannel.open(file, StandardOpenOption.READ)) {
-                ByteBuffer buffer = ByteBuffer.allocate((int) Math.min(COPY_BUFFER_BYTES, count));
-                long position = offset;
-                long end = offset + count;
-                while (position < end) {
-                    buffer.clear().limit((int) Math.min(buffer.capacity(), end - position));
-                    int n = in.read(buffer, position);
-                    if (n < 0) {
-                        throw new IOException("the cached base " + file.getFileName() + " ends early");
-                    }
-                    out.write(buffer.array(), 0, n);
-                    position += n;
-                }
+                // a file shorter than it should be fails here instead of serving a short body
+                io.printmaster.http.api.Downloads.copy(in, offset, count, out);
             }
         }
     }
