@@ -75,6 +75,15 @@ final class GzipMembersReader extends InputStream {
     private final CRC32 crc = new CRC32();
     private final List<Member> members = new ArrayList<>();
     private final byte[] single = new byte[1];
+    /**
+     * Writes the copy on its own thread, one chunk behind the inflater, so checking and copying overlap instead of
+     * adding up (docs/benchmarks.md, "Installer repackaging"). Null without a copy.
+     */
+    private final java.util.concurrent.ExecutorService copyWriter;
+    /** Two chunk buffers: the writer drains one while the next is filled. */
+    private final ByteBuffer[] copyChunks;
+    private int copyChunk;
+    private java.util.concurrent.Future<?> pendingCopy;
 
     /** Bytes read from the channel so far (counted here: asking the channel costs a system call per read). */
     private long bytesRead;
@@ -99,6 +108,17 @@ final class GzipMembersReader extends InputStream {
         this.channel = channel;
         this.copy = copy;
         this.limits = limits;
+        if (copy != null) {
+            copyWriter = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
+                Thread t = new Thread(r, "pm-targz-copy");
+                t.setDaemon(true);
+                return t;
+            });
+            copyChunks = new ByteBuffer[] {ByteBuffer.allocateDirect(in.capacity()), ByteBuffer.allocateDirect(in.capacity())};
+        } else {
+            copyWriter = null;
+            copyChunks = null;
+        }
         in.flip();
         if (!startMember()) {
             throw new Damaged("the file is empty, not gzip data");
@@ -218,13 +238,16 @@ final class GzipMembersReader extends InputStream {
         if (copy != null && n > 0) {
             ByteBuffer fresh = in.duplicate();
             fresh.position(start); // the bytes just read: [start, start + n), the buffer's limit
-            try {
-                while (fresh.hasRemaining()) {
-                    copy.write(fresh);
+            awaitCopy(); // the chunk buffer about to be reused has been written
+            copyChunk ^= 1;
+            ByteBuffer chunk = copyChunks[copyChunk].clear();
+            chunk.put(fresh).flip();
+            pendingCopy = copyWriter.submit(() -> {
+                while (chunk.hasRemaining()) {
+                    copy.write(chunk);
                 }
-            } catch (IOException e) {
-                throw new CopyFailed(e);
-            }
+                return null;
+            });
         }
         return n > 0 || in.hasRemaining();
     }
@@ -314,5 +337,39 @@ final class GzipMembersReader extends InputStream {
     @Override
     public void close() {
         inflater.end();
+        if (copyWriter != null) {
+            try {
+                awaitCopy();
+            } catch (IOException e) {
+                // closing after a failure: the caller already has its exception and deletes the copy
+            }
+            copyWriter.shutdownNow();
+        }
+    }
+
+    /**
+     * Waits until every byte read so far is in the copy. Call before using the copy.
+     *
+     * @throws CopyFailed when writing the copy failed
+     */
+    void finishCopy() throws IOException {
+        awaitCopy();
+    }
+
+    private void awaitCopy() throws IOException {
+        java.util.concurrent.Future<?> pending = pendingCopy;
+        if (pending == null) {
+            return;
+        }
+        pendingCopy = null;
+        try {
+            pending.get();
+        } catch (java.util.concurrent.ExecutionException e) {
+            Throwable cause = e.getCause();
+            throw new CopyFailed(cause instanceof IOException io ? io : new IOException(cause));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new CopyFailed(new java.io.InterruptedIOException("interrupted while copying"));
+        }
     }
 }

@@ -533,6 +533,7 @@ public class TarGzInstallerFormat implements AppendableInstallerFormat {
             while (gzip.read(sink, 0, sink.length) >= 0) {
                 // drain
             }
+            gzip.finishCopy(); // every byte read is in the copy before the caller cuts it back
             return new Verdict(index.topFolder(), Map.copyOf(index.entries()), owner, splitOffset(gzip, endOfEntries));
         } catch (VisitorFailed e) {
             throw e.getCause();
