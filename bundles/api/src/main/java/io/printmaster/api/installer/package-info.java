@@ -4,5 +4,5 @@
  * token, CA certificate, policy) and reads such a package back.
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("1.2.0")
+@org.osgi.annotation.versioning.Version("1.3.0")
 package io.printmaster.api.installer;

@@ -1,5 +1,7 @@
 package io.printmaster.installer.tar.impl;
 
+import io.printmaster.api.installer.ArchiveLimits;
+
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
@@ -69,7 +71,7 @@ final class GzipMembersReader extends InputStream {
 
     private final FileChannel channel;
     private final FileChannel copy;
-    private final Limits limits;
+    private final ArchiveLimits limits;
     private final ByteBuffer in = ByteBuffer.allocateDirect(1 << 20);
     private final Inflater inflater = new Inflater(true);
     private final CRC32 crc = new CRC32();
@@ -96,7 +98,7 @@ final class GzipMembersReader extends InputStream {
     private long entryInflatedStart;
     private long entryCompressedStart;
 
-    GzipMembersReader(FileChannel channel, Limits limits) throws IOException {
+    GzipMembersReader(FileChannel channel, ArchiveLimits limits) throws IOException {
         this(channel, limits, null);
     }
 
@@ -104,7 +106,7 @@ final class GzipMembersReader extends InputStream {
      * @param copy where every byte read from {@code channel} is also written, unchanged, as it is read (a tee: the
      *             file is read once for both the check and a copy); null for none
      */
-    GzipMembersReader(FileChannel channel, Limits limits, FileChannel copy) throws IOException {
+    GzipMembersReader(FileChannel channel, ArchiveLimits limits, FileChannel copy) throws IOException {
         this.channel = channel;
         this.copy = copy;
         this.limits = limits;

@@ -1,5 +1,7 @@
 package io.printmaster.installer.tar.impl;
 
+import io.printmaster.api.installer.ArchiveIndex;
+
 import io.printmaster.api.installer.FleetFile;
 import io.printmaster.api.installer.FleetFiles;
 import io.printmaster.api.installer.InstallerFormatException;

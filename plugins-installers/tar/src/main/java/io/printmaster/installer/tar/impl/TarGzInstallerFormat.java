@@ -1,5 +1,8 @@
 package io.printmaster.installer.tar.impl;
 
+import io.printmaster.api.installer.ArchiveIndex;
+import io.printmaster.api.installer.ArchiveLimits;
+
 import io.printmaster.api.installer.AppendableInstallerFormat;
 import io.printmaster.api.installer.Availability;
 import io.printmaster.api.installer.FleetFile;
@@ -81,15 +84,15 @@ public class TarGzInstallerFormat implements AppendableInstallerFormat {
 
     /** The configuration keys. */
     @ObjectClassDefinition(name = "PrintMaster installer format: tar.gz",
-            description = "Limits applied to an official tar.gz before it is repackaged (zip-bomb guard).")
+            description = "ArchiveLimits applied to an official tar.gz before it is repackaged (zip-bomb guard).")
     public @interface Config {
         @AttributeDefinition(name = "Largest total size", description = "The most bytes an official artifact may "
                 + "inflate to (default 2 GiB).")
-        long maxUncompressedBytes() default Limits.DEFAULT_MAX_UNCOMPRESSED_BYTES;
+        long maxUncompressedBytes() default ArchiveLimits.DEFAULT_MAX_UNCOMPRESSED_BYTES;
 
         @AttributeDefinition(name = "Highest compression ratio", description = "The highest ratio of inflated to "
                 + "compressed size, per entry and overall (default 100, for 100:1); judged past 1 MiB.")
-        long maxCompressionRatio() default Limits.DEFAULT_MAX_RATIO;
+        long maxCompressionRatio() default ArchiveLimits.DEFAULT_MAX_RATIO;
     }
 
     /** Told of each entry written; tests make it fail like a full disk would, halfway through. */
@@ -133,21 +136,21 @@ public class TarGzInstallerFormat implements AppendableInstallerFormat {
         }
     }
 
-    private final Limits limits;
+    private final ArchiveLimits limits;
     private final WriteProbe probe;
     private final VerdictCache verdicts = new VerdictCache(64);
     private final java.util.concurrent.atomic.AtomicInteger fullChecks = new java.util.concurrent.atomic.AtomicInteger();
 
     @Activate
     public TarGzInstallerFormat(Config config) {
-        this(new Limits(config.maxUncompressedBytes(), config.maxCompressionRatio()), WriteProbe.NONE);
+        this(new ArchiveLimits(config.maxUncompressedBytes(), config.maxCompressionRatio()), WriteProbe.NONE);
     }
 
-    TarGzInstallerFormat(Limits limits) {
+    TarGzInstallerFormat(ArchiveLimits limits) {
         this(limits, WriteProbe.NONE);
     }
 
-    TarGzInstallerFormat(Limits limits, WriteProbe probe) {
+    TarGzInstallerFormat(ArchiveLimits limits, WriteProbe probe) {
         this.limits = limits;
         this.probe = probe;
     }

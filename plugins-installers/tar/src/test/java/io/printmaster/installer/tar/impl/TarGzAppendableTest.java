@@ -1,5 +1,7 @@
 package io.printmaster.installer.tar.impl;
 
+import io.printmaster.api.installer.ArchiveLimits;
+
 import static io.printmaster.installer.tar.impl.TarGzInstallerFormatTest.endOfArchive;
 import static io.printmaster.installer.tar.impl.TarGzInstallerFormatTest.gzip;
 import static io.printmaster.installer.tar.impl.TarGzInstallerFormatTest.listing;
@@ -45,7 +47,7 @@ class TarGzAppendableTest {
     @TempDir
     Path dir;
 
-    private final TarGzInstallerFormat format = new TarGzInstallerFormat(Limits.DEFAULT);
+    private final TarGzInstallerFormat format = new TarGzInstallerFormat(ArchiveLimits.DEFAULT);
 
     static FleetFiles publicFiles() {
         return FleetFiles.of(FleetFile.of("etc/fleet.json", FLEET_JSON), FleetFile.of("etc/trust.json", TRUST_JSON));
@@ -143,7 +145,7 @@ class TarGzAppendableTest {
 
         byte[] tailA = format.tail(length, state, tailFiles(TOKEN_A));
         byte[] tailB = format.tail(length, state, tailFiles(TOKEN_B));
-        byte[] tailAAgain = new TarGzInstallerFormat(Limits.DEFAULT).tail(length, state, tailFiles(TOKEN_A));
+        byte[] tailAAgain = new TarGzInstallerFormat(ArchiveLimits.DEFAULT).tail(length, state, tailFiles(TOKEN_A));
 
         assertFalse(Arrays.equals(tailA, tailB));
         assertArrayEquals(tailA, tailAAgain, "deterministic: a download resumes across base and tail");

@@ -1,5 +1,7 @@
 package io.printmaster.installer.tar.impl;
 
+import io.printmaster.api.installer.ArchiveLimits;
+
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -41,7 +43,7 @@ class TarGzInstallerFormatTest {
     @TempDir
     Path dir;
 
-    private final TarGzInstallerFormat format = new TarGzInstallerFormat(Limits.DEFAULT);
+    private final TarGzInstallerFormat format = new TarGzInstallerFormat(ArchiveLimits.DEFAULT);
 
     /** One entry of a test archive. */
     record E(String name, byte type, byte[] content, int mode, String link) {
@@ -228,7 +230,7 @@ class TarGzInstallerFormatTest {
     void theFirstTimeCheckAndCopyInOnePassGiveTheSameBytesAsTheRememberedVerdict() throws Exception {
         Path official = splitTarGz("official.tar.gz", official());
         List<String> written = new ArrayList<>();
-        TarGzInstallerFormat probed = new TarGzInstallerFormat(Limits.DEFAULT, written::add);
+        TarGzInstallerFormat probed = new TarGzInstallerFormat(ArchiveLimits.DEFAULT, written::add);
 
         probed.repackage(official, fleetFiles(), dir.resolve("first.tar.gz")); // checks while copying
         probed.repackage(official, fleetFiles(), dir.resolve("second.tar.gz")); // verdict remembered: transferTo
@@ -414,7 +416,7 @@ class TarGzInstallerFormatTest {
     @Test
     void refusesAnArchivePastTheTotalSizeLimit() throws Exception {
         Path official = splitTarGz("official.tar.gz", official());
-        TarGzInstallerFormat strict = new TarGzInstallerFormat(new Limits(200_000, 100));
+        TarGzInstallerFormat strict = new TarGzInstallerFormat(new ArchiveLimits(200_000, 100));
         Path output = dir.resolve("installer.tar.gz");
         InstallerFormatException e = assertThrows(InstallerFormatException.class,
                 () -> strict.repackage(official, fleetFiles(), output));
@@ -441,7 +443,7 @@ class TarGzInstallerFormatTest {
         Path official = plainTarGz("official.tar.gz", official());
         Path output = dir.resolve("installer.tar.gz");
         List<String> written = new ArrayList<>();
-        TarGzInstallerFormat failing = new TarGzInstallerFormat(Limits.DEFAULT, name -> {
+        TarGzInstallerFormat failing = new TarGzInstallerFormat(ArchiveLimits.DEFAULT, name -> {
             written.add(name);
             if (name.endsWith("felix.jar")) {
                 throw new IOException("No space left on device");

@@ -1,5 +1,8 @@
 package io.printmaster.installer.zip.impl;
 
+import io.printmaster.api.installer.ArchiveIndex;
+import io.printmaster.api.installer.ArchiveLimits;
+
 import io.printmaster.api.installer.AppendableInstallerFormat;
 import io.printmaster.api.installer.Availability;
 import io.printmaster.api.installer.FleetFile;
@@ -77,15 +80,15 @@ public class ZipInstallerFormat implements AppendableInstallerFormat {
 
     /** The configuration keys. */
     @ObjectClassDefinition(name = "PrintMaster installer format: ZIP",
-            description = "Limits applied to an official zip before it is repackaged (zip-bomb guard).")
+            description = "ArchiveLimits applied to an official zip before it is repackaged (zip-bomb guard).")
     public @interface Config {
         @AttributeDefinition(name = "Largest total size", description = "The most bytes all entries of an official "
                 + "artifact may add up to once inflated (default 2 GiB).")
-        long maxUncompressedBytes() default Limits.DEFAULT_MAX_UNCOMPRESSED_BYTES;
+        long maxUncompressedBytes() default ArchiveLimits.DEFAULT_MAX_UNCOMPRESSED_BYTES;
 
         @AttributeDefinition(name = "Highest compression ratio", description = "The highest ratio of inflated to "
                 + "compressed size, per entry and overall (default 100, for 100:1); judged past 1 MiB.")
-        long maxCompressionRatio() default Limits.DEFAULT_MAX_RATIO;
+        long maxCompressionRatio() default ArchiveLimits.DEFAULT_MAX_RATIO;
     }
 
     /** Told of each entry written; tests make it fail like a full disk would, halfway through. */
@@ -95,19 +98,19 @@ public class ZipInstallerFormat implements AppendableInstallerFormat {
         void entryWritten(String name) throws IOException;
     }
 
-    private final Limits limits;
+    private final ArchiveLimits limits;
     private final WriteProbe probe;
 
     @Activate
     public ZipInstallerFormat(Config config) {
-        this(new Limits(config.maxUncompressedBytes(), config.maxCompressionRatio()), WriteProbe.NONE);
+        this(new ArchiveLimits(config.maxUncompressedBytes(), config.maxCompressionRatio()), WriteProbe.NONE);
     }
 
-    ZipInstallerFormat(Limits limits) {
+    ZipInstallerFormat(ArchiveLimits limits) {
         this(limits, WriteProbe.NONE);
     }
 
-    ZipInstallerFormat(Limits limits, WriteProbe probe) {
+    ZipInstallerFormat(ArchiveLimits limits, WriteProbe probe) {
         this.limits = limits;
         this.probe = probe;
     }

@@ -1,5 +1,7 @@
 package io.printmaster.installer.zip.impl;
 
+import io.printmaster.api.installer.ArchiveLimits;
+
 import static io.printmaster.installer.zip.impl.ZipInstallerFormatTest.TOP_FOLDER;
 import static io.printmaster.installer.zip.impl.ZipInstallerFormatTest.permissions;
 import static io.printmaster.installer.zip.impl.ZipInstallerFormatTest.random;
@@ -48,7 +50,7 @@ class ZipAppendableTest {
     Path dir;
 
     private final List<String> written = new ArrayList<>();
-    private final ZipInstallerFormat format = new ZipInstallerFormat(Limits.DEFAULT, written::add);
+    private final ZipInstallerFormat format = new ZipInstallerFormat(ArchiveLimits.DEFAULT, written::add);
 
     static FleetFiles publicFiles() {
         return FleetFiles.of(FleetFile.of("etc/fleet.json", FLEET_JSON), FleetFile.of("etc/trust.json", TRUST_JSON));
@@ -147,7 +149,7 @@ class ZipAppendableTest {
 
         byte[] tailA = format.tail(length, state, tailFiles(TOKEN_A));
         byte[] tailB = format.tail(length, state, tailFiles(TOKEN_B));
-        byte[] tailAAgain = new ZipInstallerFormat(Limits.DEFAULT).tail(length, state, tailFiles(TOKEN_A));
+        byte[] tailAAgain = new ZipInstallerFormat(ArchiveLimits.DEFAULT).tail(length, state, tailFiles(TOKEN_A));
 
         assertFalse(Arrays.equals(tailA, tailB));
         assertArrayEquals(tailA, tailAAgain, "deterministic: a download resumes across base and tail");

@@ -1,5 +1,7 @@
 package io.printmaster.installer.zip.impl;
 
+import io.printmaster.api.installer.ArchiveLimits;
+
 import static io.printmaster.installer.zip.impl.ZipInstallerFormatTest.TOP_FOLDER;
 import static io.printmaster.installer.zip.impl.ZipInstallerFormatTest.permissions;
 import static io.printmaster.installer.zip.impl.ZipInstallerFormatTest.random;
@@ -49,7 +51,7 @@ class ZipFastPathTest {
     Path dir;
 
     private final List<String> written = new ArrayList<>();
-    private final ZipInstallerFormat format = new ZipInstallerFormat(Limits.DEFAULT, written::add);
+    private final ZipInstallerFormat format = new ZipInstallerFormat(ArchiveLimits.DEFAULT, written::add);
 
     static FleetFiles fleetFiles() {
         return FleetFiles.of(FleetFile.of("etc/fleet.json", FLEET_JSON), FleetFile.secret("etc/join-token", JOIN_TOKEN),
@@ -286,7 +288,7 @@ class ZipFastPathTest {
     void aFailureAfterTheCopyLeavesNoOutput() throws Exception {
         Path official = seekableZip("official.zip", null);
         Path output = dir.resolve("installer.zip");
-        ZipInstallerFormat failing = new ZipInstallerFormat(Limits.DEFAULT, name -> {
+        ZipInstallerFormat failing = new ZipInstallerFormat(ArchiveLimits.DEFAULT, name -> {
             written.add(name);
             if (name.endsWith("join-token")) {
                 throw new IOException("No space left on device");

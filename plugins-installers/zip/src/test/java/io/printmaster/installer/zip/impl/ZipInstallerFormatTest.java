@@ -1,5 +1,7 @@
 package io.printmaster.installer.zip.impl;
 
+import io.printmaster.api.installer.ArchiveLimits;
+
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -39,7 +41,7 @@ class ZipInstallerFormatTest {
     @TempDir
     Path dir;
 
-    private final ZipInstallerFormat format = new ZipInstallerFormat(Limits.DEFAULT);
+    private final ZipInstallerFormat format = new ZipInstallerFormat(ArchiveLimits.DEFAULT);
 
     /** One entry of a test archive: a name, content (null for a folder) and unix mode (with type bits). */
     record E(String name, byte[] content, int unixMode, int method) {
@@ -332,7 +334,7 @@ class ZipInstallerFormatTest {
     void refusesAnArchivePastTheTotalSizeLimit() throws Exception {
         Path official = zip("official.zip", official());
         Path output = dir.resolve("installer.zip");
-        ZipInstallerFormat strict = new ZipInstallerFormat(new Limits(200_000, 100));
+        ZipInstallerFormat strict = new ZipInstallerFormat(new ArchiveLimits(200_000, 100));
         InstallerFormatException e = assertThrows(InstallerFormatException.class,
                 () -> strict.repackage(official, fleetFiles(), output));
         assertTrue(e.getMessage().contains(TOP + "/lib/felix.jar"), e.getMessage());
@@ -349,7 +351,7 @@ class ZipInstallerFormatTest {
         Path official = zip("official.zip", official());
         Path output = dir.resolve("installer.zip");
         List<String> written = new ArrayList<>();
-        ZipInstallerFormat failing = new ZipInstallerFormat(Limits.DEFAULT, name -> {
+        ZipInstallerFormat failing = new ZipInstallerFormat(ArchiveLimits.DEFAULT, name -> {
             written.add(name);
             if (name.endsWith("felix.jar")) {
                 throw new IOException("No space left on device");

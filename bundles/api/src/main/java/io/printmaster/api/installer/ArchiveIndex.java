@@ -1,8 +1,5 @@
-package io.printmaster.installer.tar.impl;
+package io.printmaster.api.installer;
 
-import io.printmaster.api.installer.FleetFile;
-import io.printmaster.api.installer.FleetFiles;
-import io.printmaster.api.installer.InstallerFormatException;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -18,12 +15,14 @@ import java.util.regex.Pattern;
  * Fed one entry at a time while the archive is read; each rule breach is an {@link InstallerFormatException} naming
  * the entry.
  *
- * <p>The same class lives in the zip and the tar plugin (plugins depend on the API and commons-compress only, so
- * there is no shared bundle to put it in); keep the two copies equal.
+ * <p>Shared by the archive formats (zip, tar.gz, a vendor's own), so every format refuses the same things. Not
+ * thread-safe: one instance per archive read.
+ *
+ * @since 1.3
  */
-final class ArchiveIndex {
+public final class ArchiveIndex {
     /** What an entry is, as far as replacing it with a fleet file goes. */
-    enum Kind { FILE, DIRECTORY, LINK }
+    public enum Kind { FILE, DIRECTORY, LINK }
 
     private static final Pattern DRIVE_LETTER = Pattern.compile("^[A-Za-z]:.*");
 
@@ -40,7 +39,7 @@ final class ArchiveIndex {
      * @param rawName the name as stored in the archive
      * @return the path relative to the top folder; empty for the top folder itself
      */
-    String add(String rawName, Kind kind) throws InstallerFormatException {
+    public String add(String rawName, Kind kind) throws InstallerFormatException {
         String normalised = normalise(rawName);
         int slash = normalised.indexOf('/');
         String top = slash < 0 ? normalised : normalised.substring(0, slash);
@@ -71,7 +70,7 @@ final class ArchiveIndex {
      * Checks a link entry's target: a symbolic link's target is relative to the link's folder, a hard link's to the
      * archive root; either must stay inside the top-level folder.
      */
-    void checkLinkTarget(String rawName, String target, boolean hardLink) throws InstallerFormatException {
+    public void checkLinkTarget(String rawName, String target, boolean hardLink) throws InstallerFormatException {
         if (target == null || target.isEmpty()) {
             throw new InstallerFormatException("link entry '" + rawName + "' has no target");
         }
@@ -116,7 +115,7 @@ final class ArchiveIndex {
      *
      * @throws InstallerFormatException for an absolute path, a drive letter, a backslash, a {@code ..} segment, a NUL
      */
-    static String normalise(String rawName) throws InstallerFormatException {
+    public static String normalise(String rawName) throws InstallerFormatException {
         if (rawName == null || rawName.isEmpty()) {
             throw new InstallerFormatException("an entry has an empty name");
         }
@@ -153,7 +152,7 @@ final class ArchiveIndex {
     }
 
     /** The single top-level folder. */
-    String topFolder() throws InstallerFormatException {
+    public String topFolder() throws InstallerFormatException {
         if (topFolder == null) {
             throw new InstallerFormatException("the archive is empty: an official artifact holds one top-level folder");
         }
@@ -161,7 +160,7 @@ final class ArchiveIndex {
     }
 
     /** Relative path → kind of every entry but the top folder, in archive order. */
-    Map<String, Kind> entries() {
+    public Map<String, Kind> entries() {
         return byRelativePath;
     }
 
@@ -170,7 +169,7 @@ final class ArchiveIndex {
      *
      * @return the folders (relative paths, parents first) that the fleet files need and the archive lacks
      */
-    static List<String> missingFolders(Map<String, Kind> entries, FleetFiles fleetFiles) throws InstallerFormatException {
+    public static List<String> missingFolders(Map<String, Kind> entries, FleetFiles fleetFiles) throws InstallerFormatException {
         List<String> missing = new ArrayList<>();
         for (FleetFile f : fleetFiles.files()) {
             Kind existing = entries.get(f.path());
