@@ -170,6 +170,8 @@ class WindowsServiceManagerTest {
         assertTrue(manager(fake).detect());
         assertFalse(new WindowsServiceManager(List.of(fake.dir), "Linux", Duration.ofSeconds(1)).detect());
         assertFalse(new WindowsServiceManager(List.of(temp), "Windows 11", Duration.ofSeconds(1)).detect());
-        assertFalse(new WindowsServiceManager().detect(), "this test runs on " + System.getProperty("os.name"));
+        if (!System.getProperty("os.name").startsWith("Windows")) {
+            assertFalse(new WindowsServiceManager().detect(), "this test runs on " + System.getProperty("os.name"));
+        }
     }
 }
