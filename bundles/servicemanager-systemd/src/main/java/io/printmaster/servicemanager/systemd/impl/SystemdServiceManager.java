@@ -1,0 +1,188 @@
+package io.printmaster.servicemanager.systemd.impl;
+
+import io.printmaster.api.plugin.PluginName;
+import io.printmaster.api.service.ServiceManager;
+import io.printmaster.api.service.ServiceManagerException;
+import io.printmaster.api.service.ServiceManagerType;
+import io.printmaster.api.service.ServiceStatus;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.regex.Pattern;
+import org.osgi.service.component.annotations.Component;
+
+/**
+ * Controls a systemd unit with {@code systemctl}: {@code is-active} (and, for an inactive unit,
+ * {@code show --property=LoadState} to tell "stopped" from "not installed"), {@code start}, {@code stop},
+ * {@code restart}. systemctl waits for the start or stop job itself; each call is bounded by the caller's timeout,
+ * and the state is then polled until it is the wanted one or the timeout has passed.
+ *
+ * <p>Applies where systemd is the init system ({@code /run/systemd/system} exists, the test systemd documents in
+ * sd_booted(3)) and {@code systemctl} is on the {@code PATH}. A service name without a suffix means a
+ * {@code .service} unit.
+ */
+@Component(service = ServiceManager.class, property = "service.ranking:Integer=-100")
+@ServiceManagerType(name = SystemdServiceManager.NAME)
+@PluginName("systemd")
+public class SystemdServiceManager implements ServiceManager {
+    static final String NAME = "systemd";
+    static final String TOOL = "systemctl";
+    private static final Duration QUERY_TIMEOUT = Duration.ofSeconds(30);
+    private static final Duration POLL = Duration.ofMillis(200);
+    /** Unit names systemd accepts (systemd.unit(5)); never starting with '-', which systemctl would read as an option. */
+    private static final Pattern UNIT = Pattern.compile("[A-Za-z0-9:_.\\\\@][A-Za-z0-9:_.\\\\@-]{0,254}");
+
+    private final CommandRunner runner;
+    private final Path systemdRunDir;
+    private final Duration queryTimeout;
+
+    public SystemdServiceManager() {
+        this(CommandRunner.systemPath(), Path.of("/run/systemd/system"), QUERY_TIMEOUT);
+    }
+
+    /** Tests: a search path with a fake systemctl, the marker folder, and how long a status query may take. */
+    SystemdServiceManager(List<Path> searchPath, Path systemdRunDir, Duration queryTimeout) {
+        this.runner = new CommandRunner(searchPath);
+        this.systemdRunDir = systemdRunDir;
+        this.queryTimeout = queryTimeout;
+    }
+
+    @Override
+    public String name() {
+        return NAME;
+    }
+
+    @Override
+    public boolean detect() {
+        try {
+            return Files.isDirectory(systemdRunDir) && runner.find(TOOL).isPresent();
+        } catch (RuntimeException e) {
+            return false;
+        }
+    }
+
+    @Override
+    public ServiceStatus status(String service) throws ServiceManagerException {
+        return status(unit(service), queryTimeout);
+    }
+
+    private ServiceStatus status(String unit, Duration timeout) throws ServiceManagerException {
+        // is-active prints one state word; its exit code is 0 only for "active", so the word is what counts
+        CommandRunner.Result r = runner.run(TOOL, timeout, "is-active", unit);
+        String state = r.output().strip();
+        switch (state) {
+            case "active", "reloading", "refreshing":
+                return ServiceStatus.RUNNING;
+            case "activating":
+                return ServiceStatus.STARTING;
+            case "deactivating", "maintenance":
+                return ServiceStatus.STOPPING;
+            case "failed":
+                return ServiceStatus.FAILED;
+            case "inactive", "unknown":
+                return loaded(unit, timeout) ? ServiceStatus.STOPPED : ServiceStatus.NOT_INSTALLED;
+            default:
+                throw new ServiceManagerException("systemd answered something unexpected for unit " + unit + ": "
+                        + r.describe());
+        }
+    }
+
+    /** False when systemd has no unit file for {@code unit} ({@code LoadState=not-found}). */
+    private boolean loaded(String unit, Duration timeout) throws ServiceManagerException {
+        CommandRunner.Result r = runner.run(TOOL, timeout, "show", "--property=LoadState", unit);
+        for (String line : r.output().split("\\R")) {
+            if (line.startsWith("LoadState=")) {
+                return !line.substring("LoadState=".length()).strip().equals("not-found");
+            }
+        }
+        throw new ServiceManagerException("systemd did not report the load state of unit " + unit + ": "
+                + r.describe());
+    }
+
+    @Override
+    public void start(String service, Duration timeout) throws ServiceManagerException {
+        String unit = unit(service);
+        long deadline = System.nanoTime() + timeout.toNanos();
+        if (status(unit, remaining(deadline, unit, "start")) == ServiceStatus.RUNNING) {
+            return;
+        }
+        command(unit, "start", deadline);
+        await(unit, ServiceStatus.RUNNING, "start", deadline);
+    }
+
+    @Override
+    public void stop(String service, Duration timeout) throws ServiceManagerException {
+        String unit = unit(service);
+        long deadline = System.nanoTime() + timeout.toNanos();
+        ServiceStatus now = status(unit, remaining(deadline, unit, "stop"));
+        if (now == ServiceStatus.STOPPED || now == ServiceStatus.FAILED) {
+            return;
+        }
+        if (now == ServiceStatus.NOT_INSTALLED) {
+            throw new ServiceManagerException("cannot stop unit " + unit + ": it is not installed");
+        }
+        command(unit, "stop", deadline);
+        await(unit, ServiceStatus.STOPPED, "stop", deadline);
+    }
+
+    @Override
+    public void restart(String service, Duration timeout) throws ServiceManagerException {
+        String unit = unit(service);
+        long deadline = System.nanoTime() + timeout.toNanos();
+        command(unit, "restart", deadline);
+        await(unit, ServiceStatus.RUNNING, "restart", deadline);
+    }
+
+    private void command(String unit, String verb, long deadline) throws ServiceManagerException {
+        // --no-ask-password: the agent runs unattended; a polkit prompt would only hang until the timeout
+        CommandRunner.Result r = runner.run(TOOL, remaining(deadline, unit, verb), "--no-ask-password", verb, unit);
+        if (r.exitCode() != 0) {
+            throw new ServiceManagerException("systemd could not " + verb + " unit " + unit + ": " + r.describe());
+        }
+    }
+
+    /** Polls until {@code unit} is {@code wanted}; a stop also accepts "failed" (stopped, with a failure recorded). */
+    private void await(String unit, ServiceStatus wanted, String verb, long deadline) throws ServiceManagerException {
+        while (true) {
+            ServiceStatus now = status(unit, remaining(deadline, unit, verb));
+            if (now == wanted || (wanted == ServiceStatus.STOPPED && now == ServiceStatus.FAILED)) {
+                return;
+            }
+            if (wanted == ServiceStatus.RUNNING && (now == ServiceStatus.FAILED || now == ServiceStatus.NOT_INSTALLED)) {
+                throw new ServiceManagerException("unit " + unit + " did not " + verb + ": it is " + now);
+            }
+            if (System.nanoTime() + POLL.toNanos() - deadline > 0) {
+                throw new ServiceManagerException("unit " + unit + " did not " + verb + " in time: it is still "
+                        + now);
+            }
+            pause();
+        }
+    }
+
+    private static Duration remaining(long deadline, String unit, String verb) throws ServiceManagerException {
+        long left = deadline - System.nanoTime();
+        if (left <= 0) {
+            throw new ServiceManagerException("unit " + unit + " did not " + verb + " in time");
+        }
+        return Duration.ofNanos(left);
+    }
+
+    private static void pause() throws ServiceManagerException {
+        try {
+            Thread.sleep(POLL.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ServiceManagerException("interrupted while waiting for the service", e);
+        }
+    }
+
+    /** The unit name: checked, and {@code .service} added when there is no unit-type suffix. */
+    static String unit(String service) throws ServiceManagerException {
+        if (service == null || !UNIT.matcher(service).matches()) {
+            throw new ServiceManagerException("service: not a valid systemd unit name: " + service);
+        }
+        return service.matches(".*\\.(service|socket|target|timer|path|mount|scope|slice)") ? service
+                : service + ".service";
+    }
+}
