@@ -16,6 +16,7 @@ import * as releaseSources from './views/release-sources.js';
 import * as signingKeys from './views/signing-keys.js';
 import * as installers from './views/installers.js';
 import * as agents from './views/agents.js';
+import * as agent from './views/agent.js';
 
 const ROUTES = [
   { path: /^\/login$/, view: login, public: true },
@@ -26,6 +27,7 @@ const ROUTES = [
   { path: /^\/fleets\/([^/]+)\/installers$/, view: installers, nav: 'installers', params: ['fleetId'] },
   { path: /^\/installers$/, view: { render: installers.renderIndex }, nav: 'installers' },
   { path: /^\/agents$/, view: agents, nav: 'agents' },
+  { path: /^\/agents\/([^/]+)$/, view: agent, nav: 'agents', params: ['agentId'] },
   { path: /^\/policy$/, view: policy, nav: 'policy' },
   { path: /^\/plugins$/, view: plugins, nav: 'plugins' },
   { path: /^\/audit$/, view: audit, nav: 'audit' },
