@@ -1,5 +1,7 @@
 package io.printmaster.servicemanager.systemd.impl;
 
+import io.printmaster.api.service.CommandRunner;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;

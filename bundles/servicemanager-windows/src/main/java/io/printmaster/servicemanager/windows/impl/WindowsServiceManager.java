@@ -1,5 +1,7 @@
 package io.printmaster.servicemanager.windows.impl;
 
+import io.printmaster.api.service.CommandRunner;
+
 import io.printmaster.api.plugin.PluginName;
 import io.printmaster.api.service.ServiceManager;
 import io.printmaster.api.service.ServiceManagerException;

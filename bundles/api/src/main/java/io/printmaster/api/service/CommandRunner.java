@@ -1,6 +1,5 @@
-package io.printmaster.servicemanager.windows.impl;
+package io.printmaster.api.service;
 
-import io.printmaster.api.service.ServiceManagerException;
 import java.io.ByteArrayOutputStream;
 import java.io.File;
 import java.io.IOException;
@@ -20,28 +19,31 @@ import java.util.concurrent.TimeoutException;
 /**
  * Runs the service system's command-line tool with a timeout and captures what it prints (stdout and stderr merged,
  * as an admin would see it). The tool is looked up on a search path given at construction, so tests put a recording
- * fake first; the platform passes the process's {@code PATH}. Each plugin keeps its own copy: plugins share no code.
+ * fake first; the platform passes the process's {@code PATH}. Shared by the service-manager plugins (systemd,
+ * launchd, Windows, a vendor's own), which depend on the API only.
+ *
+ * @since 1.1
  */
-final class CommandRunner {
+public final class CommandRunner {
     /** The most output kept: a tool that floods its output must not fill the heap. */
     private static final int MAX_OUTPUT = 64 * 1024;
 
     /** What a finished command returned. */
-    record Result(String command, int exitCode, String output) {
+    public record Result(String command, int exitCode, String output) {
         /** For messages: the command, its exit code and its output. */
-        String describe() {
+        public String describe() {
             return "`" + command + "` exited with " + exitCode + (output.isBlank() ? "" : ": " + output.strip());
         }
     }
 
     private final List<Path> searchPath;
 
-    CommandRunner(List<Path> searchPath) {
+    public CommandRunner(List<Path> searchPath) {
         this.searchPath = List.copyOf(searchPath);
     }
 
     /** The directories of the {@code PATH} environment variable. */
-    static List<Path> systemPath() {
+    public static List<Path> systemPath() {
         String path = System.getenv("PATH");
         List<Path> out = new ArrayList<>();
         if (path != null) {
@@ -59,7 +61,7 @@ final class CommandRunner {
     }
 
     /** The first executable {@code name} on the search path. */
-    Optional<Path> find(String name) {
+    public Optional<Path> find(String name) {
         for (Path dir : searchPath) {
             Path candidate = dir.resolve(name);
             if (Files.isRegularFile(candidate) && Files.isExecutable(candidate)) {
@@ -74,7 +76,7 @@ final class CommandRunner {
      *
      * @throws ServiceManagerException when the tool is missing, cannot be started or does not finish in time
      */
-    Result run(String tool, Duration timeout, String... args) throws ServiceManagerException {
+    public Result run(String tool, Duration timeout, String... args) throws ServiceManagerException {
         Path executable = find(tool).orElseThrow(() -> new ServiceManagerException(
                 tool + " was not found on the search path " + searchPath));
         List<String> command = new ArrayList<>();
