@@ -12,7 +12,8 @@
 # Each round: a check-in run, then a health run, each after its own warm-up (JIT); reported: medians of requests/s
 # and of p99 latency of each, and the ratios. A run with any non-2xx answer is rejected. After the runs the script
 # checks that every agent has a last_seen_at (each agent did check in).
-# Knobs (environment): BENCH_THREADS (2), BENCH_CONNECTIONS (16), BENCH_DURATION (15s), BENCH_WARMUP (10s).
+# Knobs (environment): BENCH_THREADS (2), BENCH_CONNECTIONS (16), BENCH_DURATION (15s), BENCH_WARMUP (10s);
+# BENCH_JSTACK_DIR=<dir> keeps ten jstack samples (one a second) of the server per measured check-in run there.
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
@@ -96,7 +97,14 @@ p99_ms() {
 measure() { # label lua-script path -> sets RPS, P99
   local out non2xx
   wrk -t"$THREADS" -c"$CONNECTIONS" -d"$WARMUP" -s "$HERE/$2" "$BASE$3" >/dev/null
+  local sampler=""
+  if [ -n "${BENCH_JSTACK_DIR:-}" ] && [ "$2" = checkin.lua ]; then
+    mkdir -p "$BENCH_JSTACK_DIR"
+    ( for s in $(seq 1 10); do sleep 1; jstack "$PID" >"$BENCH_JSTACK_DIR/r$r-$s.txt" 2>/dev/null || true; done ) &
+    sampler=$!
+  fi
   out=$(wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency -s "$HERE/$2" "$BASE$3")
+  [ -z "$sampler" ] || wait "$sampler"
   RPS=$(awk '/^Requests\/sec:/ { printf "%d", $2 }' <<<"$out")
   P99=$(p99_ms <<<"$out")
   non2xx=$(awk '/Non-2xx/ { print $NF }' <<<"$out")
