@@ -23,6 +23,12 @@ import org.osgi.service.component.annotations.Component;
  * <p>Applies where systemd is the init system ({@code /run/systemd/system} exists, the test systemd documents in
  * sd_booted(3)) and {@code systemctl} is on the {@code PATH}. A service name without a suffix means a
  * {@code .service} unit.
+ *
+ * <p><b>Restarting the unit this process runs in.</b> The agent runs as an unprivileged user, which may not ask
+ * systemd to restart units, and {@code systemctl restart} of one's own unit would kill the caller mid-call anyway.
+ * When {@code /proc/self/cgroup} shows this process inside the unit, {@code restart} instead ends the JVM with
+ * exit code {@value #EXIT_RESTART}, which the shipped unit lists in {@code RestartForceExitStatus=}: systemd starts
+ * it again at once, through the trampoline. It returns at once; the exit runs on its own thread.
  */
 @Component(service = ServiceManager.class, property = "service.ranking:Integer=-100")
 @ServiceManagerType(name = SystemdServiceManager.NAME)
@@ -35,19 +41,48 @@ public class SystemdServiceManager implements ServiceManager {
     /** Unit names systemd accepts (systemd.unit(5)); never starting with '-', which systemctl would read as an option. */
     private static final Pattern UNIT = Pattern.compile("[A-Za-z0-9:_.\\\\@][A-Za-z0-9:_.\\\\@-]{0,254}");
 
+    /** The exit code that asks systemd for a restart (EX_TEMPFAIL; the unit's {@code RestartForceExitStatus}). */
+    static final int EXIT_RESTART = 75;
+
     private final CommandRunner runner;
     private final Path systemdRunDir;
     private final Duration queryTimeout;
+    private final Path ownCgroup;
+    private final java.util.function.IntConsumer exit;
 
     public SystemdServiceManager() {
-        this(CommandRunner.systemPath(), Path.of("/run/systemd/system"), QUERY_TIMEOUT);
+        this(CommandRunner.systemPath(), Path.of("/run/systemd/system"), QUERY_TIMEOUT, Path.of("/proc/self/cgroup"),
+                System::exit);
     }
 
     /** Tests: a search path with a fake systemctl, the marker folder, and how long a status query may take. */
     SystemdServiceManager(List<Path> searchPath, Path systemdRunDir, Duration queryTimeout) {
+        this(searchPath, systemdRunDir, queryTimeout, systemdRunDir.resolve("no-cgroup-file"), code -> { });
+    }
+
+    /** Tests: also this process's cgroup file and what ends the JVM. */
+    SystemdServiceManager(List<Path> searchPath, Path systemdRunDir, Duration queryTimeout, Path ownCgroup,
+                          java.util.function.IntConsumer exit) {
         this.runner = new CommandRunner(searchPath);
         this.systemdRunDir = systemdRunDir;
         this.queryTimeout = queryTimeout;
+        this.ownCgroup = ownCgroup;
+        this.exit = exit;
+    }
+
+    /** True when this process runs inside {@code unit} (its cgroup path ends with the unit's name). */
+    boolean runsInside(String unit) {
+        try {
+            for (String line : Files.readAllLines(ownCgroup)) {
+                String path = line.substring(line.lastIndexOf(':') + 1);
+                if (path.endsWith("/" + unit)) {
+                    return true;
+                }
+            }
+        } catch (java.io.IOException | RuntimeException e) {
+            // no cgroup information: not inside
+        }
+        return false;
     }
 
     @Override
@@ -131,6 +166,11 @@ public class SystemdServiceManager implements ServiceManager {
     @Override
     public void restart(String service, Duration timeout) throws ServiceManagerException {
         String unit = unit(service);
+        if (runsInside(unit)) {
+            Thread t = new Thread(() -> exit.accept(EXIT_RESTART), "pm-systemd-self-restart");
+            t.start();
+            return;
+        }
         long deadline = System.nanoTime() + timeout.toNanos();
         command(unit, "restart", deadline);
         await(unit, ServiceStatus.RUNNING, "restart", deadline);

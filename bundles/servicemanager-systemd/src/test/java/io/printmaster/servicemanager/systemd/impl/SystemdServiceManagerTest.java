@@ -83,6 +83,27 @@ class SystemdServiceManagerTest {
     }
 
     @Test
+    void theUnitThisProcessRunsInRestartsByExitingForSystemdToStartItAgain() throws Exception {
+        FakeTool fake = new FakeTool(temp.resolve("bin"), "systemctl", SYSTEMCTL);
+        fake.state("load", "loaded");
+        fake.state("state", "active");
+        Path cgroup = Files.writeString(temp.resolve("cgroup"), "0::/system.slice/printmaster-agent.service\n");
+        java.util.concurrent.CompletableFuture<Integer> exited = new java.util.concurrent.CompletableFuture<>();
+        SystemdServiceManager m = new SystemdServiceManager(List.of(fake.dir),
+                Files.createDirectories(temp.resolve("run-systemd")), Duration.ofSeconds(5), cgroup, exited::complete);
+
+        m.restart("printmaster-agent", Duration.ofSeconds(5));
+        assertEquals(SystemdServiceManager.EXIT_RESTART, exited.get(10, java.util.concurrent.TimeUnit.SECONDS),
+                "the exit code the unit's RestartForceExitStatus names");
+        assertEquals(List.of(), fake.calls().stream().filter(c -> c.contains("restart")).toList(),
+                "no systemctl restart: an unprivileged agent may not, and it would kill the caller mid-call");
+
+        // another unit is restarted through systemctl as before
+        m.restart("cups", Duration.ofSeconds(5));
+        assertTrue(fake.calls().contains("--no-ask-password restart cups.service"), fake.calls().toString());
+    }
+
+    @Test
     void aFailedStartNamesTheCommandAndSystemdsWords() throws Exception {
         FakeTool fake = new FakeTool(temp.resolve("bin"), "systemctl", """
                 case "$1" in
