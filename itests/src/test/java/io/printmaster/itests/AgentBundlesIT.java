@@ -156,7 +156,7 @@ public class AgentBundlesIT {
     }
 
     @Test
-    public void triggersRefuseForeignPagesAndSayWhenNoWorkerIsInstalled() throws Exception {
+    public void triggersRefuseForeignPagesAndSayWhenTheAgentIsNotEnrolled() throws Exception {
         String base = "http://127.0.0.1:" + context.getProperty("org.osgi.service.http.port");
         HttpClient http = HttpClient.newHttpClient();
         Eventually.within(Duration.ofSeconds(20), () -> {
@@ -168,7 +168,10 @@ public class AgentBundlesIT {
         });
         HttpResponse<String> local = http.send(HttpRequest.newBuilder(URI.create(base + "/api/autoupdate/check"))
                 .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
-        assertEquals(local.body(), 503, local.statusCode());
-        assertTrue(local.body(), local.body().contains("\"code\":\"worker_unavailable\""));
+        // the worker is there, but an agent without a server has nothing to check: refused, nothing started
+        assertEquals(local.body(), 409, local.statusCode());
+        assertTrue(local.body(), local.body().contains("\"code\":\"not_enrolled\""));
+        assertEquals("idle", ApiClient.anonymous(context.getProperty("org.osgi.service.http.port"))
+                .get("/api/autoupdate/status").json().get("status"));
     }
 }

@@ -192,6 +192,10 @@ public class UpdateWorkerComponent implements UpdateWorker, CheckInListener {
     }
 
     private TriggerResult trigger(boolean forced) throws TriggerRefusedException {
+        if (enrollment.current().isEmpty()) {
+            throw new TriggerRefusedException("not_enrolled", "this agent has not enrolled with an update server ("
+                    + enrollment.state().message() + "), so there is nothing to check; nothing was started");
+        }
         synchronized (lock) {
             if (busy || !triggers.isEmpty()) {
                 throw new TriggerRefusedException("run_in_progress", "an update run is already in progress ("
