@@ -63,13 +63,38 @@ public class EnrollmentComponent implements Enrollment, FleetPolicyProvider {
         this.loop = new EnrollmentLoop(new FleetFiles(home.resolve("etc")), new CredentialStore(data.resolve("state"), box),
                 HostFacts.ofThisMachine(context.getProperty("pm.version")), this::settings, interval(config),
                 EnrollmentLoop.Timing.defaults(), Clock.systemUTC());
-        loop.listeners(c -> listeners.forEach(l -> l.checkedIn(c)));
+        loop.listeners(this::tell);
         loop.start();
+    }
+
+    /**
+     * A check-in no listener was there to hear (the worker starts after enrollment, or is being updated): the server
+     * delivers its commands only once, so the first listener to arrive is told about it.
+     */
+    private CheckIn unheard;
+
+    private void tell(CheckIn c) {
+        synchronized (listeners) {
+            if (listeners.isEmpty()) {
+                unheard = c;
+                return;
+            }
+            unheard = null;
+        }
+        listeners.forEach(l -> l.checkedIn(c));
     }
 
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
     void addListener(CheckInListener listener) {
-        listeners.add(listener);
+        CheckIn missed;
+        synchronized (listeners) {
+            listeners.add(listener);
+            missed = unheard;
+            unheard = null;
+        }
+        if (missed != null) {
+            listener.checkedIn(missed);
+        }
     }
 
     void removeListener(CheckInListener listener) {
