@@ -172,7 +172,11 @@ public final class FelixLauncher {
         p.put("felix.fileinstall.log.level", "2");
         p.put("felix.fileinstall.log.default", "jul");
         p.put("felix.fileinstall.bundles.new.start", "true");
-        p.put("felix.fileinstall.enableConfigSave", "true");
+        // Never write configurations back into etc/ files: nothing here edits configuration through Configuration
+        // Admin to persist it, and FileInstall's write-back truncates and rewrites the file in place, so a process
+        // killed at that moment left an empty etc/*.cfg (found by AgentUpdateEndToEndIT's crash tests: the agent's
+        // check-in interval silently went back to its default after a halt).
+        p.put("felix.fileinstall.enableConfigSave", "false");
         // Configuration Admin keeps configurations in memory only: the framework cache is wiped at every start
         // anyway, and its file store would hold secrets given to plugins (a release source's token) in clear text.
         // Whoever needs a configuration to survive a restart keeps it (etc/*.cfg files, or a bundle's own storage).
