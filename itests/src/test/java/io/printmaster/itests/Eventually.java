@@ -16,6 +16,14 @@ final class Eventually {
     }
 
     static void within(Duration timeout, Check check) throws Exception {
+        within(timeout, check, () -> null);
+    }
+
+    /**
+     * The same, but gives up at once when {@code hopeless} answers a reason (such as "the process under test
+     * exited"): waiting longer could not help, so the failure comes now, with that reason and the last error.
+     */
+    static void within(Duration timeout, Check check, java.util.function.Supplier<String> hopeless) throws Exception {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (true) {
             try {
@@ -24,6 +32,10 @@ final class Eventually {
             } catch (AssertionError | Exception e) {
                 if (System.nanoTime() > deadline) {
                     throw e;
+                }
+                String reason = hopeless.get();
+                if (reason != null) {
+                    throw new AssertionError(reason + "; last failure: " + e, e);
                 }
             }
             // a short park between polls; the condition, not the pause, ends the wait
