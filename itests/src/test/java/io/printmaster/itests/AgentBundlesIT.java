@@ -102,10 +102,11 @@ public class AgentBundlesIT {
         Map<String, Object> status = r.json();
 
         assertEquals("status fields", new TreeSet<>(STATUS_FIELDS), new TreeSet<>(status.keySet()));
-        // a fresh agent: no configuration, no update worker, nothing running, and it says so
+        // a fresh agent: no configuration, nothing running, and it says so; the update worker is installed
         assertEquals(context.getProperty("pm.version"), status.get("current_version"));
         assertEquals("idle", status.get("status"));
-        assertEquals(Boolean.FALSE, status.get("worker_installed"));
+        Eventually.within(Duration.ofSeconds(20), () -> assertEquals(Boolean.TRUE,
+                local.get("/api/autoupdate/status").json().get("worker_installed")));
         assertEquals(Boolean.FALSE, status.get("configured"));
         assertEquals(Boolean.FALSE, status.get("join_token_set"));
         assertEquals("inherit", status.get("mode"));

@@ -48,6 +48,11 @@ class EnrollmentResourceTest {
             public EnrollmentState state() {
                 return new EnrollmentState(EnrollmentState.Phase.ENROLLED, "enrolled; cannot reach the server", t);
             }
+
+            @Override
+            public Optional<CheckIn> checkInNow(java.time.Duration timeout) {
+                return lastCheckIn();
+            }
         };
     }
 

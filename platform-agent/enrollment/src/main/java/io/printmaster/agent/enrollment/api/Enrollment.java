@@ -28,4 +28,15 @@ public interface Enrollment {
 
     /** Where enrollment stands, with a message for the operator. */
     EnrollmentState state();
+
+    /**
+     * Checks in now (or joins the check-in being made) and waits for it: the update worker's "check now". Waits at
+     * most {@code timeout}.
+     *
+     * @return the check-in made after this call began; empty when none finished within {@code timeout} (the agent is
+     *     not enrolled, not configured, or the server is slow)
+     * @throws InterruptedException when the waiting thread is interrupted
+     * @since 1.1
+     */
+    Optional<CheckIn> checkInNow(java.time.Duration timeout) throws InterruptedException;
 }

@@ -6,6 +6,7 @@ import io.printmaster.agent.config.api.FleetPolicy;
 import io.printmaster.agent.config.api.FleetPolicyProvider;
 import io.printmaster.agent.enrollment.api.CheckIn;
 import io.printmaster.agent.enrollment.api.EnrolledAgent;
+import io.printmaster.agent.enrollment.api.CheckInListener;
 import io.printmaster.agent.enrollment.api.Enrollment;
 import io.printmaster.agent.enrollment.api.EnrollmentState;
 import io.printmaster.security.api.SecretBox;
@@ -53,6 +54,7 @@ public class EnrollmentComponent implements Enrollment, FleetPolicyProvider {
     private volatile AgentConfiguration configuration;
 
     private final EnrollmentLoop loop;
+    private final java.util.List<CheckInListener> listeners = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     @Activate
     public EnrollmentComponent(BundleContext context, @Reference SecretBox box, Config config) {
@@ -61,7 +63,22 @@ public class EnrollmentComponent implements Enrollment, FleetPolicyProvider {
         this.loop = new EnrollmentLoop(new FleetFiles(home.resolve("etc")), new CredentialStore(data.resolve("state"), box),
                 HostFacts.ofThisMachine(context.getProperty("pm.version")), this::settings, interval(config),
                 EnrollmentLoop.Timing.defaults(), Clock.systemUTC());
+        loop.listeners(c -> listeners.forEach(l -> l.checkedIn(c)));
         loop.start();
+    }
+
+    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
+    void addListener(CheckInListener listener) {
+        listeners.add(listener);
+    }
+
+    void removeListener(CheckInListener listener) {
+        listeners.remove(listener);
+    }
+
+    @Override
+    public Optional<CheckIn> checkInNow(Duration timeout) throws InterruptedException {
+        return loop.checkInNow(timeout);
     }
 
     @Modified

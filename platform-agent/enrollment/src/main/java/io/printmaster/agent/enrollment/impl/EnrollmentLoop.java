@@ -76,6 +76,8 @@ final class EnrollmentLoop implements Enrollment, AutoCloseable {
     private volatile EnrollmentState state;
     private volatile CredentialStore.Stored stored;
     private volatile CheckIn lastCheckIn;
+    /** How many check-in attempts were made; guarded by {@code lock}. */
+    private long checkIns;
     private volatile FleetPolicy fleetPolicy;
 
     /** Only touched by the loop thread. */
@@ -84,6 +86,9 @@ final class EnrollmentLoop implements Enrollment, AutoCloseable {
     private int refusedCheckIns;
     private ServerClient client;
     private Object clientKey;
+
+    /** Told about every check-in attempt (the component forwards to the {@code CheckInListener} services). */
+    private volatile java.util.function.Consumer<CheckIn> listeners = c -> { };
 
     EnrollmentLoop(FleetFiles files, CredentialStore store, HostFacts host, Supplier<Optional<AgentSettings>> settings,
                    Duration checkInInterval, Timing timing, Clock clock) {
@@ -122,6 +127,44 @@ final class EnrollmentLoop implements Enrollment, AutoCloseable {
     void checkInInterval(Duration interval) {
         this.checkInInterval = interval;
         wake();
+    }
+
+    void listeners(java.util.function.Consumer<CheckIn> sink) {
+        this.listeners = sink;
+    }
+
+    @Override
+    public Optional<CheckIn> checkInNow(Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        long before;
+        synchronized (lock) {
+            before = checkIns;
+        }
+        wake();
+        synchronized (lock) {
+            while (checkIns == before) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    return Optional.empty();
+                }
+                lock.wait(Math.max(1, left / 1_000_000));
+            }
+            return Optional.ofNullable(lastCheckIn);
+        }
+    }
+
+    /** Records a check-in attempt: waiters of {@link #checkInNow} and the listeners learn of it. */
+    private void checkedIn(CheckIn c) {
+        synchronized (lock) {
+            lastCheckIn = c;
+            checkIns++;
+            lock.notifyAll();
+        }
+        try {
+            listeners.accept(c);
+        } catch (RuntimeException e) {
+            LOG.warn("a check-in listener failed", e);
+        }
     }
 
     /** Ends the current wait: the loop runs a round now. */
@@ -291,13 +334,13 @@ final class EnrollmentLoop implements Enrollment, AutoCloseable {
             a = server.checkIn(s.credential(), host);
         } catch (IOException e) {
             String problem = "cannot reach " + s.agent().serverUrl() + " to check in (" + describe(e) + ")";
-            lastCheckIn = new CheckIn(clock.instant(), 0, Optional.empty(), Optional.of(problem));
             fleetPolicy = null;
+            checkedIn(new CheckIn(clock.instant(), 0, Optional.empty(), Optional.of(problem)));
             return retry(Phase.ENROLLED, "enrolled as " + who + "; " + problem);
         }
         if (a.status() == 200) {
-            lastCheckIn = new CheckIn(clock.instant(), 200, Optional.of(a.body()), Optional.empty());
             fleetPolicy = policyOf(a.body()).map(p -> new FleetPolicy(p, clock.instant())).orElse(null);
+            checkedIn(new CheckIn(clock.instant(), 200, Optional.of(a.body()), Optional.empty()));
             if (failures > 0) {
                 LOG.info("checked in with {} again", s.agent().serverUrl());
             }
@@ -308,9 +351,9 @@ final class EnrollmentLoop implements Enrollment, AutoCloseable {
             long jitterMillis = interval.toMillis() / 10;
             return Optional.of(interval.plusMillis(jitterMillis > 0 ? ThreadLocalRandom.current().nextLong(jitterMillis + 1) : 0));
         }
-        lastCheckIn = new CheckIn(clock.instant(), a.status(), Optional.empty(),
-                Optional.of("HTTP " + a.status() + " " + a.errorMessage()));
         fleetPolicy = null;
+        checkedIn(new CheckIn(clock.instant(), a.status(), Optional.empty(),
+                Optional.of("HTTP " + a.status() + " " + a.errorMessage())));
         if (a.status() == 401) {
             LOG.warn("{} no longer accepts the credential of {} (the agent was removed or its credential revoked); "
                     + "discarding it and enrolling again", s.agent().serverUrl(), who);

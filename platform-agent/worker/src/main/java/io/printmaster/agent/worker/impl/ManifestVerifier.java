@@ -41,6 +41,11 @@ final class ManifestVerifier {
         this.signatures = signatures;
     }
 
+    /** The provider that checks signatures (also of key rotation statements). */
+    SigningProvider signatures() {
+        return signatures;
+    }
+
     /**
      * @param manifest        the exact bytes the server sent
      * @param signatureBase64 their Ed25519 signature, base64

@@ -1,0 +1,87 @@
+package io.printmaster.agent.worker.impl;
+
+import io.printmaster.agent.enrollment.api.CheckIn;
+import io.printmaster.agent.enrollment.api.Enrollment;
+import java.time.Duration;
+import java.util.Optional;
+import org.osgi.framework.Bundle;
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.BundleListener;
+import org.osgi.framework.Constants;
+
+/**
+ * The health check of a freshly started version: every bundle is active (fragments resolved) and the server
+ * answers a check-in made with this agent's credential. Waits for both up to the timeout, woken by bundle events
+ * rather than polling, since bundles are still starting when the worker begins.
+ */
+final class BundleHealthProbe implements UpdateRunner.HealthProbe {
+    private final BundleContext context;
+    private final Enrollment enrollment;
+    private final Duration timeout;
+
+    BundleHealthProbe(BundleContext context, Enrollment enrollment, Duration timeout) {
+        this.context = context;
+        this.enrollment = enrollment;
+        this.timeout = timeout;
+    }
+
+    @Override
+    public Optional<String> failingCheck() throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        Object changed = new Object();
+        BundleListener listener = e -> {
+            synchronized (changed) {
+                changed.notifyAll();
+            }
+        };
+        context.addBundleListener(listener);
+        try {
+            Optional<String> inactive;
+            synchronized (changed) {
+                while ((inactive = inactiveBundle()).isPresent()) {
+                    long left = deadline - System.nanoTime();
+                    if (left <= 0) {
+                        return Optional.of(inactive.get() + " after " + timeout.toSeconds() + " s");
+                    }
+                    // bounded: a bundle event can fire between the check and the wait
+                    changed.wait(Math.max(1, Math.min(1000, left / 1_000_000)));
+                }
+            }
+        } finally {
+            context.removeBundleListener(listener);
+        }
+        long left = Math.max(1, (deadline - System.nanoTime()) / 1_000_000);
+        Optional<CheckIn> c = enrollment.checkInNow(Duration.ofMillis(Math.max(left, 10_000)));
+        if (c.isEmpty()) {
+            return Optional.of("no check-in with the server finished (" + enrollment.state().message() + ")");
+        }
+        if (!c.get().succeeded()) {
+            return Optional.of("the server check-in failed: " + c.get().problem().orElse("HTTP " + c.get().status()));
+        }
+        return Optional.empty();
+    }
+
+    private Optional<String> inactiveBundle() {
+        for (Bundle b : context.getBundles()) {
+            boolean fragment = b.getHeaders().get(Constants.FRAGMENT_HOST) != null;
+            int wanted = fragment ? Bundle.RESOLVED : Bundle.ACTIVE;
+            if (b.getState() != wanted) {
+                return Optional.of("bundle " + b.getSymbolicName() + " " + b.getVersion() + " is " + name(b.getState())
+                        + (b.getState() == Bundle.INSTALLED ? " (its dependencies cannot be resolved)" : "")
+                        + ", not " + name(wanted));
+            }
+        }
+        return Optional.empty();
+    }
+
+    private static String name(int state) {
+        return switch (state) {
+            case Bundle.INSTALLED -> "installed";
+            case Bundle.RESOLVED -> "resolved";
+            case Bundle.STARTING -> "starting";
+            case Bundle.STOPPING -> "stopping";
+            case Bundle.ACTIVE -> "active";
+            default -> "uninstalled";
+        };
+    }
+}

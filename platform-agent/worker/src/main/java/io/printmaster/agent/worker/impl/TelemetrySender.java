@@ -1,0 +1,117 @@
+package io.printmaster.agent.worker.impl;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.databind.JsonNode;
+import io.printmaster.agent.enrollment.api.EnrolledAgent;
+import io.printmaster.agent.enrollment.api.Enrollment;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Sends the worker's transitions to {@code POST /api/v1/agents/update/telemetry} (DESIGN.md section 8 names). A
+ * transition that cannot be sent now (server away, agent not enrolled) waits in a bounded queue and goes with the
+ * next one, in order; the oldest are dropped first when the queue is full. The final result of a run that spans a
+ * restart is re-derived from the run marker after the restart, so a crash loses no outcome.
+ */
+final class TelemetrySender {
+    private static final Logger LOG = LoggerFactory.getLogger(TelemetrySender.class);
+    static final String PATH = "/api/v1/agents/update/telemetry";
+    private static final int MAX_QUEUED = 200;
+    /** The server takes at most this many transitions per request. */
+    private static final int MAX_BATCH = 100;
+
+    /** One transition, in the server's wire names. */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    record Event(String runId, String status, String currentVersion, String targetVersion, String errorCode,
+                 String errorMessage, Instant timestamp, Long downloadTimeMs, Long sizeBytes,
+                 Map<String, Object> metadata) {
+    }
+
+    private final Enrollment enrollment;
+    private final HttpClient http;
+    private final Deque<Event> queue = new ArrayDeque<>();
+
+    TelemetrySender(Enrollment enrollment, HttpClient http) {
+        this.enrollment = enrollment;
+        this.http = http;
+    }
+
+    /** Queues {@code event} and sends what is queued; never throws. */
+    synchronized void send(Event event) {
+        if (event.errorMessage() != null && event.errorMessage().length() > 2000) {
+            event = new Event(event.runId(), event.status(), event.currentVersion(), event.targetVersion(),
+                    event.errorCode(), event.errorMessage().substring(0, 2000), event.timestamp(),
+                    event.downloadTimeMs(), event.sizeBytes(), event.metadata());
+        }
+        queue.addLast(event);
+        while (queue.size() > MAX_QUEUED) {
+            queue.removeFirst();
+        }
+        flush();
+    }
+
+    /** Sends what is queued; true when nothing is left. */
+    synchronized boolean flush() {
+        Optional<EnrolledAgent> agent = enrollment.current();
+        Optional<String> credential = enrollment.credential();
+        if (agent.isEmpty() || credential.isEmpty()) {
+            return queue.isEmpty();
+        }
+        while (!queue.isEmpty()) {
+            List<Event> batch = new ArrayList<>(queue).subList(0, Math.min(MAX_BATCH, queue.size()));
+            try {
+                byte[] body = WorkerFiles.JSON.writeValueAsBytes(Map.of("events", batch));
+                HttpRequest req = HttpRequest.newBuilder(URI.create(agent.get().serverUrl() + PATH))
+                        .timeout(Duration.ofSeconds(30))
+                        .header("Content-Type", "application/json")
+                        .header("Authorization", "Bearer " + credential.get())
+                        .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build();
+                HttpResponse<String> resp = http.send(req, HttpResponse.BodyHandlers.ofString());
+                if (resp.statusCode() / 100 == 2) {
+                    batch.forEach(e -> queue.removeFirst());
+                    continue;
+                }
+                if (resp.statusCode() == 400) {
+                    // the server will never take these: drop them rather than block every later report
+                    LOG.error("the server refused telemetry: {}; dropping {} transition(s)", errorOf(resp.body()),
+                            batch.size());
+                    batch.forEach(e -> queue.removeFirst());
+                    continue;
+                }
+                LOG.warn("telemetry not accepted now (HTTP {}); {} transition(s) wait for the next report",
+                        resp.statusCode(), queue.size());
+                return false;
+            } catch (IOException e) {
+                LOG.warn("cannot send telemetry ({}); {} transition(s) wait for the next report", e.toString(),
+                        queue.size());
+                return false;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static String errorOf(String body) {
+        try {
+            JsonNode n = WorkerFiles.JSON.readTree(body);
+            return n.path("error").path("message").asText(body);
+        } catch (IOException e) {
+            return body;
+        }
+    }
+}

@@ -1,0 +1,336 @@
+package io.printmaster.agent.worker.impl;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.printmaster.agent.config.api.AgentConfiguration;
+import io.printmaster.agent.config.api.AgentSettings;
+import io.printmaster.agent.enrollment.api.CheckIn;
+import io.printmaster.agent.enrollment.api.CheckInListener;
+import io.printmaster.agent.enrollment.api.Enrollment;
+import io.printmaster.agent.update.api.RunResult;
+import io.printmaster.agent.update.api.RunState;
+import io.printmaster.agent.update.api.TriggerRefusedException;
+import io.printmaster.agent.update.api.TriggerResult;
+import io.printmaster.agent.update.api.UpdateWorker;
+import io.printmaster.agent.update.api.WorkerStatus;
+import io.printmaster.api.service.ServiceManager;
+import io.printmaster.api.signing.SigningProvider;
+import io.printmaster.core.retry.Backoff;
+import java.net.http.HttpClient;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.concurrent.ThreadLocalRandom;
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.Constants;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.ConfigurationPolicy;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.metatype.annotations.AttributeDefinition;
+import org.osgi.service.metatype.annotations.Designate;
+import org.osgi.service.metatype.annotations.ObjectClassDefinition;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The agent's update worker: one thread that finishes what a previous start left (the run marker), then waits for
+ * the next scheduled check (the policy's cadence and window, {@link CheckSchedule}), a local trigger ({@code check},
+ * {@code force}) or a server command ({@code check_update}, {@code force_update}, {@code cancel_update}, which
+ * arrive with a check-in), and runs {@link UpdateRunner}. At most one run at a time.
+ */
+@Component(service = {UpdateWorker.class, CheckInListener.class}, immediate = true, configurationPid = UpdateWorkerComponent.PID,
+        configurationPolicy = ConfigurationPolicy.OPTIONAL)
+@Designate(ocd = UpdateWorkerComponent.Config.class)
+public class UpdateWorkerComponent implements UpdateWorker, CheckInListener {
+    private static final Logger LOG = LoggerFactory.getLogger(UpdateWorkerComponent.class);
+    public static final String PID = "io.printmaster.agent.worker";
+
+    @ObjectClassDefinition(name = "PrintMaster agent update worker", description = "How the agent downloads, "
+            + "installs and checks updates.")
+    public @interface Config {
+        @AttributeDefinition(name = "Download attempts", min = "1", description = "Attempts per download before "
+                + "DOWNLOAD_FAILED; each resumes where the last stopped.")
+        int download__max__attempts() default 6;
+
+        @AttributeDefinition(name = "Stall timeout (seconds)", min = "5", description = "A download that receives "
+                + "nothing for this long is retried.")
+        int download__stall__seconds() default 60;
+
+        @AttributeDefinition(name = "Health check timeout (seconds)", min = "5", description = "How long a new "
+                + "version has to get all bundles active and reach the server before it is rolled back.")
+        int health__timeout__seconds() default 90;
+
+        @AttributeDefinition(name = "Service name", description = "The agent's service name, when it is not the "
+                + "default of its service system (printmaster-agent, io.printmaster.agent, PrintMasterAgent).")
+        String service__name() default "";
+    }
+
+    /** A request to run. */
+    private record Trigger(String runId, boolean forced, Optional<CheckIn> checkIn) {
+    }
+
+    private final Enrollment enrollment;
+    private final AgentConfiguration configuration;
+    private final UpdateRunner runner;
+    private final WorkerFiles files;
+    private final CheckSchedule schedule = new CheckSchedule(ThreadLocalRandom.current());
+    private final Backoff unreachable = Backoff.of(Duration.ofMinutes(1), Duration.ofHours(1), Integer.MAX_VALUE);
+    /** Service managers by ranking, highest first (ties: older service first). */
+    private final ConcurrentSkipListMap<Long, ServiceManager> managers = new ConcurrentSkipListMap<>();
+    private final Map<ServiceManager, Long> managerKeys = new java.util.concurrent.ConcurrentHashMap<>();
+
+    private final Object lock = new Object();
+    private final Object pauses = new Object();
+    private final Deque<Trigger> triggers = new ArrayDeque<>();
+    private boolean wake;
+    private volatile boolean running = true;
+    private volatile boolean busy;
+    private volatile Instant nextCheckAt;
+    private int serverFailures;
+    private final Thread thread;
+
+    @Activate
+    public UpdateWorkerComponent(BundleContext context, @Reference AgentConfiguration configuration,
+                                 @Reference Enrollment enrollment, @Reference SigningProvider signatures, Config config) {
+        this.enrollment = enrollment;
+        this.configuration = configuration;
+        Path home = Path.of(orElse(context.getProperty("pm.home"), "."));
+        Path program = Path.of(orElse(context.getProperty("pm.program.dir"), home.toString()));
+        Path data = Path.of(orElse(context.getProperty("pm.data.dir"), home.resolve("data").toString()));
+        InstallLayout layout = new InstallLayout(home, program, data);
+        this.files = new WorkerFiles(layout.updateDir());
+        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(15))
+                .followRedirects(HttpClient.Redirect.NEVER).build();
+        ResumableDownload download = new ResumableDownload(http,
+                Backoff.of(Duration.ofSeconds(2), Duration.ofMinutes(5), Math.max(1, config.download__max__attempts())),
+                Duration.ofSeconds(Math.max(5, config.download__stall__seconds())), d -> {
+                    synchronized (pauses) {
+                        if (running) {
+                            pauses.wait(Math.max(1, d.toMillis())); // a backoff pause that deactivation cuts short
+                        }
+                    }
+                });
+        String service = config.service__name().isBlank() ? null : config.service__name().strip();
+        this.runner = new UpdateRunner(layout, files, enrollment, configuration::current,
+                new ManifestVerifier(signatures), download, new ArchiveStager(), new TelemetrySender(enrollment, http),
+                new ServiceManagerRestarter(() -> List.copyOf(managers.values()), Optional.ofNullable(service)),
+                new BundleHealthProbe(context, enrollment, Duration.ofSeconds(Math.max(5, config.health__timeout__seconds()))),
+                dir -> Files.getFileStore(Files.exists(dir) ? dir : home).getUsableSpace(),
+                FaultInjection.fromEnvironment(), Clock.systemUTC(), orElse(context.getProperty("pm.version"), "0.0.0"),
+                platform(), arch());
+        this.thread = new Thread(this::loop, "pm-update-worker");
+        thread.setDaemon(true);
+        thread.start();
+    }
+
+    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
+    void addManager(ServiceManager manager, Map<String, Object> props) {
+        int ranking = props.get(Constants.SERVICE_RANKING) instanceof Integer r ? r : 0;
+        long id = props.get(Constants.SERVICE_ID) instanceof Long l ? l : 0L;
+        // highest ranking first, then the lowest service id (the OSGi rule)
+        long key = ((long) -ranking << 32) + (id & 0xffffffffL);
+        managerKeys.put(manager, key);
+        managers.put(key, manager);
+    }
+
+    void removeManager(ServiceManager manager) {
+        Long key = managerKeys.remove(manager);
+        if (key != null) {
+            managers.remove(key);
+        }
+    }
+
+    @Deactivate
+    void deactivate() {
+        running = false;
+        runner.cancel();
+        synchronized (lock) {
+            lock.notifyAll();
+        }
+        synchronized (pauses) {
+            pauses.notifyAll();
+        }
+        thread.interrupt();
+        try {
+            thread.join(10_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    @Override
+    public WorkerStatus status() {
+        PersistentState st = files.state();
+        RunResult last = st.lastResult() == null ? null : new RunResult(st.lastResult().runId(),
+                RunState.valueOf(st.lastResult().state().toUpperCase(Locale.ROOT)), st.lastResult().targetVersion(),
+                st.lastResult().errorCode(), st.lastResult().errorMessage(), st.lastResult().finishedAt());
+        return new WorkerStatus(runner.state(), runner.latestVersion().orElse(null), st.lastCheckAt(), nextCheckAt,
+                last);
+    }
+
+    @Override
+    public TriggerResult check() throws TriggerRefusedException {
+        return trigger(false);
+    }
+
+    @Override
+    public TriggerResult force() throws TriggerRefusedException {
+        return trigger(true);
+    }
+
+    private TriggerResult trigger(boolean forced) throws TriggerRefusedException {
+        synchronized (lock) {
+            if (busy || !triggers.isEmpty()) {
+                throw new TriggerRefusedException("run_in_progress", "an update run is already in progress ("
+                        + runner.state().wireName() + "); wait for it to finish");
+            }
+            String runId = newRunId();
+            triggers.add(new Trigger(runId, forced, Optional.empty()));
+            lock.notifyAll();
+            return new TriggerResult(runId, RunState.CHECKING);
+        }
+    }
+
+    /** Server commands arrive with check-ins; a new policy may move the next check. */
+    @Override
+    public void checkedIn(CheckIn checkIn) {
+        JsonNode commands = checkIn.answer().map(a -> a.path("commands")).orElse(null);
+        synchronized (lock) {
+            if (commands != null && commands.isArray()) {
+                for (JsonNode c : commands) {
+                    String command = c.path("command").asText("");
+                    LOG.info("server command {} ({})", command, c.path("id").asText(""));
+                    switch (command) {
+                        case "cancel_update" -> {
+                            triggers.clear();
+                            runner.cancel();
+                        }
+                        case "check_update", "force_update" -> {
+                            if (!busy && triggers.isEmpty()) {
+                                triggers.add(new Trigger(newRunId(), command.equals("force_update"),
+                                        Optional.of(checkIn)));
+                            }
+                        }
+                        default -> LOG.warn("ignoring unknown server command '{}'", command);
+                    }
+                }
+            }
+            wake = true;
+            lock.notifyAll();
+        }
+    }
+
+    private void loop() {
+        try {
+            Optional<RunMarker> resume = runner.recover();
+            resume.ifPresent(m -> {
+                synchronized (lock) {
+                    triggers.addFirst(new Trigger(m.runId(), m.forced(), Optional.empty()));
+                }
+            });
+            while (running) {
+                Trigger t = nextTrigger();
+                if (t == null) {
+                    continue;
+                }
+                busy = true;
+                RunResult r;
+                try {
+                    r = runner.run(t.runId(), t.forced(), t.checkIn());
+                } finally {
+                    busy = false;
+                }
+                serverFailures = "SERVER_ERROR".equals(r.errorCode()) ? serverFailures + 1 : 0;
+                if (r.state() == RunState.RESTARTING) {
+                    LOG.info("waiting for the service manager to restart the agent into {}", r.targetVersion());
+                    synchronized (lock) {
+                        while (running) {
+                            lock.wait();
+                        }
+                    }
+                }
+            }
+        } catch (InterruptedException e) {
+            // deactivated
+        } catch (RuntimeException e) {
+            LOG.error("the update worker stopped unexpectedly", e);
+        }
+    }
+
+    /** Waits for a trigger or the next scheduled check; null when woken for something else (re-plan). */
+    private Trigger nextTrigger() throws InterruptedException {
+        synchronized (lock) {
+            while (running) {
+                if (!triggers.isEmpty()) {
+                    return triggers.removeFirst();
+                }
+                Optional<Instant> next = plan();
+                nextCheckAt = next.orElse(null);
+                Instant now = Instant.now();
+                if (next.isPresent() && !next.get().isAfter(now)) {
+                    return new Trigger(newRunId(), false, Optional.empty());
+                }
+                long waitMillis = next.map(n -> Duration.between(now, n).toMillis()).orElse(3_600_000L);
+                wake = false;
+                // re-plan at least every minute: the policy can change with the settings files
+                lock.wait(Math.max(1, Math.min(waitMillis, 60_000)));
+                if (wake) {
+                    return null;
+                }
+            }
+            return null;
+        }
+    }
+
+    /** The next scheduled check under the policy in force. */
+    private Optional<Instant> plan() {
+        AgentSettings s = configuration.current();
+        EffectivePolicy policy = new EffectivePolicy(s.policySource(), s.policy(), s.policySource().wireName());
+        if (!policy.scheduledChecks() || !s.configured() && enrollment.current().isEmpty()) {
+            return Optional.empty();
+        }
+        Instant now = Instant.now();
+        Optional<CheckSchedule.NextCheck> regular = schedule.next(policy.policy().orElseThrow(),
+                Optional.ofNullable(files.state().lastCheckAt()), now);
+        if (serverFailures > 0) {
+            return CheckSchedule.retryWhileUnreachable(unreachable, serverFailures, now, regular);
+        }
+        return regular.map(CheckSchedule.NextCheck::at);
+    }
+
+    private static String newRunId() {
+        return "run-" + UUID.randomUUID().toString().replace("-", "").substring(0, 20);
+    }
+
+    static String platform() {
+        String os = System.getProperty("os.name", "").toLowerCase(Locale.ROOT);
+        return os.startsWith("windows") ? "windows" : os.startsWith("mac") || os.startsWith("darwin") ? "darwin"
+                : os.startsWith("linux") ? "linux" : os.replace(' ', '_');
+    }
+
+    static String arch() {
+        String a = System.getProperty("os.arch", "").toLowerCase(Locale.ROOT);
+        return switch (a) {
+            case "x86_64", "amd64", "x64" -> "amd64";
+            case "aarch64", "arm64" -> "arm64";
+            default -> a;
+        };
+    }
+
+    private static String orElse(String value, String fallback) {
+        return value == null || value.isBlank() ? fallback : value;
+    }
+}
