@@ -139,7 +139,7 @@ class AgentUpdateEndToEndIT {
             assertEquals("succeeded", mine.get("status").asText(), "server: status");
             assertEquals(V1, agent.status().get("current_version").asText(), "agent: current_version");
             assertEquals(Optional.of(V1), agent.slotFile("current"), "versions/current");
-        });
+        }, runEndedOtherwise(V1, "succeeded"));
         assertRunsWhole(V1);
         passed.add(2);
     }
@@ -158,13 +158,13 @@ class AgentUpdateEndToEndIT {
             JsonNode local = agent.status();
             assertEquals(V1, local.get("current_version").asText(), "agent: current_version");
             assertEquals(Optional.of(V1), agent.slotFile("current"), "versions/current");
-        });
+        }, runEndedOtherwise(V2_BROKEN, "rolled_back"));
         assertRunsWhole(V1);
         assertEquals(Optional.empty(), agent.slotFile("trial"), "no trial left to boot");
         assertEquals(Optional.empty(), agent.slotFile("booting"), "no trial in progress");
         JsonNode last = agent.status().get("last_result");
         assertTrue(last != null && !last.isNull(), "the agent's last result: " + agent.status());
-        assertEquals("rolled_back", last.get("state").asText(), last.toString());
+        assertEquals("rolled_back", last.get("status").asText(), last.toString());
         assertEquals("HEALTH_CHECK", last.get("error_code").asText(), last.toString());
         assertEquals(V2_BROKEN, last.get("target_version").asText(), last.toString());
 
@@ -227,9 +227,8 @@ class AgentUpdateEndToEndIT {
     /**
      * Stops the supervised agent, publishes {@code version}, runs the agent plainly with
      * {@code PM_AGENT_CRASH_AT=point}, forces the update and waits for the halt (137); checks the disk with
-     * {@code onDisk}; then starts the agent supervised without the variable (forcing the update again, in case
-     * the worker waits for its next check rather than resuming at once) and waits until it runs {@code version}
-     * whole.
+     * {@code onDisk}; then starts the agent supervised without the variable, and nothing else, and waits until it
+     * runs {@code version} whole.
      */
     private void crashThenFinish(String version, String point, Eventually.Check onDisk) throws Exception {
         if (!agent.isRunning()) {
@@ -254,18 +253,15 @@ class AgentUpdateEndToEndIT {
                     + agent.versionEntries() + "\ndownloads/: " + agent.downloads() + "\n" + diagnostics(), e);
         }
 
+        // no new command: the run marker tells the restarted agent what to resume or to finish
         agent.startSupervised();
-        await("the restarted agent answers", () -> agent.status());
-        if (!version.equals(agent.status().get("current_version").asText())) {
-            forceUpdate();
-        }
         await("after the halt at " + point + " the agent runs " + version, () -> {
             JsonNode mine = serverRecord();
             assertEquals(version, mine.get("current_version").asText(), "server: current_version");
             assertEquals("succeeded", mine.get("status").asText(), "server: status");
             assertEquals(version, agent.status().get("current_version").asText(), "agent: current_version");
             assertEquals(Optional.of(version), agent.slotFile("current"), "versions/current");
-        });
+        }, runEndedOtherwise(version, "succeeded"));
         assertRunsWhole(version);
         assertFalse(agent.downloads().contains(version + "-" + AgentReleaseBuilder.platform() + ".tar.gz.partial"),
                 "no partial download left: " + agent.downloads());
@@ -335,15 +331,46 @@ class AgentUpdateEndToEndIT {
 
     /** {@link Eventually#within} {@link #WAIT}, failing with what the agent and the server said. */
     private static void await(String what, Eventually.Check check) throws Exception {
+        await(what, check, () -> null);
+    }
+
+    /**
+     * {@link Eventually#within} {@link #WAIT}, failing with what the agent and the server said; gives up at once
+     * when the agent process exits or {@code hopeless} names a reason (a run that ended otherwise than expected).
+     */
+    private static void await(String what, Eventually.Check check, Eventually.Reason hopeless) throws Exception {
         Process watched = agent == null ? null : agent.process();
         boolean watchAgent = watched != null && watched.isAlive();
         try {
-            // an agent process that has exited changes nothing any more: fail now, not after the whole wait
-            Eventually.within(WAIT, check, () -> watchAgent && !watched.isAlive()
-                    ? "the agent process exited with code " + watched.exitValue() : null);
+            Eventually.within(WAIT, check, () -> {
+                if (watchAgent && !watched.isAlive()) {
+                    return "the agent process exited with code " + watched.exitValue();
+                }
+                try {
+                    return hopeless.get();
+                } catch (Exception | AssertionError e) {
+                    return null; // cannot tell yet
+                }
+            });
         } catch (AssertionError | Exception e) {
             throw new AssertionError("waited for: " + what + "\nlast failure: " + e + "\n" + diagnostics(), e);
         }
+    }
+
+    /**
+     * A reason to stop waiting for an update to {@code version}: the server shows a run to it that ended with
+     * another terminal status than {@code expected}.
+     */
+    private static Eventually.Reason runEndedOtherwise(String version, String expected) {
+        return () -> {
+            JsonNode mine = serverRecord();
+            String status = mine.path("status").asText();
+            boolean terminal = List.of("succeeded", "failed", "skipped", "rolled_back", "cancelled").contains(status);
+            if (version.equals(mine.path("target_version").asText()) && terminal && !status.equals(expected)) {
+                return "the run to " + version + " ended " + status + " (" + mine.path("last_error_code").asText() + ")";
+            }
+            return null;
+        };
     }
 
     private static String diagnostics() {

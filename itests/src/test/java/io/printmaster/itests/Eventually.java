@@ -12,6 +12,12 @@ final class Eventually {
         void run() throws Exception;
     }
 
+    /** Why waiting longer cannot help; null while it still can. */
+    @FunctionalInterface
+    interface Reason {
+        String get() throws Exception;
+    }
+
     private Eventually() {
     }
 
@@ -23,7 +29,7 @@ final class Eventually {
      * The same, but gives up at once when {@code hopeless} answers a reason (such as "the process under test
      * exited"): waiting longer could not help, so the failure comes now, with that reason and the last error.
      */
-    static void within(Duration timeout, Check check, java.util.function.Supplier<String> hopeless) throws Exception {
+    static void within(Duration timeout, Check check, Reason hopeless) throws Exception {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (true) {
             try {
