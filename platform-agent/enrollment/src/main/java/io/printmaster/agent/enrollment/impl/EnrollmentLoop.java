@@ -43,7 +43,9 @@ import org.slf4j.LoggerFactory;
  */
 final class EnrollmentLoop implements Enrollment, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(EnrollmentLoop.class);
-    private static final ObjectMapper JSON = new ObjectMapper();
+    /** Tolerant: a field a newer server adds to the policy must not make the whole fleet policy unusable. */
+    private static final ObjectMapper JSON = new ObjectMapper()
+            .disable(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
 
     /**
      * How the loop paces itself.
@@ -155,15 +157,16 @@ final class EnrollmentLoop implements Enrollment, AutoCloseable {
 
     /** Records a check-in attempt: waiters of {@link #checkInNow} and the listeners learn of it. */
     private void checkedIn(CheckIn c) {
-        synchronized (lock) {
-            lastCheckIn = c;
-            checkIns++;
-            lock.notifyAll();
-        }
+        lastCheckIn = c;
+        // listeners first: whoever waits in checkInNow finds the listeners up to date when it wakes
         try {
             listeners.accept(c);
         } catch (RuntimeException e) {
             LOG.warn("a check-in listener failed", e);
+        }
+        synchronized (lock) {
+            checkIns++;
+            lock.notifyAll();
         }
     }
 

@@ -124,6 +124,17 @@ class EnrollmentLoopTest {
         assertTrue(loop.fleetPolicy().isPresent(), "the check-in's policy is the fleet policy");
         assertFalse(loop.lastCheckIn().orElseThrow().answer().orElseThrow().path("update_available").asBoolean(true));
 
+        // "check now": a fresh check-in, made and returned at once, told to the listeners too
+        java.util.List<io.printmaster.agent.enrollment.api.CheckIn> told = new java.util.concurrent.CopyOnWriteArrayList<>();
+        loop.listeners(told::add);
+        int before = server.checkIns.get();
+        java.time.Instant asked = java.time.Instant.now();
+        io.printmaster.agent.enrollment.api.CheckIn fresh = loop.checkInNow(java.time.Duration.ofSeconds(20)).orElseThrow();
+        assertTrue(fresh.succeeded());
+        assertTrue(!fresh.at().isBefore(asked.minusMillis(5)), fresh.at() + " is after " + asked);
+        assertEquals(before + 1, server.checkIns.get());
+        assertEquals(java.util.List.of(fresh), told);
+
         Path sealed = state().resolve("agent-credential.sealed");
         byte[] bytes = Files.readAllBytes(sealed);
         assertFalse(contains(bytes, "pma_secretcredential1"), "the credential is stored sealed, not in clear");

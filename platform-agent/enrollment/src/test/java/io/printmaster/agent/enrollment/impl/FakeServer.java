@@ -26,7 +26,9 @@ final class FakeServer implements AutoCloseable {
             + "\"target_version\":null,\"collect_telemetry\":true,\"maintenance_window\":{\"enabled\":false,\"start_hour\":2,"
             + "\"start_min\":0,\"end_hour\":4,\"end_min\":0,\"timezone\":\"UTC\",\"days_of_week\":[0,1,2,3,4,5,6]},"
             + "\"rollout_control\":{\"staggered\":false,\"max_concurrent\":10,\"batch_size\":50,\"delay_between_waves\":1800,"
-            + "\"jitter_seconds\":300,\"emergency_abort\":false}}";
+            + "\"jitter_seconds\":300,\"emergency_abort\":false},"
+            // a field a newer server adds: it must not make the agent discard its fleet's policy
+            + "\"a_field_of_a_newer_server\":true}";
     private static final ObjectMapper JSON = new ObjectMapper();
 
     final Set<String> validTokens = ConcurrentHashMap.newKeySet();

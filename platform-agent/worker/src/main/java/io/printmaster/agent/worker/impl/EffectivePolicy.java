@@ -9,7 +9,9 @@ import java.util.Objects;
 import java.util.Optional;
 
 /**
- * The policy the worker follows right now and where it comes from, as {@link EffectivePolicyResolver} decided.
+ * The policy the worker follows right now and where it comes from, as the agent's configuration reports it
+ * ({@code AgentConfiguration}: the fleet policy while the last check-in succeeded, else the local policy, or
+ * disabled). The worker and the local page read the same settings, so they never disagree about the source.
  *
  * @param source {@code fleet}, {@code local}, {@code local_fallback} or {@code disabled}
  * @param policy the policy in force; empty when {@code source} is {@code disabled}, and when the local policy is in

@@ -18,6 +18,7 @@ import java.util.regex.Pattern;
  * which is the rollback that needs no running Java at all.
  */
 final class InstallLayout {
+    private static final boolean WINDOWS = System.getProperty("os.name", "").startsWith("Windows");
     static final Pattern VERSION_NAME = Pattern.compile("[0-9A-Za-z][0-9A-Za-z._+-]*");
 
     private final Path root;
@@ -96,9 +97,10 @@ final class InstallLayout {
     /** The program tree a version name boots: its slot, or the base install when it names none. */
     Optional<Path> bootable(Optional<String> version) {
         Path dir = version.filter(v -> VERSION_NAME.matcher(v).matches()).map(versions()::resolve).orElse(root);
-        boolean posix = Files.isExecutable(dir.resolve("bin/pm-agent"));
-        boolean windows = Files.isRegularFile(dir.resolve("bin/pm-agent.cmd"));
-        return posix || windows ? Optional.of(dir) : Optional.empty();
+        // what the trampoline of this platform would start
+        boolean startable = WINDOWS ? Files.isRegularFile(dir.resolve("bin/pm-agent.cmd"))
+                : Files.isExecutable(dir.resolve("bin/pm-agent"));
+        return startable ? Optional.of(dir) : Optional.empty();
     }
 
     /** True when this process runs the base install (no slot). */

@@ -236,10 +236,22 @@ final class ResumableDownload {
             }
             return read;
         } finally {
-            watch.cancel(true);
-            watchdog.shutdownNow();
-            if (stalled[0]) {
-                Thread.interrupted(); // the interrupt was ours, not a request to stop the worker
+            watch.cancel(false);
+            watchdog.shutdown();
+            // wait for a watchdog run in progress: its interrupt must not land after the flag is cleared below
+            boolean interrupted = false;
+            while (true) {
+                try {
+                    if (watchdog.awaitTermination(5, TimeUnit.SECONDS)) {
+                        break;
+                    }
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                }
+            }
+            boolean pending = Thread.interrupted() || interrupted;
+            if (pending && !stalled[0]) {
+                Thread.currentThread().interrupt(); // not ours: a request to stop the worker
             }
         }
     }
