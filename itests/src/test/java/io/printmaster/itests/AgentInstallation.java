@@ -181,21 +181,34 @@ final class AgentInstallation implements AutoCloseable {
         }
     }
 
-    /** The process group {@code setsid} made for a start has the id of that start's process. */
+    /**
+     * SIGKILL to every process of the group {@code setsid} made for a start (its id is that start's pid), found in
+     * {@code /proc}: no tool needed, and nothing outside the group is touched.
+     */
     private static void killGroup(Process p) throws Exception {
-        boolean anyAlive = p.isAlive() || groupAlive(p.pid());
-        if (anyAlive) {
-            new ProcessBuilder("kill", "-KILL", "--", "-" + p.pid()).redirectErrorStream(true)
-                    .redirectOutput(ProcessBuilder.Redirect.DISCARD).start().waitFor(10, TimeUnit.SECONDS);
-            p.waitFor(STOP_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+        for (long pid : groupMembers(p.pid())) {
+            ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
         }
+        p.waitFor(STOP_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
     }
 
-    private static boolean groupAlive(long pgid) throws Exception {
-        Process ps = new ProcessBuilder("ps", "-o", "pid=", "-g", Long.toString(pgid)).redirectErrorStream(true).start();
-        String out = new String(ps.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
-        ps.waitFor(10, TimeUnit.SECONDS);
-        return !out.isEmpty();
+    private static List<Long> groupMembers(long pgid) throws IOException {
+        List<Long> out = new ArrayList<>();
+        try (Stream<Path> procs = Files.list(Path.of("/proc"))) {
+            for (Path proc : procs.filter(d -> d.getFileName().toString().chars().allMatch(Character::isDigit)).toList()) {
+                try {
+                    String stat = Files.readString(proc.resolve("stat"));
+                    // "pid (comm) state ppid pgrp …": comm may hold spaces and parentheses, so split after the last ')'
+                    String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+                    if (Long.parseLong(fields[2]) == pgid) {
+                        out.add(Long.parseLong(proc.getFileName().toString()));
+                    }
+                } catch (IOException | RuntimeException e) {
+                    // the process ended while we looked
+                }
+            }
+        }
+        return out;
     }
 
     /** {@code GET /api/autoupdate/status} of the running agent. */
