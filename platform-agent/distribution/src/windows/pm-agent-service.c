@@ -7,10 +7,17 @@
  * and on STOP or SHUTDOWN asks the JVM to stop (CTRL_C, so the launcher's shutdown hook stops Felix cleanly), waits a
  * short grace period, then ends the job and reports SERVICE_STOPPED.
  *
- * Command it runs (the installation folder <home> is the folder above bin\):
- *   <java> <PM_JAVA_OPTS or the agent defaults> -cp "<home>\lib\*" io.printmaster.agent.launcher.AgentMain
- *          --home "<home>" --data-dir "%ProgramData%\PrintMaster\Agent"
- * <java> is %JAVA_HOME%\bin\java.exe, else <home>\runtime\bin\java.exe, else java.exe on the PATH. Without any, the
+ * Command it runs (the installation folder <home>, the install root, is the folder above bin\):
+ *   <java> <PM_JAVA_OPTS or the agent defaults> -cp "<program>\lib\*" io.printmaster.agent.launcher.AgentMain
+ *          --home "<home>" --program-dir "<program>" --data-dir "%ProgramData%\PrintMaster\Agent"
+ * <program> is the version slot chosen at every service start exactly as bin\pm-agent.cmd chooses it
+ * (docs\admin-guide.md, "Install layout and version slots"): <home>\versions\booting (a trial that never committed)
+ * is renamed to versions\abandoned; versions\trial is renamed to versions\booting and that version runs once;
+ * otherwise versions\current names the committed version; absent: <home> itself. A version must match
+ * ^[0-9A-Za-z][0-9A-Za-z._+-]*$ and have <home>\versions\<v>\bin\pm-agent.cmd, else it is skipped (logged) and the
+ * next choice is used. The JVM is started directly (not through the .cmd) so the stop request reaches it alone.
+ * <java> is %JAVA_HOME%\bin\java.exe, else <program>\runtime\bin\java.exe, else <home>\runtime\bin\java.exe, else
+ * java.exe on the PATH. Without any, the
  * service stops with a service-specific error (EXIT_NO_JAVA) and says why in the event log and in
  * %ProgramData%\PrintMaster\Agent\service.log. The JVM's console output goes to ...\Agent\agent-console.log.
  *
@@ -25,6 +32,7 @@
 #include <windows.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 #include <wchar.h>
 
 #define SERVICE_NAME L"PrintMasterAgent"
@@ -44,6 +52,7 @@ static HANDLE stop_event;
 static DWORD checkpoint = 1;
 static wchar_t data_dir[MAX_PATH];
 static wchar_t home[MAX_PATH];
+static wchar_t program[MAX_PATH];
 
 /* Appends a line to <data>\service.log and, for errors, to the Application event log. */
 static void log_line(WORD type, const wchar_t *format, ...)
@@ -146,7 +155,122 @@ static BOOL prepare_data_dir(void)
     return CreateDirectoryW(data_dir, NULL) || GetLastError() == ERROR_ALREADY_EXISTS;
 }
 
-/* java.exe: %JAVA_HOME%\bin, then <home>\runtime\bin, then the PATH. */
+/* The first line of a slot file, blanks around it removed; FALSE when it cannot be read. */
+static BOOL read_slot_file(const wchar_t *path, wchar_t *version, size_t size)
+{
+    char bytes[256];
+    HANDLE f = CreateFileW(path, GENERIC_READ, FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, NULL,
+                           OPEN_EXISTING, FILE_ATTRIBUTE_NORMAL, NULL);
+    if (f == INVALID_HANDLE_VALUE) {
+        return FALSE;
+    }
+    DWORD n = 0;
+    BOOL ok = ReadFile(f, bytes, sizeof(bytes) - 1, &n, NULL);
+    CloseHandle(f);
+    if (!ok) {
+        return FALSE;
+    }
+    bytes[n] = '\0';
+    char *start = bytes;
+    while (*start == ' ' || *start == '\t') {
+        start++;
+    }
+    size_t len = strcspn(start, "\r\n");
+    while (len > 0 && (start[len - 1] == ' ' || start[len - 1] == '\t')) {
+        len--;
+    }
+    if (len >= size) {
+        len = size - 1; /* too long for a name: the check below refuses what is left only if it is invalid */
+    }
+    for (size_t i = 0; i < len; i++) {
+        version[i] = (wchar_t)(unsigned char)start[i];
+    }
+    version[len] = L'\0';
+    return TRUE;
+}
+
+static BOOL is_name_char(wchar_t c, BOOL first)
+{
+    if ((c >= L'0' && c <= L'9') || (c >= L'A' && c <= L'Z') || (c >= L'a' && c <= L'z')) {
+        return TRUE;
+    }
+    return !first && (c == L'.' || c == L'_' || c == L'+' || c == L'-');
+}
+
+/* TRUE when version names a usable slot: ^[0-9A-Za-z][0-9A-Za-z._+-]*$ and bin\pm-agent.cmd exists; else logs why. */
+static BOOL usable_slot(const wchar_t *versions, const wchar_t *version, const wchar_t *file)
+{
+    BOOL valid = version[0] != L'\0';
+    for (size_t i = 0; valid && version[i]; i++) {
+        valid = is_name_char(version[i], i == 0);
+    }
+    if (!valid) {
+        log_line(EVENTLOG_WARNING_TYPE, L"versions\\%ls holds '%ls', not a version name: skipped", file, version);
+        return FALSE;
+    }
+    wchar_t launcher[MAX_PATH];
+    _snwprintf(launcher, MAX_PATH - 1, L"%ls\\%ls\\bin\\pm-agent.cmd", versions, version);
+    launcher[MAX_PATH - 1] = L'\0';
+    if (!is_file(launcher)) {
+        log_line(EVENTLOG_WARNING_TYPE, L"versions\\%ls names %ls but %ls is missing: skipped", file, version,
+                 launcher);
+        return FALSE;
+    }
+    return TRUE;
+}
+
+/* Chooses the program tree to run (see the top of this file) and writes it to program. */
+static void choose_program(void)
+{
+    wcscpy(program, home);
+    wchar_t versions[MAX_PATH], booting[MAX_PATH], trial[MAX_PATH], current[MAX_PATH], abandoned[MAX_PATH];
+    _snwprintf(versions, MAX_PATH - 1, L"%ls\\versions", home);
+    versions[MAX_PATH - 1] = L'\0';
+    DWORD a = GetFileAttributesW(versions);
+    if (a == INVALID_FILE_ATTRIBUTES || !(a & FILE_ATTRIBUTE_DIRECTORY)) {
+        return;
+    }
+    _snwprintf(booting, MAX_PATH - 1, L"%ls\\booting", versions);
+    _snwprintf(trial, MAX_PATH - 1, L"%ls\\trial", versions);
+    _snwprintf(current, MAX_PATH - 1, L"%ls\\current", versions);
+    _snwprintf(abandoned, MAX_PATH - 1, L"%ls\\abandoned", versions);
+    booting[MAX_PATH - 1] = trial[MAX_PATH - 1] = current[MAX_PATH - 1] = abandoned[MAX_PATH - 1] = L'\0';
+
+    wchar_t version[128];
+    if (is_file(booting)) {
+        /* the trial in progress never committed (crashed, killed, failed to start): the automatic rollback */
+        if (MoveFileExW(booting, abandoned, MOVEFILE_REPLACE_EXISTING)) {
+            log_line(EVENTLOG_WARNING_TYPE, L"the trial in versions\\booting did not commit: abandoned, back to "
+                     L"the committed version");
+        } else {
+            log_line(EVENTLOG_ERROR_TYPE, L"cannot rename versions\\booting to versions\\abandoned (error %lu)",
+                     GetLastError());
+        }
+    }
+    const wchar_t *chosen = NULL;
+    if (is_file(trial) && read_slot_file(trial, version, 128)) {
+        if (!usable_slot(versions, version, L"trial")) {
+            /* a trial that cannot boot is a trial that failed: the worker finds it abandoned */
+            MoveFileExW(trial, abandoned, MOVEFILE_REPLACE_EXISTING);
+        } else if (MoveFileExW(trial, booting, MOVEFILE_REPLACE_EXISTING)) {
+            log_line(EVENTLOG_INFORMATION_TYPE, L"booting version %ls as a trial", version);
+            chosen = version;
+        } else {
+            log_line(EVENTLOG_ERROR_TYPE, L"cannot rename versions\\trial to versions\\booting (error %lu): trial "
+                     L"of %ls skipped", GetLastError(), version);
+        }
+    }
+    if (!chosen && is_file(current) && read_slot_file(current, version, 128)
+            && usable_slot(versions, version, L"current")) {
+        chosen = version;
+    }
+    if (chosen) {
+        _snwprintf(program, MAX_PATH - 1, L"%ls\\%ls", versions, chosen);
+        program[MAX_PATH - 1] = L'\0';
+    }
+}
+
+/* java.exe: %JAVA_HOME%\bin, then <program>\runtime\bin, then <home>\runtime\bin, then the PATH. */
 static BOOL find_java(wchar_t *java)
 {
     wchar_t java_home[MAX_PATH];
@@ -158,6 +282,11 @@ static BOOL find_java(wchar_t *java)
             return TRUE;
         }
         log_line(EVENTLOG_WARNING_TYPE, L"JAVA_HOME is %ls but it has no bin\\java.exe; looking further", java_home);
+    }
+    _snwprintf(java, MAX_PATH - 1, L"%ls\\runtime\\bin\\java.exe", program);
+    java[MAX_PATH - 1] = L'\0';
+    if (is_file(java)) {
+        return TRUE;
     }
     _snwprintf(java, MAX_PATH - 1, L"%ls\\runtime\\bin\\java.exe", home);
     java[MAX_PATH - 1] = L'\0';
@@ -208,6 +337,7 @@ static void WINAPI service_main(DWORD argc, LPWSTR *argv)
         report(SERVICE_STOPPED, NO_ERROR, EXIT_START_FAILED, 0);
         return;
     }
+    choose_program();
     wchar_t java[MAX_PATH];
     if (!find_java(java)) {
         log_line(EVENTLOG_ERROR_TYPE, L"no Java found: install a Java 17+ runtime and set JAVA_HOME (system "
@@ -222,8 +352,9 @@ static void WINAPI service_main(DWORD argc, LPWSTR *argv)
         wcscpy(options, DEFAULT_JAVA_OPTS);
     }
     static wchar_t command[CMD_MAX];
-    _snwprintf(command, CMD_MAX - 1, L"\"%ls\" %ls -cp \"%ls\\lib\\*\" " MAIN_CLASS L" --home \"%ls\" --data-dir \"%ls\"",
-               java, options, home, home, data_dir);
+    _snwprintf(command, CMD_MAX - 1, L"\"%ls\" %ls -cp \"%ls\\lib\\*\" " MAIN_CLASS
+               L" --home \"%ls\" --program-dir \"%ls\" --data-dir \"%ls\"", java, options, program, home, program,
+               data_dir);
     command[CMD_MAX - 1] = L'\0';
 
     /* the JVM's console output, appended to a file in the data folder */

@@ -31,7 +31,13 @@ public final class FelixLauncher {
     /** Framework properties bundles read with {@code BundleContext.getProperty}. */
     public static final String PROP_DATA_DIR = "pm.data.dir";
     public static final String PROP_ROLE = "pm.role";
+    /** The installation root: its {@code etc/} holds the site's files (an agent's fleet files). */
     public static final String PROP_HOME = "pm.home";
+    /**
+     * The program tree that runs ({@code bundle/}, {@code conf/}, {@code VERSION}): the home itself, or an agent's
+     * version slot {@code <home>/versions/<version>}.
+     */
+    public static final String PROP_PROGRAM_DIR = "pm.program.dir";
     public static final String PROP_VERSION = "pm.version";
     public static final String PROP_START_MILLIS = "pm.start.millis";
 
@@ -78,7 +84,12 @@ public final class FelixLauncher {
         configureLogging(data);
         log = LoggerFactory.getLogger(FelixLauncher.class);
         String version = readVersion();
-        log.info("starting PrintMaster {} {} (data {}, home {})", options.role(), version, data, options.home());
+        if (options.programDir().equals(options.home())) {
+            log.info("starting PrintMaster {} {} (data {}, home {})", options.role(), version, data, options.home());
+        } else {
+            log.info("starting PrintMaster {} {} (data {}, home {}, program {})", options.role(), version, data,
+                    options.home(), options.programDir());
+        }
 
         ensurePortFree(options.bind(), options.port());
         Felix felix = new Felix(frameworkProperties(data, version, startedMillis));
@@ -147,6 +158,7 @@ public final class FelixLauncher {
         p.put(PROP_DATA_DIR, data.toString());
         p.put(PROP_ROLE, options.role());
         p.put(PROP_HOME, options.home().toString());
+        p.put(PROP_PROGRAM_DIR, options.programDir().toString());
         p.put(PROP_VERSION, version);
         p.put(PROP_START_MILLIS, Long.toString(startedMillis));
         // Felix HTTP (Jetty): port and listen address.
@@ -169,7 +181,7 @@ public final class FelixLauncher {
     }
 
     private void installBundles(BundleContext context) throws IOException {
-        Path bundleDir = options.home().resolve("bundle");
+        Path bundleDir = options.programDir().resolve("bundle");
         List<Path> jars;
         try (Stream<Path> s = Files.list(bundleDir)) {
             jars = s.filter(p -> p.getFileName().toString().endsWith(".jar")).sorted().toList();
@@ -223,7 +235,7 @@ public final class FelixLauncher {
         System.setProperty("pm.log.dir", data.resolve("logs").toString());
         System.setProperty("pm.log.level", options.logLevel());
         System.setProperty("pm.role", options.role());
-        Path config = options.home().resolve("conf/logback.xml");
+        Path config = options.programDir().resolve("conf/logback.xml");
         if (Files.isRegularFile(config) && System.getProperty("logback.configurationFile") == null) {
             System.setProperty("logback.configurationFile", config.toString());
         }
@@ -231,18 +243,32 @@ public final class FelixLauncher {
         System.setProperty("derby.stream.error.file", data.resolve("logs/derby.log").toString());
     }
 
+    /**
+     * The program dir's {@code VERSION} file wins: a release is identified by it, and a version slot runs with the
+     * launcher jar of its own tree but must report the slot's version even if the jar says otherwise.
+     */
     private String readVersion() {
-        Package p = FelixLauncher.class.getPackage();
-        String v = p != null ? p.getImplementationVersion() : null;
-        if (v == null) {
-            Path file = options.home().resolve("VERSION");
-            try {
-                v = Files.isRegularFile(file) ? Files.readString(file).trim() : null;
-            } catch (IOException e) {
-                v = null;
+        return readVersion(options.programDir(), implementationVersion());
+    }
+
+    static String readVersion(Path programDir, String implementationVersion) {
+        Path file = programDir.resolve("VERSION");
+        try {
+            if (Files.isRegularFile(file)) {
+                String v = Files.readString(file).trim();
+                if (!v.isEmpty()) {
+                    return v;
+                }
             }
+        } catch (IOException e) {
+            // unreadable: fall back to the jar's version
         }
-        return v != null ? v : "0.0.0-dev";
+        return implementationVersion != null ? implementationVersion : "0.0.0-dev";
+    }
+
+    private static String implementationVersion() {
+        Package p = FelixLauncher.class.getPackage();
+        return p != null ? p.getImplementationVersion() : null;
     }
 
     /** The distribution folder: the parent of the {@code lib/} folder holding this jar. */

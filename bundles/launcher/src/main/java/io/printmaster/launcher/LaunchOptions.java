@@ -8,8 +8,12 @@ import java.util.Set;
 /**
  * Command line flags and {@code PM_*} environment variables of a container. A flag wins over its environment
  * variable, which wins over the role's default.
+ *
+ * <p>{@code home} is the installation root (its {@code etc/} holds the site's files); {@code programDir} is the
+ * program tree that runs ({@code bundle/}, {@code conf/}, {@code VERSION}). They differ when an agent runs a version
+ * slot {@code <home>/versions/<version>/}; without {@code --program-dir} the program is the home itself.
  */
-public record LaunchOptions(String role, Path home, Path dataDir, int port, String bind, String logLevel) {
+public record LaunchOptions(String role, Path home, Path programDir, Path dataDir, int port, String bind, String logLevel) {
 
     static final String LOOPBACK = "127.0.0.1";
     private static final Set<String> LEVELS = Set.of("trace", "debug", "info", "warn", "error");
@@ -26,6 +30,7 @@ public record LaunchOptions(String role, Path home, Path dataDir, int port, Stri
     public static LaunchOptions parse(String role, int defaultPort, boolean mayBind, String[] args, Map<String, String> env, Path defaultHome)
             throws UsageException {
         Path home = defaultHome;
+        Path programDir = null;
         String dataDir = env.getOrDefault("PM_DATA_DIR", "var/" + role);
         String port = env.getOrDefault("PM_PORT", Integer.toString(defaultPort));
         String bind = env.getOrDefault("PM_BIND", LOOPBACK);
@@ -45,7 +50,8 @@ public record LaunchOptions(String role, Path home, Path dataDir, int port, Stri
             }
             switch (name) {
                 case "--help", "-h" -> throw new UsageException(usage(role, defaultPort, mayBind));
-                case "--home" -> home = Path.of(value != null ? value : next(args, ++i, name));
+                case "--home" -> home = Path.of(nonEmpty(value != null ? value : next(args, ++i, name), name));
+                case "--program-dir" -> programDir = Path.of(nonEmpty(value != null ? value : next(args, ++i, name), name));
                 case "--data-dir" -> dataDir = value != null ? value : next(args, ++i, name);
                 case "--port" -> port = value != null ? value : next(args, ++i, name);
                 case "--log-level" -> logLevel = value != null ? value : next(args, ++i, name);
@@ -74,7 +80,9 @@ public record LaunchOptions(String role, Path home, Path dataDir, int port, Stri
         if (dataDir.isBlank()) {
             throw new UsageException("--data-dir / PM_DATA_DIR: must not be empty");
         }
-        return new LaunchOptions(role, home.toAbsolutePath().normalize(), Path.of(dataDir).toAbsolutePath().normalize(),
+        Path homeDir = home.toAbsolutePath().normalize();
+        return new LaunchOptions(role, homeDir, programDir != null ? programDir.toAbsolutePath().normalize() : homeDir,
+                Path.of(dataDir).toAbsolutePath().normalize(),
                 portNumber, bind.trim(), level);
     }
 
@@ -85,11 +93,21 @@ public record LaunchOptions(String role, Path home, Path dataDir, int port, Stri
         return args[i];
     }
 
+    private static String nonEmpty(String value, String flag) throws UsageException {
+        if (value.isBlank()) {
+            throw new UsageException(flag + " must not be empty");
+        }
+        return value;
+    }
+
     static String usage(String role, int defaultPort, boolean mayBind) {
         return "usage: pm " + role + " [--port N] [--data-dir DIR]" + (mayBind ? " [--bind ADDR]" : "") + " [--log-level LEVEL]\n"
+                + "       [--home DIR] [--program-dir DIR]\n"
                 + "  --port N         HTTP port (default " + defaultPort + ", env PM_PORT; 0 picks a free port)\n"
                 + "  --data-dir DIR   all state: framework cache, database, keys, logs, plugins/, etc/ (default var/" + role + ", env PM_DATA_DIR)\n"
                 + (mayBind ? "  --bind ADDR      address to listen on (default 127.0.0.1, env PM_BIND; 0.0.0.0 for all)\n" : "")
-                + "  --log-level L    trace, debug, info, warn or error (default info, env PM_LOG_LEVEL)";
+                + "  --log-level L    trace, debug, info, warn or error (default info, env PM_LOG_LEVEL)\n"
+                + "  --home DIR       installation root; its etc/ holds the site's files (default: the folder above lib/)\n"
+                + "  --program-dir D  program tree to run: bundle/, conf/logback.xml, VERSION (default: the home)";
     }
 }

@@ -51,4 +51,35 @@ class LaunchOptionsTest {
         assertThrows(LaunchOptions.UsageException.class, () -> LaunchOptions.parse("agent", 8181, false, new String[0], Map.of("PM_BIND", "0.0.0.0"), HOME));
         assertEquals("127.0.0.1", LaunchOptions.parse("agent", 8181, false, new String[0], Map.of(), HOME).bind());
     }
+
+    @Test
+    void theProgramDirDefaultsToTheHome() throws Exception {
+        LaunchOptions o = server(Map.of());
+        assertEquals(HOME.toAbsolutePath().normalize(), o.home());
+        assertEquals(o.home(), o.programDir());
+        LaunchOptions moved = server(Map.of(), "--home", "/srv/pm");
+        assertEquals(Path.of("/srv/pm").toAbsolutePath().normalize(), moved.programDir());
+    }
+
+    @Test
+    void aVersionSlotRunsFromItsProgramDirWithTheRootAsHome() throws Exception {
+        LaunchOptions o = LaunchOptions.parse("agent", 8181, false,
+                new String[] {"--home", "/opt/agent", "--program-dir", "/opt/agent/versions/1.2.3/", "--data-dir", "/opt/agent/data"},
+                Map.of(), HOME);
+        assertEquals(Path.of("/opt/agent").toAbsolutePath().normalize(), o.home());
+        assertEquals(Path.of("/opt/agent/versions/1.2.3").toAbsolutePath().normalize(), o.programDir());
+        assertEquals(Path.of("/opt/agent/data").toAbsolutePath().normalize(), o.dataDir());
+        assertEquals(Path.of("/x/y").toAbsolutePath().normalize(), server(Map.of(), "--program-dir=/x/y/../y").programDir());
+    }
+
+    @Test
+    void anEmptyOrMissingProgramDirIsRefused() {
+        assertTrue(assertThrows(LaunchOptions.UsageException.class, () -> server(Map.of(), "--program-dir")).getMessage().contains("--program-dir needs a value"));
+        assertTrue(assertThrows(LaunchOptions.UsageException.class, () -> server(Map.of(), "--program-dir=")).getMessage().contains("--program-dir must not be empty"));
+    }
+
+    @Test
+    void theUsageNamesTheProgramDir() {
+        assertTrue(assertThrows(LaunchOptions.UsageException.class, () -> server(Map.of(), "--help")).getMessage().contains("--program-dir"));
+    }
 }

@@ -14,6 +14,8 @@ import java.util.List;
 import java.util.OptionalInt;
 import java.util.OptionalLong;
 import java.util.concurrent.TimeUnit;
+import java.util.function.IntConsumer;
+import java.util.function.UnaryOperator;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.ConfigurationPolicy;
@@ -33,6 +35,12 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
  *
  * <p>One service, the configured {@code service} name; any other name is not installed. Applies everywhere
  * ({@link #detect()} is always true) at the lowest ranking, so every real service system wins over it.
+ *
+ * <p>Under the supervisor ({@code bin/pm-agent --supervise} exports {@code PM_SUPERVISED=1}) the configured service,
+ * when this manager did not start it itself, is THIS process: {@code status} is {@link ServiceStatus#RUNNING},
+ * {@code start} does nothing, {@code restart} ends the JVM with exit code {@value #EXIT_RESTART} (the supervisor
+ * starts it again at once, choosing the version slot anew) and {@code stop} ends it with 0 (the supervisor ends too).
+ * Both return at once: the exit runs on its own thread and the caller is stopped with the framework.
  */
 @Component(service = ServiceManager.class, configurationPid = ProcessServiceManager.PID,
         configurationPolicy = ConfigurationPolicy.OPTIONAL,
@@ -49,6 +57,10 @@ public class ProcessServiceManager implements ServiceManager {
     private static final Duration SETTLE = Duration.ofMillis(300);
     /** After the forcible kill: how long the operating system gets to reap the process. */
     private static final Duration KILL_GRACE = Duration.ofSeconds(5);
+    /** Set to {@code 1} by {@code bin/pm-agent --supervise} for the agent it runs. */
+    static final String SUPERVISED_ENV = "PM_SUPERVISED";
+    /** The exit code asking the supervisor for a restart (EX_TEMPFAIL). */
+    static final int EXIT_RESTART = 75;
 
     /** The configuration keys. */
     @ObjectClassDefinition(name = "PrintMaster service manager: supervised process",
@@ -82,10 +94,19 @@ public class ProcessServiceManager implements ServiceManager {
 
     private volatile Config config;
     private Child child;
+    private final boolean supervised;
+    private final IntConsumer exit;
 
     @Activate
     public ProcessServiceManager(Config config) {
+        this(config, System::getenv, System::exit);
+    }
+
+    /** For tests: the environment lookup and the JVM exit. */
+    ProcessServiceManager(Config config, UnaryOperator<String> env, IntConsumer exit) {
         this.config = config;
+        this.supervised = "1".equals(env.apply(SUPERVISED_ENV));
+        this.exit = exit;
     }
 
     @Modified
@@ -121,6 +142,9 @@ public class ProcessServiceManager implements ServiceManager {
 
     @Override
     public synchronized ServiceStatus status(String service) throws ServiceManagerException {
+        if (isThisProcess(service)) {
+            return ServiceStatus.RUNNING;
+        }
         if (!installed(service)) {
             return ServiceStatus.NOT_INSTALLED;
         }
@@ -146,6 +170,9 @@ public class ProcessServiceManager implements ServiceManager {
 
     @Override
     public synchronized void start(String service, Duration timeout) throws ServiceManagerException {
+        if (isThisProcess(service)) {
+            return; // already running: it is this process
+        }
         if (!installed(service)) {
             throw notInstalled(service, "start");
         }
@@ -191,6 +218,10 @@ public class ProcessServiceManager implements ServiceManager {
     public void stop(String service, Duration timeout) throws ServiceManagerException {
         Child c;
         synchronized (this) {
+            if (isThisProcess(service)) {
+                exitSoon(0, "pm-supervised-stop");
+                return;
+            }
             if (!installed(service)) {
                 throw notInstalled(service, "stop");
             }
@@ -203,6 +234,12 @@ public class ProcessServiceManager implements ServiceManager {
 
     @Override
     public void restart(String service, Duration timeout) throws ServiceManagerException {
+        synchronized (this) {
+            if (isThisProcess(service)) {
+                exitSoon(EXIT_RESTART, "pm-supervised-restart");
+                return;
+            }
+        }
         long deadline = System.nanoTime() + timeout.toNanos();
         stop(service, timeout);
         long left = deadline - System.nanoTime();
@@ -241,6 +278,21 @@ public class ProcessServiceManager implements ServiceManager {
 
     private static Duration min(Duration a, Duration b) {
         return a.compareTo(b) <= 0 ? a : b;
+    }
+
+    /** Under the supervisor, the configured service this manager did not start is the running process itself. */
+    private boolean isThisProcess(String service) {
+        return supervised && child == null && service != null && service.equals(config.service());
+    }
+
+    /**
+     * Ends the JVM with {@code code} on a new non-daemon thread and returns at once: {@code System.exit} runs the
+     * shutdown hooks, which stop the framework and with it the caller, so the caller must not be the one blocked in it.
+     */
+    private void exitSoon(int code, String threadName) {
+        Thread t = new Thread(() -> exit.accept(code), threadName);
+        t.setDaemon(false);
+        t.start();
     }
 
     private boolean installed(String service) {

@@ -1,0 +1,36 @@
+-- wrk script of itests/bench/checkin.sh: every request is one agent's check-in, made with that agent's own credential.
+-- The file named by the environment variable BENCH_AGENTS holds one line per enrolled agent:
+--   <credential> <hostname>
+-- All requests are formatted once, in init; request() only hands out the next one, so the Lua cost per request is
+-- the same as for health.lua. Thread k of n starts at agent k * (count / n), so the threads cycle through all agents
+-- without walking in step.
+local requests = {}
+local index = 0
+
+function setup(thread)
+  thread:set("offset", setup_count or 0)
+  setup_count = (setup_count or 0) + 1
+end
+
+function init(args)
+  local file = assert(io.open(os.getenv("BENCH_AGENTS"), "r"), "BENCH_AGENTS: no such file")
+  local version = os.getenv("BENCH_AGENT_VERSION") or "0.0.1"
+  for line in file:lines() do
+    local credential, hostname = line:match("^(%S+)%s+(%S+)$")
+    if credential then
+      local body = '{"current_version":"' .. version .. '","platform":"linux","arch":"amd64","hostname":"'
+        .. hostname .. '"}'
+      requests[#requests + 1] = wrk.format("POST", "/api/v1/agents/update/manifest",
+        { ["Authorization"] = "Bearer " .. credential, ["Content-Type"] = "application/json" }, body)
+    end
+  end
+  file:close()
+  assert(#requests > 0, "no agents in " .. os.getenv("BENCH_AGENTS"))
+  local threads = tonumber(os.getenv("BENCH_THREADS") or "1")
+  index = (offset or 0) * math.floor(#requests / threads)
+end
+
+function request()
+  index = index % #requests + 1
+  return requests[index]
+end
