@@ -11,6 +11,7 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -121,6 +122,7 @@ class AgentUpdateEndToEndIT {
             assertEquals(builtVersion, mine.get("current_version").asText());
             assertFalse(mine.get("last_seen_at").isNull(), "checked in");
             assertEquals(builtVersion, agent.status().get("current_version").asText());
+            assertTrue(agent.status().path("worker_installed").asBoolean(), "the agent runs its update worker");
         });
         agentId = serverRecord().get("id").asText();
         assertRunsWhole(builtVersion);
@@ -185,12 +187,23 @@ class AgentUpdateEndToEndIT {
     void anAgentHaltedInTheMiddleOfADownloadResumesAfterARestartAndFinishes() throws Exception {
         requirePassed(2);
         crashThenFinish(V3, "download", () -> {
+            long fullSize = Files.size(releaseFolder.resolve(AgentReleaseBuilder.assetName(V3)));
             List<String> downloads = agent.downloads();
             assertTrue(downloads.contains(V3 + "-" + AgentReleaseBuilder.platform() + ".tar.gz.partial"),
                     "the interrupted download is kept as .partial: " + downloads);
+            long partial = Files.size(agent.dataDir().resolve("update/downloads")
+                    .resolve(V3 + "-" + AgentReleaseBuilder.platform() + ".tar.gz.partial"));
+            assertTrue(partial > 0 && partial < fullSize, "part of the bytes: " + partial + " of " + fullSize);
             assertFalse(agent.versionEntries().contains(V3), "nothing installed: " + agent.versionEntries());
             assertEquals(Optional.empty(), agent.slotFile("trial"));
         });
+        // the restarted agent continued from the kept bytes rather than starting over
+        boolean resumed = false;
+        for (JsonNode t : json(admin.get("/api/v1/agents/" + agentId + "/telemetry?limit=50")).get("transitions")) {
+            resumed |= V3.equals(t.path("target_version").asText()) && "downloading".equals(t.path("status").asText())
+                    && t.path("metadata").path("resumed_from_bytes").asLong(0) > 0;
+        }
+        assertTrue(resumed, "a downloading transition to " + V3 + " reports resumed_from_bytes\n" + diagnostics());
         passed.add(4);
     }
 
@@ -239,10 +252,16 @@ class AgentUpdateEndToEndIT {
         agent.stop();
         publish(version, false);
 
+        Instant started = Instant.now();
         agent.startPlain(Map.of("PM_AGENT_CRASH_AT", point));
-        await("the plainly started agent answers", () -> assertEquals(before, agent.status().get("current_version").asText()));
+        awaitReadyForCommands(before, started);
         forceUpdate();
-        int code = agent.awaitExit(WAIT);
+        int code;
+        try {
+            code = agent.awaitExit(WAIT);
+        } catch (AssertionError e) {
+            throw new AssertionError("the agent armed to halt at " + point + " did not exit\n" + diagnostics(), e);
+        }
         assertEquals(137, code, "halted at " + point + "\n" + diagnostics());
         try {
             onDisk.run();
@@ -265,6 +284,23 @@ class AgentUpdateEndToEndIT {
         assertRunsWhole(version);
         assertFalse(agent.downloads().contains(version + "-" + AgentReleaseBuilder.platform() + ".tar.gz.partial"),
                 "no partial download left: " + agent.downloads());
+    }
+
+    /**
+     * Waits until the agent started at {@code started} runs {@code version}, its update worker is up, and it has
+     * checked in since it started. A command is marked delivered by the check-in that carries it: queued while the
+     * agent is still starting, it could reach a check-in made before the worker listens (see the report to the
+     * lead), and nothing would run.
+     */
+    private static void awaitReadyForCommands(String version, Instant started) throws Exception {
+        await("the started agent runs " + version + ", has its worker and checked in", () -> {
+            JsonNode local = agent.status();
+            assertEquals(version, local.get("current_version").asText(), "agent: current_version");
+            assertTrue(local.path("worker_installed").asBoolean(), "agent: worker_installed");
+            String seen = serverRecord().path("last_seen_at").asText("");
+            assertTrue(!seen.isEmpty() && Instant.parse(seen).isAfter(started), "server: last_seen_at " + seen
+                    + " after the start at " + started);
+        });
     }
 
     /** The running program is {@code version} and nothing else: its VERSION, the slot, the reports; no leftovers. */
@@ -382,6 +418,7 @@ class AgentUpdateEndToEndIT {
         }
         try {
             if (agentId != null) {
+                out.append("agent on the server: ").append(admin.get("/api/v1/agents/" + agentId).body()).append('\n');
                 out.append("telemetry: ").append(admin.get("/api/v1/agents/" + agentId + "/telemetry?limit=20").body()).append('\n');
             }
         } catch (Exception e) {
