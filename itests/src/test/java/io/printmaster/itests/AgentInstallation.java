@@ -290,6 +290,35 @@ final class AgentInstallation implements AutoCloseable {
         return Optional.empty();
     }
 
+    /**
+     * A thread dump of the running agent JVM ({@code jstack} of the test's own JDK) written next to the log, for
+     * failure messages about an agent that stopped doing anything; the file's path, or why there is none.
+     */
+    String threadDump() {
+        try {
+            List<ProcessHandle> all = new ArrayList<>();
+            if (process != null) {
+                all.add(process.toHandle());
+                process.descendants().forEach(all::add);
+            }
+            for (ProcessHandle h : all) {
+                List<String> args = h.info().arguments().map(List::of).orElse(List.of());
+                if (h.isAlive() && args.contains("io.printmaster.agent.launcher.AgentMain")) {
+                    Path jstack = Path.of(System.getProperty("java.home"), "bin", "jstack");
+                    Path out = log.resolveSibling(log.getFileName().toString().replace(".log", "")
+                            + "-jstack-" + System.currentTimeMillis() + ".txt");
+                    Process p = new ProcessBuilder(jstack.toString(), Long.toString(h.pid())).redirectErrorStream(true)
+                            .redirectOutput(out.toFile()).start();
+                    p.waitFor(30, TimeUnit.SECONDS);
+                    return "thread dump of the agent JVM " + h.pid() + ": " + out;
+                }
+            }
+            return "(no running agent JVM to dump)";
+        } catch (Exception e) {
+            return "(no thread dump: " + e + ")";
+        }
+    }
+
     /** The end of this installation's log, for failure messages. */
     String logTail() {
         try {

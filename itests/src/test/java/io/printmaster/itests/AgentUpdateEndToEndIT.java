@@ -260,7 +260,8 @@ class AgentUpdateEndToEndIT {
         try {
             code = agent.awaitExit(WAIT);
         } catch (AssertionError e) {
-            throw new AssertionError("the agent armed to halt at " + point + " did not exit\n" + diagnostics(), e);
+            throw new AssertionError("the agent armed to halt at " + point + " did not exit; " + agent.threadDump()
+                    + "\n" + diagnostics(), e);
         }
         assertEquals(137, code, "halted at " + point + "\n" + diagnostics());
         try {
@@ -389,7 +390,8 @@ class AgentUpdateEndToEndIT {
                 }
             });
         } catch (AssertionError | Exception e) {
-            throw new AssertionError("waited for: " + what + "\nlast failure: " + e + "\n" + diagnostics(), e);
+            throw new AssertionError("waited for: " + what + "\nlast failure: " + e + "\n" + agent.threadDump() + "\n"
+                    + diagnostics(), e);
         }
     }
 
