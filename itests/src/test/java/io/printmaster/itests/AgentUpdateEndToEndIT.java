@@ -255,7 +255,10 @@ class AgentUpdateEndToEndIT {
         Instant started = Instant.now();
         agent.startPlain(Map.of("PM_AGENT_CRASH_AT", point));
         awaitReadyForCommands(before, started);
-        forceUpdate();
+        // the agent's own "check now" (a local tool on 127.0.0.1): it checks in at once, so the halt does not wait
+        // for the next periodic check-in (steps 2 and 3 cover commands queued on the server)
+        HttpResponse<String> check = agent.trigger("check");
+        assertEquals(202, check.statusCode(), check.body());
         int code;
         try {
             code = agent.awaitExit(WAIT);
