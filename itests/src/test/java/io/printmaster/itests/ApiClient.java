@@ -107,6 +107,14 @@ final class ApiClient {
         return new Response(r.statusCode(), r.body(), r);
     }
 
+    /** A GET whose body is written to {@code target} (installers, artifacts); the answer's status and headers. */
+    HttpResponse<java.nio.file.Path> download(String path, java.nio.file.Path target) throws Exception {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofMinutes(3)).GET();
+        sessionCookie.ifPresent(c -> b.header("Cookie", c));
+        bearer.ifPresent(t -> b.header("Authorization", "Bearer " + t));
+        return HTTP.send(b.build(), HttpResponse.BodyHandlers.ofFile(target));
+    }
+
     /** The administrator's console session: the session cookie and the CSRF token from a real login. */
     ApiClient login(String password) throws Exception {
         Response r = post("/api/v1/auth/login", Map.of("username", "admin", "password", password));

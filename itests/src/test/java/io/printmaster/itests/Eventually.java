@@ -12,10 +12,24 @@ final class Eventually {
         void run() throws Exception;
     }
 
+    /** Why waiting longer cannot help; null while it still can. */
+    @FunctionalInterface
+    interface Reason {
+        String get() throws Exception;
+    }
+
     private Eventually() {
     }
 
     static void within(Duration timeout, Check check) throws Exception {
+        within(timeout, check, () -> null);
+    }
+
+    /**
+     * The same, but gives up at once when {@code hopeless} answers a reason (such as "the process under test
+     * exited"): waiting longer could not help, so the failure comes now, with that reason and the last error.
+     */
+    static void within(Duration timeout, Check check, Reason hopeless) throws Exception {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (true) {
             try {
@@ -24,6 +38,10 @@ final class Eventually {
             } catch (AssertionError | Exception e) {
                 if (System.nanoTime() > deadline) {
                     throw e;
+                }
+                String reason = hopeless.get();
+                if (reason != null) {
+                    throw new AssertionError(reason + "; last failure: " + e, e);
                 }
             }
             // a short park between polls; the condition, not the pause, ends the wait

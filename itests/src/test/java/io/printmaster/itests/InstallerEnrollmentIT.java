@@ -11,7 +11,6 @@ import java.io.IOException;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -94,14 +93,7 @@ class InstallerEnrollmentIT {
         assertTrue(download.headers().firstValue("ETag").orElse("").startsWith("\""));
         assertEquals(Files.size(download.body()), download.headers().firstValueAsLong("Content-Length").orElse(-1));
 
-        Path unpacked = Files.createDirectories(work.resolve("unpacked"));
-        run(List.of("tar", "-xzf", download.body().toString(), "-C", unpacked.toString()));
-        Path home;
-        try (Stream<Path> top = Files.list(unpacked)) {
-            List<Path> folders = top.toList();
-            assertEquals(1, folders.size(), "one top-level folder: " + folders);
-            home = folders.get(0);
-        }
+        Path home = AgentInstallation.unpack(download.body(), work.resolve("unpacked"));
         Path launcher = home.resolve("bin/pm-agent");
         assertTrue(Files.isExecutable(launcher), "bin/pm-agent is executable after tar -x");
         assertEquals(PosixFilePermissions.fromString("rw-------"),
@@ -144,9 +136,9 @@ class InstallerEnrollmentIT {
         HttpResponse<Path> zip = download(fleetToken, "/api/v1/installers/" + FLEET + "/windows-amd64?format=zip",
                 work.resolve("installer.zip"));
         assertEquals(200, zip.statusCode(), () -> read(zip.body()));
-        String test = run(List.of("unzip", "-t", zip.body().toString()));
+        String test = Tools.run(List.of("unzip", "-t", zip.body().toString()));
         assertTrue(test.contains("No errors detected"), test);
-        String listing = run(List.of("unzip", "-Z", zip.body().toString()));
+        String listing = Tools.run(List.of("unzip", "-Z", zip.body().toString()));
         assertTrue(listing.lines().anyMatch(l -> l.startsWith("-rwx") && l.endsWith("/bin/pm-agent")), listing);
         assertTrue(listing.lines().anyMatch(l -> l.endsWith("/etc/join-token")), listing);
     }
@@ -166,9 +158,9 @@ class InstallerEnrollmentIT {
         HttpResponse<Path> download = download(fleetToken, "/api/v1/installers/" + FLEET + "/windows-amd64?format=msi",
                 work.resolve("installer.msi"));
         assertEquals(200, download.statusCode(), () -> read(download.body()));
-        String tables = run(List.of("msiinfo", "tables", download.body().toString()));
+        String tables = Tools.run(List.of("msiinfo", "tables", download.body().toString()));
         assertTrue(tables.contains("ServiceInstall") && tables.contains("ServiceControl"), tables);
-        String services = run(List.of("msiinfo", "export", download.body().toString(), "ServiceInstall"));
+        String services = Tools.run(List.of("msiinfo", "export", download.body().toString(), "ServiceInstall"));
         assertTrue(services.contains("PrintMasterAgent"), services);
     }
 
@@ -254,15 +246,6 @@ class InstallerEnrollmentIT {
         Process agent = builder.start();
         agents.add(agent);
         return agent;
-    }
-
-    /** Runs a tool to its end; its output, or a failure with the output when it exits non-zero. */
-    private static String run(List<String> command) throws Exception {
-        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertTrue(p.waitFor(2, TimeUnit.MINUTES), command + " finished");
-        assertEquals(0, p.exitValue(), command + ":\n" + out);
-        return out;
     }
 
     private static String read(Path file) {
