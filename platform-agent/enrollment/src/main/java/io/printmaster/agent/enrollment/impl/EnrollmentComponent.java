@@ -2,7 +2,6 @@ package io.printmaster.agent.enrollment.impl;
 
 import io.printmaster.agent.config.api.AgentConfiguration;
 import io.printmaster.agent.config.api.AgentSettings;
-import io.printmaster.agent.config.api.FleetPolicy;
 import io.printmaster.agent.config.api.FleetPolicyProvider;
 import io.printmaster.agent.enrollment.api.CheckIn;
 import io.printmaster.agent.enrollment.api.EnrolledAgent;
@@ -35,10 +34,10 @@ import org.slf4j.LoggerFactory;
  * {@link FleetPolicyProvider}: the policy of the last successful check-in is the fleet policy the agent follows.
  * Immediate: it works on its own schedule, whether or not another bundle uses the service yet.
  */
-@Component(service = {Enrollment.class, FleetPolicyProvider.class}, immediate = true, configurationPid = Enrollment.PID,
+@Component(service = Enrollment.class, immediate = true, configurationPid = Enrollment.PID,
         configurationPolicy = ConfigurationPolicy.OPTIONAL)
 @Designate(ocd = EnrollmentComponent.Config.class)
-public class EnrollmentComponent implements Enrollment, FleetPolicyProvider {
+public class EnrollmentComponent implements Enrollment {
     private static final Logger LOG = LoggerFactory.getLogger(EnrollmentComponent.class);
     static final long MIN_INTERVAL_SECONDS = 10;
 
@@ -54,6 +53,7 @@ public class EnrollmentComponent implements Enrollment, FleetPolicyProvider {
     private volatile AgentConfiguration configuration;
 
     private final EnrollmentLoop loop;
+    private final org.osgi.framework.ServiceRegistration<FleetPolicyProvider> policies;
     private final java.util.List<CheckInListener> listeners = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     @Activate
@@ -65,6 +65,9 @@ public class EnrollmentComponent implements Enrollment, FleetPolicyProvider {
                 EnrollmentLoop.Timing.defaults(), Clock.systemUTC());
         loop.listeners(this::tell);
         loop.start();
+        // Registered by hand, not as a DS service: the configuration component uses the fleet policy and this one
+        // uses the configuration; declared both ways, SCR reports a circular reference at every start.
+        this.policies = context.registerService(FleetPolicyProvider.class, loop::fleetPolicy, null);
     }
 
     /**
@@ -113,6 +116,11 @@ public class EnrollmentComponent implements Enrollment, FleetPolicyProvider {
 
     @Deactivate
     void deactivate() {
+        try {
+            policies.unregister();
+        } catch (IllegalStateException e) {
+            // already gone with the bundle
+        }
         loop.close();
     }
 
@@ -154,8 +162,4 @@ public class EnrollmentComponent implements Enrollment, FleetPolicyProvider {
         return loop.state();
     }
 
-    @Override
-    public Optional<FleetPolicy> fleetPolicy() {
-        return loop.fleetPolicy();
-    }
 }

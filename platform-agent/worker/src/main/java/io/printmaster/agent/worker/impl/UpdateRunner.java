@@ -186,6 +186,11 @@ final class UpdateRunner {
             return finish(result(runId, RunState.CANCELLED, target, null, "cancelled before anything was installed; "
                     + "a partial download is kept and resumed by the next run"), true);
         } catch (IOException e) {
+            if (e instanceof java.nio.channels.ClosedByInterruptException || Thread.currentThread().isInterrupted()) {
+                // the agent is stopping: not a failure of the update, which the next start resumes
+                return finish(result(runId, RunState.CANCELLED, target, null, "interrupted because the agent is "
+                        + "stopping; the next start resumes the update"), true);
+            }
             return finish(result(runId, RunState.FAILED, target, "APPLY_FAILED", "the update could not be prepared: "
                     + e), true);
         }

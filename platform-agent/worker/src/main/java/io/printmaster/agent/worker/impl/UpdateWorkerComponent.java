@@ -51,10 +51,10 @@ import org.slf4j.LoggerFactory;
  * {@code force}) or a server command ({@code check_update}, {@code force_update}, {@code cancel_update}, which
  * arrive with a check-in), and runs {@link UpdateRunner}. At most one run at a time.
  */
-@Component(service = {UpdateWorker.class, CheckInListener.class}, immediate = true, configurationPid = UpdateWorkerComponent.PID,
+@Component(service = UpdateWorker.class, immediate = true, configurationPid = UpdateWorkerComponent.PID,
         configurationPolicy = ConfigurationPolicy.OPTIONAL)
 @Designate(ocd = UpdateWorkerComponent.Config.class)
-public class UpdateWorkerComponent implements UpdateWorker, CheckInListener {
+public class UpdateWorkerComponent implements UpdateWorker {
     private static final Logger LOG = LoggerFactory.getLogger(UpdateWorkerComponent.class);
     public static final String PID = "io.printmaster.agent.worker";
 
@@ -101,6 +101,7 @@ public class UpdateWorkerComponent implements UpdateWorker, CheckInListener {
     private volatile Instant nextCheckAt;
     private int serverFailures;
     private final Thread thread;
+    private final org.osgi.framework.ServiceRegistration<CheckInListener> listener;
 
     @Activate
     public UpdateWorkerComponent(BundleContext context, @Reference AgentConfiguration configuration,
@@ -134,6 +135,9 @@ public class UpdateWorkerComponent implements UpdateWorker, CheckInListener {
         this.thread = new Thread(this::loop, "pm-update-worker");
         thread.setDaemon(true);
         thread.start();
+        // Registered by hand, not as a DS service: the enrollment component binds check-in listeners, and a DS
+        // listener that itself needs Enrollment makes SCR report a circular reference at every start.
+        this.listener = context.registerService(CheckInListener.class, this::checkedIn, null);
     }
 
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
@@ -155,6 +159,11 @@ public class UpdateWorkerComponent implements UpdateWorker, CheckInListener {
 
     @Deactivate
     void deactivate() {
+        try {
+            listener.unregister();
+        } catch (IllegalStateException e) {
+            // already gone with the bundle
+        }
         running = false;
         runner.cancel();
         synchronized (lock) {
@@ -209,8 +218,7 @@ public class UpdateWorkerComponent implements UpdateWorker, CheckInListener {
     }
 
     /** Server commands arrive with check-ins; a new policy may move the next check. */
-    @Override
-    public void checkedIn(CheckIn checkIn) {
+    void checkedIn(CheckIn checkIn) {
         JsonNode commands = checkIn.answer().map(a -> a.path("commands")).orElse(null);
         synchronized (lock) {
             if (commands != null && commands.isArray()) {
