@@ -18,6 +18,7 @@ import java.net.URI;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicReference;
 import org.osgi.framework.BundleContext;
 import org.osgi.service.component.annotations.Activate;
@@ -60,6 +61,10 @@ public class AutoUpdateResource implements RouteProvider {
         this.currentVersion = currentVersion;
     }
 
+    /** The enrollment, when the enrollment bundle runs: where an installer-installed agent's server is. */
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
+    volatile io.printmaster.agent.enrollment.api.Enrollment enrollment;
+
     /** The highest ranked worker; a better one replaces it as soon as it appears (greedy). */
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
             policyOption = ReferencePolicyOption.GREEDY)
@@ -97,9 +102,14 @@ public class AutoUpdateResource implements RouteProvider {
         body.put("last_result", ws != null && ws.lastResult() != null ? result(ws.lastResult()) : null);
         body.put("worker_installed", w != null);
         body.put("agent_id", settings.agentId().orElse(null));
-        body.put("configured", settings.configured());
-        body.put("server_url", settings.serverUrl().map(URI::toString).orElse(null));
-        body.put("fleet", settings.fleet().orElse(null));
+        // an agent from an installer knows its server from etc/fleet.json, not from these settings: say where it
+        // enrolled, so the page does not call an enrolled agent "not configured"
+        var enrolled = Optional.ofNullable(enrollment).flatMap(io.printmaster.agent.enrollment.api.Enrollment::current);
+        body.put("configured", settings.configured() || enrolled.isPresent());
+        body.put("server_url", enrolled.map(e -> e.serverUrl().toString())
+                .orElse(settings.serverUrl().map(URI::toString).orElse(null)));
+        body.put("fleet", enrolled.map(io.printmaster.agent.enrollment.api.EnrolledAgent::fleetId)
+                .orElse(settings.fleet().orElse(null)));
         // the token itself never leaves the agent's configuration
         body.put("join_token_set", settings.joinTokenSet());
         body.put("mode", settings.mode().wireName());

@@ -57,6 +57,47 @@ class AutoUpdateResourceTest {
     }
 
     @Test
+    void anAgentEnrolledFromItsInstallerShowsItsServerAndFleet() throws Exception {
+        AutoUpdateResource resource = new AutoUpdateResource(AutoUpdateResourceTest::unconfigured, "1.4.2");
+        java.time.Instant t = java.time.Instant.parse("2026-11-26T10:00:00Z");
+        resource.enrollment = new io.printmaster.agent.enrollment.api.Enrollment() {
+            @Override
+            public java.util.Optional<io.printmaster.agent.enrollment.api.EnrolledAgent> current() {
+                return java.util.Optional.of(new io.printmaster.agent.enrollment.api.EnrolledAgent("agt_1", "lab",
+                        java.net.URI.create("https://updates.example.com"), t));
+            }
+
+            @Override
+            public java.util.Optional<String> credential() {
+                return java.util.Optional.of("pma_secret");
+            }
+
+            @Override
+            public java.util.Optional<io.printmaster.agent.enrollment.api.CheckIn> lastCheckIn() {
+                return java.util.Optional.empty();
+            }
+
+            @Override
+            public io.printmaster.agent.enrollment.api.EnrollmentState state() {
+                return new io.printmaster.agent.enrollment.api.EnrollmentState(
+                        io.printmaster.agent.enrollment.api.EnrollmentState.Phase.ENROLLED, "enrolled", t);
+            }
+
+            @Override
+            public java.util.Optional<io.printmaster.agent.enrollment.api.CheckIn> checkInNow(java.time.Duration d) {
+                return java.util.Optional.empty();
+            }
+        };
+        ApiResponse response = resource.status(FakeRequest.get(AutoUpdateResource.STATUS));
+        JsonNode s = json(response);
+        // no server in etc/io.printmaster.agent.cfg, but etc/fleet.json enrolled it: it is configured
+        assertEquals(true, s.get("configured").asBoolean());
+        assertEquals("https://updates.example.com", s.get("server_url").asText());
+        assertEquals("lab", s.get("fleet").asText());
+        assertFalse(JSON.writeValueAsString(response.json()).contains("pma_secret"), "the credential never shows");
+    }
+
+    @Test
     void theStatusOfAFreshAgentHasExactlyTheDocumentedFields() throws Exception {
         AutoUpdateResource resource = new AutoUpdateResource(AutoUpdateResourceTest::unconfigured, "1.4.2");
 
