@@ -14,7 +14,8 @@ import java.util.Objects;
  * @param changed symbolic names of the bundles that were updated, installed or uninstalled, sorted
  * @param swapMillis from the call to the end of the health gate of the new set (or of the rollback's gate)
  * @param downtimeMillis the time during which some bundle of the plan was not active: from stopping the first changed
- *     bundle until every bundle of the plan was active again (of the new set, or of the old one after a rollback)
+ *     bundle until every bundle of the new set was active; after a rollback, plus from stopping the new bundles until
+ *     every bundle of the old set was active again
  */
 public record SwapOutcome(Result result, String failingCheck, List<String> changed, long swapMillis,
         long downtimeMillis) {

@@ -48,7 +48,7 @@ final class HealthChecks {
         if (refs == null || refs.length == 0) {
             return Optional.empty();
         }
-        ServiceReference<?> executorRef = system.getServiceReference(HealthCheckExecutor.class.getName());
+        ServiceReference<?> executorRef = HealthGate.best(system, HealthCheckExecutor.class.getName());
         List<ServiceReference<?>> direct = new ArrayList<>();
         List<String> names = new ArrayList<>();
         for (ServiceReference<?> ref : refs) {

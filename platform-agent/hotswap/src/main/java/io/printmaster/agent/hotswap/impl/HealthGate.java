@@ -35,7 +35,11 @@ final class HealthGate {
     private final BundleContext system;
     private final HealthChecks healthChecks;
 
-    /** What the gate found. */
+    /**
+     * What the gate found.
+     *
+     * @param bundlesActiveAtNanos {@code System.nanoTime()} when every bundle was active; 0 when they never were
+     */
     record Verdict(Optional<String> failingCheck, long bundlesActiveAtNanos) {
     }
 
@@ -47,11 +51,11 @@ final class HealthGate {
     /** Components (name → bundle symbolic name) that are satisfied or active now. */
     Map<String, String> satisfiedComponents() {
         Map<String, String> satisfied = new TreeMap<>();
-        ServiceReference<ServiceComponentRuntime> ref = system.getServiceReference(ServiceComponentRuntime.class);
+        ServiceReference<?> ref = best(system, ServiceComponentRuntime.class.getName());
         if (ref == null) {
             return satisfied;
         }
-        ServiceComponentRuntime scr = system.getService(ref);
+        ServiceComponentRuntime scr = scr(ref);
         try {
             if (scr == null) {
                 return satisfied;
@@ -151,8 +155,8 @@ final class HealthGate {
         if (before.isEmpty()) {
             return Optional.empty();
         }
-        ServiceReference<ServiceComponentRuntime> ref = system.getServiceReference(ServiceComponentRuntime.class);
-        ServiceComponentRuntime scr = ref == null ? null : system.getService(ref);
+        ServiceReference<?> ref = best(system, ServiceComponentRuntime.class.getName());
+        ServiceComponentRuntime scr = ref == null ? null : scr(ref);
         if (scr == null) {
             return Optional.of("component " + before.keySet().iterator().next()
                     + " is unsatisfied: Declarative Services (ServiceComponentRuntime) is not running");
@@ -210,7 +214,7 @@ final class HealthGate {
      * class loader sees.
      */
     private Optional<String> serverCheck(long timeoutMillis, Pause pause) {
-        ServiceReference<?> ref = system.getServiceReference(ENROLLMENT);
+        ServiceReference<?> ref = best(system, ENROLLMENT);
         Object enrollment = ref == null ? null : system.getService(ref);
         if (enrollment == null) {
             return Optional.of("server check-in failed: the enrollment service is not running");
@@ -244,6 +248,35 @@ final class HealthGate {
         } finally {
             system.ungetService(ref);
         }
+    }
+
+    private ServiceComponentRuntime scr(ServiceReference<?> ref) {
+        Object service = system.getService(ref);
+        return service instanceof ServiceComponentRuntime s ? s : null;
+    }
+
+    /**
+     * The highest-ranked service of {@code className}, whatever class space it belongs to. The system bundle's
+     * {@code getServiceReference} would apply the class-space check against the launcher's class path, which may
+     * hold other copies of our APIs (it does in tests); the gate checks types itself or calls by reflection.
+     */
+    static ServiceReference<?> best(BundleContext context, String className) {
+        ServiceReference<?>[] refs;
+        try {
+            refs = context.getAllServiceReferences(className, null);
+        } catch (org.osgi.framework.InvalidSyntaxException e) {
+            throw new IllegalStateException(e);
+        }
+        if (refs == null || refs.length == 0) {
+            return null;
+        }
+        ServiceReference<?> best = refs[0];
+        for (ServiceReference<?> r : refs) {
+            if (r.compareTo(best) > 0) {
+                best = r;
+            }
+        }
+        return best;
     }
 
     private static Class<?> apiInterface(Class<?> type, String name) throws NoSuchMethodException {

@@ -178,7 +178,7 @@ final class SwapEngine {
             LOG.warn("hot swap {} → {}: {}", plan.fromVersion(), plan.toVersion(), failing.get(), e);
         }
         long deadline = System.nanoTime() + plan.healthTimeout().toNanos();
-        long downEnd = 0;
+        long downEnd = 0; // when every bundle of the plan was active again; 0: never
         if (failing.isEmpty()) {
             Map<String, Bundle> planBundles = new TreeMap<>(current);
             planBundles.keySet().retainAll(target.keySet());
@@ -205,6 +205,7 @@ final class SwapEngine {
         LOG.warn("hot swap {} → {} failed the health gate ({}): rolling back", plan.fromVersion(), plan.toVersion(),
                 failing.get());
         journal(plan, "rolling_back", oldSet, after, null);
+        long rollbackDownStart = System.nanoTime();
         Optional<String> rollbackFailure = Optional.empty();
         Map<String, String> rollbackStartFailures = new TreeMap<>();
         Map<String, Bundle> restored = new TreeMap<>();
@@ -252,8 +253,11 @@ final class SwapEngine {
         } catch (IOException e) {
             LOG.warn("cannot record the installed bundles in {}", installedFile, e);
         }
-        long downtime = rollbackDownEnd == 0 ? millisSince(downStart)
-                : TimeUnit.NANOSECONDS.toMillis(rollbackDownEnd - downStart);
+        // down while the new set started (when it got as far as all active), then while the old one came back
+        long downNanos = downEnd != 0 ? (downEnd - downStart) + (rollbackDownEnd != 0
+                ? rollbackDownEnd - rollbackDownStart : System.nanoTime() - rollbackDownStart)
+                : (rollbackDownEnd != 0 ? rollbackDownEnd : System.nanoTime()) - downStart;
+        long downtime = TimeUnit.NANOSECONDS.toMillis(downNanos);
         SwapOutcome outcome;
         if (rollbackFailure.isEmpty()) {
             journal(plan, "done", oldSet, after, "rolled_back");
