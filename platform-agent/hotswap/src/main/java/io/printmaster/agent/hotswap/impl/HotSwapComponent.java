@@ -38,6 +38,8 @@ public class HotSwapComponent implements BundleSwapper {
         preloadOwnClasses(context.getBundle());
         boolean healthChecks = preloadHealthChecks();
         if (InstalledBundles.read(installedFile, uuid).isEmpty()) {
+            // a new process: the launcher installed the program dir's set, whatever an earlier process swapped
+            SwapJournal.closeInterrupted(updateDir.resolve("hotswap.json"), program);
             InstalledBundles fromProgram = InstalledBundles.fromProgramDir(uuid, program);
             fromProgram.write(installedFile);
             LOG.info("recorded the {} program bundles of {} in {}", fromProgram.bundles().size(), program,
