@@ -30,7 +30,9 @@ public class HotSwapComponent implements BundleSwapper {
     @Activate
     public HotSwapComponent(BundleContext context) throws IOException {
         Path data = Path.of(property(context, "pm.data.dir", null));
-        Path program = Path.of(property(context, "pm.program.dir", property(context, "pm.home", null)));
+        String programDir = context.getProperty("pm.program.dir");
+        Path program = Path.of(programDir != null && !programDir.isBlank() ? programDir
+                : property(context, "pm.home", null));
         String uuid = property(context, Constants.FRAMEWORK_UUID, null);
         Path updateDir = data.resolve("update");
         Path installedFile = updateDir.resolve("installed-bundles.json");
