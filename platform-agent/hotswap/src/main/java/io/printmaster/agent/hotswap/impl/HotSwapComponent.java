@@ -49,7 +49,8 @@ public class HotSwapComponent implements BundleSwapper {
         }
         // The system bundle's context stays valid whatever bundle is replaced, this one included.
         BundleContext system = context.getBundle(Constants.SYSTEM_BUNDLE_LOCATION).getBundleContext();
-        this.engine = new SwapEngine(system, updateDir, uuid, new HealthGate(system, healthChecks), new ReentrantLock());
+        this.engine = new SwapEngine(system, updateDir, uuid, new HealthGate(system, healthChecks), new ReentrantLock(),
+                CrashPoints.fromEnvironment());
     }
 
     @Override

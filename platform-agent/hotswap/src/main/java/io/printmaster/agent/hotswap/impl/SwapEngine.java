@@ -48,14 +48,17 @@ final class SwapEngine {
     private final String frameworkUuid;
     private final HealthGate gate;
     private final ReentrantLock lock;
+    private final CrashPoints crashPoints;
 
-    SwapEngine(BundleContext system, Path updateDir, String frameworkUuid, HealthGate gate, ReentrantLock lock) {
+    SwapEngine(BundleContext system, Path updateDir, String frameworkUuid, HealthGate gate, ReentrantLock lock,
+            CrashPoints crashPoints) {
         this.system = system;
         this.installedFile = updateDir.resolve("installed-bundles.json");
         this.journalFile = updateDir.resolve("hotswap.json");
         this.frameworkUuid = frameworkUuid;
         this.gate = gate;
         this.lock = lock;
+        this.crashPoints = crashPoints;
     }
 
     SwapOutcome swap(SwapPlan plan) throws InterruptedException {
@@ -145,6 +148,7 @@ final class SwapEngine {
                 plan.toVersion(), touched, changed, added, removed);
         Pause pause = new Pause();
         journal(plan, "swapping", oldSet, after, null);
+        crashPoints.reached(CrashPoints.SWAPPING);
         long downStart = System.nanoTime();
 
         // Forward.
@@ -172,6 +176,7 @@ final class SwapEngine {
                 }
             }
             refresh(concat(changed, removed).stream().map(running::get).toList(), pause);
+            crashPoints.reached(CrashPoints.CHANGED);
             startInOrder(current, startFailures);
         } catch (SwapStepException | BundleException | RuntimeException e) {
             failing = Optional.of(e instanceof SwapStepException ? e.getMessage() : "swap step failed: " + e);
@@ -205,6 +210,7 @@ final class SwapEngine {
         LOG.warn("hot swap {} → {} failed the health gate ({}): rolling back", plan.fromVersion(), plan.toVersion(),
                 failing.get());
         journal(plan, "rolling_back", oldSet, after, null);
+        crashPoints.reached(CrashPoints.ROLLING_BACK);
         long rollbackDownStart = System.nanoTime();
         Optional<String> rollbackFailure = Optional.empty();
         Map<String, String> rollbackStartFailures = new TreeMap<>();
