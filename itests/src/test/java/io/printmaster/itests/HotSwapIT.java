@@ -152,6 +152,26 @@ public class HotSwapIT {
         assertEquals(List.of("1"), payloadGenerations());
     }
 
+    /**
+     * A health check failing before the swap fails the new set's gate (every check must pass), but not the
+     * rollback's: the old set is no worse than it was.
+     */
+    @Test
+    public void aHealthCheckFailingBeforeTheSwapFailsTheSwapButNotTheRollback() throws Exception {
+        serverAnswers(200);
+        Dictionary<String, Object> props = new Hashtable<>();
+        props.put(org.apache.felix.hc.api.HealthCheck.NAME, "printer-queue");
+        context.registerService(org.apache.felix.hc.api.HealthCheck.class, () -> new org.apache.felix.hc.api.Result(
+                org.apache.felix.hc.api.Result.Status.CRITICAL, "3 jobs stuck"), props);
+        Path v2 = FixtureBundles.payload(work(), 2, Payload.GOOD);
+
+        SwapOutcome outcome = swapper().swap(plan(Map.of(PAYLOAD, v2), FAILS_WITHIN));
+
+        assertEquals(outcome.toString(), SwapOutcome.Result.ROLLED_BACK, outcome.result());
+        assertEquals("health check 'printer-queue' CRITICAL: 3 jobs stuck", outcome.failingCheck());
+        assertEquals(List.of("1"), payloadGenerations());
+    }
+
     /** Bundles the release adds are installed, those it drops uninstalled; a rollback reverses both. */
     @Test
     public void bundlesAddedAndRemovedByARelease() throws Exception {

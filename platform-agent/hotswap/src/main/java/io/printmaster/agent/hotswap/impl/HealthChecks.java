@@ -37,8 +37,38 @@ final class HealthChecks {
                 HealthCheckExecutionResult.class).forEach(Class::getName);
     }
 
-    /** The first check that is neither OK nor WARN, described; empty when all pass (or none is registered). */
-    Optional<String> firstFailing(long timeoutMillis) {
+    /** The names of the checks that are neither OK nor WARN now. */
+    java.util.Set<String> failingNames(long timeoutMillis) {
+        java.util.Set<String> names = new java.util.TreeSet<>();
+        run(timeoutMillis, (name, failure) -> {
+            names.add(name);
+            return false;
+        });
+        return names;
+    }
+
+    /**
+     * The first check that is neither OK nor WARN, described; empty when all pass (or none is registered). Checks
+     * named in {@code ignored} do not count.
+     */
+    Optional<String> firstFailing(long timeoutMillis, java.util.Set<String> ignored) {
+        String[] first = new String[1];
+        run(timeoutMillis, (name, failure) -> {
+            if (ignored.contains(name)) {
+                return false;
+            }
+            first[0] = failure;
+            return true;
+        });
+        return Optional.ofNullable(first[0]);
+    }
+
+    /** Receives each failing check; answers true to stop. */
+    private interface FailureSink {
+        boolean failed(String name, String failure);
+    }
+
+    private void run(long timeoutMillis, FailureSink sink) {
         ServiceReference<?>[] refs;
         try {
             refs = system.getAllServiceReferences(HealthCheck.class.getName(), null);
@@ -46,7 +76,7 @@ final class HealthChecks {
             throw new IllegalStateException(e);
         }
         if (refs == null || refs.length == 0) {
-            return Optional.empty();
+            return;
         }
         ServiceReference<?> executorRef = HealthGate.best(system, HealthCheckExecutor.class.getName());
         List<ServiceReference<?>> direct = new ArrayList<>();
@@ -67,13 +97,14 @@ final class HealthChecks {
                             .setOverrideGlobalTimeout((int) Math.max(1, Math.min(Integer.MAX_VALUE, timeoutMillis)));
                     for (HealthCheckExecutionResult r : executor.execute(
                             HealthCheckSelector.names(names.toArray(String[]::new)), options)) {
-                        Optional<String> failure = failure(r.getHealthCheckMetadata().getName(), r.getHealthCheckResult());
-                        if (failure.isPresent()) {
-                            return failure;
+                        String name = r.getHealthCheckMetadata().getName();
+                        Optional<String> failure = failure(name, r.getHealthCheckResult());
+                        if (failure.isPresent() && sink.failed(name, failure.get())) {
+                            return;
                         }
                     }
-                } else {
-                    return Optional.of("health check executor is not usable (" + service + ")");
+                } else if (sink.failed("", "health check executor is not usable (" + service + ")")) {
+                    return;
                 }
             } finally {
                 if (service != null) {
@@ -91,21 +122,26 @@ final class HealthChecks {
             try {
                 Result result = CompletableFuture.supplyAsync(check::execute).get(timeoutMillis, TimeUnit.MILLISECONDS);
                 Optional<String> failure = failure(name, result);
-                if (failure.isPresent()) {
-                    return failure;
+                if (failure.isPresent() && sink.failed(name, failure.get())) {
+                    return;
                 }
             } catch (TimeoutException e) {
-                return Optional.of("health check '" + name + "' did not answer within " + timeoutMillis + " ms");
+                if (sink.failed(name, "health check '" + name + "' did not answer within " + timeoutMillis + " ms")) {
+                    return;
+                }
             } catch (ExecutionException e) {
-                return Optional.of("health check '" + name + "' failed: " + e.getCause());
+                if (sink.failed(name, "health check '" + name + "' failed: " + e.getCause())) {
+                    return;
+                }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt(); // the caller's Pause records it
-                return Optional.of("health check '" + name + "' was interrupted");
+                if (sink.failed(name, "health check '" + name + "' was interrupted")) {
+                    return;
+                }
             } finally {
                 system.ungetService(ref);
             }
         }
-        return Optional.empty();
     }
 
     private static Optional<String> failure(String name, Result result) {

@@ -48,6 +48,11 @@ final class HealthGate {
         this.healthChecks = healthChecksInstalled ? new HealthChecks(system) : null;
     }
 
+    /** The Felix Health Checks failing now (by name); empty without the HC API. */
+    java.util.Set<String> failingHealthChecks(long timeoutMillis) {
+        return healthChecks == null ? java.util.Set.of() : healthChecks.failingNames(timeoutMillis);
+    }
+
     /** Components (name → bundle symbolic name) that are satisfied or active now. */
     Map<String, String> satisfiedComponents() {
         Map<String, String> satisfied = new TreeMap<>();
@@ -82,10 +87,11 @@ final class HealthGate {
      * @param bundles the set that must run, by symbolic name
      * @param startFailures why a bundle did not start (symbolic name → message), to name in the failing check
      * @param componentsBefore the components that must be satisfied again
+     * @param ignoredHealthChecks health checks that do not count (after a rollback: those failing before the swap)
      * @param checkServer whether the server check-in is part of this gate (not after a rollback)
      */
     Verdict check(Map<String, Bundle> bundles, Map<String, String> startFailures, Map<String, String> componentsBefore,
-            long deadlineNanos, boolean checkServer, Pause pause) {
+            java.util.Set<String> ignoredHealthChecks, long deadlineNanos, boolean checkServer, Pause pause) {
         Optional<String> inactive;
         while ((inactive = inactiveBundle(bundles.values(), startFailures, deadlineNanos)).isPresent()) {
             if (System.nanoTime() >= deadlineNanos || inactive.get().startsWith("!")) {
@@ -105,7 +111,8 @@ final class HealthGate {
 
         if (healthChecks != null) {
             Optional<String> failing;
-            while ((failing = healthChecks.firstFailing(Math.max(100, millisLeft(deadlineNanos)))).isPresent()) {
+            while ((failing = healthChecks.firstFailing(Math.max(100, millisLeft(deadlineNanos)),
+                    ignoredHealthChecks)).isPresent()) {
                 if (Thread.interrupted()) {
                     pause.interrupted();
                 }

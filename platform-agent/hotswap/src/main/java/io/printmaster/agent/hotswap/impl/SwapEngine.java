@@ -132,6 +132,9 @@ final class SwapEngine {
             oldBytes.put(name, readChecked(e.jar(), e.sha256(), name, "the running bundle's backup"));
         }
         Map<String, String> componentsBefore = gate.satisfiedComponents();
+        // a check already failing does not fail the rollback: the old set is no worse than before
+        java.util.Set<String> healthChecksFailingBefore = gate.failingHealthChecks(
+                Math.min(plan.healthTimeout().toMillis(), 10_000));
         componentsBefore.values().removeIf(removed::contains);
 
         Map<String, InstalledBundles.Entry> afterEntries = new TreeMap<>(old);
@@ -187,7 +190,8 @@ final class SwapEngine {
         if (failing.isEmpty()) {
             Map<String, Bundle> planBundles = new TreeMap<>(current);
             planBundles.keySet().retainAll(target.keySet());
-            HealthGate.Verdict verdict = gate.check(planBundles, startFailures, componentsBefore, deadline, true, pause);
+            HealthGate.Verdict verdict = gate.check(planBundles, startFailures, componentsBefore, java.util.Set.of(),
+                    deadline, true, pause);
             failing = verdict.failingCheck();
             downEnd = verdict.bundlesActiveAtNanos();
         }
@@ -247,7 +251,7 @@ final class SwapEngine {
             restored.keySet().retainAll(old.keySet());
             startInOrder(restored, rollbackStartFailures);
             HealthGate.Verdict verdict = gate.check(restored, rollbackStartFailures, componentsBefore,
-                    System.nanoTime() + plan.healthTimeout().toNanos(), false, pause);
+                    healthChecksFailingBefore, System.nanoTime() + plan.healthTimeout().toNanos(), false, pause);
             rollbackFailure = verdict.failingCheck();
             rollbackDownEnd = verdict.bundlesActiveAtNanos();
         } catch (SwapStepException | BundleException | RuntimeException e) {
