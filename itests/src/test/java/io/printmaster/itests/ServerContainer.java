@@ -67,6 +67,7 @@ final class ServerContainer {
         options.add(frameworkProperty("pm.data.dir").value(dataDir.toString()));
         options.add(frameworkProperty("pm.role").value(role));
         options.add(frameworkProperty("pm.home").value(distribution.toString()));
+        options.add(frameworkProperty("pm.program.dir").value(distribution.toString()));
         options.add(frameworkProperty("pm.version").value("0.0.0-itest"));
         options.add(frameworkProperty("pm.start.millis").value(Long.toString(System.currentTimeMillis())));
         options.add(frameworkProperty("org.osgi.service.http.port").value(Integer.toString(port)));

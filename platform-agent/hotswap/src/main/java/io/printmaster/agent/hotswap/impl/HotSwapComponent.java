@@ -1,0 +1,105 @@
+package io.printmaster.agent.hotswap.impl;
+
+import io.printmaster.agent.hotswap.api.BundleSwapper;
+import io.printmaster.agent.hotswap.api.SwapOutcome;
+import io.printmaster.agent.hotswap.api.SwapPlan;
+import java.io.IOException;
+import java.net.URL;
+import java.nio.file.Path;
+import java.util.Enumeration;
+import java.util.concurrent.locks.ReentrantLock;
+import org.osgi.framework.Bundle;
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.Constants;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The {@link BundleSwapper} service. At activation it records which program bundles run
+ * ({@code <data>/update/installed-bundles.json}, rebuilt from the program dir's jars when the file is from another
+ * framework instance) and loads every class the swap needs, since a swap may replace this very bundle.
+ */
+@Component(service = BundleSwapper.class, immediate = true)
+public class HotSwapComponent implements BundleSwapper {
+    private static final Logger LOG = LoggerFactory.getLogger(HotSwapComponent.class);
+
+    private final SwapEngine engine;
+
+    @Activate
+    public HotSwapComponent(BundleContext context) throws IOException {
+        Path data = Path.of(property(context, "pm.data.dir", null));
+        String programDir = context.getProperty("pm.program.dir");
+        Path program = Path.of(programDir != null && !programDir.isBlank() ? programDir
+                : property(context, "pm.home", null));
+        String uuid = property(context, Constants.FRAMEWORK_UUID, null);
+        Path updateDir = data.resolve("update");
+        Path installedFile = updateDir.resolve("installed-bundles.json");
+
+        preloadOwnClasses(context.getBundle());
+        boolean healthChecks = preloadHealthChecks();
+        if (InstalledBundles.read(installedFile, uuid).isEmpty()) {
+            // a new process: the launcher installed the program dir's set, whatever an earlier process swapped
+            SwapJournal.closeInterrupted(updateDir.resolve("hotswap.json"), program);
+            InstalledBundles fromProgram = InstalledBundles.fromProgramDir(uuid, program);
+            fromProgram.write(installedFile);
+            LOG.info("recorded the {} program bundles of {} in {}", fromProgram.bundles().size(), program,
+                    installedFile);
+        }
+        // The system bundle's context stays valid whatever bundle is replaced, this one included.
+        BundleContext system = context.getBundle(Constants.SYSTEM_BUNDLE_LOCATION).getBundleContext();
+        this.engine = new SwapEngine(system, updateDir, uuid, new HealthGate(system, healthChecks), new ReentrantLock(),
+                CrashPoints.fromEnvironment());
+    }
+
+    @Override
+    public SwapOutcome swap(SwapPlan plan) throws InterruptedException {
+        return engine.swap(plan);
+    }
+
+    private static String property(BundleContext context, String name, String fallback) {
+        String value = context.getProperty(name);
+        if (value == null || value.isBlank()) {
+            if (fallback == null) {
+                throw new IllegalStateException("framework property " + name + " is not set");
+            }
+            return fallback;
+        }
+        return value;
+    }
+
+    /**
+     * Loads every class of this bundle now. After a refresh that replaces this bundle, the running swap still executes
+     * the old revision's code, whose class loader can no longer load classes it has not loaded yet.
+     */
+    private static void preloadOwnClasses(Bundle bundle) {
+        Enumeration<URL> classes = bundle.findEntries("io/printmaster/agent/hotswap", "*.class", true);
+        ClassLoader loader = HotSwapComponent.class.getClassLoader();
+        while (classes != null && classes.hasMoreElements()) {
+            String path = classes.nextElement().getPath();
+            String name = path.substring(path.startsWith("/") ? 1 : 0, path.length() - ".class".length())
+                    .replace('/', '.');
+            try {
+                Class.forName(name, true, loader);
+            } catch (ClassNotFoundException | LinkageError e) {
+                LOG.warn("cannot preload {}: {}", name, e.toString());
+            }
+        }
+        // classes of other bundles the engine uses
+        for (Class<?> c : HealthGate.USED_TYPES) {
+            c.getName();
+        }
+    }
+
+    private static boolean preloadHealthChecks() {
+        try {
+            HealthChecks.preload();
+            return true;
+        } catch (NoClassDefFoundError e) {
+            LOG.warn("Apache Felix Health Checks (org.apache.felix.healthcheck.api) are not installed: the hot-swap "
+                    + "health gate runs no health checks");
+            return false;
+        }
+    }
+}
