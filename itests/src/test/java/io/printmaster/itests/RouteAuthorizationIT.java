@@ -77,7 +77,7 @@ public class RouteAuthorizationIT {
                     "GET /api/v1/audit", "POST /api/v1/agents/enroll", "GET /api/v1/agents",
                     "POST /api/v1/agents/update/manifest", "GET /api/v1/fleets/{id}/join-tokens",
                     "POST /api/v1/agents/update/telemetry", "GET /api/v1/agents/{id}/telemetry",
-                    "POST /api/v1/agents/{id}/commands",
+                    "POST /api/v1/agents/{id}/commands", "GET /api/v1/agents/update/bundle/{version}/{target}/{sha256}",
                     "GET /api/v1/installers/formats", "GET /api/v1/installers/{fleet}/{platform}")) {
                 assertTrue(expected + " is not served yet; routes: " + keys, keys.contains(expected));
             }

@@ -63,6 +63,8 @@ public class ManifestService {
     private final ManifestSigner signer;
     private final SigningKeys keys;
     private final ReleaseStore store;
+    /** The hot-swap fields of agent archives; null in tests that sign without an artifact cache. */
+    private final AgentContents agentContents;
     private final Clock clock;
     private final ReentrantLock bulk = new ReentrantLock();
     private final ScheduledExecutorService scheduler;
@@ -71,15 +73,22 @@ public class ManifestService {
 
     @Activate
     public ManifestService(@Reference ManifestSigner signer, @Reference SigningKeys keys, @Reference ReleaseStore store,
-                           Config config) {
-        this(signer, keys, store, config, Clock.systemUTC(), true);
+                           @Reference AgentContents agentContents, Config config) {
+        this(signer, keys, store, agentContents, config, Clock.systemUTC(), true);
     }
 
+    /** Without hot-swap fields (tests of everything else). */
     ManifestService(ManifestSigner signer, SigningKeys keys, ReleaseStore store, Config config, Clock clock,
                     boolean schedule) {
+        this(signer, keys, store, null, config, clock, schedule);
+    }
+
+    ManifestService(ManifestSigner signer, SigningKeys keys, ReleaseStore store, AgentContents agentContents,
+                    Config config, Clock clock, boolean schedule) {
         this.signer = signer;
         this.keys = keys;
         this.store = store;
+        this.agentContents = agentContents;
         this.clock = clock;
         this.config = validated(config);
         this.scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -137,9 +146,10 @@ public class ManifestService {
     SignedManifest sign(Artifact artifact, long counter) throws SigningException, SQLException {
         Instant generatedAt = clock.instant().truncatedTo(ChronoUnit.SECONDS);
         Instant expiresAt = generatedAt.plus(Duration.ofDays(config.validity__days()));
+        Map<String, Object> hotSwap = agentContents == null ? Map.of() : agentContents.manifestFields(artifact);
         for (int attempt = 1; ; attempt++) {
             String keyId = keys.active().id();
-            byte[] bytes = manifestBytes(artifact, counter, generatedAt, expiresAt, keyId);
+            byte[] bytes = manifestBytes(artifact, counter, generatedAt, expiresAt, keyId, hotSwap);
             Signature signature = signer.sign(bytes);
             if (keyId.equals(signature.keyId())) {
                 SignedManifest manifest = new SignedManifest(artifact.id(), keyId, bytes,
@@ -206,9 +216,16 @@ public class ManifestService {
 
     /**
      * The canonical JSON bytes of an artifact's manifest (see {@link CanonicalJson}); the field names are the wire
-     * names of the design's section 4. {@code bundles} stays empty until hot-swap bundle sets are published.
+     * names of the design's section 4. {@code bundles} stays empty unless {@code hotSwap} (the members
+     * {@link AgentContents#manifestFields} gives an agent archive: {@code bundles}, {@code runtime_sha256},
+     * {@code restart_required}) says otherwise.
      */
     static byte[] manifestBytes(Artifact a, long counter, Instant generatedAt, Instant expiresAt, String keyId) {
+        return manifestBytes(a, counter, generatedAt, expiresAt, keyId, Map.of());
+    }
+
+    static byte[] manifestBytes(Artifact a, long counter, Instant generatedAt, Instant expiresAt, String keyId,
+                                Map<String, Object> hotSwap) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("manifest_version", MANIFEST_VERSION);
         m.put("component", a.component());
@@ -227,6 +244,7 @@ public class ManifestService {
         m.put("release_counter", counter);
         m.put("bundles", List.of());
         m.put("key_id", keyId);
+        m.putAll(hotSwap);
         return CanonicalJson.bytes(m);
     }
 }

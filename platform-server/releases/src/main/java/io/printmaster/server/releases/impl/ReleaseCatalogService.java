@@ -3,6 +3,7 @@ package io.printmaster.server.releases.impl;
 import io.printmaster.server.releases.api.Artifact;
 import io.printmaster.server.releases.api.ReleaseCatalog;
 import io.printmaster.server.releases.api.SignedManifest;
+import java.io.IOException;
 import java.nio.file.Path;
 import java.sql.SQLException;
 import java.util.List;
@@ -16,11 +17,14 @@ import org.osgi.service.component.annotations.Reference;
 public class ReleaseCatalogService implements ReleaseCatalog {
     private final ReleaseStore store;
     private final ArtifactCache cache;
+    private final BundleCache bundles;
 
     @Activate
-    public ReleaseCatalogService(@Reference ReleaseStore store, @Reference ArtifactCache cache) {
+    public ReleaseCatalogService(@Reference ReleaseStore store, @Reference ArtifactCache cache,
+                                 @Reference BundleCache bundles) {
         this.store = store;
         this.cache = cache;
+        this.bundles = bundles;
     }
 
     @Override
@@ -36,5 +40,14 @@ public class ReleaseCatalogService implements ReleaseCatalog {
     @Override
     public Optional<SignedManifest> manifest(long artifactId) throws SQLException {
         return store.manifest(artifactId);
+    }
+
+    @Override
+    public Optional<Path> bundleJar(Artifact artifact, String path, String sha256) throws IOException {
+        Optional<Path> archive = cache.file(artifact.sha256());
+        if (archive.isEmpty() || !AgentArchive.readable(artifact.format())) {
+            return Optional.empty();
+        }
+        return bundles.bundle(sha256, archive.get(), artifact.format(), path);
     }
 }

@@ -327,6 +327,48 @@ public class ReleaseStore {
         return out;
     }
 
+    // ---- agent archive contents (hot-swap fields of the manifest) ----------------------------------------------
+
+    /**
+     * What was read from an agent archive: {@code bundlesJson} (canonical JSON array of the manifest's bundle
+     * objects) and {@code runtimeSha256}, or {@code problem} when it is not a readable agent program.
+     */
+    record AgentContentsRow(long artifactId, String runtimeSha256, String bundlesJson, String problem) {
+    }
+
+    Optional<AgentContentsRow> agentContents(long artifactId) throws SQLException {
+        return database.read(c -> {
+            try (PreparedStatement ps = c.prepareStatement("SELECT RUNTIME_SHA256, BUNDLES, PROBLEM FROM "
+                    + "PM_RELEASE_AGENT_CONTENTS WHERE ARTIFACT_ID = ?")) {
+                ps.setLong(1, artifactId);
+                try (ResultSet rs = ps.executeQuery()) {
+                    return rs.next() ? Optional.of(new AgentContentsRow(artifactId, rs.getString(1), rs.getString(2),
+                            rs.getString(3))) : Optional.empty();
+                }
+            }
+        });
+    }
+
+    /** Records (or replaces) what an agent archive holds. */
+    void saveAgentContents(AgentContentsRow row, Instant examinedAt) throws SQLException {
+        database.inTransaction(c -> {
+            try (PreparedStatement del = c.prepareStatement("DELETE FROM PM_RELEASE_AGENT_CONTENTS WHERE ARTIFACT_ID = ?")) {
+                del.setLong(1, row.artifactId());
+                del.executeUpdate();
+            }
+            try (PreparedStatement ps = c.prepareStatement("INSERT INTO PM_RELEASE_AGENT_CONTENTS (ARTIFACT_ID, "
+                    + "RUNTIME_SHA256, BUNDLES, PROBLEM, EXAMINED_AT) VALUES (?, ?, ?, ?, ?)")) {
+                ps.setLong(1, row.artifactId());
+                ps.setString(2, row.runtimeSha256());
+                ps.setString(3, row.bundlesJson());
+                ps.setString(4, truncate(row.problem(), 2000));
+                ps.setTimestamp(5, Timestamp.from(examinedAt));
+                ps.executeUpdate();
+            }
+            return null;
+        });
+    }
+
     /** Artifacts that have no manifest yet (cached while no signer was available). */
     List<Artifact> artifactsWithoutManifest() throws SQLException {
         return database.read(c -> {
