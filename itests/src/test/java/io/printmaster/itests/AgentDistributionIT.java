@@ -1,6 +1,7 @@
 package io.printmaster.itests;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -72,6 +73,10 @@ class AgentDistributionIT {
                 assertTrue(Files.readString(log).contains("PrintMaster agent started in"), "not started yet");
             });
             assertTrue(Files.isDirectory(data), "the given data directory is used");
+            // Regression: the Felix Health Check bundles import org.slf4j [1.7,2) and did not resolve in the real
+            // distribution (Pax Exam provides its own SLF4J, so AgentBundlesIT did not see it); every later update
+            // then failed its health check. Every bundle of the official archive must start.
+            assertFalse(Files.readString(log).contains("did not start"), Files.readString(log));
         } finally {
             agent.destroy(); // SIGTERM to the JVM (the script exec'd it): a clean stop
             if (!agent.waitFor(30, TimeUnit.SECONDS)) {

@@ -73,6 +73,13 @@ class AgentUpdateTimeBenchmark {
                         assertEquals("succeeded", s.path("last_result").path("status").asText());
                     });
                     long healthy = System.nanoTime();
+                    // the report of the commit reaches the server just after the agent stored it
+                    Eventually.within(Duration.ofMinutes(1), () -> {
+                        JsonNode mine = JSON.readTree(admin.get("/api/v1/agents?fleet=" + FLEET).body())
+                                .path("agents").get(0);
+                        assertEquals("succeeded", mine.path("status").asText());
+                        assertEquals(version, mine.path("target_version").asText());
+                    });
                     String agentId = JSON.readTree(admin.get("/api/v1/agents?fleet=" + FLEET).body())
                             .path("agents").get(0).path("id").asText();
                     Map<String, Instant> at = transitions(admin, agentId, triggeredAt);

@@ -42,6 +42,7 @@ public final class FelixLauncher {
     public static final String PROP_START_MILLIS = "pm.start.millis";
 
     private static final String SLF4J_VERSION = "2.0.17";
+    private static final String SLF4J_1_COMPAT = "1.7.36";
 
     private final LaunchOptions options;
     private Logger log;
@@ -154,7 +155,11 @@ public final class FelixLauncher {
                 "org.slf4j;version=" + SLF4J_VERSION,
                 "org.slf4j.spi;version=" + SLF4J_VERSION,
                 "org.slf4j.event;version=" + SLF4J_VERSION,
-                "org.slf4j.helpers;version=" + SLF4J_VERSION));
+                "org.slf4j.helpers;version=" + SLF4J_VERSION,
+                // as slf4j-api 2 itself exports them: bundles built against SLF4J 1.7 (Apache Felix Health Checks
+                // import org.slf4j [1.7,2)) resolve against the same, compatible API
+                "org.slf4j;version=" + SLF4J_1_COMPAT,
+                "org.slf4j.helpers;version=" + SLF4J_1_COMPAT));
         p.put(PROP_DATA_DIR, data.toString());
         p.put(PROP_ROLE, options.role());
         p.put(PROP_HOME, options.home().toString());

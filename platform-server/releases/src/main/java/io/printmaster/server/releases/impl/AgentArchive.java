@@ -108,7 +108,9 @@ final class AgentArchive {
                 }
                 if (BUNDLE_JAR.matcher(relative).matches()) {
                     bundles.add(bundle(relative, in));
-                } else if (!relative.startsWith("bundle/") && !relative.equals(VERSION_FILE)) {
+                } else if (!relative.startsWith("bundle/") && !relative.equals(VERSION_FILE)
+                        && !relative.startsWith("etc/")) {
+                    // etc/ is per installation: the fleet installers add fleet.json, join-token and trust.json there
                     MessageDigest digest = ArtifactCache.sha256();
                     int n;
                     while ((n = in.read(buffer)) >= 0) {
