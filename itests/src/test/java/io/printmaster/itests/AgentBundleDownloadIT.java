@@ -81,6 +81,20 @@ class AgentBundleDownloadIT {
         assertEquals(version, manifest.get("version").asText());
         assertTrue(manifest.get("runtime_sha256").asText().matches("[0-9a-f]{64}"), manifest.toString());
         assertTrue(manifest.get("restart_required").isBoolean(), manifest.toString());
+        // the agent computes the same fingerprint over the unpacked release: no restart needed between equal ones
+        java.nio.file.Path unpacked = java.nio.file.Files.createTempDirectory("pm-runtime");
+        run("tar", "-xzf", official.toString(), "-C", unpacked.toString());
+        try (var tops = java.nio.file.Files.list(unpacked)) {
+            java.nio.file.Path program = tops.findFirst().orElseThrow();
+            assertEquals(manifest.get("runtime_sha256").asText(),
+                    io.printmaster.api.release.RuntimeFingerprint.ofProgramFolder(program));
+            // an installation's fleet files and data are not part of it
+            java.nio.file.Files.writeString(program.resolve("etc/join-token"), "pmj_x");
+            java.nio.file.Files.createDirectories(program.resolve("data/logs"));
+            java.nio.file.Files.writeString(program.resolve("data/logs/agent.log"), "started");
+            assertEquals(manifest.get("runtime_sha256").asText(),
+                    io.printmaster.api.release.RuntimeFingerprint.ofProgramFolder(program));
+        }
 
         // one entry per bundle/*.jar of the official archive, sorted by path
         List<String> jarsInArchive = new ArrayList<>();

@@ -1,6 +1,7 @@
 package io.printmaster.server.releases.impl;
 
 import io.printmaster.api.installer.ArchiveIndex;
+import io.printmaster.api.release.RuntimeFingerprint;
 import io.printmaster.api.installer.InstallerFormatException;
 import java.io.BufferedInputStream;
 import java.io.FilterInputStream;
@@ -40,7 +41,6 @@ import org.apache.commons.compress.archivers.zip.ZipArchiveInputStream;
 final class AgentArchive {
     /** A direct child of {@code bundle/} ending in {@code .jar}. */
     private static final Pattern BUNDLE_JAR = Pattern.compile("bundle/[^/]+\\.jar");
-    private static final String VERSION_FILE = "VERSION";
     private static final int BUFFER_BYTES = 64 * 1024;
 
     private AgentArchive() {
@@ -108,9 +108,7 @@ final class AgentArchive {
                 }
                 if (BUNDLE_JAR.matcher(relative).matches()) {
                     bundles.add(bundle(relative, in));
-                } else if (!relative.startsWith("bundle/") && !relative.equals(VERSION_FILE)
-                        && !relative.startsWith("etc/")) {
-                    // etc/ is per installation: the fleet installers add fleet.json, join-token and trust.json there
+                } else if (RuntimeFingerprint.belongsToRuntime(relative)) {
                     MessageDigest digest = ArtifactCache.sha256();
                     int n;
                     while ((n = in.read(buffer)) >= 0) {
@@ -126,18 +124,9 @@ final class AgentArchive {
             throw new NotAnAgentArchive(ex.getMessage());
         }
         bundles.sort(Comparator.comparing(Bundle::path));
-        return new Contents(bundles, runtimeSha256(runtime));
+        return new Contents(bundles, RuntimeFingerprint.of(runtime));
     }
 
-    /**
-     * The runtime hash: SHA-256 (hex) of the UTF-8 text of one line {@code <path>\0<sha256>\n} per file, sorted by
-     * path. The agent computes the same over its program folder.
-     */
-    static String runtimeSha256(Map<String, String> sha256ByPath) {
-        StringBuilder text = new StringBuilder();
-        new TreeMap<>(sha256ByPath).forEach((path, sha) -> text.append(path).append('\0').append(sha).append('\n'));
-        return HexFormat.of().formatHex(ArtifactCache.sha256().digest(text.toString().getBytes(StandardCharsets.UTF_8)));
-    }
 
     /**
      * Copies the bytes of the entry at {@code relativePath} (relative to the top folder) to {@code out}.
