@@ -4,5 +4,5 @@
  * plain process), and {@link io.printmaster.api.service.ServiceStatus}.
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("1.1.0")
+@org.osgi.annotation.versioning.Version("1.2.0")
 package io.printmaster.api.service;

@@ -7,6 +7,7 @@ import io.printmaster.api.service.ServiceManager;
 import io.printmaster.api.service.ServiceManagerException;
 import io.printmaster.api.service.ServiceManagerType;
 import io.printmaster.api.service.ServiceStatus;
+import io.printmaster.api.service.ServiceWait;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -116,14 +117,14 @@ public class LaunchdServiceManager implements ServiceManager {
     }
 
     private void start(String label, long deadline, String verb) throws ServiceManagerException {
-        CommandRunner.Result print = runner.run(TOOL, remaining(deadline, label, verb), "print", target(label));
+        CommandRunner.Result print = runner.run(TOOL, ServiceWait.remaining(deadline, label, verb), "print", target(label));
         if (notFound(print)) {
             if (!Files.isRegularFile(plist(label))) {
                 throw new ServiceManagerException("cannot " + verb + " " + label + ": launchd does not know it and "
                         + plist(label) + " does not exist");
             }
             command(label, verb, deadline, "bootstrap", "system", plist(label).toString());
-        } else if (status(label, remaining(deadline, label, verb)) == ServiceStatus.RUNNING) {
+        } else if (status(label, ServiceWait.remaining(deadline, label, verb)) == ServiceStatus.RUNNING) {
             return;
         }
         command(label, verb, deadline, "kickstart", target(label));
@@ -134,11 +135,11 @@ public class LaunchdServiceManager implements ServiceManager {
     public void stop(String service, Duration timeout) throws ServiceManagerException {
         String label = check(service);
         long deadline = System.nanoTime() + timeout.toNanos();
-        ServiceStatus now = status(label, remaining(deadline, label, "stop"));
+        ServiceStatus now = status(label, ServiceWait.remaining(deadline, label, "stop"));
         if (now == ServiceStatus.NOT_INSTALLED) {
             throw new ServiceManagerException("cannot stop " + label + ": it is not installed");
         }
-        CommandRunner.Result print = runner.run(TOOL, remaining(deadline, label, "stop"), "print", target(label));
+        CommandRunner.Result print = runner.run(TOOL, ServiceWait.remaining(deadline, label, "stop"), "print", target(label));
         if (notFound(print)) {
             return; // booted out already
         }
@@ -150,7 +151,7 @@ public class LaunchdServiceManager implements ServiceManager {
     public void restart(String service, Duration timeout) throws ServiceManagerException {
         String label = check(service);
         long deadline = System.nanoTime() + timeout.toNanos();
-        CommandRunner.Result print = runner.run(TOOL, remaining(deadline, label, "restart"), "print", target(label));
+        CommandRunner.Result print = runner.run(TOOL, ServiceWait.remaining(deadline, label, "restart"), "print", target(label));
         if (notFound(print)) {
             start(label, deadline, "restart");
             return;
@@ -160,7 +161,7 @@ public class LaunchdServiceManager implements ServiceManager {
     }
 
     private void command(String label, String verb, long deadline, String... args) throws ServiceManagerException {
-        CommandRunner.Result r = runner.run(TOOL, remaining(deadline, label, verb), args);
+        CommandRunner.Result r = runner.run(TOOL, ServiceWait.remaining(deadline, label, verb), args);
         if (r.exitCode() != 0) {
             throw new ServiceManagerException("launchd could not " + verb + " " + label + ": " + r.describe());
         }
@@ -168,7 +169,7 @@ public class LaunchdServiceManager implements ServiceManager {
 
     private void await(String label, ServiceStatus wanted, String verb, long deadline) throws ServiceManagerException {
         while (true) {
-            ServiceStatus now = status(label, remaining(deadline, label, verb));
+            ServiceStatus now = status(label, ServiceWait.remaining(deadline, label, verb));
             if (now == wanted || (wanted == ServiceStatus.STOPPED && now == ServiceStatus.FAILED)) {
                 return;
             }
@@ -178,7 +179,7 @@ public class LaunchdServiceManager implements ServiceManager {
             if (System.nanoTime() + POLL.toNanos() - deadline > 0) {
                 throw new ServiceManagerException(label + " did not " + verb + " in time: it is still " + now);
             }
-            pause();
+            ServiceWait.pause(POLL);
         }
     }
 
@@ -190,22 +191,7 @@ public class LaunchdServiceManager implements ServiceManager {
         return "system/" + label;
     }
 
-    private static Duration remaining(long deadline, String label, String verb) throws ServiceManagerException {
-        long left = deadline - System.nanoTime();
-        if (left <= 0) {
-            throw new ServiceManagerException(label + " did not " + verb + " in time");
-        }
-        return Duration.ofNanos(left);
-    }
 
-    private static void pause() throws ServiceManagerException {
-        try {
-            Thread.sleep(POLL.toMillis());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new ServiceManagerException("interrupted while waiting for the service", e);
-        }
-    }
 
     static String check(String service) throws ServiceManagerException {
         if (service == null || !LABEL.matcher(service).matches()) {

@@ -7,6 +7,7 @@ import io.printmaster.api.service.ServiceManager;
 import io.printmaster.api.service.ServiceManagerException;
 import io.printmaster.api.service.ServiceManagerType;
 import io.printmaster.api.service.ServiceStatus;
+import io.printmaster.api.service.ServiceWait;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -141,7 +142,7 @@ public class SystemdServiceManager implements ServiceManager {
     public void start(String service, Duration timeout) throws ServiceManagerException {
         String unit = unit(service);
         long deadline = System.nanoTime() + timeout.toNanos();
-        if (status(unit, remaining(deadline, unit, "start")) == ServiceStatus.RUNNING) {
+        if (status(unit, ServiceWait.remaining(deadline, "unit " + unit, "start")) == ServiceStatus.RUNNING) {
             return;
         }
         command(unit, "start", deadline);
@@ -152,7 +153,7 @@ public class SystemdServiceManager implements ServiceManager {
     public void stop(String service, Duration timeout) throws ServiceManagerException {
         String unit = unit(service);
         long deadline = System.nanoTime() + timeout.toNanos();
-        ServiceStatus now = status(unit, remaining(deadline, unit, "stop"));
+        ServiceStatus now = status(unit, ServiceWait.remaining(deadline, "unit " + unit, "stop"));
         if (now == ServiceStatus.STOPPED || now == ServiceStatus.FAILED) {
             return;
         }
@@ -178,7 +179,7 @@ public class SystemdServiceManager implements ServiceManager {
 
     private void command(String unit, String verb, long deadline) throws ServiceManagerException {
         // --no-ask-password: the agent runs unattended; a polkit prompt would only hang until the timeout
-        CommandRunner.Result r = runner.run(TOOL, remaining(deadline, unit, verb), "--no-ask-password", verb, unit);
+        CommandRunner.Result r = runner.run(TOOL, ServiceWait.remaining(deadline, "unit " + unit, verb), "--no-ask-password", verb, unit);
         if (r.exitCode() != 0) {
             throw new ServiceManagerException("systemd could not " + verb + " unit " + unit + ": " + r.describe());
         }
@@ -187,7 +188,7 @@ public class SystemdServiceManager implements ServiceManager {
     /** Polls until {@code unit} is {@code wanted}; a stop also accepts "failed" (stopped, with a failure recorded). */
     private void await(String unit, ServiceStatus wanted, String verb, long deadline) throws ServiceManagerException {
         while (true) {
-            ServiceStatus now = status(unit, remaining(deadline, unit, verb));
+            ServiceStatus now = status(unit, ServiceWait.remaining(deadline, "unit " + unit, verb));
             if (now == wanted || (wanted == ServiceStatus.STOPPED && now == ServiceStatus.FAILED)) {
                 return;
             }
@@ -198,26 +199,11 @@ public class SystemdServiceManager implements ServiceManager {
                 throw new ServiceManagerException("unit " + unit + " did not " + verb + " in time: it is still "
                         + now);
             }
-            pause();
+            ServiceWait.pause(POLL);
         }
     }
 
-    private static Duration remaining(long deadline, String unit, String verb) throws ServiceManagerException {
-        long left = deadline - System.nanoTime();
-        if (left <= 0) {
-            throw new ServiceManagerException("unit " + unit + " did not " + verb + " in time");
-        }
-        return Duration.ofNanos(left);
-    }
 
-    private static void pause() throws ServiceManagerException {
-        try {
-            Thread.sleep(POLL.toMillis());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new ServiceManagerException("interrupted while waiting for the service", e);
-        }
-    }
 
     /** The unit name: checked, and {@code .service} added when there is no unit-type suffix. */
     static String unit(String service) throws ServiceManagerException {

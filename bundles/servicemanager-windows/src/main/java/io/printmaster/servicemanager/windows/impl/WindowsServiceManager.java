@@ -7,6 +7,7 @@ import io.printmaster.api.service.ServiceManager;
 import io.printmaster.api.service.ServiceManagerException;
 import io.printmaster.api.service.ServiceManagerType;
 import io.printmaster.api.service.ServiceStatus;
+import io.printmaster.api.service.ServiceWait;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -130,7 +131,7 @@ public class WindowsServiceManager implements ServiceManager {
     public void start(String service, Duration timeout) throws ServiceManagerException {
         String name = check(service);
         long deadline = System.nanoTime() + timeout.toNanos();
-        if (status(name, remaining(deadline, name, "start")) == ServiceStatus.RUNNING) {
+        if (status(name, ServiceWait.remaining(deadline, "service " + name, "start")) == ServiceStatus.RUNNING) {
             return;
         }
         command(name, "start", ALREADY_RUNNING, deadline);
@@ -143,7 +144,7 @@ public class WindowsServiceManager implements ServiceManager {
     }
 
     private void stop(String name, long deadline) throws ServiceManagerException {
-        ServiceStatus now = status(name, remaining(deadline, name, "stop"));
+        ServiceStatus now = status(name, ServiceWait.remaining(deadline, "service " + name, "stop"));
         if (now == ServiceStatus.NOT_INSTALLED) {
             throw new ServiceManagerException("cannot stop " + name + ": no such service is installed");
         }
@@ -168,7 +169,7 @@ public class WindowsServiceManager implements ServiceManager {
 
     /** Runs {@code sc.exe verb name}; {@code harmless} is the error that means "already so". */
     private void command(String name, String verb, int harmless, long deadline) throws ServiceManagerException {
-        CommandRunner.Result r = runner.run(TOOL, remaining(deadline, name, verb), verb, name);
+        CommandRunner.Result r = runner.run(TOOL, ServiceWait.remaining(deadline, "service " + name, verb), verb, name);
         Integer error = scError(r);
         if (r.exitCode() != 0 || error != null) {
             if (r.exitCode() == harmless || (error != null && error == harmless)) {
@@ -181,7 +182,7 @@ public class WindowsServiceManager implements ServiceManager {
 
     private void await(String name, ServiceStatus wanted, String verb, long deadline) throws ServiceManagerException {
         while (true) {
-            ServiceStatus now = status(name, remaining(deadline, name, verb));
+            ServiceStatus now = status(name, ServiceWait.remaining(deadline, "service " + name, verb));
             if (now == wanted || (wanted == ServiceStatus.STOPPED && now == ServiceStatus.FAILED)) {
                 return;
             }
@@ -194,7 +195,7 @@ public class WindowsServiceManager implements ServiceManager {
                 throw new ServiceManagerException("service " + name + " did not " + verb + " in time: it is still "
                         + now);
             }
-            pause();
+            ServiceWait.pause(POLL);
         }
     }
 
@@ -213,22 +214,7 @@ public class WindowsServiceManager implements ServiceManager {
         return m.find() ? Integer.valueOf(m.group(1)) : null;
     }
 
-    private static Duration remaining(long deadline, String name, String verb) throws ServiceManagerException {
-        long left = deadline - System.nanoTime();
-        if (left <= 0) {
-            throw new ServiceManagerException("service " + name + " did not " + verb + " in time");
-        }
-        return Duration.ofNanos(left);
-    }
 
-    private static void pause() throws ServiceManagerException {
-        try {
-            Thread.sleep(POLL.toMillis());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new ServiceManagerException("interrupted while waiting for the service", e);
-        }
-    }
 
     static String check(String service) throws ServiceManagerException {
         if (service == null || !NAME_RULE.matcher(service).matches()) {

@@ -31,9 +31,6 @@ final class InstallLayout {
         this.dataDir = dataDir.toAbsolutePath().normalize();
     }
 
-    Path root() {
-        return root;
-    }
 
     /** The program tree of the running version: {@code R} itself (the base install) or a slot. */
     Path programDir() {
@@ -103,10 +100,6 @@ final class InstallLayout {
         return startable ? Optional.of(dir) : Optional.empty();
     }
 
-    /** True when this process runs the base install (no slot). */
-    boolean runningBase() {
-        return programDir.equals(root);
-    }
 
     private Optional<String> pointer(String name) {
         Path file = versions().resolve(name);

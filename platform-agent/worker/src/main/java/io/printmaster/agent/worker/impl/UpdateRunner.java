@@ -11,7 +11,6 @@ import io.printmaster.core.policy.MaintenanceWindow;
 import io.printmaster.core.policy.UpdatePolicy;
 import java.io.IOException;
 import java.net.URI;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -542,8 +541,4 @@ final class UpdateRunner {
         }
     }
 
-    /** The version file of a program tree, for checks. */
-    static String versionOf(Path programDir) throws IOException {
-        return Files.readString(programDir.resolve("VERSION"), StandardCharsets.UTF_8).strip();
-    }
 }
