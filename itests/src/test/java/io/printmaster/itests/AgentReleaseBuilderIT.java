@@ -8,8 +8,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.ByteArrayInputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import io.printmaster.api.release.RuntimeFingerprint;
 import java.util.List;
+import java.util.Map;
 import java.util.TreeMap;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipInputStream;
 import java.util.jar.JarInputStream;
 import java.util.jar.Manifest;
 import java.util.stream.Stream;
@@ -19,7 +23,9 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The releases the end-to-end test publishes are what it claims: the official archive under another version, read
  * back with {@code tar}: same files and modes, only the folder name and {@code VERSION} differ; the broken one adds
- * a bundle that can never resolve; {@code publish} leaves the archive and a matching {@code SHA256SUMS} line.
+ * a bundle that can never resolve; {@code publish} leaves the archive and a matching {@code SHA256SUMS} line. A
+ * release changing bundles differs in those jars only (still valid bundles, new bytes) and keeps the official
+ * runtime fingerprint, so agents hot-swap it; a runtime change gets another fingerprint, so agents install it whole.
  */
 class AgentReleaseBuilderIT {
     @TempDir
@@ -77,6 +83,80 @@ class AgentReleaseBuilderIT {
             assertEquals(List.of("SHA256SUMS", good.getFileName().toString(), broken.getFileName().toString()),
                     s.map(p -> p.getFileName().toString()).sorted().toList(), "no temporary files left");
         }
+    }
+
+    @Test
+    void aReleaseChangingABundleDiffersInThatJarOnlyAndKeepsTheRuntimeFingerprint() throws Exception {
+        AgentReleaseBuilder builder = AgentReleaseBuilder.fromBuild();
+        Path official = Path.of(System.getProperty("pm.agent.releases")).resolve(AgentReleaseBuilder.assetName(builder.builtVersion()));
+        String changed = "io.printmaster.agent.localui";
+        Path release = builder.write(Files.createDirectories(work.resolve("out")), "0.1.1",
+                AgentReleaseBuilder.Changes.bundles(changed));
+
+        Map<String, String> before = AgentReleaseBuilder.bundleHashes(official);
+        Map<String, String> after = AgentReleaseBuilder.bundleHashes(release);
+        assertEquals(before.keySet(), after.keySet(), "the same bundles");
+        for (String name : before.keySet()) {
+            assertEquals(name.equals(changed), !before.get(name).equals(after.get(name)), "only " + changed + " has new bytes: " + name);
+        }
+
+        Path officialRoot = AgentInstallation.unpack(official, work.resolve("official"));
+        Path root = AgentInstallation.unpack(release, work.resolve("new"));
+        assertEquals(files(officialRoot).keySet(), files(root).keySet(), "the same files");
+        assertEquals(RuntimeFingerprint.ofProgramFolder(officialRoot), RuntimeFingerprint.ofProgramFolder(root),
+                "the runtime is the official one: a hot swap");
+
+        Path jar = files(root).entrySet().stream().filter(e -> e.getKey().startsWith("bundle/io.printmaster.agent.localui-"))
+                .map(Map.Entry::getValue).findFirst().orElseThrow();
+        Path officialJar = officialRoot.resolve(root.relativize(jar).toString());
+        try (JarInputStream mine = new JarInputStream(Files.newInputStream(jar));
+             JarInputStream theirs = new JarInputStream(Files.newInputStream(officialJar))) {
+            assertEquals(theirs.getManifest(), mine.getManifest(), "the same manifest: the same bundle");
+        }
+        List<String> officialEntries = entries(officialJar);
+        List<String> entries = entries(jar);
+        assertEquals(officialEntries, entries.subList(0, entries.size() - 1), "every entry kept, in order");
+        assertEquals(AgentReleaseBuilder.CHANGE_MARKER, entries.get(entries.size() - 1));
+        try (ZipInputStream in = new ZipInputStream(Files.newInputStream(jar))) {
+            for (ZipEntry e; (e = in.getNextEntry()) != null; ) {
+                if (e.getName().equals(AgentReleaseBuilder.CHANGE_MARKER)) {
+                    assertTrue(new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).contains("0.1.1"));
+                }
+            }
+        }
+    }
+
+    @Test
+    void aReleaseChangingTheRuntimeAddsATopLevelFileAndGetsAnotherFingerprint() throws Exception {
+        AgentReleaseBuilder builder = AgentReleaseBuilder.fromBuild();
+        Path official = Path.of(System.getProperty("pm.agent.releases")).resolve(AgentReleaseBuilder.assetName(builder.builtVersion()));
+        Path release = builder.write(Files.createDirectories(work.resolve("out")), "0.1.1",
+                AgentReleaseBuilder.Changes.fullInstall());
+        assertEquals(AgentReleaseBuilder.bundleHashes(official), AgentReleaseBuilder.bundleHashes(release), "the same bundles");
+        Path officialRoot = AgentInstallation.unpack(official, work.resolve("official"));
+        Path root = AgentInstallation.unpack(release, work.resolve("new"));
+        assertEquals("Test release 0.1.1", Files.readString(root.resolve(AgentReleaseBuilder.RUNTIME_CHANGE_FILE)).strip());
+        assertFalse(RuntimeFingerprint.ofProgramFolder(officialRoot).equals(RuntimeFingerprint.ofProgramFolder(root)),
+                "another runtime: a full install");
+    }
+
+    @Test
+    void aBundleNotInTheArchiveIsRefused() throws Exception {
+        AgentReleaseBuilder builder = AgentReleaseBuilder.fromBuild();
+        IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> builder.write(Files.createDirectories(work.resolve("out")), "0.1.1",
+                        AgentReleaseBuilder.Changes.bundles("io.printmaster.no.such.bundle")));
+        assertTrue(e.getMessage().contains("io.printmaster.no.such.bundle"), e.getMessage());
+    }
+
+    private static List<String> entries(Path jar) throws Exception {
+        List<String> names = new java.util.ArrayList<>();
+        try (ZipInputStream in = new ZipInputStream(Files.newInputStream(jar))) {
+            for (ZipEntry e; (e = in.getNextEntry()) != null; ) {
+                names.add(e.getName());
+            }
+        }
+        return names;
     }
 
     private static TreeMap<String, Path> files(Path root) throws Exception {

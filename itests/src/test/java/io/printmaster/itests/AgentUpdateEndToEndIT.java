@@ -28,7 +28,7 @@ import org.openqa.selenium.By;
 /**
  * Issue 5 end to end, with real processes only: a server (publishing the agent it ships, version N, through its
  * built-in source, and versions made by {@link AgentReleaseBuilder} through a {@code directory} source added over
- * the API); an agent installed from the fleet's tar.gz installer with {@code tar} and run with
+ * the API; each changes the runtime, so the agent takes the full install, not the hot swap of issue 6); an agent installed from the fleet's tar.gz installer with {@code tar} and run with
  * {@code bin/pm-agent --supervise}. The steps build on each other, in order:
  * <ol>
  * <li>the agent enrolls and reports N;</li>
@@ -324,7 +324,9 @@ class AgentUpdateEndToEndIT {
 
     /** Publishes a release in the folder, asks for a sync and waits until the server signed a manifest for it. */
     private static void publish(String version, boolean brokenHealth) throws Exception {
-        releases.publish(releaseFolder, version, brokenHealth);
+        // a runtime change (a top-level file): these releases must take the full install of issue 5, not the hot
+        // swap of issue 6 (AgentHotSwapIT), which a release changing only VERSION and bundle/ would take
+        releases.publish(releaseFolder, version, AgentReleaseBuilder.Changes.fullInstall().broken(brokenHealth));
         ApiClient.Response sync = admin.post("/api/v1/releases/sync", Map.of());
         assertEquals(202, sync.status(), sync.body());
         awaitPublished(version);

@@ -59,7 +59,8 @@ class AgentUpdateTimeBenchmark {
                 for (int i = 1; i <= rounds; i++) {
                     String version = "0.1." + (20 + i);
                     long publishStart = System.nanoTime();
-                    releases.publish(folder, version, false);
+                    // a runtime change: the full install, not a hot swap (AgentHotSwapBenchmark measures that)
+                    releases.publish(folder, version, AgentReleaseBuilder.Changes.fullInstall());
                     admin.post("/api/v1/releases/sync", Map.of());
                     awaitPublished(admin, version);
                     long available = System.nanoTime();
