@@ -35,6 +35,7 @@ final class AgentInstallation implements AutoCloseable {
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
     static final Duration STOP_TIMEOUT = Duration.ofSeconds(60);
     static final String ENROLLMENT_CFG = "io.printmaster.agent.enrollment.cfg";
+    static final String WORKER_CFG = "io.printmaster.agent.worker.cfg";
 
     private final Path root;
     private final int port;
@@ -99,6 +100,18 @@ final class AgentInstallation implements AutoCloseable {
     void checkInEvery(int seconds) throws IOException {
         Path etc = Files.createDirectories(dataDir().resolve("etc"));
         Files.writeString(etc.resolve(ENROLLMENT_CFG), "checkin_interval_seconds=" + seconds + "\n");
+    }
+
+    /**
+     * The update worker's configuration ({@code R/data/etc/io.printmaster.agent.worker.cfg}, PID
+     * {@code io.printmaster.agent.worker}, read by FileInstall), one {@code key=value} line each, e.g.
+     * {@code health_timeout_seconds=20}. Written before the start, so the worker starts with it.
+     */
+    void workerConfig(Map<String, String> properties) throws IOException {
+        Path etc = Files.createDirectories(dataDir().resolve("etc"));
+        StringBuilder text = new StringBuilder();
+        new java.util.TreeMap<>(properties).forEach((k, v) -> text.append(k).append('=').append(v).append('\n'));
+        Files.writeString(etc.resolve(WORKER_CFG), text);
     }
 
     /** {@code R/bin/pm-agent --supervise --port P}. */
@@ -252,6 +265,51 @@ final class AgentInstallation implements AutoCloseable {
         }
         try (Stream<Path> s = Files.list(d)) {
             return s.map(p -> p.getFileName().toString()).sorted().toList();
+        }
+    }
+
+    /**
+     * The process id of the running agent JVM (the {@code AgentMain} java process under the started process: with
+     * {@code --supervise} a child of the supervisor); empty while none runs. A hot swap keeps it, a restart changes it.
+     */
+    Optional<Long> agentPid() {
+        if (process == null) {
+            return Optional.empty();
+        }
+        List<ProcessHandle> candidates = new ArrayList<>();
+        candidates.add(process.toHandle());
+        process.descendants().forEach(candidates::add);
+        for (ProcessHandle h : candidates) {
+            if (h.isAlive() && h.info().arguments().map(List::of).orElse(List.of())
+                    .contains("io.printmaster.agent.launcher.AgentMain")) {
+                return Optional.of(h.pid());
+            }
+        }
+        return Optional.empty();
+    }
+
+    /**
+     * What the hot-swap engine records as running ({@code R/data/update/installed-bundles.json}): symbolic name →
+     * sha256 of the bytes it runs.
+     */
+    Map<String, String> installedBundles() throws IOException {
+        Path f = dataDir().resolve("update/installed-bundles.json");
+        if (!Files.isRegularFile(f)) {
+            throw new AssertionError("no " + f);
+        }
+        Map<String, String> out = new java.util.TreeMap<>();
+        JSON.readTree(f.toFile()).path("bundles").fields()
+                .forEachRemaining(e -> out.put(e.getKey(), e.getValue().path("sha256").asText()));
+        return out;
+    }
+
+    /** {@code R/data/update/<name>} as text, for failure messages; "(absent)" when there is none. */
+    String updateFile(String name) {
+        try {
+            Path f = dataDir().resolve("update").resolve(name);
+            return Files.isRegularFile(f) ? Files.readString(f) : "(absent)";
+        } catch (IOException e) {
+            return "(" + e + ")";
         }
     }
 

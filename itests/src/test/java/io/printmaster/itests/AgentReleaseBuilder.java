@@ -86,6 +86,11 @@ final class AgentReleaseBuilder {
         return builtVersion;
     }
 
+    /** The archive this builder makes releases from (the official one, or the release given to {@link #from}). */
+    Path base() {
+        return official;
+    }
+
     /** {@code amd64} or {@code arm64}, as release file names spell this machine's arch. */
     static String arch() {
         String a = System.getProperty("os.arch");
