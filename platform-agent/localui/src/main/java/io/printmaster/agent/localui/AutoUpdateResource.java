@@ -5,6 +5,7 @@ import io.printmaster.agent.config.api.AgentSettings;
 import io.printmaster.agent.config.api.ConfigError;
 import io.printmaster.agent.update.api.RunResult;
 import io.printmaster.agent.update.api.RunState;
+import io.printmaster.agent.update.api.RunningRelease;
 import io.printmaster.agent.update.api.TriggerRefusedException;
 import io.printmaster.agent.update.api.TriggerResult;
 import io.printmaster.agent.update.api.UpdateWorker;
@@ -77,6 +78,16 @@ public class AutoUpdateResource implements RouteProvider {
         worker.compareAndSet(w, null);
     }
 
+    /** A hot swap changes the running release without a restart: ask the service that knows, when it runs. */
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    volatile RunningRelease runningRelease;
+
+    String runningVersion() {
+        RunningRelease r = runningRelease;
+        return r != null ? r.version() : currentVersion;
+    }
+
     @Override
     public List<Route> routes() {
         return List.of(
@@ -94,7 +105,7 @@ public class AutoUpdateResource implements RouteProvider {
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("enabled", settings.updatesEnabled());
         body.put("policy_source", settings.policySource().wireName());
-        body.put("current_version", currentVersion);
+        body.put("current_version", runningVersion());
         body.put("latest_version", ws != null ? ws.latestVersion() : null);
         body.put("status", ws != null ? ws.state().wireName() : RunState.IDLE.wireName());
         body.put("last_check_at", ws != null ? ws.lastCheckAt() : null);

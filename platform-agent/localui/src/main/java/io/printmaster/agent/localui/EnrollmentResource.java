@@ -4,6 +4,7 @@ import io.printmaster.agent.enrollment.api.CheckIn;
 import io.printmaster.agent.enrollment.api.EnrolledAgent;
 import io.printmaster.agent.enrollment.api.Enrollment;
 import io.printmaster.agent.enrollment.api.EnrollmentState;
+import io.printmaster.agent.update.api.RunningRelease;
 import io.printmaster.http.api.ApiException;
 import io.printmaster.http.api.ApiRequest;
 import io.printmaster.http.api.ApiResponse;
@@ -62,6 +63,16 @@ public class EnrollmentResource implements RouteProvider {
         enrollment.compareAndSet(e, null);
     }
 
+    /** A hot swap changes the running release without a restart: ask the service that knows, when it runs. */
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    volatile RunningRelease runningRelease;
+
+    String runningVersion() {
+        RunningRelease r = runningRelease;
+        return r != null ? r.version() : version;
+    }
+
     @Override
     public List<Route> routes() {
         return List.of(Route.get(STATUS, Route.PUBLIC, this::status), Route.get(HEALTH, Route.PUBLIC, req -> health()));
@@ -116,7 +127,7 @@ public class EnrollmentResource implements RouteProvider {
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("status", "UP");
         body.put("role", "agent");
-        body.put("version", version);
+        body.put("version", runningVersion());
         body.put("uptime_seconds", Duration.ofMillis(System.currentTimeMillis() - startedMillis).toSeconds());
         Enrollment e = enrollment.get();
         Map<String, Object> enrollmentBody = new LinkedHashMap<>();

@@ -8,6 +8,7 @@ import io.printmaster.agent.enrollment.api.EnrolledAgent;
 import io.printmaster.agent.enrollment.api.CheckInListener;
 import io.printmaster.agent.enrollment.api.Enrollment;
 import io.printmaster.agent.enrollment.api.EnrollmentState;
+import io.printmaster.agent.update.api.RunningRelease;
 import io.printmaster.security.api.SecretBox;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -22,6 +23,7 @@ import org.osgi.service.component.annotations.Modified;
 import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.component.annotations.ReferenceCardinality;
 import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.component.annotations.ReferencePolicyOption;
 import org.osgi.service.metatype.annotations.AttributeDefinition;
 import org.osgi.service.metatype.annotations.Designate;
 import org.osgi.service.metatype.annotations.ObjectClassDefinition;
@@ -52,6 +54,11 @@ public class EnrollmentComponent implements Enrollment {
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
     private volatile AgentConfiguration configuration;
 
+    /** After a hot swap the running release is not the one the process started with ({@code pm.version}). */
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    private volatile RunningRelease runningRelease;
+
     private final EnrollmentLoop loop;
     private final org.osgi.framework.ServiceRegistration<FleetPolicyProvider> policies;
     private final java.util.List<CheckInListener> listeners = new java.util.concurrent.CopyOnWriteArrayList<>();
@@ -61,7 +68,7 @@ public class EnrollmentComponent implements Enrollment {
         Path home = Path.of(orElse(context.getProperty("pm.home"), "."));
         Path data = Path.of(orElse(context.getProperty("pm.data.dir"), home.resolve("data").toString()));
         this.loop = new EnrollmentLoop(new FleetFiles(home.resolve("etc")), new CredentialStore(data.resolve("state"), box),
-                HostFacts.ofThisMachine(context.getProperty("pm.version")), this::settings, interval(config),
+                hostFacts(HostFacts.ofThisMachine(context.getProperty("pm.version"))), this::settings, interval(config),
                 EnrollmentLoop.Timing.defaults(), Clock.systemUTC());
         loop.listeners(this::tell);
         loop.start();
@@ -122,6 +129,13 @@ public class EnrollmentComponent implements Enrollment {
             // already gone with the bundle
         }
         loop.close();
+    }
+
+    private java.util.function.Supplier<HostFacts> hostFacts(HostFacts started) {
+        return () -> {
+            RunningRelease r = runningRelease;
+            return r == null ? started : started.withVersion(r.version());
+        };
     }
 
     private Optional<AgentSettings> settings() {

@@ -64,7 +64,7 @@ final class EnrollmentLoop implements Enrollment, AutoCloseable {
 
     private final FleetFiles files;
     private final CredentialStore store;
-    private final HostFacts host;
+    private final Supplier<HostFacts> host;
     private final Supplier<Optional<AgentSettings>> settings;
     private final Timing timing;
     private final Clock clock;
@@ -92,7 +92,7 @@ final class EnrollmentLoop implements Enrollment, AutoCloseable {
     /** Told about every check-in attempt (the component forwards to the {@code CheckInListener} services). */
     private volatile java.util.function.Consumer<CheckIn> listeners = c -> { };
 
-    EnrollmentLoop(FleetFiles files, CredentialStore store, HostFacts host, Supplier<Optional<AgentSettings>> settings,
+    EnrollmentLoop(FleetFiles files, CredentialStore store, Supplier<HostFacts> host, Supplier<Optional<AgentSettings>> settings,
                    Duration checkInInterval, Timing timing, Clock clock) {
         this.files = files;
         this.store = store;
@@ -281,7 +281,7 @@ final class EnrollmentLoop implements Enrollment, AutoCloseable {
         setState(Phase.ENROLLING, "enrolling with " + source.serverUrl(), false);
         ServerClient.Answer a;
         try {
-            a = server.enroll(token, host);
+            a = server.enroll(token, host.get());
         } catch (IOException e) {
             return retry(Phase.ENROLLING, "cannot reach " + source.serverUrl() + " to enroll (" + describe(e) + ")");
         }
@@ -334,7 +334,7 @@ final class EnrollmentLoop implements Enrollment, AutoCloseable {
         String who = "agent " + s.agent().agentId() + " in fleet " + s.agent().fleetId();
         ServerClient.Answer a;
         try {
-            a = server.checkIn(s.credential(), host);
+            a = server.checkIn(s.credential(), host.get());
         } catch (IOException e) {
             String problem = "cannot reach " + s.agent().serverUrl() + " to check in (" + describe(e) + ")";
             fleetPolicy = null;

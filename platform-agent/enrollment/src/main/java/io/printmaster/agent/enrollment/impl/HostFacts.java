@@ -11,6 +11,12 @@ record HostFacts(String hostname, String platform, String arch, String currentVe
                 arch(System.getProperty("os.arch", "")), version == null || version.isBlank() ? "0.0.0" : version);
     }
 
+    /** The same machine running another release (after a hot swap). */
+    HostFacts withVersion(String version) {
+        return version == null || version.isBlank() || version.equals(currentVersion) ? this
+                : new HostFacts(hostname, platform, arch, version);
+    }
+
     /** {@code linux}, {@code windows} or {@code darwin}; anything else as the JVM names it (the server refuses it). */
     static String platform(String osName) {
         String os = osName.toLowerCase(Locale.ROOT);

@@ -88,7 +88,7 @@ class EnrollmentLoopTest {
                 Duration.ofSeconds(2), Duration.ofSeconds(5));
         EnrollmentLoop loop = new EnrollmentLoop(new FleetFiles(etc()),
                 new CredentialStore(state(), new MasterKeySecretBox(MASTER_KEY)),
-                new HostFacts("host-1", "linux", "amd64", "1.2.3"), Optional::empty, Duration.ofHours(1), fast,
+                () -> new HostFacts("host-1", "linux", "amd64", "1.2.3"), Optional::empty, Duration.ofHours(1), fast,
                 Clock.systemUTC());
         open.add(loop);
         loop.start();

@@ -1,12 +1,12 @@
 package io.printmaster.agent.hotswap.impl;
 
 import io.printmaster.agent.hotswap.api.BundleSwapper;
+import io.printmaster.agent.hotswap.api.SelfSwap;
 import io.printmaster.agent.hotswap.api.SwapOutcome;
 import io.printmaster.agent.hotswap.api.SwapPlan;
+import io.printmaster.agent.update.api.RunningRelease;
 import java.io.IOException;
-import java.net.URL;
 import java.nio.file.Path;
-import java.util.Enumeration;
 import java.util.concurrent.locks.ReentrantLock;
 import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
@@ -19,13 +19,15 @@ import org.slf4j.LoggerFactory;
 /**
  * The {@link BundleSwapper} service. At activation it records which program bundles run
  * ({@code <data>/update/installed-bundles.json}, rebuilt from the program dir's jars when the file is from another
- * framework instance) and loads every class the swap needs, since a swap may replace this very bundle.
+ * framework instance) and loads every class the swap needs, since a swap may replace this very bundle. It is also the
+ * {@link RunningRelease}: the release recorded there, which each successful swap moves on.
  */
-@Component(service = BundleSwapper.class, immediate = true)
-public class HotSwapComponent implements BundleSwapper {
+@Component(service = {BundleSwapper.class, RunningRelease.class}, immediate = true)
+public class HotSwapComponent implements BundleSwapper, RunningRelease {
     private static final Logger LOG = LoggerFactory.getLogger(HotSwapComponent.class);
 
     private final SwapEngine engine;
+    private final String startedRelease;
 
     @Activate
     public HotSwapComponent(BundleContext context) throws IOException {
@@ -34,6 +36,7 @@ public class HotSwapComponent implements BundleSwapper {
         Path program = Path.of(programDir != null && !programDir.isBlank() ? programDir
                 : property(context, "pm.home", null));
         String uuid = property(context, Constants.FRAMEWORK_UUID, null);
+        this.startedRelease = property(context, "pm.version", "0.0.0");
         Path updateDir = data.resolve("update");
         Path installedFile = updateDir.resolve("installed-bundles.json");
 
@@ -42,7 +45,8 @@ public class HotSwapComponent implements BundleSwapper {
         if (InstalledBundles.read(installedFile, uuid).isEmpty()) {
             // a new process: the launcher installed the program dir's set, whatever an earlier process swapped
             SwapJournal.closeInterrupted(updateDir.resolve("hotswap.json"), program);
-            InstalledBundles fromProgram = InstalledBundles.fromProgramDir(uuid, program);
+            InstalledBundles fromProgram = InstalledBundles.fromProgramDir(uuid, startedRelease,
+                    program);
             fromProgram.write(installedFile);
             LOG.info("recorded the {} program bundles of {} in {}", fromProgram.bundles().size(), program,
                     installedFile);
@@ -56,6 +60,11 @@ public class HotSwapComponent implements BundleSwapper {
     @Override
     public SwapOutcome swap(SwapPlan plan) throws InterruptedException {
         return engine.swap(plan);
+    }
+
+    @Override
+    public String version() {
+        return engine.runningRelease().orElse(startedRelease);
     }
 
     private static String property(BundleContext context, String name, String fallback) {
@@ -74,17 +83,9 @@ public class HotSwapComponent implements BundleSwapper {
      * the old revision's code, whose class loader can no longer load classes it has not loaded yet.
      */
     private static void preloadOwnClasses(Bundle bundle) {
-        Enumeration<URL> classes = bundle.findEntries("io/printmaster/agent/hotswap", "*.class", true);
-        ClassLoader loader = HotSwapComponent.class.getClassLoader();
-        while (classes != null && classes.hasMoreElements()) {
-            String path = classes.nextElement().getPath();
-            String name = path.substring(path.startsWith("/") ? 1 : 0, path.length() - ".class".length())
-                    .replace('/', '.');
-            try {
-                Class.forName(name, true, loader);
-            } catch (ClassNotFoundException | LinkageError e) {
-                LOG.warn("cannot preload {}: {}", name, e.toString());
-            }
+        int failed = SelfSwap.preloadClasses(bundle, "io/printmaster/agent/hotswap", HotSwapComponent.class.getClassLoader());
+        if (failed > 0) {
+            LOG.warn("{} classes of the hot-swap bundle could not be preloaded", failed);
         }
         // classes of other bundles the engine uses
         for (Class<?> c : HealthGate.USED_TYPES) {

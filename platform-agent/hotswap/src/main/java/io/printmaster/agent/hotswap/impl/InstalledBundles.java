@@ -22,9 +22,10 @@ import java.util.stream.Stream;
  *
  * <p>The file belongs to one framework instance ({@code framework_uuid}): the launcher reinstalls everything from the
  * program dir at every start, so a record of an earlier process says nothing about this one and is rebuilt from the
- * program dir's jars.
+ * program dir's jars. {@code release} is the agent release these bundles are: the one the process started with, then the
+ * one each successful swap went to.
  */
-record InstalledBundles(String frameworkUuid, Map<String, Entry> bundles) {
+record InstalledBundles(String frameworkUuid, String release, Map<String, Entry> bundles) {
 
     /** One installed program bundle. */
     record Entry(String sha256, String location, Path jar) {
@@ -35,7 +36,7 @@ record InstalledBundles(String frameworkUuid, Map<String, Entry> bundles) {
     }
 
     /** The launcher's view: every jar of {@code programDir/bundle}, at the location the launcher installs it from. */
-    static InstalledBundles fromProgramDir(String frameworkUuid, Path programDir) throws IOException {
+    static InstalledBundles fromProgramDir(String frameworkUuid, String release, Path programDir) throws IOException {
         Path dir = programDir.resolve("bundle");
         Map<String, Entry> bundles = new TreeMap<>();
         try (Stream<Path> s = Files.list(dir)) {
@@ -47,7 +48,7 @@ record InstalledBundles(String frameworkUuid, Map<String, Entry> bundles) {
                 }
             }
         }
-        return new InstalledBundles(frameworkUuid, bundles);
+        return new InstalledBundles(frameworkUuid, release, bundles);
     }
 
     /** The record, when the file exists and belongs to the framework {@code frameworkUuid}. */
@@ -66,7 +67,8 @@ record InstalledBundles(String frameworkUuid, Map<String, Entry> bundles) {
             bundles.put(e.getKey(), new Entry(b.path("sha256").asText(), b.path("location").asText(),
                     Path.of(b.path("jar").asText())));
         }
-        return Optional.of(new InstalledBundles(frameworkUuid, bundles));
+        String release = root.path("release").asText("");
+        return Optional.of(new InstalledBundles(frameworkUuid, release.isBlank() ? null : release, bundles));
     }
 
     void write(Path file) throws IOException {
@@ -80,6 +82,9 @@ record InstalledBundles(String frameworkUuid, Map<String, Entry> bundles) {
         });
         Map<String, Object> root = new LinkedHashMap<>();
         root.put("framework_uuid", frameworkUuid);
+        if (release != null) {
+            root.put("release", release);
+        }
         root.put("bundles", list);
         JsonText.writeAtomically(file, root);
     }

@@ -114,8 +114,29 @@ final class SwapEngine {
             }
         }
         List<String> touched = new ArrayList<>(new TreeSet<>(concat(changed, added, removed)));
+
+        // The record after the swap. Unchanged bundles keep their bytes and location, but their backup becomes the
+        // release's copy (the new version slot), so the slot of the old release can go without losing the rollback
+        // source of the next swap.
+        Map<String, InstalledBundles.Entry> afterEntries = new TreeMap<>(old);
+        removed.forEach(afterEntries::remove);
+        for (PlannedBundle p : target.values()) {
+            InstalledBundles.Entry e = old.get(p.symbolicName());
+            if (e != null && e.sha256().equals(p.sha256())) {
+                if (Files.isRegularFile(p.jar())) {
+                    afterEntries.put(p.symbolicName(), new InstalledBundles.Entry(e.sha256(), e.location(), p.jar()));
+                }
+            } else {
+                String location = e != null ? e.location() : p.jar().toUri().toString();
+                afterEntries.put(p.symbolicName(), new InstalledBundles.Entry(p.sha256(), location, p.jar()));
+            }
+        }
+        InstalledBundles after = new InstalledBundles(frameworkUuid, plan.toVersion(), afterEntries);
+        InstalledBundles oldSet = new InstalledBundles(frameworkUuid, before.release(), old);
+
         if (touched.isEmpty()) {
             LOG.info("hot swap {} → {}: every bundle is already the release's", plan.fromVersion(), plan.toVersion());
+            record(after);
             return new SwapOutcome(Result.SWAPPED, null, List.of(), millisSince(started), 0);
         }
 
@@ -136,16 +157,6 @@ final class SwapEngine {
         java.util.Set<String> healthChecksFailingBefore = gate.failingHealthChecks(
                 Math.min(plan.healthTimeout().toMillis(), 10_000));
         componentsBefore.values().removeIf(removed::contains);
-
-        Map<String, InstalledBundles.Entry> afterEntries = new TreeMap<>(old);
-        removed.forEach(afterEntries::remove);
-        for (String name : concat(changed, added)) {
-            PlannedBundle p = target.get(name);
-            String location = changed.contains(name) ? old.get(name).location() : p.jar().toUri().toString();
-            afterEntries.put(name, new InstalledBundles.Entry(p.sha256(), location, p.jar()));
-        }
-        InstalledBundles after = new InstalledBundles(frameworkUuid, afterEntries);
-        InstalledBundles oldSet = new InstalledBundles(frameworkUuid, old);
 
         LOG.info("hot swap {} → {}: changing {} (updated {}, installed {}, uninstalled {})", plan.fromVersion(),
                 plan.toVersion(), touched, changed, added, removed);
@@ -196,11 +207,7 @@ final class SwapEngine {
             downEnd = verdict.bundlesActiveAtNanos();
         }
         if (failing.isEmpty()) {
-            try {
-                after.write(installedFile);
-            } catch (IOException e) {
-                LOG.warn("cannot record the installed bundles in {}", installedFile, e);
-            }
+            record(after);
             journal(plan, "done", oldSet, after, "swapped");
             SwapOutcome outcome = new SwapOutcome(Result.SWAPPED, null, touched, millisSince(started),
                     TimeUnit.NANOSECONDS.toMillis(downEnd - downStart));
@@ -258,11 +265,7 @@ final class SwapEngine {
             rollbackFailure = Optional.of("rollback step failed: " + e);
             LOG.error("hot swap {} → {}: rollback step failed", plan.fromVersion(), plan.toVersion(), e);
         }
-        try {
-            oldSet.write(installedFile);
-        } catch (IOException e) {
-            LOG.warn("cannot record the installed bundles in {}", installedFile, e);
-        }
+        record(oldSet);
         // down while the new set started (when it got as far as all active), then while the old one came back
         long downNanos = downEnd != 0 ? (downEnd - downStart) + (rollbackDownEnd != 0
                 ? rollbackDownEnd - rollbackDownStart : System.nanoTime() - rollbackDownStart)
@@ -376,6 +379,24 @@ final class SwapEngine {
             } catch (InterruptedException e) {
                 pause.interrupted();
             }
+        }
+    }
+
+    private void record(InstalledBundles set) {
+        try {
+            set.write(installedFile);
+        } catch (IOException e) {
+            LOG.warn("cannot record the installed bundles in {}", installedFile, e);
+        }
+    }
+
+    /** The release the running program bundles are, from the record of this framework; empty when there is none. */
+    Optional<String> runningRelease() {
+        try {
+            return InstalledBundles.read(installedFile, frameworkUuid).map(InstalledBundles::release);
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("cannot read {}: {}", installedFile, e.toString());
+            return Optional.empty();
         }
     }
 

@@ -28,7 +28,7 @@ class InstalledBundlesTest {
         jar(bundles.resolve("not-a-bundle.jar"), null);
         Files.writeString(bundles.resolve("README.txt"), "not a jar");
 
-        InstalledBundles installed = InstalledBundles.fromProgramDir("uuid-1", dir.resolve("program"));
+        InstalledBundles installed = InstalledBundles.fromProgramDir("uuid-1", "1.0.0", dir.resolve("program"));
 
         assertEquals(java.util.Set.of("io.x.a", "io.x.b"), installed.bundles().keySet());
         InstalledBundles.Entry e = installed.bundles().get("io.x.a");
@@ -40,7 +40,7 @@ class InstalledBundlesTest {
     @Test
     void aRecordOfAnotherFrameworkIsIgnored() throws IOException {
         Path file = dir.resolve("update/installed-bundles.json");
-        InstalledBundles record = new InstalledBundles("uuid-1", Map.of("io.x", new InstalledBundles.Entry(
+        InstalledBundles record = new InstalledBundles("uuid-1", "1.2.0", Map.of("io.x", new InstalledBundles.Entry(
                 "a".repeat(64), "file:/p/x.jar", Path.of("/p/x.jar"))));
         record.write(file);
 

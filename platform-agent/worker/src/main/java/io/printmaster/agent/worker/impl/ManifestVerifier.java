@@ -14,8 +14,12 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
 import java.util.Base64;
+import java.util.HashSet;
 import java.util.HexFormat;
+import java.util.List;
+import java.util.Set;
 import java.util.regex.Pattern;
 
 /**
@@ -29,6 +33,8 @@ final class ManifestVerifier {
     private static final ObjectMapper JSON = new ObjectMapper()
             .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
     private static final Pattern SHA256 = Pattern.compile("[0-9a-f]{64}");
+    /** A bundle of an agent archive: a jar directly in {@code bundle/}, a plain file name (no traversal). */
+    private static final Pattern BUNDLE_PATH = Pattern.compile("bundle/[0-9A-Za-z_][0-9A-Za-z._+-]*\\.jar");
     private static final String ANY = "any";
 
     /** What this agent expects of a manifest meant for it. */
@@ -131,7 +137,55 @@ final class ManifestVerifier {
             throw refused("size_bytes is missing or not positive");
         }
         return new VerifiedManifest(component, version, platform, arch, text(m, "format"), sha256, size, counter, keyId,
-                expiresAt);
+                expiresAt, bundles(m), runtime(m));
+    }
+
+    /** The {@code bundles} list of an agent archive's manifest; one malformed entry refuses the whole manifest. */
+    private static List<VerifiedManifest.Bundle> bundles(JsonNode m) throws UpdateFailure {
+        JsonNode list = m.get("bundles");
+        if (list == null || list.isNull()) {
+            return List.of();
+        }
+        if (!list.isArray()) {
+            throw refused("bundles is not a list");
+        }
+        List<VerifiedManifest.Bundle> bundles = new ArrayList<>();
+        Set<String> paths = new HashSet<>();
+        Set<String> names = new HashSet<>();
+        for (JsonNode b : list) {
+            String path = b.path("path").asText("");
+            if (!BUNDLE_PATH.matcher(path).matches()) {
+                throw refused("bundles: path '" + path + "' is not a jar directly in bundle/");
+            }
+            String name = b.path("symbolic_name").asText("");
+            if (name.isBlank() || name.contains(";")) {
+                throw refused("bundles: " + path + " has no usable symbolic_name");
+            }
+            String sha = b.path("sha256").asText("");
+            if (!SHA256.matcher(sha).matches()) {
+                throw refused("bundles: " + path + " has no sha256 of 64 lowercase hex digits");
+            }
+            long size = b.path("size_bytes").asLong(-1);
+            if (!b.path("size_bytes").isIntegralNumber() || size <= 0) {
+                throw refused("bundles: " + path + " has no positive size_bytes");
+            }
+            if (!paths.add(path) || !names.add(name)) {
+                throw refused("bundles: " + path + " (" + name + ") is listed twice");
+            }
+            bundles.add(new VerifiedManifest.Bundle(path, name, b.path("version").asText("0.0.0"), sha, size));
+        }
+        return bundles;
+    }
+
+    private static String runtime(JsonNode m) throws UpdateFailure {
+        JsonNode r = m.get("runtime_sha256");
+        if (r == null || r.isNull()) {
+            return null;
+        }
+        if (!SHA256.matcher(r.asText("")).matches()) {
+            throw refused("runtime_sha256 is not 64 lowercase hex digits");
+        }
+        return r.asText();
     }
 
     /**
@@ -146,6 +200,15 @@ final class ManifestVerifier {
             throw new UpdateFailure("HASH_MISMATCH", "the download is " + size + " bytes, the manifest says "
                     + manifest.sizeBytes());
         }
+        String actual = sha256(file);
+        if (!actual.equals(manifest.sha256())) {
+            throw new UpdateFailure("HASH_MISMATCH", "the download's SHA-256 is " + actual + ", the manifest says "
+                    + manifest.sha256());
+        }
+    }
+
+    /** The SHA-256 of a file's bytes, lower-case hex. */
+    static String sha256(Path file) throws IOException {
         MessageDigest sha;
         try {
             sha = MessageDigest.getInstance("SHA-256");
@@ -158,11 +221,7 @@ final class ManifestVerifier {
                 sha.update(buffer, 0, n);
             }
         }
-        String actual = HexFormat.of().formatHex(sha.digest());
-        if (!actual.equals(manifest.sha256())) {
-            throw new UpdateFailure("HASH_MISMATCH", "the download's SHA-256 is " + actual + ", the manifest says "
-                    + manifest.sha256());
-        }
+        return HexFormat.of().formatHex(sha.digest());
     }
 
     private static String text(JsonNode m, String field) throws UpdateFailure {

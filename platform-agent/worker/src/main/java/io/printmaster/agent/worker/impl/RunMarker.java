@@ -2,6 +2,7 @@ package io.printmaster.agent.worker.impl;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import java.time.Instant;
+import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -19,10 +20,17 @@ import java.util.Objects;
  * @param errorCode set by a trial that failed its health check, for the old version to report
  * @param errorMessage the failing check, for the operator
  * @param releaseCounter the signed manifest's {@code release_counter}, recorded as installed when the trial commits
+ * @param frameworkUuid hot swap only: the framework instance (process) that swaps; another process finding the marker
+ *     knows the swap was cut short, the same process knows it is still running
+ * @param outcome hot swap only ({@link Phase#swapped}): the run's final state ({@code succeeded}, {@code rolled_back},
+ *     {@code failed}), waiting to be reported
+ * @param metadata hot swap only: what the report carries ({@code mode}, {@code bundles_changed},
+ *     {@code bytes_downloaded}, …)
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 record RunMarker(String runId, String fromVersion, String toVersion, Phase phase, boolean forced, Instant startedAt,
-                 String errorCode, String errorMessage, long releaseCounter) {
+                 String errorCode, String errorMessage, long releaseCounter, String frameworkUuid, String outcome,
+                 Map<String, Object> metadata) {
 
     /** How far a run got; the wire names are lower case in the file. */
     enum Phase {
@@ -33,7 +41,14 @@ record RunMarker(String runId, String fromVersion, String toVersion, Phase phase
         /** The slot is complete; the trial pointer is being written and the restart asked for. */
         restarting,
         /** The trial failed its health check and asked to go back; the old version reports the result. */
-        rolling_back
+        rolling_back,
+        /**
+         * Hot swap: the bundles are being replaced inside the running process ({@code frameworkUuid}). Nothing is
+         * committed: a process started after a crash runs {@code current}, the complete old set.
+         */
+        swapping,
+        /** Hot swap: it ended ({@code outcome}), {@code current} says what runs; the report is still to be sent. */
+        swapped
     }
 
     RunMarker {
@@ -43,13 +58,31 @@ record RunMarker(String runId, String fromVersion, String toVersion, Phase phase
         Objects.requireNonNull(startedAt, "startedAt");
     }
 
+    RunMarker(String runId, String fromVersion, String toVersion, Phase phase, boolean forced, Instant startedAt,
+              String errorCode, String errorMessage, long releaseCounter) {
+        this(runId, fromVersion, toVersion, phase, forced, startedAt, errorCode, errorMessage, releaseCounter, null, null,
+                null);
+    }
+
     RunMarker at(Phase next) {
         return new RunMarker(runId, fromVersion, toVersion, next, forced, startedAt, errorCode, errorMessage,
-                releaseCounter);
+                releaseCounter, frameworkUuid, outcome, metadata);
     }
 
     RunMarker failing(String code, String message) {
         return new RunMarker(runId, fromVersion, toVersion, Phase.rolling_back, forced, startedAt, code, message,
-                releaseCounter);
+                releaseCounter, frameworkUuid, outcome, metadata);
+    }
+
+    /** The hot swap of this run begins in the framework {@code uuid}. */
+    RunMarker swapping(String uuid, Map<String, Object> meta) {
+        return new RunMarker(runId, fromVersion, toVersion, Phase.swapping, forced, startedAt, null, null,
+                releaseCounter, uuid, null, meta);
+    }
+
+    /** The hot swap of this run ended {@code state}; the report waits in the marker. */
+    RunMarker swapped(String state, String code, String message, Map<String, Object> meta) {
+        return new RunMarker(runId, fromVersion, toVersion, Phase.swapped, forced, startedAt, code, message,
+                releaseCounter, frameworkUuid, state, meta);
     }
 }

@@ -5,6 +5,10 @@ import io.printmaster.agent.config.api.AgentSettings;
 import io.printmaster.agent.enrollment.api.CheckIn;
 import io.printmaster.agent.enrollment.api.EnrolledAgent;
 import io.printmaster.agent.enrollment.api.Enrollment;
+import io.printmaster.agent.hotswap.api.BundleSwapper;
+import io.printmaster.agent.hotswap.api.PlannedBundle;
+import io.printmaster.agent.hotswap.api.SwapOutcome;
+import io.printmaster.agent.hotswap.api.SwapPlan;
 import io.printmaster.agent.update.api.RunResult;
 import io.printmaster.agent.update.api.RunState;
 import io.printmaster.core.policy.MaintenanceWindow;
@@ -17,8 +21,10 @@ import java.nio.file.StandardCopyOption;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Base64;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -37,6 +43,11 @@ import org.slf4j.LoggerFactory;
  * restart through the service manager. The trampoline boots the trial; its worker checks its health and commits
  * ({@code current}) or asks to go back. Nothing in the running version's program tree is ever written, so a crash
  * at any point leaves the old version bootable, and the run marker tells the next start what to finish or report.
+ *
+ * <p>A hot swap, when the release keeps the runtime ({@code runtime_sha256} equals the running program's): the slot is
+ * built from the running files plus the changed bundles ({@link HotSwapStager}), the bundles are swapped inside the
+ * running framework behind the health gate ({@link BundleSwapper}), and {@code current} moves only once the new set
+ * passed it. No restart; a crash during the swap leaves {@code current}, the complete old set, for the next start.
  */
 final class UpdateRunner {
     private static final Logger LOG = LoggerFactory.getLogger(UpdateRunner.class);
@@ -60,6 +71,18 @@ final class UpdateRunner {
         Optional<String> failingCheck() throws InterruptedException;
     }
 
+    /**
+     * What the hot-swap path needs; the runner has none (null) when hot swaps are off.
+     *
+     * @param swapper the hot-swap engine, when one runs now
+     * @param frameworkUuid this process's framework instance
+     * @param healthTimeout how long swapped bundles have to pass the health gate
+     * @param wakeReporter wakes the worker that runs after a swap, to report it ({@link #reportFinishedSwap})
+     */
+    record HotSwapSupport(Supplier<Optional<BundleSwapper>> swapper, String frameworkUuid, Duration healthTimeout,
+                          Runnable wakeReporter) {
+    }
+
     /** Free space, replaceable in tests. */
     interface DiskSpace {
         long usableBytes(Path dir) throws IOException;
@@ -78,7 +101,8 @@ final class UpdateRunner {
     private final DiskSpace disk;
     private final FaultInjection faults;
     private final Clock clock;
-    private final String runningVersion;
+    private final Supplier<String> runningVersion;
+    private final HotSwapSupport hotSwap;
     private final String platform;
     private final String arch;
 
@@ -89,7 +113,7 @@ final class UpdateRunner {
     UpdateRunner(InstallLayout layout, WorkerFiles files, Enrollment enrollment, Supplier<AgentSettings> settings,
                  ManifestVerifier verifier, ResumableDownload download, ArchiveStager stager, TelemetrySender telemetry,
                  Restarter restarter, HealthProbe health, DiskSpace disk, FaultInjection faults, Clock clock,
-                 String runningVersion, String platform, String arch) {
+                 Supplier<String> runningVersion, HotSwapSupport hotSwap, String platform, String arch) {
         this.layout = layout;
         this.files = files;
         this.enrollment = enrollment;
@@ -104,6 +128,7 @@ final class UpdateRunner {
         this.faults = faults;
         this.clock = clock;
         this.runningVersion = runningVersion;
+        this.hotSwap = hotSwap;
         this.platform = platform;
         this.arch = arch;
     }
@@ -116,8 +141,9 @@ final class UpdateRunner {
         return Optional.ofNullable(latestVersion);
     }
 
+    /** The release that runs: the one the process started with, or the one a hot swap went to. */
     String runningVersion() {
-        return runningVersion;
+        return runningVersion.get();
     }
 
     /** Asks the run in progress to stop at its next safe point (before the trial pointer is written). */
@@ -133,6 +159,10 @@ final class UpdateRunner {
      * @return how the run ended; {@link RunState#RESTARTING} when the process is about to be replaced
      */
     RunResult run(String runId, boolean forced, Optional<CheckIn> checkIn) throws InterruptedException {
+        if (swapInProgress()) {
+            // the revision of the worker this one replaced is still swapping: not a run, not reported
+            return result(runId, RunState.SKIPPED, null, null, "a hot swap is in progress in this process");
+        }
         cancelRequested.set(false);
         String target = null;
         try {
@@ -166,10 +196,10 @@ final class UpdateRunner {
             JsonNode offer = answer.path("update");
             if (!answer.path("update_available").asBoolean(false) || !offer.isObject()) {
                 return finish(result(runId, RunState.SUCCEEDED, null, null,
-                        "up to date: the server offers nothing newer than " + runningVersion), false);
+                        "up to date: the server offers nothing newer than " + runningVersion()), false);
             }
             target = offer.path("version").asText("");
-            if (target.equals(runningVersion)) {
+            if (target.equals(runningVersion())) {
                 return finish(result(runId, RunState.SUCCEEDED, null, null, "already running " + target), false);
             }
             if (!forced && files.state().failedVersions().contains(target)) {
@@ -213,8 +243,12 @@ final class UpdateRunner {
         Files.createDirectories(layout.versions());
         Path archive = layout.downloads().resolve(target + "-" + platform + "-" + arch + "." + ext);
         preflight(m, archive);
+        Optional<RunResult> hotSwapped = hotSwap(runId, forced, m, now);
+        if (hotSwapped.isPresent()) {
+            return hotSwapped.get();
+        }
 
-        RunMarker marker = new RunMarker(runId, runningVersion, target, RunMarker.Phase.downloading, forced, now,
+        RunMarker marker = new RunMarker(runId, runningVersion(), target, RunMarker.Phase.downloading, forced, now,
                 null, null, m.releaseCounter());
         files.saveMarker(marker);
         long resumedFrom = Files.isRegularFile(ResumableDownload.partialOf(archive))
@@ -285,9 +319,195 @@ final class UpdateRunner {
             layout.clear("trial");
             files.clearMarker();
             return finish(result(runId, RunState.ROLLED_BACK, target, f.code(), f.getMessage()
-                    + "; " + runningVersion + " keeps running"), true);
+                    + "; " + runningVersion() + " keeps running"), true);
         }
         return result(runId, RunState.RESTARTING, target, null, "restarting into " + target);
+    }
+
+    /**
+     * The hot-swap path: when the release runs the same process as this one (same {@code runtime_sha256}), build its
+     * slot from what is on disk plus the bundles that changed, and swap them inside the running framework.
+     *
+     * @return the run's end; empty when the release needs the full install (a restart), including when the swap
+     *     could not begin
+     */
+    private Optional<RunResult> hotSwap(String runId, boolean forced, VerifiedManifest m, Instant now)
+            throws UpdateFailure, IOException, ResumableDownload.CancelledException, InterruptedException {
+        if (hotSwap == null || m.hotSwappableRuntime().isEmpty()) {
+            return Optional.empty();
+        }
+        Optional<BundleSwapper> swapper = hotSwap.swapper().get();
+        String target = m.version();
+        String from = runningVersion();
+        Path runningSlot = layout.slot(from);
+        HotSwapStager stager = new HotSwapStager(layout.programDir(), List.of(runningSlot.resolve("bundle"),
+                layout.programDir().resolve("bundle")));
+        if (swapper.isEmpty()) {
+            LOG.info("no hot-swap engine runs: {} is installed in full, with a restart", target);
+            return Optional.empty();
+        }
+        if (!stager.sameRuntime(m)) {
+            LOG.info("{} changes the runtime (launcher, framework, scripts or JVM options): it is installed in full, with "
+                    + "a restart", target);
+            return Optional.empty();
+        }
+        Path slot = layout.slot(target);
+        if (slot.equals(layout.programDir()) || slot.equals(runningSlot)) {
+            throw new UpdateFailure("STAGING_FAILED", "version " + target + " is the one running");
+        }
+        RunMarker marker = new RunMarker(runId, from, target, RunMarker.Phase.downloading, forced, now, null, null,
+                m.releaseCounter());
+        files.saveMarker(marker);
+        HotSwapStager.Downloads needed = stager.missing(m);
+        Map<String, Object> meta = new LinkedHashMap<>();
+        meta.put("mode", "hot-swap");
+        meta.put("bundles", needed.paths());
+        transition(runId, RunState.DOWNLOADING, target, null, null, meta);
+
+        long started = System.nanoTime();
+        EnrolledAgent agent = enrollment.current().orElseThrow(() -> new UpdateFailure("SERVER_ERROR",
+                "the agent is not enrolled any more"));
+        String credential = enrollment.credential().orElseThrow(() -> new UpdateFailure("SERVER_ERROR",
+                "the agent has no credential any more"));
+        Path staging = layout.staging(target);
+        ArchiveStager.deleteTree(staging);
+        HotSwapStager.Downloads downloaded = stager.stage(m, staging, (bundle, jar) -> {
+            URI uri = resolve(agent.serverUrl(), "/api/v1/agents/update/bundle/" + target + "/" + platform + "-" + arch
+                    + "/" + bundle.sha256());
+            download.download(uri, Map.of("Authorization", "Bearer " + credential), jar, m.forBundle(bundle),
+                    (received, total) -> { }, cancelRequested::get);
+        }, cancelRequested::get);
+        long downloadMillis = (System.nanoTime() - started) / 1_000_000;
+
+        files.saveMarker(marker.at(RunMarker.Phase.staging));
+        transition(runId, RunState.STAGING, target, null, null, Map.of("mode", "hot-swap"), downloadMillis,
+                downloaded.bytes());
+        try {
+            ArchiveStager.deleteTree(slot);
+            Files.move(staging, slot, StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            throw new UpdateFailure("STAGING_FAILED", "cannot move the staged release into " + slot + ": " + e);
+        }
+        if (cancelRequested.get()) {
+            throw new ResumableDownload.CancelledException();
+        }
+        List<PlannedBundle> plan = new ArrayList<>();
+        for (VerifiedManifest.Bundle b : m.bundles()) {
+            plan.add(new PlannedBundle(b.symbolicName(), b.version(), b.sha256(), slot.resolve(b.path())));
+        }
+
+        transition(runId, RunState.APPLYING, target, null, null, Map.of("mode", "hot-swap"));
+        Map<String, Object> report = new LinkedHashMap<>();
+        report.put("mode", "hot-swap");
+        report.put("bundles_downloaded", downloaded.paths());
+        report.put("bytes_downloaded", downloaded.bytes());
+        RunMarker swapping = marker.swapping(hotSwap.frameworkUuid(), report);
+        // Written before the swap also to load every class its writing needs: the swap may replace this bundle (or
+        // jackson), after which the old revision cannot load classes it has not loaded yet.
+        files.saveMarker(swapping);
+        files.saveState(files.state());
+        SwapOutcome outcome;
+        try {
+            outcome = swapper.get().swap(new SwapPlan(from, target, plan, hotSwap.healthTimeout()));
+        } catch (IllegalStateException e) {
+            LOG.warn("the hot swap to {} cannot begin ({}); installing it in full, with a restart", target,
+                    e.getMessage());
+            ArchiveStager.deleteTree(slot);
+            files.saveMarker(marker);
+            return Optional.empty();
+        } catch (InterruptedException e) {
+            // nothing was changed: the agent is stopping
+            ArchiveStager.deleteTree(slot);
+            throw new ResumableDownload.CancelledException();
+        }
+        boolean interrupted = Thread.interrupted(); // file writes below must not fail on a deferred interrupt
+        try {
+            return Optional.of(afterSwap(runId, m, swapping, outcome, report));
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    /**
+     * Records how the swap ended. This may run in the old revision of a worker bundle the swap just replaced: it only
+     * writes files with objects made before the swap, and leaves the report (telemetry, which needs the enrollment
+     * service) to the worker that runs now, which it wakes ({@link #reportFinishedSwap}).
+     */
+    private RunResult afterSwap(String runId, VerifiedManifest m, RunMarker swapping, SwapOutcome outcome,
+                                Map<String, Object> report) throws IOException {
+        String target = swapping.toVersion();
+        String from = swapping.fromVersion();
+        Map<String, Object> meta = new LinkedHashMap<>(report);
+        meta.put("bundles_changed", outcome.changed());
+        meta.put("swap_ms", outcome.swapMillis());
+        meta.put("downtime_ms", outcome.downtimeMillis());
+        RunResult result;
+        switch (outcome.result()) {
+            case SWAPPED -> {
+                layout.writeCurrent(target);
+                files.saveState(files.state().withCounter(m.releaseCounter()));
+                String message = "hot-swapped from " + from + " to " + target + " without a restart ("
+                        + outcome.changed().size() + " bundle(s) changed in " + outcome.swapMillis() + " ms)";
+                files.saveMarker(swapping.swapped(RunState.SUCCEEDED.wireName(), null, message, meta));
+                result = result(runId, RunState.SUCCEEDED, target, null, message);
+            }
+            case ROLLED_BACK -> {
+                files.saveState(files.state().withFailed(target));
+                ArchiveStager.deleteTree(layout.slot(target));
+                String message = target + " failed its health check after a hot swap: " + outcome.failingCheck()
+                        + "; the bundles of " + from + " run again";
+                files.saveMarker(swapping.swapped(RunState.ROLLED_BACK.wireName(), "HEALTH_CHECK", message, meta));
+                result = result(runId, RunState.ROLLED_BACK, target, "HEALTH_CHECK", message);
+            }
+            default -> {
+                // the old bundles did not come back healthy: a restart runs the committed version (current) whole
+                files.saveState(files.state().withFailed(target));
+                String message = target + " failed its health check after a hot swap (" + outcome.failingCheck()
+                        + "), and putting back the bundles of " + from + " failed too; restarting into " + from;
+                files.saveMarker(swapping.failing("HEALTH_CHECK", message));
+                try {
+                    restarter.restart();
+                    return result(runId, RunState.RESTARTING, from, "HEALTH_CHECK", message);
+                } catch (UpdateFailure f) {
+                    String failed = message + "; the restart failed: " + f.getMessage()
+                            + " (restart the agent to run " + from + ")";
+                    files.saveMarker(swapping.swapped(RunState.FAILED.wireName(), "ROLLBACK_FAILED", failed, meta));
+                    result = result(runId, RunState.FAILED, target, "ROLLBACK_FAILED", failed);
+                }
+            }
+        }
+        hotSwap.wakeReporter().run();
+        return result;
+    }
+
+    /**
+     * Reports a hot swap that ended (a {@code swapped} run marker) and forgets it; called by the worker that runs now,
+     * which may be a new revision of the one that swapped.
+     *
+     * @return whether there was one
+     */
+    boolean reportFinishedSwap() {
+        Optional<RunMarker> found = files.marker().filter(k -> k.phase() == RunMarker.Phase.swapped);
+        if (found.isEmpty()) {
+            return false;
+        }
+        RunMarker k = found.get();
+        RunState s = RunState.valueOf(k.outcome().toUpperCase(java.util.Locale.ROOT));
+        finish(new RunResult(k.runId(), s, k.toVersion(), k.errorCode(), k.errorMessage(), clock.instant()), true,
+                k.metadata());
+        clearMarkerQuietly();
+        if (s == RunState.SUCCEEDED) {
+            removeOldSlots(k.toVersion(), k.fromVersion());
+        }
+        return true;
+    }
+
+    /** Whether a hot swap runs in this process now (started by this worker or by the revision it replaced). */
+    boolean swapInProgress() {
+        return hotSwap != null && files.marker().filter(k -> k.phase() == RunMarker.Phase.swapping
+                && hotSwap.frameworkUuid().equals(k.frameworkUuid())).isPresent();
     }
 
     private VerifiedManifest verify(JsonNode offer, Instant now) throws UpdateFailure {
@@ -342,7 +562,7 @@ final class UpdateRunner {
                     return Optional.of(marker);
                 }
                 case restarting -> {
-                    if (runningVersion.equals(to)) {
+                    if (runningVersion().equals(to)) {
                         confirmTrial(marker);
                     } else if (layout.trial().filter(to::equals).isPresent()) {
                         // the process ended between the hand-over and the restart, and was started without the
@@ -358,15 +578,15 @@ final class UpdateRunner {
                     } else {
                         String why = layout.abandoned().filter(to::equals).isPresent()
                                 ? to + " did not confirm its start (it failed to start, crashed or was stopped "
-                                + "before its health check passed); " + runningVersion + " was started again"
-                                : to + " was not started; " + runningVersion + " runs";
+                                + "before its health check passed); " + runningVersion() + " was started again"
+                                : to + " was not started; " + runningVersion() + " runs";
                         layout.clear("abandoned");
                         files.clearMarker();
                         finish(result(marker.runId(), RunState.ROLLED_BACK, to, "RESTART_FAILED", why), true);
                     }
                 }
                 case rolling_back -> {
-                    if (runningVersion.equals(to)) {
+                    if (runningVersion().equals(to)) {
                         files.clearMarker();
                         finish(result(marker.runId(), RunState.FAILED, to, "ROLLBACK_FAILED", "the rollback "
                                 + "from " + to + " did not happen: " + to + " was started again"), true);
@@ -375,15 +595,53 @@ final class UpdateRunner {
                         finish(result(marker.runId(), RunState.ROLLED_BACK, to,
                                 marker.errorCode() != null ? marker.errorCode() : "HEALTH_CHECK",
                                 (marker.errorMessage() != null ? marker.errorMessage() : to + " was unhealthy")
-                                        + "; rolled back to " + runningVersion), true);
+                                        + "; rolled back to " + runningVersion()), true);
                     }
                 }
+                case swapping -> {
+                    if (swapInProgress()) {
+                        // this worker replaced the one that swaps (its bundle or a dependency was in the plan): that
+                        // thread finishes the run and wakes this worker to report it
+                        LOG.info("the hot swap to {} is still running in this process; it will be reported when it "
+                                + "ends", to);
+                        return Optional.empty();
+                    }
+                    finishInterruptedSwap(marker);
+                }
+                case swapped -> reportFinishedSwap();
                 default -> throw new IllegalStateException(marker.phase().name());
             }
         } catch (IOException e) {
             LOG.error("cannot finish the update run {} to {}: {}", marker.runId(), to, e.toString());
         }
         return Optional.empty();
+    }
+
+    /**
+     * A hot swap that the end of its process cut short. The launcher installed the complete set of {@code current}
+     * (never moved before the new set passed its health gate), so nothing needs undoing; it only needs reporting.
+     */
+    private void finishInterruptedSwap(RunMarker marker) throws IOException {
+        String to = marker.toVersion();
+        if (runningVersion().equals(to)) {
+            // committed just before the end: this start runs it whole
+            files.saveState(files.state().withCounter(marker.releaseCounter()));
+            files.clearMarker();
+            finish(result(marker.runId(), RunState.SUCCEEDED, to, null, "the hot swap to " + to + " was committed "
+                    + "when the process ended; it was started again whole"), true, marker.metadata());
+            return;
+        }
+        // it may have been the new bundles that ended the process: do not try them again unasked
+        files.saveState(files.state().withFailed(to));
+        Path slot = layout.slot(to);
+        if (!slot.equals(layout.programDir())) {
+            ArchiveStager.deleteTree(slot);
+        }
+        files.clearMarker();
+        finish(result(marker.runId(), RunState.ROLLED_BACK, to, "APPLY_FAILED", "the hot swap to " + to + " was cut "
+                + "short by the end of the process (a crash or a kill); " + runningVersion() + " was started again "
+                + "whole, and " + to + " is not tried again automatically (Update now forces it)"), true,
+                marker.metadata());
     }
 
     /** This process is the trial of {@code marker}: check its health, then commit or go back. */
@@ -445,7 +703,8 @@ final class UpdateRunner {
         try (Stream<Path> slots = Files.list(layout.versions())) {
             for (Path p : slots.filter(Files::isDirectory).toList()) {
                 String name = p.getFileName().toString();
-                if (!name.equals(keep) && !name.equals(previous) && !name.startsWith(".")) {
+                if (!name.equals(keep) && !name.equals(previous) && !name.startsWith(".")
+                        && !p.toAbsolutePath().normalize().equals(layout.programDir())) { // a hot-swapped process runs on
                     ArchiveStager.deleteTree(p);
                     LOG.info("removed the old version {}", name);
                 }
@@ -500,6 +759,10 @@ final class UpdateRunner {
 
     /** Ends a run: state back to idle, the result stored and (when {@code report}) sent. */
     private RunResult finish(RunResult r, boolean report) {
+        return finish(r, report, null);
+    }
+
+    private RunResult finish(RunResult r, boolean report, Map<String, Object> metadata) {
         if (r.errorCode() != null) {
             LOG.warn("update run {} {}: {} {}", r.runId(), r.state().wireName(), r.errorCode(), r.errorMessage());
         } else {
@@ -512,8 +775,9 @@ final class UpdateRunner {
             LOG.error("cannot store the result of run {}: {}", r.runId(), e.toString());
         }
         if (report) {
-            telemetry.send(new TelemetrySender.Event(r.runId(), r.state().wireName(), runningVersion,
-                    r.targetVersion(), r.errorCode(), r.errorMessage(), r.finishedAt(), null, null, null));
+            telemetry.send(new TelemetrySender.Event(r.runId(), r.state().wireName(), runningVersion(),
+                    r.targetVersion(), r.errorCode(), r.errorMessage(), r.finishedAt(), null, null,
+                    metadata == null || metadata.isEmpty() ? null : metadata));
         }
         state = RunState.IDLE;
         return r;
@@ -528,7 +792,7 @@ final class UpdateRunner {
                             Map<String, Object> metadata, Long downloadMillis, Long size) {
         state = next;
         if (next != RunState.CHECKING) { // a check that finds nothing is not worth a report
-            telemetry.send(new TelemetrySender.Event(runId, next.wireName(), runningVersion, target, code, message,
+            telemetry.send(new TelemetrySender.Event(runId, next.wireName(), runningVersion(), target, code, message,
                     clock.instant(), downloadMillis, size, metadata.isEmpty() ? null : metadata));
         }
     }

@@ -6,8 +6,12 @@ import io.printmaster.agent.config.api.AgentSettings;
 import io.printmaster.agent.enrollment.api.CheckIn;
 import io.printmaster.agent.enrollment.api.CheckInListener;
 import io.printmaster.agent.enrollment.api.Enrollment;
+import io.printmaster.agent.hotswap.api.BundleSwapper;
+import io.printmaster.agent.hotswap.api.SelfSwap;
+import io.printmaster.agent.hotswap.api.SwapOutcome;
 import io.printmaster.agent.update.api.RunResult;
 import io.printmaster.agent.update.api.RunState;
+import io.printmaster.agent.update.api.RunningRelease;
 import io.printmaster.agent.update.api.TriggerRefusedException;
 import io.printmaster.agent.update.api.TriggerResult;
 import io.printmaster.agent.update.api.UpdateWorker;
@@ -39,6 +43,7 @@ import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.component.annotations.ReferenceCardinality;
 import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.component.annotations.ReferencePolicyOption;
 import org.osgi.service.metatype.annotations.AttributeDefinition;
 import org.osgi.service.metatype.annotations.Designate;
 import org.osgi.service.metatype.annotations.ObjectClassDefinition;
@@ -73,6 +78,11 @@ public class UpdateWorkerComponent implements UpdateWorker {
                 + "version has to get all bundles active and reach the server before it is rolled back.")
         int health__timeout__seconds() default 90;
 
+        @AttributeDefinition(name = "Hot swap", description = "Install a release that keeps the runtime (launcher, "
+                + "framework, JVM options) by swapping its changed bundles inside the running agent, without a restart. "
+                + "Off: every release is installed in full, with a restart.")
+        boolean hot__swap() default true;
+
         @AttributeDefinition(name = "Service name", description = "The agent's service name, when it is not the "
                 + "default of its service system (printmaster-agent, io.printmaster.agent, PrintMasterAgent).")
         String service__name() default "";
@@ -84,6 +94,7 @@ public class UpdateWorkerComponent implements UpdateWorker {
 
     private final Enrollment enrollment;
     private final AgentConfiguration configuration;
+    private final String startedVersion;
     private final UpdateRunner runner;
     private final WorkerFiles files;
     private final CheckSchedule schedule = new CheckSchedule(ThreadLocalRandom.current());
@@ -102,6 +113,17 @@ public class UpdateWorkerComponent implements UpdateWorker {
     private int serverFailures;
     private final Thread thread;
     private final org.osgi.framework.ServiceRegistration<CheckInListener> listener;
+    private final org.osgi.framework.ServiceRegistration<Runnable> waker;
+
+    /** The hot-swap engine, when it runs. */
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    private volatile BundleSwapper swapper;
+
+    /** The release that runs (a hot swap changes it without a restart); {@code pm.version} while it is absent. */
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    private volatile RunningRelease runningRelease;
 
     @Activate
     public UpdateWorkerComponent(BundleContext context, @Reference AgentConfiguration configuration,
@@ -125,19 +147,76 @@ public class UpdateWorkerComponent implements UpdateWorker {
                     }
                 });
         String service = config.service__name().isBlank() ? null : config.service__name().strip();
+        Duration health = Duration.ofSeconds(Math.max(5, config.health__timeout__seconds()));
+        this.startedVersion = orElse(context.getProperty("pm.version"), "0.0.0");
+        // The system bundle's context stays valid whatever bundle a swap replaces, this one included.
+        BundleContext system = context.getBundle(Constants.SYSTEM_BUNDLE_LOCATION).getBundleContext();
         this.runner = new UpdateRunner(layout, files, enrollment, configuration::current,
                 new ManifestVerifier(signatures), download, new ArchiveStager(), new TelemetrySender(enrollment, http),
                 new ServiceManagerRestarter(() -> List.copyOf(managers.values()), Optional.ofNullable(service)),
-                new BundleHealthProbe(context, enrollment, Duration.ofSeconds(Math.max(5, config.health__timeout__seconds()))),
+                new BundleHealthProbe(context, enrollment, health),
                 dir -> Files.getFileStore(Files.exists(dir) ? dir : home).getUsableSpace(),
-                FaultInjection.fromEnvironment(), Clock.systemUTC(), orElse(context.getProperty("pm.version"), "0.0.0"),
+                FaultInjection.fromEnvironment(), Clock.systemUTC(), this::runningVersion,
+                config.hot__swap() ? new UpdateRunner.HotSwapSupport(() -> Optional.ofNullable(swapper),
+                        context.getProperty(Constants.FRAMEWORK_UUID), health, () -> wakeWorkers(system)) : null,
                 platform(), arch());
+        // A swap can replace this bundle while this worker's thread runs it: load every class it may need now.
+        int missing = SelfSwap.preloadClasses(context.getBundle(), "io/printmaster/agent/worker",
+                UpdateWorkerComponent.class.getClassLoader());
+        if (missing > 0) {
+            LOG.warn("{} classes of the worker could not be preloaded; a hot swap of the worker itself may fail", missing);
+        }
+        for (Class<?> c : USED_AFTER_SWAP) {
+            c.getName();
+        }
         this.thread = new Thread(this::loop, "pm-update-worker");
         thread.setDaemon(true);
         thread.start();
         // Registered by hand, not as a DS service: the enrollment component binds check-in listeners, and a DS
         // listener that itself needs Enrollment makes SCR report a circular reference at every start.
         this.listener = context.registerService(CheckInListener.class, this::checkedIn, null);
+        // A JDK type, so that a worker of an older revision (replaced by the swap it ran) can wake this one.
+        this.waker = context.registerService(Runnable.class, this::wake,
+                new java.util.Hashtable<>(Map.of(WAKE_PROPERTY, Boolean.TRUE)));
+    }
+
+    /** The service property of the worker's wake-up service ({@link Runnable}). */
+    static final String WAKE_PROPERTY = "io.printmaster.agent.worker.wake";
+
+    /** Types of other bundles the code after a swap uses, loaded through this bundle's wiring before any swap. */
+    private static final Class<?>[] USED_AFTER_SWAP = {SwapOutcome.class, SwapOutcome.Result.class, RunState.class,
+        RunResult.class, org.osgi.framework.ServiceReference.class, org.osgi.framework.InvalidSyntaxException.class};
+
+    private String runningVersion() {
+        RunningRelease r = runningRelease;
+        return r != null ? r.version() : startedVersion;
+    }
+
+    /** Wakes the worker that runs now (this one, or the revision that replaced it) to report a finished swap. */
+    private static void wakeWorkers(BundleContext system) {
+        try {
+            var refs = system.getServiceReferences(Runnable.class, "(" + WAKE_PROPERTY + "=true)");
+            for (var ref : refs) {
+                Runnable r = system.getService(ref);
+                if (r != null) {
+                    try {
+                        r.run();
+                    } finally {
+                        system.ungetService(ref);
+                    }
+                }
+            }
+        } catch (org.osgi.framework.InvalidSyntaxException | IllegalStateException e) {
+            LOG.warn("cannot wake the update worker to report the hot swap ({}); it reports it within a minute",
+                    e.toString());
+        }
+    }
+
+    private void wake() {
+        synchronized (lock) {
+            wake = true;
+            lock.notifyAll();
+        }
     }
 
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
@@ -159,12 +238,20 @@ public class UpdateWorkerComponent implements UpdateWorker {
 
     @Deactivate
     void deactivate() {
-        try {
-            listener.unregister();
-        } catch (IllegalStateException e) {
-            // already gone with the bundle
+        for (var registration : List.of(listener, waker)) {
+            try {
+                registration.unregister();
+            } catch (IllegalStateException e) {
+                // already gone with the bundle
+            }
         }
         running = false;
+        if (Thread.currentThread() == thread) {
+            // Deactivated by the hot swap this worker's own thread runs (its bundle or a dependency is being
+            // replaced): neither interrupt nor wait for that thread; it finishes the swap and leaves the report to
+            // the worker that replaces this one.
+            return;
+        }
         runner.cancel();
         synchronized (lock) {
             lock.notifyAll();
@@ -206,7 +293,7 @@ public class UpdateWorkerComponent implements UpdateWorker {
                     + enrollment.state().message() + "), so there is nothing to check; nothing was started");
         }
         synchronized (lock) {
-            if (busy || !triggers.isEmpty()) {
+            if (busy || !triggers.isEmpty() || runner.swapInProgress()) {
                 throw new TriggerRefusedException("run_in_progress", "an update run is already in progress ("
                         + runner.state().wireName() + "); wait for it to finish");
             }
@@ -254,6 +341,7 @@ public class UpdateWorkerComponent implements UpdateWorker {
                 }
             });
             while (running) {
+                runner.reportFinishedSwap();
                 Trigger t = nextTrigger();
                 if (t == null) {
                     continue;
@@ -264,6 +352,12 @@ public class UpdateWorkerComponent implements UpdateWorker {
                     r = runner.run(t.runId(), t.forced(), t.checkIn());
                 } finally {
                     busy = false;
+                }
+                if (r.state() == RunState.SKIPPED && runner.swapInProgress()) {
+                    synchronized (lock) {
+                        lock.wait(1_000); // the swapping revision wakes this worker when it ends
+                    }
+                    continue;
                 }
                 serverFailures = "SERVER_ERROR".equals(r.errorCode()) ? serverFailures + 1 : 0;
                 if (r.state() == RunState.RESTARTING) {

@@ -1,6 +1,8 @@
 package io.printmaster.agent.worker.impl;
 
 import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
 
 /**
  * A manifest whose signature, identity, expiry and release counter were checked: the only form in which the worker
@@ -16,7 +18,43 @@ import java.time.Instant;
  * @param releaseCounter the per-component counter the agent must never go below
  * @param keyId          the key that signed it
  * @param expiresAt      after this instant it is refused
+ * @param bundles        an agent archive's {@code bundle/*.jar} entries, sorted by path; empty for other artifacts
+ * @param runtimeSha256  an agent archive's {@code runtime_sha256} (everything that is not a bundle); null when absent
  */
 record VerifiedManifest(String component, String version, String platform, String arch, String format, String sha256,
-                        long sizeBytes, long releaseCounter, String keyId, Instant expiresAt) {
+                        long sizeBytes, long releaseCounter, String keyId, Instant expiresAt, List<Bundle> bundles,
+                        String runtimeSha256) {
+
+    VerifiedManifest {
+        bundles = bundles == null ? List.of() : List.copyOf(bundles);
+    }
+
+    VerifiedManifest(String component, String version, String platform, String arch, String format, String sha256,
+                     long sizeBytes, long releaseCounter, String keyId, Instant expiresAt) {
+        this(component, version, platform, arch, format, sha256, sizeBytes, releaseCounter, keyId, expiresAt, List.of(),
+                null);
+    }
+
+    /** One of its bundles as a download of its own: the signed size and SHA-256 bound and check the bytes. */
+    VerifiedManifest forBundle(Bundle b) {
+        return new VerifiedManifest(component, version, platform, arch, "jar", b.sha256(), b.sizeBytes(), releaseCounter,
+                keyId, expiresAt);
+    }
+
+    /** The runtime fingerprint, when the release can be hot-swapped at all (it lists its bundles). */
+    Optional<String> hotSwappableRuntime() {
+        return bundles.isEmpty() ? Optional.empty() : Optional.ofNullable(runtimeSha256);
+    }
+
+    /**
+     * One bundle of an agent release, as the signed manifest lists it.
+     *
+     * @param path {@code bundle/<file>.jar}, relative to the release's top folder
+     * @param symbolicName {@code Bundle-SymbolicName} without directives
+     * @param version {@code Bundle-Version} as written
+     * @param sha256 SHA-256 of the jar, lower-case hex
+     * @param sizeBytes the jar's size: also the byte limit of its download
+     */
+    record Bundle(String path, String symbolicName, String version, String sha256, long sizeBytes) {
+    }
 }

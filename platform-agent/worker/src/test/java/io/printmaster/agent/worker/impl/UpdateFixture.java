@@ -11,6 +11,10 @@ import io.printmaster.agent.enrollment.api.CheckIn;
 import io.printmaster.agent.enrollment.api.EnrolledAgent;
 import io.printmaster.agent.enrollment.api.Enrollment;
 import io.printmaster.agent.enrollment.api.EnrollmentState;
+import io.printmaster.agent.hotswap.api.BundleSwapper;
+import io.printmaster.agent.hotswap.api.SwapOutcome;
+import io.printmaster.agent.hotswap.api.SwapPlan;
+import io.printmaster.api.release.RuntimeFingerprint;
 import io.printmaster.api.signing.KeyMaterial;
 import io.printmaster.core.policy.MaintenanceWindowSettings;
 import io.printmaster.core.policy.UpdatePolicy;
@@ -53,6 +57,8 @@ final class UpdateFixture implements AutoCloseable {
     static final ObjectMapper JSON = new ObjectMapper();
     static final Instant NOW = Instant.parse("2026-11-26T12:00:00Z");
     static final String DOWNLOAD_PATH = "/api/v1/agents/update/download/agent/";
+    static final String BUNDLE_PATH = "/api/v1/agents/update/bundle/";
+    static final String FRAMEWORK_UUID = "framework-uuid-1";
 
     final Path root;
     final Path data;
@@ -73,6 +79,27 @@ final class UpdateFixture implements AutoCloseable {
     volatile Runnable halt = () -> { };
     volatile String crashAt = "";
     long releaseCounter = 3;
+    /** The hot-swap engine stand-in (the real one needs a framework: HotSwapIT, AgentHotSwapIT); null: none runs. */
+    volatile RecordingSwapper swapper;
+    final List<String> bundleRequests = new CopyOnWriteArrayList<>();
+    final AtomicInteger wakes = new AtomicInteger();
+
+    /** Records the plans it is given and answers {@code outcome} (or throws {@code cannotBegin}). */
+    static final class RecordingSwapper implements BundleSwapper {
+        final List<SwapPlan> plans = new CopyOnWriteArrayList<>();
+        volatile SwapOutcome outcome = new SwapOutcome(SwapOutcome.Result.SWAPPED, null,
+                List.of("io.printmaster.agent.worker"), 120, 40);
+        volatile IllegalStateException cannotBegin;
+
+        @Override
+        public SwapOutcome swap(SwapPlan plan) {
+            if (cannotBegin != null) {
+                throw cannotBegin;
+            }
+            plans.add(plan);
+            return outcome;
+        }
+    }
 
     UpdateFixture(Path root) throws Exception {
         this.root = root;
@@ -108,6 +135,19 @@ final class UpdateFixture implements AutoCloseable {
                 // the client stopped reading (a simulated crash)
             }
         });
+        server.createContext(BUNDLE_PATH, ex -> {
+            bundleRequests.add(ex.getRequestURI().getPath());
+            byte[] body = served.get(ex.getRequestURI().getPath());
+            if (body == null) {
+                ex.sendResponseHeaders(404, -1);
+                ex.close();
+                return;
+            }
+            ex.sendResponseHeaders(200, body.length);
+            try (OutputStream out = ex.getResponseBody()) {
+                out.write(body);
+            }
+        });
         server.createContext(TelemetrySender.PATH, ex -> {
             JsonNode body = JSON.readTree(ex.getRequestBody());
             body.path("events").forEach(telemetry::add);
@@ -138,7 +178,9 @@ final class UpdateFixture implements AutoCloseable {
                     restarts.add(version);
                 },
                 () -> unhealthy, dir -> freeBytes,
-                new FaultInjection(crashAt, () -> halt.run()), Clock.fixed(NOW, ZoneOffset.UTC), version, "linux", "amd64");
+                new FaultInjection(crashAt, () -> halt.run()), Clock.fixed(NOW, ZoneOffset.UTC), () -> version,
+                swapper == null ? null : new UpdateRunner.HotSwapSupport(() -> Optional.ofNullable(swapper),
+                        FRAMEWORK_UUID, Duration.ofSeconds(30), wakes::incrementAndGet), "linux", "amd64");
     }
 
     UpdateRunner base() {
@@ -182,6 +224,35 @@ final class UpdateFixture implements AutoCloseable {
                 Map.entry("size_bytes", signedBytes.length), Map.entry("release_counter", releaseCounter),
                 Map.entry("generated_at", "2026-11-20T12:00:00Z"), Map.entry("expires_at", "2026-12-20T12:00:00Z"),
                 Map.entry("key_id", keyId(key))));
+        byte[] manifest = JSON.writeValueAsBytes(m);
+        offerManifest(version, manifest, Base64.getEncoder().encodeToString(jdk.sign(key.privateKey(), manifest)));
+    }
+
+    /**
+     * Offers {@code version} as a release whose runtime is the running {@code program}'s and whose bundles are
+     * {@code bundles} (path → bytes); {@code served} overrides what the bundle route sends for a path.
+     */
+    void offerHotSwap(String version, Path program, Map<String, byte[]> bundles, Map<String, byte[]> servedInstead)
+            throws Exception {
+        byte[] archive = release(version, version);
+        served.put(DOWNLOAD_PATH + version + "/linux-amd64", archive);
+        List<Map<String, Object>> list = new ArrayList<>();
+        for (Map.Entry<String, byte[]> b : new TreeMap<>(bundles).entrySet()) {
+            String name = b.getKey().substring("bundle/".length(), b.getKey().length() - ".jar".length());
+            String sha = sha256(b.getValue());
+            list.add(Map.of("path", b.getKey(), "symbolic_name", name, "version", version, "sha256", sha,
+                    "size_bytes", b.getValue().length));
+            served.put(BUNDLE_PATH + version + "/linux-amd64/" + sha, servedInstead.getOrDefault(b.getKey(), b.getValue()));
+        }
+        Map<String, Object> m = new TreeMap<>(Map.ofEntries(
+                Map.entry("manifest_version", 1), Map.entry("component", "agent"), Map.entry("version", version),
+                Map.entry("platform", "linux"), Map.entry("arch", "amd64"), Map.entry("channel", "stable"),
+                Map.entry("format", "tar.gz"), Map.entry("sha256", sha256(archive)),
+                Map.entry("size_bytes", archive.length), Map.entry("release_counter", releaseCounter),
+                Map.entry("generated_at", "2026-11-20T12:00:00Z"), Map.entry("expires_at", "2026-12-20T12:00:00Z"),
+                Map.entry("key_id", keyId(key)), Map.entry("bundles", list),
+                Map.entry("runtime_sha256", RuntimeFingerprint.ofProgramFolder(program)),
+                Map.entry("restart_required", false)));
         byte[] manifest = JSON.writeValueAsBytes(m);
         offerManifest(version, manifest, Base64.getEncoder().encodeToString(jdk.sign(key.privateKey(), manifest)));
     }

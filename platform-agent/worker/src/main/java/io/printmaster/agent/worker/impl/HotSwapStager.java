@@ -1,0 +1,138 @@
+package io.printmaster.agent.worker.impl;
+
+import io.printmaster.api.release.RuntimeFingerprint;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.function.BooleanSupplier;
+import java.util.stream.Stream;
+
+/**
+ * Builds the version slot of a release that can be hot-swapped, without downloading the release: its runtime (every
+ * file that is not a bundle) is byte for byte the running program's ({@code runtime_sha256} says so), so those files
+ * are copied from the running program; each bundle whose SHA-256 is already on disk (the running set, or an earlier
+ * slot) is copied; only the others are downloaded, one by one, each checked against the signed list. The result is
+ * the same tree a full install of the release would unpack, so the slot serves a later restart as well.
+ */
+final class HotSwapStager {
+
+    /** Downloads one bundle of the release to {@code target}, checked against the signed size and SHA-256. */
+    interface BundleFetcher {
+        void fetch(VerifiedManifest.Bundle bundle, Path target) throws UpdateFailure, IOException,
+                ResumableDownload.CancelledException, InterruptedException;
+    }
+
+    /** What staging found: the bundles to download (before) or downloaded (after), and their bytes. */
+    record Downloads(List<VerifiedManifest.Bundle> bundles, long bytes) {
+        List<String> paths() {
+            return bundles.stream().map(VerifiedManifest.Bundle::path).toList();
+        }
+    }
+
+    private final Path program;
+    private final List<Path> bundleFolders;
+
+    /**
+     * @param program the running program folder ({@code pm.program.dir}): the runtime files are copied from it
+     * @param bundleFolders folders whose jars may hold bundles of the release (the running release's slot first)
+     */
+    HotSwapStager(Path program, List<Path> bundleFolders) {
+        this.program = program;
+        this.bundleFolders = List.copyOf(new LinkedHashSet<>(bundleFolders));
+    }
+
+    /** Whether the release runs the same process as the running program: then it needs no restart. */
+    boolean sameRuntime(VerifiedManifest m) throws IOException {
+        return m.hotSwappableRuntime().filter(RuntimeFingerprint.ofProgramFolder(program)::equals).isPresent();
+    }
+
+    /** The bundles of {@code m} that are nowhere on disk: what a hot swap downloads. */
+    Downloads missing(VerifiedManifest m) throws IOException {
+        Map<String, Path> local = localJars();
+        List<VerifiedManifest.Bundle> missing = new ArrayList<>();
+        long bytes = 0;
+        for (VerifiedManifest.Bundle b : m.bundles()) {
+            if (!local.containsKey(b.sha256())) {
+                missing.add(b);
+                bytes += b.sizeBytes();
+            }
+        }
+        return new Downloads(missing, bytes);
+    }
+
+    /**
+     * Writes the release's tree into {@code staging} (which must not exist): the runtime copied, {@code VERSION},
+     * an empty {@code etc/}, and every bundle of the list at its path.
+     *
+     * @return the bundles that were downloaded
+     * @throws UpdateFailure {@code STAGING_FAILED} when the tree cannot be written; a download's own codes
+     */
+    Downloads stage(VerifiedManifest m, Path staging, BundleFetcher fetcher, BooleanSupplier cancelled)
+            throws UpdateFailure, IOException, ResumableDownload.CancelledException, InterruptedException {
+        Files.createDirectories(staging.resolve("bundle"));
+        Files.createDirectories(staging.resolve("etc"));
+        try (Stream<Path> all = Files.walk(program)) {
+            for (Path p : all.filter(f -> Files.isRegularFile(f, LinkOption.NOFOLLOW_LINKS)).toList()) {
+                String relative = program.relativize(p).toString().replace('\\', '/');
+                if (RuntimeFingerprint.belongsToRuntime(relative)) {
+                    Path to = staging.resolve(relative);
+                    Files.createDirectories(to.getParent());
+                    Files.copy(p, to, StandardCopyOption.COPY_ATTRIBUTES);
+                }
+            }
+        }
+        Files.writeString(staging.resolve("VERSION"), m.version() + "\n", StandardCharsets.UTF_8);
+        if (!RuntimeFingerprint.ofProgramFolder(staging).equals(m.runtimeSha256())) {
+            // the running program changed under us (or was never the release's): do not build a mixed tree
+            throw new UpdateFailure("STAGING_FAILED", "the copied runtime of " + program + " does not match the "
+                    + "runtime_sha256 of " + m.version());
+        }
+        Map<String, Path> local = localJars();
+        List<VerifiedManifest.Bundle> downloaded = new ArrayList<>();
+        long bytes = 0;
+        for (VerifiedManifest.Bundle b : m.bundles()) {
+            if (cancelled.getAsBoolean()) {
+                throw new ResumableDownload.CancelledException();
+            }
+            Path target = staging.resolve(b.path());
+            Path source = local.get(b.sha256());
+            if (source != null) {
+                Files.copy(source, target, StandardCopyOption.COPY_ATTRIBUTES);
+                if (!b.sha256().equals(ManifestVerifier.sha256(target))) {
+                    throw new UpdateFailure("STAGING_FAILED", "the copy of " + source + " into " + target + " does "
+                            + "not hold the bytes of " + b.symbolicName());
+                }
+            } else {
+                fetcher.fetch(b, target);
+                downloaded.add(b);
+                bytes += Files.size(target);
+            }
+        }
+        return new Downloads(downloaded, bytes);
+    }
+
+    /** SHA-256 → jar, over the folders that may hold bundles of the release; the first folder wins. */
+    private Map<String, Path> localJars() throws IOException {
+        Map<String, Path> bySha = new LinkedHashMap<>();
+        for (Path folder : bundleFolders) {
+            if (!Files.isDirectory(folder)) {
+                continue;
+            }
+            try (Stream<Path> jars = Files.list(folder)) {
+                for (Path jar : jars.filter(p -> p.getFileName().toString().endsWith(".jar")
+                        && Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)).sorted().toList()) {
+                    bySha.putIfAbsent(ManifestVerifier.sha256(jar), jar);
+                }
+            }
+        }
+        return bySha;
+    }
+}
