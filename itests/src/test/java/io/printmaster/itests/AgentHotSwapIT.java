@@ -50,7 +50,7 @@ import org.junit.jupiter.api.TestMethodOrder;
  * <li>the agent is halted (exit 137, {@code PM_AGENT_CRASH_AT}, run without the supervisor) during the swap
  * ({@code hotswap_swapping}), after the bundles changed ({@code hotswap_changed}) and during a rollback
  * ({@code hotswap_rolling_back}): restarted, it runs the complete old set, reports the run {@code rolled_back} /
- * {@code APPLY_FAILED}, skips that version on a plain check and installs it on "force".</li>
+ * {@code APPLY_FAILED}, skips that version on a plain check and installs it on "Update now" (a forced run).</li>
  * </ol>
  * A step that needs an earlier one is skipped when that one failed. Waits are on conditions (up to {@link #WAIT});
  * every failure carries the agent's and the server's log tails, the telemetry and the update files.
@@ -155,11 +155,10 @@ class AgentHotSwapIT {
         long pid = agentPid();
         Map<String, String> before = agent.installedBundles();
         Path archive = publish(V1, Changes.bundles(LOCALUI));
-        // "Update now" on the server: a force_update delivered with the agent's next check-in
-        ApiClient.Response r = admin.post("/api/v1/agents/" + agentId + "/commands", Map.of("command", "force_update"));
-        assertEquals(202, r.status(), r.body());
+        String stale = lastRunId();
+        forceUpdate();
 
-        awaitInstalled(V1, pid);
+        awaitInstalled(V1, pid, stale);
         Map<String, String> expected = AgentReleaseBuilder.bundleHashes(archive);
         assertNotEquals(before.get(LOCALUI), expected.get(LOCALUI), "the release changes " + LOCALUI);
         assertEquals(expected, agent.installedBundles(), "installed-bundles.json names the new set\n" + diagnostics());
@@ -188,9 +187,10 @@ class AgentHotSwapIT {
         Map<String, String> before = agent.installedBundles();
         publish(V2_BROKEN, Changes.bundles(LOCALUI).broken());
         Instant triggered = Instant.now();
+        String stale = lastRunId();
         trigger("check");
 
-        awaitRolledBack(V2_BROKEN, current, "HEALTH_CHECK", pid);
+        awaitRolledBack(V2_BROKEN, current, "HEALTH_CHECK", pid, stale);
         Duration took = Duration.between(triggered, Instant.now());
         JsonNode last = agent.status().path("last_result");
         assertTrue(last.path("error_message").asText().contains(AgentReleaseBuilder.BROKEN_BUNDLE_SYMBOLIC_NAME),
@@ -214,8 +214,9 @@ class AgentHotSwapIT {
         requirePassed(2);
         long pid = agentPid();
         Path archive = publish(V3_WORKER, Changes.bundles(WORKER));
+        String stale = lastRunId();
         trigger("check");
-        awaitInstalled(V3_WORKER, pid);
+        awaitInstalled(V3_WORKER, pid, stale);
         assertEquals(AgentReleaseBuilder.bundleHashes(archive), agent.installedBundles(),
                 "the new worker's bytes are installed\n" + diagnostics());
         assertEquals(List.of(WORKER), texts(assertHotSwapRun(V3_WORKER, "succeeded").path("metadata").path("bundles_changed")));
@@ -224,8 +225,9 @@ class AgentHotSwapIT {
         // the next release (built on V3: the new worker stays) is run by the new worker
         Path next = publish(V4, Changes.bundles(LOCALUI));
         await("the new worker takes local triggers", () -> assertTrue(agent.status().path("worker_installed").asBoolean()));
+        stale = lastRunId();
         trigger("check");
-        awaitInstalled(V4, pid);
+        awaitInstalled(V4, pid, stale);
         assertEquals(AgentReleaseBuilder.bundleHashes(next), agent.installedBundles(), diagnostics());
         assertEquals(List.of(LOCALUI), texts(assertHotSwapRun(V4, "succeeded").path("metadata").path("bundles_changed")));
         assertSlotIsTheRelease(V4);
@@ -236,7 +238,7 @@ class AgentHotSwapIT {
     @Order(5)
     void anAgentHaltedDuringTheSwapRunsTheOldSetAfterARestartAndAForcedRunInstallsTheRelease() throws Exception {
         requirePassed(2);
-        crashDuringSwap(V5, "hotswap_swapping", Changes.bundles(LOCALUI));
+        crashDuringSwap(V5, "hotswap_swapping", "swapping", Changes.bundles(LOCALUI));
         passed.add(5);
     }
 
@@ -244,7 +246,7 @@ class AgentHotSwapIT {
     @Order(6)
     void anAgentHaltedAfterTheBundlesChangedRunsTheOldSetAfterARestartAndAForcedRunInstallsTheRelease() throws Exception {
         requirePassed(2);
-        crashDuringSwap(V6, "hotswap_changed", Changes.bundles(LOCALUI));
+        crashDuringSwap(V6, "hotswap_changed", "swapping", Changes.bundles(LOCALUI));
         passed.add(6);
     }
 
@@ -252,7 +254,7 @@ class AgentHotSwapIT {
     @Order(7)
     void anAgentHaltedDuringARollbackRunsTheOldSetAfterARestart() throws Exception {
         requirePassed(3);
-        crashDuringSwap(V7_BROKEN, "hotswap_rolling_back", Changes.bundles(LOCALUI).broken());
+        crashDuringSwap(V7_BROKEN, "hotswap_rolling_back", "rolling_back", Changes.bundles(LOCALUI).broken());
         passed.add(7);
     }
 
@@ -264,9 +266,12 @@ class AgentHotSwapIT {
      * Stops the supervised agent, publishes {@code version}, runs the agent plainly with
      * {@code PM_AGENT_CRASH_AT=point}, triggers a check and waits for the halt (137); then starts it supervised and
      * checks it runs the complete old set and reports the interrupted run {@code rolled_back} / {@code APPLY_FAILED};
-     * a plain check skips the version; for a good release, "force" then hot-swaps it.
+     * a plain check skips the version; for a good release, "Update now" then hot-swaps it. {@code journalPhase}: the
+     * phase of the swap's journal the halt cuts short ({@code hotswap_changed} comes after the bundles changed, still
+     * in {@code swapping}).
      */
-    private static void crashDuringSwap(String version, String point, Changes changes) throws Exception {
+    private static void crashDuringSwap(String version, String point, String journalPhase, Changes changes)
+            throws Exception {
         if (!agent.isRunning()) {
             agent.startSupervised(); // an earlier crash step failed and left it stopped
         }
@@ -293,31 +298,35 @@ class AgentHotSwapIT {
         assertEquals(Optional.empty(), agent.slotFile("trial"), "a hot swap never writes a trial");
 
         agent.startSupervised();
+        // the restarted worker reports the cut-short run, then may check for updates at once (and skip the version):
+        // look for the report in the telemetry, not in the newest status
+        JsonNode[] report = new JsonNode[1];
         await("after the halt at " + point + " the agent runs " + before + " and reports the run to " + version
                 + " rolled back", () -> {
-            JsonNode local = agent.status();
-            assertEquals(before, local.get("current_version").asText(), "agent: current_version");
-            JsonNode last = local.path("last_result");
-            assertEquals(version, last.path("target_version").asText(), "agent: last_result " + last);
-            assertEquals("rolled_back", last.path("status").asText(), "agent: last_result " + last);
-            assertEquals("APPLY_FAILED", last.path("error_code").asText(), "agent: last_result " + last);
-            JsonNode mine = serverRecord();
-            assertEquals("rolled_back", mine.get("status").asText(), "server: status");
-            assertEquals("APPLY_FAILED", mine.get("last_error_code").asText(), "server: last_error_code");
-            assertEquals(before, mine.get("current_version").asText(), "server: current_version");
+            assertEquals(before, agent.status().get("current_version").asText(), "agent: current_version");
+            assertEquals(before, serverRecord().get("current_version").asText(), "server: current_version");
+            report[0] = newest(version, "rolled_back");
+            assertNotNull(report[0], "a rolled_back transition of the run to " + version);
         });
-        assertTrue(agent.status().path("last_result").path("error_message").asText().toLowerCase().contains("interrupt"),
-                "the run is reported as interrupted: " + agent.status().path("last_result"));
+        assertEquals("APPLY_FAILED", report[0].path("error_code").asText(), "the report: " + report[0]);
+        String message = report[0].path("error_message").asText();
+        assertTrue(message.contains(version) && (message.contains("cut short") || message.contains("interrupt")),
+                "the run is reported as cut short: " + report[0]);
+        // the journal of the swap is closed as interrupted (docs/admin-guide.md, "Testing crash recovery")
+        JsonNode journal = JSON.readTree(agent.updateFile("hotswap.json"));
+        assertEquals(version, journal.path("to_version").asText(), "hotswap.json: " + journal);
+        assertEquals("interrupted", journal.path("result").asText(), "hotswap.json: " + journal);
+        assertEquals(journalPhase, journal.path("interrupted_in").asText(), "the halt came in that phase: " + journal);
         assertEquals(Optional.of(before), agent.slotFile("current").or(() -> Optional.of(builtVersion)), "versions/current");
         assertEquals(oldSet, agent.installedBundles(), "the complete old set runs (that of " + before + ")\n" + diagnostics());
         assertFalse(agent.installedBundles().containsKey(AgentReleaseBuilder.BROKEN_BUNDLE_SYMBOLIC_NAME));
 
-        // marked failed: a plain check skips it
-        String interruptedRun = agent.status().path("last_result").path("run_id").asText();
+        // marked failed: a plain check skips it (a skip is the agent's own result; it is not reported to the server)
+        String previousRun = agent.status().path("last_result").path("run_id").asText();
         trigger("check");
         await("a plain check skips " + version + ", which failed on this agent", () -> {
             JsonNode last = agent.status().path("last_result");
-            assertNotEquals(interruptedRun, last.path("run_id").asText(), "a run after the check: " + last);
+            assertNotEquals(previousRun, last.path("run_id").asText(), "a run after the check: " + last);
             assertEquals("skipped", last.path("status").asText(), last.toString());
             assertEquals(version, last.path("target_version").asText(), last.toString());
         });
@@ -325,9 +334,12 @@ class AgentHotSwapIT {
         assertEquals(oldSet, agent.installedBundles(), diagnostics());
 
         if (!changes.brokenHealth()) {
+            // "Update now" on the server (the agent's local "force" is refused by the fleet's policy: no local
+            // override), which the skip message points to
             long pid = agentPid();
-            trigger("force");
-            awaitInstalled(version, pid);
+            String stale = lastRunId();
+            forceUpdate();
+            awaitInstalled(version, pid, stale);
             assertEquals(AgentReleaseBuilder.bundleHashes(archives.get(version)), agent.installedBundles(), diagnostics());
             assertHotSwapRun(version, "succeeded");
             assertSlotIsTheRelease(version);
@@ -339,20 +351,21 @@ class AgentHotSwapIT {
      * it, the server's status is {@code succeeded}, {@code versions/current} names it; gives up at once when the run
      * ends otherwise or the JVM changes.
      */
-    private static void awaitInstalled(String version, long pid) throws Exception {
+    private static void awaitInstalled(String version, long pid, String staleRunId) throws Exception {
         await("the agent runs " + version + " (hot swap) and the server shows it succeeded", () -> {
             JsonNode mine = serverRecord();
             assertEquals(version, mine.get("current_version").asText(), "server: current_version");
             assertEquals("succeeded", mine.get("status").asText(), "server: status");
             assertEquals(version, agent.status().get("current_version").asText(), "agent: current_version");
             assertEquals(Optional.of(version), agent.slotFile("current"), "versions/current");
-        }, () -> Optional.ofNullable(runEndedOtherwise(version, "succeeded").get()).orElse(restarted(pid)));
+        }, () -> Optional.ofNullable(runEndedOtherwise(version, "succeeded", staleRunId).get()).orElse(restarted(pid)));
         assertEquals(Optional.of(pid), agent.agentPid(), "the same java process: no restart\n" + diagnostics());
         installed = version;
     }
 
     /** Waits until the run to {@code version} is reported rolled back with {@code code}, {@code current} still running. */
-    private static void awaitRolledBack(String version, String current, String code, long pid) throws Exception {
+    private static void awaitRolledBack(String version, String current, String code, long pid, String staleRunId)
+            throws Exception {
         await("the agent rolls back from " + version + " to " + current + " (" + code + ")", () -> {
             JsonNode mine = serverRecord();
             assertEquals("rolled_back", mine.get("status").asText(), "server: status");
@@ -364,7 +377,7 @@ class AgentHotSwapIT {
             assertEquals("rolled_back", local.path("last_result").path("status").asText(), "agent: last_result");
             assertEquals(Optional.of(current), agent.slotFile("current").or(() -> Optional.of(builtVersion)),
                     "versions/current");
-        }, () -> Optional.ofNullable(runEndedOtherwise(version, "rolled_back").get()).orElse(restarted(pid)));
+        }, () -> Optional.ofNullable(runEndedOtherwise(version, "rolled_back", staleRunId).get()).orElse(restarted(pid)));
         assertEquals(Optional.of(pid), agent.agentPid(), "the same java process: no restart\n" + diagnostics());
     }
 
@@ -408,6 +421,16 @@ class AgentHotSwapIT {
             }
         }
         return out;
+    }
+
+    /** The newest transition to {@code version} with {@code status} in the server's telemetry; null when none. */
+    private static JsonNode newest(String version, String status) throws Exception {
+        for (JsonNode t : json(admin.get("/api/v1/agents/" + agentId + "/telemetry?limit=200")).get("transitions")) {
+            if (version.equals(t.path("target_version").asText()) && status.equals(t.path("status").asText())) {
+                return t;
+            }
+        }
+        return null;
     }
 
     private static JsonNode first(List<JsonNode> run, String status) {
@@ -477,7 +500,13 @@ class AgentHotSwapIT {
         });
     }
 
-    /** The agent's own "check now" or "force" (a local tool on 127.0.0.1). */
+    /** "Update now" on the server: a {@code force_update} delivered with the agent's next check-in. */
+    private static void forceUpdate() throws Exception {
+        ApiClient.Response r = admin.post("/api/v1/agents/" + agentId + "/commands", Map.of("command", "force_update"));
+        assertEquals(202, r.status(), r.body());
+    }
+
+    /** The agent's own "check now" (a local tool on 127.0.0.1). */
     private static void trigger(String action) throws Exception {
         await("the agent accepts a local " + action, () -> {
             HttpResponse<String> r = agent.trigger(action);
@@ -496,6 +525,11 @@ class AgentHotSwapIT {
         });
     }
 
+    /** The server's id of the agent's newest run (empty when none). */
+    private static String lastRunId() throws Exception {
+        return serverRecord().path("last_run_id").asText("");
+    }
+
     private static long agentPid() throws Exception {
         await("an agent JVM runs", () -> assertTrue(agent.agentPid().isPresent(), "no AgentMain process"));
         return agent.agentPid().orElseThrow();
@@ -508,9 +542,17 @@ class AgentHotSwapIT {
                 + "): the agent restarted instead of hot-swapping" : null;
     }
 
-    private static Eventually.Reason runEndedOtherwise(String version, String expected) {
+    /**
+     * A reason to stop waiting for a run to {@code version}: the server shows a run to it, other than
+     * {@code staleRunId} (the newest run before the trigger), that ended with another terminal status than
+     * {@code expected}.
+     */
+    private static Eventually.Reason runEndedOtherwise(String version, String expected, String staleRunId) {
         return () -> {
             JsonNode mine = serverRecord();
+            if (mine.path("last_run_id").asText("").equals(staleRunId)) {
+                return null; // the new run has not reported yet
+            }
             String status = mine.path("status").asText();
             boolean terminal = List.of("succeeded", "failed", "skipped", "rolled_back", "cancelled").contains(status);
             if (version.equals(mine.path("target_version").asText()) && terminal && !status.equals(expected)) {
