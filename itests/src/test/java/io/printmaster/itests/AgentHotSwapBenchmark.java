@@ -26,7 +26,8 @@ import org.junit.jupiter.api.Test;
  * <li>publish → available: file in the folder → sync → cached with a signed manifest;</li>
  * <li>check → healthy: the local trigger → the agent reports the new version with {@code succeeded};</li>
  * <li>manifest received → healthy: the run's {@code pending} transition (the worker has the signed offer) → its
- * {@code succeeded} transition, from the agent's telemetry timestamps;</li>
+ * {@code succeeded} transition, from the agent's telemetry timestamps, split by the run's transitions (pending →
+ * downloading → staging → applying → succeeded);</li>
  * <li>the run's {@code swap_ms} (swap call → end of the health gate) and {@code downtime_ms} (some bundle of the
  * release not active), from the {@code succeeded} metadata;</li>
  * <li>{@code bytes_downloaded} against the size of the release's full archive (what a full install downloads).</li>
@@ -108,8 +109,10 @@ class AgentHotSwapBenchmark {
                             Instant.parse(succeeded.path("timestamp").asText())).toMillis();
                     long bytes = meta.path("bytes_downloaded").asLong(-1);
                     long full = Files.size(archive);
-                    rows.add(String.format("| %d | %s | %.2f | %.2f | %.3f | %s | %s | %d | %d | %.2f %% |", i, version,
-                            seconds(available - publishStart), seconds(healthy - triggered), received / 1000.0,
+                    rows.add(String.format("| %d | %s | %.2f | %.2f | %.3f | %s | %s | %s | %s | %s | %s | %d | %d | %.2f %% |",
+                            i, version, seconds(available - publishStart), seconds(healthy - triggered), received / 1000.0,
+                            between(run, "pending", "downloading"), between(run, "downloading", "staging"),
+                            between(run, "staging", "applying"), between(run, "applying", "succeeded"),
                             meta.path("swap_ms").asText("?"), meta.path("downtime_ms").asText("?"), bytes, full,
                             100.0 * bytes / full));
                     base = AgentReleaseBuilder.from(archive, version);
@@ -119,8 +122,9 @@ class AgentHotSwapBenchmark {
             }
         }
         StringBuilder out = new StringBuilder("| round | version | publish → available (s) | check → healthy (s) "
-                + "| manifest received → healthy (s) | swap_ms | downtime_ms | bytes downloaded | full archive (bytes) "
-                + "| downloaded / full |\n|---|---|---|---|---|---|---|---|---|---|\n");
+                + "| manifest received → healthy (s) | pending → downloading (s) | downloading → staging (s) "
+                + "| staging → applying (s) | applying → succeeded (s) | swap_ms | downtime_ms | bytes downloaded "
+                + "| full archive (bytes) | downloaded / full |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
         rows.forEach(r -> out.append(r).append('\n'));
         System.out.println(out);
         Path report = Path.of("target", "bench", "agent-hotswap.md");
@@ -148,6 +152,22 @@ class AgentHotSwapBenchmark {
             throw new AssertionError("no run to " + version + " in the telemetry: " + all);
         }
         return out;
+    }
+
+    /** Seconds from the run's first {@code from} transition to its first {@code to} transition; "?" when absent. */
+    private static String between(List<JsonNode> run, String from, String to) {
+        Instant a = null;
+        Instant b = null;
+        for (JsonNode t : run) {
+            Instant when = Instant.parse(t.path("timestamp").asText());
+            if (a == null && from.equals(t.path("status").asText())) {
+                a = when;
+            }
+            if (b == null && to.equals(t.path("status").asText())) {
+                b = when;
+            }
+        }
+        return a == null || b == null ? "?" : String.format("%.3f", Duration.between(a, b).toMillis() / 1000.0);
     }
 
     private static double seconds(long nanos) {
