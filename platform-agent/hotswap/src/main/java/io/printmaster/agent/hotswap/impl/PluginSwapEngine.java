@@ -19,7 +19,11 @@ import java.util.concurrent.locks.ReentrantLock;
 import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.BundleEvent;
+import org.osgi.framework.BundleException;
 import org.osgi.framework.BundleListener;
+import org.osgi.framework.FrameworkEvent;
+import org.osgi.framework.FrameworkListener;
+import org.osgi.framework.wiring.FrameworkWiring;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -33,6 +37,8 @@ final class PluginSwapEngine {
     private static final Logger LOG = LoggerFactory.getLogger(PluginSwapEngine.class);
     /** FileInstall polls every 500 ms; an update not seen after this long is treated as failed. */
     private static final long FILEINSTALL_TIMEOUT_MILLIS = 30_000;
+    /** How long FileInstall's refresh after its update may take to be seen. */
+    private static final long REFRESH_WAIT_MILLIS = 10_000;
 
     private final BundleContext system;
     private final Path journalFile;
@@ -96,10 +102,11 @@ final class PluginSwapEngine {
                 r.pluginFile());
 
         long downStart = System.nanoTime();
-        Optional<String> failing = placeAndAwaitUpdate(bundle, r.pluginFile(), newBytes, pause);
+        Map<String, String> startFailures = new java.util.TreeMap<>();
+        Optional<String> failing = placeAndAwaitUpdate(bundle, r.pluginFile(), newBytes, pause, startFailures);
         long downEnd = 0;
         if (failing.isEmpty()) {
-            HealthGate.Verdict verdict = gate.check(Map.of(name, bundle), Map.of(), componentsBefore, Set.of(),
+            HealthGate.Verdict verdict = gate.check(Map.of(name, bundle), startFailures, componentsBefore, Set.of(),
                     System.nanoTime() + r.healthTimeout().toNanos(), true, pause);
             failing = verdict.failingCheck();
             downEnd = verdict.bundlesActiveAtNanos();
@@ -118,10 +125,12 @@ final class PluginSwapEngine {
                 r.toVersion(), failing.get(), r.fromVersion());
         journal(r, "rolling_back", oldSha, null);
         long rollbackStart = System.nanoTime();
-        Optional<String> rollbackFailure = placeAndAwaitUpdate(bundle, r.pluginFile(), oldBytes, pause);
+        Map<String, String> rollbackStartFailures = new java.util.TreeMap<>();
+        Optional<String> rollbackFailure = placeAndAwaitUpdate(bundle, r.pluginFile(), oldBytes, pause,
+                rollbackStartFailures);
         long rollbackEnd = 0;
         if (rollbackFailure.isEmpty()) {
-            HealthGate.Verdict verdict = gate.check(Map.of(name, bundle), Map.of(), componentsBefore,
+            HealthGate.Verdict verdict = gate.check(Map.of(name, bundle), rollbackStartFailures, componentsBefore,
                     healthChecksFailingBefore, System.nanoTime() + r.healthTimeout().toNanos(), false, pause);
             rollbackFailure = verdict.failingCheck();
             rollbackEnd = verdict.bundlesActiveAtNanos();
@@ -161,34 +170,87 @@ final class PluginSwapEngine {
      *
      * @return the failing check, when the file cannot be written or FileInstall does not update the bundle
      */
-    private Optional<String> placeAndAwaitUpdate(Bundle bundle, Path pluginFile, byte[] bytes, Pause pause) {
+    private Optional<String> placeAndAwaitUpdate(Bundle bundle, Path pluginFile, byte[] bytes, Pause pause,
+            Map<String, String> startFailures) {
         CountDownLatch updated = new CountDownLatch(1);
+        CountDownLatch refreshed = new CountDownLatch(1);
         BundleListener listener = event -> {
             if (event.getBundle().getBundleId() == bundle.getBundleId() && event.getType() == BundleEvent.UPDATED) {
                 updated.countDown();
             }
         };
+        // FileInstall refreshes what it updated, then starts its bundles: the gate begins after that refresh
+        FrameworkListener refresh = event -> {
+            if (updated.getCount() == 0 && event.getType() == FrameworkEvent.PACKAGES_REFRESHED) {
+                refreshed.countDown();
+            }
+        };
         system.addBundleListener(listener);
+        system.addFrameworkListener(refresh);
         try {
             try {
                 writeAtomically(pluginFile, bytes);
             } catch (IOException e) {
                 return Optional.of("cannot write " + pluginFile + ": " + e);
             }
-            long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(FILEINSTALL_TIMEOUT_MILLIS);
-            while (true) {
-                try {
-                    if (updated.await(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) {
-                        return Optional.empty();
-                    }
-                    return Optional.of("bundle " + bundle.getSymbolicName() + " was not updated from " + pluginFile
-                            + " within " + FILEINSTALL_TIMEOUT_MILLIS / 1000 + " s (is Felix FileInstall running?)");
-                } catch (InterruptedException e) {
-                    pause.interrupted();
-                }
+            if (!await(updated, FILEINSTALL_TIMEOUT_MILLIS, pause)) {
+                return Optional.of("bundle " + bundle.getSymbolicName() + " was not updated from " + pluginFile
+                        + " within " + FILEINSTALL_TIMEOUT_MILLIS / 1000 + " s (is Felix FileInstall running?)");
+            }
+            if (!await(refreshed, REFRESH_WAIT_MILLIS, pause)) {
+                LOG.info("no refresh followed the update of {}; checking it as it is", bundle.getSymbolicName());
             }
         } finally {
+            system.removeFrameworkListener(refresh);
             system.removeBundleListener(listener);
+        }
+        awaitStarted(bundle, startFailures, pause);
+        return Optional.empty();
+    }
+
+    /**
+     * Until the bundle is active, its start fails, or it cannot resolve (bounded): FileInstall starts it after its
+     * refresh, and may still be refreshing or starting it now; starting it here too (a no-op when it runs) is what
+     * names an activator's failure in the gate's verdict.
+     */
+    private void awaitStarted(Bundle bundle, Map<String, String> startFailures, Pause pause) {
+        FrameworkWiring wiring = system.getBundle().adapt(FrameworkWiring.class);
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(REFRESH_WAIT_MILLIS);
+        while (System.nanoTime() < deadline) {
+            int state = bundle.getState();
+            if (state == Bundle.ACTIVE || state == Bundle.UNINSTALLED) {
+                return;
+            }
+            if (state == Bundle.INSTALLED && !wiring.resolveBundles(List.of(bundle))) {
+                return; // cannot resolve: the gate names the missing requirement
+            }
+            if (bundle.getState() == Bundle.RESOLVED) {
+                try {
+                    bundle.start();
+                } catch (BundleException | RuntimeException e) {
+                    if (bundle.getState() == Bundle.RESOLVED) { // not a start raced by FileInstall's own
+                        String message = e.getMessage();
+                        if (e.getCause() != null && e.getCause() != e) {
+                            message += " (" + e.getCause() + ")";
+                        }
+                        startFailures.put(bundle.getSymbolicName(), message);
+                        return;
+                    }
+                }
+            }
+            pause.millis(20);
+        }
+    }
+
+    /** Waits for a latch; an interrupt is remembered, not obeyed (the file has changed). */
+    private static boolean await(CountDownLatch latch, long millis, Pause pause) {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis);
+        while (true) {
+            try {
+                return latch.await(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+            } catch (InterruptedException e) {
+                pause.interrupted();
+            }
         }
     }
 
