@@ -49,12 +49,19 @@ final class HotSwapFixture {
     }
 
     static Option[] config(String name) throws IOException {
+        return config(name, true);
+    }
+
+    /** @param payloadInProgram false: the payload is not a program bundle (a test installs it as a plugin) */
+    static Option[] config(String name, boolean payloadInProgram) throws IOException {
         Path program = Files.createTempDirectory("pm-itest-" + name + "-program");
         Path bundles = Files.createDirectories(program.resolve("bundle"));
         for (Path jar : ServerContainer.bundles(ServerContainer.agentDistribution())) {
             Files.copy(jar, bundles.resolve(jar.getFileName()));
         }
-        FixtureBundles.payload(bundles, 1, Payload.GOOD);
+        if (payloadInProgram) {
+            FixtureBundles.payload(bundles, 1, Payload.GOOD);
+        }
         FixtureBundles.caller(bundles, 1);
         Files.writeString(program.resolve("VERSION"), "1.0.0");
         return OptionUtils.combine(ServerContainer.options(program, "agent", ServerContainer.newDataDir(name),

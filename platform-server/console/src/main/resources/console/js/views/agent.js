@@ -26,9 +26,19 @@ function formatMillis(ms) {
   return h('span', { title: `${ms} ms` }, ms < 1000 ? `${ms} ms` : `${(ms / 1000).toFixed(1)} s`);
 }
 
+/** What a transition changed: the agent's versions, or a vendor plugin's (metadata.mode "plugin"); hot swaps say so. */
+function versionsOf(t) {
+  const meta = t.metadata || {};
+  if (meta.mode === 'plugin') {
+    return `plugin ${meta.component || '?'} ${meta.from_version || '?'} → ${t.target_version || '?'}`;
+  }
+  if (!t.current_version && !t.target_version) return dash();
+  const versions = `${t.current_version || '?'} → ${t.target_version || '?'}`;
+  return meta.mode === 'hot-swap' ? `${versions} (hot swap)` : versions;
+}
+
 function transitionRow(t) {
-  const versions = t.current_version || t.target_version
-    ? `${t.current_version || '?'} → ${t.target_version || '?'}` : dash();
+  const versions = h('span', { testid: `transition-versions-${t.id}` }, versionsOf(t));
   return h('tr', { testid: `transition-${t.id}`, 'data-status': t.status },
     h('td', {}, time(t.timestamp)),
     h('td', {}, statusBadge(t.status, `transition-status-${t.id}`)),

@@ -8,6 +8,7 @@ import io.printmaster.agent.enrollment.api.EnrolledAgent;
 import io.printmaster.agent.enrollment.api.CheckInListener;
 import io.printmaster.agent.enrollment.api.Enrollment;
 import io.printmaster.agent.enrollment.api.EnrollmentState;
+import io.printmaster.agent.update.api.DeliveredPlugin;
 import io.printmaster.agent.update.api.RunningRelease;
 import io.printmaster.security.api.SecretBox;
 import java.nio.file.Path;
@@ -68,7 +69,8 @@ public class EnrollmentComponent implements Enrollment {
         Path home = Path.of(orElse(context.getProperty("pm.home"), "."));
         Path data = Path.of(orElse(context.getProperty("pm.data.dir"), home.resolve("data").toString()));
         this.loop = new EnrollmentLoop(new FleetFiles(home.resolve("etc")), new CredentialStore(data.resolve("state"), box),
-                hostFacts(HostFacts.ofThisMachine(context.getProperty("pm.version"))), this::settings, interval(config),
+                hostFacts(HostFacts.ofThisMachine(context.getProperty("pm.version")), data.resolve("plugins")),
+                this::settings, interval(config),
                 EnrollmentLoop.Timing.defaults(), Clock.systemUTC());
         loop.listeners(this::tell);
         loop.start();
@@ -131,10 +133,11 @@ public class EnrollmentComponent implements Enrollment {
         loop.close();
     }
 
-    private java.util.function.Supplier<HostFacts> hostFacts(HostFacts started) {
+    /** What each check-in reports: the running release, and the delivered plugins as they are now. */
+    private java.util.function.Supplier<HostFacts> hostFacts(HostFacts started, Path plugins) {
         return () -> {
             RunningRelease r = runningRelease;
-            return r == null ? started : started.withVersion(r.version());
+            return (r == null ? started : started.withVersion(r.version())).withPlugins(DeliveredPlugin.scan(plugins));
         };
     }
 

@@ -1,10 +1,23 @@
 package io.printmaster.agent.enrollment.impl;
 
+import io.printmaster.agent.update.api.DeliveredPlugin;
 import java.net.InetAddress;
+import java.util.List;
 import java.util.Locale;
 
-/** What the agent tells the server about its machine, in the wire names of contract C. */
-record HostFacts(String hostname, String platform, String arch, String currentVersion) {
+/**
+ * What the agent tells the server about its machine, in the wire names of contract C, and the vendor plugins that
+ * follow a release stream ({@link DeliveredPlugin}), so that the server can offer their updates.
+ */
+record HostFacts(String hostname, String platform, String arch, String currentVersion, List<DeliveredPlugin> plugins) {
+
+    HostFacts {
+        plugins = plugins == null ? List.of() : List.copyOf(plugins);
+    }
+
+    HostFacts(String hostname, String platform, String arch, String currentVersion) {
+        this(hostname, platform, arch, currentVersion, List.of());
+    }
 
     static HostFacts ofThisMachine(String version) {
         return new HostFacts(localHostname(), platform(System.getProperty("os.name", "")),
@@ -14,7 +27,12 @@ record HostFacts(String hostname, String platform, String arch, String currentVe
     /** The same machine running another release (after a hot swap). */
     HostFacts withVersion(String version) {
         return version == null || version.isBlank() || version.equals(currentVersion) ? this
-                : new HostFacts(hostname, platform, arch, version);
+                : new HostFacts(hostname, platform, arch, version, plugins);
+    }
+
+    /** The same machine with these delivered plugins. */
+    HostFacts withPlugins(List<DeliveredPlugin> delivered) {
+        return new HostFacts(hostname, platform, arch, currentVersion, delivered);
     }
 
     /** {@code linux}, {@code windows} or {@code darwin}; anything else as the JVM names it (the server refuses it). */

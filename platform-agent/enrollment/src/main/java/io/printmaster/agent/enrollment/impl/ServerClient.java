@@ -74,6 +74,10 @@ final class ServerClient {
         body.put("platform", host.platform());
         body.put("arch", host.arch());
         body.put("hostname", host.hostname());
+        if (!host.plugins().isEmpty()) { // only then: a server older than plugin delivery refuses the field
+            var plugins = body.putArray("plugins");
+            host.plugins().forEach(p -> plugins.addObject().put("component", p.component()).put("version", p.version()));
+        }
         return post(CHECK_IN, body, Optional.of(credential));
     }
 

@@ -26,4 +26,20 @@ public interface BundleSwapper {
      *     nothing was changed
      */
     SwapOutcome swap(SwapPlan plan) throws InterruptedException;
+
+    /**
+     * Replaces a vendor plugin of the plugins folder (one that Felix FileInstall installed) with a new release, behind
+     * the same health gate: the current jar is copied to {@code backup}, the new jar moved over the plugin's file, and
+     * once FileInstall has updated the bundle, the gate runs (the plugin active, every component satisfied before
+     * satisfied again, the health checks, the server reachable). On failure the backup is moved back and FileInstall
+     * updates the bundle back. The plugin's file is what a restart installs, so the caller that finds, after a crash,
+     * that a replacement was in progress puts the backup back (see docs/architecture.md).
+     *
+     * @since 1.2
+     * @return {@link SwapOutcome.Result#SWAPPED} when the new plugin runs and passed the gate
+     * @throws InterruptedException when interrupted before the plugin's file changed (nothing was changed)
+     * @throws IllegalStateException when the replacement cannot begin (no running bundle from that file, the new jar
+     *     does not hold the same bundle or not the bytes named); nothing was changed
+     */
+    SwapOutcome replacePlugin(PluginReplacement replacement) throws InterruptedException;
 }

@@ -1,6 +1,7 @@
 package io.printmaster.agent.hotswap.impl;
 
 import io.printmaster.agent.hotswap.api.BundleSwapper;
+import io.printmaster.agent.hotswap.api.PluginReplacement;
 import io.printmaster.agent.hotswap.api.SelfSwap;
 import io.printmaster.agent.hotswap.api.SwapOutcome;
 import io.printmaster.agent.hotswap.api.SwapPlan;
@@ -27,6 +28,7 @@ public class HotSwapComponent implements BundleSwapper, RunningRelease {
     private static final Logger LOG = LoggerFactory.getLogger(HotSwapComponent.class);
 
     private final SwapEngine engine;
+    private final PluginSwapEngine plugins;
     private final String startedRelease;
 
     @Activate
@@ -53,13 +55,20 @@ public class HotSwapComponent implements BundleSwapper, RunningRelease {
         }
         // The system bundle's context stays valid whatever bundle is replaced, this one included.
         BundleContext system = context.getBundle(Constants.SYSTEM_BUNDLE_LOCATION).getBundleContext();
-        this.engine = new SwapEngine(system, updateDir, uuid, new HealthGate(system, healthChecks), new ReentrantLock(),
-                CrashPoints.fromEnvironment());
+        HealthGate gate = new HealthGate(system, healthChecks);
+        ReentrantLock oneAtATime = new ReentrantLock();
+        this.engine = new SwapEngine(system, updateDir, uuid, gate, oneAtATime, CrashPoints.fromEnvironment());
+        this.plugins = new PluginSwapEngine(system, updateDir, gate, oneAtATime);
     }
 
     @Override
     public SwapOutcome swap(SwapPlan plan) throws InterruptedException {
         return engine.swap(plan);
+    }
+
+    @Override
+    public SwapOutcome replacePlugin(PluginReplacement replacement) throws InterruptedException {
+        return plugins.replace(replacement);
     }
 
     @Override

@@ -55,6 +55,16 @@ final class InstallLayout {
         return dataDir.resolve("update");
     }
 
+    /** Vendor plugins, installed by Felix FileInstall. */
+    Path pluginsDir() {
+        return dataDir.resolve("plugins");
+    }
+
+    /** Where a plugin's current jar waits while its replacement is on trial. */
+    Path pluginBackup(String fileName) {
+        return updateDir().resolve("plugin-backup").resolve(fileName);
+    }
+
     Path downloads() {
         return updateDir().resolve("downloads");
     }

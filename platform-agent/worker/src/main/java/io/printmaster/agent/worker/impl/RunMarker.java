@@ -26,11 +26,16 @@ import java.util.Objects;
  *     {@code failed}), waiting to be reported
  * @param metadata hot swap only: what the report carries ({@code mode}, {@code bundles_changed},
  *     {@code bytes_downloaded}, …)
+ * @param plugin a vendor plugin's replacement only: the plugin's file and its backup, to put back after a crash
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 record RunMarker(String runId, String fromVersion, String toVersion, Phase phase, boolean forced, Instant startedAt,
                  String errorCode, String errorMessage, long releaseCounter, String frameworkUuid, String outcome,
-                 Map<String, Object> metadata) {
+                 Map<String, Object> metadata, PluginFiles plugin) {
+
+    /** A plugin being replaced: its file in the plugins folder, the backup of its current jar, its component. */
+    record PluginFiles(String component, String file, String backup) {
+    }
 
     /** How far a run got; the wire names are lower case in the file. */
     enum Phase {
@@ -61,28 +66,34 @@ record RunMarker(String runId, String fromVersion, String toVersion, Phase phase
     RunMarker(String runId, String fromVersion, String toVersion, Phase phase, boolean forced, Instant startedAt,
               String errorCode, String errorMessage, long releaseCounter) {
         this(runId, fromVersion, toVersion, phase, forced, startedAt, errorCode, errorMessage, releaseCounter, null, null,
-                null);
+                null, null);
     }
 
     RunMarker at(Phase next) {
         return new RunMarker(runId, fromVersion, toVersion, next, forced, startedAt, errorCode, errorMessage,
-                releaseCounter, frameworkUuid, outcome, metadata);
+                releaseCounter, frameworkUuid, outcome, metadata, plugin);
     }
 
     RunMarker failing(String code, String message) {
         return new RunMarker(runId, fromVersion, toVersion, Phase.rolling_back, forced, startedAt, code, message,
-                releaseCounter, frameworkUuid, outcome, metadata);
+                releaseCounter, frameworkUuid, outcome, metadata, plugin);
+    }
+
+    /** The same run, replacing a vendor plugin. */
+    RunMarker forPlugin(PluginFiles files) {
+        return new RunMarker(runId, fromVersion, toVersion, phase, forced, startedAt, errorCode, errorMessage,
+                releaseCounter, frameworkUuid, outcome, metadata, files);
     }
 
     /** The hot swap of this run begins in the framework {@code uuid}. */
     RunMarker swapping(String uuid, Map<String, Object> meta) {
         return new RunMarker(runId, fromVersion, toVersion, Phase.swapping, forced, startedAt, null, null,
-                releaseCounter, uuid, null, meta);
+                releaseCounter, uuid, null, meta, plugin);
     }
 
     /** The hot swap of this run ended {@code state}; the report waits in the marker. */
     RunMarker swapped(String state, String code, String message, Map<String, Object> meta) {
         return new RunMarker(runId, fromVersion, toVersion, Phase.swapped, forced, startedAt, code, message,
-                releaseCounter, frameworkUuid, state, meta);
+                releaseCounter, frameworkUuid, state, meta, plugin);
     }
 }

@@ -7,8 +7,10 @@ import io.printmaster.agent.enrollment.api.EnrolledAgent;
 import io.printmaster.agent.enrollment.api.Enrollment;
 import io.printmaster.agent.hotswap.api.BundleSwapper;
 import io.printmaster.agent.hotswap.api.PlannedBundle;
+import io.printmaster.agent.hotswap.api.PluginReplacement;
 import io.printmaster.agent.hotswap.api.SwapOutcome;
 import io.printmaster.agent.hotswap.api.SwapPlan;
+import io.printmaster.agent.update.api.DeliveredPlugin;
 import io.printmaster.agent.update.api.RunResult;
 import io.printmaster.agent.update.api.RunState;
 import io.printmaster.core.policy.MaintenanceWindow;
@@ -195,12 +197,16 @@ final class UpdateRunner {
             latestVersion = textOrNull(answer.path("latest_version"));
             JsonNode offer = answer.path("update");
             if (!answer.path("update_available").asBoolean(false) || !offer.isObject()) {
-                return finish(result(runId, RunState.SUCCEEDED, null, null,
-                        "up to date: the server offers nothing newer than " + runningVersion()), false);
+                // the agent is current: now its vendor plugins
+                return installPlugins(runId, forced, answer.path("plugin_updates"), c.at()).orElseGet(() ->
+                        finish(result(runId, RunState.SUCCEEDED, null, null,
+                                "up to date: the server offers nothing newer than " + runningVersion()), false));
             }
             target = offer.path("version").asText("");
             if (target.equals(runningVersion())) {
-                return finish(result(runId, RunState.SUCCEEDED, null, null, "already running " + target), false);
+                String running = target;
+                return installPlugins(runId, forced, answer.path("plugin_updates"), c.at()).orElseGet(() ->
+                        finish(result(runId, RunState.SUCCEEDED, null, null, "already running " + running), false));
             }
             if (!forced && files.state().failedVersions().contains(target)) {
                 return finish(result(runId, RunState.SKIPPED, target, null, target + " failed its health check on "
@@ -510,21 +516,181 @@ final class UpdateRunner {
                 && hotSwap.frameworkUuid().equals(k.frameworkUuid())).isPresent();
     }
 
-    private VerifiedManifest verify(JsonNode offer, Instant now) throws UpdateFailure {
-        byte[] manifest;
+    /**
+     * Installs the vendor plugin releases the server offers ({@code plugin_updates}), one by one, each as a run of its
+     * own ({@code <runId>-<component>}) with its own report.
+     *
+     * @return the last plugin run's end; empty when nothing was offered for a plugin installed here
+     */
+    private Optional<RunResult> installPlugins(String runId, boolean forced, JsonNode offers, Instant now)
+            throws InterruptedException {
+        if (!offers.isArray() || offers.isEmpty()) {
+            return Optional.empty();
+        }
+        Optional<RunResult> last = Optional.empty();
+        for (JsonNode offer : offers) {
+            String component = offer.path("component").asText("");
+            Optional<DeliveredPlugin> installed = DeliveredPlugin.scan(layout.pluginsDir()).stream()
+                    .filter(p -> p.component().equals(component)).findFirst();
+            if (installed.isEmpty()) {
+                LOG.warn("the server offers plugin {} {}, which is not installed here; ignoring it", component,
+                        offer.path("version").asText(""));
+                continue;
+            }
+            String pluginRun = (runId + "-" + component).substring(0, Math.min(64, runId.length() + 1
+                    + component.length()));
+            last = Optional.of(installPlugin(pluginRun, forced, installed.get(), offer, now));
+        }
+        return last;
+    }
+
+    /** One vendor plugin: verify, download, check, replace behind the health gate, report. */
+    private RunResult installPlugin(String runId, boolean forced, DeliveredPlugin installed, JsonNode offer,
+                                   Instant now) throws InterruptedException {
+        String component = installed.component();
+        String target = offer.path("version").asText("");
+        Map<String, Object> meta = new LinkedHashMap<>();
+        meta.put("mode", "plugin");
+        meta.put("component", component);
+        meta.put("from_version", installed.version());
         try {
-            manifest = Base64.getDecoder().decode(offer.path("manifest_base64").asText(""));
+            if (!forced && files.state().failedVersions().contains(PersistentState.pluginRelease(component, target))) {
+                return finish(result(runId, RunState.SKIPPED, target, null, "plugin " + component + " " + target
+                        + " failed its health check on this agent before; it is not tried again automatically (Update "
+                        + "now forces it)"), false);
+            }
+            Optional<BundleSwapper> swapper = hotSwap == null ? Optional.empty() : hotSwap.swapper().get();
+            if (swapper.isEmpty()) {
+                return finish(result(runId, RunState.SKIPPED, target, null, "plugin " + component + " " + target
+                        + " is offered, but no hot-swap engine runs here to replace it behind a health gate"), false);
+            }
+            transition(runId, RunState.PENDING, target, null, null, meta);
+            VerifiedManifest m = verifier.verify(manifestBytes(offer), offer.path("signature").asText(""), trust(),
+                    new ManifestVerifier.Expectation(component, platform, arch,
+                            files.state().pluginCounter(component)), now);
+            if (!m.version().equals(target) || !m.format().equals("jar")) {
+                throw new UpdateFailure("MANIFEST_ERROR", "the signed manifest is for " + m.component() + " "
+                        + m.version() + " (" + m.format() + "), the offer for plugin " + component + " " + target
+                        + " (jar)");
+            }
+            Files.createDirectories(layout.downloads());
+            Path jar = layout.downloads().resolve(component + "-" + target + ".jar");
+            EnrolledAgent agent = enrollment.current().orElseThrow(() -> new UpdateFailure("SERVER_ERROR",
+                    "the agent is not enrolled any more"));
+            String credential = enrollment.credential().orElseThrow(() -> new UpdateFailure("SERVER_ERROR",
+                    "the agent has no credential any more"));
+            URI uri = resolve(agent.serverUrl(), offer.path("download_url").asText(""));
+            transition(runId, RunState.DOWNLOADING, target, null, null, meta);
+            long started = System.nanoTime();
+            if (!(Files.isRegularFile(jar) && sameBytes(jar, m))) {
+                download.download(uri, Map.of("Authorization", "Bearer " + credential), jar, m, (r, t) -> { },
+                        cancelRequested::get);
+            }
+            transition(runId, RunState.STAGING, target, null, null, meta, (System.nanoTime() - started) / 1_000_000,
+                    m.sizeBytes());
+            Optional<DeliveredPlugin> delivered = DeliveredPlugin.read(jar);
+            if (delivered.isEmpty() || !delivered.get().component().equals(component)
+                    || !delivered.get().symbolicName().equals(installed.symbolicName())) {
+                throw new UpdateFailure("STAGING_FAILED", "the jar of " + component + " " + target + " is not plugin "
+                        + installed.symbolicName() + " of component " + component + " (it is "
+                        + delivered.map(d -> d.symbolicName() + " of " + d.component()).orElse("no delivered plugin")
+                        + ")");
+            }
+            Path backup = layout.pluginBackup(installed.jar().getFileName().toString());
+            RunMarker marker = new RunMarker(runId, installed.version(), target, RunMarker.Phase.downloading, forced,
+                    now, null, null, m.releaseCounter())
+                    .swapping(hotSwap.frameworkUuid(), meta)
+                    .forPlugin(new RunMarker.PluginFiles(component, installed.jar().toString(), backup.toString()));
+            files.saveMarker(marker);
+            transition(runId, RunState.APPLYING, target, null, null, meta);
+            SwapOutcome outcome;
+            try {
+                outcome = swapper.get().replacePlugin(new PluginReplacement(component, installed.version(), target,
+                        installed.jar(), jar, m.sha256(), backup, hotSwap.healthTimeout()));
+            } catch (IllegalStateException e) {
+                files.clearMarker();
+                throw new UpdateFailure("APPLY_FAILED", "plugin " + component + " " + target + " cannot replace "
+                        + installed.jar() + ": " + e.getMessage());
+            }
+            files.clearMarker();
+            meta.put("swap_ms", outcome.swapMillis());
+            meta.put("downtime_ms", outcome.downtimeMillis());
+            meta.put("bytes_downloaded", m.sizeBytes());
+            switch (outcome.result()) {
+                case SWAPPED -> {
+                    files.saveState(files.state().withPluginCounter(component, m.releaseCounter()));
+                    Files.deleteIfExists(backup);
+                    Files.deleteIfExists(jar);
+                    return finish(result(runId, RunState.SUCCEEDED, target, null, "plugin " + component
+                            + " updated from " + installed.version() + " to " + target + " without a restart"), true,
+                            meta);
+                }
+                case ROLLED_BACK -> {
+                    files.saveState(files.state().withFailed(PersistentState.pluginRelease(component, target)));
+                    return finish(result(runId, RunState.ROLLED_BACK, target, "HEALTH_CHECK", "plugin " + component
+                            + " " + target + " failed its health check: " + outcome.failingCheck() + "; "
+                            + installed.version() + " runs again"), true, meta);
+                }
+                default -> {
+                    files.saveState(files.state().withFailed(PersistentState.pluginRelease(component, target)));
+                    return finish(result(runId, RunState.FAILED, target, "ROLLBACK_FAILED", "plugin " + component
+                            + " " + target + " failed its health check (" + outcome.failingCheck() + ") and "
+                            + installed.version() + " did not come back healthy; its jar is in " + installed.jar()
+                            + " and " + backup), true, meta);
+                }
+            }
+        } catch (UpdateFailure f) {
+            return finish(result(runId, RunState.FAILED, target, f.code(), f.getMessage()), true, meta);
+        } catch (ResumableDownload.CancelledException e) {
+            return finish(result(runId, RunState.CANCELLED, target, null, "cancelled; the partial download is "
+                    + "kept"), true, meta);
+        } catch (IOException e) {
+            return finish(result(runId, RunState.FAILED, target, "APPLY_FAILED", "plugin " + component + " " + target
+                    + " could not be prepared: " + e), true, meta);
+        }
+    }
+
+    /**
+     * A plugin replacement that the end of the process cut short: the plugin's file may hold the new jar, on trial,
+     * which the next start must not keep. The backup goes back, and the run is reported.
+     */
+    private void finishInterruptedPluginSwap(RunMarker marker) throws IOException {
+        RunMarker.PluginFiles p = marker.plugin();
+        Path backup = Path.of(p.backup());
+        Path file = Path.of(p.file());
+        if (Files.isRegularFile(backup)) {
+            Path tmp = layout.updateDir().resolve(".plugin-restore.tmp");
+            Files.copy(backup, tmp, StandardCopyOption.REPLACE_EXISTING);
+            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            Files.delete(backup);
+        }
+        files.saveState(files.state().withFailed(PersistentState.pluginRelease(p.component(), marker.toVersion())));
+        files.clearMarker();
+        finish(result(marker.runId(), RunState.ROLLED_BACK, marker.toVersion(), "APPLY_FAILED", "the replacement of "
+                + "plugin " + p.component() + " by " + marker.toVersion() + " was cut short by the end of the process; "
+                + marker.fromVersion() + " was put back, and " + marker.toVersion() + " is not tried again "
+                + "automatically (Update now forces it)"), true, marker.metadata());
+    }
+
+    private static byte[] manifestBytes(JsonNode offer) throws UpdateFailure {
+        try {
+            return Base64.getDecoder().decode(offer.path("manifest_base64").asText(""));
         } catch (IllegalArgumentException e) {
             throw new UpdateFailure("MANIFEST_ERROR", "manifest_base64 is not base64");
         }
-        TrustAnchors trust;
+    }
+
+    private TrustAnchors trust() throws UpdateFailure {
         try {
-            trust = TrustAnchors.fromTrustFile(Files.readAllBytes(layout.trustFile()), verifier.signatures());
+            return TrustAnchors.fromTrustFile(Files.readAllBytes(layout.trustFile()), verifier.signatures());
         } catch (IOException e) {
             throw new UpdateFailure("MANIFEST_ERROR", "this agent has no trusted keys (" + layout.trustFile()
                     + " cannot be read: " + e.getMessage() + "); it installs nothing it cannot verify");
         }
-        return verifier.verify(manifest, offer.path("signature").asText(""), trust,
+    }
+
+    private VerifiedManifest verify(JsonNode offer, Instant now) throws UpdateFailure {
+        return verifier.verify(manifestBytes(offer), offer.path("signature").asText(""), trust(),
                 new ManifestVerifier.Expectation(COMPONENT, platform, arch, files.state().releaseCounter()), now);
     }
 
@@ -599,6 +765,10 @@ final class UpdateRunner {
                     }
                 }
                 case swapping -> {
+                    if (marker.plugin() != null) {
+                        finishInterruptedPluginSwap(marker);
+                        return Optional.empty();
+                    }
                     if (swapInProgress()) {
                         // this worker replaced the one that swaps (its bundle or a dependency was in the plan): that
                         // thread finishes the run and wakes this worker to report it

@@ -12,6 +12,7 @@ import io.printmaster.agent.enrollment.api.EnrolledAgent;
 import io.printmaster.agent.enrollment.api.Enrollment;
 import io.printmaster.agent.enrollment.api.EnrollmentState;
 import io.printmaster.agent.hotswap.api.BundleSwapper;
+import io.printmaster.agent.hotswap.api.PluginReplacement;
 import io.printmaster.agent.hotswap.api.SwapOutcome;
 import io.printmaster.agent.hotswap.api.SwapPlan;
 import io.printmaster.api.release.RuntimeFingerprint;
@@ -99,6 +100,28 @@ final class UpdateFixture implements AutoCloseable {
             plans.add(plan);
             return outcome;
         }
+
+        final List<PluginReplacement> replacements = new CopyOnWriteArrayList<>();
+
+        /** Does to the files what the engine does (FileInstall's part, the bundle update, is not there). */
+        @Override
+        public SwapOutcome replacePlugin(PluginReplacement r) {
+            if (cannotBegin != null) {
+                throw cannotBegin;
+            }
+            replacements.add(r);
+            try {
+                Files.createDirectories(r.backup().getParent());
+                Files.copy(r.pluginFile(), r.backup(), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                Files.copy(r.newJar(), r.pluginFile(), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                if (outcome.result() != SwapOutcome.Result.SWAPPED) {
+                    Files.copy(r.backup(), r.pluginFile(), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                }
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+            return outcome;
+        }
     }
 
     UpdateFixture(Path root) throws Exception {
@@ -109,7 +132,7 @@ final class UpdateFixture implements AutoCloseable {
         Files.createDirectories(root.resolve("etc"));
         Files.write(root.resolve("etc/trust.json"), trustJson());
         server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-        server.createContext(DOWNLOAD_PATH, ex -> {
+        server.createContext("/api/v1/agents/update/download/", ex -> {
             downloadRequests.incrementAndGet();
             String range = ex.getRequestHeaders().getFirst("Range");
             if (range != null) {
@@ -255,6 +278,46 @@ final class UpdateFixture implements AutoCloseable {
                 Map.entry("restart_required", false)));
         byte[] manifest = JSON.writeValueAsBytes(m);
         offerManifest(version, manifest, Base64.getEncoder().encodeToString(jdk.sign(key.privateKey(), manifest)));
+    }
+
+    /** Makes the next check-in offer nothing for the agent and {@code jar} as release {@code version} of a plugin. */
+    void offerPlugin(String component, String version, byte[] jar) throws Exception {
+        String path = DOWNLOAD_PATH.replace("/agent/", "/" + component + "/") + version + "/linux-amd64";
+        served.put(path, jar);
+        Map<String, Object> m = new TreeMap<>(Map.ofEntries(
+                Map.entry("manifest_version", 1), Map.entry("component", component), Map.entry("version", version),
+                Map.entry("platform", "linux"), Map.entry("arch", "amd64"), Map.entry("channel", "stable"),
+                Map.entry("format", "jar"), Map.entry("sha256", sha256(jar)),
+                Map.entry("size_bytes", jar.length), Map.entry("release_counter", releaseCounter),
+                Map.entry("generated_at", "2026-11-20T12:00:00Z"), Map.entry("expires_at", "2026-12-20T12:00:00Z"),
+                Map.entry("key_id", keyId(key)), Map.entry("bundles", List.of())));
+        byte[] manifest = JSON.writeValueAsBytes(m);
+        ObjectNode answer = JSON.createObjectNode();
+        answer.put("agent_id", "agent-1").put("update_available", false).put("latest_version", "1.0.0");
+        ObjectNode offer = answer.putArray("plugin_updates").addObject();
+        offer.put("component", component).put("version", version).put("format", "jar")
+                .put("manifest_base64", Base64.getEncoder().encodeToString(manifest))
+                .put("signature", Base64.getEncoder().encodeToString(jdk.sign(key.privateKey(), manifest)))
+                .put("download_url", path + "?format=jar");
+        answer.putArray("commands");
+        nextCheckIn = new CheckIn(NOW, 200, Optional.of(answer), Optional.empty());
+    }
+
+    /** A plugin jar: a bundle manifest naming its release stream, and one entry so versions differ in bytes. */
+    static byte[] pluginJar(String symbolicName, String component, String version) throws IOException {
+        java.util.jar.Manifest mf = new java.util.jar.Manifest();
+        mf.getMainAttributes().put(java.util.jar.Attributes.Name.MANIFEST_VERSION, "1.0");
+        mf.getMainAttributes().putValue("Bundle-ManifestVersion", "2");
+        mf.getMainAttributes().putValue("Bundle-SymbolicName", symbolicName);
+        mf.getMainAttributes().putValue("Bundle-Version", version);
+        mf.getMainAttributes().putValue("PrintMaster-Component", component);
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (java.util.jar.JarOutputStream jar = new java.util.jar.JarOutputStream(bytes, mf)) {
+            jar.putNextEntry(new java.util.zip.ZipEntry("release.txt"));
+            jar.write(version.getBytes(StandardCharsets.UTF_8));
+            jar.closeEntry();
+        }
+        return bytes.toByteArray();
     }
 
     void offerManifest(String version, byte[] manifest, String signature) {

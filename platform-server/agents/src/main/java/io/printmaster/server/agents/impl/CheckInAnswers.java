@@ -6,10 +6,13 @@ import io.printmaster.server.releases.api.Artifact;
 import io.printmaster.server.releases.api.ReleaseCatalog;
 import io.printmaster.server.releases.api.SignedManifest;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.Base64;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Optional;
+import java.util.TreeMap;
 
 import io.printmaster.server.fleets.api.EffectivePolicy;
 import io.printmaster.server.fleets.api.FleetDirectory;
@@ -30,10 +33,17 @@ import org.osgi.service.component.annotations.Reference;
  * picks the version (an explicit {@code target_version} wins, even to roll back; otherwise the newest version the pin
  * allows, so an agent pinned to {@code 0.9.x} gets the newest {@code 0.9.x}). The manifest is sent as the exact
  * stored bytes with their signature: the agent verifies those bytes, never a re-serialized object.
+ *
+ * <p>Vendor plugins the agent reports ({@code plugins}) are offered in {@code plugin_updates}: for each, the newest
+ * cached {@code jar} artifact of its component for the agent's platform and arch (or for {@code any}/{@code any}),
+ * not a pre-release, higher than the reported version and with a signed manifest. Pins and {@code target_version}
+ * are for the agent only; only {@link UpdatePolicy#updatesEnabled()} applies.
  */
 @Component(service = CheckInAnswers.class)
 public class CheckInAnswers {
     static final String COMPONENT = "agent";
+    /** The format of vendor plugin artifacts: the bundle jar itself. */
+    static final String PLUGIN_FORMAT = "jar";
 
     private final FleetDirectory fleets;
     private final ReleaseCatalog catalog;
@@ -45,13 +55,16 @@ public class CheckInAnswers {
     }
 
     /**
-     * The answer for an agent that has just checked in (its record already holds what it reported).
+     * The answer for an agent that has just checked in (its record already holds what it reported) and reports
+     * these vendor plugins.
      *
-     * @return {@code agent_id, fleet_id, update_available, policy, policy_source, latest_version}, and {@code update}
+     * @return {@code agent_id, fleet_id, update_available, policy, policy_source, latest_version}, {@code update}
      *         when one is offered ({@code version, format, sha256, size_bytes, manifest, manifest_base64, signature,
-     *         key_id, download_url}); callers may add
+     *         key_id, expires_at, download_url}) and {@code plugin_updates}, always present: one entry per reported
+     *         plugin that has an update, in the order reported (the same members, plus {@code component});
+     *         callers may add
      */
-    Map<String, Object> answer(AgentRecord agent) throws SQLException {
+    Map<String, Object> answer(AgentRecord agent, List<CheckInResource.Plugin> plugins) throws SQLException {
         EffectivePolicy effective = fleets.effectivePolicy(agent.fleet());
         UpdatePolicy policy = effective.policy();
         String format = UpdateDownloadResource.defaultFormat(agent.platform());
@@ -79,24 +92,65 @@ public class CheckInAnswers {
         out.put("latest_version", available.keySet().stream().filter(v -> !v.isPreRelease())
                 .max(Comparator.naturalOrder()).map(SemanticVersion::toString).orElse(null));
         if (manifest.isPresent()) {
-            Artifact artifact = available.get(chosen.get());
-            SignedManifest m = manifest.get();
-            Map<String, Object> update = new LinkedHashMap<>();
-            update.put("version", artifact.version());
-            update.put("format", artifact.format());
-            update.put("sha256", artifact.sha256());
-            update.put("size_bytes", artifact.sizeBytes());
-            // the exact signed bytes: as a string for people, as base64 for byte-exact clients; both are the same
-            update.put("manifest", new String(m.manifest(), StandardCharsets.UTF_8));
-            update.put("manifest_base64", Base64.getEncoder().encodeToString(m.manifest()));
-            update.put("signature", m.signature());
-            update.put("key_id", m.keyId());
-            update.put("expires_at", m.expiresAt());
-            update.put("download_url", "/api/v1/agents/update/download/" + COMPONENT + "/" + artifact.version() + "/"
-                    + agent.platform() + "-" + agent.arch() + "?format=" + artifact.format());
+            Map<String, Object> update = offer(agent, available.get(chosen.get()), manifest.get());
+            update.remove("component");
             out.put("update", update);
         }
+        out.put("plugin_updates", policy.updatesEnabled() ? pluginUpdates(agent, plugins) : List.of());
         return out;
+    }
+
+    /** The offers for the reported plugins (see the class comment), in the order reported. */
+    private List<Map<String, Object>> pluginUpdates(AgentRecord agent, List<CheckInResource.Plugin> plugins)
+            throws SQLException {
+        List<Map<String, Object>> offers = new ArrayList<>();
+        for (CheckInResource.Plugin plugin : plugins) {
+            Optional<SemanticVersion> current = parse(plugin.version());
+            if (current.isEmpty()) {
+                continue; // as for the agent: a version that is not semantic is offered nothing
+            }
+            // per version, the artifact the download route serves for this agent: its own platform's, else any-any
+            TreeMap<SemanticVersion, Artifact> newer = new TreeMap<>(Comparator.reverseOrder());
+            for (Artifact a : catalog.artifacts(new ReleaseCatalog.ArtifactFilter(plugin.component(), null, null, null,
+                    PLUGIN_FORMAT, null))) {
+                boolean own = agent.platform().equals(a.platform()) && agent.arch().equals(a.arch());
+                boolean any = Artifact.ANY.equals(a.platform()) && Artifact.ANY.equals(a.arch());
+                Optional<SemanticVersion> v = parse(a.version());
+                if ((own || any) && v.isPresent() && !v.get().isPreRelease() && v.get().compareTo(current.get()) > 0) {
+                    newer.merge(v.get(), a, (kept, other) -> Artifact.ANY.equals(kept.platform()) ? other : kept);
+                }
+            }
+            for (Artifact candidate : newer.values()) {
+                Optional<SignedManifest> manifest = catalog.manifest(candidate.id());
+                if (manifest.isPresent()) {
+                    offers.add(offer(agent, candidate, manifest.get()));
+                    break;
+                }
+            }
+        }
+        return offers;
+    }
+
+    /**
+     * One offer: the artifact, its exact signed manifest bytes (as a string for people, as base64 for byte-exact
+     * clients; both are the same) and where this agent downloads it (its own platform-arch: the download route
+     * falls back to any-any).
+     */
+    private static Map<String, Object> offer(AgentRecord agent, Artifact artifact, SignedManifest m) {
+        Map<String, Object> offer = new LinkedHashMap<>();
+        offer.put("component", artifact.component());
+        offer.put("version", artifact.version());
+        offer.put("format", artifact.format());
+        offer.put("sha256", artifact.sha256());
+        offer.put("size_bytes", artifact.sizeBytes());
+        offer.put("manifest", new String(m.manifest(), StandardCharsets.UTF_8));
+        offer.put("manifest_base64", Base64.getEncoder().encodeToString(m.manifest()));
+        offer.put("signature", m.signature());
+        offer.put("key_id", m.keyId());
+        offer.put("expires_at", m.expiresAt());
+        offer.put("download_url", "/api/v1/agents/update/download/" + artifact.component() + "/" + artifact.version()
+                + "/" + agent.platform() + "-" + agent.arch() + "?format=" + artifact.format());
+        return offer;
     }
 
     private static Optional<SemanticVersion> parse(String version) {

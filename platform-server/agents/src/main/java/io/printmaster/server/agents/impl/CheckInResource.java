@@ -16,7 +16,8 @@ import org.osgi.service.component.annotations.Reference;
 /**
  * {@code POST /api/v1/agents/update/manifest}: an agent checks in with its credential. The server records when and
  * what it reported ({@code last_seen_at}, version, platform, arch, hostname, {@code next_check_at}) and answers with
- * {@link CheckInAnswers}, plus the agent's pending {@code commands}, which this check-in delivers.
+ * {@link CheckInAnswers}, plus the agent's pending {@code commands}, which this check-in delivers. The vendor
+ * {@code plugins} it reports are not stored: they only select the {@code plugin_updates} of the answer.
  */
 @Component(service = RouteProvider.class)
 public class CheckInResource implements RouteProvider {
@@ -29,8 +30,16 @@ public class CheckInResource implements RouteProvider {
         this.answers = answers;
     }
 
-    /** The check-in body, as section C of the contracts fixes it, plus the optional {@code next_check_at}. */
-    public record CheckIn(String currentVersion, String platform, String arch, String hostname, String nextCheckAt) {
+    /**
+     * The check-in body, as section C of the contracts fixes it, plus the optional {@code next_check_at} and the
+     * optional {@code plugins} (absent or null: none).
+     */
+    public record CheckIn(String currentVersion, String platform, String arch, String hostname, String nextCheckAt,
+                          List<Plugin> plugins) {
+    }
+
+    /** A vendor plugin the agent runs: its component ({@code PrintMaster-Component}) and version. */
+    public record Plugin(String component, String version) {
     }
 
     @Override
@@ -45,10 +54,11 @@ public class CheckInResource implements RouteProvider {
                 body.currentVersion());
         Instant nextCheckAt = body.nextCheckAt() == null ? null
                 : TelemetryValidator.instant(body.nextCheckAt(), "next_check_at");
+        List<Plugin> plugins = AgentFactsValidator.plugins(body.plugins());
         // The answer is worked out first: once the check-in commits, its commands count as delivered, so nothing
         // that may fail (the catalog, the policy) runs after that.
         AgentRecord known = agents.find(agentId).orElseThrow(CheckInResource::unknownAgent);
-        Map<String, Object> answer = answers.answer(known.reporting(facts));
+        Map<String, Object> answer = answers.answer(known.reporting(facts), plugins);
         AgentStore.CheckedIn checkedIn = agents.checkIn(agentId, facts, nextCheckAt)
                 .orElseThrow(CheckInResource::unknownAgent);
         answer.put("commands", checkedIn.commands().stream().map(AgentCommandStore.AgentCommand::forAgent).toList());

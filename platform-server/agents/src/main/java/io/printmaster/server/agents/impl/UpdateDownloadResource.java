@@ -28,7 +28,9 @@ import org.osgi.service.component.annotations.Reference;
 /**
  * {@code GET /api/v1/agents/update/download/{component}/{version}/{platform}-{arch}}: an enrolled agent downloads a
  * cached release artifact as published (the raw update bundle), with Range resume and a strong ETag (the quoted
- * SHA-256), through {@link Downloads#serve}. Absent combinations answer 404 naming what exists.
+ * SHA-256), through {@link Downloads#serve}. Absent combinations answer 404 naming what exists. An artifact of
+ * the agent's platform-arch is served when there is one, else the same version's {@code any}-{@code any} one (a
+ * vendor plugin's {@code jar}, for example).
  *
  * <p>The route template has one {@code {target}} segment for {@code platform-arch}: the route table binds whole
  * segments only.
@@ -36,7 +38,7 @@ import org.osgi.service.component.annotations.Reference;
 @Component(service = RouteProvider.class)
 public class UpdateDownloadResource implements RouteProvider {
     private static final Map<String, String> CONTENT_TYPES = Map.of("tar.gz", "application/gzip", "zip", "application/zip",
-            "msi", "application/x-msi");
+            "msi", "application/x-msi", "jar", "application/java-archive");
 
     private final ReleaseCatalog catalog;
 
