@@ -39,6 +39,7 @@ final class HotSwapStager {
 
     private final Path program;
     private final List<Path> bundleFolders;
+    private Map<String, Path> localJars;
 
     /**
      * @param program the running program folder ({@code pm.program.dir}): the runtime files are copied from it
@@ -105,11 +106,7 @@ final class HotSwapStager {
             Path target = staging.resolve(b.path());
             Path source = local.get(b.sha256());
             if (source != null) {
-                Files.copy(source, target, StandardCopyOption.COPY_ATTRIBUTES);
-                if (!b.sha256().equals(ManifestVerifier.sha256(target))) {
-                    throw new UpdateFailure("STAGING_FAILED", "the copy of " + source + " into " + target + " does "
-                            + "not hold the bytes of " + b.symbolicName());
-                }
+                linkOrCopy(source, target, b);
             } else {
                 fetcher.fetch(b, target);
                 downloaded.add(b);
@@ -119,8 +116,33 @@ final class HotSwapStager {
         return new Downloads(downloaded, bytes);
     }
 
-    /** SHA-256 → jar, over the folders that may hold bundles of the release; the first folder wins. */
+    /**
+     * A hard link when the file system allows (the same bytes by construction, nothing to copy or hash: jars of a
+     * slot are never written in place, only replaced by renames); otherwise a copy, checked against the signed hash.
+     */
+    private static void linkOrCopy(Path source, Path target, VerifiedManifest.Bundle b) throws IOException,
+            UpdateFailure {
+        try {
+            Files.createLink(target, source);
+            return;
+        } catch (UnsupportedOperationException | IOException e) {
+            // another file system, or links not allowed here: copy
+        }
+        Files.copy(source, target, StandardCopyOption.COPY_ATTRIBUTES);
+        if (!b.sha256().equals(ManifestVerifier.sha256(target))) {
+            throw new UpdateFailure("STAGING_FAILED", "the copy of " + source + " into " + target + " does not hold the "
+                    + "bytes of " + b.symbolicName());
+        }
+    }
+
+    /**
+     * SHA-256 → jar, over the folders that may hold bundles of the release; the first folder wins. Computed once per
+     * stager (one run): the folders are the running release's, which nothing writes during a run.
+     */
     private Map<String, Path> localJars() throws IOException {
+        if (localJars != null) {
+            return localJars;
+        }
         Map<String, Path> bySha = new LinkedHashMap<>();
         for (Path folder : bundleFolders) {
             if (!Files.isDirectory(folder)) {
@@ -133,6 +155,7 @@ final class HotSwapStager {
                 }
             }
         }
+        localJars = bySha;
         return bySha;
     }
 }

@@ -933,6 +933,18 @@ final class UpdateRunner {
     }
 
     private RunResult finish(RunResult r, boolean report, Map<String, Object> metadata) {
+        // a run ended by the agent stopping still stores and reports its end: an interrupt would fail both
+        boolean interrupted = Thread.interrupted();
+        try {
+            return record(r, report, metadata);
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    private RunResult record(RunResult r, boolean report, Map<String, Object> metadata) {
         if (r.errorCode() != null) {
             LOG.warn("update run {} {}: {} {}", r.runId(), r.state().wireName(), r.errorCode(), r.errorMessage());
         } else {

@@ -40,6 +40,7 @@ import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.ConfigurationPolicy;
 import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Modified;
 import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.component.annotations.ReferenceCardinality;
 import org.osgi.service.component.annotations.ReferencePolicy;
@@ -95,7 +96,16 @@ public class UpdateWorkerComponent implements UpdateWorker {
     private final Enrollment enrollment;
     private final AgentConfiguration configuration;
     private final String startedVersion;
-    private final UpdateRunner runner;
+    /** Replaced between runs when the settings change ({@link #modified}); read by any thread. */
+    private volatile UpdateRunner runner;
+    /** Settings waiting to be taken at the next quiet moment of the loop. */
+    private Config newSettings;
+    private final BundleContext context;
+    private final BundleContext system;
+    private final SigningProvider signatures;
+    private final InstallLayout layout;
+    private final HttpClient http;
+    private final TelemetrySender telemetry;
     private final WorkerFiles files;
     private final CheckSchedule schedule = new CheckSchedule(ThreadLocalRandom.current());
     private final Backoff unreachable = Backoff.of(Duration.ofMinutes(1), Duration.ofHours(1), Integer.MAX_VALUE);
@@ -130,36 +140,20 @@ public class UpdateWorkerComponent implements UpdateWorker {
                                  @Reference Enrollment enrollment, @Reference SigningProvider signatures, Config config) {
         this.enrollment = enrollment;
         this.configuration = configuration;
+        this.signatures = signatures;
+        this.context = context;
         Path home = Path.of(orElse(context.getProperty("pm.home"), "."));
         Path program = Path.of(orElse(context.getProperty("pm.program.dir"), home.toString()));
         Path data = Path.of(orElse(context.getProperty("pm.data.dir"), home.resolve("data").toString()));
-        InstallLayout layout = new InstallLayout(home, program, data);
+        this.layout = new InstallLayout(home, program, data);
         this.files = new WorkerFiles(layout.updateDir());
-        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(15))
+        this.http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(15))
                 .followRedirects(HttpClient.Redirect.NEVER).build();
-        ResumableDownload download = new ResumableDownload(http,
-                Backoff.of(Duration.ofSeconds(2), Duration.ofMinutes(5), Math.max(1, config.download__max__attempts())),
-                Duration.ofSeconds(Math.max(5, config.download__stall__seconds())), d -> {
-                    synchronized (pauses) {
-                        if (running) {
-                            pauses.wait(Math.max(1, d.toMillis())); // a backoff pause that deactivation cuts short
-                        }
-                    }
-                });
-        String service = config.service__name().isBlank() ? null : config.service__name().strip();
-        Duration health = Duration.ofSeconds(Math.max(5, config.health__timeout__seconds()));
+        this.telemetry = new TelemetrySender(enrollment, http);
         this.startedVersion = orElse(context.getProperty("pm.version"), "0.0.0");
         // The system bundle's context stays valid whatever bundle a swap replaces, this one included.
-        BundleContext system = context.getBundle(Constants.SYSTEM_BUNDLE_LOCATION).getBundleContext();
-        this.runner = new UpdateRunner(layout, files, enrollment, configuration::current,
-                new ManifestVerifier(signatures), download, new ArchiveStager(), new TelemetrySender(enrollment, http),
-                new ServiceManagerRestarter(() -> List.copyOf(managers.values()), Optional.ofNullable(service)),
-                new BundleHealthProbe(context, enrollment, health),
-                dir -> Files.getFileStore(Files.exists(dir) ? dir : home).getUsableSpace(),
-                FaultInjection.fromEnvironment(), Clock.systemUTC(), this::runningVersion,
-                config.hot__swap() ? new UpdateRunner.HotSwapSupport(() -> Optional.ofNullable(swapper),
-                        context.getProperty(Constants.FRAMEWORK_UUID), health, () -> wakeWorkers(system)) : null,
-                platform(), arch());
+        this.system = context.getBundle(Constants.SYSTEM_BUNDLE_LOCATION).getBundleContext();
+        this.runner = newRunner(config);
         // A swap can replace this bundle while this worker's thread runs it: load every class it may need now.
         int missing = SelfSwap.preloadClasses(context.getBundle(), "io/printmaster/agent/worker",
                 UpdateWorkerComponent.class.getClassLoader());
@@ -178,6 +172,44 @@ public class UpdateWorkerComponent implements UpdateWorker {
         // A JDK type, so that a worker of an older revision (replaced by the swap it ran) can wake this one.
         this.waker = context.registerService(Runnable.class, this::wake,
                 new java.util.Hashtable<>(Map.of(WAKE_PROPERTY, Boolean.TRUE)));
+    }
+
+    /** A runner with the settings of {@code config}; the files, the telemetry queue and the HTTP client are shared. */
+    private UpdateRunner newRunner(Config config) {
+        ResumableDownload download = new ResumableDownload(http,
+                Backoff.of(Duration.ofSeconds(2), Duration.ofMinutes(5), Math.max(1, config.download__max__attempts())),
+                Duration.ofSeconds(Math.max(5, config.download__stall__seconds())), d -> {
+                    synchronized (pauses) {
+                        if (running) {
+                            pauses.wait(Math.max(1, d.toMillis())); // a backoff pause that deactivation cuts short
+                        }
+                    }
+                });
+        String service = config.service__name().isBlank() ? null : config.service__name().strip();
+        Duration health = Duration.ofSeconds(Math.max(5, config.health__timeout__seconds()));
+        Path fallback = layout.programDir();
+        return new UpdateRunner(layout, files, enrollment, configuration::current,
+                new ManifestVerifier(signatures), download, new ArchiveStager(), telemetry,
+                new ServiceManagerRestarter(() -> List.copyOf(managers.values()), Optional.ofNullable(service)),
+                new BundleHealthProbe(context, enrollment, health),
+                dir -> Files.getFileStore(Files.exists(dir) ? dir : fallback).getUsableSpace(),
+                FaultInjection.fromEnvironment(), Clock.systemUTC(), this::runningVersion,
+                config.hot__swap() ? new UpdateRunner.HotSwapSupport(() -> Optional.ofNullable(swapper),
+                        context.getProperty(Constants.FRAMEWORK_UUID), health, () -> wakeWorkers(system)) : null,
+                platform(), arch());
+    }
+
+    /**
+     * New settings (FileInstall delivers {@code etc/io.printmaster.agent.worker.cfg}, often just after the start):
+     * taken between runs, so that a run in progress, or a command that just arrived, is not cut short by a restart of
+     * the component.
+     */
+    @Modified
+    void modified(Config config) {
+        synchronized (lock) {
+            newSettings = config;
+            lock.notifyAll();
+        }
     }
 
     /** The service property of the worker's wake-up service ({@link Runnable}). */
@@ -341,6 +373,13 @@ public class UpdateWorkerComponent implements UpdateWorker {
                 }
             });
             while (running) {
+                synchronized (lock) {
+                    if (newSettings != null) {
+                        runner = newRunner(newSettings);
+                        newSettings = null;
+                        LOG.info("update worker settings changed; they apply from the next run");
+                    }
+                }
                 runner.reportFinishedSwap();
                 Trigger t = nextTrigger();
                 if (t == null) {
