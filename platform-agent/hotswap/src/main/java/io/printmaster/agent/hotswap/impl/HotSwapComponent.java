@@ -47,6 +47,8 @@ public class HotSwapComponent implements BundleSwapper, RunningRelease {
         if (InstalledBundles.read(installedFile, uuid).isEmpty()) {
             // a new process: the launcher installed the program dir's set, whatever an earlier process swapped
             SwapJournal.closeInterrupted(updateDir.resolve("hotswap.json"), program);
+            // a plugin replacement cut short: the update worker puts the previous jar back (its run marker says which)
+            SwapJournal.closeInterrupted(updateDir.resolve("plugin-swap.json"), program);
             InstalledBundles fromProgram = InstalledBundles.fromProgramDir(uuid, startedRelease,
                     program);
             fromProgram.write(installedFile);

@@ -33,8 +33,11 @@ record RunMarker(String runId, String fromVersion, String toVersion, Phase phase
                  String errorCode, String errorMessage, long releaseCounter, String frameworkUuid, String outcome,
                  Map<String, Object> metadata, PluginFiles plugin) {
 
-    /** A plugin being replaced: its file in the plugins folder, the backup of its current jar, its component. */
-    record PluginFiles(String component, String file, String backup) {
+    /**
+     * A plugin being replaced: its component, its file in the plugins folder, the backup of its current jar, and the
+     * SHA-256 of that jar (a backup is only put back when it holds those bytes).
+     */
+    record PluginFiles(String component, String file, String backup, String backupSha256) {
     }
 
     /** How far a run got; the wire names are lower case in the file. */

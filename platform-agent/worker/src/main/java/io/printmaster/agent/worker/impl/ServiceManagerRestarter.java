@@ -33,6 +33,16 @@ final class ServiceManagerRestarter implements UpdateRunner.Restarter {
         this.serviceNameOverride = serviceNameOverride;
     }
 
+    /**
+     * This restarter with the service managers of now: a worker replaced by the swap it runs loses its references
+     * (SCR unbinds them at deactivation), and may still have to restart the agent after the swap.
+     */
+    @Override
+    public UpdateRunner.Restarter snapshot() {
+        List<ServiceManager> now = List.copyOf(managersByRanking.get());
+        return new ServiceManagerRestarter(() -> now, serviceNameOverride);
+    }
+
     @Override
     public void restart() throws UpdateFailure {
         List<String> seen = new ArrayList<>();

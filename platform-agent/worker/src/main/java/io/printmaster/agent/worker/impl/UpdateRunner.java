@@ -65,6 +65,11 @@ final class UpdateRunner {
          * @throws UpdateFailure {@code RESTART_FAILED} when no service manager runs this agent or it refused
          */
         void restart() throws UpdateFailure;
+
+        /** This restarter as it is now, usable after the caller's references are gone; by default itself. */
+        default Restarter snapshot() {
+            return this;
+        }
     }
 
     /** The health check of a trial. */
@@ -74,15 +79,17 @@ final class UpdateRunner {
     }
 
     /**
-     * What the hot-swap path needs; the runner has none (null) when hot swaps are off.
+     * What the hot-swap path and plugin replacements need.
      *
+     * @param enabled whether releases that keep the runtime are hot-swapped (setting {@code hot_swap}); off: every agent
+     *     release is installed in full (plugins are still replaced behind the gate)
      * @param swapper the hot-swap engine, when one runs now
      * @param frameworkUuid this process's framework instance
      * @param healthTimeout how long swapped bundles have to pass the health gate
      * @param wakeReporter wakes the worker that runs after a swap, to report it ({@link #reportFinishedSwap})
      */
-    record HotSwapSupport(Supplier<Optional<BundleSwapper>> swapper, String frameworkUuid, Duration healthTimeout,
-                          Runnable wakeReporter) {
+    record HotSwapSupport(boolean enabled, Supplier<Optional<BundleSwapper>> swapper, String frameworkUuid,
+                          Duration healthTimeout, Runnable wakeReporter) {
     }
 
     /** Free space, replaceable in tests. */
@@ -165,6 +172,7 @@ final class UpdateRunner {
             // the revision of the worker this one replaced is still swapping: not a run, not reported
             return result(runId, RunState.SKIPPED, null, null, "a hot swap is in progress in this process");
         }
+        reportFinishedSwap(); // before this run's marker can take its place
         cancelRequested.set(false);
         String target = null;
         try {
@@ -339,7 +347,7 @@ final class UpdateRunner {
      */
     private Optional<RunResult> hotSwap(String runId, boolean forced, VerifiedManifest m, Instant now)
             throws UpdateFailure, IOException, ResumableDownload.CancelledException, InterruptedException {
-        if (hotSwap == null || m.hotSwappableRuntime().isEmpty()) {
+        if (hotSwap == null || !hotSwap.enabled() || m.hotSwappableRuntime().isEmpty()) {
             return Optional.empty();
         }
         Optional<BundleSwapper> swapper = hotSwap.swapper().get();
@@ -412,6 +420,8 @@ final class UpdateRunner {
         // jackson), after which the old revision cannot load classes it has not loaded yet.
         files.saveMarker(swapping);
         files.saveState(files.state());
+        // The service managers of now: after a swap that replaced this worker its references are gone.
+        Restarter restartAfterSwap = restarter.snapshot();
         SwapOutcome outcome;
         try {
             outcome = swapper.get().swap(new SwapPlan(from, target, plan, hotSwap.healthTimeout()));
@@ -423,16 +433,52 @@ final class UpdateRunner {
             return Optional.empty();
         } catch (InterruptedException e) {
             // nothing was changed: the agent is stopping
+            files.saveMarker(marker);
             ArchiveStager.deleteTree(slot);
             throw new ResumableDownload.CancelledException();
+        } catch (RuntimeException e) {
+            // what runs now is unknown: only a restart, which installs the committed version whole, is sure
+            return Optional.of(restartIntoCommitted(runId, swapping, restartAfterSwap, "the hot swap to " + target
+                    + " failed unexpectedly (" + e + ")"));
         }
         boolean interrupted = Thread.interrupted(); // file writes below must not fail on a deferred interrupt
         try {
-            return Optional.of(afterSwap(runId, m, swapping, outcome, report));
+            return Optional.of(afterSwap(runId, m, swapping, outcome, report, restartAfterSwap));
+        } catch (IOException | RuntimeException e) {
+            // the outcome could not be recorded (current, state, marker): the swap must not stay half-recorded
+            return Optional.of(restartIntoCommitted(runId, swapping, restartAfterSwap, "the outcome of the hot swap "
+                    + "to " + target + " (" + outcome.result() + ") could not be recorded (" + e + ")"));
         } finally {
             if (interrupted) {
                 Thread.currentThread().interrupt();
             }
+        }
+    }
+
+    /**
+     * Ends a swap whose state is unknown or unrecorded: marker {@code rolling_back} (what the next start reports) and
+     * a restart, which installs the version {@code current} names, whole.
+     */
+    private RunResult restartIntoCommitted(String runId, RunMarker swapping, Restarter restart, String why) {
+        LOG.error("{}; restarting into the committed version", why);
+        try {
+            files.saveMarker(swapping.failing("APPLY_FAILED", why));
+        } catch (IOException e) {
+            LOG.error("cannot record the failed hot swap in {}: {}", files.markerFile(), e.toString());
+        }
+        try {
+            restart.restart();
+            return result(runId, RunState.RESTARTING, swapping.fromVersion(), "APPLY_FAILED", why);
+        } catch (UpdateFailure f) {
+            String message = why + "; the restart failed too: " + f.getMessage() + " (restart the agent)";
+            try {
+                files.saveMarker(swapping.swapped(RunState.FAILED.wireName(), "APPLY_FAILED", message,
+                        swapping.metadata()));
+            } catch (IOException e) {
+                LOG.error("cannot record the failed hot swap in {}: {}", files.markerFile(), e.toString());
+            }
+            hotSwap.wakeReporter().run();
+            return result(runId, RunState.FAILED, swapping.toVersion(), "APPLY_FAILED", message);
         }
     }
 
@@ -442,7 +488,7 @@ final class UpdateRunner {
      * service) to the worker that runs now, which it wakes ({@link #reportFinishedSwap}).
      */
     private RunResult afterSwap(String runId, VerifiedManifest m, RunMarker swapping, SwapOutcome outcome,
-                                Map<String, Object> report) throws IOException {
+                                Map<String, Object> report, Restarter restartAfterSwap) throws IOException {
         String target = swapping.toVersion();
         String from = swapping.fromVersion();
         Map<String, Object> meta = new LinkedHashMap<>(report);
@@ -474,7 +520,7 @@ final class UpdateRunner {
                         + "), and putting back the bundles of " + from + " failed too; restarting into " + from;
                 files.saveMarker(swapping.failing("HEALTH_CHECK", message));
                 try {
-                    restarter.restart();
+                    restartAfterSwap.restart();
                     return result(runId, RunState.RESTARTING, from, "HEALTH_CHECK", message);
                 } catch (UpdateFailure f) {
                     String failed = message + "; the restart failed: " + f.getMessage()
@@ -504,7 +550,7 @@ final class UpdateRunner {
         finish(new RunResult(k.runId(), s, k.toVersion(), k.errorCode(), k.errorMessage(), clock.instant()), true,
                 k.metadata());
         clearMarkerQuietly();
-        if (s == RunState.SUCCEEDED) {
+        if (s == RunState.SUCCEEDED && k.plugin() == null) {
             removeOldSlots(k.toVersion(), k.fromVersion());
         }
         return true;
@@ -597,10 +643,12 @@ final class UpdateRunner {
                         + ")");
             }
             Path backup = layout.pluginBackup(installed.jar().getFileName().toString());
+            Files.deleteIfExists(backup); // never put back a backup of an earlier replacement
             RunMarker marker = new RunMarker(runId, installed.version(), target, RunMarker.Phase.downloading, forced,
                     now, null, null, m.releaseCounter())
                     .swapping(hotSwap.frameworkUuid(), meta)
-                    .forPlugin(new RunMarker.PluginFiles(component, installed.jar().toString(), backup.toString()));
+                    .forPlugin(new RunMarker.PluginFiles(component, installed.jar().toString(), backup.toString(),
+                            ManifestVerifier.sha256(installed.jar())));
             files.saveMarker(marker);
             transition(runId, RunState.APPLYING, target, null, null, meta);
             SwapOutcome outcome;
@@ -611,34 +659,41 @@ final class UpdateRunner {
                 files.clearMarker();
                 throw new UpdateFailure("APPLY_FAILED", "plugin " + component + " " + target + " cannot replace "
                         + installed.jar() + ": " + e.getMessage());
+            } catch (InterruptedException e) {
+                files.clearMarker(); // nothing was changed: the agent is stopping
+                throw new ResumableDownload.CancelledException();
             }
-            files.clearMarker();
             meta.put("swap_ms", outcome.swapMillis());
             meta.put("downtime_ms", outcome.downtimeMillis());
             meta.put("bytes_downloaded", m.sizeBytes());
-            switch (outcome.result()) {
+            RunResult r = switch (outcome.result()) {
                 case SWAPPED -> {
                     files.saveState(files.state().withPluginCounter(component, m.releaseCounter()));
-                    Files.deleteIfExists(backup);
-                    Files.deleteIfExists(jar);
-                    return finish(result(runId, RunState.SUCCEEDED, target, null, "plugin " + component
-                            + " updated from " + installed.version() + " to " + target + " without a restart"), true,
-                            meta);
+                    yield result(runId, RunState.SUCCEEDED, target, null, "plugin " + component + " updated from "
+                            + installed.version() + " to " + target + " without a restart");
                 }
                 case ROLLED_BACK -> {
                     files.saveState(files.state().withFailed(PersistentState.pluginRelease(component, target)));
-                    return finish(result(runId, RunState.ROLLED_BACK, target, "HEALTH_CHECK", "plugin " + component
-                            + " " + target + " failed its health check: " + outcome.failingCheck() + "; "
-                            + installed.version() + " runs again"), true, meta);
+                    yield result(runId, RunState.ROLLED_BACK, target, "HEALTH_CHECK", "plugin " + component + " "
+                            + target + " failed its health check: " + outcome.failingCheck() + "; "
+                            + installed.version() + " runs again");
                 }
                 default -> {
                     files.saveState(files.state().withFailed(PersistentState.pluginRelease(component, target)));
-                    return finish(result(runId, RunState.FAILED, target, "ROLLBACK_FAILED", "plugin " + component
-                            + " " + target + " failed its health check (" + outcome.failingCheck() + ") and "
-                            + installed.version() + " did not come back healthy; its jar is in " + installed.jar()
-                            + " and " + backup), true, meta);
+                    yield result(runId, RunState.FAILED, target, "ROLLBACK_FAILED", "plugin " + component + " "
+                            + target + " failed its health check (" + outcome.failingCheck() + ") and "
+                            + installed.version() + " did not come back healthy; its jar is in " + backup);
                 }
+            };
+            // the outcome is recorded before the report, which a crash must not lose
+            files.saveMarker(marker.swapped(r.state().wireName(), r.errorCode(), r.errorMessage(), meta));
+            if (r.state() != RunState.FAILED) {
+                Files.deleteIfExists(backup);
             }
+            Files.deleteIfExists(jar);
+            finish(r, true, meta);
+            clearMarkerQuietly();
+            return r;
         } catch (UpdateFailure f) {
             return finish(result(runId, RunState.FAILED, target, f.code(), f.getMessage()), true, meta);
         } catch (ResumableDownload.CancelledException e) {
@@ -656,20 +711,51 @@ final class UpdateRunner {
      */
     private void finishInterruptedPluginSwap(RunMarker marker) throws IOException {
         RunMarker.PluginFiles p = marker.plugin();
-        Path backup = Path.of(p.backup());
-        Path file = Path.of(p.file());
-        if (Files.isRegularFile(backup)) {
-            Path tmp = layout.updateDir().resolve(".plugin-restore.tmp");
-            Files.copy(backup, tmp, StandardCopyOption.REPLACE_EXISTING);
-            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-            Files.delete(backup);
-        }
+        restorePlugin(p);
         files.saveState(files.state().withFailed(PersistentState.pluginRelease(p.component(), marker.toVersion())));
         files.clearMarker();
         finish(result(marker.runId(), RunState.ROLLED_BACK, marker.toVersion(), "APPLY_FAILED", "the replacement of "
                 + "plugin " + p.component() + " by " + marker.toVersion() + " was cut short by the end of the process; "
                 + marker.fromVersion() + " was put back, and " + marker.toVersion() + " is not tried again "
                 + "automatically (Update now forces it)"), true, marker.metadata());
+    }
+
+    /**
+     * Called at the worker's activation, before Felix FileInstall (started last) reads the plugins folder: a plugin
+     * replacement that the end of the previous process cut short gets its previous jar back at once, so the jar that
+     * was on trial (maybe what ended the process) is never installed again. {@link #recover} reports it.
+     */
+    void restoreInterruptedPlugin() {
+        Optional<RunMarker> found = files.marker().filter(k -> k.phase() == RunMarker.Phase.swapping
+                && k.plugin() != null && !swapInProgress());
+        if (found.isPresent()) {
+            try {
+                restorePlugin(found.get().plugin());
+            } catch (IOException e) {
+                LOG.error("cannot put back the previous jar of plugin {}: {}", found.get().plugin().component(),
+                        e.toString());
+            }
+        }
+    }
+
+    /** The backup over the plugin's file, when it holds the bytes the marker names; then the backup goes. */
+    private void restorePlugin(RunMarker.PluginFiles p) throws IOException {
+        Path backup = Path.of(p.backup());
+        if (!Files.isRegularFile(backup)) {
+            return; // put back already, or never made (nothing changed)
+        }
+        if (p.backupSha256() != null && !p.backupSha256().equals(ManifestVerifier.sha256(backup))) {
+            LOG.warn("the backup {} of plugin {} does not hold its previous release; leaving {} as it is", backup,
+                    p.component(), p.file());
+            Files.delete(backup);
+            return;
+        }
+        Path tmp = layout.updateDir().resolve(".plugin-restore.tmp");
+        Files.copy(backup, tmp, StandardCopyOption.REPLACE_EXISTING);
+        Files.move(tmp, Path.of(p.file()), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        Files.delete(backup);
+        LOG.warn("the replacement of plugin {} was cut short by the end of the process: its previous release is back "
+                + "in {}", p.component(), p.file());
     }
 
     private static byte[] manifestBytes(JsonNode offer) throws UpdateFailure {
@@ -765,7 +851,7 @@ final class UpdateRunner {
                     }
                 }
                 case swapping -> {
-                    if (marker.plugin() != null) {
+                    if (marker.plugin() != null && !swapInProgress()) {
                         finishInterruptedPluginSwap(marker);
                         return Optional.empty();
                     }

@@ -154,6 +154,7 @@ public class UpdateWorkerComponent implements UpdateWorker {
         // The system bundle's context stays valid whatever bundle a swap replaces, this one included.
         this.system = context.getBundle(Constants.SYSTEM_BUNDLE_LOCATION).getBundleContext();
         this.runner = newRunner(config);
+        runner.restoreInterruptedPlugin(); // now: FileInstall, started last, has not read the plugins folder yet
         // A swap can replace this bundle while this worker's thread runs it: load every class it may need now.
         int missing = SelfSwap.preloadClasses(context.getBundle(), "io/printmaster/agent/worker",
                 UpdateWorkerComponent.class.getClassLoader());
@@ -194,8 +195,8 @@ public class UpdateWorkerComponent implements UpdateWorker {
                 new BundleHealthProbe(context, enrollment, health),
                 dir -> Files.getFileStore(Files.exists(dir) ? dir : fallback).getUsableSpace(),
                 FaultInjection.fromEnvironment(), Clock.systemUTC(), this::runningVersion,
-                config.hot__swap() ? new UpdateRunner.HotSwapSupport(() -> Optional.ofNullable(swapper),
-                        context.getProperty(Constants.FRAMEWORK_UUID), health, () -> wakeWorkers(system)) : null,
+                new UpdateRunner.HotSwapSupport(config.hot__swap(), () -> Optional.ofNullable(swapper),
+                        context.getProperty(Constants.FRAMEWORK_UUID), health, () -> wakeWorkers(system)),
                 platform(), arch());
     }
 
@@ -278,10 +279,11 @@ public class UpdateWorkerComponent implements UpdateWorker {
             }
         }
         running = false;
-        if (Thread.currentThread() == thread) {
+        if (Thread.currentThread() == thread || runner.swapInProgress()) {
             // Deactivated by the hot swap this worker's own thread runs (its bundle or a dependency is being
-            // replaced): neither interrupt nor wait for that thread; it finishes the swap and leaves the report to
-            // the worker that replaces this one.
+            // replaced; by the swapping thread itself, or by the framework's refresh thread the swap waits for):
+            // neither interrupt nor wait for that thread; it finishes the swap and leaves the report to the worker
+            // that replaces this one.
             return;
         }
         runner.cancel();

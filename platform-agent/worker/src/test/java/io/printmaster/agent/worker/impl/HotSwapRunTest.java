@@ -158,6 +158,26 @@ class HotSwapRunTest {
     }
 
     @Test
+    void aSwapThatFailsUnexpectedlyRestartsIntoTheCommittedVersion() throws Exception {
+        swapper.cannotBegin = new IllegalArgumentException("a bug in the engine");
+        f.offerHotSwap("1.1.0", root, Map.of(WORKER, newWorker, LOCALUI, localui), Map.of());
+
+        RunResult r = f.base().run("run-1", false, Optional.empty());
+
+        assertEquals(RunState.RESTARTING, r.state(), r.toString());
+        assertEquals(List.of("1.0.0"), f.restarts, "a restart, which installs current whole");
+        assertEquals(Optional.empty(), f.pointer("current"), "nothing committed");
+        RunMarker marker = files().marker().orElseThrow();
+        assertEquals(RunMarker.Phase.rolling_back, marker.phase(), "the next start reports it");
+        assertEquals("APPLY_FAILED", marker.errorCode());
+
+        // the restarted agent runs 1.0.0 and reports the run
+        assertEquals(Optional.empty(), f.base().recover());
+        assertEquals("rolled_back", f.lastTelemetry().path("status").asText());
+        assertEquals("APPLY_FAILED", f.lastTelemetry().path("error_code").asText());
+    }
+
+    @Test
     void aBundleWhoseBytesAreNotTheSignedOnesIsRefusedAndNothingIsSwapped() throws Exception {
         f.offerHotSwap("1.1.0", root, Map.of(WORKER, newWorker, LOCALUI, localui),
                 Map.of(WORKER, ("tampered" + "w".repeat(4100)).getBytes(StandardCharsets.UTF_8)));

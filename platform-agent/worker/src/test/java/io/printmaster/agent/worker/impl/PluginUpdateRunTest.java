@@ -120,6 +120,23 @@ class PluginUpdateRunTest {
     }
 
     @Test
+    void aStaleBackupIsNeverPutBack() throws Exception {
+        Path backup = root.resolve("data/update/plugin-backup/acme-label.jar");
+        Files.createDirectories(backup.getParent());
+        Files.write(backup, UpdateFixture.pluginJar("com.acme.label", COMPONENT, "0.9.0")); // an older replacement's
+        WorkerFiles files = new WorkerFiles(root.resolve("data/update"));
+        files.saveMarker(new RunMarker("run-1-acme-label", "1.0.0", "1.1.0", RunMarker.Phase.downloading, false,
+                Instant.parse("2026-11-26T11:00:00Z"), null, null, 3).swapping("an-earlier-process",
+                Map.of("mode", "plugin")).forPlugin(new RunMarker.PluginFiles(COMPONENT, pluginFile.toString(),
+                backup.toString(), UpdateFixture.sha256(v1))));
+
+        f.base().restoreInterruptedPlugin();
+
+        assertArrayEquals(v1, Files.readAllBytes(pluginFile), "the running release is left as it is");
+        assertFalse(Files.exists(backup));
+    }
+
+    @Test
     void aReplacementCutShortByTheEndOfTheProcessPutsTheOldJarBack() throws Exception {
         Path backup = root.resolve("data/update/plugin-backup/acme-label.jar");
         Files.createDirectories(backup.getParent());
@@ -129,11 +146,14 @@ class PluginUpdateRunTest {
         files.saveMarker(new RunMarker("run-1-acme-label", "1.0.0", "1.1.0", RunMarker.Phase.downloading, false,
                 Instant.parse("2026-11-26T11:00:00Z"), null, null, 3).swapping("an-earlier-process",
                 Map.of("mode", "plugin")).forPlugin(new RunMarker.PluginFiles(COMPONENT, pluginFile.toString(),
-                backup.toString())));
+                backup.toString(), UpdateFixture.sha256(v1))));
 
-        assertEquals(Optional.empty(), f.base().recover());
-
+        UpdateRunner next = f.base();
+        next.restoreInterruptedPlugin(); // at activation, before FileInstall reads the folder
         assertArrayEquals(v1, Files.readAllBytes(pluginFile), "the old release is back before FileInstall reads it");
+        assertEquals(List.of(), f.telemetry, "reported later, by the worker's thread");
+
+        assertEquals(Optional.empty(), next.recover());
         assertFalse(Files.exists(backup));
         assertEquals("rolled_back", f.lastTelemetry().path("status").asText());
         assertEquals("APPLY_FAILED", f.lastTelemetry().path("error_code").asText());

@@ -90,7 +90,7 @@ final class UpdateFixture implements AutoCloseable {
         final List<SwapPlan> plans = new CopyOnWriteArrayList<>();
         volatile SwapOutcome outcome = new SwapOutcome(SwapOutcome.Result.SWAPPED, null,
                 List.of("io.printmaster.agent.worker"), 120, 40);
-        volatile IllegalStateException cannotBegin;
+        volatile RuntimeException cannotBegin;
 
         @Override
         public SwapOutcome swap(SwapPlan plan) {
@@ -202,7 +202,7 @@ final class UpdateFixture implements AutoCloseable {
                 },
                 () -> unhealthy, dir -> freeBytes,
                 new FaultInjection(crashAt, () -> halt.run()), Clock.fixed(NOW, ZoneOffset.UTC), () -> version,
-                swapper == null ? null : new UpdateRunner.HotSwapSupport(() -> Optional.ofNullable(swapper),
+                swapper == null ? null : new UpdateRunner.HotSwapSupport(true, () -> Optional.ofNullable(swapper),
                         FRAMEWORK_UUID, Duration.ofSeconds(30), wakes::incrementAndGet), "linux", "amd64");
     }
 
