@@ -8,9 +8,12 @@ import java.util.List;
  *
  * @param reportedAt  when the agent says it happened ({@code timestamp}; the time of receipt when it did not say)
  * @param metadataJson the {@code metadata} object as compact JSON, or null
+ * @param pluginRun whether the transition is a vendor plugin's run ({@code metadata.mode = "plugin"}), not the
+ *     agent's: stored, but the agent's summary (its status and target version) follows the agent's own runs only
  */
 record TelemetryEvent(String runId, String status, String currentVersion, String targetVersion, String errorCode,
-                      String errorMessage, Instant reportedAt, Long downloadTimeMs, Long sizeBytes, String metadataJson) {
+                      String errorMessage, Instant reportedAt, Long downloadTimeMs, Long sizeBytes, String metadataJson,
+                      boolean pluginRun) {
     /** Agent run states (DESIGN.md section 8). */
     static final List<String> STATUSES = List.of("idle", "checking", "pending", "downloading", "staging", "applying",
             "restarting", "succeeded", "failed", "skipped", "rolled_back", "cancelled");

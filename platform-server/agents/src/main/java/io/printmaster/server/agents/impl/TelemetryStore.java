@@ -173,6 +173,9 @@ public class TelemetryStore {
         }
 
         void apply(TelemetryEvent e) {
+            if (e.pluginRun()) {
+                return; // a plugin's run: in the transitions, not the agent's own update status
+            }
             if (statusAt != null && e.reportedAt().isBefore(statusAt)) {
                 return; // reported late: stored, but the summary already shows something newer
             }

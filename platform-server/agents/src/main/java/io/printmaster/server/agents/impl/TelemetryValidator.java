@@ -130,8 +130,9 @@ final class TelemetryValidator {
                         + " bytes as compact JSON; got " + size);
             }
         }
+        boolean pluginRun = e.metadata() != null && "plugin".equals(e.metadata().path("mode").asText(null));
         return new TelemetryEvent(e.runId(), e.status(), e.currentVersion(), e.targetVersion(), e.errorCode(),
-                e.errorMessage(), at, e.downloadTimeMs(), e.sizeBytes(), metadata);
+                e.errorMessage(), at, e.downloadTimeMs(), e.sizeBytes(), metadata, pluginRun);
     }
 
     /**

@@ -199,6 +199,24 @@ class TelemetryAndCommandsTest {
     }
 
     @Test
+    void aPluginsRunIsStoredButLeavesTheAgentsOwnStatusAlone() throws Exception {
+        AgentRecord agent = newAgent();
+        report(agent, single(new TelemetryValidator.Event(null, "run-1", "succeeded", "1.0.0", "1.1.0", null, null,
+                at(0), null, null, null)));
+        report(agent, single(new TelemetryValidator.Event(null, "run-2-acme-label", "rolled_back", "1.1.0", "3.0.0",
+                "HEALTH_CHECK", "plugin acme-label 3.0.0 failed its health check", at(1), null, null,
+                json("{\"mode\":\"plugin\",\"component\":\"acme-label\"}"))));
+
+        AgentRecord after = f.agents.find(agent.id()).orElseThrow();
+        assertEquals("succeeded", after.status(), "the agent's own last run");
+        assertEquals("1.1.0", after.targetVersion(), "not the plugin's version");
+        assertNull(after.lastErrorCode());
+        assertEquals("run-1", after.lastRunId());
+        assertEquals(2, f.count("SELECT COUNT(*) FROM PM_AGENT_TELEMETRY WHERE AGENT_ID = '" + agent.id() + "'"),
+                "the plugin's transition is kept for the agent's page");
+    }
+
+    @Test
     void onlyTheNewestThousandTransitionsOfAnAgentAreKept() throws Exception {
         AgentRecord chatty = newAgent();
         AgentRecord quiet = newAgent();
