@@ -2,27 +2,34 @@ package io.printmaster.agent.worker.impl;
 
 import io.printmaster.agent.enrollment.api.CheckIn;
 import io.printmaster.agent.enrollment.api.Enrollment;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.BundleListener;
 import org.osgi.framework.Constants;
+import org.osgi.framework.wiring.FrameworkWiring;
 
 /**
  * The health check of a freshly started version: every bundle is active (fragments resolved) and the server
  * answers a check-in made with this agent's credential. Waits for both up to the timeout, woken by bundle events
- * rather than polling, since bundles are still starting when the worker begins.
+ * rather than polling, since bundles are still starting when the worker begins. A program bundle that cannot resolve
+ * fails the check at once: the launcher installs every program bundle before it starts any, so nothing that could
+ * satisfy it is still to come (a slow start is waited for; a missing requirement is not).
  */
 final class BundleHealthProbe implements UpdateRunner.HealthProbe {
     private final BundleContext context;
     private final Enrollment enrollment;
     private final Duration timeout;
+    private final String programBundles;
 
-    BundleHealthProbe(BundleContext context, Enrollment enrollment, Duration timeout) {
+    BundleHealthProbe(BundleContext context, Enrollment enrollment, Duration timeout, Path programDir) {
         this.context = context;
         this.enrollment = enrollment;
         this.timeout = timeout;
+        this.programBundles = programDir.resolve("bundle").toUri().toString();
     }
 
     @Override
@@ -40,6 +47,9 @@ final class BundleHealthProbe implements UpdateRunner.HealthProbe {
             synchronized (changed) {
                 while ((inactive = inactiveBundle()).isPresent()) {
                     long left = deadline - System.nanoTime();
+                    if (inactive.get().startsWith("!")) {
+                        return Optional.of(inactive.get().substring(1));
+                    }
                     if (left <= 0) {
                         return Optional.of(inactive.get() + " after " + timeout.toSeconds() + " s");
                     }
@@ -66,7 +76,10 @@ final class BundleHealthProbe implements UpdateRunner.HealthProbe {
             boolean fragment = b.getHeaders().get(Constants.FRAGMENT_HOST) != null;
             int wanted = fragment ? Bundle.RESOLVED : Bundle.ACTIVE;
             if (b.getState() != wanted) {
-                return Optional.of("bundle " + b.getSymbolicName() + " " + b.getVersion() + " is " + name(b.getState())
+                boolean unresolvable = b.getState() == Bundle.INSTALLED && b.getLocation().startsWith(programBundles)
+                        && !context.getBundle(0).adapt(FrameworkWiring.class).resolveBundles(List.of(b));
+                return Optional.of((unresolvable ? "!" : "") + "bundle " + b.getSymbolicName() + " " + b.getVersion()
+                        + " is " + name(b.getState())
                         + (b.getState() == Bundle.INSTALLED ? " (its dependencies cannot be resolved)" : "")
                         + ", not " + name(wanted));
             }

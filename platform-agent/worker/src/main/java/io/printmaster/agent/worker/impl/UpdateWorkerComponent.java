@@ -192,7 +192,7 @@ public class UpdateWorkerComponent implements UpdateWorker {
         return new UpdateRunner(layout, files, enrollment, configuration::current,
                 new ManifestVerifier(signatures), download, new ArchiveStager(), telemetry,
                 new ServiceManagerRestarter(() -> List.copyOf(managers.values()), Optional.ofNullable(service)),
-                new BundleHealthProbe(context, enrollment, health),
+                new BundleHealthProbe(context, enrollment, health, layout.programDir()),
                 dir -> Files.getFileStore(Files.exists(dir) ? dir : fallback).getUsableSpace(),
                 FaultInjection.fromEnvironment(), Clock.systemUTC(), this::runningVersion,
                 new UpdateRunner.HotSwapSupport(config.hot__swap(), () -> Optional.ofNullable(swapper),
