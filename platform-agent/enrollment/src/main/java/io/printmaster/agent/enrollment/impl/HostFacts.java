@@ -1,9 +1,9 @@
 package io.printmaster.agent.enrollment.impl;
 
 import io.printmaster.agent.update.api.DeliveredPlugin;
+import io.printmaster.agent.update.api.HostPlatform;
 import java.net.InetAddress;
 import java.util.List;
-import java.util.Locale;
 
 /**
  * What the agent tells the server about its machine, in the wire names of contract C, and the vendor plugins that
@@ -20,8 +20,8 @@ record HostFacts(String hostname, String platform, String arch, String currentVe
     }
 
     static HostFacts ofThisMachine(String version) {
-        return new HostFacts(localHostname(), platform(System.getProperty("os.name", "")),
-                arch(System.getProperty("os.arch", "")), version == null || version.isBlank() ? "0.0.0" : version);
+        return new HostFacts(localHostname(), HostPlatform.platform(), HostPlatform.arch(),
+                version == null || version.isBlank() ? "0.0.0" : version);
     }
 
     /** The same machine running another release (after a hot swap). */
@@ -33,31 +33,6 @@ record HostFacts(String hostname, String platform, String arch, String currentVe
     /** The same machine with these delivered plugins. */
     HostFacts withPlugins(List<DeliveredPlugin> delivered) {
         return new HostFacts(hostname, platform, arch, currentVersion, delivered);
-    }
-
-    /** {@code linux}, {@code windows} or {@code darwin}; anything else as the JVM names it (the server refuses it). */
-    static String platform(String osName) {
-        String os = osName.toLowerCase(Locale.ROOT);
-        if (os.startsWith("windows")) {
-            return "windows";
-        }
-        if (os.startsWith("mac") || os.startsWith("darwin")) {
-            return "darwin";
-        }
-        if (os.startsWith("linux")) {
-            return "linux";
-        }
-        return os.replace(' ', '_');
-    }
-
-    /** {@code amd64} or {@code arm64}; anything else as the JVM names it. */
-    static String arch(String osArch) {
-        String a = osArch.toLowerCase(Locale.ROOT);
-        return switch (a) {
-            case "x86_64", "amd64", "x64" -> "amd64";
-            case "aarch64", "arm64" -> "arm64";
-            default -> a;
-        };
     }
 
     private static String localHostname() {

@@ -10,6 +10,7 @@ import io.printmaster.agent.hotswap.api.BundleSwapper;
 import io.printmaster.agent.hotswap.api.SelfSwap;
 import io.printmaster.agent.hotswap.api.SwapOutcome;
 import io.printmaster.agent.update.api.RunResult;
+import io.printmaster.agent.update.api.HostPlatform;
 import io.printmaster.agent.update.api.RunState;
 import io.printmaster.agent.update.api.RunningRelease;
 import io.printmaster.agent.update.api.TriggerRefusedException;
@@ -197,7 +198,7 @@ public class UpdateWorkerComponent implements UpdateWorker {
                 FaultInjection.fromEnvironment(), Clock.systemUTC(), this::runningVersion,
                 new UpdateRunner.HotSwapSupport(config.hot__swap(), () -> Optional.ofNullable(swapper),
                         context.getProperty(Constants.FRAMEWORK_UUID), health, () -> wakeWorkers(system)),
-                platform(), arch());
+                HostPlatform.platform(), HostPlatform.arch());
     }
 
     /**
@@ -460,21 +461,6 @@ public class UpdateWorkerComponent implements UpdateWorker {
 
     private static String newRunId() {
         return "run-" + UUID.randomUUID().toString().replace("-", "").substring(0, 20);
-    }
-
-    static String platform() {
-        String os = System.getProperty("os.name", "").toLowerCase(Locale.ROOT);
-        return os.startsWith("windows") ? "windows" : os.startsWith("mac") || os.startsWith("darwin") ? "darwin"
-                : os.startsWith("linux") ? "linux" : os.replace(' ', '_');
-    }
-
-    static String arch() {
-        String a = System.getProperty("os.arch", "").toLowerCase(Locale.ROOT);
-        return switch (a) {
-            case "x86_64", "amd64", "x64" -> "amd64";
-            case "aarch64", "arm64" -> "arm64";
-            default -> a;
-        };
     }
 
     private static String orElse(String value, String fallback) {
