@@ -273,19 +273,19 @@ final class AgentInstallation implements AutoCloseable {
      * {@code --supervise} a child of the supervisor); empty while none runs. A hot swap keeps it, a restart changes it.
      */
     Optional<Long> agentPid() {
+        return agentJvm().map(ProcessHandle::pid);
+    }
+
+    /** The live {@code AgentMain} java process among the started process and its descendants. */
+    private Optional<ProcessHandle> agentJvm() {
         if (process == null) {
             return Optional.empty();
         }
         List<ProcessHandle> candidates = new ArrayList<>();
         candidates.add(process.toHandle());
         process.descendants().forEach(candidates::add);
-        for (ProcessHandle h : candidates) {
-            if (h.isAlive() && h.info().arguments().map(List::of).orElse(List.of())
-                    .contains("io.printmaster.agent.launcher.AgentMain")) {
-                return Optional.of(h.pid());
-            }
-        }
-        return Optional.empty();
+        return candidates.stream().filter(h -> h.isAlive() && h.info().arguments().map(List::of).orElse(List.of())
+                .contains("io.printmaster.agent.launcher.AgentMain")).findFirst();
     }
 
     /**
@@ -318,32 +318,17 @@ final class AgentInstallation implements AutoCloseable {
      * L), else its {@code --home}. Empty while no agent JVM runs under the started process.
      */
     Optional<String> runningProgramVersion() throws IOException {
-        if (process == null) {
+        Optional<List<String>> args = agentJvm().flatMap(h -> h.info().arguments()).map(List::of);
+        if (args.isEmpty()) {
             return Optional.empty();
         }
-        List<ProcessHandle> candidates = new ArrayList<>();
-        candidates.add(process.toHandle());
-        process.descendants().forEach(candidates::add);
-        for (ProcessHandle h : candidates) {
-            if (!h.isAlive()) {
-                continue;
-            }
-            Optional<String[]> args = h.info().arguments();
-            if (args.isEmpty()) {
-                continue;
-            }
-            List<String> a = List.of(args.get());
-            if (!a.contains("io.printmaster.agent.launcher.AgentMain")) {
-                continue;
-            }
-            int i = a.indexOf("--program-dir");
-            if (i < 0) {
-                i = a.indexOf("--home");
-            }
-            if (i >= 0 && i + 1 < a.size()) {
-                Path version = Path.of(a.get(i + 1)).resolve("VERSION");
-                return Optional.of(Files.readString(version).strip());
-            }
+        List<String> a = args.get();
+        int i = a.indexOf("--program-dir");
+        if (i < 0) {
+            i = a.indexOf("--home");
+        }
+        if (i >= 0 && i + 1 < a.size()) {
+            return Optional.of(Files.readString(Path.of(a.get(i + 1)).resolve("VERSION")).strip());
         }
         return Optional.empty();
     }

@@ -270,14 +270,11 @@ final class UpdateRunner {
         transition(runId, RunState.DOWNLOADING, target, null, null,
                 resumedFrom > 0 ? Map.of("resumed_from_bytes", resumedFrom) : Map.of());
         long started = System.nanoTime();
-        EnrolledAgent agent = enrollment.current().orElseThrow(() -> new UpdateFailure("SERVER_ERROR",
-                "the agent is not enrolled any more"));
-        String credential = enrollment.credential().orElseThrow(() -> new UpdateFailure("SERVER_ERROR",
-                "the agent has no credential any more"));
-        URI uri = resolve(agent.serverUrl(), offer.path("download_url").asText(""));
+        ServerAccess server = serverAccess();
+        URI uri = server.resolve(offer.path("download_url").asText(""));
         boolean[] halfway = {false};
         if (!(Files.isRegularFile(archive) && sameBytes(archive, m))) {
-            download.download(uri, Map.of("Authorization", "Bearer " + credential), archive, m, (received, total) -> {
+            download.download(uri, server.headers(), archive, m, (received, total) -> {
                 if (!halfway[0] && received * 2 >= total) {
                     halfway[0] = true;
                     faults.reached(FaultInjection.Point.download);
@@ -379,16 +376,13 @@ final class UpdateRunner {
         transition(runId, RunState.DOWNLOADING, target, null, null, meta);
 
         long started = System.nanoTime();
-        EnrolledAgent agent = enrollment.current().orElseThrow(() -> new UpdateFailure("SERVER_ERROR",
-                "the agent is not enrolled any more"));
-        String credential = enrollment.credential().orElseThrow(() -> new UpdateFailure("SERVER_ERROR",
-                "the agent has no credential any more"));
+        ServerAccess server = serverAccess();
         Path staging = layout.staging(target);
         ArchiveStager.deleteTree(staging);
         HotSwapStager.Downloads downloaded = stager.stage(m, staging, (bundle, jar) -> {
-            URI uri = resolve(agent.serverUrl(), "/api/v1/agents/update/bundle/" + target + "/" + platform + "-" + arch
-                    + "/" + bundle.sha256());
-            download.download(uri, Map.of("Authorization", "Bearer " + credential), jar, m.forBundle(bundle),
+            URI uri = server.resolve("/api/v1/agents/update/bundle/" + target + "/" + platform + "-" + arch + "/"
+                    + bundle.sha256());
+            download.download(uri, server.headers(), jar, m.forBundle(bundle),
                     (received, total) -> { }, cancelRequested::get);
         }, cancelRequested::get);
         long downloadMillis = (System.nanoTime() - started) / 1_000_000;
@@ -574,9 +568,10 @@ final class UpdateRunner {
             return Optional.empty();
         }
         Optional<RunResult> last = Optional.empty();
+        List<DeliveredPlugin> plugins = DeliveredPlugin.scan(layout.pluginsDir());
         for (JsonNode offer : offers) {
             String component = offer.path("component").asText("");
-            Optional<DeliveredPlugin> installed = DeliveredPlugin.scan(layout.pluginsDir()).stream()
+            Optional<DeliveredPlugin> installed = plugins.stream()
                     .filter(p -> p.component().equals(component)).findFirst();
             if (installed.isEmpty()) {
                 LOG.warn("the server offers plugin {} {}, which is not installed here; ignoring it", component,
@@ -621,15 +616,12 @@ final class UpdateRunner {
             }
             Files.createDirectories(layout.downloads());
             Path jar = layout.downloads().resolve(component + "-" + target + ".jar");
-            EnrolledAgent agent = enrollment.current().orElseThrow(() -> new UpdateFailure("SERVER_ERROR",
-                    "the agent is not enrolled any more"));
-            String credential = enrollment.credential().orElseThrow(() -> new UpdateFailure("SERVER_ERROR",
-                    "the agent has no credential any more"));
-            URI uri = resolve(agent.serverUrl(), offer.path("download_url").asText(""));
+            ServerAccess server = serverAccess();
+            URI uri = server.resolve(offer.path("download_url").asText(""));
             transition(runId, RunState.DOWNLOADING, target, null, null, meta);
             long started = System.nanoTime();
             if (!(Files.isRegularFile(jar) && sameBytes(jar, m))) {
-                download.download(uri, Map.of("Authorization", "Bearer " + credential), jar, m, (r, t) -> { },
+                download.download(uri, server.headers(), jar, m, (r, t) -> { },
                         cancelRequested::get);
             }
             transition(runId, RunState.STAGING, target, null, null, meta, (System.nanoTime() - started) / 1_000_000,
@@ -991,6 +983,21 @@ final class UpdateRunner {
         } catch (UpdateFailure | IOException e) {
             return false;
         }
+    }
+
+    /** Where the server is and how to authenticate to it, for one run's downloads. */
+    private record ServerAccess(URI url, Map<String, String> headers) {
+        URI resolve(String path) throws UpdateFailure {
+            return UpdateRunner.resolve(url, path);
+        }
+    }
+
+    private ServerAccess serverAccess() throws UpdateFailure {
+        EnrolledAgent agent = enrollment.current().orElseThrow(() -> new UpdateFailure("SERVER_ERROR",
+                "the agent is not enrolled any more"));
+        String credential = enrollment.credential().orElseThrow(() -> new UpdateFailure("SERVER_ERROR",
+                "the agent has no credential any more"));
+        return new ServerAccess(agent.serverUrl(), Map.of("Authorization", "Bearer " + credential));
     }
 
     private static URI resolve(URI server, String downloadUrl) throws UpdateFailure {
