@@ -64,6 +64,7 @@ public class HotSwapPluginIT {
             assertNotNull("FileInstall installed the plugin", b);
             assertEquals("the plugin runs", Bundle.ACTIVE, b.getState());
             assertEquals("FileInstall installed the first release", "1.0.1", b.getVersion().toString());
+            assertEquals("its component runs", List.of("1"), HotSwapFixture.payloadGenerations(context));
         });
     }
 
