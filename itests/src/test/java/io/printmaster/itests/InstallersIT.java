@@ -185,7 +185,7 @@ public class InstallersIT {
             assertEquals(r.body(), 201, r.status());
         }
         String tokenA = admin.createToken("installers-a", List.of(Scopes.INSTALLERS_DOWNLOAD), List.of("fleet-a"));
-        Eventually.within(Duration.ofSeconds(60), () -> {
+        IntakeDiagnostics.awaitIntake(admin, Duration.ofSeconds(60), () -> {
             ApiClient.Response r = admin.get("/api/v1/releases/artifacts?component=agent");
             assertTrue(r.body(), r.body().contains("\"arch\":\"amd64\""));
             assertTrue(r.body(), r.body().contains("\"arch\":\"arm64\""));

@@ -74,7 +74,7 @@ public class UpdateOfferIT {
         ApiClient anonymous = ApiClient.anonymous(context.getProperty("org.osgi.service.http.port"));
         anonymous.awaitHealthy();
         ApiClient admin = anonymous.login(context.getProperty("pm.admin.password"));
-        Eventually.within(Duration.ofSeconds(60), () -> {
+        IntakeDiagnostics.awaitIntake(admin, Duration.ofSeconds(60), () -> {
             for (String v : VERSIONS) {
                 ApiClient.Response r = admin.get("/api/v1/releases/manifests?component=agent&version=" + v);
                 assertEquals(r.body(), 200, r.status());

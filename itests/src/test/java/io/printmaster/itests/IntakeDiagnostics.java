@@ -1,0 +1,59 @@
+package io.printmaster.itests;
+
+import java.time.Duration;
+import java.util.Map;
+
+/**
+ * Waits on what a release sync produces, and when the wait fails says why: the intake's last syncs, the configured
+ * sources, and where the intake's threads are (the Pax Exam server runs in this JVM, so its threads are ours to
+ * read). A sync that finished empty, one still stuck, and one never started then look different in the report.
+ */
+final class IntakeDiagnostics {
+    /** The threads of the release module: the intake's sync thread and the manifest renewal job. */
+    private static final String[] THREAD_PREFIXES = {"pm-release-intake", "pm-manifest"};
+
+    private IntakeDiagnostics() {
+    }
+
+    /** {@link Eventually#within}, and on failure the same assertion error with the intake's state appended. */
+    static void awaitIntake(ApiClient admin, Duration timeout, Eventually.Check check) throws Exception {
+        try {
+            Eventually.within(timeout, check);
+        } catch (AssertionError | Exception e) {
+            throw new AssertionError(e.getMessage() + "\n" + describe(admin), e);
+        }
+    }
+
+    /** The sync status, the sources and the release module's threads, as text. */
+    static String describe(ApiClient admin) {
+        StringBuilder out = new StringBuilder("release intake now:\n");
+        for (String path : new String[] {"/api/v1/releases/sync/status", "/api/v1/release-sources"}) {
+            try {
+                ApiClient.Response r = admin.get(path);
+                out.append("GET ").append(path).append(" → ").append(r.status()).append(' ').append(r.body()).append('\n');
+            } catch (Exception e) {
+                out.append("GET ").append(path).append(" failed: ").append(e).append('\n');
+            }
+        }
+        boolean any = false;
+        for (Map.Entry<Thread, StackTraceElement[]> t : Thread.getAllStackTraces().entrySet()) {
+            String name = t.getKey().getName();
+            boolean ours = false;
+            for (String prefix : THREAD_PREFIXES) {
+                ours |= name.startsWith(prefix);
+            }
+            if (!ours) {
+                continue;
+            }
+            any = true;
+            out.append("thread ").append(name).append(" (").append(t.getKey().getState()).append(")\n");
+            for (StackTraceElement frame : t.getValue()) {
+                out.append("    at ").append(frame).append('\n');
+            }
+        }
+        if (!any) {
+            out.append("no release module thread in this JVM\n");
+        }
+        return out.toString();
+    }
+}
