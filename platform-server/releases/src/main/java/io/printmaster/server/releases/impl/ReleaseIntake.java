@@ -236,7 +236,10 @@ public class ReleaseIntake {
         current = run;
         remember(run);
         try {
-            executor.execute(intake::execute);
+            executor.execute(() -> {
+                intake.execute();
+                catchUp(snapshot);
+            });
         } catch (RejectedExecutionException e) {
             run.finish(SyncRun.FAILED, "the release module is stopping");
             store.finishSync(new ReleaseStore.SyncRecord(run.id(), trigger, actor, now, clock.instant(), SyncRun.FAILED,
@@ -288,7 +291,31 @@ public class ReleaseIntake {
         if (settling != null && !settling.isDone()) {
             return;
         }
-        settling = executor.schedule(() -> trigger("source"), config.source__settle__seconds(), TimeUnit.SECONDS);
+        settling = executor.schedule(this::settled, config.source__settle__seconds(), TimeUnit.SECONDS);
+    }
+
+    /** The settle delay is over: a source arriving from now on schedules its own sync. */
+    private void settled() {
+        synchronized (this) {
+            settling = null;
+        }
+        trigger("source");
+    }
+
+    /**
+     * After a sync: a source bound now that the sync did not list (it arrived, or came back, while the sync ran) gets
+     * a sync of its own, so no source waits for the next scheduled one whatever the timing of its arrival.
+     */
+    private void catchUp(List<SourceRef> synced) {
+        List<ReleaseSource> listed = synced.stream().map(SourceRef::source).toList();
+        boolean missed = sources.stream().anyMatch(b -> listed.stream().noneMatch(s -> s == b.source()));
+        if (missed) {
+            synchronized (this) {
+                if (!executor.isShutdown()) {
+                    settle();
+                }
+            }
+        }
     }
 
     /** Runs on the intake thread, so the sync it starts runs right after it. */

@@ -17,12 +17,16 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The sync scheduler: a new source starts a sync, and only one sync runs at a time. */
+/**
+ * The sync scheduler: a new source starts a sync, only one sync runs at a time, and a source arriving during a sync
+ * is synced right after it.
+ */
 class ReleaseIntakeTest {
     @TempDir
     Path dir;
@@ -95,5 +99,38 @@ class ReleaseIntakeTest {
         assertNotEquals(running.id(), third.run().id());
         awaitEnd(third.run());
         assertEquals(List.of("gated"), intake.sources().stream().map(IntakeRun.SourceRef::name).toList());
+    }
+
+    @Test
+    void aSourceArrivingWhileASyncRunsIsSyncedRightAfterIt() throws Exception {
+        GatedSource first = new GatedSource();
+        first.release("agent", "1.0.0", null, Asset.of("linux-amd64", "zip", ArtifactCacheTest.bytes(1000, 1)));
+        intake.addSource(first, Map.of("name", "first", ReleaseSource.TYPE, "memory"));
+        assertTrue(first.listing.await(30, TimeUnit.SECONDS), "the first source triggered a sync");
+        SyncRun running = intake.running().orElseThrow();
+
+        InMemoryReleaseSource late = new InMemoryReleaseSource();
+        late.release("agent", "1.1.0", null, Asset.of("linux-amd64", "zip", ArtifactCacheTest.bytes(1200, 2)));
+        intake.addSource(late, Map.of("name", "late", ReleaseSource.TYPE, "memory"));
+        first.open.countDown();
+        awaitEnd(running);
+        assertEquals(1, running.snapshot().cachedCount(), "the running sync kept the sources it started with");
+
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        List<String> versions = List.of();
+        while (System.nanoTime() < deadline) {
+            versions = store.artifacts(io.printmaster.server.releases.api.ReleaseCatalog.ArtifactFilter.ALL).stream()
+                    .map(io.printmaster.server.releases.api.Artifact::version).sorted().toList();
+            if (versions.contains("1.1.0")) {
+                break;
+            }
+            Optional<SyncRun> next = intake.running();
+            if (next.isPresent()) {
+                awaitEnd(next.get());
+            } else {
+                LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(10)); // the catch-up sync is being scheduled
+            }
+        }
+        assertEquals(List.of("1.0.0", "1.1.0"), versions, "the late source was synced without a request");
     }
 }
