@@ -67,7 +67,7 @@ class InstallersConsoleIT {
     void theInstallersPageOffersADownloadPerPlatformAndFormatWithInstructions() throws Exception {
         ApiClient admin = ApiClient.anonymous(Integer.toString(server.baseUri().getPort())).login(server.adminPassword());
         assertEquals(201, admin.post("/api/v1/fleets", Map.of("id", "lab", "name", "Lab printers")).status());
-        Eventually.within(Duration.ofSeconds(60), () ->
+        IntakeDiagnostics.awaitIntake(admin, Duration.ofSeconds(60), () ->
                 assertTrue(admin.get("/api/v1/releases/artifacts?component=agent").body().contains("\"arch\":\"amd64\"")));
 
         browser.open("/installers");

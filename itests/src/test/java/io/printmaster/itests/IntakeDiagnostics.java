@@ -67,7 +67,7 @@ final class IntakeDiagnostics {
             }
         }
         if (!any) {
-            out.append("no release module thread in this JVM\n");
+            out.append("no release module thread in this JVM (a server started as its own process keeps them there)\n");
         }
         return out.toString();
     }
