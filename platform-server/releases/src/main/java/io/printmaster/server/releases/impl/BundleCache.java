@@ -5,14 +5,18 @@ import java.io.OutputStream;
 import java.nio.channels.FileChannel;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.security.DigestOutputStream;
 import java.security.MessageDigest;
+import java.time.Instant;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Pattern;
@@ -27,7 +31,8 @@ import org.slf4j.LoggerFactory;
  * The content-addressed cache of bundle jars taken out of cached agent archives:
  * {@code <pm.data.dir>/cache/bundles/<sha256>.jar}. A jar is extracted once, into a temporary file in the same
  * folder, checked against its SHA-256 and renamed into place atomically: a file under its name always holds exactly
- * those bytes, and concurrent first requests never see (or leave) a half-written one.
+ * those bytes, and concurrent first requests never see (or leave) a half-written one. Jars of agent archives no
+ * longer recorded are removed by {@link BundleCacheJanitor}.
  */
 @Component(service = BundleCache.class)
 public class BundleCache {
@@ -82,6 +87,48 @@ public class BundleCache {
                 extracting.remove(sha256, lock);
             }
         }
+    }
+
+    /** What a clean-up removed. */
+    record Removed(int files, long bytes) {
+    }
+
+    /**
+     * Deletes the cached jars whose hash is not in {@code inUse} and that were last written before {@code before}
+     * (a jar extracted after the caller read {@code inUse} may belong to an archive recorded since). A jar being
+     * extracted right now is left alone.
+     */
+    public Removed removeAllBut(Set<String> inUse, Instant before) throws IOException {
+        int files = 0;
+        long bytes = 0;
+        List<Path> jars;
+        try (Stream<Path> listing = Files.list(root)) {
+            jars = listing.filter(p -> p.getFileName().toString().endsWith(".jar")).toList();
+        }
+        for (Path jar : jars) {
+            String name = jar.getFileName().toString();
+            String sha256 = name.substring(0, name.length() - ".jar".length());
+            if (!SHA256_HEX.matcher(sha256).matches() || inUse.contains(sha256)) {
+                continue;
+            }
+            Object lock = extracting.computeIfAbsent(sha256, k -> new Object());
+            synchronized (lock) {
+                try {
+                    if (!Files.isRegularFile(jar, LinkOption.NOFOLLOW_LINKS)
+                            || !Files.getLastModifiedTime(jar).toInstant().isBefore(before)) {
+                        continue;
+                    }
+                    long size = Files.size(jar);
+                    if (Files.deleteIfExists(jar)) {
+                        files++;
+                        bytes += size;
+                    }
+                } finally {
+                    extracting.remove(sha256, lock);
+                }
+            }
+        }
+        return new Removed(files, bytes);
     }
 
     private Optional<Path> extract(String sha256, Path archive, String format, String path, Path target) throws IOException {

@@ -369,6 +369,21 @@ public class ReleaseStore {
         });
     }
 
+    /** The bundle lists ({@code bundlesJson}) of every agent archive still recorded: what the bundle route serves. */
+    List<String> agentBundleLists() throws SQLException {
+        return database.read(c -> {
+            List<String> lists = new ArrayList<>();
+            try (PreparedStatement ps = c.prepareStatement("SELECT BUNDLES FROM PM_RELEASE_AGENT_CONTENTS "
+                    + "WHERE BUNDLES IS NOT NULL");
+                 ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    lists.add(rs.getString(1));
+                }
+            }
+            return lists;
+        });
+    }
+
     /** Artifacts that have no manifest yet (cached while no signer was available). */
     List<Artifact> artifactsWithoutManifest() throws SQLException {
         return database.read(c -> {
