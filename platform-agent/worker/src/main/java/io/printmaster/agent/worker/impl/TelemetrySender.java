@@ -2,8 +2,10 @@ package io.printmaster.agent.worker.impl;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.databind.JsonNode;
+import io.printmaster.agent.config.api.AgentSettings;
 import io.printmaster.agent.enrollment.api.EnrolledAgent;
 import io.printmaster.agent.enrollment.api.Enrollment;
+import io.printmaster.core.policy.UpdatePolicy;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -14,9 +16,13 @@ import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -25,6 +31,11 @@ import org.slf4j.LoggerFactory;
  * transition that cannot be sent now (server away, agent not enrolled) waits in a bounded queue and goes with the
  * next one, in order; the oldest are dropped first when the queue is full. The final result of a run that spans a
  * restart is re-derived from the run marker after the restart, so a crash loses no outcome.
+ *
+ * <p>When the policy in force says {@code collect_telemetry: false}, each transition still goes (its run, state,
+ * versions and error: the console and the server's per-agent status are made of them), without its measurements:
+ * no {@code download_time_ms}, no {@code size_bytes}, and of {@code metadata} only what names the run's kind
+ * ({@link #IDENTIFYING_METADATA}).
  */
 final class TelemetrySender {
     private static final Logger LOG = LoggerFactory.getLogger(TelemetrySender.class);
@@ -33,24 +44,58 @@ final class TelemetrySender {
     /** The server takes at most this many transitions per request. */
     private static final int MAX_BATCH = 100;
 
+    /**
+     * The metadata a transition keeps without telemetry: what kind of run it is (a hot swap, a plugin's), which the
+     * server needs to file it (a plugin run does not change the agent's own status).
+     */
+    static final Set<String> IDENTIFYING_METADATA = Set.of("mode", "component", "from_version");
+
     /** One transition, in the server's wire names. */
     @JsonInclude(JsonInclude.Include.NON_NULL)
     record Event(String runId, String status, String currentVersion, String targetVersion, String errorCode,
                  String errorMessage, Instant timestamp, Long downloadTimeMs, Long sizeBytes,
                  Map<String, Object> metadata) {
+
+        /** The same transition without its measurements. */
+        Event withoutMeasurements() {
+            Map<String, Object> kept = new LinkedHashMap<>();
+            if (metadata != null) {
+                metadata.forEach((k, v) -> {
+                    if (IDENTIFYING_METADATA.contains(k)) {
+                        kept.put(k, v);
+                    }
+                });
+            }
+            return new Event(runId, status, currentVersion, targetVersion, errorCode, errorMessage, timestamp, null,
+                    null, kept.isEmpty() ? null : kept);
+        }
     }
 
     private final Enrollment enrollment;
     private final HttpClient http;
+    private final BooleanSupplier collectTelemetry;
     private final Deque<Event> queue = new ArrayDeque<>();
 
-    TelemetrySender(Enrollment enrollment, HttpClient http) {
+    /** @param collectTelemetry the {@code collect_telemetry} of the policy in force, asked at each transition */
+    TelemetrySender(Enrollment enrollment, HttpClient http, BooleanSupplier collectTelemetry) {
         this.enrollment = enrollment;
         this.http = http;
+        this.collectTelemetry = collectTelemetry;
     }
 
-    /** Queues {@code event} and sends what is queued; never throws. */
+    /**
+     * The {@code collect_telemetry} of the policy in force; false when none is (updates disabled, or no usable local
+     * policy): nothing was agreed, so no measurements.
+     */
+    static BooleanSupplier policyAllows(Supplier<AgentSettings> settings) {
+        return () -> settings.get().policy().map(UpdatePolicy::collectTelemetry).orElse(false);
+    }
+
+    /** Queues {@code event} (without measurements when telemetry is off) and sends what is queued; never throws. */
     synchronized void send(Event event) {
+        if (!collectTelemetry.getAsBoolean()) {
+            event = event.withoutMeasurements();
+        }
         if (event.errorMessage() != null && event.errorMessage().length() > 2000) {
             event = new Event(event.runId(), event.status(), event.currentVersion(), event.targetVersion(),
                     event.errorCode(), event.errorMessage().substring(0, 2000), event.timestamp(),

@@ -150,7 +150,7 @@ public class UpdateWorkerComponent implements UpdateWorker {
         this.files = new WorkerFiles(layout.updateDir());
         this.http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(15))
                 .followRedirects(HttpClient.Redirect.NEVER).build();
-        this.telemetry = new TelemetrySender(enrollment, http);
+        this.telemetry = new TelemetrySender(enrollment, http, TelemetrySender.policyAllows(configuration::current));
         this.startedVersion = orElse(context.getProperty("pm.version"), "0.0.0");
         // The system bundle's context stays valid whatever bundle a swap replaces, this one included.
         this.system = context.getBundle(Constants.SYSTEM_BUNDLE_LOCATION).getBundleContext();

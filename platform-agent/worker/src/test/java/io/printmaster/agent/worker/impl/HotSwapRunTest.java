@@ -5,11 +5,13 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.printmaster.agent.config.api.PolicySource;
 import io.printmaster.agent.hotswap.api.PlannedBundle;
 import io.printmaster.agent.hotswap.api.SwapOutcome;
 import io.printmaster.agent.hotswap.api.SwapPlan;
 import io.printmaster.agent.update.api.RunResult;
 import io.printmaster.agent.update.api.RunState;
+import io.printmaster.core.policy.UpdatePolicy;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -102,6 +104,35 @@ class HotSwapRunTest {
         assertTrue(files().marker().isEmpty(), "the run is finished");
         assertEquals(f.releaseCounter, files().state().releaseCounter(), "a replay of an older manifest is refused now");
         assertFalse(runner.reportFinishedSwap(), "reported once");
+    }
+
+    @Test
+    void withTelemetryOffTheTransitionsStillGoWithoutTheirMeasurements() throws Exception {
+        UpdatePolicy d = UpdatePolicy.defaults();
+        f.settings = UpdateFixture.settings(PolicySource.FLEET, Optional.of(new UpdatePolicy(d.updateCheckDays(),
+                d.versionPinStrategy(), d.allowMajorUpgrade(), null, false, d.maintenanceWindow(), d.rolloutControl())));
+        f.offerHotSwap("1.1.0", root, Map.of(WORKER, newWorker, LOCALUI, localui), Map.of());
+        UpdateRunner runner = f.base();
+
+        assertEquals(RunState.SUCCEEDED, runner.run("run-1", false, Optional.empty()).state());
+        assertTrue(runner.reportFinishedSwap());
+
+        assertEquals(List.of("pending", "downloading", "staging", "applying", "succeeded"), f.statuses(),
+                "every transition is still reported: the server's status of the agent is made of them");
+        JsonNode done = f.lastTelemetry();
+        assertEquals("1.1.0", done.path("target_version").asText(), done.toString());
+        assertEquals(List.of("mode"), List.copyOf(iterable(done.path("metadata").fieldNames())),
+                "only what names the kind of run: " + done);
+        assertEquals("hot-swap", done.path("metadata").path("mode").asText());
+        for (JsonNode t : f.telemetry) {
+            assertFalse(t.has("download_time_ms") || t.has("size_bytes"), "no measurements: " + t);
+        }
+    }
+
+    private static <T> List<T> iterable(java.util.Iterator<T> it) {
+        List<T> out = new java.util.ArrayList<>();
+        it.forEachRemaining(out::add);
+        return out;
     }
 
     @Test

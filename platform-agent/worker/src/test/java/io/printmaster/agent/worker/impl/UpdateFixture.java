@@ -193,7 +193,7 @@ final class UpdateFixture implements AutoCloseable {
                 new ManifestVerifier(jdk),
                 new ResumableDownload(http, Backoff.of(Duration.ofMillis(1), Duration.ofMillis(2), 2),
                         Duration.ofSeconds(10), d -> { }),
-                new ArchiveStager(), new TelemetrySender(enrollment(), http),
+                new ArchiveStager(), new TelemetrySender(enrollment(), http, TelemetrySender.policyAllows(() -> settings)),
                 () -> {
                     if (restartFailure != null) {
                         throw restartFailure;
