@@ -63,7 +63,8 @@ function renderPolicy(p) {
 
 function render(s, enrollment) {
   const noWorker = !s.worker_installed;
-  text('agent_id', s.agent_id || 'none (see configuration errors)', s.agent_id ? '' : 'bad');
+  text('agent_id', s.agent_id || 'not enrolled yet', s.agent_id ? '' : 'muted');
+  text('local_id', s.local_id || 'none (see configuration errors)', s.local_id ? '' : 'bad');
   text('current_version', s.current_version || 'unknown');
   text('server_url', s.server_url || 'not configured', s.server_url ? '' : 'muted');
   text('fleet', s.fleet || 'not configured', s.fleet ? '' : 'muted');

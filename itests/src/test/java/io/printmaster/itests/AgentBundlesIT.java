@@ -37,7 +37,7 @@ import org.osgi.service.component.runtime.dto.ComponentDescriptionDTO;
 public class AgentBundlesIT {
     /** The fields of {@code GET /api/autoupdate/status} (AutoUpdateResource). */
     static final List<String> STATUS_FIELDS = List.of("enabled", "policy_source", "current_version", "latest_version",
-            "status", "last_check_at", "next_check_at", "last_result", "worker_installed", "agent_id", "configured",
+            "status", "last_check_at", "next_check_at", "last_result", "worker_installed", "agent_id", "local_id", "configured",
             "server_url", "fleet", "join_token_set", "mode", "allow_local_override", "policy", "config_errors");
 
     @Inject

@@ -112,10 +112,12 @@ public class AutoUpdateResource implements RouteProvider {
         body.put("next_check_at", ws != null ? ws.nextCheckAt() : null);
         body.put("last_result", ws != null && ws.lastResult() != null ? result(ws.lastResult()) : null);
         body.put("worker_installed", w != null);
-        body.put("agent_id", settings.agentId().orElse(null));
         // an agent from an installer knows its server from etc/fleet.json, not from these settings: say where it
         // enrolled, so the page does not call an enrolled agent "not configured"
         var enrolled = Optional.ofNullable(enrollment).flatMap(io.printmaster.agent.enrollment.api.Enrollment::current);
+        // the id the server and its console know this agent by; the local UUID is only this installation's
+        body.put("agent_id", enrolled.map(io.printmaster.agent.enrollment.api.EnrolledAgent::agentId).orElse(null));
+        body.put("local_id", settings.agentId().orElse(null));
         body.put("configured", settings.configured() || enrolled.isPresent());
         body.put("server_url", enrolled.map(e -> e.serverUrl().toString())
                 .orElse(settings.serverUrl().map(URI::toString).orElse(null)));

@@ -94,6 +94,8 @@ class AutoUpdateResourceTest {
         assertEquals(true, s.get("configured").asBoolean());
         assertEquals("https://updates.example.com", s.get("server_url").asText());
         assertEquals("lab", s.get("fleet").asText());
+        assertEquals("agt_1", s.get("agent_id").asText(), "the id the server's console shows");
+        assertEquals(AGENT_ID, s.get("local_id").asText());
         assertFalse(JSON.writeValueAsString(response.json()).contains("pma_secret"), "the credential never shows");
     }
 
@@ -108,7 +110,7 @@ class AutoUpdateResourceTest {
         List<String> names = new ArrayList<>();
         s.fieldNames().forEachRemaining(names::add);
         assertEquals(List.of("enabled", "policy_source", "current_version", "latest_version", "status", "last_check_at",
-                "next_check_at", "last_result", "worker_installed", "agent_id", "configured", "server_url", "fleet",
+                "next_check_at", "last_result", "worker_installed", "agent_id", "local_id", "configured", "server_url", "fleet",
                 "join_token_set", "mode", "allow_local_override", "policy", "config_errors"), names);
         assertTrue(s.get("enabled").asBoolean());
         assertEquals("local_fallback", s.get("policy_source").asText());
@@ -119,7 +121,8 @@ class AutoUpdateResourceTest {
         assertTrue(s.get("next_check_at").isNull());
         assertTrue(s.get("last_result").isNull());
         assertFalse(s.get("worker_installed").asBoolean());
-        assertEquals(AGENT_ID, s.get("agent_id").asText());
+        assertTrue(s.get("agent_id").isNull(), "not enrolled: the server has not named it yet");
+        assertEquals(AGENT_ID, s.get("local_id").asText());
         assertFalse(s.get("configured").asBoolean());
         assertTrue(s.get("server_url").isNull());
         assertEquals("inherit", s.get("mode").asText());
