@@ -3,6 +3,7 @@ package io.printmaster.server.releases.impl;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.printmaster.api.version.SemanticVersion;
+import io.printmaster.core.json.CanonicalJson;
 import io.printmaster.server.releases.api.Artifact;
 import io.printmaster.server.releases.api.ReleaseCatalog.ArtifactFilter;
 import io.printmaster.server.releases.impl.ReleaseStore.AgentContentsRow;

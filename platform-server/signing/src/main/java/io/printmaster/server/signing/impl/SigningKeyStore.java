@@ -3,6 +3,7 @@ package io.printmaster.server.signing.impl;
 import io.printmaster.api.signing.KeyMaterial;
 import io.printmaster.api.signing.SigningException;
 import io.printmaster.api.signing.SigningProvider;
+import io.printmaster.core.json.CanonicalJson;
 import io.printmaster.security.api.SecretBox;
 import io.printmaster.server.signing.api.ManifestSigner;
 import io.printmaster.server.signing.api.Rotation;
@@ -158,7 +159,7 @@ public class SigningKeyStore implements SigningKeys, ManifestSigner {
                         .orElseThrow(() -> new SQLException("no active signing key to rotate from"));
                 Instant now = now();
                 SigningKey created = next.at(now);
-                byte[] statement = CanonicalJson.object(Map.of(
+                byte[] statement = CanonicalJson.bytes(Map.of(
                         "type", RotationStatement.TYPE,
                         "old_key_id", old.key().id(),
                         "new_key_id", created.id(),

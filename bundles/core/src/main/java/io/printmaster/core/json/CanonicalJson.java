@@ -1,4 +1,4 @@
-package io.printmaster.server.releases.impl;
+package io.printmaster.core.json;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -11,9 +11,11 @@ import java.util.Map;
  * with members sorted by name (compared as UTF-16 code units, as RFC 8785 says), no whitespace, strings escaped
  * minimally ({@code \"}, {@code \\}, {@code \b \f \n \r \t}, other control characters as {@code \}{@code u00xx} in
  * lowercase hex, everything else as literal UTF-8), integers only (no floating point, so no number formatting
- * questions), {@code true}, {@code false}, {@code null}. Equal values always give equal bytes.
+ * questions), {@code true}, {@code false}, {@code null}. Equal values always give equal bytes, so signers and
+ * verifiers that rebuild a value agree on what was signed (the server's manifests and signing-key rotation
+ * statements); verifiers should still check the bytes they were given, never a rebuilt value.
  */
-final class CanonicalJson {
+public final class CanonicalJson {
     private CanonicalJson() {
     }
 
@@ -21,9 +23,10 @@ final class CanonicalJson {
      * The canonical UTF-8 bytes of {@code value}: a {@link Map} with {@link String} keys, a {@link Collection}, a
      * {@link String}, an {@link Integer} or {@link Long}, a {@link Boolean} or null.
      *
-     * @throws IllegalArgumentException for any other type (floating point in particular) or a non-string key
+     * @throws IllegalArgumentException for any other type (floating point in particular), a non-string key, or a
+     *     string with a lone surrogate (not representable in UTF-8)
      */
-    static byte[] bytes(Object value) {
+    public static byte[] bytes(Object value) {
         StringBuilder out = new StringBuilder(512);
         write(out, value);
         return out.toString().getBytes(StandardCharsets.UTF_8);

@@ -1,4 +1,4 @@
-package io.printmaster.server.releases.impl;
+package io.printmaster.core.json;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -71,5 +71,30 @@ class CanonicalJsonTest {
             boxed[i] = b[i];
         }
         return List.of(boxed);
+    }
+
+    @Test
+    void aFlatObjectOfStringsIsWhatJsonStringifyWritesWithSortedMembers() {
+        // the shape of a signing-key rotation statement
+        Map<String, String> members = new LinkedHashMap<>();
+        members.put("type", "t");
+        members.put("b", "2");
+        members.put("a", "1");
+        members.put("a_b", "3");
+        assertEquals("{\"a\":\"1\",\"a_b\":\"3\",\"b\":\"2\",\"type\":\"t\"}", canonical(members));
+        assertEquals("{}", canonical(Map.of()));
+        assertEquals("{\"k\":\"q\\\" b\\\\ n\\n t\\t c\\u001f é €\"}", canonical(Map.of("k", "q\" b\\ n\n t\t c\u001f é €")));
+        assertEquals(List.of((byte) '{', (byte) '"', (byte) 'k', (byte) '"', (byte) ':', (byte) '"', (byte) 0xc3,
+                (byte) 0xa9, (byte) '"', (byte) '}'), bytesOf(CanonicalJson.bytes(Map.of("k", "é"))));
+        assertEquals("{\"k\":\"\uD83D\uDE00\"}", canonical(Map.of("k", "\uD83D\uDE00")));
+        assertThrows(IllegalArgumentException.class, () -> CanonicalJson.bytes(Map.of("k", "\uD83D")));
+    }
+
+    private static List<Byte> bytesOf(byte[] b) {
+        List<Byte> out = new java.util.ArrayList<>();
+        for (byte x : b) {
+            out.add(x);
+        }
+        return out;
     }
 }
