@@ -1,5 +1,6 @@
 package io.printmaster.security.impl;
 
+import io.printmaster.core.ratelimit.FailureRateLimiter;
 import io.printmaster.http.api.ApiException;
 import io.printmaster.http.api.ApiRequest;
 import io.printmaster.http.api.ApiResponse;
@@ -31,15 +32,15 @@ public class AuthResource implements RouteProvider {
     private final SessionStore sessions;
     private final Database database;
     private final AuditLog audit;
-    private final LoginRateLimiter limiter;
+    private final FailureRateLimiter limiter;
 
     @Activate
     public AuthResource(@Reference AdminAccounts accounts, @Reference SessionStore sessions, @Reference Database database,
                         @Reference AuditLog audit) {
-        this(accounts, sessions, database, audit, new LoginRateLimiter(5, Duration.ofMinutes(15), Clock.systemUTC()));
+        this(accounts, sessions, database, audit, new FailureRateLimiter(5, Duration.ofMinutes(15), Clock.systemUTC()));
     }
 
-    AuthResource(AdminAccounts accounts, SessionStore sessions, Database database, AuditLog audit, LoginRateLimiter limiter) {
+    AuthResource(AdminAccounts accounts, SessionStore sessions, Database database, AuditLog audit, FailureRateLimiter limiter) {
         this.accounts = accounts;
         this.sessions = sessions;
         this.database = database;

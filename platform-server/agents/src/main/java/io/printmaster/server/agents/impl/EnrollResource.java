@@ -1,5 +1,6 @@
 package io.printmaster.server.agents.impl;
 
+import io.printmaster.core.ratelimit.FailureRateLimiter;
 import io.printmaster.http.api.ApiException;
 import io.printmaster.http.api.ApiRequest;
 import io.printmaster.http.api.ApiResponse;

@@ -1,4 +1,4 @@
-package io.printmaster.server.agents.impl;
+package io.printmaster.core.ratelimit;
 
 import java.time.Clock;
 import java.time.Duration;
@@ -11,12 +11,11 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Slows guessing on a public route: after {@code maxFailures} failures within {@code window} for the same key (a
- * remote address), further attempts are refused until the oldest failure leaves the window. Only failures count, so
- * many agents enrolling through one NAT address with a good token are never slowed down.
- *
- * <p>The same sliding-window algorithm as the console login's limiter (bundles/security, package-private there).
+ * remote address, a user name), further attempts are refused until the oldest failure leaves the window (a sliding
+ * window). Only failures count, so many agents enrolling through one NAT address with a good token are never slowed
+ * down; a success may clear its key ({@link #succeeded}). Used by the console login and agent enrollment.
  */
-final class FailureRateLimiter {
+public final class FailureRateLimiter {
     /** Keys kept before expired ones are swept, so a spray of addresses cannot grow memory without bound. */
     private static final int SWEEP_ABOVE = 10_000;
 
@@ -25,7 +24,8 @@ final class FailureRateLimiter {
     private final Clock clock;
     private final Map<String, Deque<Instant>> failures = new ConcurrentHashMap<>();
 
-    FailureRateLimiter(int maxFailures, Duration window, Clock clock) {
+    /** @throws IllegalArgumentException when {@code maxFailures} is below 1 or {@code window} is not positive */
+    public FailureRateLimiter(int maxFailures, Duration window, Clock clock) {
         if (maxFailures < 1) {
             throw new IllegalArgumentException("maxFailures must be at least 1, was " + maxFailures);
         }
@@ -37,8 +37,8 @@ final class FailureRateLimiter {
         this.clock = clock;
     }
 
-    /** When the key is blocked, how long until it may try again. */
-    Optional<Duration> blockedFor(String key) {
+    /** When the key is blocked, how long until it may try again; empty when it may try now. */
+    public Optional<Duration> blockedFor(String key) {
         Deque<Instant> q = failures.get(key);
         if (q == null) {
             return Optional.empty();
@@ -54,11 +54,13 @@ final class FailureRateLimiter {
         }
     }
 
-    void failed(String key) {
+    /** Counts a failure of {@code key}. */
+    public void failed(String key) {
         Deque<Instant> q = failures.computeIfAbsent(key, k -> new ArrayDeque<>());
         synchronized (q) {
-            prune(q, clock.instant());
-            q.addLast(clock.instant());
+            Instant now = clock.instant();
+            prune(q, now);
+            q.addLast(now);
         }
         if (failures.size() > SWEEP_ABOVE) {
             failures.entrySet().removeIf(e -> {
@@ -68,6 +70,11 @@ final class FailureRateLimiter {
                 }
             });
         }
+    }
+
+    /** Forgets the failures of {@code key} (a login that succeeded). */
+    public void succeeded(String key) {
+        failures.remove(key);
     }
 
     private void prune(Deque<Instant> q, Instant now) {
