@@ -43,12 +43,12 @@ final class AgentFleetFixture implements AutoCloseable {
     private AgentInstallation agent;
     private String agentId;
 
-    private AgentFleetFixture(String fleet, Duration wait, Path work, AgentReleaseBuilder official, ServerProcess server)
-            throws Exception {
+    private AgentFleetFixture(String fleet, Duration wait, Path work, Path releaseFolder, AgentReleaseBuilder official,
+            ServerProcess server) {
         this.fleet = fleet;
         this.wait = wait;
         this.work = work;
-        this.releaseFolder = Files.createDirectories(work.resolve("releases"));
+        this.releaseFolder = releaseFolder;
         this.official = official;
         this.server = server;
     }
@@ -61,8 +61,10 @@ final class AgentFleetFixture implements AutoCloseable {
      */
     static AgentFleetFixture start(String name, String fleet, String fleetName, Duration wait) throws Exception {
         Path work = Files.createTempDirectory("pm-" + name);
+        Path releaseFolder = Files.createDirectories(work.resolve("releases"));
         AgentReleaseBuilder official = AgentReleaseBuilder.fromBuild();
-        AgentFleetFixture fixture = new AgentFleetFixture(fleet, wait, work, official, ServerProcess.start(name));
+        AgentFleetFixture fixture = new AgentFleetFixture(fleet, wait, work, releaseFolder, official,
+                ServerProcess.start(name));
         try {
             fixture.createFleetAndSource(fleetName);
             fixture.awaitSigned(official.builtVersion());
