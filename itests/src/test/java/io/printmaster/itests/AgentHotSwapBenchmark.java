@@ -4,16 +4,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.printmaster.itests.AgentReleaseBuilder.Changes;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
@@ -37,89 +34,70 @@ import org.junit.jupiter.api.Test;
  * -Dit.test=AgentHotSwapBenchmark -Dbench.rounds=5}.
  */
 class AgentHotSwapBenchmark {
-    private static final ObjectMapper JSON = new ObjectMapper();
     private static final String FLEET = "bench-hotswap";
 
     @Test
     void oneBundleHotSwapTime() throws Exception {
         int rounds = Integer.getInteger("bench.rounds", 5);
         String bundle = System.getProperty("bench.bundle", AgentHotSwapIT.LOCALUI);
-        Path work = Files.createTempDirectory("pm-bench-hotswap");
-        AgentReleaseBuilder official = AgentReleaseBuilder.fromBuild();
-        Path folder = Files.createDirectories(work.resolve("releases"));
         List<String> rows = new ArrayList<>();
-        try (ServerProcess server = ServerProcess.start("bench-hotswap")) {
-            server.awaitEndpoints("/api/v1/installers/formats", "/api/v1/agents", "/api/v1/releases/artifacts",
-                    "/api/v1/release-sources");
-            ApiClient admin = ApiClient.anonymous(Integer.toString(server.baseUri().getPort())).login(server.adminPassword());
-            assertEquals(201, admin.post("/api/v1/fleets", Map.of("id", FLEET, "name", "Benchmark")).status());
-            assertEquals(201, admin.post("/api/v1/release-sources", Map.of("type", "directory", "name", "bench",
-                    "config", Map.of("path", folder.toString()))).status());
-            awaitPublished(admin, official.builtVersion());
-            Path installer = work.resolve("installer.tar.gz");
-            HttpResponse<Path> download = admin.download("/api/v1/installers/" + FLEET + "/"
-                    + AgentReleaseBuilder.platform() + "?format=tar.gz", installer);
-            assertEquals(200, download.statusCode());
-            long installerSize = Files.size(installer);
-            try (AgentInstallation agent = AgentInstallation.install(installer, work.resolve("install"), "bench-hotswap")) {
-                agent.startSupervised();
-                Eventually.within(Duration.ofMinutes(3), () -> {
-                    assertEquals("fleet", agent.status().path("policy_source").asText(), "checked in");
-                    assertEquals(true, agent.status().path("worker_installed").asBoolean(), "worker");
-                });
-                String agentId = JSON.readTree(admin.get("/api/v1/agents?fleet=" + FLEET).body())
-                        .path("agents").get(0).path("id").asText();
-                AgentReleaseBuilder base = official;
-                for (int i = 1; i <= rounds; i++) {
-                    String version = "0.1." + (40 + i);
-                    Optional<Long> pid = agent.agentPid();
-                    long publishStart = System.nanoTime();
-                    Path archive = base.publish(folder, version, Changes.bundles(bundle));
-                    admin.post("/api/v1/releases/sync", Map.of());
-                    awaitPublished(admin, version);
-                    long available = System.nanoTime();
-                    Eventually.within(Duration.ofMinutes(1), () ->
-                            assertEquals(202, agent.trigger("check").statusCode(), "check accepted"));
-                    long triggered = System.nanoTime();
-                    try {
-                        Eventually.within(Duration.ofMinutes(3), () -> {
-                            JsonNode s = agent.status();
-                            assertEquals(version, s.path("current_version").asText());
-                            assertEquals("succeeded", s.path("last_result").path("status").asText());
-                        });
-                    } catch (AssertionError | Exception e) {
-                        throw new AssertionError("round " + i + ": " + e + "\n" + agent.logTail(), e);
-                    }
-                    long healthy = System.nanoTime();
-                    assertEquals(pid, agent.agentPid(), "round " + i + ": the same agent JVM (a hot swap)\n" + agent.logTail());
-                    // the report of the run reaches the server just after the agent stored it
-                    List<JsonNode> run = new ArrayList<>();
-                    Eventually.within(Duration.ofMinutes(1), () -> {
-                        run.clear();
-                        run.addAll(run(admin, agentId, version));
-                        assertEquals("succeeded", run.get(run.size() - 1).path("status").asText(), "run: " + run);
+        try (AgentFleetFixture fleet = AgentFleetFixture.start("bench-hotswap", FLEET, "Benchmark", Duration.ofMinutes(3))) {
+            AgentInstallation agent = fleet.installAgent("bench-hotswap");
+            long installerSize = Files.size(fleet.installer());
+            agent.startSupervised();
+            Eventually.within(Duration.ofMinutes(3), () -> {
+                assertEquals("fleet", agent.status().path("policy_source").asText(), "checked in");
+                assertEquals(true, agent.status().path("worker_installed").asBoolean(), "worker");
+            });
+            String agentId = fleet.identifyAgent();
+            AgentReleaseBuilder base = fleet.official();
+            for (int i = 1; i <= rounds; i++) {
+                String version = "0.1." + (40 + i);
+                Optional<Long> pid = agent.agentPid();
+                long publishStart = System.nanoTime();
+                Path archive = fleet.publish(base, version, Changes.bundles(bundle));
+                long available = System.nanoTime();
+                Eventually.within(Duration.ofMinutes(1), () ->
+                        assertEquals(202, agent.trigger("check").statusCode(), "check accepted"));
+                long triggered = System.nanoTime();
+                try {
+                    Eventually.within(Duration.ofMinutes(3), () -> {
+                        JsonNode s = agent.status();
+                        assertEquals(version, s.path("current_version").asText());
+                        assertEquals("succeeded", s.path("last_result").path("status").asText());
                     });
-                    JsonNode pending = run.stream().filter(t -> "pending".equals(t.path("status").asText())).findFirst()
-                            .orElse(null);
-                    assertNotNull(pending, "a pending transition: " + run);
-                    JsonNode succeeded = run.get(run.size() - 1);
-                    JsonNode meta = succeeded.path("metadata");
-                    assertEquals("hot-swap", meta.path("mode").asText(), "round " + i + " hot-swapped: " + succeeded);
-                    long received = Duration.between(Instant.parse(pending.path("timestamp").asText()),
-                            Instant.parse(succeeded.path("timestamp").asText())).toMillis();
-                    long bytes = meta.path("bytes_downloaded").asLong(-1);
-                    long full = Files.size(archive);
-                    rows.add(String.format("| %d | %s | %.2f | %.2f | %.3f | %s | %s | %s | %s | %s | %s | %d | %d | %.2f %% |",
-                            i, version, seconds(available - publishStart), seconds(healthy - triggered), received / 1000.0,
-                            between(run, "pending", "downloading"), between(run, "downloading", "staging"),
-                            between(run, "staging", "applying"), between(run, "applying", "succeeded"),
-                            meta.path("swap_ms").asText("?"), meta.path("downtime_ms").asText("?"), bytes, full,
-                            100.0 * bytes / full));
-                    base = AgentReleaseBuilder.from(archive, version);
+                } catch (AssertionError | Exception e) {
+                    throw new AssertionError("round " + i + ": " + e + "\n" + agent.logTail(), e);
                 }
-                rows.add("");
-                rows.add("installer of the fleet: " + installerSize + " bytes; changed bundle: " + bundle);
+                long healthy = System.nanoTime();
+                assertEquals(pid, agent.agentPid(), "round " + i + ": the same agent JVM (a hot swap)\n" + agent.logTail());
+                // the report of the run reaches the server just after the agent stored it
+                List<JsonNode> run = new ArrayList<>();
+                Eventually.within(Duration.ofMinutes(1), () -> {
+                    run.clear();
+                    run.addAll(run(fleet, agentId, version));
+                    assertEquals("succeeded", run.get(run.size() - 1).path("status").asText(), "run: " + run);
+                });
+                JsonNode pending = run.stream().filter(t -> "pending".equals(t.path("status").asText())).findFirst()
+                        .orElse(null);
+                assertNotNull(pending, "a pending transition: " + run);
+                JsonNode succeeded = run.get(run.size() - 1);
+                JsonNode meta = succeeded.path("metadata");
+                assertEquals("hot-swap", meta.path("mode").asText(), "round " + i + " hot-swapped: " + succeeded);
+                long received = Duration.between(Instant.parse(pending.path("timestamp").asText()),
+                        Instant.parse(succeeded.path("timestamp").asText())).toMillis();
+                long bytes = meta.path("bytes_downloaded").asLong(-1);
+                long full = Files.size(archive);
+                rows.add(String.format("| %d | %s | %.2f | %.2f | %.3f | %s | %s | %s | %s | %s | %s | %d | %d | %.2f %% |",
+                        i, version, seconds(available - publishStart), seconds(healthy - triggered), received / 1000.0,
+                        between(run, "pending", "downloading"), between(run, "downloading", "staging"),
+                        between(run, "staging", "applying"), between(run, "applying", "succeeded"),
+                        meta.path("swap_ms").asText("?"), meta.path("downtime_ms").asText("?"), bytes, full,
+                        100.0 * bytes / full));
+                base = AgentReleaseBuilder.from(archive, version);
             }
+            rows.add("");
+            rows.add("installer of the fleet: " + installerSize + " bytes; changed bundle: " + bundle);
         }
         StringBuilder out = new StringBuilder("| round | version | publish → available (s) | check → healthy (s) "
                 + "| manifest received → healthy (s) | pending → downloading (s) | downloading → staging (s) "
@@ -133,8 +111,8 @@ class AgentHotSwapBenchmark {
     }
 
     /** The transitions of the newest run to {@code version}, oldest first. */
-    private static List<JsonNode> run(ApiClient admin, String agentId, String version) throws Exception {
-        JsonNode all = JSON.readTree(admin.get("/api/v1/agents/" + agentId + "/telemetry?limit=100").body()).path("transitions");
+    private static List<JsonNode> run(AgentFleetFixture fleet, String agentId, String version) throws Exception {
+        JsonNode all = fleet.json(fleet.admin().get("/api/v1/agents/" + agentId + "/telemetry?limit=100")).path("transitions");
         String runId = null;
         for (JsonNode t : all) {
             if (version.equals(t.path("target_version").asText())) {
@@ -172,17 +150,5 @@ class AgentHotSwapBenchmark {
 
     private static double seconds(long nanos) {
         return nanos / 1e9;
-    }
-
-    private static void awaitPublished(ApiClient admin, String version) throws Exception {
-        String query = "?component=agent&version=" + version + "&platform=linux&arch=" + AgentReleaseBuilder.arch()
-                + "&format=tar.gz";
-        Eventually.within(Duration.ofMinutes(3), () -> {
-            JsonNode manifests = JSON.readTree(admin.get("/api/v1/releases/manifests" + query).body()).get("manifests");
-            if (manifests.isEmpty()) {
-                admin.post("/api/v1/releases/sync", Map.of());
-            }
-            assertEquals(1, manifests.size(), "manifest of " + version);
-        });
     }
 }

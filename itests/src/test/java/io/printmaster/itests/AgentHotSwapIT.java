@@ -71,10 +71,8 @@ class AgentHotSwapIT {
     private static final String V6 = "0.1.6";
     private static final String V7_BROKEN = "0.1.7";
 
-    private static ServerProcess server;
+    private static AgentFleetFixture fleet;
     private static ApiClient admin;
-    private static AgentReleaseBuilder official;
-    private static Path releaseFolder;
     private static AgentInstallation agent;
     private static String agentId;
     private static String builtVersion;
@@ -87,30 +85,12 @@ class AgentHotSwapIT {
 
     @BeforeAll
     static void start() throws Exception {
-        Path work = Files.createTempDirectory("pm-e2e-hotswap");
-        official = AgentReleaseBuilder.fromBuild();
-        builtVersion = official.builtVersion();
-        archives.put(builtVersion, official.base());
+        fleet = AgentFleetFixture.start("agent-hotswap-e2e", FLEET, "End-to-end hot swap", WAIT);
+        admin = fleet.admin();
+        builtVersion = fleet.builtVersion();
+        archives.put(builtVersion, fleet.official().base());
         installed = builtVersion;
-        releaseFolder = Files.createDirectories(work.resolve("releases"));
-
-        server = ServerProcess.start("agent-hotswap-e2e");
-        server.awaitEndpoints("/api/v1/installers/formats", "/api/v1/agents", "/api/v1/releases/artifacts",
-                "/api/v1/release-sources");
-        admin = ApiClient.anonymous(Integer.toString(server.baseUri().getPort())).login(server.adminPassword());
-        ApiClient.Response fleet = admin.post("/api/v1/fleets", Map.of("id", FLEET, "name", "End-to-end hot swap"));
-        assertEquals(201, fleet.status(), fleet.body());
-        ApiClient.Response source = admin.post("/api/v1/release-sources", Map.of("type", "directory",
-                "name", "e2e-hotswap-folder", "config", Map.of("path", releaseFolder.toString())));
-        assertEquals(201, source.status(), source.body());
-        awaitPublished(builtVersion);
-
-        Path installer = work.resolve("installer.tar.gz");
-        HttpResponse<Path> download = admin.download("/api/v1/installers/" + FLEET + "/" + AgentReleaseBuilder.platform()
-                + "?format=tar.gz", installer);
-        assertEquals(200, download.statusCode(), "installer download");
-        agent = AgentInstallation.install(installer, work.resolve("install"), "e2e-hotswap-agent");
-        assertEquals(builtVersion, Files.readString(agent.root().resolve("VERSION")).strip(), "the installer holds version N");
+        agent = fleet.installAgent("e2e-hotswap-agent");
         agent.checkInEvery(10);
         // a release that never gets healthy is rolled back after this long (default 90 s)
         agent.workerConfig(Map.of("health_timeout_seconds", Integer.toString(HEALTH_TIMEOUT_SECONDS)));
@@ -118,14 +98,8 @@ class AgentHotSwapIT {
 
     @AfterAll
     static void stop() throws Exception {
-        try {
-            if (agent != null) {
-                agent.close();
-            }
-        } finally {
-            if (server != null) {
-                server.close();
-            }
+        if (fleet != null) {
+            fleet.close();
         }
     }
 
@@ -133,15 +107,15 @@ class AgentHotSwapIT {
     @Order(1)
     void theInstalledAgentEnrollsAndRecordsTheBundlesItRuns() throws Exception {
         agent.startSupervised();
-        await("the installed agent enrolls into " + FLEET + " and reports " + builtVersion, () -> {
-            JsonNode mine = serverRecord();
+        fleet.await("the installed agent enrolls into " + FLEET + " and reports " + builtVersion, () -> {
+            JsonNode mine = fleet.serverRecord();
             assertEquals(builtVersion, mine.get("current_version").asText());
             assertFalse(mine.get("last_seen_at").isNull(), "checked in");
             assertEquals(builtVersion, agent.status().get("current_version").asText());
             assertTrue(agent.status().path("worker_installed").asBoolean(), "the agent runs its update worker");
         });
-        agentId = serverRecord().get("id").asText();
-        await("the hot-swap engine records the bundles of " + builtVersion + " as running", () ->
+        agentId = fleet.identifyAgent();
+        fleet.await("the hot-swap engine records the bundles of " + builtVersion + " as running", () ->
                 assertEquals(AgentReleaseBuilder.bundleHashes(archives.get(builtVersion)), agent.installedBundles(),
                         "installed-bundles.json: symbolic name -> sha256"));
         assertTrue(agent.agentPid().isPresent(), "an agent JVM runs under the supervisor");
@@ -156,12 +130,12 @@ class AgentHotSwapIT {
         Map<String, String> before = agent.installedBundles();
         Path archive = publish(V1, Changes.bundles(LOCALUI));
         String stale = lastRunId();
-        forceUpdate();
+        fleet.forceUpdate();
 
         awaitInstalled(V1, pid, stale);
         Map<String, String> expected = AgentReleaseBuilder.bundleHashes(archive);
         assertNotEquals(before.get(LOCALUI), expected.get(LOCALUI), "the release changes " + LOCALUI);
-        assertEquals(expected, agent.installedBundles(), "installed-bundles.json names the new set\n" + diagnostics());
+        assertEquals(expected, agent.installedBundles(), "installed-bundles.json names the new set\n" + fleet.diagnostics());
         assertSlotIsTheRelease(V1);
 
         JsonNode succeeded = assertHotSwapRun(V1, "succeeded");
@@ -195,7 +169,7 @@ class AgentHotSwapIT {
         JsonNode last = agent.status().path("last_result");
         assertTrue(last.path("error_message").asText().contains(AgentReleaseBuilder.BROKEN_BUNDLE_SYMBOLIC_NAME),
                 "the failing check names the bundle that never got active: " + last);
-        assertEquals(before, agent.installedBundles(), "the previous bytes run again\n" + diagnostics());
+        assertEquals(before, agent.installedBundles(), "the previous bytes run again\n" + fleet.diagnostics());
         assertEquals(AgentReleaseBuilder.bundleHashes(archives.get(current)), agent.installedBundles());
         assertFalse(agent.versionEntries().contains(V2_BROKEN), "the slot of the rolled-back release is removed: "
                 + agent.versionEntries());
@@ -218,17 +192,17 @@ class AgentHotSwapIT {
         trigger("check");
         awaitInstalled(V3_WORKER, pid, stale);
         assertEquals(AgentReleaseBuilder.bundleHashes(archive), agent.installedBundles(),
-                "the new worker's bytes are installed\n" + diagnostics());
+                "the new worker's bytes are installed\n" + fleet.diagnostics());
         assertEquals(List.of(WORKER), texts(assertHotSwapRun(V3_WORKER, "succeeded").path("metadata").path("bundles_changed")));
         assertSlotIsTheRelease(V3_WORKER);
 
         // the next release (built on V3: the new worker stays) is run by the new worker
         Path next = publish(V4, Changes.bundles(LOCALUI));
-        await("the new worker takes local triggers", () -> assertTrue(agent.status().path("worker_installed").asBoolean()));
+        fleet.await("the new worker takes local triggers", () -> assertTrue(agent.status().path("worker_installed").asBoolean()));
         stale = lastRunId();
         trigger("check");
         awaitInstalled(V4, pid, stale);
-        assertEquals(AgentReleaseBuilder.bundleHashes(next), agent.installedBundles(), diagnostics());
+        assertEquals(AgentReleaseBuilder.bundleHashes(next), agent.installedBundles(), fleet.diagnostics());
         assertEquals(List.of(LOCALUI), texts(assertHotSwapRun(V4, "succeeded").path("metadata").path("bundles_changed")));
         assertSlotIsTheRelease(V4);
         passed.add(4);
@@ -275,7 +249,7 @@ class AgentHotSwapIT {
         if (!agent.isRunning()) {
             agent.startSupervised(); // an earlier crash step failed and left it stopped
         }
-        await("the agent answers", () -> agent.status());
+        fleet.await("the agent answers", () -> agent.status());
         String before = agent.status().get("current_version").asText();
         Map<String, String> oldSet = AgentReleaseBuilder.bundleHashes(archives.get(before));
         agent.stop();
@@ -283,28 +257,28 @@ class AgentHotSwapIT {
 
         Instant started = Instant.now();
         agent.startPlain(Map.of("PM_AGENT_CRASH_AT", point));
-        awaitReadyForCommands(before, started);
+        fleet.awaitReadyForCommands(before, started);
         trigger("check");
         int code;
         try {
             code = agent.awaitExit(WAIT);
         } catch (AssertionError e) {
             throw new AssertionError("the agent armed to halt at " + point + " did not exit; " + agent.threadDump()
-                    + "\n" + diagnostics(), e);
+                    + "\n" + fleet.diagnostics(), e);
         }
-        assertEquals(137, code, "halted at " + point + "\n" + diagnostics());
+        assertEquals(137, code, "halted at " + point + "\n" + fleet.diagnostics());
         assertEquals(Optional.of(before), agent.slotFile("current").or(() -> Optional.of(builtVersion)),
-                "the committed version is unchanged after the halt at " + point + "\n" + diagnostics());
+                "the committed version is unchanged after the halt at " + point + "\n" + fleet.diagnostics());
         assertEquals(Optional.empty(), agent.slotFile("trial"), "a hot swap never writes a trial");
 
         agent.startSupervised();
         // the restarted worker reports the cut-short run, then may check for updates at once (and skip the version):
         // look for the report in the telemetry, not in the newest status
         JsonNode[] report = new JsonNode[1];
-        await("after the halt at " + point + " the agent runs " + before + " and reports the run to " + version
+        fleet.await("after the halt at " + point + " the agent runs " + before + " and reports the run to " + version
                 + " rolled back", () -> {
             assertEquals(before, agent.status().get("current_version").asText(), "agent: current_version");
-            assertEquals(before, serverRecord().get("current_version").asText(), "server: current_version");
+            assertEquals(before, fleet.serverRecord().get("current_version").asText(), "server: current_version");
             report[0] = newest(version, "rolled_back");
             assertNotNull(report[0], "a rolled_back transition of the run to " + version);
         });
@@ -318,29 +292,29 @@ class AgentHotSwapIT {
         assertEquals("interrupted", journal.path("result").asText(), "hotswap.json: " + journal);
         assertEquals(journalPhase, journal.path("interrupted_in").asText(), "the halt came in that phase: " + journal);
         assertEquals(Optional.of(before), agent.slotFile("current").or(() -> Optional.of(builtVersion)), "versions/current");
-        assertEquals(oldSet, agent.installedBundles(), "the complete old set runs (that of " + before + ")\n" + diagnostics());
+        assertEquals(oldSet, agent.installedBundles(), "the complete old set runs (that of " + before + ")\n" + fleet.diagnostics());
         assertFalse(agent.installedBundles().containsKey(AgentReleaseBuilder.BROKEN_BUNDLE_SYMBOLIC_NAME));
 
         // marked failed: a plain check skips it (a skip is the agent's own result; it is not reported to the server)
         String previousRun = agent.status().path("last_result").path("run_id").asText();
         trigger("check");
-        await("a plain check skips " + version + ", which failed on this agent", () -> {
+        fleet.await("a plain check skips " + version + ", which failed on this agent", () -> {
             JsonNode last = agent.status().path("last_result");
             assertNotEquals(previousRun, last.path("run_id").asText(), "a run after the check: " + last);
             assertEquals("skipped", last.path("status").asText(), last.toString());
             assertEquals(version, last.path("target_version").asText(), last.toString());
         });
         assertEquals(before, agent.status().get("current_version").asText());
-        assertEquals(oldSet, agent.installedBundles(), diagnostics());
+        assertEquals(oldSet, agent.installedBundles(), fleet.diagnostics());
 
         if (!changes.brokenHealth()) {
             // "Update now" on the server (the agent's local "force" is refused by the fleet's policy: no local
             // override), which the skip message points to
             long pid = agentPid();
             String stale = lastRunId();
-            forceUpdate();
+            fleet.forceUpdate();
             awaitInstalled(version, pid, stale);
-            assertEquals(AgentReleaseBuilder.bundleHashes(archives.get(version)), agent.installedBundles(), diagnostics());
+            assertEquals(AgentReleaseBuilder.bundleHashes(archives.get(version)), agent.installedBundles(), fleet.diagnostics());
             assertHotSwapRun(version, "succeeded");
             assertSlotIsTheRelease(version);
         }
@@ -352,22 +326,22 @@ class AgentHotSwapIT {
      * ends otherwise or the JVM changes.
      */
     private static void awaitInstalled(String version, long pid, String staleRunId) throws Exception {
-        await("the agent runs " + version + " (hot swap) and the server shows it succeeded", () -> {
-            JsonNode mine = serverRecord();
+        fleet.await("the agent runs " + version + " (hot swap) and the server shows it succeeded", () -> {
+            JsonNode mine = fleet.serverRecord();
             assertEquals(version, mine.get("current_version").asText(), "server: current_version");
             assertEquals("succeeded", mine.get("status").asText(), "server: status");
             assertEquals(version, agent.status().get("current_version").asText(), "agent: current_version");
             assertEquals(Optional.of(version), agent.slotFile("current"), "versions/current");
-        }, () -> Optional.ofNullable(runEndedOtherwise(version, "succeeded", staleRunId).get()).orElse(restarted(pid)));
-        assertEquals(Optional.of(pid), agent.agentPid(), "the same java process: no restart\n" + diagnostics());
+        }, () -> Optional.ofNullable(fleet.runEndedOtherwise(version, "succeeded", staleRunId).get()).orElse(restarted(pid)));
+        assertEquals(Optional.of(pid), agent.agentPid(), "the same java process: no restart\n" + fleet.diagnostics());
         installed = version;
     }
 
     /** Waits until the run to {@code version} is reported rolled back with {@code code}, {@code current} still running. */
     private static void awaitRolledBack(String version, String current, String code, long pid, String staleRunId)
             throws Exception {
-        await("the agent rolls back from " + version + " to " + current + " (" + code + ")", () -> {
-            JsonNode mine = serverRecord();
+        fleet.await("the agent rolls back from " + version + " to " + current + " (" + code + ")", () -> {
+            JsonNode mine = fleet.serverRecord();
             assertEquals("rolled_back", mine.get("status").asText(), "server: status");
             assertEquals(version, mine.get("target_version").asText(), "server: target_version");
             assertEquals(code, mine.get("last_error_code").asText(), "server: last_error_code");
@@ -377,8 +351,8 @@ class AgentHotSwapIT {
             assertEquals("rolled_back", local.path("last_result").path("status").asText(), "agent: last_result");
             assertEquals(Optional.of(current), agent.slotFile("current").or(() -> Optional.of(builtVersion)),
                     "versions/current");
-        }, () -> Optional.ofNullable(runEndedOtherwise(version, "rolled_back", staleRunId).get()).orElse(restarted(pid)));
-        assertEquals(Optional.of(pid), agent.agentPid(), "the same java process: no restart\n" + diagnostics());
+        }, () -> Optional.ofNullable(fleet.runEndedOtherwise(version, "rolled_back", staleRunId).get()).orElse(restarted(pid)));
+        assertEquals(Optional.of(pid), agent.agentPid(), "the same java process: no restart\n" + fleet.diagnostics());
     }
 
     /**
@@ -387,7 +361,7 @@ class AgentHotSwapIT {
      */
     private static JsonNode assertHotSwapRun(String version, String finalStatus) throws Exception {
         List<JsonNode> run = run(version, finalStatus);
-        String where = "the run to " + version + ": " + run + "\n" + diagnostics();
+        String where = "the run to " + version + ": " + run + "\n" + fleet.diagnostics();
         List<String> statuses = run.stream().map(t -> t.path("status").asText()).toList();
         assertFalse(statuses.contains("restarting"), "a hot swap never restarts: " + statuses + "\n" + where);
         JsonNode downloading = first(run, "downloading");
@@ -405,7 +379,7 @@ class AgentHotSwapIT {
 
     /** The transitions of the newest run to {@code version} that reached {@code finalStatus}, oldest first. */
     static List<JsonNode> run(String version, String finalStatus) throws Exception {
-        JsonNode all = json(admin.get("/api/v1/agents/" + agentId + "/telemetry?limit=200")).get("transitions");
+        JsonNode all = fleet.json(admin.get("/api/v1/agents/" + agentId + "/telemetry?limit=200")).get("transitions");
         String runId = null;
         for (JsonNode t : all) { // newest first
             if (version.equals(t.path("target_version").asText()) && finalStatus.equals(t.path("status").asText())) {
@@ -425,7 +399,7 @@ class AgentHotSwapIT {
 
     /** The newest transition to {@code version} with {@code status} in the server's telemetry; null when none. */
     private static JsonNode newest(String version, String status) throws Exception {
-        for (JsonNode t : json(admin.get("/api/v1/agents/" + agentId + "/telemetry?limit=200")).get("transitions")) {
+        for (JsonNode t : fleet.json(admin.get("/api/v1/agents/" + agentId + "/telemetry?limit=200")).get("transitions")) {
             if (version.equals(t.path("target_version").asText()) && status.equals(t.path("status").asText())) {
                 return t;
             }
@@ -469,69 +443,35 @@ class AgentHotSwapIT {
                     differ.add(p + (actual.containsKey(p) ? expected.containsKey(p) ? " (other bytes)" : " (extra)" : " (missing)"));
                 }
             }
-            throw new AssertionError("versions/" + version + " is not the release: " + differ + "\n" + diagnostics());
+            throw new AssertionError("versions/" + version + " is not the release: " + differ + "\n" + fleet.diagnostics());
         }
         assertTrue(Files.isExecutable(slot.resolve("bin/pm-agent")), "bin/pm-agent is executable in the slot");
     }
 
     /** Builds {@code version} on the last installed release with {@code changes}, publishes it and waits for its manifest. */
     private static Path publish(String version, Changes changes) throws Exception {
-        AgentReleaseBuilder base = installed.equals(builtVersion) ? official
+        AgentReleaseBuilder base = installed.equals(builtVersion) ? fleet.official()
                 : AgentReleaseBuilder.from(archives.get(installed), installed);
-        Path archive = base.publish(releaseFolder, version, changes);
+        Path archive = fleet.publish(base, version, changes);
         archives.put(version, archive);
-        ApiClient.Response sync = admin.post("/api/v1/releases/sync", Map.of());
-        assertEquals(202, sync.status(), sync.body());
-        awaitPublished(version);
         return archive;
-    }
-
-    private static void awaitPublished(String version) throws Exception {
-        String query = "?component=agent&version=" + version + "&platform=linux&arch=" + AgentReleaseBuilder.arch()
-                + "&format=tar.gz";
-        await("version " + version + " is cached with a signed manifest", () -> {
-            JsonNode artifacts = json(admin.get("/api/v1/releases/artifacts" + query)).get("artifacts");
-            if (artifacts.isEmpty()) {
-                admin.post("/api/v1/releases/sync", Map.of()); // a sync that started before the file was there
-            }
-            assertEquals(1, artifacts.size(), "artifacts: " + artifacts);
-            JsonNode manifests = json(admin.get("/api/v1/releases/manifests" + query)).get("manifests");
-            assertEquals(1, manifests.size(), "manifests: " + manifests);
-        });
-    }
-
-    /** "Update now" on the server: a {@code force_update} delivered with the agent's next check-in. */
-    private static void forceUpdate() throws Exception {
-        ApiClient.Response r = admin.post("/api/v1/agents/" + agentId + "/commands", Map.of("command", "force_update"));
-        assertEquals(202, r.status(), r.body());
     }
 
     /** The agent's own "check now" (a local tool on 127.0.0.1). */
     private static void trigger(String action) throws Exception {
-        await("the agent accepts a local " + action, () -> {
+        fleet.await("the agent accepts a local " + action, () -> {
             HttpResponse<String> r = agent.trigger(action);
             assertEquals(202, r.statusCode(), r.body());
         });
     }
 
-    private static void awaitReadyForCommands(String version, Instant started) throws Exception {
-        await("the started agent runs " + version + ", has its worker and checked in", () -> {
-            JsonNode local = agent.status();
-            assertEquals(version, local.get("current_version").asText(), "agent: current_version");
-            assertTrue(local.path("worker_installed").asBoolean(), "agent: worker_installed");
-            String seen = serverRecord().path("last_seen_at").asText("");
-            assertTrue(!seen.isEmpty() && Instant.parse(seen).isAfter(started), "server: last_seen_at " + seen
-                    + " after the start at " + started);
-        });
-    }
-
     /** The server's id of the agent's newest run (empty when none). */
     private static String lastRunId() throws Exception {
-        return serverRecord().path("last_run_id").asText("");
+        return fleet.serverRecord().path("last_run_id").asText("");
     }
 
     private static long agentPid() throws Exception {
-        await("an agent JVM runs", () -> assertTrue(agent.agentPid().isPresent(), "no AgentMain process"));
+        fleet.await("an agent JVM runs", () -> assertTrue(agent.agentPid().isPresent(), "no AgentMain process"));
         return agent.agentPid().orElseThrow();
     }
 
@@ -542,111 +482,9 @@ class AgentHotSwapIT {
                 + "): the agent restarted instead of hot-swapping" : null;
     }
 
-    /**
-     * A reason to stop waiting for a run to {@code version}: the server shows a run to it, other than
-     * {@code staleRunId} (the newest run before the trigger), that ended with another terminal status than
-     * {@code expected}.
-     */
-    private static Eventually.Reason runEndedOtherwise(String version, String expected, String staleRunId) {
-        return () -> {
-            JsonNode mine = serverRecord();
-            if (mine.path("last_run_id").asText("").equals(staleRunId)) {
-                return null; // the new run has not reported yet
-            }
-            String status = mine.path("status").asText();
-            boolean terminal = List.of("succeeded", "failed", "skipped", "rolled_back", "cancelled").contains(status);
-            if (version.equals(mine.path("target_version").asText()) && terminal && !status.equals(expected)) {
-                return "the run to " + version + " ended " + status + " (" + mine.path("last_error_code").asText() + ")";
-            }
-            return null;
-        };
-    }
-
     private static List<String> texts(JsonNode array) {
         List<String> out = new ArrayList<>();
         array.forEach(n -> out.add(n.asText()));
         return out;
-    }
-
-    private static JsonNode serverRecord() throws Exception {
-        JsonNode mine = null;
-        for (JsonNode a : json(admin.get("/api/v1/agents?fleet=" + FLEET)).get("agents")) {
-            if (agentId == null || agentId.equals(a.get("id").asText())) {
-                assertTrue(mine == null, "one agent in " + FLEET);
-                mine = a;
-            }
-        }
-        assertNotNull(mine, "an agent enrolled into " + FLEET);
-        return mine;
-    }
-
-    private static JsonNode json(ApiClient.Response r) throws Exception {
-        assertEquals(200, r.status(), r.body());
-        return JSON.readTree(r.body());
-    }
-
-    private static void await(String what, Eventually.Check check) throws Exception {
-        await(what, check, () -> null);
-    }
-
-    /**
-     * {@link Eventually#within} {@link #WAIT}, failing with what the agent and the server said; gives up at once
-     * when the agent process exits or {@code hopeless} names a reason.
-     */
-    private static void await(String what, Eventually.Check check, Eventually.Reason hopeless) throws Exception {
-        Process watched = agent == null ? null : agent.process();
-        boolean watchAgent = watched != null && watched.isAlive();
-        try {
-            Eventually.within(WAIT, check, () -> {
-                if (watchAgent && !watched.isAlive()) {
-                    return "the agent process exited with code " + watched.exitValue();
-                }
-                try {
-                    return hopeless.get();
-                } catch (Exception | AssertionError e) {
-                    return null; // cannot tell yet
-                }
-            });
-        } catch (AssertionError | Exception e) {
-            throw new AssertionError("waited for: " + what + "\nlast failure: " + e + "\n"
-                    + (agent == null ? "" : agent.threadDump() + "\n") + diagnostics(), e);
-        }
-    }
-
-    static String diagnostics() {
-        StringBuilder out = new StringBuilder();
-        try {
-            out.append("server record: ").append(agentId == null ? "(not enrolled yet)" : serverRecord()).append('\n');
-        } catch (Exception | AssertionError e) {
-            out.append("server record: ").append(e).append('\n');
-        }
-        try {
-            if (agentId != null) {
-                out.append("telemetry: ").append(admin.get("/api/v1/agents/" + agentId + "/telemetry?limit=20").body()).append('\n');
-            }
-        } catch (Exception e) {
-            out.append("telemetry: ").append(e).append('\n');
-        }
-        if (agent == null) {
-            return out.append(server == null ? "" : server.logTail()).toString();
-        }
-        try {
-            out.append("agent status: ").append(agent.status()).append('\n');
-        } catch (Exception | AssertionError e) {
-            out.append("agent status: ").append(e).append('\n');
-        }
-        out.append("agent JVM: ").append(agent.agentPid()).append('\n');
-        try {
-            out.append("versions/: ").append(agent.versionEntries()).append(", current=").append(agent.slotFile("current"))
-                    .append(", trial=").append(agent.slotFile("trial")).append('\n');
-        } catch (Exception e) {
-            out.append("versions/: ").append(e).append('\n');
-        }
-        out.append("installed-bundles.json: ").append(agent.updateFile("installed-bundles.json")).append('\n');
-        out.append("hotswap.json: ").append(agent.updateFile("hotswap.json")).append('\n');
-        out.append("run.json: ").append(agent.updateFile("run.json")).append('\n');
-        out.append("state.json: ").append(agent.updateFile("state.json")).append('\n');
-        out.append(agent.logTail()).append('\n').append(server.logTail());
-        return out.toString();
     }
 }

@@ -6,14 +6,12 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.printmaster.itests.FixtureBundles.Payload;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
-import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
@@ -33,15 +31,12 @@ import org.openqa.selenium.By;
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class AgentPluginUpdateIT {
-    private static final ObjectMapper JSON = new ObjectMapper();
     private static final Duration WAIT = Duration.ofMinutes(2);
     private static final String FLEET = "plugin-stream";
     private static final String COMPONENT = "acme-payload";
 
-    private static ServerProcess server;
+    private static AgentFleetFixture fleet;
     private static ApiClient admin;
-    private static Path releaseFolder;
-    private static Path work;
     private static AgentInstallation agent;
     private static String agentId;
     private static Browser browser;
@@ -52,26 +47,9 @@ class AgentPluginUpdateIT {
 
     @BeforeAll
     static void start() throws Exception {
-        work = Files.createTempDirectory("pm-plugin-stream");
-        releaseFolder = Files.createDirectories(work.resolve("releases"));
-        server = ServerProcess.start("agent-plugin-stream");
-        server.awaitEndpoints("/api/v1/installers/formats", "/api/v1/agents", "/api/v1/releases/artifacts",
-                "/api/v1/release-sources");
-        admin = ApiClient.anonymous(Integer.toString(server.baseUri().getPort())).login(server.adminPassword());
-        assertEquals(201, admin.post("/api/v1/fleets", Map.of("id", FLEET, "name", "Plugin stream")).status());
-        ApiClient.Response source = admin.post("/api/v1/release-sources", Map.of("type", "directory", "name",
-                "vendor-folder", "config", Map.of("path", releaseFolder.toString())));
-        assertEquals(201, source.status(), source.body());
-
-        String built = AgentReleaseBuilder.fromBuild().builtVersion();
-        await("the server publishes the agent it ships", () -> assertEquals(1, json(admin.get(
-                "/api/v1/releases/manifests?component=agent&version=" + built + "&platform=linux&arch="
-                        + AgentReleaseBuilder.arch() + "&format=tar.gz")).get("manifests").size()));
-        Path installer = work.resolve("installer.tar.gz");
-        HttpResponse<Path> download = admin.download("/api/v1/installers/" + FLEET + "/" + AgentReleaseBuilder.platform()
-                + "?format=tar.gz", installer);
-        assertEquals(200, download.statusCode());
-        agent = AgentInstallation.install(installer, work.resolve("install"), "plugin-stream-agent");
+        fleet = AgentFleetFixture.start("agent-plugin-stream", FLEET, "Plugin stream", WAIT);
+        admin = fleet.admin();
+        agent = fleet.installAgent("plugin-stream-agent");
         agent.checkInEvery(10);
         Files.createDirectories(agent.dataDir().resolve("plugins"));
         Files.copy(release(1, Payload.GOOD), pluginFile());
@@ -84,14 +62,8 @@ class AgentPluginUpdateIT {
                 browser.close();
             }
         } finally {
-            try {
-                if (agent != null) {
-                    agent.close();
-                }
-            } finally {
-                if (server != null) {
-                    server.close();
-                }
+            if (fleet != null) {
+                fleet.close();
             }
         }
     }
@@ -100,12 +72,12 @@ class AgentPluginUpdateIT {
     @Order(1)
     void theAgentReportsItsPluginAndRunsIt() throws Exception {
         agent.startSupervised();
-        await("the agent enrolls, runs its worker and checks in", () -> {
-            JsonNode mine = serverRecord();
+        fleet.await("the agent enrolls, runs its worker and checks in", () -> {
+            JsonNode mine = fleet.serverRecord();
             assertTrue(!mine.path("last_seen_at").isNull(), "checked in");
             assertTrue(agent.status().path("worker_installed").asBoolean(), "worker");
         });
-        agentId = serverRecord().get("id").asText();
+        agentId = fleet.identifyAgent();
         passed.add(1);
     }
 
@@ -146,11 +118,11 @@ class AgentPluginUpdateIT {
         assertArrayEquals(running, Files.readAllBytes(pluginFile()), "1.0.2 is back in the plugins folder");
         assertTrue(agent.status().path("worker_installed").asBoolean(), "the agent runs on");
 
-        browser = new Browser(server.baseUri());
+        browser = new Browser(fleet.server().baseUri());
         browser.open("/agents/" + agentId);
         browser.visible(By.id("login-password"));
         browser.typeById("login-username", "admin");
-        browser.typeById("login-password", server.adminPassword());
+        browser.typeById("login-password", fleet.server().adminPassword());
         browser.click("login-submit");
         browser.awaitPage("Agent " + agentId);
         long id = done.path("id").asLong();
@@ -161,9 +133,9 @@ class AgentPluginUpdateIT {
     /** The final transition of the plugin run to {@code version}, once the agent reported it. */
     private static JsonNode awaitPluginRun(String version) throws Exception {
         JsonNode[] found = new JsonNode[1];
-        await("the agent reports the end of its run to " + COMPONENT + " " + version, () -> {
+        fleet.await("the agent reports the end of its run to " + COMPONENT + " " + version, () -> {
             found[0] = null;
-            for (JsonNode t : json(admin.get("/api/v1/agents/" + agentId + "/telemetry?limit=50")).get("transitions")) {
+            for (JsonNode t : fleet.json(admin.get("/api/v1/agents/" + agentId + "/telemetry?limit=50")).get("transitions")) {
                 boolean mine = version.equals(t.path("target_version").asText())
                         && COMPONENT.equals(t.path("metadata").path("component").asText());
                 boolean terminal = java.util.List.of("succeeded", "failed", "rolled_back", "skipped")
@@ -183,7 +155,7 @@ class AgentPluginUpdateIT {
 
     /** The payload fixture bundle of {@code generation} as a release of the component. */
     private static Path release(int generation, Payload kind) {
-        Path jars = work.resolve("jars");
+        Path jars = fleet.work().resolve("jars");
         try {
             Files.createDirectories(jars);
         } catch (java.io.IOException e) {
@@ -196,6 +168,7 @@ class AgentPluginUpdateIT {
     /** Publishes the jar as {@code printmaster-acme-payload-v<version>-linux-<arch>.jar} and waits for its manifest. */
     private static void publish(String version, Path jar) throws Exception {
         String name = "printmaster-" + COMPONENT + "-v" + version + "-" + AgentReleaseBuilder.platform() + ".jar";
+        Path releaseFolder = fleet.releaseFolder();
         Path sums = releaseFolder.resolve("SHA256SUMS");
         String before = Files.exists(sums) ? Files.readString(sums) : "";
         Files.writeString(releaseFolder.resolve(".SHA256SUMS.tmp"), before + FixtureBundles.sha256(jar) + "  " + name + "\n");
@@ -204,33 +177,7 @@ class AgentPluginUpdateIT {
         Files.copy(jar, releaseFolder.resolve("." + name + ".part"));
         Files.move(releaseFolder.resolve("." + name + ".part"), releaseFolder.resolve(name),
                 StandardCopyOption.ATOMIC_MOVE);
-        String query = "?component=" + COMPONENT + "&version=" + version + "&platform=linux&arch="
-                + AgentReleaseBuilder.arch() + "&format=jar";
-        await(COMPONENT + " " + version + " is cached with a signed manifest", () -> {
-            admin.post("/api/v1/releases/sync", Map.of());
-            assertEquals(1, json(admin.get("/api/v1/releases/manifests" + query)).get("manifests").size(),
-                    admin.get("/api/v1/releases/sync/status").body());
-        });
-    }
-
-    private static JsonNode serverRecord() throws Exception {
-        JsonNode agents = json(admin.get("/api/v1/agents?fleet=" + FLEET)).get("agents");
-        assertEquals(1, agents.size(), "one agent in " + FLEET + ": " + agents);
-        return agents.get(0);
-    }
-
-    private static JsonNode json(ApiClient.Response r) throws Exception {
-        assertEquals(200, r.status(), r.body());
-        return JSON.readTree(r.body());
-    }
-
-    private static void await(String what, Eventually.Check check) throws Exception {
-        try {
-            Eventually.within(WAIT, check);
-        } catch (AssertionError | Exception e) {
-            String telemetry = agentId == null ? "" : admin.get("/api/v1/agents/" + agentId + "/telemetry?limit=20").body();
-            throw new AssertionError("waited for: " + what + "\nlast failure: " + e + "\ntelemetry: " + telemetry + "\n"
-                    + (agent == null ? "" : agent.logTail()) + "\n" + server.logTail(), e);
-        }
+        fleet.requestSync();
+        fleet.awaitSigned(COMPONENT, version, "jar");
     }
 }
