@@ -63,7 +63,7 @@ function renderPolicy(p) {
 
 function render(s, enrollment) {
   const noWorker = !s.worker_installed;
-  text('agent_id', s.agent_id || 'not enrolled yet', s.agent_id ? '' : 'muted');
+  text('agent_id', s.agent_id || 'not enrolled (see Enrollment)', s.agent_id ? '' : 'muted');
   text('local_id', s.local_id || 'none (see configuration errors)', s.local_id ? '' : 'bad');
   text('current_version', s.current_version || 'unknown');
   text('server_url', s.server_url || 'not configured', s.server_url ? '' : 'muted');

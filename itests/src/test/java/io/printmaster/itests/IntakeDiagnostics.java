@@ -9,8 +9,8 @@ import java.util.Map;
  * read). A sync that finished empty, one still stuck, and one never started then look different in the report.
  */
 final class IntakeDiagnostics {
-    /** The threads of the release module: the intake's sync thread and the manifest renewal job. */
-    private static final String[] THREAD_PREFIXES = {"pm-release-intake", "pm-manifest"};
+    /** The threads of the release module: the intake's sync, its download watchdog, the manifest renewal job. */
+    private static final String[] THREAD_PREFIXES = {"pm-release-intake", "pm-artifact-download", "pm-manifest"};
 
     private IntakeDiagnostics() {
     }

@@ -1,11 +1,11 @@
 package io.printmaster.security.impl;
 
-import io.printmaster.core.ratelimit.FailureRateLimiter;
 import io.printmaster.http.api.ApiException;
 import io.printmaster.http.api.ApiRequest;
 import io.printmaster.http.api.ApiResponse;
 import io.printmaster.http.api.Route;
 import io.printmaster.http.api.RouteProvider;
+import io.printmaster.security.limits.FailureRateLimiter;
 import io.printmaster.store.AuditLog;
 import io.printmaster.store.Database;
 import java.time.Clock;

@@ -93,7 +93,7 @@ final class TelemetrySender {
 
     /** Queues {@code event} (without measurements when telemetry is off) and sends what is queued; never throws. */
     synchronized void send(Event event) {
-        if (!collectTelemetry.getAsBoolean()) {
+        if (!measurementsAllowed()) {
             event = event.withoutMeasurements();
         }
         if (event.errorMessage() != null && event.errorMessage().length() > 2000) {
@@ -106,6 +106,15 @@ final class TelemetrySender {
             queue.removeFirst();
         }
         flush();
+    }
+
+    private boolean measurementsAllowed() {
+        try {
+            return collectTelemetry.getAsBoolean();
+        } catch (RuntimeException e) {
+            LOG.warn("cannot read collect_telemetry ({}); sending this transition without measurements", e.toString());
+            return false;
+        }
     }
 
     /** Sends what is queued; true when nothing is left. */

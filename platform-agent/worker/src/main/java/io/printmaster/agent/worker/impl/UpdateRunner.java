@@ -494,8 +494,9 @@ final class UpdateRunner {
             case SWAPPED -> {
                 layout.writeCurrent(target);
                 files.saveState(files.state().withCounter(m.releaseCounter()));
+                // timings stay in metadata (swap_ms, downtime_ms), which collect_telemetry=false keeps at home
                 String message = "hot-swapped from " + from + " to " + target + " without a restart ("
-                        + outcome.changed().size() + " bundle(s) changed in " + outcome.swapMillis() + " ms)";
+                        + outcome.changed().size() + " bundle(s) changed)";
                 files.saveMarker(swapping.swapped(RunState.SUCCEEDED.wireName(), null, message, meta));
                 result = result(runId, RunState.SUCCEEDED, target, null, message);
             }

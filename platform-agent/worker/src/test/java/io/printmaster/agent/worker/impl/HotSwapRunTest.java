@@ -126,6 +126,7 @@ class HotSwapRunTest {
         assertEquals("hot-swap", done.path("metadata").path("mode").asText());
         for (JsonNode t : f.telemetry) {
             assertFalse(t.has("download_time_ms") || t.has("size_bytes"), "no measurements: " + t);
+            assertFalse(t.path("error_message").asText().matches(".*\\d+ ?ms\\b.*"), "no timing in the text: " + t);
         }
     }
 

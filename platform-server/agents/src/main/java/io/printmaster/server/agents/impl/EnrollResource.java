@@ -1,11 +1,11 @@
 package io.printmaster.server.agents.impl;
 
-import io.printmaster.core.ratelimit.FailureRateLimiter;
 import io.printmaster.http.api.ApiException;
 import io.printmaster.http.api.ApiRequest;
 import io.printmaster.http.api.ApiResponse;
 import io.printmaster.http.api.Route;
 import io.printmaster.http.api.RouteProvider;
+import io.printmaster.security.limits.FailureRateLimiter;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.LinkedHashMap;

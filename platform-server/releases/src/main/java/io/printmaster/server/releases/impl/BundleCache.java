@@ -90,7 +90,7 @@ public class BundleCache {
     }
 
     /** What a clean-up removed. */
-    record Removed(int files, long bytes) {
+    public record Removed(int files, long bytes) {
     }
 
     /**
@@ -123,6 +123,9 @@ public class BundleCache {
                         files++;
                         bytes += size;
                     }
+                } catch (IOException e) {
+                    // one jar that cannot go (permissions, a file system hiccup) does not keep the others
+                    LOG.warn("bundle cache: cannot remove {}: {}", jar.getFileName(), e.toString());
                 } finally {
                     extracting.remove(sha256, lock);
                 }

@@ -11,6 +11,7 @@ import java.util.Set;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
@@ -33,11 +34,12 @@ public class BundleCacheJanitor {
     private static final Logger LOG = LoggerFactory.getLogger(BundleCacheJanitor.class);
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final long FIRST_RUN_DELAY_MINUTES = 1;
+    private static final Pattern SHA256_HEX = Pattern.compile("[0-9a-f]{64}");
 
     @ObjectClassDefinition(name = "PrintMaster bundle cache clean-up",
             description = "How often jars of agent versions no longer kept are removed from the bundle cache.")
     public @interface Config {
-        @AttributeDefinition(description = "Hours between clean-ups (at least 1).")
+        @AttributeDefinition(min = "1", description = "Hours between clean-ups (at least 1).")
         int interval__hours() default 24;
     }
 
@@ -48,13 +50,17 @@ public class BundleCacheJanitor {
 
     @Activate
     public BundleCacheJanitor(@Reference ReleaseStore store, @Reference BundleCache cache, Config config) {
+        // the executor starts its thread with the first task: a refused configuration leaves none behind
         this(store, cache, Clock.systemUTC());
+        executor.scheduleWithFixedDelay(this::runQuietly, FIRST_RUN_DELAY_MINUTES,
+                TimeUnit.HOURS.toMinutes(intervalHours(config)), TimeUnit.MINUTES);
+    }
+
+    private static int intervalHours(Config config) {
         if (config.interval__hours() < 1) {
-            throw new IllegalArgumentException(PID + ": interval_hours must be at least 1");
+            throw new IllegalArgumentException(PID + ": interval_hours must be at least 1, was " + config.interval__hours());
         }
-        long hours = config.interval__hours();
-        executor.scheduleWithFixedDelay(this::runQuietly, FIRST_RUN_DELAY_MINUTES, TimeUnit.HOURS.toMinutes(hours),
-                TimeUnit.MINUTES);
+        return config.interval__hours();
     }
 
     /** Without a schedule (tests call {@link #run}). */
@@ -72,6 +78,12 @@ public class BundleCacheJanitor {
     @Deactivate
     void stop() {
         executor.shutdownNow();
+        try {
+            // a clean-up in progress ends at its next file: let it, so it does not outlive the store it reads
+            executor.awaitTermination(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     /** One clean-up: what the recorded agent archives list stays, every other jar older than this run goes. */
@@ -79,8 +91,17 @@ public class BundleCacheJanitor {
         Instant started = clock.instant();
         Set<String> inUse = new HashSet<>();
         for (String list : store.agentBundleLists()) {
-            for (JsonNode bundle : JSON.readTree(list)) {
-                inUse.add(bundle.path("sha256").asText());
+            JsonNode bundles = JSON.readTree(list);
+            if (!bundles.isArray()) {
+                throw new IOException("a recorded bundle list is not a JSON array; nothing is removed");
+            }
+            for (JsonNode bundle : bundles) {
+                String sha256 = bundle.path("sha256").asText("");
+                if (!SHA256_HEX.matcher(sha256).matches()) {
+                    // a list this code cannot read must not make its jars look unused
+                    throw new IOException("a recorded bundle list has an entry without a valid sha256; nothing is removed");
+                }
+                inUse.add(sha256);
             }
         }
         BundleCache.Removed removed = cache.removeAllBut(inUse, started);

@@ -2,9 +2,9 @@ package io.printmaster.server.releases.impl;
 
 import io.printmaster.api.signing.SigningException;
 import io.printmaster.api.version.SemanticVersion;
-import io.printmaster.core.json.CanonicalJson;
 import io.printmaster.server.releases.api.Artifact;
 import io.printmaster.server.releases.api.SignedManifest;
+import io.printmaster.server.signing.api.CanonicalJson;
 import io.printmaster.server.signing.api.ManifestSigner;
 import io.printmaster.server.signing.api.Signature;
 import io.printmaster.server.signing.api.SigningKeys;

@@ -92,6 +92,8 @@ public class ReleaseIntake {
     private ScheduledExecutorService executor;
     private ScheduledFuture<?> periodic;
     private ScheduledFuture<?> settling;
+    /** Which settle {@link #settling} is; guarded by this. */
+    private long settleGeneration;
     private SyncRun current;
 
     @Activate
@@ -125,10 +127,15 @@ public class ReleaseIntake {
     }
 
     @Deactivate
-    synchronized void stop() {
-        executor.shutdownNow();
+    void stop() {
+        ScheduledExecutorService stopping;
+        synchronized (this) {
+            stopping = executor;
+            stopping.shutdownNow();
+        }
+        // waited for outside the monitor: the sync's last steps (catchUp, settled) take it before they end
         try {
-            if (!executor.awaitTermination(10, TimeUnit.SECONDS)) {
+            if (!stopping.awaitTermination(10, TimeUnit.SECONDS)) {
                 LOG.warn("the release sync did not stop within 10 s");
             }
         } catch (InterruptedException e) {
@@ -238,7 +245,7 @@ public class ReleaseIntake {
         try {
             executor.execute(() -> {
                 intake.execute();
-                catchUp(snapshot);
+                catchUp(run, snapshot);
             });
         } catch (RejectedExecutionException e) {
             run.finish(SyncRun.FAILED, "the release module is stopping");
@@ -291,13 +298,16 @@ public class ReleaseIntake {
         if (settling != null && !settling.isDone()) {
             return;
         }
-        settling = executor.schedule(this::settled, config.source__settle__seconds(), TimeUnit.SECONDS);
+        long generation = ++settleGeneration;
+        settling = executor.schedule(() -> settled(generation), config.source__settle__seconds(), TimeUnit.SECONDS);
     }
 
     /** The settle delay is over: a source arriving from now on schedules its own sync. */
-    private void settled() {
+    private void settled(long generation) {
         synchronized (this) {
-            settling = null;
+            if (generation == settleGeneration) { // a newer settle (scheduled since) stays cancellable
+                settling = null;
+            }
         }
         trigger("source");
     }
@@ -306,12 +316,13 @@ public class ReleaseIntake {
      * After a sync: a source bound now that the sync did not list (it arrived, or came back, while the sync ran) gets
      * a sync of its own, so no source waits for the next scheduled one whatever the timing of its arrival.
      */
-    private void catchUp(List<SourceRef> synced) {
+    private void catchUp(SyncRun finished, List<SourceRef> synced) {
         List<ReleaseSource> listed = synced.stream().map(SourceRef::source).toList();
         boolean missed = sources.stream().anyMatch(b -> listed.stream().noneMatch(s -> s == b.source()));
         if (missed) {
             synchronized (this) {
-                if (!executor.isShutdown()) {
+                // a sync started since (an admin's, queued behind this one) took its own copy of the sources
+                if (!executor.isShutdown() && current == finished) {
                     settle();
                 }
             }

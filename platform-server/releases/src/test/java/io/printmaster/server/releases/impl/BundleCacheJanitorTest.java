@@ -2,6 +2,7 @@ package io.printmaster.server.releases.impl;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.printmaster.server.releases.api.Artifact;
@@ -102,5 +103,16 @@ class BundleCacheJanitorTest {
         assertEquals(1, removed.files());
         assertFalse(Files.exists(onlyOld), "only the pruned 1.0.0 listed it");
         assertTrue(Files.exists(shared), "1.1.0 still lists it");
+    }
+
+    @Test
+    void aBundleListItCannotReadRemovesNothing() throws Exception {
+        Artifact a = agent("1.0.0", KEPT);
+        store.saveAgentContents(new ReleaseStore.AgentContentsRow(a.id(), "e".repeat(64), "[{\"path\":\"bundle/x.jar\"}]",
+                null), NOW);
+        Path orphan = jar(ORPHAN, NOW.minus(Duration.ofHours(1)));
+
+        assertThrows(java.io.IOException.class, janitor::run);
+        assertTrue(Files.exists(orphan), "a list without hashes could hide any jar's use: nothing goes");
     }
 }

@@ -3,7 +3,9 @@
  * {@link io.printmaster.server.signing.api.ManifestSigner} signs bytes with the active key;
  * {@link io.printmaster.server.signing.api.SigningKeys} lists, rotates and verifies. Keys are RFC 8032 Ed25519;
  * private keys never leave the implementation (no type of this package carries one).
+ * {@link io.printmaster.server.signing.api.CanonicalJson} gives the bytes that are signed (1.1: manifests and
+ * rotation statements share it).
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("1.0.0")
+@org.osgi.annotation.versioning.Version("1.1.0")
 package io.printmaster.server.signing.api;

@@ -1,4 +1,4 @@
-package io.printmaster.core.ratelimit;
+package io.printmaster.security.limits;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;

@@ -1,4 +1,4 @@
-package io.printmaster.core.ratelimit;
+package io.printmaster.security.limits;
 
 import java.time.Clock;
 import java.time.Duration;

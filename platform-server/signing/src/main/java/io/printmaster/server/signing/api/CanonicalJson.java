@@ -1,4 +1,4 @@
-package io.printmaster.core.json;
+package io.printmaster.server.signing.api;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;

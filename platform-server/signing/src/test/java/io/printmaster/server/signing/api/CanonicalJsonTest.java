@@ -1,4 +1,4 @@
-package io.printmaster.core.json;
+package io.printmaster.server.signing.api;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;

@@ -1,7 +1,0 @@
-/**
- * Slowing down guessing on public routes: {@link io.printmaster.core.ratelimit.FailureRateLimiter}, a sliding window
- * of failures per key.
- */
-@org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("1.0.0")
-package io.printmaster.core.ratelimit;
