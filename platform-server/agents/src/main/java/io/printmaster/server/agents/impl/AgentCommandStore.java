@@ -10,6 +10,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -33,6 +34,8 @@ public class AgentCommandStore {
     static final String PENDING = "pending";
     static final String DELIVERED = "delivered";
     static final String REPLACED = "replaced";
+    /** How long a delivered or replaced command stays in the table; pending ones stay until delivered. */
+    static final Duration HANDLED_KEPT = Duration.ofDays(30);
 
     /** A command as stored. */
     record AgentCommand(String id, String agentId, String command, String state, Instant createdAt, String createdBy,
@@ -120,6 +123,15 @@ public class AgentCommandStore {
                 ps.setString(2, agentId);
                 ps.setString(3, PENDING);
                 ps.setString(4, command);
+                ps.executeUpdate();
+            }
+            // handed-over and replaced commands older than HANDLED_KEPT go (the audit log keeps each issue): an
+            // agent's rows stay bounded by what its admins asked for lately
+            try (PreparedStatement ps = c.prepareStatement("DELETE FROM PM_AGENT_COMMAND WHERE AGENT_ID = ?"
+                    + " AND STATE <> ? AND CREATED_AT < ?")) {
+                ps.setString(1, agentId);
+                ps.setString(2, PENDING);
+                ps.setTimestamp(3, Timestamp.from(now.minus(HANDLED_KEPT)));
                 ps.executeUpdate();
             }
             AgentCommand created = new AgentCommand(id, agentId, command, PENDING, now, actor, null);

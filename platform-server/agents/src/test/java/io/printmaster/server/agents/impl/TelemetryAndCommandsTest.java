@@ -306,6 +306,27 @@ class TelemetryAndCommandsTest {
     }
 
     @Test
+    void handledCommandsOlderThanThirtyDaysAreDroppedWhenTheAgentGetsANewOnePendingOnesNever() throws Exception {
+        AgentRecord agent = newAgent();
+        AgentCommandStore.AgentCommand old = f.commands.issue(agent.id(), "force_update", "admin").orElseThrow();
+        AgentCommandStore.AgentCommand replaced = f.commands.issue(agent.id(), "check_update", "admin").orElseThrow();
+        f.commands.issue(agent.id(), "check_update", "admin").orElseThrow();
+        f.agents.checkIn(agent.id(), AgentsFixture.facts("h"), null).orElseThrow(); // delivers force and the 2nd check
+        AgentCommandStore.AgentCommand waiting = f.commands.issue(agent.id(), "cancel_update", "admin").orElseThrow();
+        String ofAgent = "SELECT COUNT(*) FROM PM_AGENT_COMMAND WHERE AGENT_ID = '" + agent.id() + "'";
+        assertEquals(4, f.count(ofAgent));
+
+        f.clock.advance(AgentCommandStore.HANDLED_KEPT.plusMinutes(1));
+        AgentCommandStore.AgentCommand fresh = f.commands.issue(agent.id(), "force_update", "ops").orElseThrow();
+
+        assertEquals(2, f.count(ofAgent), "the delivered and replaced month-old ones are gone");
+        assertEquals(0, f.count(ofAgent + " AND ID IN ('" + old.id() + "', '" + replaced.id() + "')"));
+        assertEquals(List.of(waiting.id(), fresh.id()),
+                f.commands.pending(agent.id()).stream().map(AgentCommandStore.AgentCommand::id).toList(),
+                "a command still waiting for its agent is never dropped, however old");
+    }
+
+    @Test
     void badCommandsUnknownAndRevokedAgentsAreRefused() throws Exception {
         AgentRecord agent = newAgent();
         ApiException unknownCommand = assertThrows(ApiException.class, () -> f.commands.issue(agent.id(), "reboot", "admin"));
