@@ -1,39 +1,18 @@
-package io.printmaster.security.limits;
+package io.printmaster.security.impl;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.time.Clock;
+import io.printmaster.security.limits.FailureRateLimiter;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
+/** The public limiter of {@code io.printmaster.security.limits}, on the clock the other tests of this bundle move. */
 class FailureRateLimiterTest {
-    /** A clock the test moves. */
-    private static final class TestClock extends Clock {
-        Instant now = Instant.parse("2026-11-26T12:00:00Z");
-
-        @Override
-        public ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(ZoneId zone) {
-            return this;
-        }
-
-        @Override
-        public Instant instant() {
-            return now;
-        }
-    }
-
-    private final TestClock clock = new TestClock();
+    private final MutableClock clock = new MutableClock(Instant.parse("2026-11-26T12:00:00Z"));
     private final FailureRateLimiter limiter = new FailureRateLimiter(3, Duration.ofMinutes(10), clock);
 
     @Test
