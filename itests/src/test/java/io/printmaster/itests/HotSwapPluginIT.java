@@ -16,6 +16,7 @@ import io.printmaster.itests.FixtureBundles.Payload;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.List;
 import javax.inject.Inject;
@@ -58,10 +59,17 @@ public class HotSwapPluginIT {
         v1 = FixtureBundles.withHeader(FixtureBundles.payload(work, 1, Payload.GOOD), work.resolve("plugin-v1.jar"),
                 "PrintMaster-Component", COMPONENT);
         pluginFile = Path.of(context.getProperty("pm.data.dir"), "plugins", "acme-payload.jar");
-        Files.copy(v1, pluginFile, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        // The data folder outlives each method's framework (Pax Exam reads the configuration once), so the plugin of
+        // the method before may be installed already: FileInstall must have taken this copy, not only that one,
+        // before a test starts, or its update of the bundle lands in the middle of the test. The copy is moved in
+        // whole, so FileInstall never reads half a jar.
+        Path staged = Files.copy(v1, work.resolve("plugin-v1-staged.jar"), StandardCopyOption.REPLACE_EXISTING);
+        Files.move(staged, pluginFile, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        long copiedAt = Files.getLastModifiedTime(pluginFile).toMillis();
         Eventually.within(Duration.ofSeconds(30), () -> {
             Bundle b = HotSwapFixture.find(context, PAYLOAD);
             assertNotNull("FileInstall installed the plugin", b);
+            assertTrue("FileInstall installed or updated it from this copy", b.getLastModified() >= copiedAt);
             assertEquals("the plugin runs", Bundle.ACTIVE, b.getState());
             assertEquals("FileInstall installed the first release", "1.0.1", b.getVersion().toString());
             assertEquals("its component runs", List.of("1"), HotSwapFixture.payloadGenerations(context));
