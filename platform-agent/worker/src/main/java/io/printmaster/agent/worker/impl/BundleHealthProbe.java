@@ -43,15 +43,15 @@ final class BundleHealthProbe implements UpdateRunner.HealthProbe {
         };
         context.addBundleListener(listener);
         try {
-            Optional<String> inactive;
+            Optional<Inactive> inactive;
             synchronized (changed) {
                 while ((inactive = inactiveBundle()).isPresent()) {
                     long left = deadline - System.nanoTime();
-                    if (inactive.get().startsWith("!")) {
-                        return Optional.of(inactive.get().substring(1));
+                    if (inactive.get().unresolvable()) {
+                        return Optional.of(inactive.get().problem());
                     }
                     if (left <= 0) {
-                        return Optional.of(inactive.get() + " after " + timeout.toSeconds() + " s");
+                        return Optional.of(inactive.get().problem() + " after " + timeout.toSeconds() + " s");
                     }
                     // bounded: a bundle event can fire between the check and the wait
                     changed.wait(Math.max(1, Math.min(1000, left / 1_000_000)));
@@ -71,17 +71,24 @@ final class BundleHealthProbe implements UpdateRunner.HealthProbe {
         return Optional.empty();
     }
 
-    private Optional<String> inactiveBundle() {
+    /**
+     * The first bundle not in its wanted state, and whether waiting can help: a program bundle that cannot resolve
+     * now never will (see the class comment).
+     */
+    private record Inactive(String problem, boolean unresolvable) {
+    }
+
+    private Optional<Inactive> inactiveBundle() {
         for (Bundle b : context.getBundles()) {
             boolean fragment = b.getHeaders().get(Constants.FRAGMENT_HOST) != null;
             int wanted = fragment ? Bundle.RESOLVED : Bundle.ACTIVE;
             if (b.getState() != wanted) {
                 boolean unresolvable = b.getState() == Bundle.INSTALLED && b.getLocation().startsWith(programBundles)
                         && !context.getBundle(0).adapt(FrameworkWiring.class).resolveBundles(List.of(b));
-                return Optional.of((unresolvable ? "!" : "") + "bundle " + b.getSymbolicName() + " " + b.getVersion()
+                return Optional.of(new Inactive("bundle " + b.getSymbolicName() + " " + b.getVersion()
                         + " is " + name(b.getState())
                         + (b.getState() == Bundle.INSTALLED ? " (its dependencies cannot be resolved)" : "")
-                        + ", not " + name(wanted));
+                        + ", not " + name(wanted), unresolvable));
             }
         }
         return Optional.empty();

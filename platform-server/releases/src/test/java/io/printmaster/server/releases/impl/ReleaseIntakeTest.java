@@ -75,12 +75,18 @@ class ReleaseIntakeTest {
         }
     }
 
-    @Test
-    void aNewSourceStartsASyncAndASecondRequestGetsTheRunningOne() throws Exception {
+    /** Adds a gated source with agent 1.0.0 and waits until the sync its arrival started is listing it. */
+    private GatedSource addGatedSource(String name) throws InterruptedException {
         GatedSource source = new GatedSource();
         source.release("agent", "1.0.0", null, Asset.of("linux-amd64", "zip", ArtifactCacheTest.bytes(1000, 1)));
-        intake.addSource(source, Map.of("name", "gated", ReleaseSource.TYPE, "memory"));
+        intake.addSource(source, Map.of("name", name, ReleaseSource.TYPE, "memory"));
         assertTrue(source.listing.await(30, TimeUnit.SECONDS), "the new source triggered a sync");
+        return source;
+    }
+
+    @Test
+    void aNewSourceStartsASyncAndASecondRequestGetsTheRunningOne() throws Exception {
+        GatedSource source = addGatedSource("gated");
 
         SyncRun running = intake.running().orElseThrow();
         assertEquals("source", running.triggeredBy());
@@ -103,10 +109,7 @@ class ReleaseIntakeTest {
 
     @Test
     void aSourceArrivingWhileASyncRunsIsSyncedRightAfterIt() throws Exception {
-        GatedSource first = new GatedSource();
-        first.release("agent", "1.0.0", null, Asset.of("linux-amd64", "zip", ArtifactCacheTest.bytes(1000, 1)));
-        intake.addSource(first, Map.of("name", "first", ReleaseSource.TYPE, "memory"));
-        assertTrue(first.listing.await(30, TimeUnit.SECONDS), "the first source triggered a sync");
+        GatedSource first = addGatedSource("first");
         SyncRun running = intake.running().orElseThrow();
 
         InMemoryReleaseSource late = new InMemoryReleaseSource();
