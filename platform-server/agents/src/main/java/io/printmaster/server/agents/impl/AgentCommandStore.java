@@ -41,17 +41,16 @@ public class AgentCommandStore {
     record AgentCommand(String id, String agentId, String command, String state, Instant createdAt, String createdBy,
                         Instant deliveredAt) {
         /** What the agent receives in its check-in answer. */
-        Map<String, Object> forAgent() {
-            Map<String, Object> m = new LinkedHashMap<>();
-            m.put("id", id);
-            m.put("command", command);
-            m.put("created_at", createdAt);
-            return m;
+        io.printmaster.core.wire.AgentCommand forAgent() {
+            return new io.printmaster.core.wire.AgentCommand(id, command, createdAt);
         }
 
         /** What an administrator sees among an agent's pending commands. */
         Map<String, Object> forAdmin() {
-            Map<String, Object> m = forAgent();
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("id", id);
+            m.put("command", command);
+            m.put("created_at", createdAt);
             m.put("created_by", createdBy);
             m.put("state", state);
             return m;

@@ -1,5 +1,6 @@
 package io.printmaster.server.agents.impl;
 
+import io.printmaster.core.wire.PluginVersion;
 import io.printmaster.http.api.ApiException;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -48,17 +49,17 @@ final class AgentFactsValidator {
      * @return the plugins, in the order reported
      * @throws ApiException 400 naming the field, e.g. {@code plugins[1].component}
      */
-    static List<CheckInResource.Plugin> plugins(List<CheckInResource.Plugin> plugins) throws ApiException {
+    static List<PluginVersion> plugins(List<PluginVersion> plugins) throws ApiException {
         if (plugins == null) {
             return List.of();
         }
         if (plugins.size() > MAX_PLUGINS) {
             throw ApiException.invalid("plugins", "plugins lists at most " + MAX_PLUGINS + " plugins; got " + plugins.size());
         }
-        List<CheckInResource.Plugin> out = new ArrayList<>(plugins.size());
+        List<PluginVersion> out = new ArrayList<>(plugins.size());
         Map<String, Integer> seen = new HashMap<>();
         for (int i = 0; i < plugins.size(); i++) {
-            CheckInResource.Plugin p = plugins.get(i);
+            PluginVersion p = plugins.get(i);
             String at = "plugins[" + i + "]";
             if (p == null) {
                 throw ApiException.invalid(at, at + " must be an object {\"component\",\"version\"}");

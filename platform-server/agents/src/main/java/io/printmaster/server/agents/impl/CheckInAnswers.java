@@ -11,14 +11,16 @@ import java.util.Base64;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
 
 import io.printmaster.server.fleets.api.EffectivePolicy;
 import io.printmaster.server.fleets.api.FleetDirectory;
+import io.printmaster.core.wire.CheckInAnswer;
+import io.printmaster.core.wire.PluginVersion;
+import io.printmaster.core.wire.UpdateOffer;
 import java.sql.SQLException;
-import java.util.LinkedHashMap;
-import java.util.Map;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
@@ -58,13 +60,10 @@ public class CheckInAnswers {
      * The answer for an agent that has just checked in (its record already holds what it reported) and reports
      * these vendor plugins.
      *
-     * @return {@code agent_id, fleet_id, update_available, policy, policy_source, latest_version}, {@code update}
-     *         when one is offered ({@code version, format, sha256, size_bytes, manifest, manifest_base64, signature,
-     *         key_id, expires_at, download_url}) and {@code plugin_updates}, always present: one entry per reported
-     *         plugin that has an update, in the order reported (the same members, plus {@code component});
-     *         callers may add
+     * @return the answer without {@code commands} (the route adds those once the check-in is recorded): the update
+     *         when one is offered, and one plugin offer per reported plugin that has an update, in the order reported
      */
-    Map<String, Object> answer(AgentRecord agent, List<CheckInResource.Plugin> plugins) throws SQLException {
+    CheckInAnswer answer(AgentRecord agent, List<PluginVersion> plugins) throws SQLException {
         EffectivePolicy effective = fleets.effectivePolicy(agent.fleet());
         UpdatePolicy policy = effective.policy();
         String format = UpdateDownloadResource.defaultFormat(agent.platform());
@@ -83,28 +82,18 @@ public class CheckInAnswers {
             manifest = catalog.manifest(available.get(chosen.get()).id());
         }
 
-        Map<String, Object> out = new LinkedHashMap<>();
-        out.put("agent_id", agent.id());
-        out.put("fleet_id", agent.fleet());
-        out.put("update_available", manifest.isPresent());
-        out.put("policy", policy);
-        out.put("policy_source", effective.source());
-        out.put("latest_version", available.keySet().stream().filter(v -> !v.isPreRelease())
-                .max(Comparator.naturalOrder()).map(SemanticVersion::toString).orElse(null));
-        if (manifest.isPresent()) {
-            Map<String, Object> update = offer(agent, available.get(chosen.get()), manifest.get());
-            update.remove("component");
-            out.put("update", update);
-        }
-        out.put("plugin_updates", policy.updatesEnabled() ? pluginUpdates(agent, plugins) : List.of());
-        return out;
+        String latest = available.keySet().stream().filter(v -> !v.isPreRelease())
+                .max(Comparator.naturalOrder()).map(SemanticVersion::toString).orElse(null);
+        // the agent's own offer names no component: the agent is the component
+        UpdateOffer update = manifest.isPresent() ? offer(null, agent, available.get(chosen.get()), manifest.get()) : null;
+        return new CheckInAnswer(agent.id(), agent.fleet(), update != null, policy, effective.source(), latest, update,
+                policy.updatesEnabled() ? pluginUpdates(agent, plugins) : List.of(), List.of());
     }
 
     /** The offers for the reported plugins (see the class comment), in the order reported. */
-    private List<Map<String, Object>> pluginUpdates(AgentRecord agent, List<CheckInResource.Plugin> plugins)
-            throws SQLException {
-        List<Map<String, Object>> offers = new ArrayList<>();
-        for (CheckInResource.Plugin plugin : plugins) {
+    private List<UpdateOffer> pluginUpdates(AgentRecord agent, List<PluginVersion> plugins) throws SQLException {
+        List<UpdateOffer> offers = new ArrayList<>();
+        for (PluginVersion plugin : plugins) {
             Optional<SemanticVersion> current = parse(plugin.version());
             if (current.isEmpty()) {
                 continue; // as for the agent: a version that is not semantic is offered nothing
@@ -123,7 +112,7 @@ public class CheckInAnswers {
             for (Artifact candidate : newer.values()) {
                 Optional<SignedManifest> manifest = catalog.manifest(candidate.id());
                 if (manifest.isPresent()) {
-                    offers.add(offer(agent, candidate, manifest.get()));
+                    offers.add(offer(candidate.component(), agent, candidate, manifest.get()));
                     break;
                 }
             }
@@ -136,21 +125,11 @@ public class CheckInAnswers {
      * clients; both are the same) and where this agent downloads it (its own platform-arch: the download route
      * falls back to any-any).
      */
-    private static Map<String, Object> offer(AgentRecord agent, Artifact artifact, SignedManifest m) {
-        Map<String, Object> offer = new LinkedHashMap<>();
-        offer.put("component", artifact.component());
-        offer.put("version", artifact.version());
-        offer.put("format", artifact.format());
-        offer.put("sha256", artifact.sha256());
-        offer.put("size_bytes", artifact.sizeBytes());
-        offer.put("manifest", new String(m.manifest(), StandardCharsets.UTF_8));
-        offer.put("manifest_base64", Base64.getEncoder().encodeToString(m.manifest()));
-        offer.put("signature", m.signature());
-        offer.put("key_id", m.keyId());
-        offer.put("expires_at", m.expiresAt());
-        offer.put("download_url", "/api/v1/agents/update/download/" + artifact.component() + "/" + artifact.version()
-                + "/" + agent.platform() + "-" + agent.arch() + "?format=" + artifact.format());
-        return offer;
+    private static UpdateOffer offer(String component, AgentRecord agent, Artifact artifact, SignedManifest m) {
+        return new UpdateOffer(component, artifact.version(), artifact.format(), artifact.sha256(), artifact.sizeBytes(),
+                new String(m.manifest(), StandardCharsets.UTF_8), Base64.getEncoder().encodeToString(m.manifest()),
+                m.signature(), m.keyId(), m.expiresAt(), "/api/v1/agents/update/download/" + artifact.component() + "/"
+                + artifact.version() + "/" + agent.platform() + "-" + agent.arch() + "?format=" + artifact.format());
     }
 
     private static Optional<SemanticVersion> parse(String version) {

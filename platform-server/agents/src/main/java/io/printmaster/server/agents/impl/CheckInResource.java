@@ -6,9 +6,11 @@ import io.printmaster.http.api.ApiResponse;
 import io.printmaster.http.api.Route;
 import io.printmaster.http.api.RouteProvider;
 import io.printmaster.http.api.Scopes;
+import io.printmaster.core.wire.CheckInAnswer;
+import io.printmaster.core.wire.CheckInRequest;
+import io.printmaster.core.wire.PluginVersion;
 import java.time.Instant;
 import java.util.List;
-import java.util.Map;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
@@ -30,18 +32,6 @@ public class CheckInResource implements RouteProvider {
         this.answers = answers;
     }
 
-    /**
-     * The check-in body, as section C of the contracts fixes it, plus the optional {@code next_check_at} and the
-     * optional {@code plugins} (absent or null: none).
-     */
-    public record CheckIn(String currentVersion, String platform, String arch, String hostname, String nextCheckAt,
-                          List<Plugin> plugins) {
-    }
-
-    /** A vendor plugin the agent runs: its component ({@code PrintMaster-Component}) and version. */
-    public record Plugin(String component, String version) {
-    }
-
     @Override
     public List<Route> routes() {
         return List.of(Route.post("/api/v1/agents/update/manifest", Scopes.AGENT, this::checkIn));
@@ -49,20 +39,20 @@ public class CheckInResource implements RouteProvider {
 
     ApiResponse checkIn(ApiRequest req) throws Exception {
         String agentId = AgentAuthenticator.agentId(req.requireCaller());
-        CheckIn body = req.body(CheckIn.class);
+        CheckInRequest body = req.body(CheckInRequest.class);
         AgentStore.AgentFacts facts = AgentFactsValidator.validate(body.hostname(), body.platform(), body.arch(),
                 body.currentVersion());
         Instant nextCheckAt = body.nextCheckAt() == null ? null
                 : TelemetryValidator.instant(body.nextCheckAt(), "next_check_at");
-        List<Plugin> plugins = AgentFactsValidator.plugins(body.plugins());
+        List<PluginVersion> plugins = AgentFactsValidator.plugins(body.plugins());
         // The answer is worked out first: once the check-in commits, its commands count as delivered, so nothing
         // that may fail (the catalog, the policy) runs after that.
         AgentRecord known = agents.find(agentId).orElseThrow(CheckInResource::unknownAgent);
-        Map<String, Object> answer = answers.answer(known.reporting(facts), plugins);
+        CheckInAnswer answer = answers.answer(known.reporting(facts), plugins);
         AgentStore.CheckedIn checkedIn = agents.checkIn(agentId, facts, nextCheckAt)
                 .orElseThrow(CheckInResource::unknownAgent);
-        answer.put("commands", checkedIn.commands().stream().map(AgentCommandStore.AgentCommand::forAgent).toList());
-        return ApiResponse.ok(answer);
+        return ApiResponse.ok(answer.withCommands(
+                checkedIn.commands().stream().map(AgentCommandStore.AgentCommand::forAgent).toList()));
     }
 
     private static ApiException unknownAgent() {

@@ -1,5 +1,7 @@
 package io.printmaster.server.agents.impl;
 
+import io.printmaster.core.wire.EnrollAnswer;
+import io.printmaster.core.wire.EnrollRequest;
 import io.printmaster.http.api.ApiException;
 import io.printmaster.http.api.ApiRequest;
 import io.printmaster.http.api.ApiResponse;
@@ -8,9 +10,7 @@ import io.printmaster.http.api.RouteProvider;
 import io.printmaster.security.limits.FailureRateLimiter;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
@@ -51,14 +51,6 @@ public class EnrollResource implements RouteProvider {
         this.limiter = limiter;
     }
 
-    /** The enrollment body, as section C of the contracts fixes it. */
-    public record EnrollRequest(String joinToken, String hostname, String platform, String arch, String currentVersion) {
-        @Override
-        public String toString() {
-            return "EnrollRequest[hostname=" + hostname + ", platform=" + platform + ", arch=" + arch + "]";
-        }
-    }
-
     @Override
     public List<Route> routes() {
         return List.of(Route.post("/api/v1/agents/enroll", Route.PUBLIC, this::enroll));
@@ -84,10 +76,8 @@ public class EnrollResource implements RouteProvider {
             throw new ApiException(401, "invalid_join_token",
                     "the join token is unknown, revoked, expired or used up; ask for a new one", "join_token");
         }
-        Map<String, Object> out = new LinkedHashMap<>();
-        out.put("agent_id", enrolled.get().agent().id());
-        out.put("credential", enrolled.get().credential());
-        out.put("fleet_id", enrolled.get().agent().fleet());
-        return ApiResponse.created(out).header("Location", "/api/v1/agents/" + enrolled.get().agent().id());
+        EnrollAnswer answer = new EnrollAnswer(enrolled.get().agent().id(), enrolled.get().credential(),
+                enrolled.get().agent().fleet());
+        return ApiResponse.created(answer).header("Location", "/api/v1/agents/" + enrolled.get().agent().id());
     }
 }

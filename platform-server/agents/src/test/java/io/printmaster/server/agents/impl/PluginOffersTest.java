@@ -1,5 +1,10 @@
 package io.printmaster.server.agents.impl;
 
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+import io.printmaster.core.wire.PluginVersion;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -41,16 +46,17 @@ class PluginOffersTest {
     private static final UpdatePolicy UPDATES_OFF = new UpdatePolicy(0, "minor", false, null, true,
             MaintenanceWindowSettings.defaults(), RolloutControl.defaults());
 
-    private final List<Artifact> artifacts = new ArrayList<>();
-    private final Set<Long> unsigned = new java.util.HashSet<>();
+    private final OfferFixture offers = new OfferFixture(EXPIRES);
+    private final List<Artifact> artifacts = offers.artifacts;
+    private final Set<Long> unsigned = offers.unsigned;
 
     // --- what the agent reports ---
 
     @Test
     void absentPluginsAreNoneAndGoodOnesAreKeptInOrder() throws Exception {
         assertEquals(List.of(), AgentFactsValidator.plugins(null));
-        List<CheckInResource.Plugin> fifty = IntStream.range(0, 50)
-                .mapToObj(i -> new CheckInResource.Plugin("vendor-" + i, "1.0." + i)).toList();
+        List<PluginVersion> fifty = IntStream.range(0, 50)
+                .mapToObj(i -> new PluginVersion("vendor-" + i, "1.0." + i)).toList();
         assertEquals(fifty, AgentFactsValidator.plugins(fifty));
         assertEquals(List.of(plugin("acme-label", "1.2.0"), plugin("0x", "0.1.0-SNAPSHOT")),
                 AgentFactsValidator.plugins(List.of(plugin("acme-label", "1.2.0"), plugin("0x", "0.1.0-SNAPSHOT"))));
@@ -58,9 +64,9 @@ class PluginOffersTest {
 
     @Test
     void eachBadPluginIsA400NamingItsField() {
-        CheckInResource.Plugin good = plugin("acme-label", "1.0.0");
+        PluginVersion good = plugin("acme-label", "1.0.0");
         assertEquals("plugins", rejected(IntStream.range(0, 51)
-                .mapToObj(i -> new CheckInResource.Plugin("vendor-" + i, "1.0.0")).toList()));
+                .mapToObj(i -> new PluginVersion("vendor-" + i, "1.0.0")).toList()));
         assertEquals("plugins[1]", rejected(java.util.Arrays.asList(good, null)));
         for (String component : new String[] {null, "", "Acme", "acme_label", "-acme", "acme label", "agent", "server",
                 "a".repeat(65), "acme/../x"}) {
@@ -96,7 +102,7 @@ class PluginOffersTest {
                 offer.get("manifest_base64"));
         assertEquals("sig-3", offer.get("signature"));
         assertEquals("key-1", offer.get("key_id"));
-        assertEquals(EXPIRES, offer.get("expires_at"));
+        assertEquals(EXPIRES.toString(), offer.get("expires_at"), "an ISO-8601 instant on the wire");
         assertEquals("/api/v1/agents/update/download/acme-label/2.0.0/linux-amd64?format=jar", offer.get("download_url"),
                 "the agent's own platform-arch: the route falls back to any-any");
         assertEquals(List.of("component", "version", "format", "sha256", "size_bytes", "manifest", "manifest_base64",
@@ -157,11 +163,11 @@ class PluginOffersTest {
 
     // --- fixtures ---
 
-    private static CheckInResource.Plugin plugin(String component, String version) {
-        return new CheckInResource.Plugin(component, version);
+    private static PluginVersion plugin(String component, String version) {
+        return new PluginVersion(component, version);
     }
 
-    private static String rejected(List<CheckInResource.Plugin> plugins) {
+    private static String rejected(List<PluginVersion> plugins) {
         ApiException e = assertThrows(ApiException.class, () -> AgentFactsValidator.plugins(plugins));
         assertEquals(400, e.status());
         assertTrue(e.getMessage().startsWith(e.field()), e.getMessage());
@@ -173,24 +179,26 @@ class PluginOffersTest {
     }
 
     private void artifact(long id, String component, String version, String platform, String arch, String format) {
-        artifacts.add(new Artifact(id, component, version, platform, arch, format, "stable", sha(id), 1000 + id,
-                "printmaster-" + component + "-v" + version + "." + format, "s", "directory", "file:///x", null, null,
-                Instant.EPOCH));
+        offers.artifact(id, component, version, platform, arch, format);
     }
 
     private static String sha(long id) {
-        return String.format("%064x", id);
+        return OfferFixture.sha(id);
     }
 
     private static String manifestText(long id) {
-        return "{\"artifact\":" + id + "}";
+        return OfferFixture.manifestText(id);
     }
 
-    private Map<String, Object> answer(UpdatePolicy policy, CheckInResource.Plugin... plugins) throws Exception {
-        CheckInAnswers answers = new CheckInAnswers(new Fleets(policy), new Catalog());
+    private Map<String, Object> answer(UpdatePolicy policy, PluginVersion... plugins) throws Exception {
+        CheckInAnswers answers = new CheckInAnswers(new OfferFixture.Fleets(policy), offers.catalog());
         AgentRecord agent = AgentRecord.enrolled("agent-1", "f", "linux", "amd64", "1.0.0", "h", Instant.EPOCH);
-        return answers.answer(agent, List.of(plugins));
+        // read as the agent reads it: the wire names of the JSON the route writes
+        return WIRE.convertValue(answers.answer(agent, List.of(plugins)), new TypeReference<Map<String, Object>>() { });
     }
+
+    private static final ObjectMapper WIRE = new ObjectMapper().registerModule(new JavaTimeModule())
+            .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS);
 
     @SuppressWarnings("unchecked")
     private static List<Map<String, Object>> pluginUpdates(Map<String, Object> answer) {
@@ -201,44 +209,5 @@ class PluginOffersTest {
         List<Map<String, Object>> offers = pluginUpdates(answer);
         assertEquals(1, offers.size(), offers.toString());
         return offers.get(0);
-    }
-
-    private record Fleets(UpdatePolicy policy) implements FleetDirectory {
-        public List<Fleet> list() {
-            return List.of();
-        }
-
-        public Optional<Fleet> find(String id) {
-            return Optional.empty();
-        }
-
-        public EffectivePolicy effectivePolicy(String fleetId) {
-            return new EffectivePolicy(fleetId, EffectivePolicy.SOURCE_FLEET, policy, Instant.EPOCH, "admin");
-        }
-    }
-
-    /** The release catalog's answers over {@link #artifacts}; every artifact is signed unless in {@link #unsigned}. */
-    private final class Catalog implements ReleaseCatalog {
-        public List<Artifact> artifacts(ArtifactFilter f) {
-            return artifacts.stream().filter(a -> (f.component() == null || f.component().equals(a.component()))
-                    && (f.version() == null || f.version().equals(a.version()))
-                    && (f.platform() == null || f.platform().equals(a.platform()))
-                    && (f.arch() == null || f.arch().equals(a.arch()))
-                    && (f.format() == null || f.format().equals(a.format())))
-                    .sorted(Comparator.comparing(Artifact::id)).toList();
-        }
-
-        public Optional<Path> file(String sha256) {
-            return Optional.empty();
-        }
-
-        public Optional<SignedManifest> manifest(long id) {
-            return unsigned.contains(id) ? Optional.empty() : Optional.of(new SignedManifest(id, "key-1",
-                    manifestText(id).getBytes(StandardCharsets.UTF_8), "sig-" + id, Instant.EPOCH, EXPIRES));
-        }
-
-        public Optional<Path> bundleJar(Artifact artifact, String path, String sha256) {
-            return Optional.empty();
-        }
     }
 }

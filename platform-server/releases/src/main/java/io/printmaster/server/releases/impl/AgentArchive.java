@@ -57,9 +57,8 @@ final class AgentArchive {
      */
     record Bundle(String path, String symbolicName, String version, String sha256, long sizeBytes) {
         /** The manifest's object for this bundle (wire names). */
-        Map<String, Object> toManifestObject() {
-            return Map.of("path", path, "symbolic_name", symbolicName, "version", version, "sha256", sha256,
-                    "size_bytes", sizeBytes);
+        io.printmaster.core.wire.ManifestBundle toManifestBundle() {
+            return new io.printmaster.core.wire.ManifestBundle(path, sha256, sizeBytes, symbolicName, version);
         }
     }
 

@@ -15,6 +15,7 @@ import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import io.printmaster.core.wire.ManifestBundle;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -56,22 +57,25 @@ public class AgentContents {
      * for a readable agent archive; nothing for anything else (other components, msi, an archive that is not an
      * agent program), whose manifest keeps {@code "bundles":[]} and means "full install only".
      */
-    Map<String, Object> manifestFields(Artifact artifact) throws SQLException {
+    Optional<HotSwapFields> manifestFields(Artifact artifact) throws SQLException {
         Optional<AgentArchive.Contents> contents = contents(artifact);
         if (contents.isEmpty()) {
-            return Map.of();
+            return Optional.empty();
         }
         String runtime = contents.get().runtimeSha256();
         boolean restartRequired = nextLower(artifact).map(lower -> !lower.runtimeSha256().equals(runtime)).orElse(true);
-        List<Map<String, Object>> bundles = new ArrayList<>();
+        List<ManifestBundle> bundles = new ArrayList<>();
         for (AgentArchive.Bundle b : contents.get().bundles()) {
-            bundles.add(b.toManifestObject());
+            bundles.add(b.toManifestBundle());
         }
-        Map<String, Object> fields = new LinkedHashMap<>();
-        fields.put("bundles", bundles);
-        fields.put("runtime_sha256", runtime);
-        fields.put("restart_required", restartRequired);
-        return fields;
+        return Optional.of(new HotSwapFields(bundles, runtime, restartRequired));
+    }
+
+    /** The manifest members of an agent archive (see {@link #manifestFields}). */
+    record HotSwapFields(List<ManifestBundle> bundles, String runtimeSha256, boolean restartRequired) {
+        HotSwapFields {
+            bundles = List.copyOf(bundles);
+        }
     }
 
     /**
@@ -95,8 +99,9 @@ public class AgentContents {
         Instant now = clock.instant();
         try {
             AgentArchive.Contents read = AgentArchive.read(file.get(), artifact.format());
-            List<Map<String, Object>> objects = new ArrayList<>();
-            read.bundles().forEach(b -> objects.add(b.toManifestObject()));
+            List<Map<String, Object>> objects = JSON.convertValue(
+                    read.bundles().stream().map(AgentArchive.Bundle::toManifestBundle).toList(),
+                    new com.fasterxml.jackson.core.type.TypeReference<List<Map<String, Object>>>() { });
             String json = new String(CanonicalJson.bytes(objects), StandardCharsets.UTF_8);
             store.saveAgentContents(new AgentContentsRow(artifact.id(), read.runtimeSha256(), json, null), now);
             return Optional.of(read);

@@ -1,7 +1,10 @@
 package io.printmaster.server.releases.impl;
 
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.printmaster.api.signing.SigningException;
 import io.printmaster.api.version.SemanticVersion;
+import io.printmaster.core.wire.ReleaseManifest;
 import io.printmaster.server.releases.api.Artifact;
 import io.printmaster.server.releases.api.SignedManifest;
 import io.printmaster.server.signing.api.CanonicalJson;
@@ -14,9 +17,9 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.Base64;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
@@ -43,7 +46,7 @@ import org.slf4j.LoggerFactory;
 @Designate(ocd = ManifestService.Config.class)
 public class ManifestService {
     static final String PID = "io.printmaster.server.releases.manifests";
-    static final int MANIFEST_VERSION = 1;
+    static final int MANIFEST_VERSION = ReleaseManifest.VERSION_1;
     private static final Logger LOG = LoggerFactory.getLogger(ManifestService.class);
     /** A rotation between reading the active key and signing is retried this many times. */
     private static final int SIGN_ATTEMPTS = 3;
@@ -147,7 +150,8 @@ public class ManifestService {
     SignedManifest sign(Artifact artifact, long counter) throws SigningException, SQLException {
         Instant generatedAt = clock.instant().truncatedTo(ChronoUnit.SECONDS);
         Instant expiresAt = generatedAt.plus(Duration.ofDays(config.validity__days()));
-        Map<String, Object> hotSwap = agentContents == null ? Map.of() : agentContents.manifestFields(artifact);
+        Optional<AgentContents.HotSwapFields> hotSwap = agentContents == null ? Optional.empty()
+                : agentContents.manifestFields(artifact);
         for (int attempt = 1; ; attempt++) {
             String keyId = keys.active().id();
             byte[] bytes = manifestBytes(artifact, counter, generatedAt, expiresAt, keyId, hotSwap);
@@ -216,36 +220,28 @@ public class ManifestService {
     }
 
     /**
-     * The canonical JSON bytes of an artifact's manifest (see {@link CanonicalJson}); the field names are the wire
-     * names of the design's section 4. {@code bundles} stays empty unless {@code hotSwap} (the members
-     * {@link AgentContents#manifestFields} gives an agent archive: {@code bundles}, {@code runtime_sha256},
-     * {@code restart_required}) says otherwise.
+     * The canonical JSON bytes of an artifact's manifest (see {@link CanonicalJson}): the {@link ReleaseManifest} of
+     * the wire contract, members sorted by name. {@code bundles} stays empty unless {@code hotSwap} (what
+     * {@link AgentContents#manifestFields} finds in an agent archive) says otherwise; {@code runtime_sha256} and
+     * {@code restart_required} are only in an agent archive's manifest.
      */
     static byte[] manifestBytes(Artifact a, long counter, Instant generatedAt, Instant expiresAt, String keyId) {
-        return manifestBytes(a, counter, generatedAt, expiresAt, keyId, Map.of());
+        return manifestBytes(a, counter, generatedAt, expiresAt, keyId, Optional.empty());
     }
 
     static byte[] manifestBytes(Artifact a, long counter, Instant generatedAt, Instant expiresAt, String keyId,
-                                Map<String, Object> hotSwap) {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("manifest_version", MANIFEST_VERSION);
-        m.put("component", a.component());
-        m.put("version", a.version());
-        m.put("minor_line", SemanticVersion.tryParse(a.version()).map(SemanticVersion::minorLine).orElse(null));
-        m.put("platform", a.platform());
-        m.put("arch", a.arch());
-        m.put("channel", a.channel());
-        m.put("format", a.format());
-        m.put("sha256", a.sha256());
-        m.put("size_bytes", a.sizeBytes());
-        m.put("source_url", a.upstreamUrl());
-        m.put("published_at", a.publishedAt() == null ? null : a.publishedAt().truncatedTo(ChronoUnit.SECONDS).toString());
-        m.put("generated_at", generatedAt.toString());
-        m.put("expires_at", expiresAt.toString());
-        m.put("release_counter", counter);
-        m.put("bundles", List.of());
-        m.put("key_id", keyId);
-        m.putAll(hotSwap);
-        return CanonicalJson.bytes(m);
+                                Optional<AgentContents.HotSwapFields> hotSwap) {
+        ReleaseManifest m = new ReleaseManifest(ReleaseManifest.VERSION_1, a.component(), a.version(),
+                SemanticVersion.tryParse(a.version()).map(SemanticVersion::minorLine).orElse(null), a.platform(),
+                a.arch(), a.channel(), a.format(), a.sha256(), a.sizeBytes(), a.upstreamUrl(),
+                a.publishedAt() == null ? null : a.publishedAt().truncatedTo(ChronoUnit.SECONDS).toString(),
+                generatedAt.toString(), expiresAt.toString(), counter,
+                hotSwap.map(AgentContents.HotSwapFields::bundles).orElse(List.of()), keyId,
+                hotSwap.map(AgentContents.HotSwapFields::runtimeSha256).orElse(null),
+                hotSwap.map(AgentContents.HotSwapFields::restartRequired).orElse(null));
+        return CanonicalJson.bytes(WIRE.convertValue(m, new TypeReference<Map<String, Object>>() { }));
     }
+
+    /** Turns the wire record into the plain map {@link CanonicalJson} signs (the record's explicit wire names). */
+    private static final ObjectMapper WIRE = new ObjectMapper();
 }

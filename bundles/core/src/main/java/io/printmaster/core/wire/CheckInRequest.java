@@ -1,0 +1,25 @@
+package io.printmaster.core.wire;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonProperty;
+import java.util.List;
+
+/**
+ * The body of {@code POST /api/v1/agents/update/manifest}, an agent's check-in.
+ *
+ * @param currentVersion the agent version it runs
+ * @param platform       {@code linux}, {@code windows} or {@code darwin}
+ * @param arch           {@code amd64} or {@code arm64}
+ * @param hostname       the machine's name
+ * @param nextCheckAt    when it will check for updates next (ISO-8601 instant); absent when it does not say
+ * @param plugins        the vendor plugins it runs; absent (not an empty list) when it runs none, because a server
+ *                       older than plugin delivery refuses the member
+ */
+public record CheckInRequest(
+        @JsonProperty("current_version") String currentVersion,
+        @JsonProperty("platform") String platform,
+        @JsonProperty("arch") String arch,
+        @JsonProperty("hostname") String hostname,
+        @JsonProperty("next_check_at") @JsonInclude(JsonInclude.Include.NON_NULL) String nextCheckAt,
+        @JsonProperty("plugins") @JsonInclude(JsonInclude.Include.NON_EMPTY) List<PluginVersion> plugins) {
+}

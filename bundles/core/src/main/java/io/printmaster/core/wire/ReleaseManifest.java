@@ -1,0 +1,63 @@
+package io.printmaster.core.wire;
+
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonProperty;
+import java.util.List;
+
+/**
+ * The members of a signed release manifest ({@code docs/manifests.md}). The server signs the canonical JSON of this
+ * record (members sorted by name); an agent reads it only from the exact bytes whose signature it verified, and checks
+ * each member itself (a reader never trusts a member because it parsed).
+ *
+ * @param manifestVersion  {@code 1}; another number is a format the reader does not know: refuse
+ * @param component        {@code agent}, {@code server} or a plugin's component
+ * @param version          the semantic version
+ * @param minorLine        {@code MAJOR.MINOR} of the version; null when the version is not semantic
+ * @param platform         {@code linux}, {@code windows}, {@code darwin} or {@code any}
+ * @param arch             {@code amd64}, {@code arm64} or {@code any}
+ * @param channel          {@code stable}, {@code beta} or {@code alpha}
+ * @param format           {@code zip}, {@code tar.gz}, {@code msi}, {@code jar}, …
+ * @param sha256           the artifact's SHA-256 (hex)
+ * @param sizeBytes        the artifact's size
+ * @param sourceUrl        where the server fetched it (informational)
+ * @param publishedAt      when the upstream published it (ISO-8601, seconds), or null
+ * @param generatedAt      when the manifest was signed (ISO-8601, seconds)
+ * @param expiresAt        when it expires (ISO-8601, seconds)
+ * @param releaseCounter   the component's release counter (never goes down on an agent)
+ * @param bundles          the agent archive's bundles; empty for anything else
+ * @param keyId            the signing key's id
+ * @param runtimeSha256    agent archives only: the hash of everything that is not a bundle; absent otherwise
+ * @param restartRequired  agent archives only: whether the runtime differs from the next lower version's; absent
+ *                         otherwise
+ */
+@JsonIgnoreProperties(ignoreUnknown = true)
+public record ReleaseManifest(
+        @JsonProperty("manifest_version") int manifestVersion,
+        @JsonProperty("component") String component,
+        @JsonProperty("version") String version,
+        @JsonProperty("minor_line") String minorLine,
+        @JsonProperty("platform") String platform,
+        @JsonProperty("arch") String arch,
+        @JsonProperty("channel") String channel,
+        @JsonProperty("format") String format,
+        @JsonProperty("sha256") String sha256,
+        @JsonProperty("size_bytes") long sizeBytes,
+        @JsonProperty("source_url") String sourceUrl,
+        @JsonProperty("published_at") String publishedAt,
+        @JsonProperty("generated_at") String generatedAt,
+        @JsonProperty("expires_at") String expiresAt,
+        @JsonProperty("release_counter") long releaseCounter,
+        @JsonProperty("bundles") List<ManifestBundle> bundles,
+        @JsonProperty("key_id") String keyId,
+        @JsonProperty("runtime_sha256") @JsonInclude(JsonInclude.Include.NON_NULL) String runtimeSha256,
+        @JsonProperty("restart_required") @JsonInclude(JsonInclude.Include.NON_NULL) Boolean restartRequired) {
+
+    /** The only manifest format there is. */
+    public static final int VERSION_1 = 1;
+
+    /** {@code bundles} is never null, whatever an older writer left out. */
+    public ReleaseManifest {
+        bundles = bundles == null ? List.of() : List.copyOf(bundles);
+    }
+}
