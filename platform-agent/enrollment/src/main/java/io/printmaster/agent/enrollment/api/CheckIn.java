@@ -2,6 +2,7 @@ package io.printmaster.agent.enrollment.api;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.time.Instant;
+import io.printmaster.core.wire.CheckInAnswer;
 import java.util.Objects;
 import java.util.Optional;
 
@@ -19,6 +20,17 @@ public record CheckIn(Instant at, int status, Optional<JsonNode> answer, Optiona
         Objects.requireNonNull(at, "at");
         Objects.requireNonNull(answer, "answer");
         Objects.requireNonNull(problem, "problem");
+    }
+
+    /**
+     * The answer as the wire contract's record; empty when there is no answer or it does not have that shape (a
+     * newer server's added members are ignored). Prefer this to {@link #answer()}, whose JSON tree is kept for
+     * readers of members the contract does not have yet.
+     *
+     * @since 1.2
+     */
+    public Optional<CheckInAnswer> wireAnswer() {
+        return answer.flatMap(CheckInAnswerReader::read);
     }
 
     /** The server answered 200. */

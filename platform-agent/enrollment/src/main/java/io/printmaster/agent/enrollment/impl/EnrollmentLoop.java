@@ -10,6 +10,7 @@ import io.printmaster.agent.enrollment.api.Enrollment;
 import io.printmaster.agent.enrollment.api.EnrollmentState;
 import io.printmaster.agent.enrollment.api.EnrollmentState.Phase;
 import io.printmaster.core.policy.UpdatePolicy;
+import io.printmaster.core.wire.EnrollAnswer;
 import io.printmaster.core.retry.Backoff;
 import java.io.IOException;
 import java.net.URI;
@@ -286,10 +287,11 @@ final class EnrollmentLoop implements Enrollment, AutoCloseable {
             return retry(Phase.ENROLLING, "cannot reach " + source.serverUrl() + " to enroll (" + describe(e) + ")");
         }
         if (a.status() == 201 || a.status() == 200) {
-            String agentId = a.body().path("agent_id").asText("");
-            String credential = a.body().path("credential").asText("");
-            String fleetId = a.body().path("fleet_id").asText(source.fleetId().orElse(""));
-            if (agentId.isBlank() || credential.isBlank()) {
+            Optional<EnrollAnswer> answer = a.as(EnrollAnswer.class);
+            String agentId = answer.map(EnrollAnswer::agentId).orElse("");
+            String credential = answer.map(EnrollAnswer::credential).orElse("");
+            String fleetId = answer.map(EnrollAnswer::fleetId).orElse(source.fleetId().orElse(""));
+            if (agentId == null || agentId.isBlank() || credential == null || credential.isBlank()) {
                 return retry(Phase.ENROLLING, "the server's enrollment answer lacks agent_id or credential");
             }
             CredentialStore.Stored s = new CredentialStore.Stored(

@@ -2,7 +2,9 @@ package io.printmaster.agent.enrollment.impl;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.printmaster.core.wire.CheckInRequest;
+import io.printmaster.core.wire.EnrollRequest;
+import io.printmaster.core.wire.PluginVersion;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -11,6 +13,7 @@ import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -20,12 +23,25 @@ import java.util.Optional;
 final class ServerClient {
     static final String ENROLL = "/api/v1/agents/enroll";
     static final String CHECK_IN = "/api/v1/agents/update/manifest";
+    /** Writes the wire records (their explicit names) and reads bodies as trees. */
     private static final ObjectMapper JSON = new ObjectMapper();
     /** Answers are small; a larger one is not our server's. */
     private static final int MAX_ANSWER_BYTES = 1024 * 1024;
 
     /** The server's answer: its status and its JSON body (a missing or non-JSON body is an empty object). */
     record Answer(int status, JsonNode body) {
+        /**
+         * The body as a record of the wire contract; empty when it does not have that shape (members a newer server
+         * adds are ignored).
+         */
+        <T> Optional<T> as(Class<T> type) {
+            try {
+                return Optional.ofNullable(WireReader.read(body, type));
+            } catch (IOException | IllegalArgumentException e) {
+                return Optional.empty();
+            }
+        }
+
         /** {@code error.code} of an error answer, or empty. */
         Optional<String> errorCode() {
             return Optional.ofNullable(body.path("error").path("code").asText(null));
@@ -59,29 +75,20 @@ final class ServerClient {
     }
 
     Answer enroll(String joinToken, HostFacts host) throws IOException, InterruptedException {
-        ObjectNode body = JSON.createObjectNode();
-        body.put("join_token", joinToken);
-        body.put("hostname", host.hostname());
-        body.put("platform", host.platform());
-        body.put("arch", host.arch());
-        body.put("current_version", host.currentVersion());
-        return post(ENROLL, body, Optional.empty());
+        return post(ENROLL, new EnrollRequest(joinToken, host.hostname(), host.platform(), host.arch(),
+                host.currentVersion()), Optional.empty());
     }
 
     Answer checkIn(String credential, HostFacts host) throws IOException, InterruptedException {
-        ObjectNode body = JSON.createObjectNode();
-        body.put("current_version", host.currentVersion());
-        body.put("platform", host.platform());
-        body.put("arch", host.arch());
-        body.put("hostname", host.hostname());
-        if (!host.plugins().isEmpty()) { // only then: a server older than plugin delivery refuses the field
-            var plugins = body.putArray("plugins");
-            host.plugins().forEach(p -> plugins.addObject().put("component", p.component()).put("version", p.version()));
-        }
-        return post(CHECK_IN, body, Optional.of(credential));
+        // plugins only when there are some (CheckInRequest leaves an empty list out): a server older than plugin
+        // delivery refuses the member
+        List<PluginVersion> plugins = host.plugins().stream()
+                .map(p -> new PluginVersion(p.component(), p.version())).toList();
+        return post(CHECK_IN, new CheckInRequest(host.currentVersion(), host.platform(), host.arch(), host.hostname(),
+                null, plugins), Optional.of(credential));
     }
 
-    private Answer post(String path, ObjectNode body, Optional<String> bearer) throws IOException, InterruptedException {
+    private Answer post(String path, Object body, Optional<String> bearer) throws IOException, InterruptedException {
         HttpRequest.Builder req = HttpRequest.newBuilder(URI.create(serverUrl + path)).timeout(requestTimeout)
                 .header("Content-Type", "application/json").header("Accept", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofByteArray(JSON.writeValueAsBytes(body)));
