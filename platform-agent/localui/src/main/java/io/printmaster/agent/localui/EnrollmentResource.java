@@ -1,6 +1,7 @@
 package io.printmaster.agent.localui;
 
 import io.printmaster.agent.enrollment.api.CheckIn;
+import io.printmaster.core.wire.CheckInAnswer;
 import io.printmaster.agent.enrollment.api.EnrolledAgent;
 import io.printmaster.agent.enrollment.api.Enrollment;
 import io.printmaster.agent.enrollment.api.EnrollmentState;
@@ -118,8 +119,8 @@ public class EnrollmentResource implements RouteProvider {
         m.put("status", c.status());
         m.put("succeeded", c.succeeded());
         m.put("problem", c.problem().orElse(null));
-        m.put("update_available", c.answer().map(a -> a.path("update_available").asBoolean(false)).orElse(null));
-        m.put("policy_source", c.answer().map(a -> a.path("policy_source").asText(null)).orElse(null));
+        m.put("update_available", c.wireAnswer().map(CheckInAnswer::updateAvailable).orElse(null));
+        m.put("policy_source", c.wireAnswer().map(CheckInAnswer::policySource).orElse(null));
         return m;
     }
 
