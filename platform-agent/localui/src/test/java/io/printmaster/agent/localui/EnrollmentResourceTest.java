@@ -28,6 +28,12 @@ class EnrollmentResourceTest {
     /** An enrolled agent whose last check-in could not reach the server. */
     private static Enrollment enrolledButOffline() {
         Instant t = Instant.parse("2025-01-02T03:04:05Z");
+        return enrolled(new CheckIn(t, 0, Optional.empty(), Optional.of("cannot reach the server")));
+    }
+
+    /** An enrolled agent whose last check-in was {@code last}. */
+    private static Enrollment enrolled(CheckIn last) {
+        Instant t = Instant.parse("2025-01-02T03:04:05Z");
         return new Enrollment() {
             @Override
             public Optional<EnrolledAgent> current() {
@@ -41,7 +47,7 @@ class EnrollmentResourceTest {
 
             @Override
             public Optional<CheckIn> lastCheckIn() {
-                return Optional.of(new CheckIn(t, 0, Optional.empty(), Optional.of("cannot reach the server")));
+                return Optional.of(last);
             }
 
             @Override
@@ -73,6 +79,20 @@ class EnrollmentResourceTest {
         assertEquals(0, s.get("last_check_in").get("status").asInt());
         assertFalse(s.get("last_check_in").get("succeeded").asBoolean());
         assertFalse(JSON.writeValueAsString(r.json()).contains(CREDENTIAL));
+    }
+
+    @Test
+    void statusShowsWhatTheLastAnswerOffered() throws Exception {
+        EnrollmentResource resource = new EnrollmentResource("1.0.0", System.currentTimeMillis());
+        JsonNode answer = JSON.readTree("{\"agent_id\":\"agent-7\",\"fleet_id\":\"fleet-a\",\"update_available\":true,"
+                + "\"policy_source\":\"global\",\"latest_version\":\"1.1.0\",\"plugin_updates\":[],\"commands\":[],"
+                + "\"a_member_of_a_newer_server\":1}");
+        resource.setEnrollment(enrolled(new CheckIn(Instant.parse("2025-01-02T03:04:05Z"), 200, Optional.of(answer),
+                Optional.empty())));
+        JsonNode last = json(resource.status(FakeRequest.get(EnrollmentResource.STATUS))).get("last_check_in");
+        assertTrue(last.get("succeeded").asBoolean());
+        assertTrue(last.get("update_available").asBoolean());
+        assertEquals("global", last.get("policy_source").asText());
     }
 
     @Test
