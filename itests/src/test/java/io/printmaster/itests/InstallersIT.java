@@ -49,9 +49,9 @@ import org.osgi.framework.Constants;
 
 /**
  * Installer downloads end to end in the real server bundles: a directory release source holds an official agent
- * archive (contract A layout) and a damaged one; a token scoped to {@code installers.download} and one fleet
+ * archive (the official layout of docs/release-feed.md) and a damaged one; a token scoped to {@code installers.download} and one fleet
  * downloads that fleet's tar.gz installer, which {@code tar} unpacks into the agent with the fleet's files of
- * contract B; Range, ETag and the encrypted cache are checked, and so are the 404s, the 422 and fleet isolation.
+ * the fleet files; Range, ETag and the encrypted cache are checked, and so are the 404s, the 422 and fleet isolation.
  *
  * <p>Until the real tar.gz format ({@code io.printmaster.installer.tar}) and the agents bundle (join tokens) are in
  * the distribution, the test registers a stand-in for each ({@link FixtureTarGzFormat}, a fixed token per fleet);

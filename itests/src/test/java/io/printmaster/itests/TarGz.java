@@ -13,7 +13,7 @@ import java.util.zip.GZIPInputStream;
 import java.util.zip.GZIPOutputStream;
 
 /**
- * A small ustar writer and reader for tests: official agent archives in the layout of contract A (two gzip members:
+ * A small ustar writer and reader for tests: official agent archives in the official layout of docs/release-feed.md (two gzip members:
  * the entries, then the end-of-archive) and the installer fixture format. Names up to 100 characters.
  */
 final class TarGz {
@@ -33,7 +33,7 @@ final class TarGz {
         }
     }
 
-    /** Writes the entries as a tar.gz of two gzip members, as contract A lays official archives out. */
+    /** Writes the entries as a tar.gz of two gzip members, as docs/release-feed.md lays official archives out. */
     static void write(Path target, List<Entry> entries) throws IOException {
         ByteArrayOutputStream tar = new ByteArrayOutputStream();
         for (Entry e : entries) {

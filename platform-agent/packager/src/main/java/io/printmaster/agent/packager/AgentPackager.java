@@ -30,7 +30,7 @@ import java.util.stream.Stream;
  * host out of the windows archive (the compiler was not there); see {@link WindowsServiceHost}.
  */
 public final class AgentPackager {
-    /** The official platforms and their archive format (contract A). */
+    /** The official platforms and their archive format (the official archive layout, docs/release-feed.md). */
     public enum Target {
         LINUX_AMD64("linux", "amd64", "tar.gz", List.of("printmaster-agent.service")),
         LINUX_ARM64("linux", "arm64", "tar.gz", List.of("printmaster-agent.service")),
@@ -114,7 +114,7 @@ public final class AgentPackager {
             addTree(byPath, dir, top + "/" + folder);
         }
         add(byPath, Entry.file(top + "/VERSION", existing(dist.resolve("VERSION")), Entry.FILE_MODE));
-        add(byPath, Entry.directory(top + "/etc")); // the fleet files land here (contract B); empty in official archives
+        add(byPath, Entry.directory(top + "/etc")); // the fleet files land here (the fleet files, docs/api.md#installers); empty in official archives
         add(byPath, Entry.directory(top + "/bin"));
         add(byPath, Entry.file(top + "/bin/pm-agent", existing(scripts.resolve("pm-agent")), Entry.EXECUTABLE_MODE));
         add(byPath, Entry.file(top + "/bin/pm-agent.cmd", existing(scripts.resolve("pm-agent.cmd")), Entry.EXECUTABLE_MODE));

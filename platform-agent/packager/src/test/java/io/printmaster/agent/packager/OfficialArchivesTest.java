@@ -31,7 +31,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The official archives as the tools an admin uses see them: {@code tar -tzvf} modes, {@code gzip -t},
- * {@code unzip -Z}/{@code unzip -t}, plus the two-gzip-member layout of contract A and byte-for-byte reproducibility.
+ * {@code unzip -Z}/{@code unzip -t}, plus the two-gzip-member official layout of docs/release-feed.md and byte-for-byte reproducibility.
  */
 class OfficialArchivesTest {
     static final Instant MTIME = Instant.parse("2025-01-01T00:00:00Z");
@@ -109,7 +109,7 @@ class OfficialArchivesTest {
     void tarGzIsTwoGzipMembersTheSecondHoldingOnlyTheEndOfArchive() throws Exception {
         Path archive = build(tmp.resolve("r"), Optional.empty()).get("printmaster-agent-v1.2.3-rc.1-darwin-arm64.tar.gz");
         List<byte[]> members = gzipMembers(Files.readAllBytes(archive));
-        assertEquals(2, members.size(), "contract A: entries member + end-of-archive member");
+        assertEquals(2, members.size(), "the official layout: entries member + end-of-archive member");
         assertEquals(0, members.get(0).length % 512, "the first member ends on a tar block");
         byte[] end = members.get(1);
         assertTrue(end.length >= 1024, "two zero blocks at least");

@@ -14,7 +14,7 @@ import java.util.Locale;
 import java.util.Optional;
 
 /**
- * Reads the fleet files of ISSUE4 contract B from {@code <home>/etc/}: {@code fleet.json} (server URL, fleet id,
+ * Reads the fleet files (docs/api.md#installers) from {@code <home>/etc/}: {@code fleet.json} (server URL, fleet id,
  * CA bundle name; other fields such as the policy snapshot are the update worker's) and {@code join-token}. Without
  * {@code fleet.json}, the agent's own settings ({@code server_url}, {@code fleet}, {@code join_token} of
  * {@code etc/io.printmaster.agent.cfg}) are used, so an agent installed by hand can enroll too.

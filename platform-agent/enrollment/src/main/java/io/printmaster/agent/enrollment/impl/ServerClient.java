@@ -17,7 +17,7 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * The two calls of contract C the agent makes: enroll and check in. Plain {@link HttpClient} with timeouts; the
+ * The two calls the agent makes (docs/api.md): enroll and check in. Plain {@link HttpClient} with timeouts; the
  * CA bundle, when there is one, is trusted besides the system's trust store.
  */
 final class ServerClient {

@@ -18,7 +18,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import javax.net.ssl.SSLContext;
 
 /**
- * A test double of the update server's enrollment and check-in endpoints (ISSUE4 contract C), on 127.0.0.1: it
+ * A test double of the update server's enrollment and check-in endpoints (docs/api.md), on 127.0.0.1: it
  * plays a remote service the agent talks to over real HTTP.
  */
 final class FakeServer implements AutoCloseable {

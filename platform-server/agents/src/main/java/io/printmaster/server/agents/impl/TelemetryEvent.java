@@ -14,12 +14,12 @@ import java.util.List;
 record TelemetryEvent(String runId, String status, String currentVersion, String targetVersion, String errorCode,
                       String errorMessage, Instant reportedAt, Long downloadTimeMs, Long sizeBytes, String metadataJson,
                       boolean pluginRun) {
-    /** Agent run states (DESIGN.md section 8). */
+    /** Agent run states (docs/api.md, the telemetry route). */
     static final List<String> STATUSES = List.of("idle", "checking", "pending", "downloading", "staging", "applying",
             "restarting", "succeeded", "failed", "skipped", "rolled_back", "cancelled");
     /** The states that end a run: they become the agent's {@code last_result}. */
     static final List<String> TERMINAL = List.of("succeeded", "failed", "skipped", "rolled_back", "cancelled");
-    /** Error codes (DESIGN.md section 8). */
+    /** Error codes (docs/api.md, the telemetry route). */
     static final List<String> ERROR_CODES = List.of("DISK_SPACE", "DOWNLOAD_FAILED", "HASH_MISMATCH", "STAGING_FAILED",
             "APPLY_FAILED", "RESTART_FAILED", "HEALTH_CHECK", "ROLLBACK_FAILED", "MANIFEST_ERROR", "POLICY_DISABLED",
             "OUTSIDE_WINDOW", "SERVER_ERROR");

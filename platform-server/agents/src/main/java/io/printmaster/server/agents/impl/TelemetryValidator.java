@@ -25,7 +25,7 @@ final class TelemetryValidator {
     private static final Instant LATEST = Instant.parse("9999-12-31T23:59:59Z");
     private static final ObjectMapper COMPACT = new ObjectMapper();
 
-    /** One transition as the wire carries it (DESIGN.md section 8 names); {@code agent_id} may only repeat the caller's. */
+    /** One transition as the wire carries it (the names of docs/api.md); {@code agent_id} may only repeat the caller's. */
     public record Event(String agentId, String runId, String status, String currentVersion, String targetVersion,
                         String errorCode, String errorMessage, String timestamp, Long downloadTimeMs, Long sizeBytes,
                         JsonNode metadata) {

@@ -20,7 +20,7 @@ import java.util.Map;
 import java.util.Objects;
 
 /**
- * The fleet files of contract B, written into every installer:
+ * The fleet files (docs/api.md#installers), written into every installer:
  * <ul>
  *   <li>{@code etc/fleet.json} (0644): server URL, fleet id and name, the policy snapshot and its source, the CA
  *   bundle's file name (or null), when it was generated;</li>

@@ -33,7 +33,7 @@ import java.util.stream.Stream;
 import org.osgi.service.component.annotations.Component;
 
 /**
- * The Windows Installer format: the official Windows agent zip (contract A: one top-level folder holding
+ * The Windows Installer format: the official Windows agent zip (the official archive layout, docs/release-feed.md: one top-level folder holding
  * {@code bin/pm-agent.cmd}, {@code bin/pm-agent-service.exe}, {@code lib/}, {@code bundle/}, {@code VERSION}, …)
  * plus the fleet's files becomes an x64, per-machine MSI that installs into
  * {@code C:\Program Files\PrintMaster\Agent} and registers the service host {@code bin\pm-agent-service.exe} as the

@@ -35,7 +35,7 @@ final class WxsWriter {
 
     /** The upgrade code of every PrintMaster Agent MSI: never change it, or upgrades install side by side. */
     static final String UPGRADE_CODE = "{E007A81B-D17A-4D07-974E-57304F2E99C1}";
-    /** The Windows service host, relative to the install folder (contract A). */
+    /** The Windows service host, relative to the install folder (the official archive layout, docs/release-feed.md). */
     static final String SERVICE_HOST = "bin/pm-agent-service.exe";
     static final String SERVICE_NAME = "PrintMasterAgent";
     static final String SERVICE_DISPLAY_NAME = "PrintMaster Agent";

@@ -45,7 +45,7 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
  * The {@code tar.gz} installer format: the official Linux/macOS tar.gz with the fleet's files added inside its
  * top-level folder.
  *
- * <p>Fast path: the official artifact has the two-member layout (ISSUE4 contract A: the first gzip member holds
+ * <p>Fast path: the official artifact has the two-member layout (the official archive layout of docs/release-feed.md: the first gzip member holds
  * every tar entry, the second, last one only the end-of-archive zero blocks, ending exactly at the end of the file).
  * Then the output is the first member's bytes copied unchanged plus one new gzip member holding the fleet's entries
  * and a fresh end-of-archive: the same layout, so a repackaged installer repackages the same way. When a fleet file

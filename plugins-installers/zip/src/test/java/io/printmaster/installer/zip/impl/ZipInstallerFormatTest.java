@@ -64,7 +64,7 @@ class ZipInstallerFormatTest {
         return b;
     }
 
-    /** An official-shaped zip (contract A): one top folder, bin/pm-agent 0755, an etc/ folder, jars. */
+    /** An official-shaped zip (the official archive layout, docs/release-feed.md): one top folder, bin/pm-agent 0755, an etc/ folder, jars. */
     static List<E> official() {
         List<E> entries = new ArrayList<>();
         entries.add(E.dir(TOP + "/"));
