@@ -16,7 +16,7 @@ import com.fasterxml.jackson.annotation.JsonProperty;
 public record ManifestBundle(
         @JsonProperty("path") String path,
         @JsonProperty("sha256") String sha256,
-        @JsonProperty("size_bytes") long sizeBytes,
+        @JsonProperty("size_bytes") Long sizeBytes,
         @JsonProperty("symbolic_name") String symbolicName,
         @JsonProperty("version") String version) {
 }

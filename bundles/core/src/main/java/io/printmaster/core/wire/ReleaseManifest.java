@@ -8,7 +8,8 @@ import java.util.List;
 /**
  * The members of a signed release manifest ({@code docs/manifests.md}). The server signs the canonical JSON of this
  * record (members sorted by name); an agent reads it only from the exact bytes whose signature it verified, and checks
- * each member itself (a reader never trusts a member because it parsed).
+ * each member itself (a reader never trusts a member because it parsed). Numbers are boxed so that a reader can tell a
+ * missing member ({@code null}) from a zero.
  *
  * @param manifestVersion  {@code 1}; another number is a format the reader does not know: refuse
  * @param component        {@code agent}, {@code server} or a plugin's component
@@ -33,7 +34,7 @@ import java.util.List;
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
 public record ReleaseManifest(
-        @JsonProperty("manifest_version") int manifestVersion,
+        @JsonProperty("manifest_version") Integer manifestVersion,
         @JsonProperty("component") String component,
         @JsonProperty("version") String version,
         @JsonProperty("minor_line") String minorLine,
@@ -42,12 +43,12 @@ public record ReleaseManifest(
         @JsonProperty("channel") String channel,
         @JsonProperty("format") String format,
         @JsonProperty("sha256") String sha256,
-        @JsonProperty("size_bytes") long sizeBytes,
+        @JsonProperty("size_bytes") Long sizeBytes,
         @JsonProperty("source_url") String sourceUrl,
         @JsonProperty("published_at") String publishedAt,
         @JsonProperty("generated_at") String generatedAt,
         @JsonProperty("expires_at") String expiresAt,
-        @JsonProperty("release_counter") long releaseCounter,
+        @JsonProperty("release_counter") Long releaseCounter,
         @JsonProperty("bundles") List<ManifestBundle> bundles,
         @JsonProperty("key_id") String keyId,
         @JsonProperty("runtime_sha256") @JsonInclude(JsonInclude.Include.NON_NULL) String runtimeSha256,

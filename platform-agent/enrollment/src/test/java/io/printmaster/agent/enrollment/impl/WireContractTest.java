@@ -124,7 +124,7 @@ class WireContractTest {
     void theSignedManifestsReadIntoTheContractsRecord() throws Exception {
         ReleaseManifest agent = JSON.readValue(goldenBytes("manifest-agent-archive.json"), ReleaseManifest.class);
         assertEquals(ReleaseManifest.VERSION_1, agent.manifestVersion());
-        assertEquals(2, agent.releaseCounter());
+        assertEquals(2L, agent.releaseCounter());
         assertEquals(List.of("io.printmaster.agent.worker", "io.printmaster.core"),
                 agent.bundles().stream().map(b -> b.symbolicName()).toList());
         assertEquals(Boolean.FALSE, agent.restartRequired());
