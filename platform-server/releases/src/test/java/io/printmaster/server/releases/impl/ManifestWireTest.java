@@ -31,9 +31,9 @@ class ManifestWireTest {
                 "https://github.com/printmaster/printmaster/releases/download/agent-v1.1.0/printmaster-agent-v1.1.0-linux-amd64.tar.gz",
                 "notes", Instant.parse("2026-11-01T10:00:00.500Z"), GENERATED);
         AgentContents.HotSwapFields hotSwap = new AgentContents.HotSwapFields(List.of(
-                new ManifestBundle("bundle/io.printmaster.agent.worker-1.1.0.jar", "5d".repeat(32), 48211,
+                new ManifestBundle("bundle/io.printmaster.agent.worker-1.1.0.jar", "5d".repeat(32), 48211L,
                         "io.printmaster.agent.worker", "1.1.0"),
-                new ManifestBundle("bundle/io.printmaster.core-1.1.0.jar", "6e".repeat(32), 30007,
+                new ManifestBundle("bundle/io.printmaster.core-1.1.0.jar", "6e".repeat(32), 30007L,
                         "io.printmaster.core", "1.1.0")), "a7".repeat(32), false);
         byte[] bytes = ManifestService.manifestBytes(archive, 2, GENERATED, EXPIRES, "4f2a9c0d8e7b6a51",
                 Optional.of(hotSwap));
