@@ -1,6 +1,7 @@
 package io.printmaster.releasesource.github.impl;
 
 import io.printmaster.api.release.AssetNamePattern;
+import io.printmaster.api.release.TagPattern;
 
 import java.net.InetAddress;
 import java.net.URI;
@@ -21,9 +22,10 @@ import java.util.regex.Pattern;
  * @param token              bearer token; never logged, never in {@link #toString()}
  * @param assetPattern       how asset names map to component, version, platform and format
  * @param includePrereleases whether releases on a channel other than stable are listed
+ * @param tagPattern         how tags map to version and component ({@code tag_pattern})
  */
 record GitHubSettings(String name, URI apiUrl, String owner, String repo, Optional<String> token,
-                      AssetNamePattern assetPattern, boolean includePrereleases) {
+                      AssetNamePattern assetPattern, boolean includePrereleases, TagPattern tagPattern) {
 
     static final String DEFAULT_API_URL = "https://api.github.com";
 
@@ -36,6 +38,12 @@ record GitHubSettings(String name, URI apiUrl, String owner, String repo, Option
      */
     static GitHubSettings from(String name, String apiUrl, String repository, String token, String assetPattern,
                                Object includePrereleases) {
+        return from(name, apiUrl, repository, token, assetPattern, includePrereleases, null);
+    }
+
+    /** @param tagPattern the raw {@code tag_pattern}; null or blank for {@link TagPattern#DEFAULT} */
+    static GitHubSettings from(String name, String apiUrl, String repository, String token, String assetPattern,
+                               Object includePrereleases, String tagPattern) {
         URI api = apiUrl(apiUrl);
         String repositoryText = repository == null ? "" : repository.strip();
         var m = REPOSITORY.matcher(repositoryText);
@@ -62,9 +70,15 @@ record GitHubSettings(String name, URI apiUrl, String owner, String repo, Option
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("asset_pattern: " + e.getMessage(), e);
         }
+        TagPattern tags;
+        try {
+            tags = TagPattern.compile(tagPattern == null || tagPattern.isBlank() ? TagPattern.DEFAULT : tagPattern.strip());
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("tag_pattern: " + e.getMessage(), e);
+        }
         String displayName = name == null || name.isBlank() ? repositoryText : name.strip();
         return new GitHubSettings(displayName, api, m.group(1), m.group(2), tokenValue, pattern,
-                bool("include_prereleases", includePrereleases));
+                bool("include_prereleases", includePrereleases), tags);
     }
 
     private static URI apiUrl(String text) {
@@ -129,6 +143,6 @@ record GitHubSettings(String name, URI apiUrl, String owner, String repo, Option
     public String toString() {
         return "GitHubSettings[name=" + name + ", api_url=" + apiUrl + ", repository=" + repository()
                 + ", token=" + (token.isPresent() ? "(set)" : "(none)") + ", asset_pattern=" + assetPattern
-                + ", include_prereleases=" + includePrereleases + "]";
+                + ", include_prereleases=" + includePrereleases + ", tag_pattern=" + tagPattern + "]";
     }
 }
