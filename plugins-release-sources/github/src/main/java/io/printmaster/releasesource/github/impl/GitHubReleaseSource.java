@@ -17,6 +17,10 @@ import io.printmaster.api.release.Refusal;
 import io.printmaster.api.release.Skipped;
 import io.printmaster.api.release.TagPattern;
 import io.printmaster.api.platform.ComponentName;
+import io.printmaster.upstream.signatures.UpstreamPublicKey;
+import io.printmaster.upstream.signatures.UpstreamSignatures;
+import java.io.IOException;
+import java.nio.file.Path;
 import io.printmaster.api.version.SemanticVersion;
 import java.io.InputStream;
 import java.lang.System.Logger.Level;
@@ -138,6 +142,11 @@ public class GitHubReleaseSource implements ReleaseSource {
         @AttributeDefinition(name = "Tag pattern", description = "How release tags name the version and, in a "
                 + "monorepo, the component: alternatives separated by '|', placeholders {version} and {component}.")
         String tag__pattern() default TagPattern.DEFAULT;
+
+        @AttributeDefinition(name = "Upstream public key", required = false, description = "A minisign public key "
+                + "(the base64 line of its .pub) or an 'ssh-ed25519 AAAA…' line: every asset must then have a valid "
+                + "<asset>.minisig or <asset>.sig (ssh-keygen -Y sign -n file) beside it, or it is refused.")
+        String upstream__public__key() default "";
     }
 
     /** A checksum file published with a release. */
@@ -201,7 +210,8 @@ public class GitHubReleaseSource implements ReleaseSource {
             String token = config.token().isBlank() && properties.get(PRIVATE_TOKEN) != null
                     ? properties.get(PRIVATE_TOKEN).toString() : config.token();
             GitHubSettings settings = GitHubSettings.from(config.name(), config.api__url(), config.repository(), token,
-                    config.asset__pattern(), properties.get("include_prereleases"), config.tag__pattern());
+                    config.asset__pattern(), properties.get("include_prereleases"), config.tag__pattern(),
+                    config.upstream__public__key());
             return new Configuration(settings, null, settings.name());
         } catch (IllegalArgumentException e) {
             return new Configuration(null, "invalid configuration: " + e.getMessage(), displayName(config, properties));
@@ -522,6 +532,37 @@ public class GitHubReleaseSource implements ReleaseSource {
                 ChecksumFile.subjectOf(ref.name()));
         checksumFiles.put(ref.url(), new FetchedChecksums(Map.copyOf(entries), now));
         return entries;
+    }
+
+    /**
+     * With {@code upstream_public_key} set, the asset must have a valid signature of that key beside it
+     * ({@code <asset>.minisig} for a minisign key, {@code <asset>.sig} for an SSH key); anything else is refused
+     * with {@link Refusal#SIGNATURE_INVALID}. Without a key, every asset passes.
+     */
+    @Override
+    public Optional<Refusal> verify(ReleaseAsset asset, Path file) throws ReleaseSourceException {
+        if (settings == null || settings.upstreamKey().isEmpty()) {
+            return Optional.empty();
+        }
+        UpstreamPublicKey key = settings.upstreamKey().get();
+        String expected = key.signatureFileFor(asset.name());
+        if (!signaturesByAsset.containsKey(asset.downloadUrl()) && isOursAskingTheApi(asset)) {
+            checksumFilesOfRelease(asset); // after a restart: the listing (and its signature files) again
+        }
+        Optional<SignatureRef> signature = signaturesByAsset.getOrDefault(asset.downloadUrl(), List.of()).stream()
+                .filter(r -> r.name().equals(expected)).findFirst();
+        if (signature.isEmpty()) {
+            return Optional.of(new Refusal(asset, Refusal.SIGNATURE_INVALID, "upstream_public_key is set, but the release "
+                    + "has no " + expected + " beside " + asset.name()));
+        }
+        byte[] signatureBytes = http.downloadBytes(signature.get().url(), UpstreamSignatures.MAX_SIGNATURE_BYTES);
+        Optional<String> problem;
+        try {
+            problem = UpstreamSignatures.check(key, file, signatureBytes);
+        } catch (IOException e) {
+            throw new ReleaseSourceException("cannot read the downloaded " + asset.name() + ": " + e.getMessage(), true, e);
+        }
+        return problem.map(p -> new Refusal(asset, Refusal.SIGNATURE_INVALID, expected + ": " + p));
     }
 
     /** Signatures published beside assets: minisign's {@code .minisig} and SSH signatures ({@code .sig}). */

@@ -33,7 +33,8 @@ class MonorepoAndEnterpriseTest {
         props.putAll(extra);
         GitHubReleaseSource.Config config = Configs.of(GitHubReleaseSource.Config.class, props);
         return new GitHubReleaseSource(GitHubSettings.from(config.name(), config.api__url(), config.repository(),
-                config.token(), config.asset__pattern(), props.get("include_prereleases"), config.tag__pattern()),
+                config.token(), config.asset__pattern(), props.get("include_prereleases"), config.tag__pattern(),
+                config.upstream__public__key()),
                 Clock.systemUTC());
     }
 
@@ -111,7 +112,7 @@ class MonorepoAndEnterpriseTest {
     @Test
     void aBadTagPatternIsAConfigurationErrorNamingTheKey() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> GitHubSettings.from("x",
-                null, REPO, null, null, null, "{component}-{build}"));
+                null, REPO, null, null, null, "{component}-{build}", null));
         assertTrue(e.getMessage().startsWith("tag_pattern: "), e.getMessage());
         GitHubReleaseSource source = new GitHubReleaseSource(Configs.of(GitHubReleaseSource.Config.class,
                 Map.of("repository", REPO, "tag_pattern", "release")), Map.of());
