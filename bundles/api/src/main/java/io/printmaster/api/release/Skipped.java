@@ -25,6 +25,8 @@ public record Skipped(String release, Optional<String> asset, String reason, Str
     public static final String PRERELEASE_EXCLUDED = "prerelease_excluded";
     /** An asset whose file name the source's asset pattern does not match. */
     public static final String ASSET_NAME_NOT_MATCHED = "asset_name_not_matched";
+    /** A release whose tag (or feed entry id) names another version than the release says it is. */
+    public static final String TAG_VERSION_MISMATCH = "tag_version_mismatch";
     /** An asset whose name carries another version than its release's. */
     public static final String ASSET_NOT_OF_RELEASE = "asset_not_of_release";
 
