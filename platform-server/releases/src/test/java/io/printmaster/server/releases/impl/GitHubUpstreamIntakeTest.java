@@ -145,4 +145,37 @@ class GitHubUpstreamIntakeTest {
             assertTrue(skipped.get(0).message().contains("docs-2026-12"), skipped.get(0).message());
         }
     }
+
+    static void run(Path dir, String... command) throws Exception {
+        Process p = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true).start();
+        p.getOutputStream().close();
+        String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS) && p.exitValue() == 0, String.join(" ", command) + ": " + out);
+    }
+
+    @Test
+    void withAnUpstreamKeyOnlySignedAssetsAreCachedAndTheOthersAreRejectedAsSignatureInvalid() throws Exception {
+        String repo = "printmaster/printmaster";
+        Path signing = Files.createDirectory(dir.resolve("upstream"));
+        String signed = "printmaster-agent-v1.3.0-linux-amd64.tar.gz";
+        String unsigned = "printmaster-agent-v1.3.0-windows-amd64.zip";
+        Files.write(signing.resolve(signed), asset(signed).bytes());
+        run(signing, "minisign", "-G", "-W", "-p", "upstream.pub", "-s", "upstream.key");
+        run(signing, "minisign", "-S", "-s", "upstream.key", "-m", signed);
+        String key = Files.readAllLines(signing.resolve("upstream.pub")).get(1);
+        try (UpstreamGitHub monorepo = UpstreamGitHub.githubCom(repo)) {
+            monorepo.release("agent-v1.3.0", "Agent 1.3.0", asset(signed),
+                    new Asset(signed + ".minisig", Files.readAllBytes(signing.resolve(signed + ".minisig")), true),
+                    asset(unsigned));
+            SyncRun run = sync(new SourceRef("monorepo", "github", github(Map.of("name", "monorepo",
+                    "api_url", monorepo.apiUrl(), "repository", repo, "upstream_public_key", key))));
+
+            assertEquals(List.of(signed), store.artifacts(ArtifactFilter.ALL).stream().map(Artifact::assetName).toList());
+            List<IntakeEvent> rejected = store.events(run.id(), "rejected", 10);
+            assertEquals(List.of(unsigned + " SIGNATURE_INVALID"),
+                    rejected.stream().map(e -> e.assetName() + " " + e.reason()).toList());
+            assertTrue(rejected.get(0).message().contains(unsigned + ".minisig"), rejected.get(0).message());
+            assertTrue(cache.file(UpstreamGitHub.sha256(asset(unsigned).bytes())).isEmpty(), "its bytes were dropped");
+        }
+    }
 }
