@@ -4,7 +4,6 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.Base64;
-import java.util.HexFormat;
 import java.util.Locale;
 
 /**
@@ -133,16 +132,16 @@ public final class UpstreamPublicKey {
     @Override
     public String toString() {
         return kind == Kind.MINISIGN
-                ? "minisign key " + HexFormat.of().withUpperCase().formatHex(reversed(minisignKeyId))
+                ? "minisign key " + keyIdText(minisignKeyId)
                 : "ssh-ed25519 key " + Base64.getEncoder().encodeToString(ed25519).substring(0, 12) + "…";
     }
 
-    /** minisign prints key ids as the little-endian number in hexadecimal. */
-    private static byte[] reversed(byte[] b) {
-        byte[] r = new byte[b.length];
-        for (int i = 0; i < b.length; i++) {
-            r[i] = b[b.length - 1 - i];
+    /** A key id as minisign prints it: the 8 bytes as a little-endian number, in uppercase hexadecimal. */
+    static String keyIdText(byte[] id) {
+        long value = 0;
+        for (int i = id.length - 1; i >= 0; i--) {
+            value = value << 8 | (id[i] & 0xff);
         }
-        return r;
+        return Long.toHexString(value).toUpperCase(Locale.ROOT);
     }
 }

@@ -10,7 +10,6 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.Arrays;
 import java.util.Base64;
-import java.util.HexFormat;
 import java.util.Optional;
 import org.bouncycastle.crypto.digests.Blake2bDigest;
 import org.bouncycastle.crypto.params.Ed25519PublicKeyParameters;
@@ -85,7 +84,7 @@ public final class UpstreamSignatures {
         byte[] keyId = Arrays.copyOfRange(sig, 2, 10);
         byte[] signature = Arrays.copyOfRange(sig, 10, 74);
         if (!MessageDigest.isEqual(keyId, key.minisignKeyId())) {
-            return Optional.of("signed by another key (key id " + keyIdText(keyId) + "; expected " + key + ")");
+            return Optional.of("signed by another key (key id " + UpstreamPublicKey.keyIdText(keyId) + "; expected " + key + ")");
         }
         byte[] message;
         if (algorithm.equals("ED")) {
@@ -110,14 +109,6 @@ public final class UpstreamSignatures {
             return Optional.of("the minisign global signature does not verify: the trusted comment was altered");
         }
         return Optional.empty();
-    }
-
-    private static String keyIdText(byte[] id) {
-        byte[] r = new byte[id.length];
-        for (int i = 0; i < id.length; i++) {
-            r[i] = id[id.length - 1 - i];
-        }
-        return HexFormat.of().withUpperCase().formatHex(r);
     }
 
     private static byte[] blake2b512(Path file) throws IOException {
