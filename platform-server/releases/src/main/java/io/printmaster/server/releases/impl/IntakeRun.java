@@ -340,7 +340,8 @@ final class IntakeRun {
             return;
         }
         skippedReported++;
-        LOG.info("release source {}: skipped {}{}: {} ({})", source.name(), skipped.release(),
+        // the sync's events and history show it; the log only when asked for (every sync reports the same skips)
+        LOG.debug("release source {}: skipped {}{}: {} ({})", source.name(), skipped.release(),
                 skipped.asset().map(a -> " " + a).orElse(""), skipped.reason(), skipped.message());
         run.emit("skipped", SyncEvents.skipped(run, source.name(), skipped));
         event(new IntakeEvent(0, run.id(), clock.instant(), "skipped", skipped.reason(),

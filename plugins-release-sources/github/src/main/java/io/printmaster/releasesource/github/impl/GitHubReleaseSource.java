@@ -65,16 +65,25 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
  *     {@link AssetNamePattern}</td></tr>
  * <tr><td>{@code include_prereleases}</td><td>{@code false}</td><td>also list releases on the beta and alpha
  *     channels</td></tr>
+ * <tr><td>{@code tag_pattern}</td><td>{@value TagPattern#DEFAULT}</td><td>how tags name the version and, in a
+ *     monorepo, the component; see {@link TagPattern}</td></tr>
+ * <tr><td>{@code upstream_public_key}</td><td>none</td><td>a minisign public key or an {@code ssh-ed25519} line;
+ *     every asset must then have a valid {@code <asset>.minisig} / {@code <asset>.sig} in its release
+ *     ({@link #verify})</td></tr>
  * </table>
  *
- * <p>Mapping: the tag ({@code v} prefix allowed) is the version; tags that are not semantic versions and drafts are
- * skipped. A release marked pre-release is on the beta channel, or alpha when its version says so
+ * <p>Mapping: the tag, read with {@code tag_pattern}, is the version, and names the component in a monorepo
+ * ({@code agent-v1.2.0}); an asset of another component in such a release is refused
+ * ({@link Refusal#COMPONENT_MISMATCH}). Drafts, tags no alternative matches, excluded pre-releases, assets whose
+ * names do not match {@code asset_pattern} or name another version are skipped, each reported on the page with its
+ * reason ({@link Skipped}). A release marked pre-release is on the beta channel, or alpha when its version says so
  * ({@link Channel#forVersion}); an unmarked release whose version is a pre-release ({@code v2.0.0-rc.1}) takes the
- * channel of its version. The body is the release notes. Assets whose names do not match {@code asset_pattern} are
- * ignored, except checksum files ({@code SHA256SUMS}, {@code *.sha256}, {@code checksums.txt}), which
- * {@link #upstreamChecksum} reads for assets without a GitHub {@code digest}. Without a token, assets are fetched
- * from their {@code browser_download_url}; with one, from the API asset URL (the only way for private repositories),
- * and the token never follows the redirect to the storage host.
+ * channel of its version. The body is the release notes. Checksum files ({@code SHA256SUMS}, {@code *.sha256},
+ * {@code checksums.txt}) are read by {@link #upstreamChecksum} for assets without a GitHub {@code digest}, and
+ * signature files ({@code *.minisig}, {@code *.sig}) by {@link #verify}; neither is listed. Without a token, assets
+ * are fetched from their {@code browser_download_url}; with one, from the API asset URL (the only way for private
+ * repositories), and the token never follows the redirect to the storage host. On GitHub Enterprise Server both
+ * live on the API's origin; see {@link #isOurs} for which URLs this source opens.
  *
  * <p>Pages hold {@value #PER_PAGE} releases; the page token is GitHub's {@code rel="next"} URL. Every API request is
  * conditional ({@code If-None-Match}) once a page was seen, so an unchanged repository costs no rate limit. When
