@@ -3,6 +3,10 @@ import { badge, h, link, seg, time } from '../dom.js';
 import { checkField, field, FormErrors, generalError } from '../forms.js';
 import { confirmDialog, emptyRow, loadFailed, loading, notice, pageHeader, table } from '../ui.js';
 
+/** Keys several source types share. */
+const TAG_PATTERN = { key: 'tag_pattern', label: 'Tag pattern (optional)', placeholder: 'v{version}|{version}|{component}-v{version}', hint: 'How release tags read; agent-v1.2.0 names the component of a monorepo.' };
+const UPSTREAM_KEY = { key: 'upstream_public_key', label: 'Upstream public key (optional)', placeholder: 'RWQ… or ssh-ed25519 AAAA…', hint: 'With a key, every asset needs a valid .minisig or .sig beside it, or it is refused.' };
+
 /** The configuration keys of each source type, as the API takes them. */
 const TYPES = {
   github: {
@@ -13,15 +17,24 @@ const TYPES = {
       { key: 'token', label: 'Token (optional)', secret: true, hint: 'A read-only token; needed for private repositories. Stored encrypted, never shown again.' },
       { key: 'asset_pattern', label: 'Asset name pattern (optional)', placeholder: 'printmaster-{component}-v{version}-{os}-{arch}.{ext}' },
       { key: 'include_prereleases', label: 'Include pre-releases (beta and alpha channels)', boolean: true },
+      TAG_PATTERN,
+      UPSTREAM_KEY,
     ],
   },
   'http-feed': {
     label: 'HTTP feed',
-    keys: [{ key: 'url', label: 'Feed URL', placeholder: 'https://downloads.example.com/printmaster/feed.json', required: true }],
+    keys: [
+      { key: 'url', label: 'Feed URL', placeholder: 'https://downloads.example.com/printmaster/feed.json', required: true },
+      TAG_PATTERN,
+      UPSTREAM_KEY,
+    ],
   },
   directory: {
     label: 'Local folder',
-    keys: [{ key: 'path', label: 'Folder (absolute path on the server)', placeholder: '/srv/printmaster/releases', required: true }],
+    keys: [
+      { key: 'path', label: 'Folder (absolute path on the server)', placeholder: '/srv/printmaster/releases', required: true },
+      UPSTREAM_KEY,
+    ],
   },
 };
 

@@ -2,6 +2,7 @@ package io.printmaster.api.release;
 
 import io.printmaster.api.plugin.PluginName;
 import java.io.InputStream;
+import java.nio.file.Path;
 import java.util.Optional;
 import org.osgi.annotation.versioning.ConsumerType;
 
@@ -89,5 +90,24 @@ public interface ReleaseSource {
      */
     default Optional<String> notes(Release release) throws ReleaseSourceException {
         return release.notes();
+    }
+
+    /**
+     * A last word on an asset once its bytes are in: called after they were verified against the upstream checksum
+     * and stored, before anything is recorded or signed. A source that checks upstream signatures (a
+     * {@code .minisig} or SSH signature beside the asset, against a public key it is configured with) refuses here,
+     * typically with {@link Refusal#SIGNATURE_INVALID}; the server then reports the refusal and drops the bytes.
+     *
+     * <p>The default accepts: a source without such a check need not do anything.
+     *
+     * @param asset the asset, as this source listed it
+     * @param file  its verified bytes; read only, never keep the path
+     * @return the refusal, or empty to accept the asset
+     * @throws ReleaseSourceException when the check cannot be made now (the signature cannot be fetched); the asset
+     *                                is then not taken in by this sync
+     * @since 1.4
+     */
+    default Optional<Refusal> verify(ReleaseAsset asset, Path file) throws ReleaseSourceException {
+        return Optional.empty();
     }
 }

@@ -10,6 +10,8 @@ import io.printmaster.api.release.ReleasePage;
 import io.printmaster.api.release.ReleaseSource;
 import io.printmaster.api.release.ReleaseSourceException;
 import io.printmaster.api.release.ReleaseSourceType;
+import io.printmaster.api.release.Skipped;
+import io.printmaster.api.release.TagPattern;
 import io.printmaster.api.version.SemanticVersion;
 import java.io.ByteArrayInputStream;
 import java.io.InputStream;
@@ -43,7 +45,13 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
  * <li>the configuration as a nested {@link ObjectClassDefinition}, read once in the {@link Activate} constructor and
  * validated there: a bad value fails activation with a message naming the key;</li>
  * <li>the contract's rules: list newest first in cheap pages, decline (empty) what it did not list, throw
- * {@link ReleaseSourceException} only for what it should be able to answer but cannot.</li>
+ * {@link ReleaseSourceException} only for what it should be able to answer but cannot;</li>
+ * <li>the tag rules every built-in source follows: read the upstream's tags with a {@link TagPattern} from the
+ * {@code tag_pattern} key (default {@value TagPattern#DEFAULT}), and report every tag it leaves out as a
+ * {@link Skipped} with its reason on the page ({@link ReleasePage#skipped()}), never silently. A source that finds
+ * an artifact it must not take (its tag names another component) refuses it on the page instead
+ * ({@link ReleasePage#refused()}, {@code Refusal.COMPONENT_MISMATCH}); one that checks upstream signatures
+ * overrides {@link ReleaseSource#verify} ({@code Refusal.SIGNATURE_INVALID}).</li>
  * </ul>
  * It runs without any configuration ({@code configurationPolicy = OPTIONAL}), so dropping the jar into
  * {@code plugins/} is enough to see it. A source for several upstreams would instead be a factory configuration:
@@ -79,6 +87,14 @@ public class ExampleReleaseSource implements ReleaseSource {
 
         @AttributeDefinition(name = "Page size", description = "Releases per page of the listing.", min = "1", max = "100")
         int page__size() default 2;
+
+        @AttributeDefinition(name = "Tag pattern", description = "How the demo upstream's tags (v<version>, and the "
+                + "other tags) are read: alternatives separated by '|', placeholders {version} and {component}.")
+        String tag__pattern() default TagPattern.DEFAULT;
+
+        @AttributeDefinition(name = "Other tags", description = "Tags the demo upstream also has; those that are "
+                + "not versions are reported as skipped, the others listed as releases without files.")
+        String[] other__tags() default {"nightly"};
     }
 
     /** One listed release with the bytes of its only asset. */
@@ -88,6 +104,8 @@ public class ExampleReleaseSource implements ReleaseSource {
     private final List<Published> newestFirst;
     private final Map<String, Published> byAssetName;
     private final int pageSize;
+    /** The upstream's tags that are not releases, with why: reported on the first page. */
+    private final List<Skipped> skipped;
 
     /**
      * @throws IllegalArgumentException naming the configuration key that is wrong; activation fails with it and
@@ -123,16 +141,46 @@ public class ExampleReleaseSource implements ReleaseSource {
             }
             parsed.add(v);
         }
+        TagPattern tags;
+        try {
+            tags = TagPattern.compile(config.tag__pattern());
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("tag_pattern: " + e.getMessage(), e);
+        }
         parsed.sort(Comparator.reverseOrder());
         List<Published> list = new ArrayList<>();
         Map<String, Published> byName = new HashMap<>();
+        List<Skipped> left = new ArrayList<>();
         for (SemanticVersion v : parsed) {
+            String tag = "v" + v;
+            // the tag, not the configuration, says what a release is: a pattern that does not read it skips it
+            if (tags.parse(tag).filter(t -> t.version().equals(v)).isEmpty()) {
+                left.add(Skipped.release(tag, Skipped.TAG_NOT_A_VERSION, "tag '" + tag + "' matches no alternative of "
+                        + "tag_pattern '" + tags + "'"));
+                continue;
+            }
             Published p = publish(component, v);
             list.add(p);
             byName.put(p.asset().name(), p);
         }
+        for (String tag : versionList(config.other__tags())) {
+            if (tag.isEmpty()) {
+                continue;
+            }
+            Optional<TagPattern.Parsed> t = tags.parse(tag);
+            if (t.isEmpty()) {
+                left.add(Skipped.release(tag, Skipped.TAG_NOT_A_VERSION, "tag '" + tag + "' matches no alternative of "
+                        + "tag_pattern '" + tags + "'"));
+            } else if (!seen.contains(t.get().version())) {
+                SemanticVersion v = t.get().version();
+                list.add(new Published(new Release(tag, v, Channel.forVersion(v), Optional.empty(), Optional.empty(),
+                        List.of()), null, null));
+            }
+        }
+        list.sort(Comparator.comparing((Published p) -> p.release().version()).reversed());
         this.newestFirst = List.copyOf(list);
         this.byAssetName = Map.copyOf(byName);
+        this.skipped = List.copyOf(left);
     }
 
     /**
@@ -171,7 +219,9 @@ public class ExampleReleaseSource implements ReleaseSource {
         int from = pageToken.isEmpty() ? 0 : position(pageToken.get());
         int to = Math.min(from + pageSize, newestFirst.size());
         List<Release> page = newestFirst.subList(from, to).stream().map(Published::release).toList();
-        return new ReleasePage(page, to < newestFirst.size() ? Optional.of(Integer.toString(to)) : Optional.empty());
+        // what the upstream has but this source does not list is reported once per listing, on its first page
+        return new ReleasePage(page, to < newestFirst.size() ? Optional.of(Integer.toString(to)) : Optional.empty(),
+                from == 0 ? skipped : List.of(), List.of());
     }
 
     private int position(String token) throws ReleaseSourceException {

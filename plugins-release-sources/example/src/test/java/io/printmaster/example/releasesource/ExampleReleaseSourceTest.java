@@ -207,4 +207,26 @@ class ExampleReleaseSourceTest {
         }
         return entries;
     }
+
+    @Test
+    void tagsThatAreNotVersionsAreReportedAsSkippedOnTheFirstPageWithTheirReason() throws Exception {
+        ExampleReleaseSource source = withoutConfiguration();
+        ReleasePage first = source.releases(Optional.empty());
+        assertEquals(List.of("nightly tag_not_a_version"),
+                first.skipped().stream().map(s -> s.release() + " " + s.reason()).toList());
+        assertTrue(first.skipped().get(0).message().contains("tag_pattern"), first.skipped().get(0).message());
+        assertEquals(List.of(), source.releases(first.nextPageToken()).skipped(), "reported once per listing");
+
+        ExampleReleaseSource custom = new ExampleReleaseSource(config(Map.of("tag_pattern", "release-{version}",
+                "other_tags", new String[] {"release-2.0.0"})));
+        List<Release> listed = allPages(custom, new ArrayList<>());
+        assertEquals(List.of("release-2.0.0"), listed.stream().map(Release::id).toList(),
+                "the pattern decides: v-tags are not versions under release-{version}");
+        assertEquals(List.of(), listed.get(0).assets(), "a release without files");
+        assertEquals(4, custom.releases(Optional.empty()).skipped().size(), "the four v-tags");
+
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> new ExampleReleaseSource(config(Map.of("tag_pattern", "{component}"))));
+        assertTrue(e.getMessage().startsWith("tag_pattern: "), e.getMessage());
+    }
 }

@@ -21,5 +21,15 @@ public enum RejectReason {
      * Another source already supplied an artifact with the same component, version, platform, arch and format but
      * different bytes: the first one stays, the second is refused rather than silently replacing it.
      */
-    CONFLICT
+    CONFLICT,
+    /**
+     * The source refused the asset: its release's tag names another component than the asset's file name
+     * ({@code agent-v1.2.0} carrying a server archive). Since 1.2.
+     */
+    COMPONENT_MISMATCH,
+    /**
+     * The source is configured with an upstream public key and the asset has no signature beside it, or one that
+     * does not verify against that key. Since 1.2.
+     */
+    SIGNATURE_INVALID
 }

@@ -5,5 +5,5 @@
  * {@link io.printmaster.server.releases.api.ReleaseCatalog} service.
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("1.1.0")
+@org.osgi.annotation.versioning.Version("1.2.0")
 package io.printmaster.server.releases.api;

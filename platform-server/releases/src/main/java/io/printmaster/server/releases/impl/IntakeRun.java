@@ -1,17 +1,20 @@
 package io.printmaster.server.releases.impl;
 
 import io.printmaster.api.release.Checksum;
+import io.printmaster.api.release.Refusal;
 import io.printmaster.api.release.Release;
 import io.printmaster.api.release.ReleaseAsset;
 import io.printmaster.api.release.ReleasePage;
 import io.printmaster.api.release.ReleaseSource;
 import io.printmaster.api.release.ReleaseSourceException;
+import io.printmaster.api.release.Skipped;
 import io.printmaster.api.version.SemanticVersion;
 import io.printmaster.server.releases.api.Artifact;
 import io.printmaster.server.releases.api.RejectReason;
 import io.printmaster.server.releases.impl.ReleaseStore.IntakeEvent;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.file.Path;
 import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Duration;
@@ -41,6 +44,11 @@ final class IntakeRun {
     private static final Logger LOG = LoggerFactory.getLogger(IntakeRun.class);
     /** Progress events at most this often per asset. */
     private static final long PROGRESS_INTERVAL_NANOS = Duration.ofMillis(200).toNanos();
+    /**
+     * Skipped entries reported one by one per sync (events and history rows); beyond, they are only counted. A
+     * repository with hundreds of unrelated tags must not flood the history at every sync.
+     */
+    static final int MAX_SKIPPED_REPORTED = 200;
 
     /** A source as the intake sees it: its configured name and type, and the service. */
     record SourceRef(String name, String type, ReleaseSource source) {
@@ -63,6 +71,7 @@ final class IntakeRun {
     private final ManifestService manifests;
     private final Settings settings;
     private final Clock clock;
+    private int skippedReported;
 
     /** @param manifests null while no signer is available: artifacts are cached and signed once one is */
     IntakeRun(SyncRun run, List<SourceRef> sources, ReleaseStore store, ArtifactCache cache, ManifestService manifests,
@@ -112,7 +121,7 @@ final class IntakeRun {
                 candidates.addAll(list(source, recorded));
             }
             List<Candidate> chosen = retained(candidates, recorded);
-            run.countSkipped(candidates.size() - chosen.size());
+            run.countSkipped(SyncRun.BEYOND_KEPT_VERSIONS, candidates.size() - chosen.size());
             for (Candidate c : chosen) {
                 if (Thread.currentThread().isInterrupted()) {
                     throw new InterruptedException();
@@ -160,6 +169,10 @@ final class IntakeRun {
                             anythingNew = true;
                         }
                     }
+                }
+                page.skipped().forEach(skipped -> skipped(source, skipped));
+                for (Refusal refusal : page.refused()) {
+                    refused(source, refusal, null);
                 }
                 if (!anythingNew && !page.releases().isEmpty()) {
                     break; // newest first: older pages are known as well
@@ -216,7 +229,7 @@ final class IntakeRun {
                 reject(c, RejectReason.CONFLICT, "already cached from source '" + known.sourceName() + "' with sha256:"
                         + known.sha256() + "; this source publishes " + asset.upstreamSha256().get(), null);
             } else {
-                run.countSkipped(1);
+                run.countSkipped(SyncRun.ALREADY_CACHED, 1);
             }
             return;
         }
@@ -247,6 +260,9 @@ final class IntakeRun {
                     progress(asset));
         } catch (IntakeException e) {
             reject(c, e.reason(), e.getMessage(), expected.hex());
+            return;
+        }
+        if (!passesSourceVerification(c, stored)) {
             return;
         }
         String notes = null;
@@ -282,6 +298,69 @@ final class IntakeRun {
                 ? "resumed after " + stored.resumedFrom() + " bytes" : stored.alreadyCached() ? "content was already cached" : null,
                 c.source().name(), asset.name(), asset.downloadUrl().toString(), saved.component(), saved.version(),
                 saved.platform(), saved.arch(), saved.format(), saved.sha256(), saved.sizeBytes()));
+    }
+
+    /**
+     * The source's last word on the verified bytes ({@link ReleaseSource#verify}: upstream signatures); a refusal
+     * or a failed check rejects the asset and drops its bytes unless a recorded artifact holds the same ones.
+     */
+    private boolean passesSourceVerification(Candidate c, ArtifactCache.Stored stored) throws SQLException {
+        Optional<Path> file = cache.file(stored.sha256());
+        if (file.isEmpty()) {
+            reject(c, RejectReason.SOURCE_ERROR, "the verified bytes vanished from the cache before the source's check",
+                    stored.sha256());
+            return false;
+        }
+        Optional<Refusal> refusal;
+        try {
+            refusal = c.source().source().verify(c.asset(), file.get());
+        } catch (ReleaseSourceException | RuntimeException e) {
+            dropUnlessReferenced(stored.sha256());
+            reject(c, RejectReason.SOURCE_ERROR, "the source could not check the asset: " + e.getMessage(), stored.sha256());
+            return false;
+        }
+        if (refusal.isPresent()) {
+            dropUnlessReferenced(stored.sha256());
+            refused(c.source(), refusal.get(), stored.sha256());
+            return false;
+        }
+        return true;
+    }
+
+    private void dropUnlessReferenced(String sha256) throws SQLException {
+        if (!store.isReferenced(sha256)) {
+            cache.delete(sha256);
+        }
+    }
+
+    /** Something the source deliberately left out: counted, and reported up to {@link #MAX_SKIPPED_REPORTED} times. */
+    private void skipped(SourceRef source, Skipped skipped) {
+        run.countSkipped(skipped.reason(), 1);
+        if (skippedReported >= MAX_SKIPPED_REPORTED) {
+            return;
+        }
+        skippedReported++;
+        // the sync's events and history show it; the log only when asked for (every sync reports the same skips)
+        LOG.debug("release source {}: skipped {}{}: {} ({})", source.name(), skipped.release(),
+                skipped.asset().map(a -> " " + a).orElse(""), skipped.reason(), skipped.message());
+        run.emit("skipped", SyncEvents.skipped(run, source.name(), skipped));
+        event(new IntakeEvent(0, run.id(), clock.instant(), "skipped", skipped.reason(),
+                "release " + skipped.release() + ": " + skipped.message(), source.name(), skipped.asset().orElse(null),
+                null, null, null, null, null, null, null, null));
+    }
+
+    /** An asset the source refused: reported as a rejection with the source's code. */
+    private void refused(SourceRef source, Refusal refusal, String sha256) {
+        RejectReason reason;
+        String message = refusal.message();
+        try {
+            reason = RejectReason.valueOf(refusal.reason());
+        } catch (IllegalArgumentException e) {
+            reason = RejectReason.SOURCE_ERROR; // a vendor's own code: kept in the message
+            message = refusal.reason() + ": " + message;
+        }
+        ReleaseAsset asset = refusal.asset();
+        reject(source, asset, Identity.of(asset), reason, message, sha256);
     }
 
     private void sign(Artifact artifact, long counter) {
@@ -324,13 +403,17 @@ final class IntakeRun {
     }
 
     private void reject(Candidate c, RejectReason reason, String message, String sha256) {
-        ReleaseAsset asset = c.asset();
-        LOG.warn("release asset {} from {} rejected: {} ({})", asset.name(), c.source().name(), reason, message);
+        reject(c.source(), c.asset(), c.identity(), reason, message, sha256);
+    }
+
+    private void reject(SourceRef source, ReleaseAsset asset, Identity identity, RejectReason reason, String message,
+                        String sha256) {
+        LOG.warn("release asset {} from {} rejected: {} ({})", asset.name(), source.name(), reason, message);
         run.countRejected();
-        run.emit("asset_rejected", SyncEvents.rejected(run, c.source().name(), asset, reason, message));
-        event(new IntakeEvent(0, run.id(), clock.instant(), "rejected", reason.name(), message, c.source().name(),
-                asset.name(), asset.downloadUrl().toString(), c.identity().component(), c.identity().version(),
-                c.identity().platform(), c.identity().arch(), c.identity().format(), sha256,
+        run.emit("asset_rejected", SyncEvents.rejected(run, source.name(), asset, reason, message));
+        event(new IntakeEvent(0, run.id(), clock.instant(), "rejected", reason.name(), message, source.name(),
+                asset.name(), asset.downloadUrl().toString(), identity.component(), identity.version(),
+                identity.platform(), identity.arch(), identity.format(), sha256,
                 asset.size().isPresent() ? asset.size().getAsLong() : null));
     }
 

@@ -189,6 +189,7 @@ public class ReleasesResource implements RouteProvider {
         body.put("sources", intake.sources().stream().map(s -> Map.of("name", s.name(), "type", s.type())).toList());
         body.put("recent_rejections", store.events(null, "rejected", 50));
         body.put("recent_source_failures", store.events(null, "source_failed", 20));
+        body.put("recent_skips", store.events(null, "skipped", 50));
         return ApiResponse.ok(body);
     }
 
@@ -203,6 +204,7 @@ public class ReleasesResource implements RouteProvider {
         m.put("rejected_count", s.rejectedCount());
         m.put("skipped_count", s.skippedCount());
         m.put("pruned_count", s.prunedCount());
+        m.put("skipped_reasons", new java.util.TreeMap<>(s.skippedReasons()));
         return m;
     }
 

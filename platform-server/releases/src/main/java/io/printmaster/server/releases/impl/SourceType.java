@@ -1,5 +1,6 @@
 package io.printmaster.server.releases.impl;
 
+import io.printmaster.api.release.TagPattern;
 import io.printmaster.http.api.ApiException.FieldError;
 import java.net.URI;
 import java.net.URISyntaxException;
@@ -22,16 +23,19 @@ import java.util.stream.Collectors;
 enum SourceType {
     GITHUB("github", "io.printmaster.releasesource.github",
             key("api_url", Kind.URL, false), key("repository", Kind.REPOSITORY, true), key("token", Kind.SECRET, false),
-            key("asset_pattern", Kind.TEXT, false), key("include_prereleases", Kind.BOOLEAN, false)),
-    HTTP_FEED("http-feed", "io.printmaster.releasesource.httpfeed", key("url", Kind.URL, true)),
-    DIRECTORY("directory", "io.printmaster.releasesource.directory", key("path", Kind.ABSOLUTE_PATH, true));
+            key("asset_pattern", Kind.TEXT, false), key("include_prereleases", Kind.BOOLEAN, false),
+            key("tag_pattern", Kind.TAG_PATTERN, false), key("upstream_public_key", Kind.PUBLIC_KEY, false)),
+    HTTP_FEED("http-feed", "io.printmaster.releasesource.httpfeed", key("url", Kind.URL, true),
+            key("tag_pattern", Kind.TAG_PATTERN, false), key("upstream_public_key", Kind.PUBLIC_KEY, false)),
+    DIRECTORY("directory", "io.printmaster.releasesource.directory", key("path", Kind.ABSOLUTE_PATH, true),
+            key("upstream_public_key", Kind.PUBLIC_KEY, false));
 
     /** The configuration key that names the source (the factory configuration's name). */
     static final String NAME_KEY = "name";
     private static final Pattern REPOSITORY = Pattern.compile("[A-Za-z0-9_.-]{1,100}/[A-Za-z0-9_.-]{1,100}");
     private static final int MAX_TEXT = 2000;
 
-    enum Kind { URL, REPOSITORY, SECRET, TEXT, BOOLEAN, ABSOLUTE_PATH }
+    enum Kind { URL, REPOSITORY, SECRET, TEXT, BOOLEAN, ABSOLUTE_PATH, TAG_PATTERN, PUBLIC_KEY }
 
     record Key(String name, Kind kind, boolean required) {
     }
@@ -161,11 +165,51 @@ enum SourceType {
                     return Optional.of("'" + value + "' is not a path: " + e.getMessage());
                 }
             }
+            case TAG_PATTERN -> {
+                try {
+                    TagPattern.compile(value);
+                } catch (IllegalArgumentException e) {
+                    return Optional.of(e.getMessage());
+                }
+            }
+            case PUBLIC_KEY -> {
+                return publicKeyProblem(value);
+            }
             default -> {
                 // free text and secrets: any non-empty string
             }
         }
         return Optional.empty();
+    }
+
+    /**
+     * The shape of an {@code upstream_public_key}: an {@code ssh-ed25519} line, or a minisign public key (its base64
+     * line, 42 bytes starting {@code Ed}, optionally after its {@code untrusted comment:} line). The source checks
+     * the key itself again; this answers the admin at once, naming the field.
+     */
+    private static Optional<String> publicKeyProblem(String value) {
+        String[] ssh = value.split("\\s+");
+        if (value.startsWith("ssh-")) {
+            if (!ssh[0].equals("ssh-ed25519") || ssh.length < 2 || decoded(ssh[1]).map(b -> b.length != 51).orElse(true)) {
+                return Optional.of("not an 'ssh-ed25519 AAAA…' line: only Ed25519 SSH keys are supported");
+            }
+            return Optional.empty();
+        }
+        List<String> lines = value.lines().map(String::strip)
+                .filter(l -> !l.isEmpty() && !l.toLowerCase(Locale.ROOT).startsWith("untrusted comment:")).toList();
+        Optional<byte[]> raw = lines.size() == 1 ? decoded(lines.get(0)) : Optional.empty();
+        if (raw.isEmpty() || raw.get().length != 42 || raw.get()[0] != 'E' || raw.get()[1] != 'd') {
+            return Optional.of("neither a minisign public key (the base64 line of its .pub, RWQ…) nor an 'ssh-ed25519 AAAA…' line");
+        }
+        return Optional.empty();
+    }
+
+    private static Optional<byte[]> decoded(String base64) {
+        try {
+            return Optional.of(java.util.Base64.getDecoder().decode(base64));
+        } catch (IllegalArgumentException e) {
+            return Optional.empty();
+        }
     }
 
     /** The secret keys of this type (stored sealed, never shown). */

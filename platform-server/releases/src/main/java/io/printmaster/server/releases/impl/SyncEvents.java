@@ -1,6 +1,7 @@
 package io.printmaster.server.releases.impl;
 
 import io.printmaster.api.release.ReleaseAsset;
+import io.printmaster.api.release.Skipped;
 import io.printmaster.server.releases.api.Artifact;
 import io.printmaster.server.releases.api.RejectReason;
 import java.util.LinkedHashMap;
@@ -65,6 +66,17 @@ final class SyncEvents {
         return m;
     }
 
+    /** Something a source left out on purpose: {@code source}, {@code release}, {@code asset} (or null), {@code reason}, {@code message}. */
+    static Map<String, Object> skipped(SyncRun run, String source, Skipped skipped) {
+        Map<String, Object> m = base(run);
+        m.put("source", source);
+        m.put("release", skipped.release());
+        m.put("asset", skipped.asset().orElse(null));
+        m.put("reason", skipped.reason());
+        m.put("message", skipped.message());
+        return m;
+    }
+
     static Map<String, Object> sourceFailed(SyncRun run, String source, String message) {
         Map<String, Object> m = base(run);
         m.put("source", source);
@@ -82,6 +94,7 @@ final class SyncEvents {
         m.put("skipped_count", s.skippedCount());
         m.put("pruned_count", s.prunedCount());
         m.put("message", message);
+        m.put("skipped_reasons", new java.util.TreeMap<>(s.skippedReasons()));
         return m;
     }
 

@@ -4,6 +4,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
@@ -20,6 +21,10 @@ final class SyncRun {
     static final String RUNNING = "running";
     static final String FINISHED = "finished";
     static final String FAILED = "failed";
+    /** Skipped: the artifact is recorded and cached already. */
+    static final String ALREADY_CACHED = "already_cached";
+    /** Skipped: older than the newest {@code keep_versions} of its component and channel. */
+    static final String BEYOND_KEPT_VERSIONS = "beyond_kept_versions";
 
     /** One server-sent event: its number (0-based, the SSE {@code id}), name and JSON-ready data. */
     record Event(int id, String name, Map<String, Object> data) {
@@ -37,6 +42,7 @@ final class SyncRun {
     private int rejected;
     private int skipped;
     private int pruned;
+    private final Map<String, Integer> skippedReasons = new TreeMap<>();
 
     SyncRun(String id, String triggeredBy, String startedBy, Instant startedAt) {
         this.id = id;
@@ -82,7 +88,20 @@ final class SyncRun {
         add(0, 1, 0, 0);
     }
 
-    void countSkipped(int n) {
+    /**
+     * @param reason why: a source's {@link io.printmaster.api.release.Skipped#reason()}, or the intake's own
+     *               {@value #ALREADY_CACHED} and {@value #BEYOND_KEPT_VERSIONS}
+     */
+    void countSkipped(String reason, int n) {
+        if (n <= 0) {
+            return;
+        }
+        lock.lock();
+        try {
+            skippedReasons.merge(reason, n, Integer::sum);
+        } finally {
+            lock.unlock();
+        }
         add(0, 0, n, 0);
     }
 
@@ -111,7 +130,7 @@ final class SyncRun {
         try {
             state = finalState;
             Snapshot s = new Snapshot(id, triggeredBy, startedBy, startedAt, state, cached, rejected, skipped, pruned,
-                    events.size());
+                    events.size(), Map.copyOf(skippedReasons));
             events.add(new Event(events.size(), "finished", SyncEvents.finished(s, message)));
             changed.signalAll();
         } finally {
@@ -121,13 +140,15 @@ final class SyncRun {
 
     /** The counters and state at this moment. */
     record Snapshot(String id, String triggeredBy, String startedBy, Instant startedAt, String state, int cachedCount,
-                    int rejectedCount, int skippedCount, int prunedCount, int eventCount) {
+                    int rejectedCount, int skippedCount, int prunedCount, int eventCount,
+                    Map<String, Integer> skippedReasons) {
     }
 
     Snapshot snapshot() {
         lock.lock();
         try {
-            return new Snapshot(id, triggeredBy, startedBy, startedAt, state, cached, rejected, skipped, pruned, events.size());
+            return new Snapshot(id, triggeredBy, startedBy, startedAt, state, cached, rejected, skipped, pruned, events.size(),
+                    Map.copyOf(skippedReasons));
         } finally {
             lock.unlock();
         }

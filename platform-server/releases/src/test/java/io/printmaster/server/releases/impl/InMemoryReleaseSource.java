@@ -9,6 +9,8 @@ import io.printmaster.api.release.ReleaseAsset;
 import io.printmaster.api.release.ReleasePage;
 import io.printmaster.api.release.ReleaseSource;
 import io.printmaster.api.release.ReleaseSourceException;
+import io.printmaster.api.release.Refusal;
+import io.printmaster.api.release.Skipped;
 import io.printmaster.api.version.SemanticVersion;
 import java.io.ByteArrayInputStream;
 import java.io.InputStream;
@@ -30,6 +32,14 @@ class InMemoryReleaseSource implements ReleaseSource {
     private final List<Release> releases = new ArrayList<>();
     private final Map<String, byte[]> content = new HashMap<>();
     final List<Integer> pagesRead = new ArrayList<>();
+    /** Reported on the first page, as a source reports what it left out. */
+    final List<Skipped> skips = new ArrayList<>();
+    /** Asset names refused in the listing with {@link Refusal#COMPONENT_MISMATCH}. */
+    final java.util.Set<String> mismatched = new java.util.HashSet<>();
+    /** Asset names refused after the download with {@link Refusal#SIGNATURE_INVALID}. */
+    final java.util.Set<String> badlySigned = new java.util.HashSet<>();
+    /** The files {@link #verify} was shown. */
+    final List<java.nio.file.Path> verified = new ArrayList<>();
 
     /** Adds a release of {@code component} with one asset per given platform ("linux-amd64", or null for any) and format. */
     InMemoryReleaseSource release(String component, String version, String notes, Asset... assets) {
@@ -75,7 +85,21 @@ class InMemoryReleaseSource implements ReleaseSource {
             return ReleasePage.last(List.of());
         }
         Optional<String> next = page + 1 < releases.size() ? Optional.of(Integer.toString(page + 1)) : Optional.empty();
-        return new ReleasePage(List.of(releases.get(page)), next);
+        Release release = releases.get(page);
+        List<Refusal> refused = release.assets().stream().filter(a -> mismatched.contains(a.name()))
+                .map(a -> new Refusal(a, Refusal.COMPONENT_MISMATCH, "tag names another component than " + a.name()))
+                .toList();
+        Release listed = new Release(release.id(), release.version(), release.channel(), release.publishedAt(),
+                release.notes(), release.assets().stream().filter(a -> !mismatched.contains(a.name())).toList());
+        return new ReleasePage(List.of(listed), next, page == 0 ? skips : List.of(), refused);
+    }
+
+    @Override
+    public synchronized Optional<Refusal> verify(ReleaseAsset asset, java.nio.file.Path file) {
+        verified.add(file);
+        return badlySigned.contains(asset.name())
+                ? Optional.of(new Refusal(asset, Refusal.SIGNATURE_INVALID, "no valid signature for " + asset.name()))
+                : Optional.empty();
     }
 
     @Override

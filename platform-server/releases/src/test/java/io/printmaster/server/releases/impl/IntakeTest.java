@@ -152,6 +152,42 @@ class IntakeTest {
     }
 
     @Test
+    void whatASourceSkipsOrRefusesIsCountedAndReportedWithItsReasonAndNeverCached() throws Exception {
+        InMemoryReleaseSource source = twoReleases();
+        source.skips.add(io.printmaster.api.release.Skipped.release("nightly", "tag_not_a_version", "tag 'nightly' is not a version"));
+        source.skips.add(io.printmaster.api.release.Skipped.asset("v1.1.0", "README.txt", "asset_name_not_matched", "README.txt does not match"));
+        source.mismatched.add("printmaster-agent-v1.1.0-linux-amd64.zip");
+        source.badlySigned.add("printmaster-agent-v1.1.0-linux-amd64.tar.gz");
+        SyncRun run = sync(5, ref("monorepo", source));
+
+        List<SyncRun.Event> events = run.eventsFrom(0, 0);
+        List<Map<String, Object>> skipped = events.stream().filter(e -> e.name().equals("skipped")).map(SyncRun.Event::data).toList();
+        assertEquals(List.of("nightly null tag_not_a_version", "v1.1.0 README.txt asset_name_not_matched"),
+                skipped.stream().map(m -> m.get("release") + " " + m.get("asset") + " " + m.get("reason")).toList());
+        assertEquals("monorepo", skipped.get(0).get("source"));
+        Map<String, String> rejections = events.stream().filter(e -> e.name().equals("asset_rejected"))
+                .collect(Collectors.toMap(e -> (String) e.data().get("asset"), e -> (String) e.data().get("reason")));
+        assertEquals(Map.of("printmaster-agent-v1.0.0-windows-amd64.zip", "HASH_MISMATCH",
+                "printmaster-agent-v1.1.0-linux-amd64.zip", "COMPONENT_MISMATCH",
+                "printmaster-agent-v1.1.0-linux-amd64.tar.gz", "SIGNATURE_INVALID"), rejections);
+
+        Map<String, Object> finished = events.get(events.size() - 1).data();
+        assertEquals(2, finished.get("cached_count"));
+        assertEquals(3, finished.get("rejected_count"));
+        assertEquals(2, finished.get("skipped_count"));
+        assertEquals(Map.of("asset_name_not_matched", 1, "tag_not_a_version", 1), finished.get("skipped_reasons"));
+
+        assertTrue(store.find("agent", "1.1.0", "linux", "amd64", "tar.gz").isEmpty(), "a refused asset is not recorded");
+        assertTrue(cache.file(ArtifactCacheTest.sha(LINUX_110_TGZ).hex()).isEmpty(), "and its verified bytes are dropped");
+        assertEquals(3, source.verified.size(), "the source saw each downloaded asset's bytes: " + source.verified);
+        List<IntakeEvent> history = store.events(run.id(), "skipped", 10);
+        assertEquals(List.of("asset_name_not_matched README.txt", "tag_not_a_version null"),
+                history.stream().map(e -> e.reason() + " " + e.assetName()).toList());
+        assertTrue(history.get(1).message().contains("nightly"), history.get(1).message());
+        assertEquals(2, store.sync(run.id()).orElseThrow().skippedCount());
+    }
+
+    @Test
     void aManifestCarriesTheDesignFieldsAsCanonicalJson() throws Exception {
         sync(5, ref("github-main", twoReleases()));
         Artifact a = store.find("agent", "1.1.0", "linux", "amd64", "tar.gz").orElseThrow();

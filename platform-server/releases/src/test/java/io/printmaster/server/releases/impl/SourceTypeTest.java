@@ -51,6 +51,23 @@ class SourceTypeTest {
     }
 
     @Test
+    void tagPatternsAndUpstreamKeysAreCheckedWhereTheSourceTypeTakesThem() {
+        String minisign = "RWQf6LRCGA9i53mlYecO4IzT51TGPpvWucNSCh1CBM0QTaLn73Y7GFO3";
+        String ssh = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIMepujpJbrhGMmgxItVCxShPgJuR2hwpdjYu4XL6wqm/ releases@example.com";
+        assertEquals(List.of(), fields(SourceType.GITHUB, Map.of("repository", "a/b",
+                "tag_pattern", "{component}-v{version}", "upstream_public_key", minisign)));
+        assertEquals(List.of(), fields(SourceType.HTTP_FEED, Map.of("url", "https://x.example/feed.json",
+                "upstream_public_key", "untrusted comment: minisign public key\n" + minisign)));
+        assertEquals(List.of(), fields(SourceType.DIRECTORY, Map.of("path", "/srv/releases", "upstream_public_key", ssh)));
+        assertEquals(List.of("config.tag_pattern", "config.upstream_public_key"), fields(SourceType.GITHUB,
+                Map.of("repository", "a/b", "tag_pattern", "release-{build}", "upstream_public_key", "ssh-rsa AAAAB3 x")));
+        assertEquals(List.of("config.upstream_public_key"), fields(SourceType.DIRECTORY,
+                Map.of("path", "/srv/releases", "upstream_public_key", "RWQnotakey")));
+        assertEquals(List.of("config.tag_pattern"), fields(SourceType.DIRECTORY,
+                Map.of("path", "/srv/releases", "tag_pattern", "v{version}")), "a folder has no tags");
+    }
+
+    @Test
     void typesAreKnownByTheirWireNames() {
         assertEquals(SourceType.HTTP_FEED, SourceType.fromWireName("http-feed").orElseThrow());
         assertTrue(SourceType.fromWireName("ftp").isEmpty());

@@ -12,6 +12,10 @@ import io.printmaster.api.release.ReleasePage;
 import io.printmaster.api.release.ReleaseSource;
 import io.printmaster.api.release.ReleaseSourceException;
 import io.printmaster.api.release.ReleaseSourceType;
+import io.printmaster.api.release.Refusal;
+import io.printmaster.api.release.Skipped;
+import io.printmaster.upstream.signatures.UpstreamPublicKey;
+import io.printmaster.upstream.signatures.UpstreamSignatures;
 import io.printmaster.api.version.SemanticVersion;
 import java.io.IOException;
 import java.io.InputStream;
@@ -54,7 +58,14 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
  * <tr><th>key</th><th>default</th><th>meaning</th></tr>
  * <tr><td>{@code name}</td><td>the folder</td><td>display name of this source</td></tr>
  * <tr><td>{@code path}</td><td>(required)</td><td>absolute path of the folder</td></tr>
+ * <tr><td>{@code upstream_public_key}</td><td>none</td><td>a minisign public key or an {@code ssh-ed25519} line:
+ *     every artifact must then have a valid {@code <file>.minisig} or {@code <file>.sig} beside it, or it is refused
+ *     ({@link Refusal#SIGNATURE_INVALID})</td></tr>
  * </table>
+ *
+ * <p>A folder has no tags: version and component come from each file name, so {@code tag_pattern} does not apply.
+ * Files that are not artifacts are reported as skipped ({@value Skipped#ASSET_NAME_NOT_MATCHED}), except the
+ * checksum file, release notes, checksum and signature files and hidden files.
  *
  * <p>The folder is listed on every call (cheap), so files copied in are picked up without a restart; copy them in
  * under a temporary name ({@code .x}, {@code x.part}) and rename, so a half-copied file is never listed. Only
@@ -100,16 +111,23 @@ public class DirectoryReleaseSource implements ReleaseSource {
 
         @AttributeDefinition(name = "Path", description = "Absolute path of the folder, such as /srv/printmaster/releases.")
         String path() default "";
+
+        @AttributeDefinition(name = "Upstream public key", required = false, description = "A minisign public key "
+                + "(the base64 line of its .pub) or an 'ssh-ed25519 AAAA…' line: every artifact must then have a valid "
+                + "<file>.minisig or <file>.sig (ssh-keygen -Y sign -n file) beside it, or it is refused.")
+        String upstream__public__key() default "";
     }
 
     private final String name;
     /** Null when the configuration is invalid; then {@link #configurationError} says why. */
     private final Path folder;
     private final String configurationError;
+    private final Optional<UpstreamPublicKey> upstreamKey;
 
     @Activate
     public DirectoryReleaseSource(Config config) {
-        this(config.name(), validFolder(config.path()), error(config.path()));
+        this(config.name(), validFolder(config.path()), error(config.path(), config.upstream__public__key()),
+                validKey(config.upstream__public__key()));
         if (folder == null) {
             LOG.log(Level.ERROR, "directory release source '" + name + "' cannot list anything: " + configurationError);
         } else {
@@ -118,13 +136,20 @@ public class DirectoryReleaseSource implements ReleaseSource {
     }
 
     DirectoryReleaseSource(String name, Path folder) {
-        this(name, folder, null);
+        this(name, folder, null, Optional.empty());
     }
 
-    private DirectoryReleaseSource(String name, Path folder, String configurationError) {
-        this.folder = folder == null ? null : folder.toAbsolutePath().normalize();
+    DirectoryReleaseSource(String name, Path folder, UpstreamPublicKey upstreamKey) {
+        this(name, folder, null, Optional.of(upstreamKey));
+    }
+
+    private DirectoryReleaseSource(String name, Path folder, String configurationError,
+                                   Optional<UpstreamPublicKey> upstreamKey) {
+        // an invalid configuration lists nothing, so no asset can pass without its signature
+        this.folder = folder == null || configurationError != null ? null : folder.toAbsolutePath().normalize();
+        this.upstreamKey = upstreamKey;
         this.configurationError = configurationError;
-        this.name = name != null && !name.isBlank() ? name.strip() : this.folder != null ? this.folder.toString()
+        this.name = name != null && !name.isBlank() ? name.strip() : folder != null ? folder.toAbsolutePath().normalize().toString()
                 : "(unnamed)";
     }
 
@@ -136,12 +161,33 @@ public class DirectoryReleaseSource implements ReleaseSource {
         }
     }
 
-    private static String error(String text) {
+    private static String error(String path, String key) {
         try {
-            folder(text);
+            folder(path);
+            upstreamKey(key);
             return null;
         } catch (IllegalArgumentException e) {
             return "invalid configuration: " + e.getMessage();
+        }
+    }
+
+    private static Optional<UpstreamPublicKey> validKey(String text) {
+        try {
+            return upstreamKey(text);
+        } catch (IllegalArgumentException e) {
+            return Optional.empty();
+        }
+    }
+
+    /** The {@code upstream_public_key}; empty when none is set. */
+    static Optional<UpstreamPublicKey> upstreamKey(String text) {
+        if (text == null || text.isBlank()) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(UpstreamPublicKey.parse(text));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("upstream_public_key: " + e.getMessage(), e);
         }
     }
 
@@ -178,6 +224,7 @@ public class DirectoryReleaseSource implements ReleaseSource {
         // newest version first; within a release, assets by name
         Map<SemanticVersion, List<ReleaseAsset>> byVersion = new TreeMap<>(Comparator.reverseOrder());
         Map<SemanticVersion, Instant> newest = new TreeMap<>();
+        List<Skipped> skipped = new ArrayList<>();
         for (Path file : regularFiles()) {
             String fileName = file.getFileName().toString();
             if (fileName.startsWith(".")) {
@@ -185,6 +232,11 @@ public class DirectoryReleaseSource implements ReleaseSource {
             }
             Optional<AssetNamePattern.Parsed> parsed = PATTERN.parse(fileName);
             if (parsed.isEmpty()) {
+                if (!isCompanionFile(fileName)) {
+                    skipped.add(Skipped.asset(folder.getFileName() == null ? folder.toString() : folder.getFileName().toString(),
+                            fileName, Skipped.ASSET_NAME_NOT_MATCHED, "file " + fileName + " in " + folder
+                                    + " is not named " + AssetNamePattern.DEFAULT));
+                }
                 continue;
             }
             AssetNamePattern.Parsed p = parsed.get();
@@ -211,7 +263,42 @@ public class DirectoryReleaseSource implements ReleaseSource {
             releases.add(new Release(version.toString(), version, Channel.forVersion(version),
                     Optional.of(newest.get(version)), notes(version), assets));
         }
-        return ReleasePage.last(releases);
+        return new ReleasePage(releases, Optional.empty(), skipped, List.of());
+    }
+
+    /** Files that accompany artifacts and are expected in the folder: never reported as skipped. */
+    private static boolean isCompanionFile(String fileName) {
+        String n = fileName.toLowerCase(java.util.Locale.ROOT);
+        return fileName.equals(CHECKSUM_FILE) || ChecksumFile.isChecksumFileName(fileName)
+                || fileName.startsWith(NOTES_PREFIX) && fileName.endsWith(NOTES_SUFFIX)
+                || n.endsWith(".minisig") || n.endsWith(".sig") || n.endsWith(".asc") || n.endsWith(".part")
+                || n.endsWith(".partial") || n.endsWith(".tmp");
+    }
+
+    /**
+     * With {@code upstream_public_key} set, the artifact needs a valid signature of that key beside it in the folder
+     * ({@code <file>.minisig} for a minisign key, {@code <file>.sig} for an SSH key); otherwise it is refused.
+     */
+    @Override
+    public Optional<Refusal> verify(ReleaseAsset asset, Path file) throws ReleaseSourceException {
+        if (upstreamKey.isEmpty() || fileOf(asset).isEmpty()) {
+            return Optional.empty();
+        }
+        UpstreamPublicKey key = upstreamKey.get();
+        String signatureName = key.signatureFileFor(asset.name());
+        Path signature = folder.resolve(signatureName);
+        if (!Files.isRegularFile(signature, LinkOption.NOFOLLOW_LINKS)) {
+            return Optional.of(new Refusal(asset, Refusal.SIGNATURE_INVALID, "upstream_public_key is set, but there is no "
+                    + signatureName + " beside " + asset.name() + " in " + folder));
+        }
+        try (InputStream in = Files.newInputStream(signature, LinkOption.NOFOLLOW_LINKS)) {
+            byte[] bytes = in.readNBytes(UpstreamSignatures.MAX_SIGNATURE_BYTES + 1);
+            return UpstreamSignatures.check(key, file, bytes)
+                    .map(problem -> new Refusal(asset, Refusal.SIGNATURE_INVALID, signatureName + ": " + problem));
+        } catch (IOException e) {
+            throw new ReleaseSourceException("cannot read " + signature + " or the downloaded " + asset.name() + ": " + e,
+                    true, e);
+        }
     }
 
     /** Opens an asset this folder lists: a regular file directly in the folder, never through a link. */

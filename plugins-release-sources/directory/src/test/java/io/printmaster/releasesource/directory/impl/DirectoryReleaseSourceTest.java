@@ -219,6 +219,10 @@ class DirectoryReleaseSourceTest {
     }
 
     static DirectoryReleaseSource.Config config(String name, String path) {
+        return config(name, path, "");
+    }
+
+    static DirectoryReleaseSource.Config config(String name, String path, String key) {
         return new DirectoryReleaseSource.Config() {
             @Override
             public Class<? extends Annotation> annotationType() {
@@ -234,6 +238,11 @@ class DirectoryReleaseSourceTest {
             public String path() {
                 return path;
             }
+
+            @Override
+            public String upstream__public__key() {
+                return key;
+            }
         };
     }
 
@@ -247,5 +256,56 @@ class DirectoryReleaseSourceTest {
         assertEquals(java.util.Map.of(), ChecksumFile.parse(a + "  x.zip\n" + b + "  other/x.zip\n", Optional.empty()),
                 "two different digests for one name: no entry rather than a guess");
         assertFalse(ChecksumFile.parse(a + "\n", Optional.of("x.zip")).isEmpty(), "a bare digest in x.zip.sha256");
+    }
+
+    static void run(Path dir, String... command) throws Exception {
+        Process p = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true).start();
+        p.getOutputStream().close();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS) && p.exitValue() == 0, String.join(" ", command) + ": " + out);
+    }
+
+    @Test
+    void filesThatAreNotArtifactsAreReportedAsSkippedButItsCompanionFilesAreNot() throws Exception {
+        publish("printmaster-agent-v1.4.0-linux-amd64.tar.gz");
+        Files.writeString(releases.resolve("NOTES-1.4.0.md"), "notes");
+        Files.writeString(releases.resolve("printmaster-agent-v1.4.0-linux-amd64.tar.gz.minisig"), "sig");
+        Files.writeString(releases.resolve("install-guide.pdf"), "pdf");
+        var page = source.releases(Optional.empty());
+        assertEquals(List.of("install-guide.pdf asset_name_not_matched"),
+                page.skipped().stream().map(s -> s.asset().orElseThrow() + " " + s.reason()).toList());
+    }
+
+    @Test
+    void withAnUpstreamKeyOnlyArtifactsSignedByItPass() throws Exception {
+        Path keys = Files.createDirectory(dir.resolve("keys"));
+        run(keys, "minisign", "-G", "-W", "-p", "upstream.pub", "-s", "upstream.key");
+        String good = "printmaster-agent-v1.4.0-linux-amd64.tar.gz";
+        String unsigned = "printmaster-agent-v1.4.0-windows-amd64.zip";
+        String legacy = "printmaster-agent-v1.4.0-darwin-arm64.tar.gz";
+        publish(good, unsigned, legacy);
+        run(releases, "minisign", "-S", "-s", keys.resolve("upstream.key").toString(), "-m", good);
+        run(releases, "minisign", "-S", "-l", "-s", keys.resolve("upstream.key").toString(), "-m", legacy);
+        String key = Files.readAllLines(keys.resolve("upstream.pub")).get(1);
+        DirectoryReleaseSource signed = new DirectoryReleaseSource(config("Offline", releases.toString(), key));
+        Release r = signed.releases(Optional.empty()).releases().get(0);
+        java.util.Map<String, ReleaseAsset> byName = new java.util.HashMap<>();
+        r.assets().forEach(a -> byName.put(a.name(), a));
+
+        assertEquals(Optional.empty(), signed.verify(byName.get(good), releases.resolve(good)));
+        assertEquals(Optional.empty(), signed.verify(byName.get(legacy), releases.resolve(legacy)), "legacy minisign too");
+        var missing = signed.verify(byName.get(unsigned), releases.resolve(unsigned)).orElseThrow();
+        assertEquals(io.printmaster.api.release.Refusal.SIGNATURE_INVALID, missing.reason());
+        assertTrue(missing.message().contains(unsigned + ".minisig"), missing.message());
+        Path altered = Files.writeString(dir.resolve("altered"), "not the signed bytes");
+        assertEquals(io.printmaster.api.release.Refusal.SIGNATURE_INVALID,
+                signed.verify(byName.get(good), altered).orElseThrow().reason());
+        assertEquals(Optional.empty(), source.verify(byName.get(unsigned), releases.resolve(unsigned)),
+                "without a key nothing is checked");
+
+        DirectoryReleaseSource badKey = new DirectoryReleaseSource(config("Offline", releases.toString(), "ssh-dss AAAA"));
+        ReleaseSourceException e = assertThrows(ReleaseSourceException.class, () -> badKey.releases(Optional.empty()));
+        assertTrue(e.getMessage().contains("invalid configuration: upstream_public_key: "), e.getMessage());
+        assertEquals(Optional.empty(), badKey.open(byName.get(good)), "declines while misconfigured");
     }
 }

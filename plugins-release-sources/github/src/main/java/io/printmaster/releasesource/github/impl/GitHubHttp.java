@@ -137,10 +137,15 @@ final class GitHubHttp {
 
     /** Downloads a small file entirely (a checksum list), refusing more than {@code maxBytes}. */
     String downloadText(URI url, int maxBytes) throws ReleaseSourceException {
+        return new String(downloadBytes(url, maxBytes), StandardCharsets.UTF_8);
+    }
+
+    /** A small file (a signature), at most {@code maxBytes}, as the bytes it is. */
+    byte[] downloadBytes(URI url, int maxBytes) throws ReleaseSourceException {
         String accept = isApiOrigin(url) ? "application/octet-stream" : "*/*";
         HttpResponse<InputStream> r = send(url, accept, Optional.empty());
         expectOk(r, url);
-        return new String(read(r, maxBytes, url), StandardCharsets.UTF_8);
+        return read(r, maxBytes, url);
     }
 
     /**

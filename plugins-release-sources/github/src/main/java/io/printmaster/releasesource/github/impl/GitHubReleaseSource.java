@@ -13,6 +13,14 @@ import io.printmaster.api.release.ReleasePage;
 import io.printmaster.api.release.ReleaseSource;
 import io.printmaster.api.release.ReleaseSourceException;
 import io.printmaster.api.release.ReleaseSourceType;
+import io.printmaster.api.release.Refusal;
+import io.printmaster.api.release.Skipped;
+import io.printmaster.api.release.TagPattern;
+import io.printmaster.api.platform.ComponentName;
+import io.printmaster.upstream.signatures.UpstreamPublicKey;
+import io.printmaster.upstream.signatures.UpstreamSignatures;
+import java.io.IOException;
+import java.nio.file.Path;
 import io.printmaster.api.version.SemanticVersion;
 import java.io.InputStream;
 import java.lang.System.Logger.Level;
@@ -57,16 +65,25 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
  *     {@link AssetNamePattern}</td></tr>
  * <tr><td>{@code include_prereleases}</td><td>{@code false}</td><td>also list releases on the beta and alpha
  *     channels</td></tr>
+ * <tr><td>{@code tag_pattern}</td><td>{@value TagPattern#DEFAULT}</td><td>how tags name the version and, in a
+ *     monorepo, the component; see {@link TagPattern}</td></tr>
+ * <tr><td>{@code upstream_public_key}</td><td>none</td><td>a minisign public key or an {@code ssh-ed25519} line;
+ *     every asset must then have a valid {@code <asset>.minisig} / {@code <asset>.sig} in its release
+ *     ({@link #verify})</td></tr>
  * </table>
  *
- * <p>Mapping: the tag ({@code v} prefix allowed) is the version; tags that are not semantic versions and drafts are
- * skipped. A release marked pre-release is on the beta channel, or alpha when its version says so
+ * <p>Mapping: the tag, read with {@code tag_pattern}, is the version, and names the component in a monorepo
+ * ({@code agent-v1.2.0}); an asset of another component in such a release is refused
+ * ({@link Refusal#COMPONENT_MISMATCH}). Drafts, tags no alternative matches, excluded pre-releases, assets whose
+ * names do not match {@code asset_pattern} or name another version are skipped, each reported on the page with its
+ * reason ({@link Skipped}). A release marked pre-release is on the beta channel, or alpha when its version says so
  * ({@link Channel#forVersion}); an unmarked release whose version is a pre-release ({@code v2.0.0-rc.1}) takes the
- * channel of its version. The body is the release notes. Assets whose names do not match {@code asset_pattern} are
- * ignored, except checksum files ({@code SHA256SUMS}, {@code *.sha256}, {@code checksums.txt}), which
- * {@link #upstreamChecksum} reads for assets without a GitHub {@code digest}. Without a token, assets are fetched
- * from their {@code browser_download_url}; with one, from the API asset URL (the only way for private repositories),
- * and the token never follows the redirect to the storage host.
+ * channel of its version. The body is the release notes. Checksum files ({@code SHA256SUMS}, {@code *.sha256},
+ * {@code checksums.txt}) are read by {@link #upstreamChecksum} for assets without a GitHub {@code digest}, and
+ * signature files ({@code *.minisig}, {@code *.sig}) by {@link #verify}; neither is listed. Without a token, assets
+ * are fetched from their {@code browser_download_url}; with one, from the API asset URL (the only way for private
+ * repositories), and the token never follows the redirect to the storage host. On GitHub Enterprise Server both
+ * live on the API's origin; see {@link #isOurs} for which URLs this source opens.
  *
  * <p>Pages hold {@value #PER_PAGE} releases; the page token is GitHub's {@code rel="next"} URL. Every API request is
  * conditional ({@code If-None-Match}) once a page was seen, so an unchanged repository costs no rate limit. When
@@ -130,10 +147,23 @@ public class GitHubReleaseSource implements ReleaseSource {
         @AttributeDefinition(name = "Include pre-releases", description = "Also list pre-releases (beta and "
                 + "alpha channels).")
         boolean include__prereleases() default false;
+
+        @AttributeDefinition(name = "Tag pattern", description = "How release tags name the version and, in a "
+                + "monorepo, the component: alternatives separated by '|', placeholders {version} and {component}.")
+        String tag__pattern() default TagPattern.DEFAULT;
+
+        @AttributeDefinition(name = "Upstream public key", required = false, description = "A minisign public key "
+                + "(the base64 line of its .pub) or an 'ssh-ed25519 AAAA…' line: every asset must then have a valid "
+                + "<asset>.minisig or <asset>.sig (ssh-keygen -Y sign -n file) beside it, or it is refused.")
+        String upstream__public__key() default "";
     }
 
     /** A checksum file published with a release. */
     private record ChecksumFileRef(String name, URI url) {
+    }
+
+    /** A signature published beside an asset ({@code <asset>.minisig} or {@code <asset>.sig}). */
+    private record SignatureRef(String name, URI url) {
     }
 
     private record FetchedChecksums(Map<String, Checksum> entries, Instant fetchedAt) {
@@ -153,6 +183,8 @@ public class GitHubReleaseSource implements ReleaseSource {
     /** For each listed asset (by download URL): the checksum files of its release. */
     private final Map<URI, List<ChecksumFileRef>> checksumFilesByAsset = new ConcurrentHashMap<>();
     private final Map<URI, FetchedChecksums> checksumFiles = new ConcurrentHashMap<>();
+    /** For each listed asset (by download URL): the signatures published beside it. */
+    private final Map<URI, List<SignatureRef>> signaturesByAsset = new ConcurrentHashMap<>();
 
     @Activate
     public GitHubReleaseSource(Config config, Map<String, Object> properties) {
@@ -187,7 +219,8 @@ public class GitHubReleaseSource implements ReleaseSource {
             String token = config.token().isBlank() && properties.get(PRIVATE_TOKEN) != null
                     ? properties.get(PRIVATE_TOKEN).toString() : config.token();
             GitHubSettings settings = GitHubSettings.from(config.name(), config.api__url(), config.repository(), token,
-                    config.asset__pattern(), properties.get("include_prereleases"));
+                    config.asset__pattern(), properties.get("include_prereleases"), config.tag__pattern(),
+                    config.upstream__public__key());
             return new Configuration(settings, null, settings.name());
         } catch (IllegalArgumentException e) {
             return new Configuration(null, "invalid configuration: " + e.getMessage(), displayName(config, properties));
@@ -220,11 +253,18 @@ public class GitHubReleaseSource implements ReleaseSource {
             throw new ReleaseSourceException("GitHub answered " + GitHubHttp.strip(url)
                     + " with something other than a list of releases", false);
         }
-        List<Release> releases = new ArrayList<>();
+        Listing listing = new Listing();
         for (JsonNode node : answer.body()) {
-            toRelease(node).ifPresent(releases::add);
+            toRelease(node, listing).ifPresent(listing.releases::add);
         }
-        return new ReleasePage(releases, answer.next().map(URI::toString));
+        return new ReleasePage(listing.releases, answer.next().map(URI::toString), listing.skipped, listing.refused);
+    }
+
+    /** What one page yields: the releases listed, and what was skipped or refused on the way, with reasons. */
+    private static final class Listing {
+        final List<Release> releases = new ArrayList<>();
+        final List<Skipped> skipped = new ArrayList<>();
+        final List<Refusal> refused = new ArrayList<>();
     }
 
     /** A page token is a next-page URL GitHub gave; anything pointing elsewhere is refused (it would get the token). */
@@ -240,23 +280,30 @@ public class GitHubReleaseSource implements ReleaseSource {
         throw new ReleaseSourceException("page token '" + token + "' is not a page of " + settings.apiUrl(), false);
     }
 
-    private Optional<Release> toRelease(JsonNode node) {
-        if (node.path("draft").asBoolean(false)) {
-            return Optional.empty();
-        }
+    private Optional<Release> toRelease(JsonNode node, Listing listing) {
         String tag = node.path("tag_name").asText("");
-        Optional<SemanticVersion> parsed = SemanticVersion.tryParse(tag);
-        if (parsed.isEmpty()) {
-            LOG.log(Level.DEBUG, () -> settings.repository() + ": tag '" + tag + "' is not a semantic version; skipped");
+        String releaseId = tag.isBlank() ? "(release " + node.path("id").asText("?") + " without a tag)" : tag;
+        if (node.path("draft").asBoolean(false)) {
+            listing.skipped.add(Skipped.release(releaseId, Skipped.DRAFT, "a draft release: not published yet"));
             return Optional.empty();
         }
-        SemanticVersion version = parsed.get();
+        Optional<TagPattern.Parsed> parsed = settings.tagPattern().parse(tag);
+        if (parsed.isEmpty()) {
+            listing.skipped.add(Skipped.release(releaseId, Skipped.TAG_NOT_A_VERSION, "tag '" + tag
+                    + "' matches no alternative of tag_pattern '" + settings.tagPattern() + "'"));
+            return Optional.empty();
+        }
+        SemanticVersion version = parsed.get().version();
+        Optional<ComponentName> tagComponent = parsed.get().component();
         Channel channel = channel(node.path("prerelease").asBoolean(false), version);
         if (channel != Channel.STABLE && !settings.includePrereleases()) {
+            listing.skipped.add(Skipped.release(releaseId, Skipped.PRERELEASE_EXCLUDED, "a pre-release (channel "
+                    + channel.wireName() + ") while include_prereleases is false"));
             return Optional.empty();
         }
         List<ReleaseAsset> assets = new ArrayList<>();
         List<ChecksumFileRef> checksumRefs = new ArrayList<>();
+        List<SignatureRef> signatureRefs = new ArrayList<>();
         for (JsonNode a : node.path("assets")) {
             String name = a.path("name").asText("");
             // "open" assets are uploads in progress: their bytes are not there yet
@@ -271,10 +318,19 @@ public class GitHubReleaseSource implements ReleaseSource {
                 checksumRefs.add(new ChecksumFileRef(name, url.get()));
                 continue;
             }
-            toAsset(a, name, url.get(), version, channel).ifPresent(assets::add);
+            if (isSignatureFileName(name)) {
+                signatureRefs.add(new SignatureRef(name, url.get()));
+                continue;
+            }
+            toAsset(a, name, url.get(), version, channel, tag, tagComponent, listing).ifPresent(assets::add);
         }
         List<ChecksumFileRef> refs = List.copyOf(checksumRefs);
         assets.forEach(asset -> checksumFilesByAsset.put(asset.downloadUrl(), refs));
+        for (ReleaseAsset asset : assets) {
+            signatureRefs.stream().filter(r -> r.name().equals(asset.name() + ".minisig")
+                    || r.name().equals(asset.name() + ".sig")).forEach(r -> signaturesByAsset
+                    .computeIfAbsent(asset.downloadUrl(), k -> new ArrayList<>()).add(r));
+        }
         String body = node.path("body").asText("");
         return Optional.of(new Release(tag, version, channel, instant(node.path("published_at")),
                 body.isBlank() ? Optional.empty() : Optional.of(body), assets));
@@ -288,25 +344,40 @@ public class GitHubReleaseSource implements ReleaseSource {
         return byVersion;
     }
 
-    private Optional<ReleaseAsset> toAsset(JsonNode a, String name, URI url, SemanticVersion version, Channel channel) {
+    /**
+     * The asset of a listed release, or empty when it is skipped (its name does not match, or names another version)
+     * or refused (the tag names another component: {@link Refusal#COMPONENT_MISMATCH}).
+     */
+    private Optional<ReleaseAsset> toAsset(JsonNode a, String name, URI url, SemanticVersion version, Channel channel,
+                                           String tag, Optional<ComponentName> tagComponent, Listing listing) {
         Optional<AssetNamePattern.Parsed> parsed = settings.assetPattern().parse(name);
         if (parsed.isEmpty()) {
+            listing.skipped.add(Skipped.asset(tag, name, Skipped.ASSET_NAME_NOT_MATCHED, "asset " + name
+                    + " does not match asset_pattern '" + settings.assetPattern() + "'"));
             return Optional.empty();
         }
         AssetNamePattern.Parsed p = parsed.get();
         if (p.version().isPresent() && !p.version().get().equals(version)) {
-            LOG.log(Level.DEBUG, () -> settings.repository() + ": asset " + name + " is not of release " + version
-                    + "; skipped");
+            listing.skipped.add(Skipped.asset(tag, name, Skipped.ASSET_NOT_OF_RELEASE, "asset " + name + " names version "
+                    + p.version().get() + ", not the release's " + version));
             return Optional.empty();
         }
         long size = a.path("size").asLong(-1);
+        ReleaseAsset asset;
         try {
-            return Optional.of(new ReleaseAsset(name, p.component(), version, p.platform(), p.format(), channel,
-                    size >= 0 ? OptionalLong.of(size) : OptionalLong.empty(), url, digest(a.path("digest"))));
+            asset = new ReleaseAsset(name, p.component(), version, p.platform(), p.format(), channel,
+                    size >= 0 ? OptionalLong.of(size) : OptionalLong.empty(), url, digest(a.path("digest")));
         } catch (IllegalArgumentException e) {
-            LOG.log(Level.DEBUG, () -> settings.repository() + ": asset " + name + " skipped: " + e.getMessage());
+            listing.skipped.add(Skipped.asset(tag, name, Skipped.ASSET_NAME_NOT_MATCHED, "asset " + name
+                    + " cannot be read: " + e.getMessage()));
             return Optional.empty();
         }
+        if (tagComponent.isPresent() && !tagComponent.get().equals(p.component())) {
+            listing.refused.add(new Refusal(asset, Refusal.COMPONENT_MISMATCH, "tag " + tag + " is a release of "
+                    + tagComponent.get().value() + ", but asset " + name + " is named as " + p.component().value()));
+            return Optional.empty();
+        }
+        return Optional.of(asset);
     }
 
     /** With a token, the API asset URL (private repositories need it); otherwise the public download URL. */
@@ -345,21 +416,59 @@ public class GitHubReleaseSource implements ReleaseSource {
         }
     }
 
-    /** Assets of this repository: API asset URLs under our API URL, or release download URLs of owner/repo. */
+    /**
+     * Assets of the configured repository only: API asset URLs ({@code <api_url>/repos/<owner>/<repo>/releases/
+     * assets/<id>}) on the API's origin, and release download URLs ({@code /<owner>/<repo>/releases/download/…}) on
+     * the API's origin (GitHub Enterprise Server serves both from one host), on GitHub's download origin
+     * ({@code https://github.com} for {@code api.github.com}), or on another host when this source's listing named
+     * exactly that URL (the API said so). Anything else, another repository's path or a host nobody named, is not
+     * ours, and neither is a path with dot segments or encoded separators, which could leave the repository's.
+     */
     private boolean isOurs(ReleaseAsset asset) {
         URI u = asset.downloadUrl();
-        String path = u.getRawPath() == null ? "" : u.getRawPath().toLowerCase(Locale.ROOT);
-        String repoPath = ("/" + settings.owner() + "/" + settings.repo() + "/").toLowerCase(Locale.ROOT);
-        if (http.isApiOrigin(u)) {
-            String apiPath = URI.create(settings.apiUrl() + "/repos" + repoPath + "releases/assets/").getRawPath();
-            return path.startsWith(apiPath.toLowerCase(Locale.ROOT));
+        String rawPath = u.getRawPath() == null ? "" : u.getRawPath();
+        String lower = rawPath.toLowerCase(Locale.ROOT);
+        if (u.getRawUserInfo() != null || u.getHost() == null || lower.contains("%2f") || lower.contains("%5c")
+                || lower.contains("%2e") || !u.normalize().getRawPath().equals(rawPath)) {
+            return false;
         }
-        return checksumFilesByAsset.containsKey(u) || path.contains(repoPath + "releases/download/");
+        String repoPath = ("/" + settings.owner() + "/" + settings.repo() + "/").toLowerCase(Locale.ROOT);
+        boolean releaseDownload = lower.startsWith(repoPath + "releases/download/");
+        if (http.isApiOrigin(u)) {
+            String apiAssets = URI.create(settings.apiUrl() + "/repos" + repoPath + "releases/assets/").getRawPath();
+            return lower.startsWith(apiAssets.toLowerCase(Locale.ROOT)) || releaseDownload;
+        }
+        return releaseDownload && (isGitHubDownloadOrigin(u) || checksumFilesByAsset.containsKey(u));
+    }
+
+    /**
+     * {@link #isOurs}, asking the API when the asset's URL is a release download of the repository on a host this
+     * instance has not listed yet (after a restart, the listing is not in memory): the release is looked up by its
+     * tag, and the URL is ours when the API names it.
+     */
+    private boolean isOursAskingTheApi(ReleaseAsset asset) throws ReleaseSourceException {
+        if (isOurs(asset)) {
+            return true;
+        }
+        String path = asset.downloadUrl().getRawPath() == null ? "" : asset.downloadUrl().getRawPath();
+        String repoPath = ("/" + settings.owner() + "/" + settings.repo() + "/releases/download/").toLowerCase(Locale.ROOT);
+        if (!path.toLowerCase(Locale.ROOT).startsWith(repoPath) || checksumFilesByAsset.containsKey(asset.downloadUrl())) {
+            return false;
+        }
+        checksumFilesOfRelease(asset);
+        return isOurs(asset);
+    }
+
+    /** {@code https://github.com}, where {@code api.github.com}'s releases are downloaded from. */
+    private boolean isGitHubDownloadOrigin(URI u) {
+        return settings.apiUrl().getHost().equalsIgnoreCase("api.github.com")
+                && "https".equalsIgnoreCase(u.getScheme()) && "github.com".equalsIgnoreCase(u.getHost())
+                && (u.getPort() == -1 || u.getPort() == 443);
     }
 
     @Override
     public Optional<InputStream> open(ReleaseAsset asset) throws ReleaseSourceException {
-        if (settings == null || !isOurs(asset)) {
+        if (settings == null || !isOursAskingTheApi(asset)) {
             return Optional.empty();
         }
         return Optional.of(http.download(asset.downloadUrl()));
@@ -368,7 +477,7 @@ public class GitHubReleaseSource implements ReleaseSource {
     /** Resumes an interrupted download with an HTTP range request; empty when the server ignores ranges. */
     @Override
     public Optional<InputStream> open(ReleaseAsset asset, long offset) throws ReleaseSourceException {
-        if (settings == null || !isOurs(asset) || offset < 1) {
+        if (settings == null || offset < 1 || !isOursAskingTheApi(asset)) {
             return Optional.empty();
         }
         return http.downloadFrom(asset.downloadUrl(), offset);
@@ -381,7 +490,7 @@ public class GitHubReleaseSource implements ReleaseSource {
      */
     @Override
     public Optional<Checksum> upstreamChecksum(ReleaseAsset asset) throws ReleaseSourceException {
-        if (asset.upstreamSha256().isPresent() || settings == null || !isOurs(asset)) {
+        if (asset.upstreamSha256().isPresent() || settings == null || !isOursAskingTheApi(asset)) {
             return asset.upstreamSha256();
         }
         List<ChecksumFileRef> refs = checksumFilesByAsset.get(asset.downloadUrl());
@@ -404,15 +513,17 @@ public class GitHubReleaseSource implements ReleaseSource {
         return Optional.empty();
     }
 
-    /** After a restart the listing is not in memory: look the release up by its tag ({@code v1.2.3} or {@code 1.2.3}). */
+    /**
+     * After a restart the listing is not in memory: look the release up by each tag {@code tag_pattern} would give
+     * it ({@code v1.2.3}, {@code 1.2.3}, {@code agent-v1.2.3}).
+     */
     private List<ChecksumFileRef> checksumFilesOfRelease(ReleaseAsset asset) throws ReleaseSourceException {
-        String version = asset.version().toString();
-        for (String tag : new String[] {"v" + version, version}) {
+        for (String tag : settings.tagPattern().tagsFor(asset.component(), asset.version())) {
             URI url = URI.create(settings.apiUrl() + "/repos/" + settings.owner() + "/" + settings.repo()
                     + "/releases/tags/" + tag);
             Optional<GitHubHttp.JsonAnswer> answer = http.findJson(url);
             if (answer.isPresent()) {
-                toRelease(answer.get().body());
+                toRelease(answer.get().body(), new Listing());
                 return checksumFilesByAsset.getOrDefault(asset.downloadUrl(), List.of());
             }
         }
@@ -430,6 +541,43 @@ public class GitHubReleaseSource implements ReleaseSource {
                 ChecksumFile.subjectOf(ref.name()));
         checksumFiles.put(ref.url(), new FetchedChecksums(Map.copyOf(entries), now));
         return entries;
+    }
+
+    /**
+     * With {@code upstream_public_key} set, the asset must have a valid signature of that key beside it
+     * ({@code <asset>.minisig} for a minisign key, {@code <asset>.sig} for an SSH key); anything else is refused
+     * with {@link Refusal#SIGNATURE_INVALID}. Without a key, every asset passes.
+     */
+    @Override
+    public Optional<Refusal> verify(ReleaseAsset asset, Path file) throws ReleaseSourceException {
+        if (settings == null || settings.upstreamKey().isEmpty()) {
+            return Optional.empty();
+        }
+        UpstreamPublicKey key = settings.upstreamKey().get();
+        String expected = key.signatureFileFor(asset.name());
+        if (!signaturesByAsset.containsKey(asset.downloadUrl()) && isOursAskingTheApi(asset)) {
+            checksumFilesOfRelease(asset); // after a restart: the listing (and its signature files) again
+        }
+        Optional<SignatureRef> signature = signaturesByAsset.getOrDefault(asset.downloadUrl(), List.of()).stream()
+                .filter(r -> r.name().equals(expected)).findFirst();
+        if (signature.isEmpty()) {
+            return Optional.of(new Refusal(asset, Refusal.SIGNATURE_INVALID, "upstream_public_key is set, but the release "
+                    + "has no " + expected + " beside " + asset.name()));
+        }
+        byte[] signatureBytes = http.downloadBytes(signature.get().url(), UpstreamSignatures.MAX_SIGNATURE_BYTES);
+        Optional<String> problem;
+        try {
+            problem = UpstreamSignatures.check(key, file, signatureBytes);
+        } catch (IOException e) {
+            throw new ReleaseSourceException("cannot read the downloaded " + asset.name() + ": " + e.getMessage(), true, e);
+        }
+        return problem.map(p -> new Refusal(asset, Refusal.SIGNATURE_INVALID, expected + ": " + p));
+    }
+
+    /** Signatures published beside assets: minisign's {@code .minisig} and SSH signatures ({@code .sig}). */
+    static boolean isSignatureFileName(String name) {
+        String n = name.toLowerCase(Locale.ROOT);
+        return n.endsWith(".minisig") || n.endsWith(".sig");
     }
 
     @Override

@@ -1,6 +1,8 @@
 package io.printmaster.releasesource.github.impl;
 
 import io.printmaster.api.release.AssetNamePattern;
+import io.printmaster.api.release.TagPattern;
+import io.printmaster.upstream.signatures.UpstreamPublicKey;
 
 import java.net.InetAddress;
 import java.net.URI;
@@ -21,9 +23,12 @@ import java.util.regex.Pattern;
  * @param token              bearer token; never logged, never in {@link #toString()}
  * @param assetPattern       how asset names map to component, version, platform and format
  * @param includePrereleases whether releases on a channel other than stable are listed
+ * @param tagPattern         how tags map to version and component ({@code tag_pattern})
+ * @param upstreamKey        the key every asset must carry a valid signature of ({@code upstream_public_key})
  */
 record GitHubSettings(String name, URI apiUrl, String owner, String repo, Optional<String> token,
-                      AssetNamePattern assetPattern, boolean includePrereleases) {
+                      AssetNamePattern assetPattern, boolean includePrereleases, TagPattern tagPattern,
+                      Optional<UpstreamPublicKey> upstreamKey) {
 
     static final String DEFAULT_API_URL = "https://api.github.com";
 
@@ -36,6 +41,15 @@ record GitHubSettings(String name, URI apiUrl, String owner, String repo, Option
      */
     static GitHubSettings from(String name, String apiUrl, String repository, String token, String assetPattern,
                                Object includePrereleases) {
+        return from(name, apiUrl, repository, token, assetPattern, includePrereleases, null, null);
+    }
+
+    /**
+     * @param tagPattern  the raw {@code tag_pattern}; null or blank for {@link TagPattern#DEFAULT}
+     * @param upstreamKey the raw {@code upstream_public_key}; null or blank for none (signatures are not checked)
+     */
+    static GitHubSettings from(String name, String apiUrl, String repository, String token, String assetPattern,
+                               Object includePrereleases, String tagPattern, String upstreamKey) {
         URI api = apiUrl(apiUrl);
         String repositoryText = repository == null ? "" : repository.strip();
         var m = REPOSITORY.matcher(repositoryText);
@@ -62,9 +76,22 @@ record GitHubSettings(String name, URI apiUrl, String owner, String repo, Option
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("asset_pattern: " + e.getMessage(), e);
         }
+        TagPattern tags;
+        try {
+            tags = TagPattern.compile(tagPattern == null || tagPattern.isBlank() ? TagPattern.DEFAULT : tagPattern.strip());
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("tag_pattern: " + e.getMessage(), e);
+        }
+        Optional<UpstreamPublicKey> key;
+        try {
+            key = upstreamKey == null || upstreamKey.isBlank() ? Optional.empty()
+                    : Optional.of(UpstreamPublicKey.parse(upstreamKey));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("upstream_public_key: " + e.getMessage(), e);
+        }
         String displayName = name == null || name.isBlank() ? repositoryText : name.strip();
         return new GitHubSettings(displayName, api, m.group(1), m.group(2), tokenValue, pattern,
-                bool("include_prereleases", includePrereleases));
+                bool("include_prereleases", includePrereleases), tags, key);
     }
 
     private static URI apiUrl(String text) {
@@ -129,6 +156,6 @@ record GitHubSettings(String name, URI apiUrl, String owner, String repo, Option
     public String toString() {
         return "GitHubSettings[name=" + name + ", api_url=" + apiUrl + ", repository=" + repository()
                 + ", token=" + (token.isPresent() ? "(set)" : "(none)") + ", asset_pattern=" + assetPattern
-                + ", include_prereleases=" + includePrereleases + "]";
+                + ", include_prereleases=" + includePrereleases + ", tag_pattern=" + tagPattern + ", upstream_public_key=" + upstreamKey.map(Object::toString).orElse("(none)") + "]";
     }
 }

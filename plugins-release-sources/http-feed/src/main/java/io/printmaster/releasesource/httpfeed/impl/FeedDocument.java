@@ -7,6 +7,9 @@ import io.printmaster.api.release.Channel;
 import io.printmaster.api.release.Checksum;
 import io.printmaster.api.release.Release;
 import io.printmaster.api.release.ReleaseAsset;
+import io.printmaster.api.release.Refusal;
+import io.printmaster.api.release.Skipped;
+import io.printmaster.api.release.TagPattern;
 import io.printmaster.api.version.SemanticVersion;
 import java.net.URI;
 import java.net.URISyntaxException;
@@ -31,8 +34,14 @@ import java.util.OptionalLong;
 final class FeedDocument {
     static final String SCHEMA = "printmaster.feed.v1";
 
-    /** One document: its releases, newest version first, and the URL of the next (older) document. */
-    record Page(List<Release> releases, Optional<URI> next) {
+    /**
+     * One document: its releases, newest version first, the URL of the next (older) document, and what was left out
+     * or refused because of what an entry's {@code id} says ({@code tag_pattern}).
+     */
+    record Page(List<Release> releases, Optional<URI> next, List<Skipped> skipped, List<Refusal> refused) {
+        Page(List<Release> releases, Optional<URI> next) {
+            this(releases, next, List.of(), List.of());
+        }
     }
 
     /** A required field is missing or malformed. */
@@ -58,6 +67,17 @@ final class FeedDocument {
      * @param base the URL the document was read from; relative {@code url}s and {@code next} resolve against it
      */
     static Page parse(JsonNode root, URI base) throws FormatException {
+        return parse(root, base, TagPattern.defaultPattern());
+    }
+
+    /**
+     * @param tags how an entry's {@code id} is read: when it matches with a component ({@code agent-v1.2.0}), its
+     *             version must be the entry's (else the entry is skipped, {@value Skipped#TAG_VERSION_MISMATCH}) and
+     *             the component must be every asset's (else that asset is refused,
+     *             {@link Refusal#COMPONENT_MISMATCH}); one version may then be listed once per component. Any other
+     *             id is just a name.
+     */
+    static Page parse(JsonNode root, URI base, TagPattern tags) throws FormatException {
         if (!root.isObject()) {
             throw new FormatException("$", "expected a JSON object with \"schema\": \"" + SCHEMA + "\"");
         }
@@ -73,18 +93,41 @@ final class FeedDocument {
                     : "expected an array");
         }
         List<Release> out = new ArrayList<>();
-        Map<SemanticVersion, String> seenVersions = new HashMap<>();
+        List<Skipped> skipped = new ArrayList<>();
+        List<Refusal> refused = new ArrayList<>();
+        Map<String, String> seenVersions = new HashMap<>();
         for (int i = 0; i < releases.size(); i++) {
             String path = "releases[" + i + "]";
             Release r = release(releases.get(i), path, base);
-            String before = seenVersions.putIfAbsent(r.version(), path);
+            // only an id naming a component is a monorepo tag; other ids stay free-form names, as before
+            Optional<TagPattern.Parsed> tag = tags.parse(r.id()).filter(t -> t.component().isPresent());
+            if (tag.isPresent() && !tag.get().version().equals(r.version())) {
+                skipped.add(Skipped.release(r.id(), Skipped.TAG_VERSION_MISMATCH, "entry id '" + r.id() + "' ("
+                        + path + ") names version " + tag.get().version() + ", but its version is " + r.version()));
+                continue;
+            }
+            Optional<ComponentName> component = tag.flatMap(TagPattern.Parsed::component);
+            String key = component.map(c -> c.value() + " ").orElse("") + r.version();
+            String before = seenVersions.putIfAbsent(key, path);
             if (before != null) {
-                throw new FormatException(path + ".version", r.version() + " is listed twice (also " + before + ")");
+                throw new FormatException(path + ".version", key + " is listed twice (also " + before + ")");
+            }
+            if (component.isPresent()) {
+                List<ReleaseAsset> kept = new ArrayList<>();
+                for (ReleaseAsset a : r.assets()) {
+                    if (a.component().equals(component.get())) {
+                        kept.add(a);
+                    } else {
+                        refused.add(new Refusal(a, Refusal.COMPONENT_MISMATCH, "entry " + r.id() + " is a release of "
+                                + component.get().value() + ", but its asset " + a.name() + " is a " + a.component().value()));
+                    }
+                }
+                r = new Release(r.id(), r.version(), r.channel(), r.publishedAt(), r.notes(), kept);
             }
             out.add(r);
         }
         out.sort(Comparator.comparing(Release::version).reversed());
-        return new Page(out, nextUrl);
+        return new Page(out, nextUrl, skipped, refused);
     }
 
     private static Release release(JsonNode node, String path, URI base) throws FormatException {

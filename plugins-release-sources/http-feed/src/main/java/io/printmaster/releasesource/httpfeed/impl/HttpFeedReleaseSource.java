@@ -10,6 +10,11 @@ import io.printmaster.api.release.ReleasePage;
 import io.printmaster.api.release.ReleaseSource;
 import io.printmaster.api.release.ReleaseSourceException;
 import io.printmaster.api.release.ReleaseSourceType;
+import io.printmaster.api.release.Refusal;
+import io.printmaster.api.release.TagPattern;
+import io.printmaster.upstream.signatures.UpstreamPublicKey;
+import io.printmaster.upstream.signatures.UpstreamSignatures;
+import java.nio.file.Path;
 import java.io.IOException;
 import java.io.InputStream;
 import java.lang.System.Logger.Level;
@@ -45,6 +50,12 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
  * <tr><td>{@code name}</td><td>the URL</td><td>display name of this source</td></tr>
  * <tr><td>{@code url}</td><td>(required)</td><td>the feed document, http or https (https unless the network
  *     is trusted: the checksums come from it)</td></tr>
+ * <tr><td>{@code tag_pattern}</td><td>{@value TagPattern#DEFAULT}</td><td>how an entry's {@code id} is read
+ *     (see {@link FeedDocument#parse(JsonNode, URI, TagPattern)}): {@code agent-v1.2.0} makes the entry a release of
+ *     the agent only</td></tr>
+ * <tr><td>{@code upstream_public_key}</td><td>none</td><td>a minisign public key or an {@code ssh-ed25519} line:
+ *     every asset must then have a valid signature at its URL plus {@code .minisig} (or {@code .sig}), or it is
+ *     refused ({@link Refusal#SIGNATURE_INVALID})</td></tr>
  * </table>
  *
  * <p>Each document is one page; its optional {@code next} names the document with older releases, and is the page
@@ -92,6 +103,38 @@ public class HttpFeedReleaseSource implements ReleaseSource {
         @AttributeDefinition(name = "URL", description = "The feed document, such as "
                 + "https://downloads.example.com/printmaster/feed.json.")
         String url() default "";
+
+        @AttributeDefinition(name = "Tag pattern", description = "How an entry's id names version and component: "
+                + "alternatives separated by '|', placeholders {version} and {component}.")
+        String tag__pattern() default TagPattern.DEFAULT;
+
+        @AttributeDefinition(name = "Upstream public key", required = false, description = "A minisign public key "
+                + "(the base64 line of its .pub) or an 'ssh-ed25519 AAAA…' line: every asset must then have a valid "
+                + "signature at its URL plus .minisig (or .sig, ssh-keygen -Y sign -n file), or it is refused.")
+        String upstream__public__key() default "";
+    }
+
+    /** The keys besides the URL, validated; every problem names its key. */
+    record Rules(TagPattern tags, Optional<UpstreamPublicKey> upstreamKey) {
+        static final Rules DEFAULT = new Rules(TagPattern.defaultPattern(), Optional.empty());
+
+        static Rules from(String tagPattern, String upstreamKey) {
+            TagPattern tags;
+            try {
+                tags = TagPattern.compile(tagPattern == null || tagPattern.isBlank() ? TagPattern.DEFAULT : tagPattern.strip());
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("tag_pattern: " + e.getMessage(), e);
+            }
+            Optional<UpstreamPublicKey> key = Optional.empty();
+            if (upstreamKey != null && !upstreamKey.isBlank()) {
+                try {
+                    key = Optional.of(UpstreamPublicKey.parse(upstreamKey));
+                } catch (IllegalArgumentException e) {
+                    throw new IllegalArgumentException("upstream_public_key: " + e.getMessage(), e);
+                }
+            }
+            return new Rules(tags, key);
+        }
     }
 
     /** A document as last fetched, with what it takes to ask for it conditionally. */
@@ -107,10 +150,11 @@ public class HttpFeedReleaseSource implements ReleaseSource {
     private final Map<URI, Fetched> fetched = new ConcurrentHashMap<>();
     /** Download URLs of every asset listed since start: what {@link #open} serves. */
     private final Set<URI> listed = ConcurrentHashMap.newKeySet();
+    private final Rules rules;
 
     @Activate
     public HttpFeedReleaseSource(Config config) {
-        this(config.name(), validUrl(config.url()), error(config.url()));
+        this(config.name(), validUrl(config.url()), error(config), rules(config));
         if (feedUrl == null) {
             LOG.log(Level.ERROR, "HTTP feed release source '" + name + "' cannot list anything: " + configurationError);
             return;
@@ -123,11 +167,17 @@ public class HttpFeedReleaseSource implements ReleaseSource {
     }
 
     HttpFeedReleaseSource(String name, URI feedUrl) {
-        this(name, feedUrl, null);
+        this(name, feedUrl, null, Rules.DEFAULT);
     }
 
-    private HttpFeedReleaseSource(String name, URI feedUrl, String configurationError) {
-        this.feedUrl = feedUrl;
+    HttpFeedReleaseSource(String name, URI feedUrl, Rules rules) {
+        this(name, feedUrl, null, rules);
+    }
+
+    private HttpFeedReleaseSource(String name, URI feedUrl, String configurationError, Rules rules) {
+        // an invalid configuration lists nothing, so no asset can pass without its signature
+        this.feedUrl = configurationError == null ? feedUrl : null;
+        this.rules = rules;
         this.configurationError = configurationError;
         this.name = name != null && !name.isBlank() ? name.strip() : feedUrl != null ? feedUrl.toString() : "(unnamed)";
         this.client = HttpClient.newBuilder().connectTimeout(CONNECT_TIMEOUT)
@@ -142,12 +192,21 @@ public class HttpFeedReleaseSource implements ReleaseSource {
         }
     }
 
-    private static String error(String text) {
+    private static String error(Config config) {
         try {
-            url(text);
+            url(config.url());
+            Rules.from(config.tag__pattern(), config.upstream__public__key());
             return null;
         } catch (IllegalArgumentException e) {
             return "invalid configuration: " + e.getMessage();
+        }
+    }
+
+    private static Rules rules(Config config) {
+        try {
+            return Rules.from(config.tag__pattern(), config.upstream__public__key());
+        } catch (IllegalArgumentException e) {
+            return Rules.DEFAULT; // unused: the configuration error stops every listing
         }
     }
 
@@ -189,7 +248,7 @@ public class HttpFeedReleaseSource implements ReleaseSource {
             }
         }
         FeedDocument.Page parsed = read(page);
-        return new ReleasePage(parsed.releases(), parsed.next().map(URI::toString));
+        return new ReleasePage(parsed.releases(), parsed.next().map(URI::toString), parsed.skipped(), parsed.refused());
     }
 
     private FeedDocument.Page read(URI page) throws ReleaseSourceException {
@@ -206,7 +265,7 @@ public class HttpFeedReleaseSource implements ReleaseSource {
             throw new ReleaseSourceException("feed " + page + " cannot be read: " + e, false, e);
         }
         try {
-            FeedDocument.Page parsed = FeedDocument.parse(root, doc.finalUrl());
+            FeedDocument.Page parsed = FeedDocument.parse(root, doc.finalUrl(), rules.tags());
             for (Release r : parsed.releases()) {
                 r.assets().forEach(a -> listed.add(a.downloadUrl()));
             }
@@ -289,6 +348,41 @@ public class HttpFeedReleaseSource implements ReleaseSource {
         expectOk(r, what, "the feed lists a file its server does not have");
         closeQuietly(r);
         return Optional.empty();
+    }
+
+    /**
+     * With {@code upstream_public_key} set, the asset needs a valid signature of that key at its URL plus
+     * {@code .minisig} (minisign key) or {@code .sig} (SSH key), fetched from the same server; otherwise it is
+     * refused.
+     */
+    @Override
+    public Optional<Refusal> verify(ReleaseAsset asset, Path file) throws ReleaseSourceException {
+        if (rules.upstreamKey().isEmpty()) {
+            return Optional.empty();
+        }
+        Optional<URI> url = listedUrl(asset);
+        if (url.isEmpty()) {
+            return Optional.empty(); // not ours: nothing of ours to say about it
+        }
+        UpstreamPublicKey key = rules.upstreamKey().get();
+        URI signatureUrl = URI.create(url.get() + key.kind().signatureSuffix());
+        HttpRequest request = HttpRequest.newBuilder(signatureUrl).GET().timeout(RESPONSE_TIMEOUT)
+                .header("User-Agent", USER_AGENT).build();
+        HttpResponse<InputStream> r = send(request, "signature " + signatureUrl);
+        if (r.statusCode() == 404 || r.statusCode() == 410) {
+            closeQuietly(r);
+            return Optional.of(new Refusal(asset, Refusal.SIGNATURE_INVALID, "upstream_public_key is set, but there is "
+                    + "no signature at " + signatureUrl + " (HTTP " + r.statusCode() + ")"));
+        }
+        expectOk(r, "signature " + signatureUrl, "");
+        try (InputStream in = r.body()) {
+            byte[] signature = in.readNBytes(UpstreamSignatures.MAX_SIGNATURE_BYTES + 1);
+            return UpstreamSignatures.check(key, file, signature).map(problem -> new Refusal(asset,
+                    Refusal.SIGNATURE_INVALID, signatureUrl + ": " + problem));
+        } catch (IOException e) {
+            throw new ReleaseSourceException("reading signature " + signatureUrl + " or the downloaded " + asset.name()
+                    + " failed: " + e, true, e);
+        }
     }
 
     /** True when a {@code Content-Range} header ({@code bytes 1000-4999/5000}) starts at {@code offset}. */

@@ -28,6 +28,7 @@ final class FeedServer implements AutoCloseable {
     }
 
     private final HttpServer server;
+    private final java.util.Map<String, byte[]> files = new java.util.concurrent.ConcurrentHashMap<>();
     private final Map<String, String> documents = new ConcurrentHashMap<>();
     private final Map<String, Integer> failures = new ConcurrentHashMap<>();
     final List<Request> requests = new CopyOnWriteArrayList<>();
@@ -51,6 +52,11 @@ final class FeedServer implements AutoCloseable {
     }
 
     /** Answer {@code status} for this path from now on. */
+    /** Serves {@code bytes} at {@code path} (a signature beside an asset). */
+    void file(String path, byte[] bytes) {
+        files.put(path, bytes);
+    }
+
     void fail(String path, int status) {
         failures.put(path, status);
     }
@@ -74,6 +80,10 @@ final class FeedServer implements AutoCloseable {
                 ex.getResponseHeaders().add("Retry-After", "30");
             }
             return send(ex, failure, "failure".getBytes(StandardCharsets.UTF_8));
+        }
+        byte[] file = files.get(path);
+        if (file != null) {
+            return send(ex, 200, file);
         }
         String doc = documents.get(path);
         if (doc != null) {

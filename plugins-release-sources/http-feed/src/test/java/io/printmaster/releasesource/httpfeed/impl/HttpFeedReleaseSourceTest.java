@@ -211,6 +211,10 @@ class HttpFeedReleaseSourceTest {
     }
 
     static HttpFeedReleaseSource.Config config(String name, String url) {
+        return config(name, url, io.printmaster.api.release.TagPattern.DEFAULT, "");
+    }
+
+    static HttpFeedReleaseSource.Config config(String name, String url, String tagPattern, String key) {
         return new HttpFeedReleaseSource.Config() {
             @Override
             public Class<? extends Annotation> annotationType() {
@@ -226,6 +230,90 @@ class HttpFeedReleaseSourceTest {
             public String url() {
                 return url;
             }
+
+            @Override
+            public String tag__pattern() {
+                return tagPattern;
+            }
+
+            @Override
+            public String upstream__public__key() {
+                return key;
+            }
         };
+    }
+
+    static String entry(String id, String version, String... assetNames) {
+        StringBuilder assets = new StringBuilder();
+        for (String name : assetNames) {
+            String component = name.split("-")[1];
+            assets.append(assets.length() == 0 ? "" : ",").append("{\"name\":\"").append(name)
+                    .append("\",\"component\":\"").append(component).append("\",\"platform\":\"linux-amd64\",")
+                    .append("\"format\":\"tar.gz\",\"size\":").append(FeedServer.content(name).length)
+                    .append(",\"sha256\":\"").append(FeedServer.sha256(FeedServer.content(name)))
+                    .append("\",\"url\":\"files/").append(name).append("\"}");
+        }
+        return "{\"id\":\"" + id + "\",\"version\":\"" + version + "\",\"assets\":[" + assets + "]}";
+    }
+
+    @Test
+    void monorepoIdsNameTheComponentAndEntriesThatContradictTheirIdAreReported() throws Exception {
+        server.document("/mono/feed.json", "{\"schema\":\"printmaster.feed.v1\",\"releases\":["
+                + entry("agent-v1.2.0", "1.2.0", "printmaster-agent-v1.2.0-linux-amd64.tar.gz",
+                        "printmaster-server-v1.2.0-linux-amd64.tar.gz") + ","
+                + entry("server-v1.2.0", "1.2.0", "printmaster-server-v1.2.0-linux-amd64.tar.gz") + ","
+                + entry("agent-v1.9.0", "1.3.0", "printmaster-agent-v1.3.0-linux-amd64.tar.gz") + "]}");
+        HttpFeedReleaseSource mono = new HttpFeedReleaseSource(config("Mono", server.url("/mono/feed.json")));
+        ReleasePage page = mono.releases(Optional.empty());
+        assertEquals(List.of("agent-v1.2.0 [printmaster-agent-v1.2.0-linux-amd64.tar.gz]",
+                        "server-v1.2.0 [printmaster-server-v1.2.0-linux-amd64.tar.gz]"),
+                page.releases().stream().map(r -> r.id() + " " + r.assets().stream().map(ReleaseAsset::name).toList())
+                        .sorted().toList(), "one version, once per component");
+        assertEquals(List.of("printmaster-server-v1.2.0-linux-amd64.tar.gz COMPONENT_MISMATCH"),
+                page.refused().stream().map(r -> r.asset().name() + " " + r.reason()).toList());
+        assertEquals(List.of("agent-v1.9.0 tag_version_mismatch"),
+                page.skipped().stream().map(s -> s.release() + " " + s.reason()).toList());
+
+        HttpFeedReleaseSource broken = new HttpFeedReleaseSource(config("Mono", server.url("/mono/feed.json"), "{component}", ""));
+        ReleaseSourceException e = assertThrows(ReleaseSourceException.class, () -> broken.releases(Optional.empty()));
+        assertTrue(e.getMessage().contains("invalid configuration: tag_pattern: "), e.getMessage());
+    }
+
+    static void run(java.nio.file.Path dir, String... command) throws Exception {
+        Process p = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true).start();
+        p.getOutputStream().close();
+        String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS) && p.exitValue() == 0, String.join(" ", command) + ": " + out);
+    }
+
+    @Test
+    void withAnUpstreamKeyEveryAssetNeedsItsSignatureBesideItsUrl(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws Exception {
+        String signed = "printmaster-agent-v1.2.0-linux-amd64.tar.gz";
+        String unsigned = "printmaster-agent-v1.3.0-linux-amd64.tar.gz";
+        java.nio.file.Files.write(dir.resolve(signed), FeedServer.content(signed));
+        run(dir, "ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "feed@upstream", "-f", "feed_ed25519");
+        run(dir, "ssh-keygen", "-Y", "sign", "-f", "feed_ed25519", "-n", "file", signed);
+        server.file("/mono/files/" + signed + ".sig", java.nio.file.Files.readAllBytes(dir.resolve(signed + ".sig")));
+        server.document("/mono/feed.json", "{\"schema\":\"printmaster.feed.v1\",\"releases\":["
+                + entry("agent-v1.2.0", "1.2.0", signed) + "," + entry("agent-v1.3.0", "1.3.0", unsigned) + "]}");
+        String key = java.nio.file.Files.readString(dir.resolve("feed_ed25519.pub"));
+        HttpFeedReleaseSource mono = new HttpFeedReleaseSource(config("Mono", server.url("/mono/feed.json"),
+                io.printmaster.api.release.TagPattern.DEFAULT, key));
+        ReleasePage page = mono.releases(Optional.empty());
+        ReleaseAsset good = asset(release(page, "1.2.0"), signed);
+        ReleaseAsset bad = asset(release(page, "1.3.0"), unsigned);
+        assertEquals(Optional.empty(), mono.verify(good, dir.resolve(signed)));
+        java.nio.file.Path other = java.nio.file.Files.write(dir.resolve("other"), FeedServer.content(unsigned));
+        var missing = mono.verify(bad, other).orElseThrow();
+        assertEquals(io.printmaster.api.release.Refusal.SIGNATURE_INVALID, missing.reason());
+        assertTrue(missing.message().contains(unsigned + ".sig"), missing.message());
+        assertEquals(io.printmaster.api.release.Refusal.SIGNATURE_INVALID, mono.verify(good, other).orElseThrow().reason(),
+                "bytes the signature is not of");
+
+        HttpFeedReleaseSource badKey = new HttpFeedReleaseSource(config("Mono", server.url("/mono/feed.json"),
+                io.printmaster.api.release.TagPattern.DEFAULT, "ssh-ed25519 !!"));
+        ReleaseSourceException e = assertThrows(ReleaseSourceException.class, () -> badKey.releases(Optional.empty()));
+        assertTrue(e.getMessage().contains("invalid configuration: upstream_public_key: "), e.getMessage());
     }
 }
