@@ -23,17 +23,17 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * {@code /<owner>/<repo>/releases/download/<tag>/<name>}. Shaped like github.com (API and downloads on two origins,
  * no prefix) or like GitHub Enterprise Server (one origin, API under {@code /api/v3}).
  */
-final class UpstreamGitHub implements AutoCloseable {
+public final class UpstreamGitHub implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     /** A file of a release; {@code digest} false publishes it without GitHub's {@code digest} field. */
-    record Asset(String name, byte[] bytes, boolean digest) {
-        static Asset of(String name, String text) {
+    public record Asset(String name, byte[] bytes, boolean digest) {
+        public static Asset of(String name, String text) {
             return new Asset(name, text.getBytes(StandardCharsets.UTF_8), true);
         }
     }
 
-    record Release(long id, String tag, String body, boolean draft, boolean prerelease, List<Asset> assets) {
+    public record Release(long id, String tag, String body, boolean draft, boolean prerelease, List<Asset> assets) {
     }
 
     private final String repository;
@@ -42,7 +42,7 @@ final class UpstreamGitHub implements AutoCloseable {
     private final HttpServer downloads;
     private final List<Release> releases = new CopyOnWriteArrayList<>();
     /** Every request: {@code api GET /path} or {@code downloads GET /path}. */
-    final List<String> requests = new CopyOnWriteArrayList<>();
+    public final List<String> requests = new CopyOnWriteArrayList<>();
     private long nextId = 100;
 
     /**
@@ -65,34 +65,34 @@ final class UpstreamGitHub implements AutoCloseable {
     }
 
     /** Github.com's shape: API at the root of one origin, downloads on another. */
-    static UpstreamGitHub githubCom(String repository) throws IOException {
+    public static UpstreamGitHub githubCom(String repository) throws IOException {
         return new UpstreamGitHub(repository, "", true);
     }
 
     /** GitHub Enterprise Server's shape: one origin, the API under {@code /api/v3}. */
-    static UpstreamGitHub enterprise(String repository) throws IOException {
+    public static UpstreamGitHub enterprise(String repository) throws IOException {
         return new UpstreamGitHub(repository, "/api/v3", false);
     }
 
-    String apiUrl() {
+    public String apiUrl() {
         return "http://127.0.0.1:" + api.getAddress().getPort() + apiPrefix;
     }
 
-    String downloadOrigin() {
+    public String downloadOrigin() {
         return "http://127.0.0.1:" + downloads.getAddress().getPort();
     }
 
-    UpstreamGitHub release(String tag, String body, Asset... assets) {
+    public UpstreamGitHub release(String tag, String body, Asset... assets) {
         releases.add(0, new Release(nextId++, tag, body, false, false, List.of(assets)));
         return this;
     }
 
-    UpstreamGitHub draft(String tag, Asset... assets) {
+    public UpstreamGitHub draft(String tag, Asset... assets) {
         releases.add(0, new Release(nextId++, tag, "", true, false, List.of(assets)));
         return this;
     }
 
-    UpstreamGitHub prerelease(String tag, Asset... assets) {
+    public UpstreamGitHub prerelease(String tag, Asset... assets) {
         releases.add(0, new Release(nextId++, tag, "", false, true, List.of(assets)));
         return this;
     }
@@ -166,7 +166,7 @@ final class UpstreamGitHub implements AutoCloseable {
         }
     }
 
-    static String sha256(byte[] bytes) {
+    public static String sha256(byte[] bytes) {
         try {
             return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
         } catch (NoSuchAlgorithmException e) {
@@ -174,7 +174,7 @@ final class UpstreamGitHub implements AutoCloseable {
         }
     }
 
-    List<Release> releases() {
+    public List<Release> releases() {
         return new ArrayList<>(releases);
     }
 
