@@ -4,7 +4,10 @@
  * {@link io.printmaster.api.release.Release}s made of downloadable
  * {@link io.printmaster.api.release.ReleaseAsset}s with upstream {@link io.printmaster.api.release.Checksum}s, on a
  * {@link io.printmaster.api.release.Channel}.
+ *
+ * <p>2.0: {@code RuntimeFingerprint}, a platform rule rather than contract, moved to
+ * {@code io.printmaster.api.support}.
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("1.3.0")
+@org.osgi.annotation.versioning.Version("2.0.0")
 package io.printmaster.api.release;

@@ -1,4 +1,4 @@
-package io.printmaster.api.release;
+package io.printmaster.api.support;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;

@@ -1,4 +1,4 @@
-package io.printmaster.api.release;
+package io.printmaster.api.support;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -23,7 +23,7 @@ import java.util.stream.Stream;
  * file that {@linkplain #belongsToRuntime belongs to the runtime}, paths relative to the program folder (the
  * archive's top folder) with {@code /}, lines sorted by path.
  *
- * @since 1.3
+ * @since 1.0
  */
 public final class RuntimeFingerprint {
     private RuntimeFingerprint() {

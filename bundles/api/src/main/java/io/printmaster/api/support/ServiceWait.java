@@ -1,5 +1,6 @@
-package io.printmaster.api.service;
+package io.printmaster.api.support;
 
+import io.printmaster.api.service.ServiceManagerException;
 import java.time.Duration;
 
 /**
@@ -8,7 +9,7 @@ import java.time.Duration;
  * manager asks again after a short pause, bounded by its caller's timeout. Kept here, once, rather than in every
  * plugin.
  *
- * @since 1.2
+ * @since 1.0
  */
 public final class ServiceWait {
     private ServiceWait() {

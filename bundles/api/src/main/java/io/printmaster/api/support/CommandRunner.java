@@ -1,5 +1,6 @@
-package io.printmaster.api.service;
+package io.printmaster.api.support;
 
+import io.printmaster.api.service.ServiceManagerException;
 import java.io.ByteArrayOutputStream;
 import java.io.File;
 import java.io.IOException;
@@ -22,7 +23,7 @@ import java.util.concurrent.TimeoutException;
  * fake first; the platform passes the process's {@code PATH}. Shared by the service-manager plugins (systemd,
  * launchd, Windows, a vendor's own), which depend on the API only.
  *
- * @since 1.1
+ * @since 1.0
  */
 public final class CommandRunner {
     /** The most output kept: a tool that floods its output must not fill the heap. */
