@@ -1,4 +1,4 @@
-package io.printmaster.security.impl;
+package io.printmaster.secretbox.impl;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;

@@ -1,4 +1,4 @@
-package io.printmaster.security.impl;
+package io.printmaster.secretbox.impl;
 
 import io.printmaster.security.api.SecretBox;
 import java.io.IOException;
