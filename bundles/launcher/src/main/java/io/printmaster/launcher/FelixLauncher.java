@@ -220,11 +220,16 @@ public final class FelixLauncher {
     }
 
     /**
-     * Start order: configuration and Declarative Services first so every component activates as soon as its bundle
-     * starts, FileInstall last so plugins meet a running platform.
+     * Start order: the OSGi Log Service, configuration and Declarative Services first so every component activates
+     * as soon as its bundle starts (and its errors reach the log), FileInstall last so plugins meet a running
+     * platform.
      */
     static int startOrder(Bundle b) {
         String name = String.valueOf(b.getSymbolicName());
+        if (name.equals("org.apache.felix.log")) {
+            // the Log Service before its users: SCR and Configuration Admin log through it once it is there
+            return -1;
+        }
         if (name.equals("org.apache.felix.configadmin")) {
             return 0;
         }
