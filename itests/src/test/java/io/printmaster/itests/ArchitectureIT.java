@@ -313,6 +313,52 @@ class ArchitectureIT {
         return out;
     }
 
+    /**
+     * Every bundle of ours that exports a package is semantically versioned against its last release: its module
+     * runs bnd-baseline-maven-plugin, and the release's jar is in cnf/baseline-repo (failOnMissing makes a missing one
+     * fail that module's build; this names the bundle whose module forgot the plugin).
+     */
+    @Test
+    void everyExportingBundleOfOursIsBaselined() throws IOException {
+        Path workspace = Path.of(System.getProperty("pm.workspace")).toAbsolutePath().normalize();
+        Map<String, Path> modulePoms = new LinkedHashMap<>();
+        try (Stream<Path> s = Files.find(workspace, 4, (p, a) -> p.getFileName().toString().equals("pom.xml")
+                && !p.toString().contains("/target/") && !p.toString().contains("/cnf/"))) {
+            for (Path pom : s.toList()) {
+                String text = Files.readString(pom);
+                int parentEnd = text.indexOf("</parent>");
+                java.util.regex.Matcher m = java.util.regex.Pattern.compile("<artifactId>([^<]+)</artifactId>")
+                        .matcher(text.substring(Math.max(parentEnd, 0)));
+                if (m.find()) {
+                    modulePoms.put(m.group(1), pom);
+                }
+            }
+        }
+        Set<String> exporting = new TreeSet<>();
+        for (BundleInfo b : allOfOurs()) {
+            if (!b.exports().isEmpty()) {
+                exporting.add(b.symbolicName());
+            }
+        }
+        assertTrue(exporting.contains(API), "the rule sees the exporting bundles: " + exporting);
+        List<String> violations = new ArrayList<>();
+        for (String bsn : exporting) {
+            Path pom = modulePoms.get(bsn);
+            if (pom == null) {
+                violations.add(bsn + ": no module found");
+                continue;
+            }
+            if (!Files.readString(pom).contains("<artifactId>bnd-baseline-maven-plugin</artifactId>")) {
+                violations.add(bsn + ": " + workspace.relativize(pom) + " does not run bnd-baseline-maven-plugin");
+            }
+            Path released = workspace.resolve("cnf/baseline-repo/io/printmaster").resolve(bsn);
+            if (!Files.isDirectory(released)) {
+                violations.add(bsn + ": no released jar in " + workspace.relativize(released));
+            }
+        }
+        assertEquals(List.of(), violations);
+    }
+
     /** OSGi manifest headers: {@code name;name;attr=value;dir:="a,b",next} (quoted parts may hold , and ;). */
     static final class Headers {
         private Headers() {
