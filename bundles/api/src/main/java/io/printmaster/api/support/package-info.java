@@ -1,7 +1,9 @@
 /**
  * Helpers for plugin authors and the platform, none of them a contract to implement: running a host tool with a
  * timeout ({@link io.printmaster.api.support.CommandRunner}) and the deadline arithmetic of a service manager's waits
- * ({@link io.printmaster.api.support.ServiceWait}), both for service manager plugins; the {@code runtime_sha256} rule
+ * ({@link io.printmaster.api.support.ServiceWait}), both for service manager plugins; the archive safety rules every
+ * installer format applies ({@link io.printmaster.api.support.ArchiveIndex},
+ * {@link io.printmaster.api.support.ArchiveLimits}); the {@code runtime_sha256} rule
  * the server and the agent both apply to a release ({@link io.printmaster.api.support.RuntimeFingerprint}).
  *
  * <p>Kept apart from the SPI packages ({@code io.printmaster.api.service}, {@code io.printmaster.api.release}, …) so a

@@ -1,7 +1,7 @@
 package io.printmaster.server.releases.impl;
 
-import io.printmaster.api.installer.ArchiveIndex;
 import io.printmaster.api.installer.InstallerFormatException;
+import io.printmaster.api.support.ArchiveIndex;
 import io.printmaster.api.support.RuntimeFingerprint;
 import java.io.BufferedInputStream;
 import java.io.FilterInputStream;

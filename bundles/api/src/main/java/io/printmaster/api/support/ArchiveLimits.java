@@ -1,4 +1,4 @@
-package io.printmaster.api.installer;
+package io.printmaster.api.support;
 
 /**
  * How much an official artifact may inflate to: the zip-bomb guard. A compression ratio is only judged once at least
@@ -9,7 +9,7 @@ package io.printmaster.api.installer;
  *
  * @param maxUncompressedBytes the most bytes the whole archive may inflate to
  * @param maxRatio             the highest ratio of inflated to compressed bytes, per entry and overall
- * @since 1.3
+ * @since 1.0
  */
 public record ArchiveLimits(long maxUncompressedBytes, long maxRatio) {
     /** Default total: 2 GiB. */

@@ -1,5 +1,8 @@
-package io.printmaster.api.installer;
+package io.printmaster.api.support;
 
+import io.printmaster.api.installer.FleetFile;
+import io.printmaster.api.installer.FleetFiles;
+import io.printmaster.api.installer.InstallerFormatException;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -18,7 +21,7 @@ import java.util.regex.Pattern;
  * <p>Shared by the archive formats (zip, tar.gz, a vendor's own), so every format refuses the same things. Not
  * thread-safe: one instance per archive read.
  *
- * @since 1.3
+ * @since 1.0
  */
 public final class ArchiveIndex {
     /** What an entry is, as far as replacing it with a fleet file goes. */
