@@ -87,13 +87,13 @@ class AgentBundleDownloadIT {
         try (var tops = java.nio.file.Files.list(unpacked)) {
             java.nio.file.Path program = tops.findFirst().orElseThrow();
             assertEquals(manifest.get("runtime_sha256").asText(),
-                    io.printmaster.api.release.RuntimeFingerprint.ofProgramFolder(program));
+                    io.printmaster.api.support.RuntimeFingerprint.ofProgramFolder(program));
             // an installation's fleet files and data are not part of it
             java.nio.file.Files.writeString(program.resolve("etc/join-token"), "pmj_x");
             java.nio.file.Files.createDirectories(program.resolve("data/logs"));
             java.nio.file.Files.writeString(program.resolve("data/logs/agent.log"), "started");
             assertEquals(manifest.get("runtime_sha256").asText(),
-                    io.printmaster.api.release.RuntimeFingerprint.ofProgramFolder(program));
+                    io.printmaster.api.support.RuntimeFingerprint.ofProgramFolder(program));
         }
 
         // one entry per bundle/*.jar of the official archive, sorted by path

@@ -230,6 +230,135 @@ class ArchitectureIT {
         assertEquals(List.of(), violations, "the platform finds plugins as services, never by their classes");
     }
 
+    /**
+     * Bundles that serve the server alone: its own modules, what needs the database (Derby, the store, the security
+     * bundle with accounts and sessions), the plugins only the server runs (release sources, installer formats) and
+     * the BouncyCastle signing provider with its library. An agent stays small and exposes less.
+     */
+    private static final List<String> SERVER_ONLY_PREFIXES = List.of("io.printmaster.server.",
+            "io.printmaster.releasesource.", "io.printmaster.installer.");
+    private static final Set<String> SERVER_ONLY_BUNDLES = Set.of("io.printmaster.lib.derby", "io.printmaster.store",
+            "io.printmaster.security", "io.printmaster.signing.bouncycastle", "bcprov");
+
+    static boolean serverOnly(String symbolicName) {
+        return SERVER_ONLY_BUNDLES.contains(symbolicName)
+                || SERVER_ONLY_PREFIXES.stream().anyMatch(symbolicName::startsWith);
+    }
+
+    @Test
+    void theAgentShipsNoServerOnlyBundle() {
+        assertTrue(server.stream().anyMatch(b -> serverOnly(b.symbolicName())), "the rule names real bundles");
+        List<String> violations = agent.stream().filter(b -> serverOnly(b.symbolicName()))
+                .map(b -> "agent distribution ships server-only bundle " + b).toList();
+        assertEquals(List.of(), violations);
+    }
+
+    /**
+     * Our bundles whose DynamicImport-Package is allowed, with the reason. Anything else must declare its imports:
+     * a dynamic import hides a dependency from the resolver until the class is first loaded, in production.
+     */
+    private static final Map<String, String> DYNAMIC_IMPORT_ALLOWED = Map.of(
+            "io.printmaster.lib.derby", "Derby (merged from its three jars) loads user classes by name: SQL functions"
+                    + " and procedures, optional tools; derby.jar's own manifest has the same DynamicImport-Package: *");
+
+    @Test
+    void noBundleOfOursImportsDynamicallyBeyondTheAllowList() {
+        List<String> violations = new ArrayList<>();
+        Set<String> allowedSeen = new TreeSet<>();
+        for (BundleInfo b : allOfOurs()) {
+            if (b.dynamicImports() == null) {
+                continue;
+            }
+            if (DYNAMIC_IMPORT_ALLOWED.containsKey(b.symbolicName())) {
+                allowedSeen.add(b.symbolicName());
+            } else {
+                violations.add(b + " has DynamicImport-Package: " + b.dynamicImports());
+            }
+        }
+        assertEquals(List.of(), violations, "declare imports in Import-Package (optional if need be)");
+        assertEquals(DYNAMIC_IMPORT_ALLOWED.keySet(), allowedSeen,
+                "an allow-list entry whose bundle no longer imports dynamically must go");
+    }
+
+    @Test
+    void noImplementationPackageIsSplitAcrossBundles() throws IOException {
+        Map<String, Set<String>> bundlesByPackage = new LinkedHashMap<>();
+        for (BundleInfo b : allOfOurs()) {
+            for (String pkg : classPackages(b.jar())) {
+                if (pkg.endsWith(".impl") || pkg.contains(".impl.")) {
+                    bundlesByPackage.computeIfAbsent(pkg, k -> new TreeSet<>()).add(b.symbolicName());
+                }
+            }
+        }
+        assertTrue(bundlesByPackage.size() > 10, "the rule sees our impl packages: " + bundlesByPackage.keySet());
+        List<String> violations = new ArrayList<>();
+        bundlesByPackage.forEach((pkg, owners) -> {
+            if (owners.size() > 1) {
+                violations.add(pkg + " is in " + owners);
+            }
+        });
+        assertEquals(List.of(), violations,
+                "a private package in two bundles is two different packages at runtime: one bundle's types are not"
+                        + " the other's, and package-private access between them fails");
+    }
+
+    /** The packages that hold classes in a jar (its own entries, not embedded jars). */
+    private static Set<String> classPackages(Path jar) throws IOException {
+        Set<String> out = new TreeSet<>();
+        try (JarFile f = new JarFile(jar.toFile())) {
+            f.stream().map(e -> e.getName())
+                    .filter(n -> n.endsWith(".class") && n.contains("/") && !n.startsWith("META-INF/"))
+                    .forEach(n -> out.add(n.substring(0, n.lastIndexOf('/')).replace('/', '.')));
+        }
+        return out;
+    }
+
+    /**
+     * Every bundle of ours that exports a package is semantically versioned against its last release: its module
+     * runs bnd-baseline-maven-plugin, and the release's jar is in cnf/baseline-repo (failOnMissing makes a missing one
+     * fail that module's build; this names the bundle whose module forgot the plugin).
+     */
+    @Test
+    void everyExportingBundleOfOursIsBaselined() throws IOException {
+        Path workspace = Path.of(System.getProperty("pm.workspace")).toAbsolutePath().normalize();
+        Map<String, Path> modulePoms = new LinkedHashMap<>();
+        try (Stream<Path> s = Files.find(workspace, 4, (p, a) -> p.getFileName().toString().equals("pom.xml")
+                && !p.toString().contains("/target/") && !p.toString().contains("/cnf/"))) {
+            for (Path pom : s.toList()) {
+                String text = Files.readString(pom);
+                int parentEnd = text.indexOf("</parent>");
+                java.util.regex.Matcher m = java.util.regex.Pattern.compile("<artifactId>([^<]+)</artifactId>")
+                        .matcher(text.substring(Math.max(parentEnd, 0)));
+                if (m.find()) {
+                    modulePoms.put(m.group(1), pom);
+                }
+            }
+        }
+        Set<String> exporting = new TreeSet<>();
+        for (BundleInfo b : allOfOurs()) {
+            if (!b.exports().isEmpty()) {
+                exporting.add(b.symbolicName());
+            }
+        }
+        assertTrue(exporting.contains(API), "the rule sees the exporting bundles: " + exporting);
+        List<String> violations = new ArrayList<>();
+        for (String bsn : exporting) {
+            Path pom = modulePoms.get(bsn);
+            if (pom == null) {
+                violations.add(bsn + ": no module found");
+                continue;
+            }
+            if (!Files.readString(pom).contains("<artifactId>bnd-baseline-maven-plugin</artifactId>")) {
+                violations.add(bsn + ": " + workspace.relativize(pom) + " does not run bnd-baseline-maven-plugin");
+            }
+            Path released = workspace.resolve("cnf/baseline-repo/io/printmaster").resolve(bsn);
+            if (!Files.isDirectory(released)) {
+                violations.add(bsn + ": no released jar in " + workspace.relativize(released));
+            }
+        }
+        assertEquals(List.of(), violations);
+    }
+
     /** OSGi manifest headers: {@code name;name;attr=value;dir:="a,b",next} (quoted parts may hold , and ;). */
     static final class Headers {
         private Headers() {

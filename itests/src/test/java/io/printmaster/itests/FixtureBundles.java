@@ -1,5 +1,6 @@
 package io.printmaster.itests;
 
+import io.printmaster.itests.hotswapfixture.BrokenComponent;
 import io.printmaster.itests.hotswapfixture.PayloadActivator;
 import io.printmaster.itests.hotswapfixture.PayloadComponent;
 import io.printmaster.itests.hotswapfixture.PayloadHealthCheck;
@@ -30,6 +31,8 @@ final class FixtureBundles {
     static final String PAYLOAD = "io.printmaster.itests.payload";
     static final String CALLER = "io.printmaster.itests.swapcaller";
     static final String PAYLOAD_COMPONENT = "io.printmaster.itests.payload.Component";
+    static final String BROKEN = "io.printmaster.itests.broken";
+    static final String BROKEN_COMPONENT = "io.printmaster.itests.broken.Component";
 
     private FixtureBundles() {
     }
@@ -74,6 +77,22 @@ final class FixtureBundles {
         addClass(entries, PayloadHealthCheck.class);
         addClass(entries, PayloadComponent.class);
         return write(dir.resolve(PAYLOAD + "-" + generation + "-" + kind + ".jar"), headers, entries);
+    }
+
+    /** A bundle with one immediate component whose activate method throws ({@link BrokenComponent}). */
+    static Path brokenComponent(Path dir) {
+        Map<String, String> headers = new LinkedHashMap<>();
+        headers.put("Bundle-SymbolicName", BROKEN);
+        headers.put("Bundle-Version", "1.0.0");
+        headers.put("Service-Component", "OSGI-INF/broken.xml");
+        String xml = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+                + "<scr:component xmlns:scr=\"http://www.osgi.org/xmlns/scr/v1.3.0\" name=\"" + BROKEN_COMPONENT
+                + "\" immediate=\"true\" activate=\"activate\">\n"
+                + "  <implementation class=\"" + BrokenComponent.class.getName() + "\"/>\n</scr:component>\n";
+        Map<String, byte[]> entries = new LinkedHashMap<>();
+        entries.put("OSGI-INF/broken.xml", xml.getBytes(StandardCharsets.UTF_8));
+        addClass(entries, BrokenComponent.class);
+        return write(dir.resolve(BROKEN + ".jar"), headers, entries);
     }
 
     /** The bundle that calls {@code BundleSwapper.swap} from its own code. */

@@ -114,6 +114,10 @@ public final class ServerProcess implements AutoCloseable {
         return dataDir;
     }
 
+    public boolean isAlive() {
+        return process.isAlive();
+    }
+
     public Path log() {
         return log;
     }

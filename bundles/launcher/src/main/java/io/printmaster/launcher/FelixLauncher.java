@@ -2,6 +2,7 @@ package io.printmaster.launcher;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -54,6 +55,12 @@ public final class FelixLauncher {
     /** Parses arguments, runs the container until it stops and exits the JVM; never returns. */
     public static void main(String role, int defaultPort, boolean mayBind, String[] args) {
         long started = System.currentTimeMillis();
+        int answered = answerInfoRequest(role, defaultPort, mayBind, args, System.getenv(), defaultHome(),
+                System.out, System.err);
+        if (answered != RUN) {
+            System.exit(answered);
+            return;
+        }
         LaunchOptions options;
         try {
             options = LaunchOptions.parse(role, defaultPort, mayBind, args, System.getenv(), defaultHome());
@@ -75,6 +82,40 @@ public final class FelixLauncher {
         }
         // Felix's event thread is not a daemon: exit explicitly or a failed start hangs.
         System.exit(code);
+    }
+
+    /** {@link #answerInfoRequest}'s answer when the arguments ask to run the container. */
+    public static final int RUN = -1;
+
+    /**
+     * Answers {@code --help} (the usage, on standard output) and {@code --version} (the version this program folder
+     * would report, honouring {@code --home} and {@code --program-dir}), which are requests, not errors: exit code 0.
+     *
+     * @return the exit code when the request was answered (2 for unusable arguments beside {@code --version}),
+     *         {@link #RUN} when the arguments ask for neither
+     */
+    public static int answerInfoRequest(String role, int defaultPort, boolean mayBind, String[] args,
+                                        Map<String, String> env, Path defaultHome, PrintStream out, PrintStream err) {
+        switch (LaunchOptions.request(args)) {
+            case HELP -> {
+                out.println(LaunchOptions.usage(role, defaultPort, mayBind));
+                return 0;
+            }
+            case VERSION -> {
+                try {
+                    LaunchOptions options = LaunchOptions.parse(role, defaultPort, mayBind,
+                            LaunchOptions.withoutRequests(args), env, defaultHome);
+                    out.println("PrintMaster " + role + " " + readVersion(options.programDir(), implementationVersion()));
+                    return 0;
+                } catch (LaunchOptions.UsageException e) {
+                    err.println(e.getMessage());
+                    return 2;
+                }
+            }
+            default -> {
+                return RUN;
+            }
+        }
     }
 
     int run(long startedMillis) throws Exception {
@@ -220,11 +261,16 @@ public final class FelixLauncher {
     }
 
     /**
-     * Start order: configuration and Declarative Services first so every component activates as soon as its bundle
-     * starts, FileInstall last so plugins meet a running platform.
+     * Start order: the OSGi Log Service, configuration and Declarative Services first so every component activates
+     * as soon as its bundle starts (and its errors reach the log), FileInstall last so plugins meet a running
+     * platform.
      */
     static int startOrder(Bundle b) {
         String name = String.valueOf(b.getSymbolicName());
+        if (name.equals("org.apache.felix.log")) {
+            // the Log Service before its users: SCR and Configuration Admin log through it once it is there
+            return -1;
+        }
         if (name.equals("org.apache.felix.configadmin")) {
             return 0;
         }
@@ -281,7 +327,7 @@ public final class FelixLauncher {
     }
 
     /** The distribution folder: the parent of the {@code lib/} folder holding this jar. */
-    static Path defaultHome() {
+    public static Path defaultHome() {
         try {
             Path jar = Path.of(FelixLauncher.class.getProtectionDomain().getCodeSource().getLocation().toURI());
             Path lib = jar.getParent();

@@ -27,6 +27,32 @@ public record LaunchOptions(String role, Path home, Path programDir, Path dataDi
         }
     }
 
+    /** What the command line asks for besides running the container. */
+    public enum Request { RUN, HELP, VERSION }
+
+    private static final Set<String> HELP_FLAGS = Set.of("--help", "-h");
+    private static final Set<String> VERSION_FLAGS = Set.of("--version", "-V");
+
+    /** {@code --help} wins over {@code --version}, and either over running, wherever they stand. */
+    public static Request request(String[] args) {
+        Request r = Request.RUN;
+        for (String a : args) {
+            if (HELP_FLAGS.contains(a)) {
+                return Request.HELP;
+            }
+            if (VERSION_FLAGS.contains(a)) {
+                r = Request.VERSION;
+            }
+        }
+        return r;
+    }
+
+    /** The arguments without {@code --help} and {@code --version}: what is left to parse. */
+    static String[] withoutRequests(String[] args) {
+        return java.util.Arrays.stream(args).filter(a -> !HELP_FLAGS.contains(a) && !VERSION_FLAGS.contains(a))
+                .toArray(String[]::new);
+    }
+
     public static LaunchOptions parse(String role, int defaultPort, boolean mayBind, String[] args, Map<String, String> env, Path defaultHome)
             throws UsageException {
         Path home = defaultHome;
@@ -103,11 +129,14 @@ public record LaunchOptions(String role, Path home, Path programDir, Path dataDi
     static String usage(String role, int defaultPort, boolean mayBind) {
         return "usage: pm " + role + " [--port N] [--data-dir DIR]" + (mayBind ? " [--bind ADDR]" : "") + " [--log-level LEVEL]\n"
                 + "       [--home DIR] [--program-dir DIR]\n"
+                + "       pm " + role + " --help | --version\n"
                 + "  --port N         HTTP port (default " + defaultPort + ", env PM_PORT; 0 picks a free port)\n"
                 + "  --data-dir DIR   all state: framework cache, database, keys, logs, plugins/, etc/ (default var/" + role + ", env PM_DATA_DIR)\n"
                 + (mayBind ? "  --bind ADDR      address to listen on (default 127.0.0.1, env PM_BIND; 0.0.0.0 for all)\n" : "")
                 + "  --log-level L    trace, debug, info, warn or error (default info, env PM_LOG_LEVEL)\n"
                 + "  --home DIR       installation root; its etc/ holds the site's files (default: the folder above lib/)\n"
-                + "  --program-dir D  program tree to run: bundle/, conf/logback.xml, VERSION (default: the home)";
+                + "  --program-dir D  program tree to run: bundle/, conf/logback.xml, VERSION (default: the home)\n"
+                + "  -h, --help       print this help and exit\n"
+                + "  -V, --version    print the version (the program tree's VERSION file) and exit";
     }
 }

@@ -2,7 +2,10 @@
  * Service managers: the {@link io.printmaster.api.service.ServiceManager} contract that stops, starts and restarts
  * the installed PrintMaster service through the host's service system (systemd, Windows services, launchd, or a
  * plain process), and {@link io.printmaster.api.service.ServiceStatus}.
+ *
+ * <p>2.0: {@code CommandRunner} and {@code ServiceWait}, helpers rather than contract, moved to
+ * {@code io.printmaster.api.support}.
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("1.2.0")
+@org.osgi.annotation.versioning.Version("2.0.0")
 package io.printmaster.api.service;

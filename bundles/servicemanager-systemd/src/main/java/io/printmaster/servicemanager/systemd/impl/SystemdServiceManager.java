@@ -1,13 +1,13 @@
 package io.printmaster.servicemanager.systemd.impl;
 
-import io.printmaster.api.service.CommandRunner;
+import io.printmaster.api.support.CommandRunner;
 
 import io.printmaster.api.plugin.PluginName;
 import io.printmaster.api.service.ServiceManager;
 import io.printmaster.api.service.ServiceManagerException;
 import io.printmaster.api.service.ServiceManagerType;
 import io.printmaster.api.service.ServiceStatus;
-import io.printmaster.api.service.ServiceWait;
+import io.printmaster.api.support.ServiceWait;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;

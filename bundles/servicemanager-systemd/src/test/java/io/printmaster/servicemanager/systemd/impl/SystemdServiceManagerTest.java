@@ -1,6 +1,6 @@
 package io.printmaster.servicemanager.systemd.impl;
 
-import io.printmaster.api.service.CommandRunner;
+import io.printmaster.api.support.CommandRunner;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;

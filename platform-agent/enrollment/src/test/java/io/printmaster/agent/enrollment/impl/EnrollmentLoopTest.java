@@ -10,7 +10,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.printmaster.agent.enrollment.api.EnrollmentState.Phase;
 import io.printmaster.core.retry.Backoff;
-import io.printmaster.security.impl.MasterKeySecretBox;
+import io.printmaster.secretbox.impl.MasterKeySecretBox;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.ServerSocket;

@@ -1,7 +1,7 @@
 package io.printmaster.agent.worker.impl;
 
-import io.printmaster.api.installer.ArchiveIndex;
 import io.printmaster.api.installer.InstallerFormatException;
+import io.printmaster.api.support.ArchiveIndex;
 import java.io.BufferedInputStream;
 import java.io.FilterInputStream;
 import java.io.IOException;

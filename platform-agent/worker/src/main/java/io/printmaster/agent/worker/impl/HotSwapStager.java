@@ -1,6 +1,6 @@
 package io.printmaster.agent.worker.impl;
 
-import io.printmaster.api.release.RuntimeFingerprint;
+import io.printmaster.api.support.RuntimeFingerprint;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

@@ -46,7 +46,7 @@ final class AgentsFixture implements AutoCloseable {
 
     /** The security bundle's implementation; its key constructor is package-private there, for tests. */
     private static SecretBox secretBox() throws Exception {
-        Class<?> type = Class.forName("io.printmaster.security.impl.MasterKeySecretBox");
+        Class<?> type = Class.forName("io.printmaster.secretbox.impl.MasterKeySecretBox");
         Constructor<?> c = type.getDeclaredConstructor(byte[].class);
         c.setAccessible(true);
         byte[] key = new byte[32];

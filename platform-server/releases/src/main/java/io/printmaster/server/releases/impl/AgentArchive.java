@@ -1,8 +1,8 @@
 package io.printmaster.server.releases.impl;
 
-import io.printmaster.api.installer.ArchiveIndex;
-import io.printmaster.api.release.RuntimeFingerprint;
 import io.printmaster.api.installer.InstallerFormatException;
+import io.printmaster.api.support.ArchiveIndex;
+import io.printmaster.api.support.RuntimeFingerprint;
 import java.io.BufferedInputStream;
 import java.io.FilterInputStream;
 import java.io.IOException;

@@ -1,7 +1,7 @@
 package io.printmaster.server.signing.impl;
 
+import io.printmaster.secretbox.impl.MasterKeySecretBox;
 import io.printmaster.security.api.SecretBox;
-import io.printmaster.security.impl.MasterKeySecretBox;
 import java.lang.reflect.Constructor;
 import java.util.Arrays;
 

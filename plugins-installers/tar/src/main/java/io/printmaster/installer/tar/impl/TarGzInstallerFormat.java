@@ -1,7 +1,7 @@
 package io.printmaster.installer.tar.impl;
 
-import io.printmaster.api.installer.ArchiveIndex;
-import io.printmaster.api.installer.ArchiveLimits;
+import io.printmaster.api.support.ArchiveIndex;
+import io.printmaster.api.support.ArchiveLimits;
 
 import io.printmaster.api.installer.AppendableInstallerFormat;
 import io.printmaster.api.installer.Availability;

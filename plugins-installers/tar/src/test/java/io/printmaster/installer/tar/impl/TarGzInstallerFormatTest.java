@@ -1,6 +1,6 @@
 package io.printmaster.installer.tar.impl;
 
-import io.printmaster.api.installer.ArchiveLimits;
+import io.printmaster.api.support.ArchiveLimits;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;

@@ -1,6 +1,6 @@
 package io.printmaster.installer.zip.impl;
 
-import io.printmaster.api.installer.ArchiveIndex;
+import io.printmaster.api.support.ArchiveIndex;
 
 import io.printmaster.api.installer.FleetFile;
 import io.printmaster.api.installer.FleetFiles;

@@ -1,6 +1,6 @@
 package io.printmaster.installer.zip.impl;
 
-import io.printmaster.api.installer.ArchiveLimits;
+import io.printmaster.api.support.ArchiveLimits;
 
 import static io.printmaster.installer.zip.impl.ZipInstallerFormatTest.TOP_FOLDER;
 import static io.printmaster.installer.zip.impl.ZipInstallerFormatTest.permissions;

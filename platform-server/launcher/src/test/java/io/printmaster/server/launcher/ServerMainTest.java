@@ -1,0 +1,39 @@
+package io.printmaster.server.launcher;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ServerMainTest {
+    private final ByteArrayOutputStream out = new ByteArrayOutputStream();
+    private final ByteArrayOutputStream err = new ByteArrayOutputStream();
+
+    private int answer(String... args) {
+        return ServerMain.answerInfoRequest(args, new PrintStream(out, true, StandardCharsets.UTF_8),
+                new PrintStream(err, true, StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void helpPrintsTheServersUsageOnStandardOutput() {
+        assertEquals(0, answer("--help"));
+        String text = out.toString(StandardCharsets.UTF_8);
+        assertTrue(text.startsWith("usage: pm server"), text);
+        assertTrue(text.contains("default 8080"), text);
+        assertTrue(text.contains("--bind ADDR"), "the server may listen beyond loopback: " + text);
+        assertEquals("", err.toString(StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void versionPrintsTheVersionOfTheHome(@TempDir Path home) throws Exception {
+        Files.writeString(home.resolve("VERSION"), "2.0.1\n");
+        assertEquals(0, answer("--version", "--home", home.toString()));
+        assertEquals("PrintMaster server 2.0.1" + System.lineSeparator(), out.toString(StandardCharsets.UTF_8));
+    }
+}
