@@ -1,5 +1,6 @@
 package io.printmaster.agent.hotswap.impl;
 
+import io.printmaster.agent.files.Digests;
 import io.printmaster.agent.hotswap.api.PlannedBundle;
 import io.printmaster.agent.hotswap.api.SwapOutcome;
 import io.printmaster.agent.hotswap.api.SwapOutcome.Result;
@@ -305,7 +306,7 @@ final class SwapEngine {
         } catch (IOException e) {
             throw new IllegalStateException(what + " of " + name + " cannot be read (" + jar + "): " + e, e);
         }
-        String actual = Sha256.of(bytes);
+        String actual = Digests.sha256Hex(bytes);
         if (!actual.equals(sha256)) {
             throw new IllegalStateException(what + " of " + name + " (" + jar + ") has SHA-256 " + actual + ", not "
                     + sha256);
