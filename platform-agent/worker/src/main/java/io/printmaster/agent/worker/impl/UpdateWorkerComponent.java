@@ -190,15 +190,17 @@ public class UpdateWorkerComponent implements UpdateWorker {
         String service = config.service__name().isBlank() ? null : config.service__name().strip();
         Duration health = Duration.ofSeconds(Math.max(5, config.health__timeout__seconds()));
         Path fallback = layout.programDir();
-        return new UpdateRunner(layout, files, enrollment, configuration::current,
-                new ManifestVerifier(signatures), download, new ArchiveStager(), telemetry,
-                new ServiceManagerRestarter(() -> List.copyOf(managers.values()), Optional.ofNullable(service)),
-                new BundleHealthProbe(context, enrollment, health, layout.programDir()),
-                dir -> Files.getFileStore(Files.exists(dir) ? dir : fallback).getUsableSpace(),
-                FaultInjection.fromEnvironment(), Clock.systemUTC(), this::runningVersion,
-                new UpdateRunner.HotSwapSupport(config.hot__swap(), () -> Optional.ofNullable(swapper),
-                        context.getProperty(Constants.FRAMEWORK_UUID), health, () -> wakeWorkers(system)),
-                HostPlatform.platform(), HostPlatform.arch());
+        AgentHost host = new AgentHost(layout, files,
+                dir -> Files.getFileStore(Files.exists(dir) ? dir : fallback).getUsableSpace(), Clock.systemUTC(),
+                HostPlatform.platform(), HostPlatform.arch(), this::runningVersion);
+        return new UpdateRunner(host, new ServerLink(enrollment, configuration::current, telemetry),
+                new ReleaseTools(new ManifestVerifier(signatures), download, new ArchiveStager()),
+                new ProcessControl(
+                        new ServiceManagerRestarter(() -> List.copyOf(managers.values()), Optional.ofNullable(service)),
+                        new BundleHealthProbe(context, enrollment, health, layout.programDir()),
+                        FaultInjection.fromEnvironment()),
+                new HotSwapSupport(config.hot__swap(), () -> Optional.ofNullable(swapper),
+                        context.getProperty(Constants.FRAMEWORK_UUID), health, () -> wakeWorkers(system)));
     }
 
     /**
@@ -219,7 +221,8 @@ public class UpdateWorkerComponent implements UpdateWorker {
 
     /** Types of other bundles the code after a swap uses, loaded through this bundle's wiring before any swap. */
     private static final Class<?>[] USED_AFTER_SWAP = {SwapOutcome.class, SwapOutcome.Result.class, RunState.class,
-        RunResult.class, org.osgi.framework.ServiceReference.class, org.osgi.framework.InvalidSyntaxException.class};
+        RunResult.class, org.osgi.framework.ServiceReference.class, org.osgi.framework.InvalidSyntaxException.class,
+        io.printmaster.agent.files.AtomicFiles.class};
 
     private String runningVersion() {
         RunningRelease r = runningRelease;
