@@ -56,7 +56,9 @@ import org.slf4j.LoggerFactory;
  * The agent's update worker: one thread that finishes what a previous start left (the run marker), then waits for
  * the next scheduled check (the policy's cadence and window, {@link CheckSchedule}), a local trigger ({@code check},
  * {@code force}) or a server command ({@code check_update}, {@code force_update}, {@code cancel_update}, which
- * arrive with a check-in), and runs {@link UpdateRunner}. At most one run at a time.
+ * arrive with a check-in), and runs {@link UpdateRunner}. At most one run at a time. The loop runs supervised
+ * ({@link SupervisedLoop}): an unexpected failure is visible in the Felix Health Check {@code printmaster-update-worker}
+ * and the loop starts again with a backoff.
  */
 @Component(service = UpdateWorker.class, immediate = true, configurationPid = UpdateWorkerComponent.PID,
         configurationPolicy = ConfigurationPolicy.OPTIONAL)
@@ -122,7 +124,8 @@ public class UpdateWorkerComponent implements UpdateWorker {
     private volatile boolean busy;
     private volatile Instant nextCheckAt;
     private int serverFailures;
-    private final Thread thread;
+    private final SupervisedLoop loop;
+    private final org.osgi.framework.ServiceRegistration<?> loopHealth;
     private final org.osgi.framework.ServiceRegistration<CheckInListener> listener;
     private final org.osgi.framework.ServiceRegistration<Runnable> waker;
 
@@ -165,9 +168,9 @@ public class UpdateWorkerComponent implements UpdateWorker {
         for (Class<?> c : USED_AFTER_SWAP) {
             c.getName();
         }
-        this.thread = new Thread(this::loop, "pm-update-worker");
-        thread.setDaemon(true);
-        thread.start();
+        this.loop = new SupervisedLoop("pm-update-worker", this::loop, LOOP_RESTART, Clock.systemUTC());
+        loop.start();
+        this.loopHealth = registerLoopHealth(context, loop);
         // Registered by hand, not as a DS service: the enrollment component binds check-in listeners, and a DS
         // listener that itself needs Enrollment makes SCR report a circular reference at every start.
         this.listener = context.registerService(CheckInListener.class, this::checkedIn, null);
@@ -213,6 +216,24 @@ public class UpdateWorkerComponent implements UpdateWorker {
         synchronized (lock) {
             newSettings = config;
             lock.notifyAll();
+        }
+    }
+
+    /** How soon the update loop starts again after it died of an unexpected failure, and how much later each time. */
+    static final Backoff LOOP_RESTART = Backoff.of(Duration.ofSeconds(5), Duration.ofMinutes(30), Integer.MAX_VALUE);
+
+    /** The loop's Felix Health Check, when the HC API is installed. */
+    private static org.osgi.framework.ServiceRegistration<?> registerLoopHealth(BundleContext context,
+                                                                             SupervisedLoop loop) {
+        try {
+            java.util.Hashtable<String, Object> props = new java.util.Hashtable<>();
+            props.put(org.apache.felix.hc.api.HealthCheck.NAME, UpdateLoopHealthCheck.NAME);
+            props.put(org.apache.felix.hc.api.HealthCheck.TAGS, new String[] {UpdateLoopHealthCheck.TAG});
+            return context.registerService(org.apache.felix.hc.api.HealthCheck.class.getName(),
+                    new UpdateLoopHealthCheck(loop), props);
+        } catch (NoClassDefFoundError e) {
+            LOG.warn("Apache Felix Health Checks are not installed: the update loop's health is only in the log");
+            return null;
         }
     }
 
@@ -275,7 +296,12 @@ public class UpdateWorkerComponent implements UpdateWorker {
 
     @Deactivate
     void deactivate() {
-        for (var registration : List.of(listener, waker)) {
+        List<org.osgi.framework.ServiceRegistration<?>> registrations = new java.util.ArrayList<>(List.of(listener,
+                waker));
+        if (loopHealth != null) {
+            registrations.add(loopHealth);
+        }
+        for (var registration : registrations) {
             try {
                 registration.unregister();
             } catch (IllegalStateException e) {
@@ -283,11 +309,12 @@ public class UpdateWorkerComponent implements UpdateWorker {
             }
         }
         running = false;
-        if (Thread.currentThread() == thread || runner.swapInProgress()) {
+        if (loop.isLoopThread() || runner.swapInProgress()) {
             // Deactivated by the hot swap this worker's own thread runs (its bundle or a dependency is being
             // replaced; by the swapping thread itself, or by the framework's refresh thread the swap waits for):
             // neither interrupt nor wait for that thread; it finishes the swap and leaves the report to the worker
-            // that replaces this one.
+            // that replaces this one. Its loop then ends (running is false) and is not started again.
+            loop.release();
             return;
         }
         runner.cancel();
@@ -297,12 +324,7 @@ public class UpdateWorkerComponent implements UpdateWorker {
         synchronized (pauses) {
             pauses.notifyAll();
         }
-        thread.interrupt();
-        try {
-            thread.join(10_000);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        loop.stop(Duration.ofSeconds(10));
     }
 
     @Override
@@ -370,54 +392,52 @@ public class UpdateWorkerComponent implements UpdateWorker {
         }
     }
 
-    private void loop() {
-        try {
-            Optional<RunMarker> resume = runner.recover();
-            resume.ifPresent(m -> {
+    /**
+     * The update loop, on the {@link SupervisedLoop}: an unexpected exception ends this task, which the supervisor
+     * records for the health check and starts again (recovery first, as at a start: the marker says what to finish).
+     */
+    private void loop() throws InterruptedException {
+        Optional<RunMarker> resume = runner.recover();
+        resume.ifPresent(m -> {
+            synchronized (lock) {
+                triggers.addFirst(new Trigger(m.runId(), m.forced(), Optional.empty()));
+            }
+        });
+        while (running) {
+            synchronized (lock) {
+                if (newSettings != null) {
+                    runner = newRunner(newSettings);
+                    newSettings = null;
+                    LOG.info("update worker settings changed; they apply from the next run");
+                }
+            }
+            runner.reportFinishedSwap();
+            Trigger t = nextTrigger();
+            if (t == null) {
+                continue;
+            }
+            busy = true;
+            RunResult r;
+            try {
+                r = runner.run(t.runId(), t.forced(), t.checkIn());
+            } finally {
+                busy = false;
+            }
+            if (r.state() == RunState.SKIPPED && runner.swapInProgress()) {
                 synchronized (lock) {
-                    triggers.addFirst(new Trigger(m.runId(), m.forced(), Optional.empty()));
+                    lock.wait(1_000); // the swapping revision wakes this worker when it ends
                 }
-            });
-            while (running) {
+                continue;
+            }
+            serverFailures = "SERVER_ERROR".equals(r.errorCode()) ? serverFailures + 1 : 0;
+            if (r.state() == RunState.RESTARTING) {
+                LOG.info("waiting for the service manager to restart the agent into {}", r.targetVersion());
                 synchronized (lock) {
-                    if (newSettings != null) {
-                        runner = newRunner(newSettings);
-                        newSettings = null;
-                        LOG.info("update worker settings changed; they apply from the next run");
-                    }
-                }
-                runner.reportFinishedSwap();
-                Trigger t = nextTrigger();
-                if (t == null) {
-                    continue;
-                }
-                busy = true;
-                RunResult r;
-                try {
-                    r = runner.run(t.runId(), t.forced(), t.checkIn());
-                } finally {
-                    busy = false;
-                }
-                if (r.state() == RunState.SKIPPED && runner.swapInProgress()) {
-                    synchronized (lock) {
-                        lock.wait(1_000); // the swapping revision wakes this worker when it ends
-                    }
-                    continue;
-                }
-                serverFailures = "SERVER_ERROR".equals(r.errorCode()) ? serverFailures + 1 : 0;
-                if (r.state() == RunState.RESTARTING) {
-                    LOG.info("waiting for the service manager to restart the agent into {}", r.targetVersion());
-                    synchronized (lock) {
-                        while (running) {
-                            lock.wait();
-                        }
+                    while (running) {
+                        lock.wait();
                     }
                 }
             }
-        } catch (InterruptedException e) {
-            // deactivated
-        } catch (RuntimeException e) {
-            LOG.error("the update worker stopped unexpectedly", e);
         }
     }
 
