@@ -126,13 +126,9 @@ final class InstallLayout {
     private void writePointer(String name, String version) throws IOException {
         requireName(version);
         Files.createDirectories(versions());
-        writeAtomically(versions().resolve(name), (version + "\n").getBytes(StandardCharsets.UTF_8));
+        AtomicFiles.write(versions().resolve(name), (version + "\n").getBytes(StandardCharsets.UTF_8));
     }
 
-    /** Writes through a temp file, forced to disk, then renamed over the target: readers see old or new. */
-    static void writeAtomically(Path target, byte[] bytes) throws IOException {
-        AtomicFiles.write(target, bytes);
-    }
 
     private static void requireName(String version) {
         if (version == null || !VERSION_NAME.matcher(version).matches()) {
