@@ -45,7 +45,8 @@ final class HealthChecks {
             return serverTagged(ref.getProperty(HealthCheck.TAGS)) == (this == SERVER_REACHABLE);
         }
 
-        private static boolean serverTagged(Object tags) {
+        /** Whether an {@code hc.tags} value (a string, an array or a collection of them) names the server tag. */
+        static boolean serverTagged(Object tags) {
             if (tags instanceof String s) {
                 return s.strip().equals(HealthCheckTags.SERVER_REACHABLE);
             }
