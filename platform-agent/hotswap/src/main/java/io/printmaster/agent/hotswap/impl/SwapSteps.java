@@ -62,8 +62,11 @@ final class SwapSteps {
 
     /** The names of the completed steps, in the order they ran. */
     List<String> completedNames() {
+        // no lambda: this runs after the refresh, when this bundle's old class loader may load nothing new
         List<String> names = new ArrayList<>();
-        completed.descendingIterator().forEachRemaining(s -> names.add(s.name()));
+        for (java.util.Iterator<SwapStep> i = completed.descendingIterator(); i.hasNext(); ) {
+            names.add(i.next().name());
+        }
         return names;
     }
 }
