@@ -48,7 +48,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The agent's update worker: one thread that finishes what a previous start left (the run marker), then waits for
+ * The agent's update worker: one loop that finishes what a previous start left (the run marker), then waits for
  * the next scheduled check (the policy's cadence and window, {@link CheckSchedule}), a local trigger ({@code check},
  * {@code force}) or a server command ({@code check_update}, {@code force_update}, {@code cancel_update}, which
  * arrive with a check-in), and runs {@link UpdateRunner}. At most one run at a time. The loop runs supervised
