@@ -134,9 +134,24 @@ final class SwapEngine {
             return outcome;
         }
 
-        // Rollback: the completed steps undone, last first.
+        swap.startedNanos = started;
+        swap.downStartNanos = downStart;
+        swap.downEndNanos = downEnd;
+        SwapOutcome outcome = rollBack(plan, swap, failing.get(), componentsBefore, healthChecksFailingBefore);
+        restoreInterrupt(pause);
+        return outcome;
+    }
+
+    /** The completed steps undone, last first, and the previous set's gate. */
+    private SwapOutcome rollBack(SwapPlan plan, Swap swap, String failing, Map<String, String> componentsBefore,
+            Set<String> healthChecksFailingBefore) {
+        long started = swap.startedNanos;
+        long downStart = swap.downStartNanos;
+        long downEnd = swap.downEndNanos;
+        SwapDiff d = swap.diff;
+        List<String> touched = d.touched();
         LOG.warn("hot swap {} → {} failed the health gate ({}): rolling back {}", plan.fromVersion(), plan.toVersion(),
-                failing.get(), swap.done.completedNames());
+                failing, swap.done.completedNames());
         journal(plan, "rolling_back", d, null);
         crashPoints.reached(CrashPoints.ROLLING_BACK);
         long rollbackDownStart = System.nanoTime();
@@ -145,7 +160,7 @@ final class SwapEngine {
         List<String> undoFailures = swap.done.undo();
         if (undoFailures.isEmpty()) {
             HealthGate.Verdict verdict = gate.check(swap.previousSet(), swap.rollbackStartFailures, componentsBefore,
-                    healthChecksFailingBefore, System.nanoTime() + plan.healthTimeout().toNanos(), false, pause);
+                    healthChecksFailingBefore, System.nanoTime() + plan.healthTimeout().toNanos(), false, swap.pause);
             rollbackFailure = verdict.failingCheck();
             rollbackDownEnd = verdict.bundlesActiveAtNanos();
         } else {
@@ -160,17 +175,16 @@ final class SwapEngine {
         SwapOutcome outcome;
         if (rollbackFailure.isEmpty()) {
             journal(plan, "done", d, "rolled_back");
-            outcome = new SwapOutcome(Result.ROLLED_BACK, failing.get(), touched, millisSince(started), downtime);
+            outcome = new SwapOutcome(Result.ROLLED_BACK, failing, touched, millisSince(started), downtime);
             LOG.warn("hot swap {} → {}: rolled back in {} ms: {}", plan.fromVersion(), plan.toVersion(),
-                    outcome.swapMillis(), failing.get());
+                    outcome.swapMillis(), failing);
         } else {
             journal(plan, "rolling_back", d, "rollback_failed");
-            outcome = new SwapOutcome(Result.ROLLBACK_FAILED, failing.get() + "; rollback: " + rollbackFailure.get(),
+            outcome = new SwapOutcome(Result.ROLLBACK_FAILED, failing + "; rollback: " + rollbackFailure.get(),
                     touched, millisSince(started), downtime);
             LOG.error("hot swap {} → {}: ROLLBACK FAILED: {}", plan.fromVersion(), plan.toVersion(),
                     outcome.failingCheck());
         }
-        restoreInterrupt(pause);
         return outcome;
     }
 
@@ -191,6 +205,10 @@ final class SwapEngine {
         final Map<String, String> rollbackStartFailures = new TreeMap<>();
         /** What the undos changed, to refresh before the previous set starts again. */
         final Set<Bundle> undone = new LinkedHashSet<>();
+        // System.nanoTime() when the swap started, when its bundles went down, when the new set was all active (0: never)
+        long startedNanos;
+        long downStartNanos;
+        long downEndNanos;
 
         Swap(SwapDiff diff, Map<String, byte[]> newBytes, Map<String, byte[]> oldBytes, Pause pause) {
             this.diff = diff;
