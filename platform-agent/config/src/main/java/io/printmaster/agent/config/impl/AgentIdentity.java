@@ -1,12 +1,11 @@
 package io.printmaster.agent.config.impl;
 
 import io.printmaster.agent.config.api.ConfigError;
+import io.printmaster.agent.files.AtomicFiles;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.Optional;
 import java.util.UUID;
 
@@ -31,7 +30,7 @@ final class AgentIdentity {
                 return read(file);
             }
             String id = UUID.randomUUID().toString();
-            writeAtomically(file, id + "\n");
+            AtomicFiles.write(file, (id + "\n").getBytes(StandardCharsets.UTF_8));
             return new Result(Optional.of(id), Optional.empty());
         } catch (IOException e) {
             return new Result(Optional.empty(), Optional.of(new ConfigError("agent_id",
@@ -54,21 +53,5 @@ final class AgentIdentity {
         return new Result(Optional.empty(), Optional.of(new ConfigError("agent_id", file + " holds '" + shown
                 + "', not a UUID; the agent has no id (and will not enroll) until the file is fixed, "
                 + "or deleted to make a new id")));
-    }
-
-    /** Write-then-rename, so a crash never leaves a half-written id that would change this agent's identity. */
-    private static void writeAtomically(Path file, String content) throws IOException {
-        Files.createDirectories(file.getParent());
-        Path tmp = Files.createTempFile(file.getParent(), FILE_NAME, ".tmp");
-        try {
-            Files.writeString(tmp, content, StandardCharsets.UTF_8);
-            try {
-                Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(tmp, file);
-            }
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
     }
 }

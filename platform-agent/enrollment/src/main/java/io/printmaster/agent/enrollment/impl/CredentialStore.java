@@ -4,15 +4,14 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.printmaster.agent.enrollment.api.EnrolledAgent;
+import io.printmaster.agent.files.AtomicFiles;
 import io.printmaster.security.api.SecretBox;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.GeneralSecurityException;
 import java.time.Instant;
@@ -32,6 +31,9 @@ final class CredentialStore {
     static final String CREDENTIAL_FILE = "agent-credential.sealed";
     static final String ENROLLMENT_FILE = "enrollment.json";
     private static final ObjectMapper JSON = new ObjectMapper();
+    /** enrollment.json holds no secret: readable by whoever may read the agent's data, as before. */
+    private static final java.util.Set<java.nio.file.attribute.PosixFilePermission> READABLE =
+            PosixFilePermissions.fromString("rw-r--r--");
 
     /** What is stored: who the agent is, and its credential. */
     record Stored(EnrolledAgent agent, String credential) {
@@ -106,39 +108,19 @@ final class CredentialStore {
         Files.createDirectories(dir);
         byte[] sealed = box.seal(stored.credential().getBytes(StandardCharsets.UTF_8),
                 associatedData(stored.agent().serverUrl()));
-        writeAtomically(credentialFile(), sealed, true);
+        AtomicFiles.writeOwnerOnly(credentialFile(), sealed);
         ObjectNode doc = JSON.createObjectNode();
         doc.put("agent_id", stored.agent().agentId());
         doc.put("fleet_id", stored.agent().fleetId());
         doc.put("server_url", stored.agent().serverUrl().toString());
         doc.put("enrolled_at", stored.agent().enrolledAt().toString());
-        writeAtomically(enrollmentFile(), JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(doc), false);
+        AtomicFiles.write(enrollmentFile(), JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(doc), null,
+                READABLE);
     }
 
     /** Forgets the enrollment (the server no longer accepts the credential). */
     void discard() throws IOException {
         Files.deleteIfExists(enrollmentFile());
         Files.deleteIfExists(credentialFile());
-    }
-
-    private void writeAtomically(Path file, byte[] content, boolean ownerOnly) throws IOException {
-        boolean posix = file.getFileSystem().supportedFileAttributeViews().contains("posix");
-        Path tmp = posix && ownerOnly
-                ? Files.createTempFile(dir, file.getFileName().toString(), ".tmp",
-                        PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")))
-                : Files.createTempFile(dir, file.getFileName().toString(), ".tmp");
-        try {
-            if (posix && !ownerOnly) {
-                Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rw-r--r--"));
-            }
-            Files.write(tmp, content);
-            try {
-                Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
-            }
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
     }
 }

@@ -9,6 +9,7 @@ import io.printmaster.agent.enrollment.api.EnrolledAgent;
 import io.printmaster.agent.enrollment.api.Enrollment;
 import io.printmaster.agent.enrollment.api.EnrollmentState;
 import io.printmaster.agent.enrollment.api.EnrollmentState.Phase;
+import io.printmaster.agent.files.Digests;
 import io.printmaster.core.policy.UpdatePolicy;
 import io.printmaster.core.wire.EnrollAnswer;
 import io.printmaster.core.retry.Backoff;
@@ -19,13 +20,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.security.GeneralSecurityException;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -470,12 +468,7 @@ final class EnrollmentLoop implements Enrollment, AutoCloseable {
     }
 
     static String digest(String secret) {
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
-                    .digest(secret.getBytes(StandardCharsets.UTF_8)));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
+        return Digests.sha256Hex(secret.getBytes(StandardCharsets.UTF_8));
     }
 
     private static String describe(IOException e) {

@@ -7,6 +7,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import io.printmaster.agent.update.api.HealthCheckTags;
 import org.apache.felix.hc.api.HealthCheck;
 import org.apache.felix.hc.api.Result;
 import org.apache.felix.hc.api.ResultLog;
@@ -19,15 +20,63 @@ import org.osgi.framework.InvalidSyntaxException;
 import org.osgi.framework.ServiceReference;
 
 /**
- * Runs every registered Apache Felix Health Check once: through {@link HealthCheckExecutor} (healthcheck.core) when it
+ * Runs the registered Apache Felix Health Checks of one {@link Kind} once: through {@link HealthCheckExecutor} (healthcheck.core) when it
  * runs, which applies the checks' own timeouts and caching rules; otherwise by calling each {@link HealthCheck}
  * directly with a timeout. Only loaded when the Felix HC API is installed (the import is optional).
  */
 final class HealthChecks {
+    /** How the gate's server check failures begin, whatever the check or its timeout says. */
+    static final String SERVER_FAILED = "server check-in failed:";
+
     private final BundleContext system;
 
     HealthChecks(BundleContext system) {
         this.system = system;
+    }
+
+    /** Which checks a run takes: by the tag {@link HealthCheckTags#SERVER_REACHABLE}, or all the others. */
+    enum Kind {
+        /** Every check but the server's. */
+        GENERAL,
+        /** The checks tagged {@link HealthCheckTags#SERVER_REACHABLE}. */
+        SERVER_REACHABLE;
+
+        boolean takes(ServiceReference<?> ref) {
+            return serverTagged(ref.getProperty(HealthCheck.TAGS)) == (this == SERVER_REACHABLE);
+        }
+
+        /** Whether an {@code hc.tags} value (a string, an array or a collection of them) names the server tag. */
+        static boolean serverTagged(Object tags) {
+            if (tags instanceof String s) {
+                return s.strip().equals(HealthCheckTags.SERVER_REACHABLE);
+            }
+            if (tags instanceof String[] all) {
+                for (String t : all) {
+                    if (t != null && t.strip().equals(HealthCheckTags.SERVER_REACHABLE)) {
+                        return true;
+                    }
+                }
+            }
+            if (tags instanceof java.util.Collection<?> all) {
+                for (Object t : all) {
+                    if (t != null && String.valueOf(t).strip().equals(HealthCheckTags.SERVER_REACHABLE)) {
+                        return true;
+                    }
+                }
+            }
+            return false;
+        }
+    }
+
+    /** How many checks of {@code kind} are registered now. */
+    int count(Kind kind) {
+        int n = 0;
+        for (ServiceReference<?> ref : references()) {
+            if (kind.takes(ref)) {
+                n++;
+            }
+        }
+        return n;
     }
 
     /** Loads the API classes now, while the API bundle's class loader is certainly valid. */
@@ -37,10 +86,10 @@ final class HealthChecks {
                 HealthCheckExecutionResult.class).forEach(Class::getName);
     }
 
-    /** The names of the checks that are neither OK nor WARN now. */
+    /** The names of the general checks that are neither OK nor WARN now. */
     java.util.Set<String> failingNames(long timeoutMillis) {
         java.util.Set<String> names = new java.util.TreeSet<>();
-        run(timeoutMillis, (name, failure) -> {
+        run(Kind.GENERAL, timeoutMillis, (name, failure) -> {
             names.add(name);
             return false;
         });
@@ -51,9 +100,9 @@ final class HealthChecks {
      * The first check that is neither OK nor WARN, described; empty when all pass (or none is registered). Checks
      * named in {@code ignored} do not count.
      */
-    Optional<String> firstFailing(long timeoutMillis, java.util.Set<String> ignored) {
+    Optional<String> firstFailing(Kind kind, long timeoutMillis, java.util.Set<String> ignored) {
         String[] first = new String[1];
-        run(timeoutMillis, (name, failure) -> {
+        run(kind, timeoutMillis, (name, failure) -> {
             if (ignored.contains(name)) {
                 return false;
             }
@@ -68,14 +117,23 @@ final class HealthChecks {
         boolean failed(String name, String failure);
     }
 
-    private void run(long timeoutMillis, FailureSink sink) {
-        ServiceReference<?>[] refs;
+    private ServiceReference<?>[] references() {
         try {
-            refs = system.getAllServiceReferences(HealthCheck.class.getName(), null);
+            ServiceReference<?>[] refs = system.getAllServiceReferences(HealthCheck.class.getName(), null);
+            return refs == null ? new ServiceReference<?>[0] : refs;
         } catch (InvalidSyntaxException e) {
             throw new IllegalStateException(e);
         }
-        if (refs == null || refs.length == 0) {
+    }
+
+    private void run(Kind kind, long timeoutMillis, FailureSink sink) {
+        List<ServiceReference<?>> refs = new ArrayList<>();
+        for (ServiceReference<?> ref : references()) {
+            if (kind.takes(ref)) {
+                refs.add(ref);
+            }
+        }
+        if (refs.isEmpty()) {
             return;
         }
         ServiceReference<?> executorRef = HealthGate.best(system, HealthCheckExecutor.class.getName());
@@ -98,12 +156,12 @@ final class HealthChecks {
                     for (HealthCheckExecutionResult r : executor.execute(
                             HealthCheckSelector.names(names.toArray(String[]::new)), options)) {
                         String name = r.getHealthCheckMetadata().getName();
-                        Optional<String> failure = failure(name, r.getHealthCheckResult());
+                        Optional<String> failure = failure(kind, name, r.getHealthCheckResult());
                         if (failure.isPresent() && sink.failed(name, failure.get())) {
                             return;
                         }
                     }
-                } else if (sink.failed("", "health check executor is not usable (" + service + ")")) {
+                } else if (sink.failed("", described(kind, "health check executor is not usable (" + service + ")"))) {
                     return;
                 }
             } finally {
@@ -121,21 +179,22 @@ final class HealthChecks {
                     : "service " + ref.getProperty("service.id"));
             try {
                 Result result = CompletableFuture.supplyAsync(check::execute).get(timeoutMillis, TimeUnit.MILLISECONDS);
-                Optional<String> failure = failure(name, result);
+                Optional<String> failure = failure(kind, name, result);
                 if (failure.isPresent() && sink.failed(name, failure.get())) {
                     return;
                 }
             } catch (TimeoutException e) {
-                if (sink.failed(name, "health check '" + name + "' did not answer within " + timeoutMillis + " ms")) {
+                if (sink.failed(name, described(kind, "health check '" + name + "' did not answer within "
+                        + timeoutMillis + " ms"))) {
                     return;
                 }
             } catch (ExecutionException e) {
-                if (sink.failed(name, "health check '" + name + "' failed: " + e.getCause())) {
+                if (sink.failed(name, described(kind, "health check '" + name + "' failed: " + e.getCause()))) {
                     return;
                 }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt(); // the caller's Pause records it
-                if (sink.failed(name, "health check '" + name + "' was interrupted")) {
+                if (sink.failed(name, described(kind, "health check '" + name + "' was interrupted"))) {
                     return;
                 }
             } finally {
@@ -144,9 +203,9 @@ final class HealthChecks {
         }
     }
 
-    private static Optional<String> failure(String name, Result result) {
+    private static Optional<String> failure(Kind kind, String name, Result result) {
         if (result == null) {
-            return Optional.of("health check '" + name + "' returned no result");
+            return Optional.of(described(kind, "health check '" + name + "' returned no result"));
         }
         Result.Status status = result.getStatus();
         if (status == Result.Status.OK || status == Result.Status.WARN) {
@@ -161,6 +220,16 @@ final class HealthChecks {
                 }
             }
         }
-        return Optional.of("health check '" + name + "' " + status + (message != null ? ": " + message : ""));
+        if (kind == Kind.SERVER_REACHABLE && message != null && message.startsWith(SERVER_FAILED)) {
+            return Optional.of(message); // the check says what failed, in the gate's words
+        }
+        return Optional.of(described(kind, "health check '" + name + "' " + status
+                + (message != null ? ": " + message : "")));
+    }
+
+    /** What the gate reports for a server check: always {@code server check-in failed: …}. */
+    private static String described(Kind kind, String failure) {
+        return kind == Kind.SERVER_REACHABLE && !failure.startsWith(SERVER_FAILED) ? SERVER_FAILED + " " + failure
+                : failure;
     }
 }

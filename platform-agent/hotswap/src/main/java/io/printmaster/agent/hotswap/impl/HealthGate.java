@@ -1,7 +1,5 @@
 package io.printmaster.agent.hotswap.impl;
 
-import java.lang.reflect.Method;
-import java.time.Duration;
 import java.util.Collection;
 import java.util.Map;
 import java.util.Optional;
@@ -15,20 +13,17 @@ import org.osgi.service.component.runtime.ServiceComponentRuntime;
 import org.osgi.service.component.runtime.dto.ComponentConfigurationDTO;
 import org.osgi.service.component.runtime.dto.ComponentDescriptionDTO;
 import org.osgi.service.component.runtime.dto.UnsatisfiedReferenceDTO;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The checks a set of bundles must pass after a swap (or a rollback), in order, each within what is left of the
  * deadline: every bundle active (fragments resolved); every Declarative Services component satisfied before the swap
- * satisfied again; every Felix Health Check OK or WARN; the server answers a check-in.
+ * satisfied again; every Felix Health Check OK or WARN; the server answers a check-in (the Felix Health Checks tagged
+ * {@code printmaster.server-reachable}, which the enrollment bundle registers; no reflection, no class names).
  *
  * <p>Everything is looked up through the system bundle's context, fresh at each use: the engine's own bundle and the
  * services it uses may just have been replaced.
  */
 final class HealthGate {
-    private static final Logger LOG = LoggerFactory.getLogger(HealthGate.class);
-    static final String ENROLLMENT = "io.printmaster.agent.enrollment.api.Enrollment";
     /** A check-in gets at least this long, even when the deadline is closer: the server may just be slow. */
     private static final long MIN_CHECK_IN_MILLIS = 5_000;
 
@@ -111,8 +106,8 @@ final class HealthGate {
 
         if (healthChecks != null) {
             Optional<String> failing;
-            while ((failing = healthChecks.firstFailing(Math.max(100, millisLeft(deadlineNanos)),
-                    ignoredHealthChecks)).isPresent()) {
+            while ((failing = healthChecks.firstFailing(HealthChecks.Kind.GENERAL,
+                    Math.max(100, millisLeft(deadlineNanos)), ignoredHealthChecks)).isPresent()) {
                 if (Thread.interrupted()) {
                     pause.interrupted();
                 }
@@ -216,45 +211,25 @@ final class HealthGate {
     }
 
     /**
-     * {@code Enrollment.checkInNow}, called by reflection on the service found now: when the enrollment bundle was
-     * just replaced, its new service implements the new revision of the interface, not the one this (possibly stale)
-     * class loader sees.
+     * The Felix Health Checks tagged {@link io.printmaster.agent.update.api.HealthCheckTags#SERVER_REACHABLE} (the
+     * enrollment bundle registers one): run last, each failure reported as {@code server check-in failed: …}. None
+     * registered fails the gate: without its check the agent cannot show it still reaches its server.
      */
     private Optional<String> serverCheck(long timeoutMillis, Pause pause) {
-        ServiceReference<?> ref = best(system, ENROLLMENT);
-        Object enrollment = ref == null ? null : system.getService(ref);
-        if (enrollment == null) {
-            return Optional.of("server check-in failed: the enrollment service is not running");
+        if (healthChecks == null) {
+            return Optional.of(HealthChecks.SERVER_FAILED + " the Felix Health Check API is not installed, so no "
+                    + "server-reachable check can run");
         }
-        try {
-            Class<?> api = apiInterface(enrollment.getClass(), ENROLLMENT);
-            Optional<?> checkIn = (Optional<?>) api.getMethod("checkInNow", Duration.class)
-                    .invoke(enrollment, Duration.ofMillis(timeoutMillis));
-            if (checkIn.isEmpty()) {
-                Object state = api.getMethod("state").invoke(enrollment);
-                String message = String.valueOf(state.getClass().getMethod("message").invoke(state));
-                return Optional.of("server check-in failed: none finished within " + timeoutMillis + " ms (" + message
-                        + ")");
-            }
-            Object c = checkIn.get();
-            if (Boolean.TRUE.equals(c.getClass().getMethod("succeeded").invoke(c))) {
-                return Optional.empty();
-            }
-            Optional<?> problem = (Optional<?>) c.getClass().getMethod("problem").invoke(c);
-            Object status = c.getClass().getMethod("status").invoke(c);
-            return Optional.of("server check-in failed: " + (problem.isPresent() ? problem.get() : "HTTP " + status));
-        } catch (java.lang.reflect.InvocationTargetException e) {
-            if (e.getCause() instanceof InterruptedException) {
-                pause.interrupted();
-                return Optional.of("server check-in failed: interrupted");
-            }
-            return Optional.of("server check-in failed: " + e.getCause());
-        } catch (ReflectiveOperationException | RuntimeException e) {
-            LOG.warn("cannot call the enrollment service", e);
-            return Optional.of("server check-in failed: " + e);
-        } finally {
-            system.ungetService(ref);
+        if (healthChecks.count(HealthChecks.Kind.SERVER_REACHABLE) == 0) {
+            return Optional.of(HealthChecks.SERVER_FAILED + " no server-reachable health check runs (the enrollment "
+                    + "bundle is not active)");
         }
+        Optional<String> failing = healthChecks.firstFailing(HealthChecks.Kind.SERVER_REACHABLE, timeoutMillis,
+                java.util.Set.of());
+        if (Thread.interrupted()) {
+            pause.interrupted();
+        }
+        return failing;
     }
 
     private ServiceComponentRuntime scr(ServiceReference<?> ref) {
@@ -265,7 +240,7 @@ final class HealthGate {
     /**
      * The highest-ranked service of {@code className}, whatever class space it belongs to. The system bundle's
      * {@code getServiceReference} would apply the class-space check against the launcher's class path, which may
-     * hold other copies of our APIs (it does in tests); the gate checks types itself or calls by reflection.
+     * hold other copies of our APIs (it does in tests); the gate checks types itself.
      */
     static ServiceReference<?> best(BundleContext context, String className) {
         ServiceReference<?>[] refs;
@@ -286,17 +261,6 @@ final class HealthGate {
         return best;
     }
 
-    private static Class<?> apiInterface(Class<?> type, String name) throws NoSuchMethodException {
-        for (Class<?> c = type; c != null; c = c.getSuperclass()) {
-            for (Class<?> i : c.getInterfaces()) {
-                if (i.getName().equals(name)) {
-                    return i;
-                }
-            }
-        }
-        throw new NoSuchMethodException(type.getName() + " does not implement " + name);
-    }
-
     static String stateName(int state) {
         return switch (state) {
             case Bundle.INSTALLED -> "installed (its dependencies cannot be resolved)";
@@ -310,5 +274,5 @@ final class HealthGate {
 
     /** Unused reference kept for the preload list. */
     static final Class<?>[] USED_TYPES = {ServiceComponentRuntime.class, ComponentDescriptionDTO.class,
-            ComponentConfigurationDTO.class, UnsatisfiedReferenceDTO.class, Method.class};
+            ComponentConfigurationDTO.class, UnsatisfiedReferenceDTO.class};
 }

@@ -102,6 +102,12 @@ public class HotSwapComponent implements BundleSwapper, RunningRelease {
         for (Class<?> c : HealthGate.USED_TYPES) {
             c.getName();
         }
+        // The file helpers of the configuration bundle, which a swap may replace: loaded through this bundle's wiring
+        // now; the journal write before the first bundle changes then loads every JDK class they use.
+        for (Class<?> c : new Class<?>[] {io.printmaster.agent.files.AtomicFiles.class,
+                io.printmaster.agent.files.Digests.class}) {
+            c.getName();
+        }
     }
 
     private static boolean preloadHealthChecks() {

@@ -2,6 +2,7 @@ package io.printmaster.agent.hotswap.impl;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.printmaster.agent.files.Digests;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -44,7 +45,7 @@ record InstalledBundles(String frameworkUuid, String release, Map<String, Entry>
                 byte[] bytes = Files.readAllBytes(jar);
                 Optional<String> name = symbolicName(bytes);
                 if (name.isPresent()) {
-                    bundles.put(name.get(), new Entry(Sha256.of(bytes), jar.toUri().toString(), jar));
+                    bundles.put(name.get(), new Entry(Digests.sha256Hex(bytes), jar.toUri().toString(), jar));
                 }
             }
         }

@@ -1,11 +1,9 @@
 package io.printmaster.agent.hotswap.impl;
 
+import io.printmaster.agent.files.AtomicFiles;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.Map;
 
 /**
@@ -73,15 +71,8 @@ final class JsonText {
         out.append('"');
     }
 
-    /** Writes {@code file} through a temporary file and a rename: readers see the old or the new content. */
+    /** Writes {@code file} whole and forced to disk ({@link AtomicFiles}): readers see the old or the new content. */
     static void writeAtomically(Path file, Object value) throws IOException {
-        Files.createDirectories(file.getParent());
-        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-        Files.write(tmp, of(value).getBytes(StandardCharsets.UTF_8));
-        try {
-            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        } catch (AtomicMoveNotSupportedException e) {
-            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
-        }
+        AtomicFiles.write(file, of(value).getBytes(StandardCharsets.UTF_8));
     }
 }

@@ -1,13 +1,13 @@
 package io.printmaster.agent.hotswap.impl;
 
+import io.printmaster.agent.files.AtomicFiles;
+import io.printmaster.agent.files.Digests;
 import io.printmaster.agent.hotswap.api.PluginReplacement;
 import io.printmaster.agent.hotswap.api.SwapOutcome;
 import io.printmaster.agent.hotswap.api.SwapOutcome.Result;
 import java.io.IOException;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -82,12 +82,12 @@ final class PluginSwapEngine {
         } catch (IOException e) {
             throw new IllegalStateException("cannot read the plugin's jars: " + e, e);
         }
-        if (!Sha256.of(newBytes).equals(r.sha256())) {
+        if (!Digests.sha256Hex(newBytes).equals(r.sha256())) {
             throw new IllegalStateException(r.newJar() + " does not hold the bytes with SHA-256 " + r.sha256());
         }
         Bundle bundle = running(name, r.pluginFile()).orElseThrow(() -> new IllegalStateException("no running bundle "
                 + name + " was installed from " + r.pluginFile()));
-        String oldSha = Sha256.of(oldBytes);
+        String oldSha = Digests.sha256Hex(oldBytes);
 
         Map<String, String> componentsBefore = gate.satisfiedComponents();
         Set<String> healthChecksFailingBefore = gate.failingHealthChecks(Math.min(r.healthTimeout().toMillis(), 10_000));
@@ -254,20 +254,9 @@ final class PluginSwapEngine {
         }
     }
 
-    /** Through a temp file in the same folder's parent (outside the watched folder), then renamed over the target. */
+    /** Through a temp file in the folder's parent (outside the watched folder, same file system), forced, renamed. */
     private static void writeAtomically(Path target, byte[] bytes) throws IOException {
-        Files.createDirectories(target.getParent());
-        Path tmp = Files.createTempFile(target.getParent().getParent(), "." + target.getFileName(), ".tmp");
-        try {
-            Files.write(tmp, bytes);
-            try {
-                Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
-            }
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
+        AtomicFiles.write(target, bytes, target.toAbsolutePath().getParent().getParent(), null);
     }
 
     private void journal(PluginReplacement r, String phase, String oldSha, String result) {

@@ -1,5 +1,6 @@
 package io.printmaster.agent.hotswap.impl;
 
+import io.printmaster.agent.files.Digests;
 import io.printmaster.agent.hotswap.api.PlannedBundle;
 import io.printmaster.agent.hotswap.api.SwapOutcome;
 import io.printmaster.agent.hotswap.api.SwapOutcome.Result;
@@ -9,29 +10,25 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
-import java.util.TreeSet;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
 import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.BundleException;
-import org.osgi.framework.Constants;
-import org.osgi.framework.FrameworkEvent;
-import org.osgi.framework.FrameworkListener;
-import org.osgi.framework.wiring.FrameworkWiring;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The swap itself: compare, change, refresh, start, gate; on failure the same in reverse with the previous bytes.
+ * The swap itself: compare ({@link SwapDiff}), run the steps (stop, uninstall, update, install, refresh, start), gate;
+ * on failure the completed steps undone in reverse ({@link SwapSteps}), then the previous set's gate.
  *
  * <p>Runs entirely on the system bundle's context and on classes loaded before the first bundle changes (see
  * {@link HotSwapComponent}): the engine's own bundle, or the caller's, may be replaced while this runs, which
@@ -39,8 +36,6 @@ import org.slf4j.LoggerFactory;
  */
 final class SwapEngine {
     private static final Logger LOG = LoggerFactory.getLogger(SwapEngine.class);
-    /** A refresh that has not finished after this long is treated as failed. */
-    private static final long REFRESH_TIMEOUT_MILLIS = 60_000;
 
     private final BundleContext system;
     private final Path installedFile;
@@ -75,140 +70,62 @@ final class SwapEngine {
         if (Thread.interrupted()) {
             throw new InterruptedException();
         }
-        InstalledBundles before;
+        InstalledBundles recorded;
         try {
-            before = InstalledBundles.read(installedFile, frameworkUuid).orElseThrow(() -> new IllegalStateException(
+            recorded = InstalledBundles.read(installedFile, frameworkUuid).orElseThrow(() -> new IllegalStateException(
                     "no record of the installed bundles of this framework in " + installedFile));
         } catch (IOException e) {
             throw new IllegalStateException("cannot read " + installedFile + ": " + e.getMessage(), e);
         }
-
-        // What runs, by symbolic name (only the program's bundles; a record whose bundle is gone is left out).
-        Map<String, Bundle> running = new TreeMap<>();
-        Map<String, InstalledBundles.Entry> old = new TreeMap<>();
-        before.bundles().forEach((name, entry) -> {
-            Bundle b = system.getBundle(entry.location());
-            if (b != null && b.getState() != Bundle.UNINSTALLED) {
-                running.put(name, b);
-                old.put(name, entry);
-            }
-        });
-        Map<String, PlannedBundle> target = new TreeMap<>();
-        plan.target().forEach(p -> target.put(p.symbolicName(), p));
-
-        List<String> changed = new ArrayList<>();
-        List<String> added = new ArrayList<>();
-        List<String> removed = new ArrayList<>();
-        for (PlannedBundle p : target.values()) {
-            InstalledBundles.Entry e = old.get(p.symbolicName());
-            if (e == null) {
-                refuseIfPlugin(p.symbolicName());
-                added.add(p.symbolicName());
-            } else if (!e.sha256().equals(p.sha256())) {
-                changed.add(p.symbolicName());
-            }
-        }
-        for (String name : old.keySet()) {
-            if (!target.containsKey(name)) {
-                removed.add(name);
-            }
-        }
-        List<String> touched = new ArrayList<>(new TreeSet<>(concat(changed, added, removed)));
-
-        // The record after the swap. Unchanged bundles keep their bytes and location, but their backup becomes the
-        // release's copy (the new version slot), so the slot of the old release can go without losing the rollback
-        // source of the next swap.
-        Map<String, InstalledBundles.Entry> afterEntries = new TreeMap<>(old);
-        removed.forEach(afterEntries::remove);
-        for (PlannedBundle p : target.values()) {
-            InstalledBundles.Entry e = old.get(p.symbolicName());
-            if (e != null && e.sha256().equals(p.sha256())) {
-                if (Files.isRegularFile(p.jar())) {
-                    afterEntries.put(p.symbolicName(), new InstalledBundles.Entry(e.sha256(), e.location(), p.jar()));
-                }
-            } else {
-                String location = e != null ? e.location() : p.jar().toUri().toString();
-                afterEntries.put(p.symbolicName(), new InstalledBundles.Entry(p.sha256(), location, p.jar()));
-            }
-        }
-        InstalledBundles after = new InstalledBundles(frameworkUuid, plan.toVersion(), afterEntries);
-        InstalledBundles oldSet = new InstalledBundles(frameworkUuid, before.release(), old);
-
+        SwapDiff d = SwapDiff.of(system, recorded, plan);
+        List<String> touched = d.touched();
         if (touched.isEmpty()) {
             LOG.info("hot swap {} → {}: every bundle is already the release's", plan.fromVersion(), plan.toVersion());
-            record(after);
+            record(d.after());
             return new SwapOutcome(Result.SWAPPED, null, List.of(), millisSince(started), 0);
         }
 
         // All bytes in memory before anything changes: the new ones checked against the plan, the old ones against the
         // record (they are the rollback).
         Map<String, byte[]> newBytes = new HashMap<>();
-        for (String name : concat(changed, added)) {
-            PlannedBundle p = target.get(name);
+        for (String name : concat(d.changed(), d.added())) {
+            PlannedBundle p = d.target().get(name);
             newBytes.put(name, readChecked(p.jar(), p.sha256(), name, "the plan's jar"));
         }
         Map<String, byte[]> oldBytes = new HashMap<>();
-        for (String name : concat(changed, removed)) {
-            InstalledBundles.Entry e = old.get(name);
+        for (String name : concat(d.changed(), d.removed())) {
+            InstalledBundles.Entry e = d.before().bundles().get(name);
             oldBytes.put(name, readChecked(e.jar(), e.sha256(), name, "the running bundle's backup"));
         }
         Map<String, String> componentsBefore = gate.satisfiedComponents();
         // a check already failing does not fail the rollback: the old set is no worse than before
-        java.util.Set<String> healthChecksFailingBefore = gate.failingHealthChecks(
+        Set<String> healthChecksFailingBefore = gate.failingHealthChecks(
                 Math.min(plan.healthTimeout().toMillis(), 10_000));
-        componentsBefore.values().removeIf(removed::contains);
+        componentsBefore.values().removeIf(d.removed()::contains);
 
         LOG.info("hot swap {} → {}: changing {} (updated {}, installed {}, uninstalled {})", plan.fromVersion(),
-                plan.toVersion(), touched, changed, added, removed);
+                plan.toVersion(), touched, d.changed(), d.added(), d.removed());
         Pause pause = new Pause();
-        journal(plan, "swapping", oldSet, after, null);
+        Swap swap = new Swap(d, newBytes, oldBytes, pause);
+        List<SwapStep> steps = swap.steps(); // built before anything changes: every lambda is linked now
+        journal(plan, "swapping", d, null);
         crashPoints.reached(CrashPoints.SWAPPING);
         long downStart = System.nanoTime();
 
-        // Forward.
-        Map<String, Bundle> current = new TreeMap<>(running);
-        Map<String, String> startFailures = new TreeMap<>();
-        Optional<String> failing = Optional.empty();
-        try {
-            stopInReverseOrder(concat(changed, removed).stream().map(current::get).toList());
-            for (String name : removed) {
-                current.remove(name).uninstall();
-            }
-            for (String name : changed) {
-                try {
-                    current.get(name).update(new ByteArrayInputStream(newBytes.get(name)));
-                } catch (BundleException e) {
-                    throw new SwapStepException("bundle " + name + " could not be updated: " + e.getMessage());
-                }
-            }
-            for (String name : added) {
-                try {
-                    current.put(name, system.installBundle(target.get(name).jar().toUri().toString(),
-                            new ByteArrayInputStream(newBytes.get(name))));
-                } catch (BundleException e) {
-                    throw new SwapStepException("bundle " + name + " could not be installed: " + e.getMessage());
-                }
-            }
-            refresh(concat(changed, removed).stream().map(running::get).toList(), pause);
-            crashPoints.reached(CrashPoints.CHANGED);
-            startInOrder(current, startFailures);
-        } catch (SwapStepException | BundleException | RuntimeException e) {
-            failing = Optional.of(e instanceof SwapStepException ? e.getMessage() : "swap step failed: " + e);
-            LOG.warn("hot swap {} → {}: {}", plan.fromVersion(), plan.toVersion(), failing.get(), e);
-        }
+        Optional<String> failing = swap.done.apply(steps);
         long deadline = System.nanoTime() + plan.healthTimeout().toNanos();
         long downEnd = 0; // when every bundle of the plan was active again; 0: never
         if (failing.isEmpty()) {
-            Map<String, Bundle> planBundles = new TreeMap<>(current);
-            planBundles.keySet().retainAll(target.keySet());
-            HealthGate.Verdict verdict = gate.check(planBundles, startFailures, componentsBefore, java.util.Set.of(),
+            Map<String, Bundle> planBundles = new TreeMap<>(swap.current);
+            planBundles.keySet().retainAll(d.target().keySet());
+            HealthGate.Verdict verdict = gate.check(planBundles, swap.startFailures, componentsBefore, Set.of(),
                     deadline, true, pause);
             failing = verdict.failingCheck();
             downEnd = verdict.bundlesActiveAtNanos();
         }
         if (failing.isEmpty()) {
-            record(after);
-            journal(plan, "done", oldSet, after, "swapped");
+            record(d.after());
+            journal(plan, "done", d, "swapped");
             SwapOutcome outcome = new SwapOutcome(Result.SWAPPED, null, touched, millisSince(started),
                     TimeUnit.NANOSECONDS.toMillis(downEnd - downStart));
             LOG.info("hot swap {} → {}: swapped {} in {} ms (bundles down {} ms)", plan.fromVersion(), plan.toVersion(),
@@ -217,55 +134,39 @@ final class SwapEngine {
             return outcome;
         }
 
-        // Rollback: the previous bytes back, in reverse.
-        LOG.warn("hot swap {} → {} failed the health gate ({}): rolling back", plan.fromVersion(), plan.toVersion(),
-                failing.get());
-        journal(plan, "rolling_back", oldSet, after, null);
+        swap.startedNanos = started;
+        swap.downStartNanos = downStart;
+        swap.downEndNanos = downEnd;
+        SwapOutcome outcome = rollBack(plan, swap, failing.get(), componentsBefore, healthChecksFailingBefore);
+        restoreInterrupt(pause);
+        return outcome;
+    }
+
+    /** The completed steps undone, last first, and the previous set's gate. */
+    private SwapOutcome rollBack(SwapPlan plan, Swap swap, String failing, Map<String, String> componentsBefore,
+            Set<String> healthChecksFailingBefore) {
+        long started = swap.startedNanos;
+        long downStart = swap.downStartNanos;
+        long downEnd = swap.downEndNanos;
+        SwapDiff d = swap.diff;
+        List<String> touched = d.touched();
+        LOG.warn("hot swap {} → {} failed the health gate ({}): rolling back {}", plan.fromVersion(), plan.toVersion(),
+                failing, swap.done.completedNames());
+        journal(plan, "rolling_back", d, null);
         crashPoints.reached(CrashPoints.ROLLING_BACK);
         long rollbackDownStart = System.nanoTime();
-        Optional<String> rollbackFailure = Optional.empty();
-        Map<String, String> rollbackStartFailures = new TreeMap<>();
-        Map<String, Bundle> restored = new TreeMap<>();
         long rollbackDownEnd = 0;
-        try {
-            List<Bundle> toStop = new ArrayList<>();
-            for (String name : concat(changed, added)) {
-                Bundle b = current.get(name);
-                if (b != null && b.getState() != Bundle.UNINSTALLED) {
-                    toStop.add(b);
-                }
-            }
-            stopInReverseOrder(toStop);
-            List<Bundle> toRefresh = new ArrayList<>();
-            for (String name : added) {
-                Bundle b = current.remove(name);
-                if (b != null && b.getState() != Bundle.UNINSTALLED) {
-                    b.uninstall();
-                    toRefresh.add(b);
-                }
-            }
-            for (String name : changed) {
-                Bundle b = current.get(name);
-                b.update(new ByteArrayInputStream(oldBytes.get(name)));
-                toRefresh.add(b);
-            }
-            for (String name : removed) {
-                current.put(name, system.installBundle(old.get(name).location(),
-                        new ByteArrayInputStream(oldBytes.get(name))));
-            }
-            refresh(toRefresh, pause);
-            restored.putAll(current);
-            restored.keySet().retainAll(old.keySet());
-            startInOrder(restored, rollbackStartFailures);
-            HealthGate.Verdict verdict = gate.check(restored, rollbackStartFailures, componentsBefore,
-                    healthChecksFailingBefore, System.nanoTime() + plan.healthTimeout().toNanos(), false, pause);
+        Optional<String> rollbackFailure;
+        List<String> undoFailures = swap.done.undo();
+        if (undoFailures.isEmpty()) {
+            HealthGate.Verdict verdict = gate.check(swap.previousSet(), swap.rollbackStartFailures, componentsBefore,
+                    healthChecksFailingBefore, System.nanoTime() + plan.healthTimeout().toNanos(), false, swap.pause);
             rollbackFailure = verdict.failingCheck();
             rollbackDownEnd = verdict.bundlesActiveAtNanos();
-        } catch (SwapStepException | BundleException | RuntimeException e) {
-            rollbackFailure = Optional.of("rollback step failed: " + e);
-            LOG.error("hot swap {} → {}: rollback step failed", plan.fromVersion(), plan.toVersion(), e);
+        } else {
+            rollbackFailure = Optional.of("rollback step failed: " + String.join("; ", undoFailures));
         }
-        record(oldSet);
+        record(d.before());
         // down while the new set started (when it got as far as all active), then while the old one came back
         long downNanos = downEnd != 0 ? (downEnd - downStart) + (rollbackDownEnd != 0
                 ? rollbackDownEnd - rollbackDownStart : System.nanoTime() - rollbackDownStart)
@@ -273,28 +174,123 @@ final class SwapEngine {
         long downtime = TimeUnit.NANOSECONDS.toMillis(downNanos);
         SwapOutcome outcome;
         if (rollbackFailure.isEmpty()) {
-            journal(plan, "done", oldSet, after, "rolled_back");
-            outcome = new SwapOutcome(Result.ROLLED_BACK, failing.get(), touched, millisSince(started), downtime);
+            journal(plan, "done", d, "rolled_back");
+            outcome = new SwapOutcome(Result.ROLLED_BACK, failing, touched, millisSince(started), downtime);
             LOG.warn("hot swap {} → {}: rolled back in {} ms: {}", plan.fromVersion(), plan.toVersion(),
-                    outcome.swapMillis(), failing.get());
+                    outcome.swapMillis(), failing);
         } else {
-            journal(plan, "rolling_back", oldSet, after, "rollback_failed");
-            outcome = new SwapOutcome(Result.ROLLBACK_FAILED, failing.get() + "; rollback: " + rollbackFailure.get(),
+            journal(plan, "rolling_back", d, "rollback_failed");
+            outcome = new SwapOutcome(Result.ROLLBACK_FAILED, failing + "; rollback: " + rollbackFailure.get(),
                     touched, millisSince(started), downtime);
             LOG.error("hot swap {} → {}: ROLLBACK FAILED: {}", plan.fromVersion(), plan.toVersion(),
                     outcome.failingCheck());
         }
-        restoreInterrupt(pause);
         return outcome;
     }
 
-    /** A plan bundle that is installed, but not from the program's bundle/ folder (a plugin), is never swapped. */
-    private void refuseIfPlugin(String name) {
-        for (Bundle b : system.getBundles()) {
-            if (name.equals(b.getSymbolicName()) && b.getBundleId() != 0) {
-                throw new IllegalStateException("bundle " + name + " is installed from " + b.getLocation()
-                        + ", not from the program's bundle/ folder: it is never swapped");
+    /**
+     * One swap's bundles and its steps. Each step does one thing and knows how to put it back; the rollback is
+     * {@link SwapSteps#undo} of the ones that completed. The first step's undo brings the previous set up again
+     * (refresh what the other undos changed, start in the launcher's order), so it runs last.
+     */
+    private final class Swap {
+        final SwapDiff diff;
+        final Map<String, byte[]> newBytes;
+        final Map<String, byte[]> oldBytes;
+        final Pause pause;
+        final SwapSteps done = new SwapSteps();
+        /** The bundles that run (or ran) under each symbolic name as the steps go. */
+        final Map<String, Bundle> current;
+        final Map<String, String> startFailures = new TreeMap<>();
+        final Map<String, String> rollbackStartFailures = new TreeMap<>();
+        /** What the undos changed, to refresh before the previous set starts again. */
+        final Set<Bundle> undone = new LinkedHashSet<>();
+        // System.nanoTime() when the swap started, when its bundles went down, when the new set was all active (0: never)
+        long startedNanos;
+        long downStartNanos;
+        long downEndNanos;
+
+        Swap(SwapDiff diff, Map<String, byte[]> newBytes, Map<String, byte[]> oldBytes, Pause pause) {
+            this.diff = diff;
+            this.newBytes = newBytes;
+            this.oldBytes = oldBytes;
+            this.pause = pause;
+            this.current = new TreeMap<>(diff.running());
+        }
+
+        List<SwapStep> steps() {
+            List<SwapStep> steps = new ArrayList<>();
+            steps.add(new SwapStep("stop the bundles it updates or uninstalls",
+                    () -> BundleOps.stopInReverseOrder(bundles(concat(diff.changed(), diff.removed()))),
+                    this::startPreviousSet));
+            for (String name : diff.removed()) {
+                steps.add(new SwapStep("uninstall bundle " + name, () -> current.remove(name).uninstall(),
+                        () -> current.put(name, system.installBundle(diff.before().bundles().get(name).location(),
+                                new ByteArrayInputStream(oldBytes.get(name))))));
             }
+            for (String name : diff.changed()) {
+                steps.add(new SwapStep("update bundle " + name, () -> {
+                    try {
+                        current.get(name).update(new ByteArrayInputStream(newBytes.get(name)));
+                    } catch (BundleException e) {
+                        throw new SwapStep.SwapStepException("bundle " + name + " could not be updated: "
+                                + e.getMessage());
+                    }
+                }, () -> {
+                    Bundle b = current.get(name);
+                    b.update(new ByteArrayInputStream(oldBytes.get(name)));
+                    undone.add(b);
+                }));
+            }
+            for (String name : diff.added()) {
+                steps.add(new SwapStep("install bundle " + name, () -> {
+                    try {
+                        current.put(name, system.installBundle(diff.target().get(name).jar().toUri().toString(),
+                                new ByteArrayInputStream(newBytes.get(name))));
+                    } catch (BundleException e) {
+                        throw new SwapStep.SwapStepException("bundle " + name + " could not be installed: "
+                                + e.getMessage());
+                    }
+                }, () -> {
+                    Bundle b = current.remove(name);
+                    if (b != null && b.getState() != Bundle.UNINSTALLED) {
+                        b.uninstall();
+                        undone.add(b);
+                    }
+                }));
+            }
+            // refreshed again by the first step's undo, after the other undos
+            steps.add(SwapStep.once("refresh", () -> BundleOps.refresh(system,
+                    concat(diff.changed(), diff.removed()).stream().map(diff.running()::get).toList(), pause)));
+            steps.add(SwapStep.once("crash point " + CrashPoints.CHANGED,
+                    () -> crashPoints.reached(CrashPoints.CHANGED)));
+            steps.add(new SwapStep("start the new set", () -> BundleOps.startInOrder(current, startFailures),
+                    () -> BundleOps.stopInReverseOrder(bundles(concat(diff.changed(), diff.added())))));
+            return steps;
+        }
+
+        /** The running bundles of {@code names} (those still installed). */
+        private List<Bundle> bundles(List<String> names) {
+            List<Bundle> found = new ArrayList<>();
+            for (String name : names) {
+                Bundle b = current.get(name);
+                if (b != null && b.getState() != Bundle.UNINSTALLED) {
+                    found.add(b);
+                }
+            }
+            return found;
+        }
+
+        /** The previous set as it runs after the undos. */
+        Map<String, Bundle> previousSet() {
+            Map<String, Bundle> restored = new TreeMap<>(current);
+            restored.keySet().retainAll(diff.before().bundles().keySet());
+            return restored;
+        }
+
+        private void startPreviousSet() throws SwapStep.SwapStepException {
+            BundleOps.refresh(system, undone, pause);
+            BundleOps.startInOrder(previousSet(), rollbackStartFailures);
         }
     }
 
@@ -305,7 +301,7 @@ final class SwapEngine {
         } catch (IOException e) {
             throw new IllegalStateException(what + " of " + name + " cannot be read (" + jar + "): " + e, e);
         }
-        String actual = Sha256.of(bytes);
+        String actual = Digests.sha256Hex(bytes);
         if (!actual.equals(sha256)) {
             throw new IllegalStateException(what + " of " + name + " (" + jar + ") has SHA-256 " + actual + ", not "
                     + sha256);
@@ -320,66 +316,6 @@ final class SwapEngine {
             throw new IllegalStateException(what + " of " + name + " (" + jar + ") is not a jar: " + e, e);
         }
         return bytes;
-    }
-
-    private static void stopInReverseOrder(List<Bundle> bundles) {
-        List<Bundle> order = new ArrayList<>(bundles);
-        order.sort(Comparator.comparingInt(SwapEngine::startOrder).reversed());
-        for (Bundle b : order) {
-            try {
-                if (b.getState() != Bundle.UNINSTALLED) {
-                    b.stop();
-                }
-            } catch (BundleException e) {
-                LOG.warn("bundle {} did not stop cleanly: {}", b.getSymbolicName(), e.getMessage());
-            }
-        }
-    }
-
-    /** Starts every non-fragment bundle that is not active, in the launcher's order; failures are noted, not thrown. */
-    private static void startInOrder(Map<String, Bundle> bundles, Map<String, String> failures) {
-        List<Bundle> order = new ArrayList<>(bundles.values());
-        order.sort(Comparator.comparingInt(SwapEngine::startOrder));
-        for (Bundle b : order) {
-            if (isFragment(b) || b.getState() == Bundle.ACTIVE || b.getState() == Bundle.UNINSTALLED) {
-                continue;
-            }
-            try {
-                b.start();
-            } catch (BundleException | RuntimeException e) {
-                String message = e.getMessage();
-                if (e.getCause() != null && e.getCause() != e) {
-                    message += " (" + e.getCause() + ")";
-                }
-                failures.put(b.getSymbolicName(), message);
-            }
-        }
-    }
-
-    /** Refreshes and waits for {@code PACKAGES_REFRESHED}: the old revisions are gone and dependents rewired. */
-    private void refresh(List<Bundle> bundles, Pause pause) throws SwapStepException {
-        if (bundles.isEmpty()) {
-            return; // only installs: nothing to rewire
-        }
-        CountDownLatch done = new CountDownLatch(1);
-        FrameworkListener listener = event -> {
-            if (event.getType() == FrameworkEvent.PACKAGES_REFRESHED || event.getType() == FrameworkEvent.ERROR) {
-                done.countDown();
-            }
-        };
-        system.getBundle().adapt(FrameworkWiring.class).refreshBundles(bundles, listener);
-        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(REFRESH_TIMEOUT_MILLIS);
-        while (true) {
-            try {
-                if (done.await(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) {
-                    return;
-                }
-                throw new SwapStepException("the framework did not finish refreshing within "
-                        + REFRESH_TIMEOUT_MILLIS / 1000 + " s");
-            } catch (InterruptedException e) {
-                pause.interrupted();
-            }
-        }
     }
 
     private void record(InstalledBundles set) {
@@ -400,7 +336,9 @@ final class SwapEngine {
         }
     }
 
-    private void journal(SwapPlan plan, String phase, InstalledBundles from, InstalledBundles to, String result) {
+    private void journal(SwapPlan plan, String phase, SwapDiff d, String result) {
+        InstalledBundles from = d.before();
+        InstalledBundles to = d.after();
         Map<String, Object> j = new LinkedHashMap<>();
         j.put("from_version", plan.fromVersion());
         j.put("to_version", plan.toVersion());
@@ -415,28 +353,6 @@ final class SwapEngine {
         } catch (IOException e) {
             LOG.warn("cannot write the hot-swap journal {}", journalFile, e);
         }
-    }
-
-    /**
-     * The launcher's start order (FelixLauncher.startOrder, which bundles cannot import): Configuration Admin, then
-     * Declarative Services and the OSGi APIs, everything else, FileInstall last.
-     */
-    static int startOrder(Bundle b) {
-        String name = String.valueOf(b.getSymbolicName());
-        if (name.equals("org.apache.felix.configadmin")) {
-            return 0;
-        }
-        if (name.startsWith("org.osgi.") || name.equals("org.apache.felix.scr")) {
-            return 1;
-        }
-        if (name.equals("org.apache.felix.fileinstall")) {
-            return 9;
-        }
-        return 5;
-    }
-
-    private static boolean isFragment(Bundle b) {
-        return b.getHeaders("").get(Constants.FRAGMENT_HOST) != null;
     }
 
     private static void restoreInterrupt(Pause pause) {
@@ -456,14 +372,5 @@ final class SwapEngine {
             all.addAll(l);
         }
         return all;
-    }
-
-    /** A step of the swap failed; the message is the failing check. */
-    static final class SwapStepException extends Exception {
-        private static final long serialVersionUID = 1L;
-
-        SwapStepException(String message) {
-            super(message);
-        }
     }
 }

@@ -19,7 +19,7 @@ import org.osgi.framework.wiring.FrameworkWiring;
  * fails the check at once: the launcher installs every program bundle before it starts any, so nothing that could
  * satisfy it is still to come (a slow start is waited for; a missing requirement is not).
  */
-final class BundleHealthProbe implements UpdateRunner.HealthProbe {
+final class BundleHealthProbe implements ProcessControl.HealthProbe {
     private final BundleContext context;
     private final Enrollment enrollment;
     private final Duration timeout;

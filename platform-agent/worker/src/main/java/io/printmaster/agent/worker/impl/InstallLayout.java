@@ -1,11 +1,10 @@
 package io.printmaster.agent.worker.impl;
 
+import io.printmaster.agent.files.AtomicFiles;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.Optional;
 import java.util.regex.Pattern;
 
@@ -127,23 +126,9 @@ final class InstallLayout {
     private void writePointer(String name, String version) throws IOException {
         requireName(version);
         Files.createDirectories(versions());
-        writeAtomically(versions().resolve(name), (version + "\n").getBytes(StandardCharsets.UTF_8));
+        AtomicFiles.write(versions().resolve(name), (version + "\n").getBytes(StandardCharsets.UTF_8));
     }
 
-    /** Writes through a temp file, forced to disk, then renamed over the target: readers see old or new. */
-    static void writeAtomically(Path target, byte[] bytes) throws IOException {
-        Path tmp = target.resolveSibling("." + target.getFileName() + ".tmp");
-        try (var ch = java.nio.channels.FileChannel.open(tmp, java.nio.file.StandardOpenOption.CREATE,
-                java.nio.file.StandardOpenOption.TRUNCATE_EXISTING, java.nio.file.StandardOpenOption.WRITE)) {
-            ch.write(java.nio.ByteBuffer.wrap(bytes));
-            ch.force(true);
-        }
-        try {
-            Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        } catch (AtomicMoveNotSupportedException e) {
-            Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
-        }
-    }
 
     private static void requireName(String version) {
         if (version == null || !VERSION_NAME.matcher(version).matches()) {

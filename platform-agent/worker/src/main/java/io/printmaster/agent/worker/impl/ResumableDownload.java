@@ -1,5 +1,6 @@
 package io.printmaster.agent.worker.impl;
 
+import io.printmaster.agent.files.AtomicFiles;
 import io.printmaster.core.retry.Backoff;
 import java.io.IOException;
 import java.io.InputStream;
@@ -11,7 +12,6 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.Map;
@@ -113,7 +113,8 @@ final class ResumableDownload {
             Files.deleteIfExists(partial);
             throw e;
         }
-        return Files.move(partial, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        AtomicFiles.move(partial, target);
+        return target;
     }
 
     /** One request. Empty when the partial file is complete; a refusal message for a permanent failure. */

@@ -16,7 +16,7 @@ import java.util.function.Supplier;
  * have systemd and still run the agent under {@code bin/pm-agent --supervise}; asking systemd there would restart
  * nothing. When none runs it, the update stops before anything is switched ({@code RESTART_FAILED}).
  */
-final class ServiceManagerRestarter implements UpdateRunner.Restarter {
+final class ServiceManagerRestarter implements ProcessControl.Restarter {
     /** The agent's service name under each service system (the files in the distribution's {@code service/}). */
     static final Map<String, String> SERVICE_NAMES = Map.of(
             "systemd", "printmaster-agent",
@@ -38,7 +38,7 @@ final class ServiceManagerRestarter implements UpdateRunner.Restarter {
      * (SCR unbinds them at deactivation), and may still have to restart the agent after the swap.
      */
     @Override
-    public UpdateRunner.Restarter snapshot() {
+    public ProcessControl.Restarter snapshot() {
         List<ServiceManager> now = List.copyOf(managersByRanking.get());
         return new ServiceManagerRestarter(() -> now, serviceNameOverride);
     }

@@ -3,12 +3,11 @@ package io.printmaster.agent.worker.impl;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.printmaster.agent.files.Digests;
 import io.printmaster.api.signing.SigningException;
 import io.printmaster.api.signing.SigningProvider;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.Arrays;
 import java.util.Base64;
 import java.util.HexFormat;
@@ -131,12 +130,8 @@ final class TrustAnchors {
 
     /** A key id is the first 16 hex digits of the SHA-256 of the raw public key (docs/manifests.md). */
     static boolean keyIdMatches(String keyId, byte[] rawKey) {
-        try {
-            String hex = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(rawKey));
-            return keyId.length() >= 16 && hex.startsWith(keyId);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("every Java runtime has SHA-256", e);
-        }
+        String hex = Digests.sha256Hex(rawKey);
+        return keyId.length() >= 16 && hex.startsWith(keyId);
     }
 
     private static byte[] decode(String base64) {

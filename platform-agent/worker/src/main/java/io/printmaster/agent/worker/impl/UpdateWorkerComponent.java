@@ -2,7 +2,6 @@ package io.printmaster.agent.worker.impl;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.printmaster.agent.config.api.AgentConfiguration;
-import io.printmaster.agent.config.api.AgentSettings;
 import io.printmaster.agent.enrollment.api.CheckIn;
 import io.printmaster.agent.enrollment.api.CheckInListener;
 import io.printmaster.agent.enrollment.api.Enrollment;
@@ -33,8 +32,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
-import java.util.concurrent.ConcurrentSkipListMap;
-import java.util.concurrent.ThreadLocalRandom;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.Constants;
 import org.osgi.service.component.annotations.Activate;
@@ -46,49 +43,24 @@ import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.component.annotations.ReferenceCardinality;
 import org.osgi.service.component.annotations.ReferencePolicy;
 import org.osgi.service.component.annotations.ReferencePolicyOption;
-import org.osgi.service.metatype.annotations.AttributeDefinition;
 import org.osgi.service.metatype.annotations.Designate;
-import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The agent's update worker: one thread that finishes what a previous start left (the run marker), then waits for
+ * The agent's update worker: one loop that finishes what a previous start left (the run marker), then waits for
  * the next scheduled check (the policy's cadence and window, {@link CheckSchedule}), a local trigger ({@code check},
  * {@code force}) or a server command ({@code check_update}, {@code force_update}, {@code cancel_update}, which
- * arrive with a check-in), and runs {@link UpdateRunner}. At most one run at a time.
+ * arrive with a check-in), and runs {@link UpdateRunner}. At most one run at a time. The loop runs supervised
+ * ({@link SupervisedLoop}): an unexpected failure is visible in the Felix Health Check {@code printmaster-update-worker}
+ * and the loop starts again with a backoff.
  */
 @Component(service = UpdateWorker.class, immediate = true, configurationPid = UpdateWorkerComponent.PID,
         configurationPolicy = ConfigurationPolicy.OPTIONAL)
-@Designate(ocd = UpdateWorkerComponent.Config.class)
+@Designate(ocd = WorkerConfig.class)
 public class UpdateWorkerComponent implements UpdateWorker {
     private static final Logger LOG = LoggerFactory.getLogger(UpdateWorkerComponent.class);
     public static final String PID = "io.printmaster.agent.worker";
-
-    @ObjectClassDefinition(name = "PrintMaster agent update worker", description = "How the agent downloads, "
-            + "installs and checks updates.")
-    public @interface Config {
-        @AttributeDefinition(name = "Download attempts", min = "1", description = "Attempts per download before "
-                + "DOWNLOAD_FAILED; each resumes where the last stopped.")
-        int download__max__attempts() default 6;
-
-        @AttributeDefinition(name = "Stall timeout (seconds)", min = "5", description = "A download that receives "
-                + "nothing for this long is retried.")
-        int download__stall__seconds() default 60;
-
-        @AttributeDefinition(name = "Health check timeout (seconds)", min = "5", description = "How long a new "
-                + "version has to get all bundles active and reach the server before it is rolled back.")
-        int health__timeout__seconds() default 90;
-
-        @AttributeDefinition(name = "Hot swap", description = "Install a release that keeps the runtime (launcher, "
-                + "framework, JVM options) by swapping its changed bundles inside the running agent, without a restart. "
-                + "Off: every release is installed in full, with a restart.")
-        boolean hot__swap() default true;
-
-        @AttributeDefinition(name = "Service name", description = "The agent's service name, when it is not the "
-                + "default of its service system (printmaster-agent, io.printmaster.agent, PrintMasterAgent).")
-        String service__name() default "";
-    }
 
     /** A request to run. */
     private record Trigger(String runId, boolean forced, Optional<CheckIn> checkIn) {
@@ -100,7 +72,7 @@ public class UpdateWorkerComponent implements UpdateWorker {
     /** Replaced between runs when the settings change ({@link #modified}); read by any thread. */
     private volatile UpdateRunner runner;
     /** Settings waiting to be taken at the next quiet moment of the loop. */
-    private Config newSettings;
+    private WorkerConfig newSettings;
     private final BundleContext context;
     private final BundleContext system;
     private final SigningProvider signatures;
@@ -108,11 +80,8 @@ public class UpdateWorkerComponent implements UpdateWorker {
     private final HttpClient http;
     private final TelemetrySender telemetry;
     private final WorkerFiles files;
-    private final CheckSchedule schedule = new CheckSchedule(ThreadLocalRandom.current());
-    private final Backoff unreachable = Backoff.of(Duration.ofMinutes(1), Duration.ofHours(1), Integer.MAX_VALUE);
-    /** Service managers by ranking, highest first (ties: older service first). */
-    private final ConcurrentSkipListMap<Long, ServiceManager> managers = new ConcurrentSkipListMap<>();
-    private final Map<ServiceManager, Long> managerKeys = new java.util.concurrent.ConcurrentHashMap<>();
+    private final CheckPlanner planner = new CheckPlanner();
+    private final ServiceManagers managers = new ServiceManagers();
 
     private final Object lock = new Object();
     private final Object pauses = new Object();
@@ -121,8 +90,8 @@ public class UpdateWorkerComponent implements UpdateWorker {
     private volatile boolean running = true;
     private volatile boolean busy;
     private volatile Instant nextCheckAt;
-    private int serverFailures;
-    private final Thread thread;
+    private final SupervisedLoop loop;
+    private final org.osgi.framework.ServiceRegistration<?> loopHealth;
     private final org.osgi.framework.ServiceRegistration<CheckInListener> listener;
     private final org.osgi.framework.ServiceRegistration<Runnable> waker;
 
@@ -138,7 +107,7 @@ public class UpdateWorkerComponent implements UpdateWorker {
 
     @Activate
     public UpdateWorkerComponent(BundleContext context, @Reference AgentConfiguration configuration,
-                                 @Reference Enrollment enrollment, @Reference SigningProvider signatures, Config config) {
+                                 @Reference Enrollment enrollment, @Reference SigningProvider signatures, WorkerConfig config) {
         this.enrollment = enrollment;
         this.configuration = configuration;
         this.signatures = signatures;
@@ -165,19 +134,19 @@ public class UpdateWorkerComponent implements UpdateWorker {
         for (Class<?> c : USED_AFTER_SWAP) {
             c.getName();
         }
-        this.thread = new Thread(this::loop, "pm-update-worker");
-        thread.setDaemon(true);
-        thread.start();
+        this.loop = new SupervisedLoop("pm-update-worker", this::loop, LOOP_RESTART, Clock.systemUTC());
+        loop.start();
+        this.loopHealth = WorkerServices.registerLoopHealth(context, loop);
         // Registered by hand, not as a DS service: the enrollment component binds check-in listeners, and a DS
         // listener that itself needs Enrollment makes SCR report a circular reference at every start.
         this.listener = context.registerService(CheckInListener.class, this::checkedIn, null);
         // A JDK type, so that a worker of an older revision (replaced by the swap it ran) can wake this one.
         this.waker = context.registerService(Runnable.class, this::wake,
-                new java.util.Hashtable<>(Map.of(WAKE_PROPERTY, Boolean.TRUE)));
+                new java.util.Hashtable<>(Map.of(WorkerServices.WAKE_PROPERTY, Boolean.TRUE)));
     }
 
     /** A runner with the settings of {@code config}; the files, the telemetry queue and the HTTP client are shared. */
-    private UpdateRunner newRunner(Config config) {
+    private UpdateRunner newRunner(WorkerConfig config) {
         ResumableDownload download = new ResumableDownload(http,
                 Backoff.of(Duration.ofSeconds(2), Duration.ofMinutes(5), Math.max(1, config.download__max__attempts())),
                 Duration.ofSeconds(Math.max(5, config.download__stall__seconds())), d -> {
@@ -190,15 +159,17 @@ public class UpdateWorkerComponent implements UpdateWorker {
         String service = config.service__name().isBlank() ? null : config.service__name().strip();
         Duration health = Duration.ofSeconds(Math.max(5, config.health__timeout__seconds()));
         Path fallback = layout.programDir();
-        return new UpdateRunner(layout, files, enrollment, configuration::current,
-                new ManifestVerifier(signatures), download, new ArchiveStager(), telemetry,
-                new ServiceManagerRestarter(() -> List.copyOf(managers.values()), Optional.ofNullable(service)),
-                new BundleHealthProbe(context, enrollment, health, layout.programDir()),
-                dir -> Files.getFileStore(Files.exists(dir) ? dir : fallback).getUsableSpace(),
-                FaultInjection.fromEnvironment(), Clock.systemUTC(), this::runningVersion,
-                new UpdateRunner.HotSwapSupport(config.hot__swap(), () -> Optional.ofNullable(swapper),
-                        context.getProperty(Constants.FRAMEWORK_UUID), health, () -> wakeWorkers(system)),
-                HostPlatform.platform(), HostPlatform.arch());
+        AgentHost host = new AgentHost(layout, files,
+                dir -> Files.getFileStore(Files.exists(dir) ? dir : fallback).getUsableSpace(), Clock.systemUTC(),
+                HostPlatform.platform(), HostPlatform.arch(), this::runningVersion);
+        return new UpdateRunner(host, new ServerLink(enrollment, configuration::current, telemetry),
+                new ReleaseTools(new ManifestVerifier(signatures), download, new ArchiveStager()),
+                new ProcessControl(
+                        new ServiceManagerRestarter(managers::ranked, Optional.ofNullable(service)),
+                        new BundleHealthProbe(context, enrollment, health, layout.programDir()),
+                        FaultInjection.fromEnvironment()),
+                new HotSwapSupport(config.hot__swap(), () -> Optional.ofNullable(swapper),
+                        context.getProperty(Constants.FRAMEWORK_UUID), health, () -> WorkerServices.wakeWorkers(system)));
     }
 
     /**
@@ -207,44 +178,28 @@ public class UpdateWorkerComponent implements UpdateWorker {
      * the component.
      */
     @Modified
-    void modified(Config config) {
+    void modified(WorkerConfig config) {
         synchronized (lock) {
             newSettings = config;
             lock.notifyAll();
         }
     }
 
-    /** The service property of the worker's wake-up service ({@link Runnable}). */
-    static final String WAKE_PROPERTY = "io.printmaster.agent.worker.wake";
+    /** How soon the update loop starts again after it died of an unexpected failure, and how much later each time. */
+    static final Backoff LOOP_RESTART = Backoff.of(Duration.ofSeconds(5), Duration.ofMinutes(30), Integer.MAX_VALUE);
+
+
 
     /** Types of other bundles the code after a swap uses, loaded through this bundle's wiring before any swap. */
     private static final Class<?>[] USED_AFTER_SWAP = {SwapOutcome.class, SwapOutcome.Result.class, RunState.class,
-        RunResult.class, org.osgi.framework.ServiceReference.class, org.osgi.framework.InvalidSyntaxException.class};
+        RunResult.class, org.osgi.framework.ServiceReference.class, org.osgi.framework.InvalidSyntaxException.class,
+        io.printmaster.agent.files.AtomicFiles.class};
 
     private String runningVersion() {
         RunningRelease r = runningRelease;
         return r != null ? r.version() : startedVersion;
     }
 
-    /** Wakes the worker that runs now (this one, or the revision that replaced it) to report a finished swap. */
-    private static void wakeWorkers(BundleContext system) {
-        try {
-            var refs = system.getServiceReferences(Runnable.class, "(" + WAKE_PROPERTY + "=true)");
-            for (var ref : refs) {
-                Runnable r = system.getService(ref);
-                if (r != null) {
-                    try {
-                        r.run();
-                    } finally {
-                        system.ungetService(ref);
-                    }
-                }
-            }
-        } catch (org.osgi.framework.InvalidSyntaxException | IllegalStateException e) {
-            LOG.warn("cannot wake the update worker to report the hot swap ({}); it reports it within a minute",
-                    e.toString());
-        }
-    }
 
     private void wake() {
         synchronized (lock) {
@@ -255,24 +210,21 @@ public class UpdateWorkerComponent implements UpdateWorker {
 
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
     void addManager(ServiceManager manager, Map<String, Object> props) {
-        int ranking = props.get(Constants.SERVICE_RANKING) instanceof Integer r ? r : 0;
-        long id = props.get(Constants.SERVICE_ID) instanceof Long l ? l : 0L;
-        // highest ranking first, then the lowest service id (the OSGi rule)
-        long key = ((long) -ranking << 32) + (id & 0xffffffffL);
-        managerKeys.put(manager, key);
-        managers.put(key, manager);
+        managers.add(manager, props);
     }
 
     void removeManager(ServiceManager manager) {
-        Long key = managerKeys.remove(manager);
-        if (key != null) {
-            managers.remove(key);
-        }
+        managers.remove(manager);
     }
 
     @Deactivate
     void deactivate() {
-        for (var registration : List.of(listener, waker)) {
+        List<org.osgi.framework.ServiceRegistration<?>> registrations = new java.util.ArrayList<>(List.of(listener,
+                waker));
+        if (loopHealth != null) {
+            registrations.add(loopHealth);
+        }
+        for (var registration : registrations) {
             try {
                 registration.unregister();
             } catch (IllegalStateException e) {
@@ -280,11 +232,12 @@ public class UpdateWorkerComponent implements UpdateWorker {
             }
         }
         running = false;
-        if (Thread.currentThread() == thread || runner.swapInProgress()) {
+        if (loop.isLoopThread() || runner.swapInProgress()) {
             // Deactivated by the hot swap this worker's own thread runs (its bundle or a dependency is being
             // replaced; by the swapping thread itself, or by the framework's refresh thread the swap waits for):
             // neither interrupt nor wait for that thread; it finishes the swap and leaves the report to the worker
-            // that replaces this one.
+            // that replaces this one. Its loop then ends (running is false) and is not started again.
+            loop.release();
             return;
         }
         runner.cancel();
@@ -294,12 +247,7 @@ public class UpdateWorkerComponent implements UpdateWorker {
         synchronized (pauses) {
             pauses.notifyAll();
         }
-        thread.interrupt();
-        try {
-            thread.join(10_000);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        loop.stop(Duration.ofSeconds(10));
     }
 
     @Override
@@ -367,54 +315,52 @@ public class UpdateWorkerComponent implements UpdateWorker {
         }
     }
 
-    private void loop() {
-        try {
-            Optional<RunMarker> resume = runner.recover();
-            resume.ifPresent(m -> {
+    /**
+     * The update loop, on the {@link SupervisedLoop}: an unexpected exception ends this task, which the supervisor
+     * records for the health check and starts again (recovery first, as at a start: the marker says what to finish).
+     */
+    private void loop() throws InterruptedException {
+        Optional<RunMarker> resume = runner.recover();
+        resume.ifPresent(m -> {
+            synchronized (lock) {
+                triggers.addFirst(new Trigger(m.runId(), m.forced(), Optional.empty()));
+            }
+        });
+        while (running) {
+            synchronized (lock) {
+                if (newSettings != null) {
+                    runner = newRunner(newSettings);
+                    newSettings = null;
+                    LOG.info("update worker settings changed; they apply from the next run");
+                }
+            }
+            runner.reportFinishedSwap();
+            Trigger t = nextTrigger();
+            if (t == null) {
+                continue;
+            }
+            busy = true;
+            RunResult r;
+            try {
+                r = runner.run(t.runId(), t.forced(), t.checkIn());
+            } finally {
+                busy = false;
+            }
+            if (r.state() == RunState.SKIPPED && runner.swapInProgress()) {
                 synchronized (lock) {
-                    triggers.addFirst(new Trigger(m.runId(), m.forced(), Optional.empty()));
+                    lock.wait(1_000); // the swapping revision wakes this worker when it ends
                 }
-            });
-            while (running) {
+                continue;
+            }
+            planner.ended(r);
+            if (r.state() == RunState.RESTARTING) {
+                LOG.info("waiting for the service manager to restart the agent into {}", r.targetVersion());
                 synchronized (lock) {
-                    if (newSettings != null) {
-                        runner = newRunner(newSettings);
-                        newSettings = null;
-                        LOG.info("update worker settings changed; they apply from the next run");
-                    }
-                }
-                runner.reportFinishedSwap();
-                Trigger t = nextTrigger();
-                if (t == null) {
-                    continue;
-                }
-                busy = true;
-                RunResult r;
-                try {
-                    r = runner.run(t.runId(), t.forced(), t.checkIn());
-                } finally {
-                    busy = false;
-                }
-                if (r.state() == RunState.SKIPPED && runner.swapInProgress()) {
-                    synchronized (lock) {
-                        lock.wait(1_000); // the swapping revision wakes this worker when it ends
-                    }
-                    continue;
-                }
-                serverFailures = "SERVER_ERROR".equals(r.errorCode()) ? serverFailures + 1 : 0;
-                if (r.state() == RunState.RESTARTING) {
-                    LOG.info("waiting for the service manager to restart the agent into {}", r.targetVersion());
-                    synchronized (lock) {
-                        while (running) {
-                            lock.wait();
-                        }
+                    while (running) {
+                        lock.wait();
                     }
                 }
             }
-        } catch (InterruptedException e) {
-            // deactivated
-        } catch (RuntimeException e) {
-            LOG.error("the update worker stopped unexpectedly", e);
         }
     }
 
@@ -445,18 +391,8 @@ public class UpdateWorkerComponent implements UpdateWorker {
 
     /** The next scheduled check under the policy in force. */
     private Optional<Instant> plan() {
-        AgentSettings s = configuration.current();
-        EffectivePolicy policy = new EffectivePolicy(s.policySource(), s.policy(), s.policySource().wireName());
-        if (!policy.scheduledChecks() || !s.configured() && enrollment.current().isEmpty()) {
-            return Optional.empty();
-        }
-        Instant now = Instant.now();
-        Optional<CheckSchedule.NextCheck> regular = schedule.next(policy.policy().orElseThrow(),
-                Optional.ofNullable(files.state().lastCheckAt()), now);
-        if (serverFailures > 0) {
-            return CheckSchedule.retryWhileUnreachable(unreachable, serverFailures, now, regular);
-        }
-        return regular.map(CheckSchedule.NextCheck::at);
+        return planner.next(configuration.current(), enrollment.current().isPresent(),
+                Optional.ofNullable(files.state().lastCheckAt()), Instant.now());
     }
 
     private static String newRunId() {

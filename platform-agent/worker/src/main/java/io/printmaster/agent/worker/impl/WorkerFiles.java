@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+import io.printmaster.agent.files.AtomicFiles;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -74,6 +75,6 @@ final class WorkerFiles {
 
     private void write(Path file, Object value) throws IOException {
         Files.createDirectories(dir);
-        InstallLayout.writeAtomically(file, JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(value));
+        AtomicFiles.write(file, JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(value));
     }
 }

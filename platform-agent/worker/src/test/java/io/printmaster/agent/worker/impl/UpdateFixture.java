@@ -189,21 +189,22 @@ final class UpdateFixture implements AutoCloseable {
     UpdateRunner runner(String version, Path programDir) {
         InstallLayout layout = new InstallLayout(root, programDir, data);
         HttpClient http = HttpClient.newHttpClient();
-        return new UpdateRunner(layout, new WorkerFiles(layout.updateDir()), enrollment(), () -> settings,
-                new ManifestVerifier(jdk),
-                new ResumableDownload(http, Backoff.of(Duration.ofMillis(1), Duration.ofMillis(2), 2),
-                        Duration.ofSeconds(10), d -> { }),
-                new ArchiveStager(), new TelemetrySender(enrollment(), http, TelemetrySender.policyAllows(() -> settings)),
-                () -> {
+        AgentHost host = new AgentHost(layout, new WorkerFiles(layout.updateDir()), dir -> freeBytes,
+                Clock.fixed(NOW, ZoneOffset.UTC), "linux", "amd64", () -> version);
+        return new UpdateRunner(host, new ServerLink(enrollment(), () -> settings,
+                new TelemetrySender(enrollment(), http, TelemetrySender.policyAllows(() -> settings))),
+                new ReleaseTools(new ManifestVerifier(jdk),
+                        new ResumableDownload(http, Backoff.of(Duration.ofMillis(1), Duration.ofMillis(2), 2),
+                                Duration.ofSeconds(10), d -> { }),
+                        new ArchiveStager()),
+                new ProcessControl(() -> {
                     if (restartFailure != null) {
                         throw restartFailure;
                     }
                     restarts.add(version);
-                },
-                () -> unhealthy, dir -> freeBytes,
-                new FaultInjection(crashAt, () -> halt.run()), Clock.fixed(NOW, ZoneOffset.UTC), () -> version,
-                swapper == null ? null : new UpdateRunner.HotSwapSupport(true, () -> Optional.ofNullable(swapper),
-                        FRAMEWORK_UUID, Duration.ofSeconds(30), wakes::incrementAndGet), "linux", "amd64");
+                }, () -> unhealthy, new FaultInjection(crashAt, () -> halt.run())),
+                swapper == null ? null : new HotSwapSupport(true, () -> Optional.ofNullable(swapper),
+                        FRAMEWORK_UUID, Duration.ofSeconds(30), wakes::incrementAndGet));
     }
 
     UpdateRunner base() {

@@ -1,0 +1,99 @@
+package io.printmaster.agent.worker.impl;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.printmaster.agent.enrollment.api.EnrolledAgent;
+import io.printmaster.agent.enrollment.api.Enrollment;
+import java.io.IOException;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.Base64;
+import java.util.Map;
+
+/**
+ * Where releases come from and why they are trusted: the server's offers verified against the trust anchors
+ * ({@code <home>/etc/trust.json}) and this agent's platform and release counters, and the server's address and
+ * credential for the downloads. Every path (full install, hot swap, plugin) verifies through here.
+ */
+final class ReleaseSource {
+    /** The component of the agent's own releases. */
+    static final String AGENT = "agent";
+
+    private final AgentHost host;
+    private final Enrollment enrollment;
+    private final ManifestVerifier verifier;
+
+    ReleaseSource(AgentHost host, Enrollment enrollment, ManifestVerifier verifier) {
+        this.host = host;
+        this.enrollment = enrollment;
+        this.verifier = verifier;
+    }
+
+    /** The signed manifest of an agent release offer, verified (signature, platform, replay counter). */
+    VerifiedManifest verifyAgent(JsonNode offer, Instant now) throws UpdateFailure {
+        return verify(offer, AGENT, host.files().state().releaseCounter(), now);
+    }
+
+    /** The signed manifest of a plugin release offer, verified against that plugin's own replay counter. */
+    VerifiedManifest verifyPlugin(JsonNode offer, String component, Instant now) throws UpdateFailure {
+        return verify(offer, component, host.files().state().pluginCounter(component), now);
+    }
+
+    private VerifiedManifest verify(JsonNode offer, String component, long counter, Instant now) throws UpdateFailure {
+        return verifier.verify(manifestBytes(offer), offer.path("signature").asText(""), trust(),
+                new ManifestVerifier.Expectation(component, host.platform(), host.arch(), counter), now);
+    }
+
+    private static byte[] manifestBytes(JsonNode offer) throws UpdateFailure {
+        try {
+            return Base64.getDecoder().decode(offer.path("manifest_base64").asText(""));
+        } catch (IllegalArgumentException e) {
+            throw new UpdateFailure("MANIFEST_ERROR", "manifest_base64 is not base64");
+        }
+    }
+
+    private TrustAnchors trust() throws UpdateFailure {
+        Path trustFile = host.layout().trustFile();
+        try {
+            return TrustAnchors.fromTrustFile(Files.readAllBytes(trustFile), verifier.signatures());
+        } catch (IOException e) {
+            throw new UpdateFailure("MANIFEST_ERROR", "this agent has no trusted keys (" + trustFile
+                    + " cannot be read: " + e.getMessage() + "); it installs nothing it cannot verify");
+        }
+    }
+
+    /** Whether {@code file} holds exactly the bytes the manifest signed (a download finished before). */
+    static boolean sameBytes(Path file, VerifiedManifest m) {
+        try {
+            ManifestVerifier.verifyBytes(file, m);
+            return true;
+        } catch (UpdateFailure | IOException e) {
+            return false;
+        }
+    }
+
+    /** Where the server is and how to authenticate to it, for one run's downloads. */
+    record ServerAccess(URI url, Map<String, String> headers) {
+        /** A path the server named, on the server: a download_url pointing elsewhere is refused. */
+        URI resolve(String downloadUrl) throws UpdateFailure {
+            if (downloadUrl.isBlank()) {
+                throw new UpdateFailure("MANIFEST_ERROR", "the offer has no download_url");
+            }
+            URI u = URI.create(url.toString() + "/").resolve(downloadUrl.startsWith("/") ? downloadUrl.substring(1)
+                    : downloadUrl);
+            if (!u.getScheme().equals(url.getScheme()) || !String.valueOf(u.getAuthority()).equals(url.getAuthority())) {
+                throw new UpdateFailure("MANIFEST_ERROR", "the download_url points away from the server: " + u);
+            }
+            return u;
+        }
+    }
+
+    ServerAccess serverAccess() throws UpdateFailure {
+        EnrolledAgent agent = enrollment.current().orElseThrow(() -> new UpdateFailure("SERVER_ERROR",
+                "the agent is not enrolled any more"));
+        String credential = enrollment.credential().orElseThrow(() -> new UpdateFailure("SERVER_ERROR",
+                "the agent has no credential any more"));
+        return new ServerAccess(agent.serverUrl(), Map.of("Authorization", "Bearer " + credential));
+    }
+}

@@ -1,0 +1,30 @@
+package io.printmaster.agent.worker.impl;
+
+import org.osgi.service.metatype.annotations.AttributeDefinition;
+import org.osgi.service.metatype.annotations.ObjectClassDefinition;
+
+/** The update worker's settings (PID {@value UpdateWorkerComponent#PID}, {@code etc/io.printmaster.agent.worker.cfg}). */
+@ObjectClassDefinition(name = "PrintMaster agent update worker", description = "How the agent downloads, "
+        + "installs and checks updates.")
+public @interface WorkerConfig {
+    @AttributeDefinition(name = "Download attempts", min = "1", description = "Attempts per download before "
+            + "DOWNLOAD_FAILED; each resumes where the last stopped.")
+    int download__max__attempts() default 6;
+
+    @AttributeDefinition(name = "Stall timeout (seconds)", min = "5", description = "A download that receives "
+            + "nothing for this long is retried.")
+    int download__stall__seconds() default 60;
+
+    @AttributeDefinition(name = "Health check timeout (seconds)", min = "5", description = "How long a new "
+            + "version has to get all bundles active and reach the server before it is rolled back.")
+    int health__timeout__seconds() default 90;
+
+    @AttributeDefinition(name = "Hot swap", description = "Install a release that keeps the runtime (launcher, "
+            + "framework, JVM options) by swapping its changed bundles inside the running agent, without a restart. "
+            + "Off: every release is installed in full, with a restart.")
+    boolean hot__swap() default true;
+
+    @AttributeDefinition(name = "Service name", description = "The agent's service name, when it is not the "
+            + "default of its service system (printmaster-agent, io.printmaster.agent, PrintMasterAgent).")
+    String service__name() default "";
+}
