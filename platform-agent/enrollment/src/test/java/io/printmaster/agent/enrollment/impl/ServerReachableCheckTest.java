@@ -9,7 +9,7 @@ import io.printmaster.agent.enrollment.api.EnrolledAgent;
 import io.printmaster.agent.enrollment.api.Enrollment;
 import io.printmaster.agent.enrollment.api.EnrollmentState;
 import io.printmaster.core.retry.Backoff;
-import io.printmaster.security.impl.MasterKeySecretBox;
+import io.printmaster.secretbox.impl.MasterKeySecretBox;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
