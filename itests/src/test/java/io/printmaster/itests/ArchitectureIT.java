@@ -21,7 +21,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * DESIGN.md's dependency rules, checked on what is shipped: the manifests of the bundles in the built server and
+ * The dependency rules of docs/architecture.md, checked on what is shipped: the manifests of the bundles in the built server and
  * agent distributions and of the plugin jars. A rule broken in code shows up here as the import or export that
  * breaks it.
  */

@@ -20,7 +20,7 @@ import java.util.Optional;
  */
 public record EffectivePolicy(PolicySource source, Optional<UpdatePolicy> policy, String reason) {
 
-    /** The error code of a run the policy refuses (DESIGN.md section 8). */
+    /** The error code of a run the policy refuses (docs/api.md, the telemetry route). */
     public static final String POLICY_DISABLED = "POLICY_DISABLED";
 
     public EffectivePolicy {

@@ -1,6 +1,6 @@
 package io.printmaster.agent.worker.impl;
 
-import com.fasterxml.jackson.databind.JsonNode;
+import io.printmaster.core.wire.UpdateOffer;
 import io.printmaster.agent.files.AtomicFiles;
 import io.printmaster.agent.update.api.RunResult;
 import io.printmaster.agent.update.api.RunState;
@@ -79,7 +79,7 @@ final class FullInstall {
     }
 
     /** Downloads, stages and hands the release to the next start; {@link RunState#RESTARTING} when that started. */
-    RunResult install(String runId, boolean forced, JsonNode offer, VerifiedManifest m, Path archive, Instant now)
+    RunResult install(String runId, boolean forced, UpdateOffer offer, VerifiedManifest m, Path archive, Instant now)
             throws UpdateFailure, IOException, ResumableDownload.CancelledException, InterruptedException {
         String target = m.version();
         InstallLayout layout = host.layout();
@@ -93,7 +93,7 @@ final class FullInstall {
                 resumedFrom > 0 ? Map.of("resumed_from_bytes", resumedFrom) : Map.of());
         long started = System.nanoTime();
         ReleaseSource.ServerAccess server = releases.serverAccess();
-        URI uri = server.resolve(offer.path("download_url").asText(""));
+        URI uri = server.resolve(offer.downloadUrl() == null ? "" : offer.downloadUrl());
         boolean[] halfway = {false};
         if (!(Files.isRegularFile(archive) && ReleaseSource.sameBytes(archive, m))) {
             tools.download().download(uri, server.headers(), archive, m, (received, total) -> {

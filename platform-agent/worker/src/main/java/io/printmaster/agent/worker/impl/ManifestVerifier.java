@@ -1,8 +1,12 @@
 package io.printmaster.agent.worker.impl;
 
 import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.MapperFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import io.printmaster.core.wire.ManifestBundle;
+import io.printmaster.core.wire.ReleaseManifest;
 import io.printmaster.agent.files.Digests;
 import io.printmaster.api.signing.SigningException;
 import io.printmaster.api.signing.SigningProvider;
@@ -27,8 +31,17 @@ import java.util.regex.Pattern;
  * the exact bytes received, before any field is read for a decision.
  */
 final class ManifestVerifier {
-    private static final ObjectMapper JSON = new ObjectMapper()
-            .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
+    /**
+     * Reads the manifest as the wire contract's {@link ReleaseManifest}: a duplicate member, a number given as a
+     * string or a fraction where a whole number belongs is a malformed manifest; members a newer server adds are
+     * ignored.
+     */
+    private static final ObjectMapper JSON = JsonMapper.builder()
+            .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
+            .disable(MapperFeature.ALLOW_COERCION_OF_SCALARS)
+            .disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT)
+            .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+            .build();
     private static final Pattern SHA256 = Pattern.compile("[0-9a-f]{64}");
     /** A bundle of an agent archive: a jar directly in {@code bundle/}, a plain file name (no traversal). */
     private static final Pattern BUNDLE_PATH = Pattern.compile("bundle/[0-9A-Za-z_][0-9A-Za-z._+-]*\\.jar");
@@ -68,17 +81,18 @@ final class ManifestVerifier {
         if (signature.length != 64) {
             throw refused("the manifest signature is " + signature.length + " bytes, not 64");
         }
-        JsonNode m;
+        ReleaseManifest m;
         try {
-            m = JSON.readTree(manifest);
+            m = JSON.readValue(manifest, ReleaseManifest.class);
         } catch (IOException e) {
-            throw refused("the manifest is not valid JSON: " + e.getMessage());
+            throw refused("the manifest is not valid JSON of the manifest format: "
+                    + (e instanceof com.fasterxml.jackson.core.JsonProcessingException j ? j.getOriginalMessage() : e.getMessage()));
         }
-        if (m == null || !m.isObject()) {
+        if (m == null) {
             throw refused("the manifest is not a JSON object");
         }
         // the key id is read before the signature is checked only to pick the key; nothing else is trusted yet
-        String keyId = m.path("key_id").asText("");
+        String keyId = m.keyId() == null ? "" : m.keyId();
         byte[] key = trust.key(keyId).orElseThrow(() -> refused("the manifest is signed by key '" + keyId
                 + "', which this agent does not trust (trusted: " + trust.keyIds() + ")"));
         try {
@@ -88,15 +102,15 @@ final class ManifestVerifier {
         } catch (SigningException e) {
             throw new UpdateFailure("MANIFEST_ERROR", "the manifest signature cannot be checked: " + e.getMessage(), e);
         }
-        if (m.path("manifest_version").asInt(-1) != 1) {
-            throw refused("manifest_version " + m.path("manifest_version") + " is not one this agent knows (1)");
+        if (!Integer.valueOf(ReleaseManifest.VERSION_1).equals(m.manifestVersion())) {
+            throw refused("manifest_version " + m.manifestVersion() + " is not one this agent knows (1)");
         }
-        String component = text(m, "component");
+        String component = text(m.component(), "component");
         if (!component.equals(expected.component())) {
             throw refused("the manifest is for component '" + component + "', not '" + expected.component() + "'");
         }
-        String platform = text(m, "platform");
-        String arch = text(m, "arch");
+        String platform = text(m.platform(), "platform");
+        String arch = text(m.arch(), "arch");
         if (!(platform.equals(ANY) || platform.equals(expected.platform()))
                 || !(arch.equals(ANY) || arch.equals(expected.arch()))) {
             throw refused("the manifest is for " + platform + "-" + arch + ", this agent runs on "
@@ -104,85 +118,80 @@ final class ManifestVerifier {
         }
         Instant expiresAt;
         try {
-            expiresAt = Instant.parse(text(m, "expires_at"));
+            expiresAt = Instant.parse(text(m.expiresAt(), "expires_at"));
         } catch (DateTimeParseException e) {
-            throw refused("expires_at is not a time: " + m.path("expires_at"));
+            throw refused("expires_at is not a time: " + m.expiresAt());
         }
         if (!now.isBefore(expiresAt)) {
             throw refused("the manifest expired at " + expiresAt + " (now " + now + "): the server must re-sign it");
         }
-        long counter = m.path("release_counter").asLong(-1);
-        if (!m.path("release_counter").isIntegralNumber() || counter < 0) {
+        long counter = m.releaseCounter() == null ? -1 : m.releaseCounter();
+        if (counter < 0) {
             throw refused("release_counter is missing or negative");
         }
         if (counter < expected.installedReleaseCounter()) {
             throw refused("release_counter " + counter + " is lower than the installed " + expected.installedReleaseCounter()
                     + ": a replayed older manifest");
         }
-        String version = text(m, "version");
+        String version = text(m.version(), "version");
         try {
             SemanticVersion.parse(version);
         } catch (IllegalArgumentException e) {
             throw refused("version '" + version + "' is not a semantic version");
         }
-        String sha256 = text(m, "sha256");
+        String sha256 = text(m.sha256(), "sha256");
         if (!SHA256.matcher(sha256).matches()) {
             throw refused("sha256 is not 64 lowercase hex digits");
         }
-        long size = m.path("size_bytes").asLong(-1);
-        if (!m.path("size_bytes").isIntegralNumber() || size <= 0) {
+        long size = m.sizeBytes() == null ? -1 : m.sizeBytes();
+        if (size <= 0) {
             throw refused("size_bytes is missing or not positive");
         }
-        return new VerifiedManifest(component, version, platform, arch, text(m, "format"), sha256, size, counter, keyId,
-                expiresAt, bundles(m), runtime(m));
+        return new VerifiedManifest(component, version, platform, arch, text(m.format(), "format"), sha256, size, counter,
+                keyId, expiresAt, bundles(m.bundles()), runtime(m.runtimeSha256()));
     }
 
     /** The {@code bundles} list of an agent archive's manifest; one malformed entry refuses the whole manifest. */
-    private static List<VerifiedManifest.Bundle> bundles(JsonNode m) throws UpdateFailure {
-        JsonNode list = m.get("bundles");
-        if (list == null || list.isNull()) {
-            return List.of();
-        }
-        if (!list.isArray()) {
-            throw refused("bundles is not a list");
-        }
+    private static List<VerifiedManifest.Bundle> bundles(List<ManifestBundle> list) throws UpdateFailure {
         List<VerifiedManifest.Bundle> bundles = new ArrayList<>();
         Set<String> paths = new HashSet<>();
         Set<String> names = new HashSet<>();
-        for (JsonNode b : list) {
-            String path = b.path("path").asText("");
+        for (ManifestBundle b : list) {
+            if (b == null) {
+                throw refused("bundles lists a null entry");
+            }
+            String path = b.path() == null ? "" : b.path();
             if (!BUNDLE_PATH.matcher(path).matches()) {
                 throw refused("bundles: path '" + path + "' is not a jar directly in bundle/");
             }
-            String name = b.path("symbolic_name").asText("");
+            String name = b.symbolicName() == null ? "" : b.symbolicName();
             if (name.isBlank() || name.contains(";")) {
                 throw refused("bundles: " + path + " has no usable symbolic_name");
             }
-            String sha = b.path("sha256").asText("");
+            String sha = b.sha256() == null ? "" : b.sha256();
             if (!SHA256.matcher(sha).matches()) {
                 throw refused("bundles: " + path + " has no sha256 of 64 lowercase hex digits");
             }
-            long size = b.path("size_bytes").asLong(-1);
-            if (!b.path("size_bytes").isIntegralNumber() || size <= 0) {
+            long size = b.sizeBytes() == null ? -1 : b.sizeBytes();
+            if (size <= 0) {
                 throw refused("bundles: " + path + " has no positive size_bytes");
             }
             if (!paths.add(path) || !names.add(name)) {
                 throw refused("bundles: " + path + " (" + name + ") is listed twice");
             }
-            bundles.add(new VerifiedManifest.Bundle(path, name, b.path("version").asText("0.0.0"), sha, size));
+            bundles.add(new VerifiedManifest.Bundle(path, name, b.version() == null ? "0.0.0" : b.version(), sha, size));
         }
         return bundles;
     }
 
-    private static String runtime(JsonNode m) throws UpdateFailure {
-        JsonNode r = m.get("runtime_sha256");
-        if (r == null || r.isNull()) {
+    private static String runtime(String runtimeSha256) throws UpdateFailure {
+        if (runtimeSha256 == null) {
             return null;
         }
-        if (!SHA256.matcher(r.asText("")).matches()) {
+        if (!SHA256.matcher(runtimeSha256).matches()) {
             throw refused("runtime_sha256 is not 64 lowercase hex digits");
         }
-        return r.asText();
+        return runtimeSha256;
     }
 
     /**
@@ -209,12 +218,11 @@ final class ManifestVerifier {
         return Digests.sha256Hex(file);
     }
 
-    private static String text(JsonNode m, String field) throws UpdateFailure {
-        JsonNode v = m.get(field);
-        if (v == null || !v.isTextual() || v.asText().isBlank()) {
+    private static String text(String value, String field) throws UpdateFailure {
+        if (value == null || value.isBlank()) {
             throw refused(field + " is missing");
         }
-        return v.asText();
+        return value;
     }
 
     private static UpdateFailure refused(String message) {

@@ -1,6 +1,6 @@
 package io.printmaster.agent.worker.impl;
 
-import com.fasterxml.jackson.databind.JsonNode;
+import io.printmaster.core.wire.UpdateOffer;
 import io.printmaster.agent.files.AtomicFiles;
 import io.printmaster.agent.files.Digests;
 import io.printmaster.agent.hotswap.api.BundleSwapper;
@@ -53,20 +53,20 @@ final class PluginUpdate {
      *
      * @return the last plugin run's end; empty when nothing was offered for a plugin installed here
      */
-    Optional<RunResult> installAll(String runId, boolean forced, JsonNode offers, Instant now)
+    Optional<RunResult> installAll(String runId, boolean forced, List<UpdateOffer> offers, Instant now)
             throws InterruptedException {
-        if (!offers.isArray() || offers.isEmpty()) {
+        if (offers.isEmpty()) {
             return Optional.empty();
         }
         Optional<RunResult> last = Optional.empty();
         List<DeliveredPlugin> plugins = DeliveredPlugin.scan(host.layout().pluginsDir());
-        for (JsonNode offer : offers) {
-            String component = offer.path("component").asText("");
+        for (UpdateOffer offer : offers) {
+            String component = offer.component() == null ? "" : offer.component();
             Optional<DeliveredPlugin> installed = plugins.stream()
                     .filter(p -> p.component().equals(component)).findFirst();
             if (installed.isEmpty()) {
                 LOG.warn("the server offers plugin {} {}, which is not installed here; ignoring it", component,
-                        offer.path("version").asText(""));
+                        offer.version());
                 continue;
             }
             String pluginRun = (runId + "-" + component).substring(0, Math.min(64, runId.length() + 1
@@ -77,11 +77,11 @@ final class PluginUpdate {
     }
 
     /** One vendor plugin: verify, download, check, replace behind the health gate, report. */
-    private RunResult install(String runId, boolean forced, DeliveredPlugin installed, JsonNode offer, Instant now)
+    private RunResult install(String runId, boolean forced, DeliveredPlugin installed, UpdateOffer offer, Instant now)
             throws InterruptedException {
         WorkerFiles files = host.files();
         String component = installed.component();
-        String target = offer.path("version").asText("");
+        String target = offer.version() == null ? "" : offer.version();
         Map<String, Object> meta = new LinkedHashMap<>();
         meta.put("mode", "plugin");
         meta.put("component", component);
@@ -108,7 +108,7 @@ final class PluginUpdate {
             Files.createDirectories(host.layout().downloads());
             Path jar = host.layout().downloads().resolve(component + "-" + target + ".jar");
             ReleaseSource.ServerAccess server = releases.serverAccess();
-            URI uri = server.resolve(offer.path("download_url").asText(""));
+            URI uri = server.resolve(offer.downloadUrl() == null ? "" : offer.downloadUrl());
             report.transition(runId, RunState.DOWNLOADING, target, null, null, meta);
             long started = System.nanoTime();
             if (!(Files.isRegularFile(jar) && ReleaseSource.sameBytes(jar, m))) {

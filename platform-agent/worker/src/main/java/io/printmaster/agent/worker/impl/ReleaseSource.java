@@ -1,6 +1,6 @@
 package io.printmaster.agent.worker.impl;
 
-import com.fasterxml.jackson.databind.JsonNode;
+import io.printmaster.core.wire.UpdateOffer;
 import io.printmaster.agent.enrollment.api.EnrolledAgent;
 import io.printmaster.agent.enrollment.api.Enrollment;
 import java.io.IOException;
@@ -31,23 +31,23 @@ final class ReleaseSource {
     }
 
     /** The signed manifest of an agent release offer, verified (signature, platform, replay counter). */
-    VerifiedManifest verifyAgent(JsonNode offer, Instant now) throws UpdateFailure {
+    VerifiedManifest verifyAgent(UpdateOffer offer, Instant now) throws UpdateFailure {
         return verify(offer, AGENT, host.files().state().releaseCounter(), now);
     }
 
     /** The signed manifest of a plugin release offer, verified against that plugin's own replay counter. */
-    VerifiedManifest verifyPlugin(JsonNode offer, String component, Instant now) throws UpdateFailure {
+    VerifiedManifest verifyPlugin(UpdateOffer offer, String component, Instant now) throws UpdateFailure {
         return verify(offer, component, host.files().state().pluginCounter(component), now);
     }
 
-    private VerifiedManifest verify(JsonNode offer, String component, long counter, Instant now) throws UpdateFailure {
-        return verifier.verify(manifestBytes(offer), offer.path("signature").asText(""), trust(),
+    private VerifiedManifest verify(UpdateOffer offer, String component, long counter, Instant now) throws UpdateFailure {
+        return verifier.verify(manifestBytes(offer), offer.signature() == null ? "" : offer.signature(), trust(),
                 new ManifestVerifier.Expectation(component, host.platform(), host.arch(), counter), now);
     }
 
-    private static byte[] manifestBytes(JsonNode offer) throws UpdateFailure {
+    private static byte[] manifestBytes(UpdateOffer offer) throws UpdateFailure {
         try {
-            return Base64.getDecoder().decode(offer.path("manifest_base64").asText(""));
+            return Base64.getDecoder().decode(offer.manifestBase64() == null ? "" : offer.manifestBase64());
         } catch (IllegalArgumentException e) {
             throw new UpdateFailure("MANIFEST_ERROR", "manifest_base64 is not base64");
         }

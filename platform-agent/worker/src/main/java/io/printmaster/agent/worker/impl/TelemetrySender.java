@@ -1,6 +1,7 @@
 package io.printmaster.agent.worker.impl;
 
-import com.fasterxml.jackson.annotation.JsonInclude;
+import io.printmaster.core.wire.TelemetryBatch;
+import io.printmaster.core.wire.TelemetryEvent;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.printmaster.agent.config.api.AgentSettings;
 import io.printmaster.agent.enrollment.api.EnrolledAgent;
@@ -27,7 +28,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Sends the worker's transitions to {@code POST /api/v1/agents/update/telemetry} (DESIGN.md section 8 names). A
+ * Sends the worker's transitions to {@code POST /api/v1/agents/update/telemetry} (the wire contract's TelemetryEvent, docs/api.md). A
  * transition that cannot be sent now (server away, agent not enrolled) waits in a bounded queue and goes with the
  * next one, in order; the oldest are dropped first when the queue is full. The final result of a run that spans a
  * restart is re-derived from the run marker after the restart, so a crash loses no outcome.
@@ -50,11 +51,16 @@ final class TelemetrySender {
      */
     static final Set<String> IDENTIFYING_METADATA = Set.of("mode", "component", "from_version");
 
-    /** One transition, in the server's wire names. */
-    @JsonInclude(JsonInclude.Include.NON_NULL)
+    /** One transition, as the worker records it; sent as the wire contract's {@link TelemetryEvent}. */
     record Event(String runId, String status, String currentVersion, String targetVersion, String errorCode,
                  String errorMessage, Instant timestamp, Long downloadTimeMs, Long sizeBytes,
                  Map<String, Object> metadata) {
+
+        /** The transition as the telemetry route takes it. */
+        TelemetryEvent toWire() {
+            return new TelemetryEvent(runId, status, currentVersion, targetVersion, errorCode, errorMessage,
+                    timestamp == null ? null : timestamp.toString(), downloadTimeMs, sizeBytes, metadata);
+        }
 
         /** The same transition without its measurements. */
         Event withoutMeasurements() {
@@ -127,7 +133,8 @@ final class TelemetrySender {
         while (!queue.isEmpty()) {
             List<Event> batch = new ArrayList<>(queue).subList(0, Math.min(MAX_BATCH, queue.size()));
             try {
-                byte[] body = WorkerFiles.JSON.writeValueAsBytes(Map.of("events", batch));
+                byte[] body = WorkerFiles.JSON.writeValueAsBytes(
+                        new TelemetryBatch(batch.stream().map(Event::toWire).toList()));
                 HttpRequest req = HttpRequest.newBuilder(URI.create(agent.get().serverUrl() + PATH))
                         .timeout(Duration.ofSeconds(30))
                         .header("Content-Type", "application/json")

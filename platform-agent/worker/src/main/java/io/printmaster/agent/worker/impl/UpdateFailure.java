@@ -4,7 +4,7 @@ import java.util.Objects;
 
 /**
  * A step of an update run failed with one of PrintMaster's error codes ({@code MANIFEST_ERROR}, {@code HASH_MISMATCH},
- * …, DESIGN.md section 8), which telemetry and the status page carry as they are, and a sentence for the operator.
+ * …, docs/api.md, the telemetry route), which telemetry and the status page carry as they are, and a sentence for the operator.
  */
 public final class UpdateFailure extends Exception {
     private static final long serialVersionUID = 1L;

@@ -1,6 +1,7 @@
 package io.printmaster.agent.worker.impl;
 
-import com.fasterxml.jackson.databind.JsonNode;
+import io.printmaster.core.wire.UpdateOffer;
+import io.printmaster.core.wire.CheckInAnswer;
 import io.printmaster.agent.config.api.AgentSettings;
 import io.printmaster.agent.enrollment.api.CheckIn;
 import io.printmaster.agent.enrollment.api.Enrollment;
@@ -116,26 +117,26 @@ final class UpdateRunner {
             Enrollment enrollment = server.enrollment();
             CheckIn c = checkIn.isPresent() ? checkIn.get()
                     : enrollment.checkInNow(Duration.ofSeconds(60)).orElse(null);
-            if (c == null || !c.succeeded() || c.answer().isEmpty()) {
+            if (c == null || !c.succeeded() || c.wireAnswer().isEmpty()) {
                 String why = c == null ? "no check-in completed within 60 s (" + enrollment.state().message() + ")"
                         : c.problem().orElse("HTTP " + c.status());
                 return report.finish(report.result(runId, RunState.FAILED, null, "SERVER_ERROR",
                         "cannot ask the server for updates: " + why), true);
             }
             host.files().saveState(host.files().state().withLastCheck(c.at()));
-            JsonNode answer = c.answer().get();
-            latestVersion = textOrNull(answer.path("latest_version"));
-            JsonNode offer = answer.path("update");
-            if (!answer.path("update_available").asBoolean(false) || !offer.isObject()) {
+            CheckInAnswer answer = c.wireAnswer().get();
+            latestVersion = blankToNull(answer.latestVersion());
+            if (!answer.updateAvailable() || answer.offeredUpdate().isEmpty()) {
                 // the agent is current: now its vendor plugins
-                return plugins.installAll(runId, forced, answer.path("plugin_updates"), c.at()).orElseGet(() ->
+                return plugins.installAll(runId, forced, answer.pluginUpdates(), c.at()).orElseGet(() ->
                         report.finish(report.result(runId, RunState.SUCCEEDED, null, null,
                                 "up to date: the server offers nothing newer than " + runningVersion()), false));
             }
-            target = offer.path("version").asText("");
+            UpdateOffer offer = answer.offeredUpdate().get();
+            target = offer.version() == null ? "" : offer.version();
             if (target.equals(runningVersion())) {
                 String running = target;
-                return plugins.installAll(runId, forced, answer.path("plugin_updates"), c.at()).orElseGet(() ->
+                return plugins.installAll(runId, forced, answer.pluginUpdates(), c.at()).orElseGet(() ->
                         report.finish(report.result(runId, RunState.SUCCEEDED, null, null, "already running "
                                 + running), false));
             }
@@ -184,10 +185,10 @@ final class UpdateRunner {
     }
 
     /** An agent release: verified, then hot-swapped when it keeps the runtime, else installed in full. */
-    private RunResult install(String runId, boolean forced, JsonNode offer, Instant now)
+    private RunResult install(String runId, boolean forced, UpdateOffer offer, Instant now)
             throws UpdateFailure, IOException, ResumableDownload.CancelledException, InterruptedException {
         VerifiedManifest m = releases.verifyAgent(offer, now);
-        String offered = offer.path("version").asText("");
+        String offered = offer.version() == null ? "" : offer.version();
         if (!m.version().equals(offered)) {
             throw new UpdateFailure("MANIFEST_ERROR", "the signed manifest is for " + m.version() + ", the offer for "
                     + offered);
@@ -200,7 +201,7 @@ final class UpdateRunner {
         return fullInstall.install(runId, forced, offer, m, archive, now);
     }
 
-    private static String textOrNull(JsonNode n) {
-        return n == null || n.isNull() || n.isMissingNode() || n.asText("").isBlank() ? null : n.asText();
+    private static String blankToNull(String s) {
+        return s == null || s.isBlank() ? null : s;
     }
 }

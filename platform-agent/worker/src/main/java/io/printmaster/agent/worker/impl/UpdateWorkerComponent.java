@@ -1,6 +1,7 @@
 package io.printmaster.agent.worker.impl;
 
-import com.fasterxml.jackson.databind.JsonNode;
+import io.printmaster.core.wire.CheckInAnswer;
+import io.printmaster.core.wire.AgentCommand;
 import io.printmaster.agent.config.api.AgentConfiguration;
 import io.printmaster.agent.enrollment.api.CheckIn;
 import io.printmaster.agent.enrollment.api.CheckInListener;
@@ -289,20 +290,20 @@ public class UpdateWorkerComponent implements UpdateWorker {
 
     /** Server commands arrive with check-ins; a new policy may move the next check. */
     void checkedIn(CheckIn checkIn) {
-        JsonNode commands = checkIn.answer().map(a -> a.path("commands")).orElse(null);
+        List<AgentCommand> commands = checkIn.wireAnswer().map(CheckInAnswer::commands).orElse(List.of());
         synchronized (lock) {
-            if (commands != null && commands.isArray()) {
-                for (JsonNode c : commands) {
-                    String command = c.path("command").asText("");
-                    LOG.info("server command {} ({})", command, c.path("id").asText(""));
+            if (!commands.isEmpty()) {
+                for (AgentCommand c : commands) {
+                    String command = c.command() == null ? "" : c.command();
+                    LOG.info("server command {} ({})", command, c.id());
                     switch (command) {
-                        case "cancel_update" -> {
+                        case AgentCommand.CANCEL_UPDATE -> {
                             triggers.clear();
                             runner.cancel();
                         }
-                        case "check_update", "force_update" -> {
+                        case AgentCommand.CHECK_UPDATE, AgentCommand.FORCE_UPDATE -> {
                             if (!busy && triggers.isEmpty()) {
-                                triggers.add(new Trigger(newRunId(), command.equals("force_update"),
+                                triggers.add(new Trigger(newRunId(), command.equals(AgentCommand.FORCE_UPDATE),
                                         Optional.of(checkIn)));
                             }
                         }

@@ -84,6 +84,13 @@ class ManifestVerifierTest {
         byte[] duplicate = ("{\"key_id\":\"" + keyId(serverKey) + "\",\"version\":\"1.0.0\",\"version\":\"9.0.0\"}")
                 .getBytes(StandardCharsets.UTF_8);
         assertRefused("not valid JSON", () -> verifier.verify(duplicate, sign(serverKey, duplicate), trust(serverKey), LINUX_AGENT, NOW));
+        // read as the wire contract's record, strictly: a number as a string or a fraction is not a size
+        byte[] textSize = manifest(serverKey, Map.of("size_bytes", "1234"));
+        assertRefused("not valid JSON", () -> verifier.verify(textSize, sign(serverKey, textSize), trust(serverKey), LINUX_AGENT, NOW));
+        byte[] fraction = manifest(serverKey, Map.of("release_counter", 2.5));
+        assertRefused("not valid JSON", () -> verifier.verify(fraction, sign(serverKey, fraction), trust(serverKey), LINUX_AGENT, NOW));
+        byte[] noCounter = manifest(serverKey, java.util.Collections.singletonMap("release_counter", null));
+        assertRefused("release_counter is missing", () -> verifier.verify(noCounter, sign(serverKey, noCounter), trust(serverKey), LINUX_AGENT, NOW));
     }
 
     @Test
@@ -141,7 +148,7 @@ class ManifestVerifierTest {
         return TrustAnchors.fromTrustFile(trustJson(key, List.of()), jdk);
     }
 
-    /** A trust.json as the installer writes it (contract B): the key as PEM, plus rotation statements. */
+    /** A trust.json as the installer writes it (the fleet files, docs/api.md#installers): the key as PEM, plus rotation statements. */
     private static byte[] trustJson(KeyMaterial key, List<Map<String, String>> rotations) throws Exception {
         byte[] spki = new byte[44];
         System.arraycopy(HexFormat.of().parseHex("302a300506032b6570032100"), 0, spki, 0, 12);

@@ -25,7 +25,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The update run against a real installation folder, real signed manifests, real tar.gz releases and a real HTTP
- * server: every run state and error code of DESIGN.md section 8 is reached here by the path that sets it in
+ * server: every run state and error code of docs/api.md (the telemetry route) is reached here by the path that sets it in
  * production. Restarts are recorded, and the trampoline's start-up step ({@code bin/pm-agent}, tested on its own in
  * {@code AgentLaunchSlotsIT}) is replayed between the "processes".
  */
@@ -331,7 +331,7 @@ class UpdateRunnerTest {
 
     @Test
     void everyStateAndErrorCodeOfTheDesignIsReachedByThisSuite() {
-        // the names the tests above assert, checked against DESIGN.md section 8: a new state or code needs a test
+        // the names the tests above assert, checked against docs/api.md (the telemetry route): a new state or code needs a test
         Set<String> states = new TreeSet<>();
         for (RunState s : RunState.values()) {
             states.add(s.wireName());
