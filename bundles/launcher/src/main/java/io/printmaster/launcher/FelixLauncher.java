@@ -263,7 +263,8 @@ public final class FelixLauncher {
     /**
      * Start order: the OSGi Log Service, configuration and Declarative Services first so every component activates
      * as soon as its bundle starts (and its errors reach the log), FileInstall last so plugins meet a running
-     * platform.
+     * platform. The hot-swap engine restarts swapped bundles in the same order (its BundleOps.startOrder: keep the two
+     * alike).
      */
     static int startOrder(Bundle b) {
         String name = String.valueOf(b.getSymbolicName());

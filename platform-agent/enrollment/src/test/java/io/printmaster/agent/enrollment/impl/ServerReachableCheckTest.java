@@ -5,9 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.printmaster.agent.enrollment.api.CheckIn;
-import io.printmaster.agent.enrollment.api.EnrolledAgent;
-import io.printmaster.agent.enrollment.api.Enrollment;
-import io.printmaster.agent.enrollment.api.EnrollmentState;
 import io.printmaster.core.retry.Backoff;
 import io.printmaster.secretbox.impl.MasterKeySecretBox;
 import java.nio.file.Files;
@@ -55,7 +52,7 @@ class ServerReachableCheckTest {
                         Duration.ofSeconds(2), Duration.ofSeconds(5)), Clock.systemUTC());
         loop.start();
         await().atMost(Duration.ofSeconds(15)).until(() -> loop.lastCheckIn().map(CheckIn::succeeded).orElse(false));
-        HealthCheck check = new ServerReachableCheck(enrollmentOf(loop));
+        HealthCheck check = new ServerReachableCheck(loop);
 
         int before = server.checkIns.get();
         Result ok = check.execute();
@@ -75,34 +72,5 @@ class ServerReachableCheckTest {
         assertEquals(Result.Status.CRITICAL, r.getStatus());
         assertEquals("server check-in failed: the enrollment service is not running",
                 r.iterator().next().getMessage());
-    }
-
-    private static Enrollment enrollmentOf(EnrollmentLoop loop) {
-        return new Enrollment() {
-            @Override
-            public Optional<EnrolledAgent> current() {
-                return loop.current();
-            }
-
-            @Override
-            public Optional<String> credential() {
-                return loop.credential();
-            }
-
-            @Override
-            public Optional<CheckIn> lastCheckIn() {
-                return loop.lastCheckIn();
-            }
-
-            @Override
-            public EnrollmentState state() {
-                return loop.state();
-            }
-
-            @Override
-            public Optional<CheckIn> checkInNow(Duration timeout) throws InterruptedException {
-                return loop.checkInNow(timeout);
-            }
-        };
     }
 }

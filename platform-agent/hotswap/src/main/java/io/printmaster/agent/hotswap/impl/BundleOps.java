@@ -88,11 +88,14 @@ final class BundleOps {
     }
 
     /**
-     * The launcher's start order (FelixLauncher.startOrder, which bundles cannot import): Configuration Admin, then
-     * Declarative Services and the OSGi APIs, everything else, FileInstall last.
+     * The launcher's start order (FelixLauncher.startOrder, which bundles cannot import; keep the two alike): the Log
+     * Service, Configuration Admin, then Declarative Services and the OSGi APIs, everything else, FileInstall last.
      */
     static int startOrder(Bundle b) {
         String name = String.valueOf(b.getSymbolicName());
+        if (name.equals("org.apache.felix.log")) {
+            return -1;
+        }
         if (name.equals("org.apache.felix.configadmin")) {
             return 0;
         }
