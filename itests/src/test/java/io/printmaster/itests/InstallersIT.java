@@ -44,14 +44,18 @@ import org.ops4j.pax.exam.OptionUtils;
 import org.ops4j.pax.exam.junit.PaxExam;
 import org.ops4j.pax.exam.spi.reactors.ExamReactorStrategy;
 import org.ops4j.pax.exam.spi.reactors.PerClass;
+import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.Constants;
+import org.osgi.framework.ServiceReference;
+import org.osgi.service.component.runtime.ServiceComponentRuntime;
+import org.osgi.service.component.runtime.dto.ComponentConfigurationDTO;
 
 /**
  * Installer downloads end to end in the real server bundles: a directory release source holds an official agent
- * archive (the official layout of docs/release-feed.md) and a damaged one; a token scoped to {@code installers.download} and one fleet
- * downloads that fleet's tar.gz installer, which {@code tar} unpacks into the agent with the fleet's files of
- * the fleet files; Range, ETag and the encrypted cache are checked, and so are the 404s, the 422 and fleet isolation.
+ * archive (the official layout of docs/release-feed.md) and a damaged one; a token scoped to
+ * {@code installers.download} and one fleet downloads that fleet's tar.gz installer, which {@code tar} unpacks into
+ * the agent with the fleet's files; Range, ETag and the encrypted cache are checked, and so are the 404s, the 422 and fleet isolation.
  *
  * <p>Until the real tar.gz format ({@code io.printmaster.installer.tar}) and the agents bundle (join tokens) are in
  * the distribution, the test registers a stand-in for each ({@link FixtureTarGzFormat}, a fixed token per fleet);
@@ -107,6 +111,18 @@ public class InstallersIT {
         } catch (java.security.NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    /** Until the installers component runs with a configuration holding {@code key}. */
+    private void awaitInstallersConfiguredWith(String key) throws Exception {
+        ServiceReference<ServiceComponentRuntime> ref = context.getServiceReference(ServiceComponentRuntime.class);
+        ServiceComponentRuntime scr = context.getService(ref);
+        Bundle installers = java.util.Arrays.stream(context.getBundles())
+                .filter(b -> "io.printmaster.server.installers".equals(b.getSymbolicName())).findFirst().orElseThrow();
+        Eventually.within(Duration.ofSeconds(30), () -> assertTrue("the installers component has no " + key + " yet",
+                scr.getComponentDescriptionDTOs(installers).stream()
+                        .flatMap(d -> scr.getComponentConfigurationDTOs(d).stream())
+                        .anyMatch(c -> c.state == ComponentConfigurationDTO.ACTIVE && c.properties.containsKey(key))));
     }
 
     private String port() {
@@ -198,6 +214,10 @@ public class InstallersIT {
         Map<String, Object> tar = list.stream().filter(f -> "tar.gz".equals(f.get("type"))).findFirst().orElseThrow();
         assertEquals(Boolean.TRUE, tar.get("available"));
         assertEquals("tar.gz", tar.get("input"));
+
+        // FileInstall hands etc/io.printmaster.server.installers.cfg to Configuration Admin, which configures the
+        // component on its own thread: the download below must meet the file's ca_bundle, as an admin's would
+        awaitInstallersConfiguredWith("ca_bundle");
 
         // first download: built
         String path = "/api/v1/installers/fleet-a/linux-amd64";
