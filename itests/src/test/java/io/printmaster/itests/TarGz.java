@@ -13,7 +13,7 @@ import java.util.zip.GZIPInputStream;
 import java.util.zip.GZIPOutputStream;
 
 /**
- * A small ustar writer and reader for tests: official agent archives in the official layout of docs/release-feed.md (two gzip members:
+ * A small ustar writer and reader for tests: official agent archives in their layout (docs/release-feed.md; two gzip members:
  * the entries, then the end-of-archive) and the installer fixture format. Names up to 100 characters.
  */
 final class TarGz {

@@ -114,7 +114,7 @@ public final class AgentPackager {
             addTree(byPath, dir, top + "/" + folder);
         }
         add(byPath, Entry.file(top + "/VERSION", existing(dist.resolve("VERSION")), Entry.FILE_MODE));
-        add(byPath, Entry.directory(top + "/etc")); // the fleet files land here (the fleet files, docs/api.md#installers); empty in official archives
+        add(byPath, Entry.directory(top + "/etc")); // the fleet files land here (docs/api.md#installers); empty in official archives
         add(byPath, Entry.directory(top + "/bin"));
         add(byPath, Entry.file(top + "/bin/pm-agent", existing(scripts.resolve("pm-agent")), Entry.EXECUTABLE_MODE));
         add(byPath, Entry.file(top + "/bin/pm-agent.cmd", existing(scripts.resolve("pm-agent.cmd")), Entry.EXECUTABLE_MODE));

@@ -23,7 +23,7 @@ import org.apache.commons.compress.archivers.zip.ZipArchiveEntry;
 import org.apache.commons.compress.archivers.zip.ZipArchiveOutputStream;
 
 /**
- * Writes the official archive formats (the official archive layout of docs/release-feed.md). Both take the entries in their given order (callers
+ * Writes the official archive formats (layout: docs/release-feed.md). Both take the entries in their given order (callers
  * sort them) and stamp every entry with the same modification time, owner 0:0, and exactly the given modes, so the
  * same inputs give the same bytes on any machine.
  *

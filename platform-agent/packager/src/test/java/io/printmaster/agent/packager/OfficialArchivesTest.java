@@ -31,7 +31,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The official archives as the tools an admin uses see them: {@code tar -tzvf} modes, {@code gzip -t},
- * {@code unzip -Z}/{@code unzip -t}, plus the two-gzip-member official layout of docs/release-feed.md and byte-for-byte reproducibility.
+ * {@code unzip -Z}/{@code unzip -t}, plus the official two-gzip-member layout and byte-for-byte reproducibility.
  */
 class OfficialArchivesTest {
     static final Instant MTIME = Instant.parse("2025-01-01T00:00:00Z");

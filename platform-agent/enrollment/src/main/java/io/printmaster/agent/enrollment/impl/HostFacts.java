@@ -6,7 +6,7 @@ import java.net.InetAddress;
 import java.util.List;
 
 /**
- * What the agent tells the server about its machine, in the wire names of io.printmaster.core.wire, and the vendor plugins that
+ * What the agent tells the server about its machine (io.printmaster.core.wire names), and the vendor plugins that
  * follow a release stream ({@link DeliveredPlugin}), so that the server can offer their updates.
  */
 record HostFacts(String hostname, String platform, String arch, String currentVersion, List<DeliveredPlugin> plugins) {
