@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -11,6 +12,7 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.security.SecureRandom;
 import java.util.Set;
 
 /**
@@ -23,6 +25,7 @@ import java.util.Set;
  */
 public final class AtomicFiles {
     private static final Set<PosixFilePermission> OWNER_ONLY = PosixFilePermissions.fromString("rw-------");
+    private static final SecureRandom RANDOM = new SecureRandom();
 
     private AtomicFiles() {
     }
@@ -52,10 +55,12 @@ public final class AtomicFiles {
         Path dir = tempDir == null ? folder : tempDir;
         Files.createDirectories(dir);
         boolean posix = permissions != null && folder.getFileSystem().supportedFileAttributeViews().contains("posix");
+        // not Files.createTempFile without permissions: it makes the file owner-only (0600) on POSIX, where a
+        // replaced file should keep the process's default mode (0666 less the umask), as a plain write gives it
         Path tmp = posix
                 ? Files.createTempFile(dir, "." + target.getFileName(), ".tmp",
                         PosixFilePermissions.asFileAttribute(permissions))
-                : Files.createTempFile(dir, "." + target.getFileName(), ".tmp");
+                : createWithDefaultMode(dir, "." + target.getFileName());
         try {
             if (posix) {
                 Files.setPosixFilePermissions(tmp, permissions); // the umask may have taken bits away
@@ -70,6 +75,21 @@ public final class AtomicFiles {
             move(tmp, target);
         } finally {
             Files.deleteIfExists(tmp);
+        }
+    }
+
+    /** A new empty file {@code <prefix>.<random>.tmp} in {@code dir}, created with the process's default mode. */
+    private static Path createWithDefaultMode(Path dir, String prefix) throws IOException {
+        for (int attempt = 0; ; attempt++) {
+            Path tmp = dir.resolve(prefix + "." + Long.toHexString(RANDOM.nextLong()) + ".tmp");
+            try {
+                FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE).close();
+                return tmp;
+            } catch (FileAlreadyExistsException e) {
+                if (attempt >= 10) {
+                    throw e;
+                }
+            }
         }
     }
 

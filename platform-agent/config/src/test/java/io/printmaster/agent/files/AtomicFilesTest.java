@@ -50,6 +50,16 @@ class AtomicFilesTest {
     }
 
     @Test
+    void aPlainWriteGetsTheModeAPlainFileWouldGetNotOwnerOnly() throws IOException {
+        assumeTrue(dir.getFileSystem().supportedFileAttributeViews().contains("posix"));
+        Path plain = Files.write(dir.resolve("plain"), new byte[] {1}); // the process's default: 0666 less the umask
+        Path file = dir.resolve("versions-current");
+        AtomicFiles.write(file, "1.2.0\n".getBytes(StandardCharsets.UTF_8));
+        assertEquals(PosixFilePermissions.toString(Files.getPosixFilePermissions(plain)),
+                PosixFilePermissions.toString(Files.getPosixFilePermissions(file)));
+    }
+
+    @Test
     void theTemporaryFileCanLiveOutsideAWatchedFolder() throws IOException {
         Path watched = dir.resolve("plugins");
         Path outside = dir.resolve("tmp");

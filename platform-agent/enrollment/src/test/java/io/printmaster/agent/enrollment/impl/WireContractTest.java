@@ -121,6 +121,18 @@ class WireContractTest {
     }
 
     @Test
+    void aPolicyThisAgentCannotUseDoesNotHideTheOfferOrTheCommands() throws Exception {
+        com.fasterxml.jackson.databind.node.ObjectNode answer = (com.fasterxml.jackson.databind.node.ObjectNode)
+                golden("checkin-answer.json");
+        ((com.fasterxml.jackson.databind.node.ObjectNode) answer.get("policy")).remove("maintenance_window");
+        CheckInAnswer read = new CheckIn(Instant.now(), 200, Optional.of(answer), Optional.empty()).wireAnswer()
+                .orElseThrow(() -> new AssertionError("the rest of the answer is lost"));
+        assertEquals(null, read.policy());
+        assertEquals("1.0.1", read.offeredUpdate().orElseThrow().version());
+        assertEquals(List.of("force_update"), read.commands().stream().map(AgentCommand::command).toList());
+    }
+
+    @Test
     void theSignedManifestsReadIntoTheContractsRecord() throws Exception {
         ReleaseManifest agent = JSON.readValue(goldenBytes("manifest-agent-archive.json"), ReleaseManifest.class);
         assertEquals(ReleaseManifest.VERSION_1, agent.manifestVersion());

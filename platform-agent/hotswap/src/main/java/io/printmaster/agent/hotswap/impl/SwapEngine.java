@@ -224,7 +224,12 @@ final class SwapEngine {
                     () -> BundleOps.stopInReverseOrder(bundles(concat(diff.changed(), diff.removed()))),
                     this::startPreviousSet));
             for (String name : diff.removed()) {
-                steps.add(new SwapStep("uninstall bundle " + name, () -> current.remove(name).uninstall(),
+                // out of the running set only once the uninstall worked: a failed one stays in the set the rollback
+                // starts again (and needs no undo, as the step did not complete)
+                steps.add(new SwapStep("uninstall bundle " + name, () -> {
+                    current.get(name).uninstall();
+                    current.remove(name);
+                },
                         () -> current.put(name, system.installBundle(diff.before().bundles().get(name).location(),
                                 new ByteArrayInputStream(oldBytes.get(name))))));
             }

@@ -139,7 +139,7 @@ final class HotSwapInstall {
             files.saveMarker(marker);
             ArchiveStager.deleteTree(slot);
             throw new ResumableDownload.CancelledException();
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | LinkageError e) {
             // what runs now is unknown: only a restart, which installs the committed version whole, is sure
             return Optional.of(restartIntoCommitted(runId, swapping, restartAfterSwap, "the hot swap to " + target
                     + " failed unexpectedly (" + e + ")"));
@@ -147,7 +147,7 @@ final class HotSwapInstall {
         boolean interrupted = Thread.interrupted(); // file writes below must not fail on a deferred interrupt
         try {
             return Optional.of(afterSwap(runId, m, swapping, outcome, swapReport, restartAfterSwap));
-        } catch (IOException | RuntimeException e) {
+        } catch (IOException | RuntimeException | LinkageError e) {
             // the outcome could not be recorded (current, state, marker): the swap must not stay half-recorded
             return Optional.of(restartIntoCommitted(runId, swapping, restartAfterSwap, "the outcome of the hot swap "
                     + "to " + target + " (" + outcome.result() + ") could not be recorded (" + e + ")"));

@@ -119,6 +119,11 @@ final class SupervisedLoop {
         return Optional.ofNullable(lastFailure);
     }
 
+    /** Whether the loop's thread has ended and nothing is scheduled to run on it (after a stop). */
+    boolean terminated() {
+        return executor.isTerminated();
+    }
+
     /** Whether the caller is the loop's own thread. */
     boolean isLoopThread() {
         return Thread.currentThread() == thread;

@@ -119,6 +119,8 @@ final class UpdateRunner {
                     : enrollment.checkInNow(Duration.ofSeconds(60)).orElse(null);
             if (c == null || !c.succeeded() || c.wireAnswer().isEmpty()) {
                 String why = c == null ? "no check-in completed within 60 s (" + enrollment.state().message() + ")"
+                        : c.succeeded() && c.answer().isPresent()
+                        ? "its answer is not a check-in answer this agent can read (HTTP 200)"
                         : c.problem().orElse("HTTP " + c.status());
                 return report.finish(report.result(runId, RunState.FAILED, null, "SERVER_ERROR",
                         "cannot ask the server for updates: " + why), true);

@@ -281,8 +281,14 @@ public class DirectoryReleaseSource implements ReleaseSource {
      */
     @Override
     public Optional<Refusal> verify(ReleaseAsset asset, Path file) throws ReleaseSourceException {
-        if (upstreamKey.isEmpty() || fileOf(asset).isEmpty()) {
+        if (upstreamKey.isEmpty()) {
             return Optional.empty();
+        }
+        if (fileOf(asset).isEmpty()) {
+            // fail closed: an asset this folder no longer holds as a plain file (gone, or replaced by a link or a
+            // folder since it was listed) cannot be tied to a signature beside it
+            return Optional.of(new Refusal(asset, Refusal.SIGNATURE_INVALID, "upstream_public_key is set, but "
+                    + asset.name() + " is no longer a plain file of " + folder + ", so its signature cannot be checked"));
         }
         UpstreamPublicKey key = upstreamKey.get();
         String signatureName = key.signatureFileFor(asset.name());

@@ -302,6 +302,13 @@ class DirectoryReleaseSourceTest {
                 signed.verify(byName.get(good), altered).orElseThrow().reason());
         assertEquals(Optional.empty(), source.verify(byName.get(unsigned), releases.resolve(unsigned)),
                 "without a key nothing is checked");
+        // fail closed: the signed file replaced by a link after it was listed (and downloaded) no longer counts
+        Path downloaded = Files.copy(releases.resolve(good), dir.resolve("downloaded"));
+        Files.delete(releases.resolve(good));
+        Files.createSymbolicLink(releases.resolve(good), downloaded);
+        var linked = signed.verify(byName.get(good), downloaded).orElseThrow();
+        assertEquals(io.printmaster.api.release.Refusal.SIGNATURE_INVALID, linked.reason());
+        assertTrue(linked.message().contains("no longer a plain file"), linked.message());
 
         DirectoryReleaseSource badKey = new DirectoryReleaseSource(config("Offline", releases.toString(), "ssh-dss AAAA"));
         ReleaseSourceException e = assertThrows(ReleaseSourceException.class, () -> badKey.releases(Optional.empty()));

@@ -327,9 +327,10 @@ public class GitHubReleaseSource implements ReleaseSource {
         List<ChecksumFileRef> refs = List.copyOf(checksumRefs);
         assets.forEach(asset -> checksumFilesByAsset.put(asset.downloadUrl(), refs));
         for (ReleaseAsset asset : assets) {
-            signatureRefs.stream().filter(r -> r.name().equals(asset.name() + ".minisig")
-                    || r.name().equals(asset.name() + ".sig")).forEach(r -> signaturesByAsset
-                    .computeIfAbsent(asset.downloadUrl(), k -> new ArrayList<>()).add(r));
+            // this listing's signature files replace the last one's: a re-uploaded .sig has a new URL
+            signaturesByAsset.put(asset.downloadUrl(), signatureRefs.stream()
+                    .filter(r -> r.name().equals(asset.name() + ".minisig") || r.name().equals(asset.name() + ".sig"))
+                    .toList());
         }
         String body = node.path("body").asText("");
         return Optional.of(new Release(tag, version, channel, instant(node.path("published_at")),

@@ -362,7 +362,9 @@ public class HttpFeedReleaseSource implements ReleaseSource {
         }
         Optional<URI> url = listedUrl(asset);
         if (url.isEmpty()) {
-            return Optional.empty(); // not ours: nothing of ours to say about it
+            // fail closed: with a key, an asset whose URL this feed does not list (any more) has no signature to check
+            return Optional.of(new Refusal(asset, Refusal.SIGNATURE_INVALID, "upstream_public_key is set, but the feed "
+                    + "does not list " + asset.name() + " now, so its signature cannot be fetched"));
         }
         UpstreamPublicKey key = rules.upstreamKey().get();
         URI signatureUrl = URI.create(url.get() + key.kind().signatureSuffix());

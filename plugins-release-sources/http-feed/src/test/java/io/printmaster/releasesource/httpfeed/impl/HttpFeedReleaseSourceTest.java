@@ -310,6 +310,14 @@ class HttpFeedReleaseSourceTest {
         assertTrue(missing.message().contains(unsigned + ".sig"), missing.message());
         assertEquals(io.printmaster.api.release.Refusal.SIGNATURE_INVALID, mono.verify(good, other).orElseThrow().reason(),
                 "bytes the signature is not of");
+        // fail closed: after a restart, an asset the feed no longer lists has no signature to check
+        server.document("/mono/feed.json", "{\"schema\":\"printmaster.feed.v1\",\"releases\":["
+                + entry("agent-v1.3.0", "1.3.0", unsigned) + "]}");
+        HttpFeedReleaseSource restarted = new HttpFeedReleaseSource(config("Mono", server.url("/mono/feed.json"),
+                io.printmaster.api.release.TagPattern.DEFAULT, key));
+        var unlisted = restarted.verify(good, dir.resolve(signed)).orElseThrow();
+        assertEquals(io.printmaster.api.release.Refusal.SIGNATURE_INVALID, unlisted.reason());
+        assertTrue(unlisted.message().contains("does not list"), unlisted.message());
 
         HttpFeedReleaseSource badKey = new HttpFeedReleaseSource(config("Mono", server.url("/mono/feed.json"),
                 io.printmaster.api.release.TagPattern.DEFAULT, "ssh-ed25519 !!"));
