@@ -77,6 +77,22 @@ class ManifestVerifierTest {
     }
 
     @Test
+    void theServersGoldenManifestReadsThroughTheStrictReader() throws Exception {
+        // the wire contract's golden manifest (what ManifestWireTest pins on the server), re-keyed to this test's key
+        String golden = java.nio.file.Files.readString(java.nio.file.Path.of("").toAbsolutePath()
+                .resolve("../../bundles/core/src/test/resources/wire/manifest-agent-archive.json").normalize()).strip();
+        byte[] bytes = golden.replace("\"key_id\":\"4f2a9c0d8e7b6a51\"", "\"key_id\":\"" + keyId(serverKey) + "\"")
+                .getBytes(StandardCharsets.UTF_8);
+        VerifiedManifest m = verifier.verify(bytes, sign(serverKey, bytes), trust(serverKey), LINUX_AGENT, NOW);
+        assertEquals("1.1.0", m.version());
+        assertEquals(2, m.releaseCounter());
+        assertEquals(210000, m.sizeBytes());
+        assertEquals(List.of("io.printmaster.agent.worker", "io.printmaster.core"),
+                m.bundles().stream().map(VerifiedManifest.Bundle::symbolicName).toList());
+        assertEquals("a7".repeat(32), m.runtimeSha256());
+    }
+
+    @Test
     void malformedSignaturesAndDocumentsAreRefused() throws Exception {
         byte[] m = manifest(serverKey, Map.of());
         assertRefused("not base64", () -> verifier.verify(m, "%%%", trust(serverKey), LINUX_AGENT, NOW));
