@@ -42,6 +42,9 @@ class ReleasesConsoleIT {
         files.put("printmaster-agent-v2.0.0-linux-amd64.tar.gz", good);
         files.put("printmaster-agent-v2.0.0-windows-amd64.zip", "tampered bytes here".getBytes(StandardCharsets.UTF_8));
         github.publish("v2.0.0", NOTES, "2026-11-20T08:00:00Z", files, "printmaster-agent-v2.0.0-windows-amd64.zip");
+        // a tag that names no version (a nightly): skipped, and the console says so
+        github.publish("nightly", "nightly build", "2026-11-19T08:00:00Z",
+                Map.of("printmaster-agent-nightly-linux-amd64.tar.gz", "nightly".getBytes(StandardCharsets.UTF_8)), null);
         // only the GitHub source of this test: the built-in one would add its own artifacts and sync
         server = ServerProcess.start("releases-console", java.nio.file.Files.createTempDirectory("pm-server-releases-console"),
                 ServerProcess.WITHOUT_BUILT_IN_RELEASES);
@@ -113,6 +116,14 @@ class ReleasesConsoleIT {
         // the refusal, live and in the intake card
         browser.until(d -> !browser.findAll(testId("sync-rejected")).isEmpty() || !browser.findAll(testId("rejection-reason")).isEmpty());
         browser.withText(testId("rejections-table"), "HASH_MISMATCH");
+        // the skipped tag, live, counted by reason, and in the intake card
+        browser.withText(testId("sync-skipped"), "tag_not_a_version");
+        assertTrue(current.getText().contains("tag_not_a_version: 1"), current.getText());
+        browser.open("/releases");
+        browser.awaitPage("Releases");
+        browser.withText(testId("last-sync"), "skipped");
+        browser.click(By.cssSelector("[data-testid=skips] summary"));
+        browser.withText(testId("skips-table"), "tag 'nightly'");
 
         WebElement row = browser.visible(By.cssSelector("[data-asset=\"printmaster-agent-v2.0.0-linux-amd64.tar.gz\"]"));
         assertTrue(row.getText().contains("linux-amd64") && row.getText().contains("cached"), row.getText());

@@ -123,6 +123,11 @@ function follow(started, card, ctx, done) {
     const d = data(e);
     line('bad', `Refused ${d.asset}: ${d.reason} — ${d.message}`, 'sync-rejected');
   });
+  source.addEventListener('skipped', (e) => {
+    if (!stillShown()) return;
+    const d = data(e);
+    line('skip', `Skipped ${d.asset || d.release} (${d.source}): ${d.reason} — ${d.message}`, 'sync-skipped');
+  });
   source.addEventListener('source_failed', (e) => {
     if (!stillShown()) return;
     const d = data(e);
@@ -133,7 +138,7 @@ function follow(started, card, ctx, done) {
     if (!ctx.isCurrent()) return;
     const d = data(e);
     current.textContent = d.state === 'finished'
-      ? `Finished: ${d.cached_count} cached, ${d.rejected_count} refused, ${d.skipped_count} already known or skipped, ${d.pruned_count} removed by retention.`
+      ? `Finished: ${d.cached_count} cached, ${d.rejected_count} refused, ${d.skipped_count} skipped${skipReasons(d.skipped_reasons)}, ${d.pruned_count} removed by retention.`
       : `The sync failed: ${d.message || d.state}`;
     current.className = d.state === 'finished' ? 'strong' : 'alert error';
     current.dataset.state = d.state;
@@ -147,6 +152,12 @@ function follow(started, card, ctx, done) {
   };
 }
 
+/** " (reason: n, …)" for a sync's skipped_reasons, or nothing when it has none. */
+function skipReasons(reasons) {
+  const entries = Object.entries(reasons || {});
+  return entries.length ? ` (${entries.map(([reason, n]) => `${reason}: ${n}`).join(', ')})` : '';
+}
+
 function statusView(status) {
   const parts = [];
   const last = status.last;
@@ -158,7 +169,9 @@ function statusView(status) {
     h('dt', {}, 'Last sync'),
     h('dd', { testid: 'last-sync' }, last
       ? [time(last.finished_at || last.started_at), ' ', badge(last.state, last.state === 'finished' ? 'ok' : last.state === 'running' ? 'info' : 'bad'),
-        ` ${last.cached_count} cached, ${last.rejected_count} refused`, last.message ? ` — ${last.message}` : '']
+        ` ${last.cached_count} cached, ${last.rejected_count} refused`,
+        last.skipped_count ? `, ${last.skipped_count} skipped${skipReasons(last.skipped_reasons)}` : '',
+        last.message ? ` — ${last.message}` : '']
       : h('span', { class: 'muted' }, 'never')));
   parts.push(facts);
   const rejections = status.recent_rejections || [];
@@ -175,6 +188,22 @@ function statusView(status) {
     }
     parts.push(h('details', { class: 'rejections', open: true },
       h('summary', {}, `Refused recently (${rejections.length + failures.length})`), el));
+  }
+  // what sources passed over on purpose (tags that are no version, drafts, excluded pre-releases, other files):
+  // collapsed, as it is expected, but never silent
+  const skips = status.recent_skips || [];
+  if (skips.length) {
+    const { el, tbody } = table('skips-table', ['When', 'Source', 'Release or asset', 'Reason', 'Details']);
+    for (const r of skips.slice(0, 20)) {
+      tbody.append(h('tr', { testid: 'skip-row' },
+        h('td', { class: 'nowrap' }, time(r.occurred_at)),
+        h('td', {}, r.source_name || '—'),
+        h('td', {}, h('code', {}, r.asset_name || r.version || '—')),
+        h('td', {}, badge(r.reason || r.outcome, 'info', { testid: 'skip-reason' })),
+        h('td', { class: 'wrap small' }, r.message || '')));
+    }
+    parts.push(h('details', { class: 'skips', testid: 'skips' },
+      h('summary', {}, `Skipped recently (${skips.length})`), el));
   }
   return h('section', { class: 'card' }, h('h2', {}, 'Intake'), parts);
 }
