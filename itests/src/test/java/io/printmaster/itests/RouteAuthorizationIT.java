@@ -327,6 +327,75 @@ public class RouteAuthorizationIT {
         assertTrue(admin.get("/api/v1/audit?limit=200").body().contains("\"fleet\":\"" + b + "\""));
     }
 
+    /** The writes that change what every fleet shares; each must be declared server-wide on its route. */
+    static final Set<String> SERVER_WIDE_WRITES = Set.of("POST /api/v1/releases/signing-keys/rotate",
+            "POST /api/v1/releases/manifests/regenerate", "POST /api/v1/releases/sync", "POST /api/v1/release-sources",
+            "DELETE /api/v1/release-sources/{name}", "PUT /api/v1/update-policies/global", "POST /api/v1/fleets");
+
+    /**
+     * A token restricted to one fleet changes nothing shared by all fleets, whichever scopes it holds: every
+     * server-wide write answers 403 saying why (or naming the scope it lacks), and nothing changed. On its own
+     * fleet's routes the same token passes authorization.
+     */
+    @Test
+    public void aFleetRestrictedTokenChangesNothingServerWide() throws Exception {
+        ApiClient admin = admin();
+        String a = createFleet(admin, unique("own"));
+        List<Route> all = routes();
+        Set<String> declared = new TreeSet<>();
+        all.stream().filter(Route::serverWide).forEach(r -> declared.add(key(r)));
+        assertTrue("server-wide writes declared: " + declared, declared.containsAll(SERVER_WIDE_WRITES));
+
+        String keysBefore = admin.get("/api/v1/releases/signing-keys").body();
+        String sourcesBefore = admin.get("/api/v1/release-sources").body();
+        String globalBefore = admin.get("/api/v1/update-policies/global").body();
+        String fleetsBefore = admin.get("/api/v1/fleets").body();
+
+        Map<String, ApiClient> restricted = new HashMap<>();
+        for (String scope : Scopes.ORDERED) {
+            restricted.put(scope, admin.withToken(admin.createToken(unique("only-a-" + scope), List.of(scope), List.of(a))));
+        }
+        restricted.put("every scope", admin.withToken(admin.createToken(unique("only-a-all"), Scopes.ORDERED, List.of(a))));
+        Object fleetBody = Map.of("id", unique("sneaky"), "name", "Sneaky");
+        int checked = 0;
+        for (Route r : all) {
+            if (!r.serverWide()) {
+                continue;
+            }
+            String path = fill(r.path(), a, UUID.randomUUID().toString());
+            Object body = key(r).equals("POST /api/v1/fleets") ? fleetBody : bodyFor(r);
+            for (Map.Entry<String, ApiClient> holder : restricted.entrySet()) {
+                String what = r.method() + " " + path + " by a token restricted to " + a + " with " + holder.getKey();
+                ApiClient.Response refused = holder.getValue().send(r.method(), path, body);
+                assertEquals(what, "forbidden", refused.assertError(403, what));
+                boolean holdsScope = holder.getKey().equals("every scope") || holder.getKey().equals(r.access());
+                String expected = holdsScope ? "fleet-restricted token cannot change server-wide settings" : r.access();
+                assertTrue(what + ": " + refused.body(), refused.body().contains(expected));
+                checked++;
+            }
+        }
+        assertTrue("server-wide refusals checked: " + checked, checked >= SERVER_WIDE_WRITES.size() * 2);
+        assertEquals("the signing keys are unchanged", keysBefore, admin.get("/api/v1/releases/signing-keys").body());
+        assertEquals("the release sources are unchanged", sourcesBefore, admin.get("/api/v1/release-sources").body());
+        assertEquals("the global policy is unchanged", globalBefore, admin.get("/api/v1/update-policies/global").body());
+        assertEquals("no fleet was created", fleetsBefore, admin.get("/api/v1/fleets").body());
+
+        // its own fleet's writes pass authorization (deleting the fleet last, so the others still find it)
+        ApiClient onlyA = restricted.get("every scope");
+        List<Route> ownWrites = new ArrayList<>(all.stream().filter(r -> !r.serverWide() && !r.method().equals("GET")
+                && Scopes.ORDERED.contains(r.access())).toList());
+        ownWrites.sort((x, y) -> Boolean.compare(key(x).equals("DELETE /api/v1/fleets/{id}"), key(y).equals("DELETE /api/v1/fleets/{id}")));
+        assertTrue("own-fleet writes: " + ownWrites, ownWrites.size() >= 6);
+        for (Route r : ownWrites) {
+            String path = fill(r.path(), a, UUID.randomUUID().toString());
+            ApiClient.Response allowed = onlyA.send(r.method(), path, bodyFor(r));
+            assertNotEquals(key(r) + " on its own fleet: " + allowed.body(), 401, allowed.status());
+            assertNotEquals(key(r) + " on its own fleet: " + allowed.body(), 403, allowed.status());
+        }
+        ApiClient.Response ownPolicy = onlyA.send("PUT", "/api/v1/update-policies/" + createFleet(admin, unique("own-policy")), null);
+        assertEquals("a fleet it cannot see stays absent", "not_found", ownPolicy.assertError(404, "PUT policy of another fleet"));
+    }
+
     /** A minimal valid telemetry transition. */
     private static Map<String, Object> transition(String status) {
         return Map.of("run_id", "run-" + NAMES.incrementAndGet(), "status", status, "current_version", "1.0.0");

@@ -7,12 +7,18 @@ import java.util.Objects;
  * One REST route: method, path template such as {@code /api/v1/fleets/{id}}, the access it requires and its
  * handler. Every route must declare its access; there is no default.
  *
+ * <p>A write whose target is not one fleet (the signing key, every manifest, the release sources, the global
+ * policy, a new fleet) is declared {@link #serverWide()}: the dispatcher then refuses it with 403 to a caller
+ * restricted to some fleets, whatever its scopes, before the handler runs. Declaring it on the route keeps the
+ * rule in one place and visible in the route list, instead of a check each handler might forget.
+ *
  * @param method HTTP method, upper case
  * @param path path template; {@code {name}} segments become path parameters
  * @param access {@link #PUBLIC}, {@link #ADMIN}, one of the grantable {@link Scopes} or {@link Scopes#AGENT}
  * @param handler the code that answers
+ * @param serverWide true when the route changes state shared by all fleets; only for write methods
  */
-public record Route(String method, String path, String access, Handler handler) {
+public record Route(String method, String path, String access, Handler handler, boolean serverWide) {
 
     /** Anyone, authenticated or not (health, login). */
     public static final String PUBLIC = "public";
@@ -31,6 +37,26 @@ public record Route(String method, String path, String access, Handler handler) 
         if (!PUBLIC.equals(access) && !ADMIN.equals(access) && !Scopes.isRouteScope(access)) {
             throw new IllegalArgumentException("unknown access '" + access + "' for " + method + " " + path);
         }
+        if (serverWide && ("GET".equals(method) || "HEAD".equals(method))) {
+            // reads are filtered per fleet by their handlers; the flag is about changing shared state
+            throw new IllegalArgumentException("only a write can be server-wide: " + method + " " + path);
+        }
+        if (serverWide && PUBLIC.equals(access)) {
+            throw new IllegalArgumentException("a public route cannot be server-wide: " + method + " " + path);
+        }
+    }
+
+    /** A route that changes only what its handler scopes to the caller's fleets (or nothing shared). */
+    public Route(String method, String path, String access, Handler handler) {
+        this(method, path, access, handler, false);
+    }
+
+    /**
+     * This route, declared as changing server-wide state: callers restricted to some fleets get 403
+     * {@code forbidden} whatever their scopes.
+     */
+    public Route asServerWide() {
+        return new Route(method, path, access, handler, true);
     }
 
     public static Route get(String path, String access, Handler handler) {

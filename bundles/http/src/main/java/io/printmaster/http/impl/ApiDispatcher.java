@@ -48,6 +48,8 @@ public class ApiDispatcher extends HttpServlet implements RouteRegistry {
     private static final long serialVersionUID = 1L;
     private static final Logger LOG = LoggerFactory.getLogger(ApiDispatcher.class);
     static final String SESSION_COOKIE = "PM_SESSION";
+    static final String SERVER_WIDE_REFUSAL =
+            "a fleet-restricted token cannot change server-wide settings; use an unrestricted token or the console";
     private static final Set<String> SAFE_METHODS = Set.of("GET", "HEAD", "OPTIONS");
 
     @ObjectClassDefinition(name = "PrintMaster API dispatcher")
@@ -204,6 +206,9 @@ public class ApiDispatcher extends HttpServlet implements RouteRegistry {
         }
         if (!c.hasScope(access)) {
             throw ApiException.forbidden("this needs scope '" + access + "'");
+        }
+        if (route.serverWide() && c.fleets().isPresent()) {
+            throw ApiException.forbidden(SERVER_WIDE_REFUSAL);
         }
     }
 

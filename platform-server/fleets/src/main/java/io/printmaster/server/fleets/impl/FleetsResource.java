@@ -40,7 +40,8 @@ public class FleetsResource implements RouteProvider {
     public List<Route> routes() {
         return List.of(
                 Route.get("/api/v1/fleets", Scopes.FLEETS_READ, this::list),
-                Route.post("/api/v1/fleets", Scopes.FLEETS_WRITE, this::create),
+                // a token limited to some fleets cannot create others it could then not see
+                Route.post("/api/v1/fleets", Scopes.FLEETS_WRITE, this::create).asServerWide(),
                 Route.get("/api/v1/fleets/{id}", Scopes.FLEETS_READ, req -> ApiResponse.ok(visible(req, req.pathParam("id")))),
                 Route.put("/api/v1/fleets/{id}", Scopes.FLEETS_WRITE, this::update),
                 Route.delete("/api/v1/fleets/{id}", Scopes.FLEETS_WRITE, this::delete));
@@ -58,10 +59,6 @@ public class FleetsResource implements RouteProvider {
             throw ApiException.invalid("id", "id is required: 1-63 lowercase letters, digits or dashes, starting with a letter or digit");
         }
         Caller caller = req.requireCaller();
-        if (caller.fleets().isPresent()) {
-            // a token limited to some fleets cannot create others it could then not see
-            throw ApiException.forbidden("this token is restricted to fleets " + caller.fleets().get() + " and cannot create fleets");
-        }
         String name = requireName(body.name());
         Fleet created = store.create(body.id(), name, description(body.description()), caller.name())
                 .orElseThrow(() -> ApiException.conflict("id", "a fleet with id '" + body.id() + "' already exists"));

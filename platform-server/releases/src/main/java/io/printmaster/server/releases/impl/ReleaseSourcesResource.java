@@ -44,8 +44,8 @@ public class ReleaseSourcesResource implements RouteProvider {
     public List<Route> routes() {
         return List.of(
                 Route.get("/api/v1/release-sources", Scopes.RELEASES_READ, this::list),
-                Route.post("/api/v1/release-sources", Scopes.RELEASES_WRITE, this::create),
-                Route.delete("/api/v1/release-sources/{name}", Scopes.RELEASES_WRITE, this::delete));
+                Route.post("/api/v1/release-sources", Scopes.RELEASES_WRITE, this::create).asServerWide(),
+                Route.delete("/api/v1/release-sources/{name}", Scopes.RELEASES_WRITE, this::delete).asServerWide());
     }
 
     ApiResponse list(ApiRequest req) throws Exception {

@@ -74,12 +74,12 @@ public class ReleasesResource implements RouteProvider {
     public List<Route> routes() {
         return List.of(
                 Route.get("/api/v1/releases/artifacts", Scopes.RELEASES_READ, this::artifacts),
-                Route.post("/api/v1/releases/sync", Scopes.RELEASES_WRITE, this::sync),
+                Route.post("/api/v1/releases/sync", Scopes.RELEASES_WRITE, this::sync).asServerWide(),
                 Route.get("/api/v1/releases/sync/status", Scopes.RELEASES_READ, this::status),
                 Route.get("/api/v1/releases/sync/{id}", Scopes.RELEASES_READ, this::syncDetail),
                 Route.get("/api/v1/releases/sync/{id}/events", Scopes.RELEASES_READ, this::events),
                 Route.get("/api/v1/releases/manifests", Scopes.RELEASES_READ, this::manifests),
-                Route.post("/api/v1/releases/manifests/regenerate", Scopes.RELEASES_WRITE, this::regenerate));
+                Route.post("/api/v1/releases/manifests/regenerate", Scopes.RELEASES_WRITE, this::regenerate).asServerWide());
     }
 
     // ---- artifacts --------------------------------------------------------------------------------------------

@@ -51,7 +51,7 @@ public class SigningKeysResource implements RouteProvider {
     public List<Route> routes() {
         return List.of(
                 Route.get("/api/v1/releases/signing-keys", Scopes.RELEASES_READ, this::list),
-                Route.post("/api/v1/releases/signing-keys/rotate", Scopes.RELEASES_WRITE, this::rotate),
+                Route.post("/api/v1/releases/signing-keys/rotate", Scopes.RELEASES_WRITE, this::rotate).asServerWide(),
                 Route.get("/api/v1/releases/signing-keys/rotations", Scopes.RELEASES_READ, this::rotations),
                 Route.get("/api/v1/releases/signing-keys/{id}/pem", Scopes.RELEASES_READ, this::pem));
     }
