@@ -5,7 +5,6 @@ import io.printmaster.http.api.ApiRequest;
 import io.printmaster.http.api.ApiResponse;
 import io.printmaster.http.api.Route;
 import io.printmaster.http.api.RouteProvider;
-import io.printmaster.security.limits.FailureRateLimiter;
 import io.printmaster.store.AuditLog;
 import io.printmaster.store.Database;
 import java.time.Clock;
@@ -21,31 +20,36 @@ import org.osgi.service.component.annotations.Reference;
 
 /**
  * Console login and logout. Login answers a session cookie (HttpOnly, SameSite=Strict) and the CSRF token that
- * state-changing requests must echo in {@code X-CSRF-Token}. Failed logins are rate-limited per address and per
- * user name and audited.
+ * state-changing requests must echo in {@code X-CSRF-Token}. Failed logins are audited; attempts are throttled
+ * (per user name and address, server-wide, and in concurrent hashing) before any password is hashed, see
+ * {@link LoginThrottle}.
  */
 @Component(service = RouteProvider.class)
 public class AuthResource implements RouteProvider {
     static final String COOKIE = "PM_SESSION";
+    /** Longer names are refused before anything is looked up: no account has one. */
+    static final int MAX_USERNAME_LENGTH = 64;
+    /** Longer passwords are refused before hashing: hashing megabytes per guess would be a cheap way to burn CPU. */
+    static final int MAX_PASSWORD_LENGTH = 1024;
 
     private final AdminAccounts accounts;
     private final SessionStore sessions;
     private final Database database;
     private final AuditLog audit;
-    private final FailureRateLimiter limiter;
+    private final LoginThrottle throttle;
 
     @Activate
     public AuthResource(@Reference AdminAccounts accounts, @Reference SessionStore sessions, @Reference Database database,
                         @Reference AuditLog audit) {
-        this(accounts, sessions, database, audit, new FailureRateLimiter(5, Duration.ofMinutes(15), Clock.systemUTC()));
+        this(accounts, sessions, database, audit, new LoginThrottle(LoginThrottle.DEFAULTS, Clock.systemUTC()));
     }
 
-    AuthResource(AdminAccounts accounts, SessionStore sessions, Database database, AuditLog audit, FailureRateLimiter limiter) {
+    AuthResource(AdminAccounts accounts, SessionStore sessions, Database database, AuditLog audit, LoginThrottle throttle) {
         this.accounts = accounts;
         this.sessions = sessions;
         this.database = database;
         this.audit = audit;
-        this.limiter = limiter;
+        this.throttle = throttle;
     }
 
     public record LoginRequest(String username, String password) {
@@ -67,23 +71,23 @@ public class AuthResource implements RouteProvider {
         if (body.password() == null || body.password().isEmpty()) {
             throw ApiException.invalid("password", "password is required");
         }
-        String addressKey = "addr:" + req.remoteAddress();
-        String userKey = "user:" + body.username();
-        Optional<Duration> blocked = limiter.blockedFor(addressKey).or(() -> limiter.blockedFor(userKey));
-        if (blocked.isPresent()) {
-            long seconds = Math.max(1, blocked.get().toSeconds());
-            throw new ApiException(429, "too_many_attempts", "too many failed logins; try again in " + seconds + " s")
-                    .withHeader("Retry-After", Long.toString(seconds));
+        if (body.username().length() > MAX_USERNAME_LENGTH) {
+            throw ApiException.invalid("username", "username is at most " + MAX_USERNAME_LENGTH + " characters");
         }
-        Optional<String> user = accounts.verify(body.username(), body.password());
+        if (body.password().length() > MAX_PASSWORD_LENGTH) {
+            throw ApiException.invalid("password", "password is at most " + MAX_PASSWORD_LENGTH + " characters");
+        }
+        Optional<String> user;
+        try (LoginThrottle.Attempt attempt = throttle.begin(body.username(), req.remoteAddress())) {
+            user = accounts.verify(body.username(), body.password());
+            if (user.isPresent()) {
+                attempt.succeeded();
+            }
+        }
         if (user.isEmpty()) {
-            limiter.failed(addressKey);
-            limiter.failed(userKey);
             auditLogin(body.username(), "auth.login_failed", req.remoteAddress());
             throw ApiException.unauthorized("wrong user name or password");
         }
-        limiter.succeeded(addressKey);
-        limiter.succeeded(userKey);
         SessionStore.NewSession created = sessions.create(user.get());
         auditLogin(user.get(), "auth.login", req.remoteAddress());
         long maxAge = Duration.between(Instant.now(), created.session().expiresAt()).toSeconds();

@@ -14,6 +14,12 @@ import java.util.concurrent.ConcurrentHashMap;
  * remote address, a user name), further attempts are refused until the oldest failure leaves the window (a sliding
  * window). Only failures count, so many agents enrolling through one NAT address with a good token are never slowed
  * down; a success may clear its key ({@link #succeeded}). Used by the console login and agent enrollment.
+ *
+ * <p>When evaluating an attempt is expensive (a password hash) or slow, check-then-record lets every request that
+ * arrives while the first ones are still being evaluated through: {@link #tryReserve} counts the attempt as a
+ * failure atomically <em>before</em> it is evaluated, so at most {@code maxFailures} attempts per key are ever in
+ * evaluation or failed within the window; {@link #release} (or {@link #succeeded}) gives the reservation back when
+ * the attempt turned out good.
  */
 public final class FailureRateLimiter {
     /** Keys kept before expired ones are swept, so a spray of addresses cannot grow memory without bound. */
@@ -54,27 +60,118 @@ public final class FailureRateLimiter {
         }
     }
 
+    /**
+     * An attempt counted in advance for its key: {@link #granted()} when the key had room in its window (the attempt
+     * now counts as a failure until {@linkplain FailureRateLimiter#release released}), otherwise refused with how
+     * long until the key may try again.
+     */
+    public static final class Reservation {
+        private final String key;
+        private final Instant at;
+        private final Duration retryAfter;
+
+        private Reservation(String key, Instant at, Duration retryAfter) {
+            this.key = key;
+            this.at = at;
+            this.retryAfter = retryAfter;
+        }
+
+        /** True when the attempt may be evaluated. */
+        public boolean granted() {
+            return at != null;
+        }
+
+        /** For a refused reservation, how long until the key may try again; zero for a granted one. */
+        public Duration retryAfter() {
+            return retryAfter;
+        }
+
+        public String key() {
+            return key;
+        }
+    }
+
+    /**
+     * Atomically checks the key and, when it has room, counts this attempt as a failure of it: of any number of
+     * concurrent callers, at most {@code maxFailures} per window are granted. Release the reservation when the
+     * attempt succeeds; otherwise it stays counted as the failure it was.
+     */
+    public Reservation tryReserve(String key) {
+        while (true) {
+            Deque<Instant> q = failures.computeIfAbsent(key, k -> new ArrayDeque<>());
+            Reservation result;
+            synchronized (q) {
+                if (failures.get(key) != q) {
+                    continue; // swept or cleared meanwhile: count in the deque the map holds now
+                }
+                Instant now = clock.instant();
+                prune(q, now);
+                if (q.size() >= maxFailures) {
+                    Duration wait = Duration.between(now, q.peekFirst().plus(window));
+                    result = new Reservation(key, null, wait.isNegative() ? Duration.ZERO : wait);
+                } else {
+                    q.addLast(now);
+                    result = new Reservation(key, now, Duration.ZERO);
+                }
+            }
+            sweepIfLarge();
+            return result;
+        }
+    }
+
+    /** Gives back a granted reservation (the attempt succeeded, or was never evaluated); a refused one is ignored. */
+    public void release(Reservation reservation) {
+        if (!reservation.granted()) {
+            return;
+        }
+        Deque<Instant> q = failures.get(reservation.key);
+        if (q != null) {
+            synchronized (q) {
+                q.removeLastOccurrence(reservation.at);
+            }
+        }
+    }
+
     /** Counts a failure of {@code key}. */
     public void failed(String key) {
-        Deque<Instant> q = failures.computeIfAbsent(key, k -> new ArrayDeque<>());
-        synchronized (q) {
-            Instant now = clock.instant();
-            prune(q, now);
-            q.addLast(now);
-        }
-        if (failures.size() > SWEEP_ABOVE) {
-            failures.entrySet().removeIf(e -> {
-                synchronized (e.getValue()) {
-                    prune(e.getValue(), clock.instant());
-                    return e.getValue().isEmpty();
+        while (true) {
+            Deque<Instant> q = failures.computeIfAbsent(key, k -> new ArrayDeque<>());
+            synchronized (q) {
+                if (failures.get(key) != q) {
+                    continue;
                 }
-            });
+                Instant now = clock.instant();
+                prune(q, now);
+                q.addLast(now);
+            }
+            sweepIfLarge();
+            return;
+        }
+    }
+
+    private void sweepIfLarge() {
+        if (failures.size() > SWEEP_ABOVE) {
+            for (Map.Entry<String, Deque<Instant>> e : failures.entrySet()) {
+                Deque<Instant> q = e.getValue();
+                synchronized (q) {
+                    prune(q, clock.instant());
+                    if (q.isEmpty()) {
+                        // under the deque's lock, so no reservation lands in a deque the map no longer holds
+                        failures.remove(e.getKey(), q);
+                    }
+                }
+            }
         }
     }
 
     /** Forgets the failures of {@code key} (a login that succeeded). */
     public void succeeded(String key) {
-        failures.remove(key);
+        Deque<Instant> q = failures.get(key);
+        if (q != null) {
+            synchronized (q) {
+                failures.remove(key, q);
+            }
+        }
     }
 
     private void prune(Deque<Instant> q, Instant now) {
