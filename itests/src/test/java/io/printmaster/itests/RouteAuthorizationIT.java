@@ -338,6 +338,7 @@ public class RouteAuthorizationIT {
      * fleet's routes the same token passes authorization.
      */
     @Test
+    @SuppressWarnings("unchecked")
     public void aFleetRestrictedTokenChangesNothingServerWide() throws Exception {
         ApiClient admin = admin();
         String a = createFleet(admin, unique("own"));
@@ -346,8 +347,9 @@ public class RouteAuthorizationIT {
         all.stream().filter(Route::serverWide).forEach(r -> declared.add(key(r)));
         assertTrue("server-wide writes declared: " + declared, declared.containsAll(SERVER_WIDE_WRITES));
 
-        String keysBefore = admin.get("/api/v1/releases/signing-keys").body();
-        String sourcesBefore = admin.get("/api/v1/release-sources").body();
+        // the signing key itself may be created meanwhile by a background sync (on first use); a rotation would show here
+        String rotationsBefore = admin.get("/api/v1/releases/signing-keys/rotations").body();
+        List<Object> sourcesBefore = sourceNames(admin);
         String globalBefore = admin.get("/api/v1/update-policies/global").body();
         String fleetsBefore = admin.get("/api/v1/fleets").body();
 
@@ -375,8 +377,11 @@ public class RouteAuthorizationIT {
             }
         }
         assertTrue("server-wide refusals checked: " + checked, checked >= SERVER_WIDE_WRITES.size() * 2);
-        assertEquals("the signing keys are unchanged", keysBefore, admin.get("/api/v1/releases/signing-keys").body());
-        assertEquals("the release sources are unchanged", sourcesBefore, admin.get("/api/v1/release-sources").body());
+        assertEquals("no rotation", rotationsBefore, admin.get("/api/v1/releases/signing-keys/rotations").body());
+        List<Map<String, Object>> keys = (List<Map<String, Object>>) admin.get("/api/v1/releases/signing-keys").json().get("keys");
+        assertTrue("one signing key at most, never rotated: " + keys,
+                keys.size() <= 1 && keys.stream().allMatch(k -> k.get("rotated_at") == null));
+        assertEquals("the release sources are unchanged", sourcesBefore, sourceNames(admin));
         assertEquals("the global policy is unchanged", globalBefore, admin.get("/api/v1/update-policies/global").body());
         assertEquals("no fleet was created", fleetsBefore, admin.get("/api/v1/fleets").body());
 
@@ -394,6 +399,14 @@ public class RouteAuthorizationIT {
         }
         ApiClient.Response ownPolicy = onlyA.send("PUT", "/api/v1/update-policies/" + createFleet(admin, unique("own-policy")), null);
         assertEquals("a fleet it cannot see stays absent", "not_found", ownPolicy.assertError(404, "PUT policy of another fleet"));
+    }
+
+    /** The configured release sources' names (their state, such as {@code active}, may change meanwhile). */
+    @SuppressWarnings("unchecked")
+    private static List<Object> sourceNames(ApiClient admin) throws Exception {
+        ApiClient.Response r = admin.get("/api/v1/release-sources");
+        assertEquals(r.body(), 200, r.status());
+        return ((List<Map<String, Object>>) r.json().get("sources")).stream().map(src -> src.get("name")).toList();
     }
 
     /** A minimal valid telemetry transition. */
