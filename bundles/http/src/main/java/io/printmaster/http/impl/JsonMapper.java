@@ -73,7 +73,7 @@ final class JsonMapper {
         }
     }
 
-    private static ApiException translate(JsonMappingException mapping, JsonToken got) {
+    private ApiException translate(JsonMappingException mapping, JsonToken got) {
         if (mapping instanceof UnrecognizedPropertyException e) {
             String field = path(e);
             return new ApiException(400, "unknown_field", "unknown field '" + field + "'", field);
@@ -108,7 +108,7 @@ final class JsonMapper {
     }
 
     /** A mapping failure in user terms: what JSON type the field wants and what it got, never a Java type. */
-    private static String describe(JsonMappingException e, JsonToken got) {
+    private String describe(JsonMappingException e, JsonToken got) {
         if (e instanceof InvalidFormatException f && (got == JsonToken.VALUE_STRING || got == null)) {
             Class<?> target = f.getTargetType();
             if (target != null && target.isEnum()) {
@@ -129,7 +129,7 @@ final class JsonMapper {
     }
 
     /** The JSON type (or textual format) a Java target type is read from. */
-    static String expected(Class<?> target) {
+    String expected(Class<?> target) {
         if (target == null) {
             return "value";
         }
@@ -150,6 +150,12 @@ final class JsonMapper {
         if (target.isArray() || java.util.Collection.class.isAssignableFrom(target)) {
             return "array";
         }
+        if (target == java.time.LocalDate.class) {
+            return "ISO-8601 date string";
+        }
+        if (target == java.time.LocalTime.class) {
+            return "ISO-8601 time string";
+        }
         if (java.time.temporal.Temporal.class.isAssignableFrom(target)) {
             return "ISO-8601 timestamp string";
         }
@@ -168,9 +174,10 @@ final class JsonMapper {
         return "object";
     }
 
-    private static String enumValues(Class<?> enumType) {
+    /** The constants as they are written on the wire, which need not be their Java names. */
+    private String enumValues(Class<?> enumType) {
         return java.util.Arrays.stream(enumType.getEnumConstants())
-                .map(c -> "'" + c + "'")
+                .map(c -> "'" + mapper.valueToTree(c).asText() + "'")
                 .collect(Collectors.joining(", ", "[", "]"));
     }
 

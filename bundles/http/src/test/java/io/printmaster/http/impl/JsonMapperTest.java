@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import com.fasterxml.jackson.annotation.JsonProperty;
 import io.printmaster.http.api.ApiException;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
@@ -25,7 +26,11 @@ class JsonMapperTest {
         }
     }
 
-    enum Channel { STABLE, BETA }
+    /** Written on the wire in lower case, as the API's enums are. */
+    enum Channel {
+        @JsonProperty("stable") STABLE,
+        @JsonProperty("beta") BETA
+    }
 
     record Body(String name, Window window, List<Integer> days, Boolean enabled, Channel channel, Instant at) {
         Body(String name, Window window, List<Integer> days) {
@@ -107,7 +112,7 @@ class JsonMapperTest {
             "{\"window\":{\"start_hour\":\"late\",\"timezone\":\"UTC\"}} | window.start_hour | must be an integer, not a string",
             "{\"window\":{\"start_hour\":true,\"timezone\":\"UTC\"}}   | window.start_hour | must be an integer, not a boolean",
             "{\"window\":{\"start_hour\":null,\"timezone\":\"UTC\"}}   | window.start_hour | must be an integer, not null",
-            "{\"channel\":\"nightly\"}                            | channel           | has value 'nightly', which is not one of ['STABLE', 'BETA']",
+            "{\"channel\":\"nightly\"}                            | channel           | has value 'nightly', which is not one of ['stable', 'beta']",
             "{\"at\":\"yesterday\"}                               | at                | has value 'yesterday', which is not a valid ISO-8601 timestamp string",
             "{\"at\":[]}                                            | at                | must be an ISO-8601 timestamp string, not an array"})
     void aWrongTypedMemberIsNamedInJsonTerms(String body, String field, String says) {
