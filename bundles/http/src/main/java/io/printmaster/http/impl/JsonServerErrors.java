@@ -9,10 +9,10 @@ import org.apache.felix.http.jetty.ConnectorFactory;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpStatus;
 import org.eclipse.jetty.server.Connector;
-import org.eclipse.jetty.server.LocalConnector;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.server.handler.ErrorHandler;
 import org.eclipse.jetty.util.Callback;
 import org.osgi.service.component.annotations.Component;
@@ -26,8 +26,7 @@ import org.osgi.service.component.annotations.Deactivate;
  * <p>Those refusals are rendered by the server-level error handler, which whiteboard error pages never see and
  * Felix HTTP's configuration cannot replace (it only adds headers to its own HTML handler). The one place Felix
  * hands out its Jetty {@link Server} is {@link ConnectorFactory}, called once the server is started; so this
- * component is one: it installs the JSON handler there and returns an in-memory {@link LocalConnector}, which
- * opens no port.
+ * component is one: it installs the JSON handler there and returns an {@link InertConnector}, which opens no port.
  */
 @Component(service = ConnectorFactory.class)
 public class JsonServerErrors implements ConnectorFactory {
@@ -41,7 +40,35 @@ public class JsonServerErrors implements ConnectorFactory {
         this.replaced = server.getErrorHandler();
         this.server = server;
         server.setErrorHandler(handler);
-        return new LocalConnector(server);
+        return new InertConnector(server);
+    }
+
+    /**
+     * The connector Felix asks for, which accepts nothing. A {@link ServerConnector} because Felix reads every
+     * connector of its server as one when it publishes its endpoints (any other kind fails Jetty's start); bound to
+     * loopback in name only, which Felix leaves out of the endpoints, and never opened.
+     */
+    static final class InertConnector extends ServerConnector {
+        InertConnector(Server server) {
+            super(server, 0, 1);
+            setHost("127.0.0.1");
+            setPort(0);
+        }
+
+        @Override
+        public void open() {
+            // no socket: this connector exists only to be handed to Felix
+        }
+
+        @Override
+        protected void doStart() {
+            // nothing to accept
+        }
+
+        @Override
+        protected void doStop() {
+            // nothing was started
+        }
     }
 
     @Deactivate
