@@ -1,13 +1,19 @@
 package io.printmaster.http.impl;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import com.fasterxml.jackson.annotation.JsonProperty;
 import io.printmaster.http.api.ApiException;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 class JsonMapperTest {
     private final JsonMapper json = new JsonMapper();
@@ -20,7 +26,16 @@ class JsonMapperTest {
         }
     }
 
-    record Body(String name, Window window, List<Integer> days) {
+    /** Written on the wire in lower case, as the API's enums are. */
+    enum Channel {
+        @JsonProperty("stable") STABLE,
+        @JsonProperty("beta") BETA
+    }
+
+    record Body(String name, Window window, List<Integer> days, Boolean enabled, Channel channel, Instant at) {
+        Body(String name, Window window, List<Integer> days) {
+            this(name, window, days, null, null, null);
+        }
     }
 
     private ApiException fail(String body) {
@@ -58,6 +73,61 @@ class JsonMapperTest {
         assertEquals("malformed_json", fail("{\"name\":").code());
         assertEquals("malformed_json", fail("{} trailing").code());
         assertEquals("missing_body", assertThrows(ApiException.class, () -> json.read(new byte[0], Body.class)).code());
+    }
+
+    /** What a user reads must name JSON fields and types, never Java classes or Jackson internals. */
+    private static ApiException userFacing(ApiException e) {
+        for (String javaism : List.of("java.", "`", "Body", "Window", "Integer", "Instant", "JsonToken", "byte[]", "Source")) {
+            assertFalse(e.getMessage().contains(javaism), () -> "message mentions '" + javaism + "': " + e.getMessage());
+        }
+        assertEquals(400, e.status());
+        return e;
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', quoteCharacter = '\0', value = {
+            "null       | null",
+            "[]         | an array",
+            "[{}]       | an array",
+            "\"x\"    | a string",
+            "42         | a number",
+            "true       | a boolean"})
+    void aBodyThatIsNotAnObjectIsInvalidBody(String body, String named) {
+        ApiException e = userFacing(fail(body));
+        assertEquals("invalid_body", e.code());
+        assertNull(e.field());
+        assertEquals("the body must be a JSON object, not " + named, e.getMessage());
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', quoteCharacter = '\0', value = {
+            "{\"name\":42}                                          | name              | must be a string, not a number",
+            "{\"name\":{}}                                          | name              | must be a string, not an object",
+            "{\"name\":[\"a\"]}                                   | name              | must be a string, not an array",
+            "{\"enabled\":\"yes\"}                                | enabled           | must be a boolean, not a string",
+            "{\"days\":\"monday\"}                                | days              | must be an array, not a string",
+            "{\"days\":[1,\"two\"]}                               | days[1]           | must be an integer, not a string",
+            "{\"window\":\"nightly\"}                             | window            | must be an object, not a string",
+            "{\"window\":[]}                                        | window            | must be an object, not an array",
+            "{\"window\":{\"start_hour\":\"late\",\"timezone\":\"UTC\"}} | window.start_hour | must be an integer, not a string",
+            "{\"window\":{\"start_hour\":true,\"timezone\":\"UTC\"}}   | window.start_hour | must be an integer, not a boolean",
+            "{\"window\":{\"start_hour\":null,\"timezone\":\"UTC\"}}   | window.start_hour | must be an integer, not null",
+            "{\"channel\":\"nightly\"}                            | channel           | has value 'nightly', which is not one of ['stable', 'beta']",
+            "{\"at\":\"yesterday\"}                               | at                | has value 'yesterday', which is not a valid ISO-8601 timestamp string",
+            "{\"at\":[]}                                            | at                | must be an ISO-8601 timestamp string, not an array"})
+    void aWrongTypedMemberIsNamedInJsonTerms(String body, String field, String says) {
+        ApiException e = userFacing(fail(body));
+        assertEquals("invalid_field", e.code());
+        assertEquals(field, e.field());
+        assertTrue(e.getMessage().startsWith("field '" + field + "'"), e.getMessage());
+        assertTrue(e.getMessage().contains(says), e.getMessage());
+    }
+
+    @Test
+    void malformedJsonSaysWhereNotWhichJavaSource() {
+        ApiException e = userFacing(fail("{\"name\":\"x\""));
+        assertEquals("malformed_json", e.code());
+        assertTrue(e.getMessage().contains("line 1"), e.getMessage());
     }
 
     @Test
