@@ -64,18 +64,26 @@ public class EnrollResource implements RouteProvider {
         AgentStore.AgentFacts facts = AgentFactsValidator.validate(body.hostname(), body.platform(), body.arch(),
                 body.currentVersion());
         String addressKey = "addr:" + req.remoteAddress();
-        Optional<Duration> blocked = limiter.blockedFor(addressKey);
-        if (blocked.isPresent()) {
-            long seconds = Math.max(1, blocked.get().toSeconds());
+        // the attempt counts as a failure before the token is looked up, so parallel guesses from one address cannot
+        // all pass the check while the first ones are still being evaluated; a good token gives it back
+        FailureRateLimiter.Reservation attempt = limiter.tryReserve(addressKey);
+        if (!attempt.granted()) {
+            long seconds = Math.max(1, (attempt.retryAfter().toMillis() + 999) / 1000);
             throw new ApiException(429, "too_many_attempts", "too many failed enrollments from this address; try again in "
                     + seconds + " s").withHeader("Retry-After", Long.toString(seconds));
         }
-        Optional<AgentStore.Enrolled> enrolled = agents.enroll(body.joinToken().strip(), facts);
+        Optional<AgentStore.Enrolled> enrolled;
+        try {
+            enrolled = agents.enroll(body.joinToken().strip(), facts);
+        } catch (RuntimeException | java.sql.SQLException e) {
+            limiter.release(attempt); // not the caller's failure: the store's
+            throw e;
+        }
         if (enrolled.isEmpty()) {
-            limiter.failed(addressKey);
             throw new ApiException(401, "invalid_join_token",
                     "the join token is unknown, revoked, expired or used up; ask for a new one", "join_token");
         }
+        limiter.release(attempt);
         EnrollAnswer answer = new EnrollAnswer(enrolled.get().agent().id(), enrolled.get().credential(),
                 enrolled.get().agent().fleet());
         return ApiResponse.created(answer).header("Location", "/api/v1/agents/" + enrolled.get().agent().id());
