@@ -36,8 +36,8 @@ import org.slf4j.LoggerFactory;
  * file's path is printed and logged, so a service manager's journal never holds the password. {@code PM_ADMIN_PASSWORD}
  * sets the password instead, at every start, which is also how a lost password is reset; setting it deletes that file
  * and ends every console session of the admin. A preset password under {@value #MIN_PASSWORD_LENGTH} characters
- * fails the start (fail closed: a weak password is never silently accepted, and silently keeping the old one would
- * leave an operator believing a reset worked). Where no environment can be set (an in-process test framework, some automation), the framework
+ * fails this component, so health reports DOWN and nobody can log in (fail closed: a weak password is never accepted,
+ * and quietly keeping the old one would leave an operator believing a reset worked). Where no environment can be set (an in-process test framework, some automation), the framework
  * property {@value #PASSWORD_PROPERTY} does the same; the environment wins when both are set. A system property
  * shows in the process's command line to every local user, so outside tests prefer the environment. Only a slow
  * salted hash is stored.
