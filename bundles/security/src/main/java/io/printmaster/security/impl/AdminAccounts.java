@@ -1,7 +1,19 @@
 package io.printmaster.security.impl;
 
 import io.printmaster.store.Database;
+import java.io.IOException;
 import java.io.PrintStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.FileSystems;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.FileAttribute;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -19,9 +31,13 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The administrator account. On first start it gets a random password that is printed once to the console
- * (never logged); {@code PM_ADMIN_PASSWORD} sets the password instead, at every start, which is also how a lost
- * password is reset. Where no environment can be set (an in-process test framework, some automation), the framework
+ * The administrator account. On first start it gets a random password written to
+ * {@code <pm.data.dir>/initial-admin-password} (owner-only where the file system has POSIX permissions); only that
+ * file's path is printed and logged, so a service manager's journal never holds the password. {@code PM_ADMIN_PASSWORD}
+ * sets the password instead, at every start, which is also how a lost password is reset; setting it deletes that file
+ * and ends every console session of the admin. A preset password under {@value #MIN_PASSWORD_LENGTH} characters
+ * fails this component, so health reports DOWN and nobody can log in (fail closed: a weak password is never accepted,
+ * and quietly keeping the old one would leave an operator believing a reset worked). Where no environment can be set (an in-process test framework, some automation), the framework
  * property {@value #PASSWORD_PROPERTY} does the same; the environment wins when both are set. A system property
  * shows in the process's command line to every local user, so outside tests prefer the environment. Only a slow
  * salted hash is stored.
@@ -32,6 +48,10 @@ public class AdminAccounts {
     static final String PASSWORD_ENV = "PM_ADMIN_PASSWORD";
     /** Framework (or system) property read when {@value #PASSWORD_ENV} is not set; for tests and automation. */
     static final String PASSWORD_PROPERTY = "pm.admin.password";
+    /** Where {@code pm.data.dir} is read from (the launcher sets it); the initial password file lives there. */
+    static final String DATA_DIR_PROPERTY = "pm.data.dir";
+    static final String INITIAL_PASSWORD_FILE = "initial-admin-password";
+    static final int MIN_PASSWORD_LENGTH = 12;
     private static final Logger LOG = LoggerFactory.getLogger(AdminAccounts.class);
 
     private final Database database;
@@ -56,7 +76,9 @@ public class AdminAccounts {
         this.database = database;
         this.hasher = hasher;
         SecuritySchema.ensure(database);
-        bootstrap(presetPassword(env, frameworkProperty), console);
+        String dataDir = frameworkProperty.apply(DATA_DIR_PROPERTY);
+        bootstrap(presetPassword(env, frameworkProperty),
+                dataDir == null || dataDir.isBlank() ? null : Path.of(dataDir).resolve(INITIAL_PASSWORD_FILE), console);
     }
 
     /** A password given from outside, and where it came from (for messages; the value is never shown). */
@@ -75,32 +97,74 @@ public class AdminAccounts {
         return Optional.empty();
     }
 
-    private void bootstrap(Optional<Preset> preset, PrintStream console) throws SQLException {
+    private void bootstrap(Optional<Preset> preset, Path initialPasswordFile, PrintStream console) throws SQLException, IOException {
         Optional<String> existing = storedHash(ADMIN);
         if (preset.isPresent()) {
             String password = preset.get().password();
-            if (password.length() < 8) {
-                throw new IllegalArgumentException(preset.get().source() + " must have at least 8 characters");
+            if (password.length() < MIN_PASSWORD_LENGTH) {
+                throw new IllegalArgumentException(preset.get().source() + " must have at least " + MIN_PASSWORD_LENGTH
+                        + " characters; the admin password was not changed");
             }
             if (existing.isEmpty() || !hasher.verify(password.toCharArray(), existing.get())) {
                 setPassword(ADMIN, password.toCharArray());
-                LOG.info("admin password set from {}", preset.get().source());
+                LOG.info("admin password set from {}; every admin console session was ended", preset.get().source());
+            }
+            // the generated password is no longer the admin's (or never was): it must not linger on disk
+            if (initialPasswordFile != null && Files.deleteIfExists(initialPasswordFile)) {
+                LOG.info("deleted {}: the admin password now comes from {}", initialPasswordFile, preset.get().source());
             }
             return;
         }
         if (existing.isEmpty()) {
+            if (initialPasswordFile == null) {
+                // fail closed: a generated password nobody can read would lock the admin out
+                throw new IllegalStateException(DATA_DIR_PROPERTY + " is not set, so the generated admin password has"
+                        + " nowhere to go; set " + PASSWORD_ENV + " (at least " + MIN_PASSWORD_LENGTH + " characters)");
+            }
             String generated = new Secrets(new SecureRandom()).password(20);
+            // the file first: if storing the hash fails, the next start generates again and overwrites it
+            writeOwnerOnly(initialPasswordFile, generated + System.lineSeparator());
             setPassword(ADMIN, generated.toCharArray());
-            // printed, not logged: the log file must never hold a secret
+            // only the path is printed and logged: console output ends up in journals, which must never hold a secret
             console.println();
             console.println("==================================================================");
-            console.println(" PrintMaster admin account created. Log in as 'admin' with:");
-            console.println("   " + generated);
-            console.println(" This password is shown once. Set " + PASSWORD_ENV + " to reset it.");
+            console.println(" PrintMaster admin account created. Log in as 'admin' with the password in:");
+            console.println("   " + initialPasswordFile.toAbsolutePath());
+            console.println(" The file is deleted when " + PASSWORD_ENV + " sets a new password.");
             console.println("==================================================================");
             console.println();
             console.flush();
-            LOG.info("admin account created with a generated password (printed once on the console)");
+            LOG.info("admin account created; its generated password is in {}", initialPasswordFile.toAbsolutePath());
+        }
+    }
+
+    /**
+     * Writes a temporary sibling created owner-only (0600, never readable by others even for a moment) and moves it
+     * into place, so a crash never leaves a half-written password behind.
+     */
+    static void writeOwnerOnly(Path file, String content) throws IOException {
+        Path dir = file.toAbsolutePath().getParent();
+        Files.createDirectories(dir);
+        boolean posix = FileSystems.getDefault().supportedFileAttributeViews().contains("posix");
+        FileAttribute<?>[] attributes = posix
+                ? new FileAttribute<?>[] {PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------"))}
+                : new FileAttribute<?>[0];
+        Path temp = Files.createTempFile(dir, "." + file.getFileName(), ".tmp", attributes);
+        try {
+            try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
+                ByteBuffer bytes = ByteBuffer.wrap(content.getBytes(StandardCharsets.UTF_8));
+                while (bytes.hasRemaining()) {
+                    channel.write(bytes);
+                }
+                channel.force(true);
+            }
+            try {
+                Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            } catch (AtomicMoveNotSupportedException e) {
+                Files.move(temp, file, StandardCopyOption.REPLACE_EXISTING);
+            }
+        } finally {
+            Files.deleteIfExists(temp);
         }
     }
 
@@ -120,10 +184,18 @@ public class AdminAccounts {
         return d;
     }
 
+    /**
+     * Sets the password and ends every console session of that user in the same transaction, so whoever held the
+     * old password (or a session opened with it) is out the moment the new one counts.
+     */
     void setPassword(String username, char[] password) throws SQLException {
         String hash = hasher.hash(password);
         Timestamp now = Timestamp.from(Instant.now());
         database.inTransaction(c -> {
+            try (PreparedStatement end = c.prepareStatement("DELETE FROM PM_SESSION WHERE USERNAME = ?")) {
+                end.setString(1, username);
+                end.executeUpdate();
+            }
             try (PreparedStatement up = c.prepareStatement("UPDATE PM_USER SET PASSWORD_HASH = ?, UPDATED_AT = ? WHERE USERNAME = ?")) {
                 up.setString(1, hash);
                 up.setTimestamp(2, now);

@@ -14,7 +14,10 @@ import io.printmaster.store.impl.JdbcAuditLog;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.FileSystems;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -23,8 +26,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -50,16 +51,29 @@ class AccountsAndTokensTest {
     }
 
     @Test
-    void firstStartGeneratesAPasswordPrintedOnceAndStoresOnlyAHash() throws Exception {
+    void firstStartWritesTheGeneratedPasswordToAnOwnerOnlyFileAndPrintsOnlyItsPath() throws Exception {
         Path own = dir.resolve("first");
+        Path data = own.resolve("data");
+        Map<String, String> framework = Map.of("pm.data.dir", data.toString());
         DerbyDatabase fresh = new DerbyDatabase(own.resolve("db"), own.resolve("derby.log"));
         try {
             ByteArrayOutputStream console = new ByteArrayOutputStream();
-            AdminAccounts accounts = new AdminAccounts(fresh, FAST, Map.of(), new PrintStream(console, true, StandardCharsets.UTF_8));
-            Matcher m = Pattern.compile("Log in as 'admin' with:\\s+(\\S+)").matcher(console.toString(StandardCharsets.UTF_8));
-            assertTrue(m.find(), console.toString(StandardCharsets.UTF_8));
-            String password = m.group(1);
+            AdminAccounts accounts = new AdminAccounts(fresh, FAST, Map.of(), framework::get,
+                    new PrintStream(console, true, StandardCharsets.UTF_8));
+            Path file = data.resolve("initial-admin-password");
+            assertTrue(Files.isRegularFile(file), "the generated password is written to " + file);
+            String password = Files.readString(file, StandardCharsets.UTF_8).strip();
             assertEquals(20, password.length());
+            if (FileSystems.getDefault().supportedFileAttributeViews().contains("posix")) {
+                assertEquals(PosixFilePermissions.fromString("rw-------"), Files.getPosixFilePermissions(file));
+            }
+            String printed = console.toString(StandardCharsets.UTF_8);
+            assertTrue(printed.contains(file.toAbsolutePath().toString()), printed);
+            assertFalse(printed.contains(password), "the password itself is never printed: " + printed);
+            try (var leftovers = Files.list(data)) {
+                assertEquals(List.of(file), leftovers.toList(), "no temporary file is left behind");
+            }
+
             assertEquals(Optional.of("admin"), accounts.verify("admin", password));
             assertEquals(Optional.empty(), accounts.verify("admin", password + "x"));
             assertEquals(Optional.empty(), accounts.verify("root", password));
@@ -74,8 +88,73 @@ class AccountsAndTokensTest {
             assertFalse(stored.contains(password));
 
             ByteArrayOutputStream second = new ByteArrayOutputStream();
-            new AdminAccounts(fresh, FAST, Map.of(), new PrintStream(second, true, StandardCharsets.UTF_8));
-            assertEquals("", second.toString(StandardCharsets.UTF_8), "the password is printed only on first start");
+            new AdminAccounts(fresh, FAST, Map.of(), framework::get, new PrintStream(second, true, StandardCharsets.UTF_8));
+            assertEquals("", second.toString(StandardCharsets.UTF_8), "only the first start announces the file");
+            assertEquals(password, Files.readString(file, StandardCharsets.UTF_8).strip(), "a restart keeps the password");
+
+            // setting the password at start deletes the file: the generated password no longer works
+            PrintStream quiet = new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8);
+            AdminAccounts reset = new AdminAccounts(fresh, FAST, Map.of("PM_ADMIN_PASSWORD", "a-chosen-password"), framework::get, quiet);
+            assertFalse(Files.exists(file), "the initial password file is deleted once the password is changed");
+            assertEquals(Optional.empty(), reset.verify("admin", password));
+            assertTrue(reset.verify("admin", "a-chosen-password").isPresent());
+        } finally {
+            fresh.close();
+        }
+    }
+
+    @Test
+    void withoutADataDirectoryTheGeneratedPasswordIsRefusedRatherThanLost() throws Exception {
+        Path own = dir.resolve("nodata");
+        DerbyDatabase fresh = new DerbyDatabase(own.resolve("db"), own.resolve("derby.log"));
+        try {
+            ByteArrayOutputStream console = new ByteArrayOutputStream();
+            IllegalStateException e = assertThrows(IllegalStateException.class,
+                    () -> new AdminAccounts(fresh, FAST, Map.of(), new PrintStream(console, true, StandardCharsets.UTF_8)));
+            assertTrue(e.getMessage().contains("pm.data.dir") && e.getMessage().contains("PM_ADMIN_PASSWORD"), e.getMessage());
+        } finally {
+            fresh.close();
+        }
+    }
+
+    @Test
+    void aPasswordChangeAtStartEndsEveryConsoleSessionOfTheAdmin() throws Exception {
+        Path own = dir.resolve("sessions");
+        DerbyDatabase fresh = new DerbyDatabase(own.resolve("db"), own.resolve("derby.log"));
+        try {
+            PrintStream quiet = new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8);
+            new AdminAccounts(fresh, FAST, Map.of("PM_ADMIN_PASSWORD", "the-old-password"), quiet);
+            SessionStore sessions = new SessionStore(fresh);
+            SessionStore.NewSession first = sessions.create("admin");
+            SessionStore.NewSession second = sessions.create("admin");
+            SessionStore.NewSession other = sessions.create("auditor");
+
+            // the same password again changes nothing, so nobody is logged out by a plain restart
+            new AdminAccounts(fresh, FAST, Map.of("PM_ADMIN_PASSWORD", "the-old-password"), quiet);
+            assertTrue(sessions.find(first.token()).isPresent(), "a restart with the same password keeps sessions");
+
+            new AdminAccounts(fresh, FAST, Map.of("PM_ADMIN_PASSWORD", "the-new-password"), quiet);
+            assertTrue(sessions.find(first.token()).isEmpty(), "a session opened with the old password ends");
+            assertTrue(sessions.find(second.token()).isEmpty(), "every admin session ends");
+            assertTrue(sessions.find(other.token()).isPresent(), "another user's session is untouched");
+        } finally {
+            fresh.close();
+        }
+    }
+
+    @Test
+    void aPresetPasswordUnderTwelveCharactersFailsTheStartAndKeepsThePreviousPassword() throws Exception {
+        Path own = dir.resolve("short");
+        DerbyDatabase fresh = new DerbyDatabase(own.resolve("db"), own.resolve("derby.log"));
+        try {
+            PrintStream quiet = new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8);
+            AdminAccounts accounts = new AdminAccounts(fresh, FAST, Map.of("PM_ADMIN_PASSWORD", "twelve-chars"), quiet);
+            assertTrue(accounts.verify("admin", "twelve-chars").isPresent(), "12 characters are enough");
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> new AdminAccounts(fresh, FAST, Map.of("PM_ADMIN_PASSWORD", "eleven-char"), quiet));
+            assertEquals("PM_ADMIN_PASSWORD must have at least 12 characters; the admin password was not changed", e.getMessage());
+            assertTrue(accounts.verify("admin", "twelve-chars").isPresent(), "the previous password still works");
+            assertFalse(accounts.verify("admin", "eleven-char").isPresent());
         } finally {
             fresh.close();
         }
@@ -106,7 +185,7 @@ class AccountsAndTokensTest {
 
         IllegalArgumentException tooShort = assertThrows(IllegalArgumentException.class,
                 () -> new AdminAccounts(db, FAST, Map.of(), Map.of("pm.admin.password", "short")::get, quiet));
-        assertEquals("pm.admin.password must have at least 8 characters", tooShort.getMessage());
+        assertEquals("pm.admin.password must have at least 12 characters; the admin password was not changed", tooShort.getMessage());
     }
 
     @Test
