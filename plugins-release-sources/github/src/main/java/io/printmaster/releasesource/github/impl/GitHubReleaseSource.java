@@ -28,7 +28,6 @@ import java.net.URI;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -162,10 +161,6 @@ public class GitHubReleaseSource implements ReleaseSource {
     private record ChecksumFileRef(String name, URI url) {
     }
 
-    /** A signature published beside an asset ({@code <asset>.minisig} or {@code <asset>.sig}). */
-    private record SignatureRef(String name, URI url) {
-    }
-
     private record FetchedChecksums(Map<String, Checksum> entries, Instant fetchedAt) {
     }
 
@@ -183,8 +178,7 @@ public class GitHubReleaseSource implements ReleaseSource {
     /** For each listed asset (by download URL): the checksum files of its release. */
     private final Map<URI, List<ChecksumFileRef>> checksumFilesByAsset = new ConcurrentHashMap<>();
     private final Map<URI, FetchedChecksums> checksumFiles = new ConcurrentHashMap<>();
-    /** For each listed asset (by download URL): the signatures published beside it. */
-    private final Map<URI, List<SignatureRef>> signaturesByAsset = new ConcurrentHashMap<>();
+    private final PublishedSignatures signatures = new PublishedSignatures();
 
     @Activate
     public GitHubReleaseSource(Config config, Map<String, Object> properties) {
@@ -303,7 +297,7 @@ public class GitHubReleaseSource implements ReleaseSource {
         }
         List<ReleaseAsset> assets = new ArrayList<>();
         List<ChecksumFileRef> checksumRefs = new ArrayList<>();
-        List<SignatureRef> signatureRefs = new ArrayList<>();
+        List<PublishedSignatures.Ref> signatureRefs = new ArrayList<>();
         for (JsonNode a : node.path("assets")) {
             String name = a.path("name").asText("");
             // "open" assets are uploads in progress: their bytes are not there yet
@@ -318,22 +312,17 @@ public class GitHubReleaseSource implements ReleaseSource {
                 checksumRefs.add(new ChecksumFileRef(name, url.get()));
                 continue;
             }
-            if (isSignatureFileName(name)) {
-                signatureRefs.add(new SignatureRef(name, url.get()));
+            if (PublishedSignatures.isSignatureFileName(name)) {
+                signatureRefs.add(new PublishedSignatures.Ref(name, url.get()));
                 continue;
             }
             toAsset(a, name, url.get(), version, channel, tag, tagComponent, listing).ifPresent(assets::add);
         }
         List<ChecksumFileRef> refs = List.copyOf(checksumRefs);
         assets.forEach(asset -> checksumFilesByAsset.put(asset.downloadUrl(), refs));
-        for (ReleaseAsset asset : assets) {
-            // this listing's signature files replace the last one's: a re-uploaded .sig has a new URL
-            signaturesByAsset.put(asset.downloadUrl(), signatureRefs.stream()
-                    .filter(r -> r.name().equals(asset.name() + ".minisig") || r.name().equals(asset.name() + ".sig"))
-                    .toList());
-        }
+        signatures.listed(assets, signatureRefs);
         String body = node.path("body").asText("");
-        return Optional.of(new Release(tag, version, channel, instant(node.path("published_at")),
+        return Optional.of(new Release(tag, version, channel, GitHubJson.instant(node.path("published_at")),
                 body.isBlank() ? Optional.empty() : Optional.of(body), assets));
     }
 
@@ -367,7 +356,7 @@ public class GitHubReleaseSource implements ReleaseSource {
         ReleaseAsset asset;
         try {
             asset = new ReleaseAsset(name, p.component(), version, p.platform(), p.format(), channel,
-                    size >= 0 ? OptionalLong.of(size) : OptionalLong.empty(), url, digest(a.path("digest")));
+                    size >= 0 ? OptionalLong.of(size) : OptionalLong.empty(), url, GitHubJson.digest(a.path("digest")));
         } catch (IllegalArgumentException e) {
             listing.skipped.add(Skipped.asset(tag, name, Skipped.ASSET_NAME_NOT_MATCHED, "asset " + name
                     + " cannot be read: " + e.getMessage()));
@@ -389,30 +378,6 @@ public class GitHubReleaseSource implements ReleaseSource {
         try {
             return chosen.isEmpty() ? Optional.empty() : Optional.of(new URI(chosen));
         } catch (java.net.URISyntaxException e) {
-            return Optional.empty();
-        }
-    }
-
-    /** GitHub's {@code digest} field ({@code sha256:<hex>}, on assets uploaded since mid 2025). */
-    private static Optional<Checksum> digest(JsonNode digest) {
-        String d = digest.asText("");
-        if (!d.regionMatches(true, 0, "sha256:", 0, 7)) {
-            return Optional.empty();
-        }
-        try {
-            return Optional.of(Checksum.sha256(d.substring(7)));
-        } catch (IllegalArgumentException e) {
-            return Optional.empty();
-        }
-    }
-
-    private static Optional<Instant> instant(JsonNode n) {
-        if (!n.isTextual()) {
-            return Optional.empty();
-        }
-        try {
-            return Optional.of(Instant.parse(n.asText()));
-        } catch (DateTimeParseException e) {
             return Optional.empty();
         }
     }
@@ -556,11 +521,10 @@ public class GitHubReleaseSource implements ReleaseSource {
         }
         UpstreamPublicKey key = settings.upstreamKey().get();
         String expected = key.signatureFileFor(asset.name());
-        if (!signaturesByAsset.containsKey(asset.downloadUrl()) && isOursAskingTheApi(asset)) {
+        if (!signatures.knows(asset) && isOursAskingTheApi(asset)) {
             checksumFilesOfRelease(asset); // after a restart: the listing (and its signature files) again
         }
-        Optional<SignatureRef> signature = signaturesByAsset.getOrDefault(asset.downloadUrl(), List.of()).stream()
-                .filter(r -> r.name().equals(expected)).findFirst();
+        Optional<PublishedSignatures.Ref> signature = signatures.find(asset, expected);
         if (signature.isEmpty()) {
             return Optional.of(new Refusal(asset, Refusal.SIGNATURE_INVALID, "upstream_public_key is set, but the release "
                     + "has no " + expected + " beside " + asset.name()));
@@ -573,12 +537,6 @@ public class GitHubReleaseSource implements ReleaseSource {
             throw new ReleaseSourceException("cannot read the downloaded " + asset.name() + ": " + e.getMessage(), true, e);
         }
         return problem.map(p -> new Refusal(asset, Refusal.SIGNATURE_INVALID, expected + ": " + p));
-    }
-
-    /** Signatures published beside assets: minisign's {@code .minisig} and SSH signatures ({@code .sig}). */
-    static boolean isSignatureFileName(String name) {
-        String n = name.toLowerCase(Locale.ROOT);
-        return n.endsWith(".minisig") || n.endsWith(".sig");
     }
 
     @Override
