@@ -119,8 +119,9 @@ public class EnrollmentResource implements RouteProvider {
         m.put("status", c.status());
         m.put("succeeded", c.succeeded());
         m.put("problem", c.problem().orElse(null));
-        m.put("update_available", c.wireAnswer().map(CheckInAnswer::updateAvailable).orElse(null));
-        m.put("policy_source", c.wireAnswer().map(CheckInAnswer::policySource).orElse(null));
+        Optional<CheckInAnswer> answer = c.wireAnswer(); // parsed once: each call reads the JSON tree again
+        m.put("update_available", answer.map(CheckInAnswer::updateAvailable).orElse(null));
+        m.put("policy_source", answer.map(CheckInAnswer::policySource).orElse(null));
         return m;
     }
 

@@ -117,7 +117,8 @@ final class UpdateRunner {
             Enrollment enrollment = server.enrollment();
             CheckIn c = checkIn.isPresent() ? checkIn.get()
                     : enrollment.checkInNow(Duration.ofSeconds(60)).orElse(null);
-            if (c == null || !c.succeeded() || c.wireAnswer().isEmpty()) {
+            Optional<CheckInAnswer> read = c == null ? Optional.empty() : c.wireAnswer(); // parsed once
+            if (c == null || !c.succeeded() || read.isEmpty()) {
                 String why = c == null ? "no check-in completed within 60 s (" + enrollment.state().message() + ")"
                         : c.succeeded() && c.answer().isPresent()
                         ? "its answer is not a check-in answer this agent can read (HTTP 200)"
@@ -126,7 +127,7 @@ final class UpdateRunner {
                         "cannot ask the server for updates: " + why), true);
             }
             host.files().saveState(host.files().state().withLastCheck(c.at()));
-            CheckInAnswer answer = c.wireAnswer().get();
+            CheckInAnswer answer = read.get();
             latestVersion = blankToNull(answer.latestVersion());
             if (!answer.updateAvailable() || answer.offeredUpdate().isEmpty()) {
                 // the agent is current: now its vendor plugins
