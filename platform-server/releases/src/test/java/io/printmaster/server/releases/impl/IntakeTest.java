@@ -101,6 +101,15 @@ class IntakeTest {
     }
 
     @Test
+    void aValidityOfMoreThanNinetyDaysIsAConfigurationErrorNamingTheKey() {
+        IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> new ManifestService(keys, keys, store, Fixtures.manifestConfig(91, 7), clock, false));
+        assertTrue(e.getMessage().contains("validity_days is 91; at most 90"), e.getMessage());
+        ManifestService ninety = new ManifestService(keys, keys, store, Fixtures.manifestConfig(90, 7), clock, false);
+        ninety.stop();
+    }
+
+    @Test
     void goodAssetsAreCachedTheTamperedOneIsRejectedAndEveryCachedOneHasAVerifyingManifest() throws Exception {
         SyncRun run = sync(5, ref("github-main", twoReleases()));
 
