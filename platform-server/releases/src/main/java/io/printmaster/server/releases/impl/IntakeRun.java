@@ -60,8 +60,14 @@ final class IntakeRun {
      * @param idleTimeout   longest wait for the next bytes of an asset
      * @param assetTimeout  longest download of one asset
      * @param maxPages      most release pages read per source and sync
+     * @param minBytesPerSecond the minimum average rate of an asset download after {@code rateGrace} (0: none)
+     * @param rateGrace     how long an asset download may take before the rate counts
      */
-    record Settings(int keepVersions, long maxAssetBytes, Duration idleTimeout, Duration assetTimeout, int maxPages) {
+    record Settings(int keepVersions, long maxAssetBytes, Duration idleTimeout, Duration assetTimeout, int maxPages,
+                    long minBytesPerSecond, Duration rateGrace) {
+        Settings(int keepVersions, long maxAssetBytes, Duration idleTimeout, Duration assetTimeout, int maxPages) {
+            this(keepVersions, maxAssetBytes, idleTimeout, assetTimeout, maxPages, 0, Duration.ZERO);
+        }
     }
 
     private final SyncRun run;
@@ -256,7 +262,8 @@ final class IntakeRun {
         try {
             stored = cache.store(download(source, asset), expected, asset.size(),
                     c.source().name() + "\n" + asset.downloadUrl() + "\n" + expected.hex(),
-                    new ArtifactCache.Limits(settings.maxAssetBytes(), settings.idleTimeout(), settings.assetTimeout()),
+                    new ArtifactCache.Limits(settings.maxAssetBytes(), settings.idleTimeout(), settings.assetTimeout(),
+                            settings.minBytesPerSecond(), settings.rateGrace()),
                     progress(asset));
         } catch (IntakeException e) {
             reject(c, e.reason(), e.getMessage(), expected.hex());

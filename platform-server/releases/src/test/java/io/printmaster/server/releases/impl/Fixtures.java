@@ -64,6 +64,16 @@ final class Fixtures {
             }
 
             @Override
+            public long min__rate__bytes__per__second() {
+                return 4096;
+            }
+
+            @Override
+            public int rate__grace__seconds() {
+                return 30;
+            }
+
+            @Override
             public int source__settle__seconds() {
                 return 0;
             }
