@@ -74,6 +74,11 @@ final class Fixtures {
             }
 
             @Override
+            public int listing__timeout__seconds() {
+                return 300;
+            }
+
+            @Override
             public int source__settle__seconds() {
                 return 0;
             }
