@@ -42,6 +42,10 @@ import org.junit.jupiter.api.TestMethodOrder;
  * ({@code POST /api/autoupdate/check}) and ends when the agent reports that run: the documented error code, the agent
  * still on its working version, in the same process (no restart), with no trial slot. One agent serves all cases:
  * none of them may change it, and each case asserts that.
+ *
+ * <p>The key-lifecycle cases (a rotated-out key, a revoked key) are played the same way once agents read trust
+ * statements: {@link HostileUpdateServer#trustStatements} makes the stand-in's check-in answer carry
+ * {@code trust_statements}, signed with its {@link Key}s.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class UpdateAttackSuiteIT {

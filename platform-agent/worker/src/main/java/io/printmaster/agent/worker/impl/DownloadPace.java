@@ -6,7 +6,8 @@ import java.time.Duration;
  * The slowest a download may be (slow retrieval, an attack on updaters: a server, or someone between, that sends a
  * byte now and then keeps an agent on its old version for as long as it likes). At every moment {@code t} after
  * the download began, it must have received at least {@code (t - grace) * minBytesPerSecond} bytes in this run; so
- * the whole download has a deadline derived from its size, {@code grace + size / minBytesPerSecond}. Stalls are the
+ * the whole download has a deadline derived from its size, {@code grace + size / minBytesPerSecond} (the backoff
+ * pauses between attempts not counted: the server is not asked then). Stalls are the
  * stall timeout's job; this one catches the trickle that is never quite a stall.
  *
  * @param minBytesPerSecond the minimum average rate
@@ -40,6 +41,8 @@ record DownloadPace(long minBytesPerSecond, Duration grace) {
         private final long bytesToFetch;
         private final long startNanos;
         private volatile long received;
+        /** Backoff pauses between attempts: the server is not asked then, so they do not count against it. */
+        private volatile long pausedNanos;
 
         private Watch(long bytesToFetch, long startNanos) {
             this.bytesToFetch = bytesToFetch;
@@ -50,15 +53,23 @@ record DownloadPace(long minBytesPerSecond, Duration grace) {
             received += n;
         }
 
+        void paused(Duration pause) {
+            pausedNanos += pause.toNanos();
+        }
+
+        private long elapsedNanos() {
+            return System.nanoTime() - startNanos - pausedNanos;
+        }
+
         /** The time left until the whole download's deadline (zero when it passed). */
         Duration remaining() {
-            Duration left = deadlineFor(bytesToFetch).minusNanos(System.nanoTime() - startNanos);
+            Duration left = deadlineFor(bytesToFetch).minusNanos(elapsedNanos());
             return left.isNegative() ? Duration.ZERO : left;
         }
 
         /** Why the download is too slow now, or null while it keeps the pace. */
         String tooSlow() {
-            long elapsedMillis = (System.nanoTime() - startNanos) / 1_000_000;
+            long elapsedMillis = elapsedNanos() / 1_000_000;
             long countedMillis = elapsedMillis - grace.toMillis();
             if (countedMillis <= 0) {
                 return null;

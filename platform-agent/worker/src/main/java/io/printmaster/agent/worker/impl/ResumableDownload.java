@@ -115,7 +115,9 @@ final class ResumableDownload {
                         + lastProblem);
             }
             try {
+                long pausedFrom = System.nanoTime();
                 pause.pause(delay.get());
+                watch.paused(Duration.ofNanos(System.nanoTime() - pausedFrom));
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new CancelledException();
