@@ -212,7 +212,7 @@ class UpdateAttackSuiteIT {
         long before = server.droppedConnections.get();
         server.checkInMode(CheckInMode.ENDLESS);
         JsonNode r = attack(null);
-        assertRefused(r, "SERVER_ERROR", "larger than the 1048576 bytes an agent reads");
+        assertRefused(r, "SERVER_ERROR", "was not read: the server's answer is larger than the 1048576 bytes an agent reads");
         Eventually.within(Duration.ofSeconds(30), () -> assertTrue(server.droppedConnections.get() > before,
                 "the agent hung up on the endless answer"));
         // the agent is not hurt: the next check-in works again

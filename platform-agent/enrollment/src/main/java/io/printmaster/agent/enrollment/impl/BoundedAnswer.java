@@ -28,6 +28,18 @@ final class BoundedAnswer implements HttpResponse.BodySubscriber<byte[]> {
         }
     }
 
+    /**
+     * Whether a failed call was this limit's refusal (the HTTP client rethrows it wrapped in an exception of its own).
+     */
+    static boolean tooLarge(Throwable failure) {
+        for (Throwable t = failure; t != null; t = t.getCause()) {
+            if (t instanceof TooLarge) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     private final long maxBytes;
     private final Duration deadline;
     private final ByteArrayOutputStream bytes = new ByteArrayOutputStream();

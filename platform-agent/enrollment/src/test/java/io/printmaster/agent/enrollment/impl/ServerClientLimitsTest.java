@@ -91,6 +91,7 @@ class ServerClientLimitsTest {
         mode = "endless";
         IOException e = assertThrows(IOException.class, () -> client.checkIn("pma_x", HOST));
         assertTrue(e.getMessage().contains("larger than the 1048576 bytes"), e.getMessage());
+        assertTrue(BoundedAnswer.tooLarge(e), "recognised through the client's wrapping: " + e);
         assertTrue(endlessEnded.await(20, TimeUnit.SECONDS), "the server saw the connection dropped");
         assertTrue(sentByEndless.get() < 64L * 1024 * 1024, "the agent did not read on: " + sentByEndless.get());
 
