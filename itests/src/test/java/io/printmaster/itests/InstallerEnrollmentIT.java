@@ -68,6 +68,11 @@ class InstallerEnrollmentIT {
             assertTrue(platforms.containsAll(Set.of("linux-amd64.tar.gz", "linux-arm64.tar.gz", "darwin-arm64.tar.gz",
                     "windows-amd64.zip")), "built-in agent artifacts: " + platforms);
         });
+        // and signed: an installer carries the release counter of a signed manifest only
+        String shipped = Files.readString(ServerProcess.distribution().resolve("VERSION")).strip();
+        Eventually.within(WAIT, () -> assertEquals(1, admin.get("/api/v1/releases/manifests?component=agent&version="
+                + shipped + "&platform=linux&arch=" + AgentReleaseBuilder.arch() + "&format=tar.gz").get("manifests")
+                .size(), "the shipped linux agent's manifest is signed"));
     }
 
     @AfterAll
@@ -103,6 +108,17 @@ class InstallerEnrollmentIT {
         assertEquals(server.baseUri().toString(), fleetFile.get("server_url").asText().replaceAll("/$", ""));
         JsonNode trust = JSON.readTree(home.resolve("etc/trust.json").toFile());
         assertFalse(trust.get("keys").isEmpty(), "the installer carries the server's signing keys");
+        // the release counter of the release it installs, as its signed manifest states: the fresh agent's floor
+        String version = Files.readString(home.resolve("VERSION")).strip();
+        JsonNode manifests = admin.get("/api/v1/releases/manifests?component=agent&version=" + version
+                + "&platform=linux&arch=" + AgentReleaseBuilder.arch() + "&format=tar.gz").get("manifests");
+        assertEquals(1, manifests.size(), manifests.toString());
+        long signedCounter = JSON.readTree(manifests.get(0).get("manifest").asText()).get("release_counter").asLong();
+        JsonNode release = JSON.readTree(home.resolve("etc/release.json").toFile());
+        assertEquals("agent", release.get("component").asText(), release.toString());
+        assertEquals(version, release.get("version").asText(), release.toString());
+        assertEquals(signedCounter, release.get("release_counter").asLong(), release.toString());
+        assertTrue(signedCounter >= 1, "a real counter: " + release);
 
         Process agent = startAgent(home);
         Eventually.within(WAIT, () -> {

@@ -51,6 +51,26 @@ final class TarGz {
         }
     }
 
+    /**
+     * A tar.gz bomb: one file entry of {@code size} zero bytes, written as the same small gzip member of 64 MiB of
+     * zeros repeated (gzip readers join members), so a gigabyte-sized tree costs a few hundred kilobytes and no
+     * gigabyte of work here.
+     */
+    static void writeBomb(Path target, String name, long size) throws IOException {
+        int chunk = 64 << 20;
+        if (size % chunk != 0) {
+            throw new IllegalArgumentException("size must be a multiple of 64 MiB");
+        }
+        byte[] zeros = gzip(new byte[chunk]);
+        try (OutputStream out = Files.newOutputStream(target)) {
+            out.write(gzip(header(name, size, 0644, false)));
+            for (long written = 0; written < size; written += chunk) {
+                out.write(zeros);
+            }
+            out.write(gzip(new byte[RECORD]));
+        }
+    }
+
     private static byte[] gzip(byte[] data) throws IOException {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         try (GZIPOutputStream gz = new GZIPOutputStream(bytes)) {
@@ -92,18 +112,22 @@ final class TarGz {
     }
 
     private static byte[] header(Entry e) {
+        return header(e.name(), e.directory() ? 0 : e.content().length, e.mode(), e.directory());
+    }
+
+    private static byte[] header(String entryName, long size, int mode, boolean directory) {
         byte[] h = new byte[BLOCK];
-        byte[] name = e.name().getBytes(StandardCharsets.UTF_8);
+        byte[] name = entryName.getBytes(StandardCharsets.UTF_8);
         if (name.length > 100) {
-            throw new IllegalArgumentException("name too long for this writer: " + e.name());
+            throw new IllegalArgumentException("name too long for this writer: " + entryName);
         }
         System.arraycopy(name, 0, h, 0, name.length);
-        put(h, 100, String.format("%07o", e.mode()));
+        put(h, 100, String.format("%07o", mode));
         put(h, 108, "0000000");
         put(h, 116, "0000000");
-        put(h, 124, String.format("%011o", e.directory() ? 0 : e.content().length));
+        put(h, 124, String.format("%011o", size));
         put(h, 136, String.format("%011o", 1_700_000_000L));
-        h[156] = (byte) (e.directory() ? '5' : '0');
+        h[156] = (byte) (directory ? '5' : '0');
         put(h, 257, "ustar");
         h[263] = '0';
         h[264] = '0';

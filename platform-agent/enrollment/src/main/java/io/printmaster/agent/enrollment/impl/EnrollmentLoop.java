@@ -336,7 +336,9 @@ final class EnrollmentLoop implements Enrollment, AutoCloseable {
         try {
             a = server.checkIn(s.credential(), host.get());
         } catch (IOException e) {
-            String problem = "cannot reach " + s.agent().serverUrl() + " to check in (" + describe(e) + ")";
+            String problem = BoundedAnswer.tooLarge(e)
+                    ? "the check-in answer of " + s.agent().serverUrl() + " was not read: " + e.getMessage()
+                    : "cannot reach " + s.agent().serverUrl() + " to check in (" + describe(e) + ")";
             fleetPolicy = null;
             checkedIn(new CheckIn(clock.instant(), 0, Optional.empty(), Optional.of(problem)));
             return retry(Phase.ENROLLED, "enrolled as " + who + "; " + problem);

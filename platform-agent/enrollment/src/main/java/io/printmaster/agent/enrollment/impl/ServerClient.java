@@ -25,8 +25,11 @@ final class ServerClient {
     static final String CHECK_IN = "/api/v1/agents/update/manifest";
     /** Writes the wire records (their explicit names) and reads bodies as trees. */
     private static final ObjectMapper JSON = new ObjectMapper();
-    /** Answers are small; a larger one is not our server's. */
-    private static final int MAX_ANSWER_BYTES = 1024 * 1024;
+    /**
+     * Answers are small; a larger one is not our server's, and is not read on (the connection is dropped: an endless
+     * answer must not run the agent out of memory).
+     */
+    static final int MAX_ANSWER_BYTES = 1024 * 1024;
 
     /** The server's answer: its status and its JSON body (a missing or non-JSON body is an empty object). */
     record Answer(int status, JsonNode body) {
@@ -93,10 +96,11 @@ final class ServerClient {
                 .header("Content-Type", "application/json").header("Accept", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofByteArray(JSON.writeValueAsBytes(body)));
         bearer.ifPresent(c -> req.header("Authorization", "Bearer " + c));
-        HttpResponse<byte[]> resp = http.send(req.build(), HttpResponse.BodyHandlers.ofByteArray());
+        // the request timeout ends with the headers: the body has its own deadline of the same length
+        HttpResponse<byte[]> resp = http.send(req.build(), BoundedAnswer.handler(MAX_ANSWER_BYTES, requestTimeout));
         byte[] bytes = resp.body();
         JsonNode json = JSON.createObjectNode();
-        if (bytes != null && bytes.length > 0 && bytes.length <= MAX_ANSWER_BYTES) {
+        if (bytes != null && bytes.length > 0) {
             try {
                 JsonNode parsed = JSON.readTree(bytes);
                 if (parsed != null) {

@@ -2,6 +2,7 @@ package io.printmaster.agent.worker.impl;
 
 import io.printmaster.api.installer.InstallerFormatException;
 import io.printmaster.api.support.ArchiveIndex;
+import io.printmaster.api.support.ArchiveLimits;
 import java.io.BufferedInputStream;
 import java.io.FilterInputStream;
 import java.io.IOException;
@@ -34,6 +35,11 @@ import org.apache.commons.compress.archivers.zip.ZipArchiveInputStream;
 final class ArchiveStager {
     /** Staged trees larger than this are refused (an agent is ~20 MB). */
     static final long MAX_UNPACKED_BYTES = 1L << 30;
+    /**
+     * The zip-bomb guard the installer formats apply too: past 1 MiB inflated, the tree may be at most 100 times the
+     * archive bytes read so far, so a bomb is refused after a few megabytes instead of after writing a gigabyte.
+     */
+    static final ArchiveLimits LIMITS = new ArchiveLimits(MAX_UNPACKED_BYTES, ArchiveLimits.DEFAULT_MAX_RATIO);
 
     /**
      * @param archive the verified archive
@@ -49,8 +55,9 @@ final class ArchiveStager {
                BooleanSupplier cancelled) throws UpdateFailure, ResumableDownload.CancelledException {
         try {
             Files.createDirectories(target);
-            try (InputStream raw = new Counting(new BufferedInputStream(Files.newInputStream(archive), 1 << 16),
+            Counting counted = new Counting(new BufferedInputStream(Files.newInputStream(archive), 1 << 16),
                     compressedProgress);
+            try (InputStream raw = counted;
                  ArchiveInputStream<? extends ArchiveEntry> in = open(raw, format)) {
                 ArchiveIndex index = new ArchiveIndex();
                 long total = 0;
@@ -83,7 +90,7 @@ final class ArchiveStager {
                         continue;
                     }
                     Files.createDirectories(out.getParent());
-                    long written = Files.copy(limited(in, MAX_UNPACKED_BYTES - total), out);
+                    long written = copyGuarded(limited(in, MAX_UNPACKED_BYTES - total), out, total, counted);
                     total += written;
                     if (total >= MAX_UNPACKED_BYTES) {
                         throw failed("the archive unpacks to more than " + MAX_UNPACKED_BYTES + " bytes");
@@ -164,6 +171,26 @@ final class ArchiveStager {
         } catch (UnsupportedOperationException e) {
             // Windows: no execute bit to set
         }
+    }
+
+    /** Copies one entry, refusing as soon as the tree so far inflates past {@link #LIMITS}' ratio. */
+    private static long copyGuarded(InputStream entry, Path out, long before, Counting archiveBytes)
+            throws IOException, UpdateFailure {
+        long written = 0;
+        byte[] buffer = new byte[1 << 16];
+        try (java.io.OutputStream o = Files.newOutputStream(out, java.nio.file.StandardOpenOption.CREATE_NEW,
+                java.nio.file.StandardOpenOption.WRITE)) {
+            int n;
+            while ((n = entry.read(buffer)) > 0) {
+                o.write(buffer, 0, n);
+                written += n;
+                if (LIMITS.ratioExceeded(before + written, archiveBytes.count)) {
+                    throw failed("the archive inflates to more than " + LIMITS.maxRatio() + " times its size ("
+                            + (before + written) + " bytes from " + archiveBytes.count + "): a zip bomb, refused");
+                }
+            }
+        }
+        return written;
     }
 
     private static InputStream limited(InputStream in, long max) {

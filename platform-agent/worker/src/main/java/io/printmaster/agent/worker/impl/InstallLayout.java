@@ -72,6 +72,11 @@ final class InstallLayout {
         return root.resolve("etc").resolve("trust.json");
     }
 
+    /** The release the installer installed, with its signed release counter (absent for older installers). */
+    Path installedReleaseFile() {
+        return root.resolve("etc").resolve("release.json");
+    }
+
     Optional<String> current() {
         return pointer("current");
     }

@@ -46,6 +46,11 @@ final class ManifestVerifier {
     /** A bundle of an agent archive: a jar directly in {@code bundle/}, a plain file name (no traversal). */
     private static final Pattern BUNDLE_PATH = Pattern.compile("bundle/[0-9A-Za-z_][0-9A-Za-z._+-]*\\.jar");
     private static final String ANY = "any";
+    /**
+     * The longest a manifest may be valid ({@code expires_at - generated_at}): the server never signs longer
+     * (docs/manifests.md), so a longer one was made to outlive a key's compromise or a withdrawn release.
+     */
+    static final java.time.Duration MAX_VALIDITY = java.time.Duration.ofDays(90);
 
     /** What this agent expects of a manifest meant for it. */
     record Expectation(String component, String platform, String arch, long installedReleaseCounter) {
@@ -125,6 +130,7 @@ final class ManifestVerifier {
         if (!now.isBefore(expiresAt)) {
             throw refused("the manifest expired at " + expiresAt + " (now " + now + "): the server must re-sign it");
         }
+        checkValidityPeriod(m.generatedAt(), expiresAt);
         long counter = m.releaseCounter() == null ? -1 : m.releaseCounter();
         if (counter < 0) {
             throw refused("release_counter is missing or negative");
@@ -149,6 +155,20 @@ final class ManifestVerifier {
         }
         return new VerifiedManifest(component, version, platform, arch, text(m.format(), "format"), sha256, size, counter,
                 keyId, expiresAt, bundles(m.bundles()), runtime(m.runtimeSha256()));
+    }
+
+    /** Refuses a manifest without a signing time or valid for longer than {@link #MAX_VALIDITY}. */
+    private static void checkValidityPeriod(String generatedAtText, Instant expiresAt) throws UpdateFailure {
+        Instant generatedAt;
+        try {
+            generatedAt = Instant.parse(text(generatedAtText, "generated_at"));
+        } catch (DateTimeParseException e) {
+            throw refused("generated_at is not a time: " + generatedAtText);
+        }
+        if (java.time.Duration.between(generatedAt, expiresAt).compareTo(MAX_VALIDITY) > 0) {
+            throw refused("the manifest is valid from " + generatedAt + " to " + expiresAt + ", longer than the "
+                    + MAX_VALIDITY.toDays() + " days a server may sign for");
+        }
     }
 
     /** The {@code bundles} list of an agent archive's manifest; one malformed entry refuses the whole manifest. */

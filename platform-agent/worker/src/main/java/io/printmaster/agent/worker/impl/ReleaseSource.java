@@ -30,9 +30,23 @@ final class ReleaseSource {
         this.verifier = verifier;
     }
 
-    /** The signed manifest of an agent release offer, verified (signature, platform, replay counter). */
+    /**
+     * The signed manifest of an agent release offer, verified (signature, platform, replay counter). The counter is
+     * the highest this agent installed, and never below the one its installer carried ({@code etc/release.json}): a
+     * fresh agent cannot be rolled back below the release it was installed with.
+     */
     VerifiedManifest verifyAgent(UpdateOffer offer, Instant now) throws UpdateFailure {
-        return verify(offer, AGENT, host.files().state().releaseCounter(), now);
+        long floor = InstallerReleaseFloor.read(host.layout().installedReleaseFile());
+        PersistentState state = host.files().state();
+        if (floor > state.releaseCounter()) {
+            try {
+                host.files().saveState(state.withCounter(floor)); // kept even if the file goes away
+            } catch (IOException e) {
+                throw new UpdateFailure("MANIFEST_ERROR", "cannot record the installer's release counter " + floor
+                        + ": " + e.getMessage());
+            }
+        }
+        return verify(offer, AGENT, Math.max(floor, state.releaseCounter()), now);
     }
 
     /** The signed manifest of a plugin release offer, verified against that plugin's own replay counter. */

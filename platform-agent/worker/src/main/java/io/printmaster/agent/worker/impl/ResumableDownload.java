@@ -29,8 +29,10 @@ import java.util.regex.Pattern;
  * Downloads the artifact a verified manifest names into {@code <target>.partial}, resuming with HTTP Range after an
  * interruption (also across agent restarts: the partial file is the state), and moves it to {@code target} only
  * when its size and SHA-256 are the manifest's. Defences, each from a known attack on updaters: never more bytes than
- * the manifest's size (endless data), an attempt that receives nothing for the stall timeout is abandoned (slow
- * retrieval), and {@code If-Range} with the artifact's tag so a resumed download never splices two different files.
+ * the manifest's size (endless data), an attempt that receives nothing for the stall timeout is abandoned, a
+ * download slower than its {@link DownloadPace} (minimum average rate, and so a deadline derived from the size) is
+ * given up with {@code DOWNLOAD_FAILED} (slow retrieval; the partial file stays for the next run), and
+ * {@code If-Range} with the artifact's tag so a resumed download never splices two different files.
  * Transient failures (network, 5xx, stalls) retry with exponential backoff and jitter up to the attempt limit; a
  * 4xx does not (it will not get better by asking again).
  */
@@ -53,12 +55,18 @@ final class ResumableDownload {
     private final Backoff backoff;
     private final Duration stallTimeout;
     private final Pause pause;
+    private final DownloadPace pace;
 
     ResumableDownload(HttpClient http, Backoff backoff, Duration stallTimeout, Pause pause) {
+        this(http, backoff, stallTimeout, pause, DownloadPace.DEFAULT);
+    }
+
+    ResumableDownload(HttpClient http, Backoff backoff, Duration stallTimeout, Pause pause, DownloadPace pace) {
         this.http = http;
         this.backoff = backoff;
         this.stallTimeout = stallTimeout;
         this.pause = pause;
+        this.pace = pace;
     }
 
     /** The file a download in progress is kept in. */
@@ -79,13 +87,19 @@ final class ResumableDownload {
                   BooleanSupplier cancelled) throws UpdateFailure, CancelledException, IOException {
         Path partial = partialOf(target);
         Files.createDirectories(target.toAbsolutePath().getParent());
+        long already = Files.exists(partial) ? Files.size(partial) : 0;
+        DownloadPace.Watch watch = pace.start(Math.max(1, manifest.sizeBytes() - Math.min(already, manifest.sizeBytes())));
         String lastProblem = "no attempt made";
         for (int attempt = 1; ; attempt++) {
             if (cancelled.getAsBoolean()) {
                 throw new CancelledException();
             }
+            String slow = watch.tooSlow();
+            if (slow != null) {
+                throw tooSlow(slow, lastProblem);
+            }
             try {
-                Optional<String> refusal = attempt(uri, headers, partial, manifest, progress, cancelled);
+                Optional<String> refusal = attempt(uri, headers, partial, manifest, progress, cancelled, watch);
                 if (refusal.isPresent()) {
                     throw new UpdateFailure("DOWNLOAD_FAILED", refusal.get());
                 }
@@ -101,7 +115,9 @@ final class ResumableDownload {
                         + lastProblem);
             }
             try {
+                long pausedFrom = System.nanoTime();
                 pause.pause(delay.get());
+                watch.paused(Duration.ofNanos(System.nanoTime() - pausedFrom));
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new CancelledException();
@@ -117,10 +133,15 @@ final class ResumableDownload {
         return target;
     }
 
+    private static UpdateFailure tooSlow(String why, String lastProblem) {
+        return new UpdateFailure("DOWNLOAD_FAILED", why + (lastProblem.equals("no attempt made") ? ""
+                : "; last problem: " + lastProblem) + "; the partial file is kept and resumed by the next run");
+    }
+
     /** One request. Empty when the partial file is complete; a refusal message for a permanent failure. */
     private Optional<String> attempt(URI uri, Map<String, String> headers, Path partial, VerifiedManifest manifest,
-                                     Progress progress, BooleanSupplier cancelled)
-            throws IOException, TransientProblem, CancelledException {
+                                     Progress progress, BooleanSupplier cancelled, DownloadPace.Watch pace)
+            throws IOException, TransientProblem, CancelledException, UpdateFailure {
         long have = Files.exists(partial) ? Files.size(partial) : 0;
         if (have > manifest.sizeBytes()) { // left by something else: it cannot be the start of this artifact
             Files.delete(partial);
@@ -129,7 +150,13 @@ final class ResumableDownload {
         if (have == manifest.sizeBytes()) {
             return Optional.empty();
         }
-        HttpRequest.Builder request = HttpRequest.newBuilder(uri).timeout(Duration.ofMinutes(30)).GET();
+        // the answer's headers must come within the whole download's deadline too
+        Duration headersWithin = pace.remaining();
+        if (headersWithin.compareTo(Duration.ofMinutes(30)) > 0) {
+            headersWithin = Duration.ofMinutes(30);
+        }
+        HttpRequest.Builder request = HttpRequest.newBuilder(uri).timeout(headersWithin.isZero() ? Duration.ofMillis(1)
+                : headersWithin).GET();
         headers.forEach(request::header);
         if (have > 0) {
             request.header("Range", "bytes=" + have + "-").header("If-Range", "\"" + manifest.sha256() + "\"");
@@ -137,6 +164,12 @@ final class ResumableDownload {
         HttpResponse<InputStream> response;
         try {
             response = http.send(request.build(), HttpResponse.BodyHandlers.ofInputStream());
+        } catch (java.net.http.HttpTimeoutException e) {
+            String slow = pace.tooSlow();
+            if (slow != null) {
+                throw tooSlow(slow, "no answer from " + uri);
+            }
+            throw e;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new CancelledException();
@@ -158,7 +191,8 @@ final class ResumableDownload {
                 return Optional.of("the server refused the download: HTTP " + status + " from " + uri);
             }
             long limit = manifest.sizeBytes() - have;
-            long written = copyWithLimits(body, partial, append, limit, have, manifest.sizeBytes(), progress, cancelled);
+            long written = copyWithLimits(body, partial, append, limit, have, manifest.sizeBytes(), progress, cancelled,
+                    pace);
             if (written > limit) {
                 Files.deleteIfExists(partial);
                 return Optional.of("the server sent more than the manifest's " + manifest.sizeBytes() + " bytes");
@@ -176,8 +210,8 @@ final class ResumableDownload {
      * byte arrives for the stall timeout. Returns the bytes read.
      */
     private long copyWithLimits(InputStream body, Path partial, boolean append, long limit, long before, long total,
-                                Progress progress, BooleanSupplier cancelled)
-            throws IOException, TransientProblem, CancelledException {
+                                Progress progress, BooleanSupplier cancelled, DownloadPace.Watch pace)
+            throws IOException, TransientProblem, CancelledException, UpdateFailure {
         AtomicLong lastByteAt = new AtomicLong(System.nanoTime());
         ScheduledExecutorService watchdog = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "pm-download-stall-watch");
@@ -185,11 +219,19 @@ final class ResumableDownload {
             return t;
         });
         boolean[] stalled = {false};
+        java.util.concurrent.atomic.AtomicReference<String> slow = new java.util.concurrent.atomic.AtomicReference<>();
         Thread reader = Thread.currentThread();
-        long checkMillis = Math.max(10, stallTimeout.toMillis() / 4);
+        long checkMillis = Math.max(10, Math.min(1000, stallTimeout.toMillis() / 4));
         ScheduledFuture<?> watch = watchdog.scheduleAtFixedRate(() -> {
-            if (System.nanoTime() - lastByteAt.get() > stallTimeout.toNanos()) {
-                stalled[0] = true;
+            if (stalled[0] || slow.get() != null) {
+                return;
+            }
+            String tooSlow = pace.tooSlow();
+            if (tooSlow != null) {
+                slow.set(tooSlow);
+            }
+            if (tooSlow != null || System.nanoTime() - lastByteAt.get() > stallTimeout.toNanos()) {
+                stalled[0] = tooSlow == null;
                 try {
                     body.close();
                 } catch (IOException ignored) {
@@ -211,6 +253,9 @@ final class ResumableDownload {
                 try {
                     n = body.read(buffer, 0, (int) Math.min(buffer.length, limit + 1 - read));
                 } catch (IOException e) {
+                    if (slow.get() != null) {
+                        throw tooSlow(slow.get(), "no attempt made");
+                    }
                     if (stalled[0]) {
                         throw new TransientProblem("no data for " + stallTimeout.toMillis() + " ms after "
                                 + (before + read) + " bytes");
@@ -224,12 +269,16 @@ final class ResumableDownload {
                     break;
                 }
                 lastByteAt.set(System.nanoTime());
+                pace.received(n);
                 long allowed = Math.min(n, limit - read);
                 if (allowed > 0) {
                     out.write(buffer, 0, (int) allowed);
                 }
                 read += n;
                 progress.bytes(before + Math.min(read, limit), total);
+            }
+            if (slow.get() != null) {
+                throw tooSlow(slow.get(), "no attempt made");
             }
             if (stalled[0]) {
                 throw new TransientProblem("no data for " + stallTimeout.toMillis() + " ms after " + (before + read)
@@ -251,7 +300,7 @@ final class ResumableDownload {
                 }
             }
             boolean pending = Thread.interrupted() || interrupted;
-            if (pending && !stalled[0]) {
+            if (pending && !stalled[0] && slow.get() == null) {
                 Thread.currentThread().interrupt(); // not ours: a request to stop the worker
             }
         }

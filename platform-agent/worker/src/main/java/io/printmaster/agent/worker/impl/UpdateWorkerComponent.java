@@ -156,7 +156,8 @@ public class UpdateWorkerComponent implements UpdateWorker {
                             pauses.wait(Math.max(1, d.toMillis())); // a backoff pause that deactivation cuts short
                         }
                     }
-                });
+                }, new DownloadPace(Math.max(1, config.download__min__rate__bytes__per__second()),
+                        Duration.ofSeconds(Math.max(0, config.download__rate__grace__seconds()))));
         String service = config.service__name().isBlank() ? null : config.service__name().strip();
         Duration health = Duration.ofSeconds(Math.max(5, config.health__timeout__seconds()));
         Path fallback = layout.programDir();

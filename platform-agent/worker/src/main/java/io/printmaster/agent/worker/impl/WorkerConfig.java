@@ -15,6 +15,15 @@ public @interface WorkerConfig {
             + "nothing for this long is retried.")
     int download__stall__seconds() default 60;
 
+    @AttributeDefinition(name = "Minimum download rate (bytes/s)", min = "1", description = "A download must "
+            + "average at least this after the grace period, so its deadline is grace + size / rate; a slower one "
+            + "ends with DOWNLOAD_FAILED (slow retrieval) and resumes at the next run.")
+    long download__min__rate__bytes__per__second() default 4096;
+
+    @AttributeDefinition(name = "Download rate grace (seconds)", min = "0", description = "How long a download "
+            + "may take before the minimum rate counts.")
+    int download__rate__grace__seconds() default 30;
+
     @AttributeDefinition(name = "Health check timeout (seconds)", min = "5", description = "How long a new "
             + "version has to get all bundles active and reach the server before it is rolled back.")
     int health__timeout__seconds() default 90;

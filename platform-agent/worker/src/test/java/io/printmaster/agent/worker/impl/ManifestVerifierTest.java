@@ -77,6 +77,21 @@ class ManifestVerifierTest {
     }
 
     @Test
+    void aManifestValidLongerThanNinetyDaysOrWithoutSigningTimeIsRefused() throws Exception {
+        byte[] longLived = manifest(serverKey, Map.of("generated_at", "2026-11-20T12:00:00Z",
+                "expires_at", "2027-02-18T12:00:01Z"));
+        assertRefused("longer than the 90 days",
+                () -> verifier.verify(longLived, sign(serverKey, longLived), trust(serverKey), LINUX_AGENT, NOW));
+        byte[] exactly90 = manifest(serverKey, Map.of("generated_at", "2026-11-20T12:00:00Z",
+                "expires_at", "2027-02-18T12:00:00Z"));
+        assertEquals("1.2.0", verifier.verify(exactly90, sign(serverKey, exactly90), trust(serverKey), LINUX_AGENT, NOW)
+                .version());
+        byte[] unsigned = manifest(serverKey, Map.of("generated_at", ""));
+        assertRefused("generated_at is missing",
+                () -> verifier.verify(unsigned, sign(serverKey, unsigned), trust(serverKey), LINUX_AGENT, NOW));
+    }
+
+    @Test
     void theServersGoldenManifestReadsThroughTheStrictReader() throws Exception {
         // the wire contract's golden manifest (what ManifestWireTest pins on the server), re-keyed to this test's key
         String golden = java.nio.file.Files.readString(java.nio.file.Path.of("").toAbsolutePath()

@@ -139,6 +139,38 @@ class ResumableDownloadTest {
     }
 
     @Test
+    void aTricklingServerIsCutOffAtTheDeadlineDerivedFromTheSizeAndThePartialFileKept() throws Exception {
+        behaviour = (n, ex) -> {
+            ex.sendResponseHeaders(200, ARTIFACT.length);
+            OutputStream out = ex.getResponseBody();
+            for (int i = 0; i < 600; i++) { // never a stall: a byte every 50 ms, 20 bytes/s
+                out.write(ARTIFACT, i, 1);
+                out.flush();
+                if (release.await(50, TimeUnit.MILLISECONDS)) {
+                    return;
+                }
+            }
+        };
+        Path target = dir.resolve("agent.tar.gz");
+        // 300 000 bytes at 100 000 bytes/s after 1 s: the deadline is 4 s
+        ResumableDownload download = new ResumableDownload(HttpClient.newHttpClient(),
+                Backoff.of(Duration.ofMillis(1), Duration.ofMillis(1), 5), Duration.ofSeconds(5), delay -> { },
+                new DownloadPace(100_000, Duration.ofSeconds(1)));
+        long start = System.nanoTime();
+        UpdateFailure e = assertThrows(UpdateFailure.class, () -> download.download(
+                URI.create("http://127.0.0.1:" + server.getAddress().getPort() + "/artifact"), Map.of(), target,
+                manifestOf(ARTIFACT), (received, total) -> { }, () -> false));
+        long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+        assertEquals("DOWNLOAD_FAILED", e.code());
+        assertTrue(e.getMessage().contains("too slow") && e.getMessage().contains("100000 bytes/s"), e.getMessage());
+        assertTrue(millis >= 1000 && millis < 4000, "cut off between the grace and the deadline: " + millis + " ms");
+        assertFalse(Files.exists(target));
+        assertTrue(Files.size(ResumableDownload.partialOf(target)) > 0, "kept for the next run");
+        assertEquals(1, ranges.size(), "not retried in this run: " + ranges);
+        assertEquals(4, new DownloadPace(100_000, Duration.ofSeconds(1)).deadlineFor(300_000).toSeconds());
+    }
+
+    @Test
     void endlessDataIsCutAtTheManifestSizeAndRefused() throws Exception {
         behaviour = (n, ex) -> {
             ex.sendResponseHeaders(200, 0); // chunked, no end announced

@@ -216,6 +216,26 @@ class UpdateRunnerTest {
     }
 
     @Test
+    void aFreshAgentStartsAtTheInstallersReleaseCounterAndKeepsIt() throws Exception {
+        Files.writeString(root.resolve("etc/release.json"), "{\"component\":\"agent\",\"version\":\"1.0.0\","
+                + "\"release_counter\":7}\n");
+        f.offer("1.1.0", "1.1.0"); // signed with release_counter 3: older than the installed release
+        RunResult r = f.base().run("run-13b", false, Optional.empty());
+        assertEquals("MANIFEST_ERROR", r.errorCode());
+        assertTrue(r.errorMessage().contains("release_counter 3 is lower than the installed 7"), r.errorMessage());
+        assertEquals(0, f.downloadRequests.get());
+        assertEquals(7, new WorkerFiles(root.resolve("data/update")).state().releaseCounter(),
+                "the floor is recorded, so removing the file does not lower it");
+        Files.delete(root.resolve("etc/release.json"));
+        assertEquals("MANIFEST_ERROR", f.base().run("run-13c", false, Optional.empty()).errorCode());
+
+        Files.writeString(root.resolve("etc/release.json"), "{\"component\":\"agent\",\"release_counter\":\"7\"}");
+        RunResult unusable = f.base().run("run-13d", false, Optional.empty());
+        assertEquals("MANIFEST_ERROR", unusable.errorCode());
+        assertTrue(unusable.errorMessage().contains("release_counter is not a whole number"), unusable.errorMessage());
+    }
+
+    @Test
     void aReleaseWhoseTreeIsNotTheSignedVersionFailsStaging() throws Exception {
         f.offer("1.1.0", "9.9.9");
         RunResult r = f.base().run("run-14", false, Optional.empty());

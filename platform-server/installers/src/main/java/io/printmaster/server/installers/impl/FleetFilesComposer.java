@@ -26,7 +26,10 @@ import java.util.Objects;
  *   bundle's file name (or null), when it was generated;</li>
  *   <li>{@code etc/join-token} (0600): the join token and a newline;</li>
  *   <li>{@code etc/ca-bundle.pem} (0644): only when the server is configured with one;</li>
- *   <li>{@code etc/trust.json} (0644): the signing keys and rotation statements, as the releases API shows them.</li>
+ *   <li>{@code etc/trust.json} (0644): the signing keys and rotation statements, as the releases API shows them;</li>
+ *   <li>{@code etc/release.json} (0644): the release the installer installs, with its signed {@code release_counter}
+ *   (only when its manifest is signed): a fresh agent starts its replay counter there, so it cannot be rolled back
+ *   below the release it was installed with.</li>
  * </ul>
  * JSON is UTF-8, compact, one object followed by a newline.
  */
@@ -35,6 +38,7 @@ final class FleetFilesComposer {
     static final String JOIN_TOKEN = "etc/join-token";
     static final String CA_BUNDLE = "etc/ca-bundle.pem";
     static final String TRUST_JSON = "etc/trust.json";
+    static final String RELEASE_JSON = "etc/release.json";
     static final String CA_BUNDLE_NAME = "ca-bundle.pem";
 
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -48,7 +52,8 @@ final class FleetFilesComposer {
      * @param caBundlePem the PEM text of the CA bundle, or null for none
      */
     record Inputs(String serverUrl, String fleetId, String fleetName, UpdatePolicy policy, String policySource,
-                  String caBundlePem, String joinToken, List<SigningKey> keys, List<RotationStatement> rotations) {
+                  String caBundlePem, String joinToken, List<SigningKey> keys, List<RotationStatement> rotations,
+                  InstalledRelease release) {
         Inputs {
             Objects.requireNonNull(serverUrl, "serverUrl");
             Objects.requireNonNull(fleetId, "fleetId");
@@ -60,9 +65,22 @@ final class FleetFilesComposer {
             rotations = List.copyOf(rotations);
         }
 
+        /** Without the installed release (no signed manifest yet: no {@code etc/release.json}). */
+        Inputs(String serverUrl, String fleetId, String fleetName, UpdatePolicy policy, String policySource,
+               String caBundlePem, String joinToken, List<SigningKey> keys, List<RotationStatement> rotations) {
+            this(serverUrl, fleetId, fleetName, policy, policySource, caBundlePem, joinToken, keys, rotations, null);
+        }
+
         @Override
         public String toString() {
             return "Inputs[" + fleetId + ", " + serverUrl + "]"; // never the token
+        }
+    }
+
+    /** The agent release an installer installs and the {@code release_counter} its signed manifest carries. */
+    record InstalledRelease(String version, long releaseCounter) {
+        InstalledRelease {
+            Objects.requireNonNull(version, "version");
         }
     }
 
@@ -86,6 +104,13 @@ final class FleetFilesComposer {
         trust.put("keys", in.keys().stream().map(FleetFilesComposer::keyView).toList());
         trust.put("rotations", in.rotations().stream().map(FleetFilesComposer::rotationView).toList());
         files.add(FleetFile.of(TRUST_JSON, json(trust)));
+        if (in.release() != null) {
+            Map<String, Object> release = new LinkedHashMap<>();
+            release.put("component", "agent");
+            release.put("version", in.release().version());
+            release.put("release_counter", in.release().releaseCounter());
+            files.add(FleetFile.of(RELEASE_JSON, json(release)));
+        }
         return FleetFiles.of(files);
     }
 

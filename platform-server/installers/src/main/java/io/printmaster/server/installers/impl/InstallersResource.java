@@ -229,9 +229,10 @@ public class InstallersResource implements RouteProvider {
             signingKeys.active(); // agents need a trust anchor: the first key is created now, as it is for the first manifest
             keys = signingKeys.list();
         }
-        FleetFilesComposer.Inputs inputs = new FleetFilesComposer.Inputs(serverUrl, fleetId, fleet.get().name(),
-                policy.policy(), policy.source(), caPem, token.token(), keys, signingKeys.statements());
         Artifact artifact = chosen.artifact();
+        FleetFilesComposer.Inputs inputs = new FleetFilesComposer.Inputs(serverUrl, fleetId, fleet.get().name(),
+                policy.policy(), policy.source(), caPem, token.token(), keys, signingKeys.statements(),
+                InstalledReleases.of(catalog, artifact).orElse(null));
         CachedInstallers.Target target = new CachedInstallers.Target(fleetId, artifact.version(), platform.name(), format,
                 artifact.sha256(), artifact.assetName(), plugin.get().pluginId(), plugin.get().format(), official);
         CachedInstallers.Served served;

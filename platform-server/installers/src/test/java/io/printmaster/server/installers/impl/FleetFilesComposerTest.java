@@ -68,6 +68,22 @@ class FleetFilesComposerTest {
     }
 
     @Test
+    void theInstalledReleaseAndItsSignedCounterGoIntoReleaseJson() {
+        FleetFilesComposer.Inputs plain = inputs("pmj_abc", null);
+        FleetFilesComposer.Inputs withRelease = new FleetFilesComposer.Inputs(plain.serverUrl(), plain.fleetId(),
+                plain.fleetName(), plain.policy(), plain.policySource(), null, plain.joinToken(), plain.keys(),
+                plain.rotations(), new FleetFilesComposer.InstalledRelease("1.4.0", 42));
+        FleetFiles files = FleetFilesComposer.compose(withRelease, Instant.EPOCH);
+        assertEquals(List.of("etc/fleet.json", "etc/join-token", "etc/trust.json", "etc/release.json"), files.paths());
+        assertEquals(FleetFile.MODE_FILE, files.get("etc/release.json").orElseThrow().mode());
+        assertEquals("{\"component\":\"agent\",\"version\":\"1.4.0\",\"release_counter\":42}\n",
+                text(files, "etc/release.json"));
+        assertTrue(FleetFilesComposer.publicFiles(withRelease, Instant.EPOCH).get("etc/release.json").isPresent(),
+                "public: it goes into the cached base");
+        assertNotEquals(FleetFilesComposer.configurationHash(plain), FleetFilesComposer.configurationHash(withRelease));
+    }
+
+    @Test
     void withoutACaBundleThereIsNoPemFileAndTheFieldIsNull() {
         FleetFiles files = FleetFilesComposer.compose(inputs("pmj_abc", null), Instant.EPOCH);
         assertEquals(List.of("etc/fleet.json", "etc/join-token", "etc/trust.json"), files.paths());

@@ -106,14 +106,29 @@ public class ArtifactCache implements AutoCloseable {
      * @param maxBytes     the largest asset accepted; the stream is aborted as soon as it goes beyond
      * @param idleTimeout  longest wait for the next bytes
      * @param totalTimeout longest whole download
+     * @param minBytesPerSecond the minimum average rate after {@code rateGrace} (0: none): at {@code t} after the
+     *                     stream opened, at least {@code (t - rateGrace) * minBytesPerSecond} bytes must have arrived,
+     *                     so a source that trickles (never quite stalling) is cut off at a deadline derived from the
+     *                     size instead of holding the sync until {@code totalTimeout}
+     * @param rateGrace    how long a download may take before the rate counts
      */
-    public record Limits(long maxBytes, Duration idleTimeout, Duration totalTimeout) {
+    public record Limits(long maxBytes, Duration idleTimeout, Duration totalTimeout, long minBytesPerSecond,
+                         Duration rateGrace) {
         public Limits {
             if (maxBytes < 1) {
                 throw new IllegalArgumentException("maxBytes must be positive");
             }
             Objects.requireNonNull(idleTimeout, "idleTimeout");
             Objects.requireNonNull(totalTimeout, "totalTimeout");
+            Objects.requireNonNull(rateGrace, "rateGrace");
+            if (minBytesPerSecond < 0) {
+                throw new IllegalArgumentException("minBytesPerSecond must not be negative");
+            }
+        }
+
+        /** Without a minimum rate. */
+        public Limits(long maxBytes, Duration idleTimeout, Duration totalTimeout) {
+            this(maxBytes, idleTimeout, totalTimeout, 0, Duration.ZERO);
         }
 
         /** Only a size limit; no timeouts. */
@@ -276,7 +291,7 @@ public class ArtifactCache implements AutoCloseable {
                 }
                 digest.update(buffer, 0, n);
                 out.write(buffer, 0, n);
-                watch.progressed();
+                watch.progressed(n);
                 progress.bytes(received, expectedSize);
             }
             if (watch.expired()) {
@@ -460,8 +475,11 @@ public class ArtifactCache implements AutoCloseable {
         private final Thread reader;
         private final long idleNanos;
         private final long totalNanos;
+        private final long minBytesPerSecond;
+        private final long rateGraceNanos;
         private final long startNanos = System.nanoTime();
         private volatile long lastProgressNanos = startNanos;
+        private volatile long received;
         private volatile String expired;
         private ScheduledFuture<?> task;
 
@@ -470,19 +488,44 @@ public class ArtifactCache implements AutoCloseable {
             this.reader = reader;
             this.idleNanos = limits.idleTimeout().toNanos();
             this.totalNanos = limits.totalTimeout().toNanos();
+            this.minBytesPerSecond = limits.minBytesPerSecond();
+            this.rateGraceNanos = limits.rateGrace().toNanos();
         }
 
         void start(ScheduledExecutorService scheduler) {
-            if (idleNanos <= 0 && totalNanos <= 0) {
+            if (idleNanos <= 0 && totalNanos <= 0 && minBytesPerSecond <= 0) {
                 return;
             }
-            long shortest = idleNanos <= 0 ? totalNanos : totalNanos <= 0 ? idleNanos : Math.min(idleNanos, totalNanos);
+            long shortest = Long.MAX_VALUE;
+            for (long candidate : new long[] {idleNanos, totalNanos, minBytesPerSecond > 0 ? Math.max(rateGraceNanos,
+                    TimeUnit.MILLISECONDS.toNanos(80)) : 0}) {
+                if (candidate > 0) {
+                    shortest = Math.min(shortest, candidate);
+                }
+            }
             long period = Math.max(TimeUnit.MILLISECONDS.toNanos(20), Math.min(TimeUnit.SECONDS.toNanos(1), shortest / 4));
             task = scheduler.scheduleAtFixedRate(this::check, period, period, TimeUnit.NANOSECONDS);
         }
 
-        void progressed() {
+        void progressed(int bytes) {
+            received += bytes;
             lastProgressNanos = System.nanoTime();
+        }
+
+        /** Why the stream is below its minimum average rate, or null. */
+        private String tooSlow(long now) {
+            if (minBytesPerSecond <= 0) {
+                return null;
+            }
+            long counted = now - startNanos - rateGraceNanos;
+            if (counted <= 0) {
+                return null;
+            }
+            long needed = TimeUnit.NANOSECONDS.toMillis(counted) * minBytesPerSecond / 1000;
+            long got = received;
+            return got >= needed ? null : "the source is too slow: " + got + " bytes in "
+                    + TimeUnit.NANOSECONDS.toSeconds(now - startNanos) + " s, below the minimum average of "
+                    + minBytesPerSecond + " bytes/s after " + TimeUnit.NANOSECONDS.toSeconds(rateGraceNanos) + " s";
         }
 
         private synchronized void check() {
@@ -490,8 +533,11 @@ public class ArtifactCache implements AutoCloseable {
                 return;
             }
             long now = System.nanoTime();
+            String slow = tooSlow(now);
             if (idleNanos > 0 && now - lastProgressNanos > idleNanos) {
                 expired = "no bytes arrived for " + Duration.ofNanos(idleNanos).toSeconds() + " s";
+            } else if (slow != null) {
+                expired = slow;
             } else if (totalNanos > 0 && now - startNanos > totalNanos) {
                 expired = "the download took longer than " + Duration.ofNanos(totalNanos).toSeconds() + " s";
             } else {

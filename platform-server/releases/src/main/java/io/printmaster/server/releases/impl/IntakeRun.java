@@ -60,9 +60,25 @@ final class IntakeRun {
      * @param idleTimeout   longest wait for the next bytes of an asset
      * @param assetTimeout  longest download of one asset
      * @param maxPages      most release pages read per source and sync
+     * @param minBytesPerSecond the minimum average rate of an asset download after {@code rateGrace} (0: none)
+     * @param rateGrace     how long an asset download may take before the rate counts
+     * @param listingTimeout longest wait for one source's listing (all its pages); the sources are listed at the
+     *                      same time, so a slow one delays the sync by at most this, whatever the others do
      */
-    record Settings(int keepVersions, long maxAssetBytes, Duration idleTimeout, Duration assetTimeout, int maxPages) {
+    record Settings(int keepVersions, long maxAssetBytes, Duration idleTimeout, Duration assetTimeout, int maxPages,
+                    long minBytesPerSecond, Duration rateGrace, Duration listingTimeout) {
+        Settings(int keepVersions, long maxAssetBytes, Duration idleTimeout, Duration assetTimeout, int maxPages) {
+            this(keepVersions, maxAssetBytes, idleTimeout, assetTimeout, maxPages, 0, Duration.ZERO,
+                    Duration.ofMinutes(5));
+        }
     }
+
+    /** What fetching one source's pages gave: the pages read, and the failure that ended the listing, if any. */
+    private record Listing(List<ReleasePage> pages, String failure) {
+    }
+
+    /** The most sources listed at the same time. */
+    static final int LISTING_THREADS = 8;
 
     private final SyncRun run;
     private final List<SourceRef> sources;
@@ -114,11 +130,11 @@ final class IntakeRun {
                 recorded.put(Identity.of(a), a);
             }
             List<Candidate> candidates = new ArrayList<>();
-            for (SourceRef source : sources) {
+            for (Map.Entry<SourceRef, Listing> listed : fetchAll(recorded).entrySet()) {
                 if (Thread.currentThread().isInterrupted()) {
                     throw new InterruptedException();
                 }
-                candidates.addAll(list(source, recorded));
+                candidates.addAll(list(listed.getKey(), listed.getValue(), recorded));
             }
             List<Candidate> chosen = retained(candidates, recorded);
             run.countSkipped(SyncRun.BEYOND_KEPT_VERSIONS, candidates.size() - chosen.size());
@@ -150,37 +166,94 @@ final class IntakeRun {
         }
     }
 
-    /** The source's assets, newest releases first, reading pages until one holds nothing new. */
-    private List<Candidate> list(SourceRef source, Map<Identity, Artifact> recorded) {
-        List<Candidate> found = new ArrayList<>();
+    /**
+     * Every source's pages, fetched at the same time (one thread per source, at most {@link #LISTING_THREADS}), each
+     * waited for at most {@code listingTimeout} from the start: a source that trickles or hangs holds the sync that
+     * long and no longer, and the other sources' listings are not queued behind it. Only the network work runs on
+     * those threads; what the pages say is reported on the sync's thread, source by source, in order.
+     */
+    private Map<SourceRef, Listing> fetchAll(Map<Identity, Artifact> recorded) throws InterruptedException {
+        Map<SourceRef, Listing> out = new LinkedHashMap<>();
+        if (sources.isEmpty()) {
+            return out;
+        }
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(
+                Math.min(LISTING_THREADS, sources.size()), r -> {
+                    Thread t = new Thread(r, "pm-release-listing-" + run.id());
+                    t.setDaemon(true);
+                    return t;
+                });
+        try {
+            Map<SourceRef, java.util.concurrent.Future<Listing>> pending = new LinkedHashMap<>();
+            for (SourceRef source : sources) {
+                pending.put(source, pool.submit(() -> fetch(source, recorded)));
+            }
+            long deadline = System.nanoTime() + settings.listingTimeout().toNanos();
+            for (Map.Entry<SourceRef, java.util.concurrent.Future<Listing>> p : pending.entrySet()) {
+                Listing listing;
+                try {
+                    listing = p.getValue().get(Math.max(0, deadline - System.nanoTime()),
+                            java.util.concurrent.TimeUnit.NANOSECONDS);
+                } catch (java.util.concurrent.TimeoutException e) {
+                    p.getValue().cancel(true); // interrupts its reads; the next sync asks again
+                    listing = new Listing(List.of(), "its listing took longer than "
+                            + settings.listingTimeout().toSeconds() + " s (listing_timeout_seconds); the sync went on "
+                            + "without it");
+                } catch (java.util.concurrent.ExecutionException e) {
+                    listing = new Listing(List.of(), String.valueOf(e.getCause()));
+                }
+                out.put(p.getKey(), listing);
+            }
+            return out;
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    /** One source's pages, newest releases first, until one holds nothing new. Network only: no events here. */
+    private Listing fetch(SourceRef source, Map<Identity, Artifact> recorded) {
+        List<ReleasePage> pages = new ArrayList<>();
         Optional<String> token = Optional.empty();
-        int pages = 0;
         try {
             do {
                 ReleasePage page = source.source().releases(token);
-                pages++;
+                pages.add(page);
                 boolean anythingNew = false;
                 for (Release release : page.releases()) {
                     for (ReleaseAsset asset : release.assets()) {
-                        Identity id = Identity.of(asset);
-                        found.add(new Candidate(source, release, asset, id, asset.version()));
-                        Artifact known = recorded.get(id);
+                        Artifact known = recorded.get(Identity.of(asset));
                         if (known == null || cache.file(known.sha256()).isEmpty()) {
                             anythingNew = true;
                         }
                     }
                 }
-                page.skipped().forEach(skipped -> skipped(source, skipped));
-                for (Refusal refusal : page.refused()) {
-                    refused(source, refusal, null);
-                }
                 if (!anythingNew && !page.releases().isEmpty()) {
                     break; // newest first: older pages are known as well
                 }
                 token = page.nextPageToken();
-            } while (token.isPresent() && pages < settings.maxPages());
+            } while (token.isPresent() && pages.size() < settings.maxPages());
+            return new Listing(pages, null);
         } catch (ReleaseSourceException | RuntimeException e) {
-            String why = "listing releases failed: " + e.getMessage();
+            return new Listing(pages, e.getMessage());
+        }
+    }
+
+    /** The assets of a source's fetched pages; its skips, refusals and failure reported. */
+    private List<Candidate> list(SourceRef source, Listing listing, Map<Identity, Artifact> recorded) {
+        List<Candidate> found = new ArrayList<>();
+        for (ReleasePage page : listing.pages()) {
+            for (Release release : page.releases()) {
+                for (ReleaseAsset asset : release.assets()) {
+                    found.add(new Candidate(source, release, asset, Identity.of(asset), asset.version()));
+                }
+            }
+            page.skipped().forEach(skipped -> skipped(source, skipped));
+            for (Refusal refusal : page.refused()) {
+                refused(source, refusal, null);
+            }
+        }
+        if (listing.failure() != null) {
+            String why = "listing releases failed: " + listing.failure();
             LOG.warn("release source {}: {}", source.name(), why);
             run.emit("source_failed", SyncEvents.sourceFailed(run, source.name(), why));
             event(new IntakeEvent(0, run.id(), clock.instant(), "source_failed", RejectReason.SOURCE_ERROR.name(), why,
@@ -256,7 +329,8 @@ final class IntakeRun {
         try {
             stored = cache.store(download(source, asset), expected, asset.size(),
                     c.source().name() + "\n" + asset.downloadUrl() + "\n" + expected.hex(),
-                    new ArtifactCache.Limits(settings.maxAssetBytes(), settings.idleTimeout(), settings.assetTimeout()),
+                    new ArtifactCache.Limits(settings.maxAssetBytes(), settings.idleTimeout(), settings.assetTimeout(),
+                            settings.minBytesPerSecond(), settings.rateGrace()),
                     progress(asset));
         } catch (IntakeException e) {
             reject(c, e.reason(), e.getMessage(), expected.hex());

@@ -51,10 +51,13 @@ public class ManifestService {
     /** A rotation between reading the active key and signing is retried this many times. */
     private static final int SIGN_ATTEMPTS = 3;
 
+    /** The longest validity a manifest may have: agents refuse longer ones (docs/manifests.md). */
+    static final int MAX_VALIDITY_DAYS = 90;
+
     @ObjectClassDefinition(name = "PrintMaster release manifests",
             description = "Validity and renewal of the signed manifests of cached artifacts.")
     public @interface Config {
-        @AttributeDefinition(description = "How long a signed manifest is valid, in days (expires_at); agents refuse it afterwards.")
+        @AttributeDefinition(description = "How long a signed manifest is valid, in days (expires_at), at most 90; agents refuse it afterwards.")
         int validity__days() default 30;
 
         @AttributeDefinition(description = "Manifests expiring within this many days are re-signed by the renewal job.")
@@ -117,6 +120,11 @@ public class ManifestService {
     }
 
     private static Config validated(Config c) {
+        if (c.validity__days() > MAX_VALIDITY_DAYS) {
+            // agents refuse a manifest valid for longer, so signing one would only break every update
+            throw new IllegalArgumentException(PID + ": validity_days is " + c.validity__days() + "; at most "
+                    + MAX_VALIDITY_DAYS + " (agents refuse manifests valid longer)");
+        }
         if (c.validity__days() < 1 || c.renew__margin__days() < 0 || c.renew__margin__days() >= c.validity__days()
                 || c.renew__check__minutes() < 1) {
             throw new IllegalArgumentException(PID + ": need validity_days >= 1, 0 <= renew_margin_days < validity_days, "

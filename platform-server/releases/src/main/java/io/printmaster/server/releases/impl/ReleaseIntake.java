@@ -70,6 +70,18 @@ public class ReleaseIntake {
         @AttributeDefinition(description = "Longest download of one asset, in minutes (TIMEOUT).")
         int asset__timeout__minutes() default 60;
 
+        @AttributeDefinition(description = "Minimum average rate of an asset download, in bytes per second, counted "
+                + "after rate_grace_seconds: a source that trickles is cut off (TIMEOUT) at rate_grace_seconds + "
+                + "size / rate instead of holding the sync (0: no minimum).")
+        long min__rate__bytes__per__second() default 4096;
+
+        @AttributeDefinition(description = "Seconds an asset download may take before the minimum rate counts.")
+        int rate__grace__seconds() default 30;
+
+        @AttributeDefinition(description = "Longest wait, in seconds, for one source's listing: sources are listed "
+                + "at the same time, and one that has not finished by then is reported failed for this sync.")
+        int listing__timeout__seconds() default 300;
+
         @AttributeDefinition(description = "Most pages of releases read from one source in one sync.")
         int max__pages() default 20;
 
@@ -148,6 +160,18 @@ public class ReleaseIntake {
                 || c.asset__timeout__minutes() < 1 || c.max__pages() < 1 || c.source__settle__seconds() < 0) {
             throw new IllegalArgumentException(PID + ": interval_minutes, keep_versions, max_asset_bytes, "
                     + "idle_timeout_seconds, asset_timeout_minutes and max_pages must be at least 1");
+        }
+        if (c.min__rate__bytes__per__second() < 0) {
+            throw new IllegalArgumentException(PID + ": min_rate_bytes_per_second must be at least 0, not "
+                    + c.min__rate__bytes__per__second());
+        }
+        if (c.listing__timeout__seconds() < 1) {
+            throw new IllegalArgumentException(PID + ": listing_timeout_seconds must be at least 1, not "
+                    + c.listing__timeout__seconds());
+        }
+        if (c.rate__grace__seconds() < 0) {
+            throw new IllegalArgumentException(PID + ": rate_grace_seconds must be at least 0, not "
+                    + c.rate__grace__seconds());
         }
         return c;
     }
@@ -238,7 +262,9 @@ public class ReleaseIntake {
         List<SourceRef> snapshot = sources();
         Config c = config;
         IntakeRun.Settings settings = new IntakeRun.Settings(c.keep__versions(), c.max__asset__bytes(),
-                Duration.ofSeconds(c.idle__timeout__seconds()), Duration.ofMinutes(c.asset__timeout__minutes()), c.max__pages());
+                Duration.ofSeconds(c.idle__timeout__seconds()), Duration.ofMinutes(c.asset__timeout__minutes()), c.max__pages(),
+                c.min__rate__bytes__per__second(), Duration.ofSeconds(c.rate__grace__seconds()),
+                Duration.ofSeconds(c.listing__timeout__seconds()));
         IntakeRun intake = new IntakeRun(run, snapshot, store, cache, manifests, settings, clock);
         current = run;
         remember(run);

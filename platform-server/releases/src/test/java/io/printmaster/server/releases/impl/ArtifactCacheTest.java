@@ -222,6 +222,42 @@ class ArtifactCacheTest {
     }
 
     @Test
+    void aTricklingSourceIsCutOffByTheMinimumRateLongBeforeTheTotalTimeout() throws Exception {
+        CountDownLatch never = new CountDownLatch(1);
+        ArtifactCache.Download trickles = () -> new InputStream() {
+            int pos;
+
+            @Override
+            public int read() throws IOException {
+                byte[] one = new byte[1];
+                return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
+            }
+
+            @Override
+            public int read(byte[] b, int off, int len) throws IOException {
+                try {
+                    never.await(20, java.util.concurrent.TimeUnit.MILLISECONDS); // the source's pace: ~50 bytes/s
+                } catch (InterruptedException e) {
+                    throw new java.io.InterruptedIOException("interrupted");
+                }
+                if (pos >= CONTENT.length) {
+                    return -1;
+                }
+                b[off] = CONTENT[pos++];
+                return 1;
+            }
+        };
+        long start = System.nanoTime();
+        IntakeException e = assertThrows(IntakeException.class, () -> cache.store(trickles, SHA,
+                OptionalLong.of(CONTENT.length), "slow", new ArtifactCache.Limits(1L << 30, Duration.ofSeconds(5),
+                        Duration.ofMinutes(10), 1000, Duration.ofMillis(300)), ArtifactCache.Progress.NONE));
+        assertEquals(RejectReason.TIMEOUT, e.reason());
+        assertTrue(e.getMessage().contains("too slow") && e.getMessage().contains("1000 bytes/s"), e.getMessage());
+        assertTrue(Duration.ofNanos(System.nanoTime() - start).toMillis() < 5_000, "cut off long before 10 min");
+        assertFalse(Thread.currentThread().isInterrupted(), "the caller's thread is not left interrupted");
+    }
+
+    @Test
     void aStalledStreamTimesOutAndKeepsWhatArrivedForNextTime() throws Exception {
         CountDownLatch released = new CountDownLatch(1);
         byte[] head = new byte[4096];

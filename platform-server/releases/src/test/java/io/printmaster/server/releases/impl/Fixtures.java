@@ -64,6 +64,21 @@ final class Fixtures {
             }
 
             @Override
+            public long min__rate__bytes__per__second() {
+                return 4096;
+            }
+
+            @Override
+            public int rate__grace__seconds() {
+                return 30;
+            }
+
+            @Override
+            public int listing__timeout__seconds() {
+                return 300;
+            }
+
+            @Override
             public int source__settle__seconds() {
                 return 0;
             }

@@ -101,6 +101,45 @@ class IntakeTest {
     }
 
     @Test
+    void aSourceThatHangsInItsListingHoldsTheSyncOnlyUntilTheListingTimeout() throws Exception {
+        java.util.concurrent.CountDownLatch never = new java.util.concurrent.CountDownLatch(1);
+        io.printmaster.api.release.ReleaseSource hanging = new InMemoryReleaseSource() {
+            @Override
+            public io.printmaster.api.release.ReleasePage releases(java.util.Optional<String> pageToken)
+                    throws io.printmaster.api.release.ReleaseSourceException {
+                try {
+                    never.await(); // a feed that never finishes: only the sync's deadline ends this
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                throw new io.printmaster.api.release.ReleaseSourceException("interrupted", true);
+            }
+        };
+        SyncRun run = new SyncRun("sync-hang", "test", "tester", clock.instant());
+        store.startSync(new ReleaseStore.SyncRecord(run.id(), "test", "tester", clock.instant(), null, "running", 0, 0, 0,
+                0, null));
+        long start = System.nanoTime();
+        new IntakeRun(run, List.of(new SourceRef("a-hanging-feed", "memory", hanging), ref("mirror", twoReleases())),
+                store, cache, manifests, new IntakeRun.Settings(5, 64L * 1024 * 1024, Duration.ofSeconds(30),
+                Duration.ofMinutes(5), 20, 4096, Duration.ofSeconds(30), Duration.ofSeconds(1)), clock).execute();
+        long millis = Duration.ofNanos(System.nanoTime() - start).toMillis();
+        assertTrue(millis < 10_000, "the sync went on after the listing timeout: " + millis + " ms");
+        assertEquals(4, store.artifacts(ArtifactFilter.ALL).size(), "the other source's assets are cached");
+        String failed = run.eventsFrom(0, 0).stream().filter(e -> e.name().equals("source_failed"))
+                .map(Object::toString).collect(Collectors.joining("\n"));
+        assertTrue(failed.contains("a-hanging-feed") && failed.contains("took longer than 1 s"), failed);
+    }
+
+    @Test
+    void aValidityOfMoreThanNinetyDaysIsAConfigurationErrorNamingTheKey() {
+        IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> new ManifestService(keys, keys, store, Fixtures.manifestConfig(91, 7), clock, false));
+        assertTrue(e.getMessage().contains("validity_days is 91; at most 90"), e.getMessage());
+        ManifestService ninety = new ManifestService(keys, keys, store, Fixtures.manifestConfig(90, 7), clock, false);
+        ninety.stop();
+    }
+
+    @Test
     void goodAssetsAreCachedTheTamperedOneIsRejectedAndEveryCachedOneHasAVerifyingManifest() throws Exception {
         SyncRun run = sync(5, ref("github-main", twoReleases()));
 

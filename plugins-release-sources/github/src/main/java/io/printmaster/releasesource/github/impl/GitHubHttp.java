@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.printmaster.api.release.ReleaseSourceException;
 import java.io.IOException;
+import io.printmaster.api.support.PacedInputStream;
 import java.io.InputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -357,20 +358,28 @@ final class GitHubHttp {
         return Optional.empty();
     }
 
+    /**
+     * A listing, checksum file or signature, at most {@code maxBytes}, at the minimum average rate of
+     * {@link PacedInputStream} (4 KiB/s after 30 s): a server that trickles must not hold the sync.
+     */
     private static byte[] read(HttpResponse<InputStream> r, int maxBytes, URI url) throws ReleaseSourceException {
-        try (InputStream in = r.body()) {
+        try (InputStream in = PacedInputStream.of(r.body(), PacedInputStream.DEFAULT_MIN_BYTES_PER_SECOND,
+                PacedInputStream.DEFAULT_GRACE, strip(url))) {
             byte[] bytes = in.readNBytes(maxBytes + 1);
             if (bytes.length > maxBytes) {
                 throw new ReleaseSourceException(strip(url) + " is larger than " + maxBytes + " bytes; refused", false);
             }
             return bytes;
+        } catch (PacedInputStream.TooSlowException e) {
+            throw new ReleaseSourceException(e.getMessage(), true, e);
         } catch (IOException e) {
             throw new ReleaseSourceException("reading " + strip(url) + " failed: " + e, true, e);
         }
     }
 
     private static byte[] readQuietly(HttpResponse<InputStream> r, int maxBytes) {
-        try (InputStream in = r.body()) {
+        try (InputStream in = PacedInputStream.of(r.body(), PacedInputStream.DEFAULT_MIN_BYTES_PER_SECOND,
+                PacedInputStream.DEFAULT_GRACE, "an error answer")) {
             return in.readNBytes(maxBytes);
         } catch (IOException e) {
             return new byte[0];

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.printmaster.api.plugin.PluginName;
+import io.printmaster.api.support.PacedInputStream;
 import io.printmaster.api.release.Release;
 import io.printmaster.api.release.ReleaseAsset;
 import io.printmaster.api.release.ReleasePage;
@@ -151,6 +152,9 @@ public class HttpFeedReleaseSource implements ReleaseSource {
     /** Download URLs of every asset listed since start: what {@link #open} serves. */
     private final Set<URI> listed = ConcurrentHashMap.newKeySet();
     private final Rules rules;
+    /** The pace a feed document or signature must keep (a trickling server must not hold the sync). */
+    private volatile long minBytesPerSecond = PacedInputStream.DEFAULT_MIN_BYTES_PER_SECOND;
+    private volatile Duration rateGrace = PacedInputStream.DEFAULT_GRACE;
 
     @Activate
     public HttpFeedReleaseSource(Config config) {
@@ -291,8 +295,10 @@ public class HttpFeedReleaseSource implements ReleaseSource {
         }
         expectOk(r, "feed " + url, "check the url key");
         byte[] body;
-        try (InputStream in = r.body()) {
+        try (InputStream in = paced(r.body(), "feed " + url)) {
             body = in.readNBytes(MAX_FEED_BYTES + 1);
+        } catch (PacedInputStream.TooSlowException e) {
+            throw new ReleaseSourceException(e.getMessage(), true, e);
         } catch (IOException e) {
             throw new ReleaseSourceException("reading feed " + url + " failed: " + e, true, e);
         }
@@ -377,7 +383,7 @@ public class HttpFeedReleaseSource implements ReleaseSource {
                     + "no signature at " + signatureUrl + " (HTTP " + r.statusCode() + ")"));
         }
         expectOk(r, "signature " + signatureUrl, "");
-        try (InputStream in = r.body()) {
+        try (InputStream in = paced(r.body(), "signature " + signatureUrl)) {
             byte[] signature = in.readNBytes(UpstreamSignatures.MAX_SIGNATURE_BYTES + 1);
             return UpstreamSignatures.check(key, file, signature).map(problem -> new Refusal(asset,
                     Refusal.SIGNATURE_INVALID, signatureUrl + ": " + problem));
@@ -385,6 +391,16 @@ public class HttpFeedReleaseSource implements ReleaseSource {
             throw new ReleaseSourceException("reading signature " + signatureUrl + " or the downloaded " + asset.name()
                     + " failed: " + e, true, e);
         }
+    }
+
+    private InputStream paced(InputStream body, String what) {
+        return PacedInputStream.of(body, minBytesPerSecond, rateGrace, what);
+    }
+
+    /** The pace feed documents and signatures must keep; the defaults are 4 KiB/s after 30 s (tests shorten it). */
+    void pace(long minBytesPerSecond, Duration grace) {
+        this.minBytesPerSecond = minBytesPerSecond;
+        this.rateGrace = grace;
     }
 
     /** True when a {@code Content-Range} header ({@code bytes 1000-4999/5000}) starts at {@code offset}. */
