@@ -41,6 +41,8 @@ public final class FelixLauncher {
     public static final String PROP_PROGRAM_DIR = "pm.program.dir";
     public static final String PROP_VERSION = "pm.version";
     public static final String PROP_START_MILLIS = "pm.start.millis";
+    /** {@code --master-key-file} / {@code PM_MASTER_KEY_FILE}, for the secret box; unset when not given. */
+    public static final String PROP_MASTER_KEY_FILE = "pm.master.key.file";
 
     private static final String SLF4J_VERSION = "2.0.17";
     private static final String SLF4J_1_COMPAT = "1.7.36";
@@ -125,6 +127,7 @@ public final class FelixLauncher {
         }
         configureLogging(data);
         log = LoggerFactory.getLogger(FelixLauncher.class);
+        keepToOwner(data);
         String version = readVersion();
         if (options.programDir().equals(options.home())) {
             log.info("starting PrintMaster {} {} (data {}, home {})", options.role(), version, data, options.home());
@@ -139,11 +142,20 @@ public final class FelixLauncher {
         Runtime.getRuntime().addShutdownHook(new Thread(() -> stop(felix), "pm-shutdown"));
         felix.start();
         installBundles(felix.getBundleContext());
+        keepToOwner(data); // what the start itself wrote (the database, the logs) before the umask could matter
         log.info("PrintMaster {} started in {} ms", options.role(), System.currentTimeMillis() - startedMillis);
 
         FrameworkEvent event = felix.waitForStop(0);
         log.info("PrintMaster {} stopped", options.role());
         return event.getType() == FrameworkEvent.ERROR ? 1 : 0;
+    }
+
+    /** The data folder 0700, its files 0600 (POSIX only): see {@link OwnerOnlyFolder}. */
+    private void keepToOwner(Path data) throws IOException {
+        int changed = OwnerOnlyFolder.apply(data);
+        if (changed > 0) {
+            log.debug("took group and others' permissions from {} files and folders of {}", changed, data);
+        }
     }
 
     /**
@@ -202,6 +214,9 @@ public final class FelixLauncher {
                 "org.slf4j;version=" + SLF4J_1_COMPAT,
                 "org.slf4j.helpers;version=" + SLF4J_1_COMPAT));
         p.put(PROP_DATA_DIR, data.toString());
+        if (options.masterKeyFile() != null) {
+            p.put(PROP_MASTER_KEY_FILE, options.masterKeyFile().toString());
+        }
         p.put(PROP_ROLE, options.role());
         p.put(PROP_HOME, options.home().toString());
         p.put(PROP_PROGRAM_DIR, options.programDir().toString());
