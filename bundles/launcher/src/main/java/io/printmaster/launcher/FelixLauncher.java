@@ -142,7 +142,8 @@ public final class FelixLauncher {
         Runtime.getRuntime().addShutdownHook(new Thread(() -> stop(felix), "pm-shutdown"));
         felix.start();
         installBundles(felix.getBundleContext());
-        keepToOwner(data); // what the start itself wrote (the database, the logs) before the umask could matter
+        keepToOwner(data); // what the start itself wrote (the database, the logs)
+        keepToOwnerWhileRunning(data);
         log.info("PrintMaster {} started in {} ms", options.role(), System.currentTimeMillis() - startedMillis);
 
         FrameworkEvent event = felix.waitForStop(0);
@@ -157,6 +158,37 @@ public final class FelixLauncher {
             log.debug("took group and others' permissions from {} files and folders of {}", changed, data);
         }
     }
+
+    /**
+     * With a umask that lets group or others read new files (a plain {@code java} start from a shell with 022), the
+     * files written while running (logs, downloads, database files) are made owner-only every
+     * {@value #MODE_RECHECK_SECONDS} s. Service managers that set {@code UMask=0077} never need it.
+     */
+    private void keepToOwnerWhileRunning(Path data) {
+        try {
+            if (OwnerOnlyFolder.newFilesArePrivate(data)) {
+                return;
+            }
+        } catch (IOException e) {
+            log.debug("cannot probe the umask in {}: {}", data, e.toString());
+        }
+        log.info("this process creates files others may read (its umask); the files of {} are made owner-only every {} s "
+                + "(start with umask 077 to avoid it)", data, MODE_RECHECK_SECONDS);
+        java.util.concurrent.ScheduledExecutorService timer = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "pm-data-folder-modes");
+            t.setDaemon(true);
+            return t;
+        });
+        timer.scheduleWithFixedDelay(() -> {
+            try {
+                OwnerOnlyFolder.apply(data);
+            } catch (IOException | RuntimeException e) {
+                log.debug("cannot keep {} owner-only: {}", data, e.toString());
+            }
+        }, MODE_RECHECK_SECONDS, MODE_RECHECK_SECONDS, java.util.concurrent.TimeUnit.SECONDS);
+    }
+
+    static final int MODE_RECHECK_SECONDS = 30;
 
     /**
      * Fails the start when the HTTP port is taken. Jetty would only log "no connectors available" and the container

@@ -16,7 +16,8 @@ import java.util.Set;
  * Keeps a data folder to its owner: the folder 0700, and group and others' permissions taken from everything in it
  * (a file {@code rw-r--r--} becomes {@code rw-------}, 0600; a folder 0700). Run at every start, so an installation
  * made before this existed, or a folder a service manager re-created with its own mode, is fixed. Files the process
- * writes later get its umask (the service units set 0077); inside a 0700 folder nobody else reaches them anyway.
+ * writes later get its umask: when that lets group or others in ({@link #newFilesArePrivate}), the launcher runs this
+ * again periodically (inside a 0700 folder nobody else reaches them meanwhile anyway).
  *
  * <p>POSIX only: on a file system without POSIX modes (Windows) nothing is done and nothing is said. Symbolic links are
  * not followed (their targets are not ours to change), and a file that vanishes during the walk (a log rolled over) is
@@ -71,6 +72,24 @@ final class OwnerOnlyFolder {
             }
         });
         return changed[0];
+    }
+
+    /**
+     * Whether a file this process creates in {@code folder} without explicit permissions is its owner's only (a
+     * umask of 077): probed with a real file, removed again. True where there are no POSIX modes.
+     */
+    static boolean newFilesArePrivate(Path folder) throws IOException {
+        if (!folder.getFileSystem().supportedFileAttributeViews().contains("posix")) {
+            return true;
+        }
+        Path probe = folder.resolve(".umask-probe-" + ProcessHandle.current().pid() + "-" + System.nanoTime());
+        try {
+            java.nio.channels.FileChannel.open(probe, java.nio.file.StandardOpenOption.CREATE_NEW,
+                    java.nio.file.StandardOpenOption.WRITE).close();
+            return Files.getPosixFilePermissions(probe).stream().noneMatch(NOT_OWNER::contains);
+        } finally {
+            Files.deleteIfExists(probe);
+        }
     }
 
     private static int ownerOnly(Path p) {

@@ -50,4 +50,16 @@ class OwnerOnlyFolderTest {
         OwnerOnlyFolder.apply(data);
         assertEquals("rw-r--r--", mode(outside));
     }
+
+    @Test
+    void theUmaskProbeTellsWhetherNewFilesArePrivateAndLeavesNothing() throws Exception {
+        Path data = Files.createDirectories(dir.resolve("data"));
+        // what this JVM's umask gives a plain new file, seen independently of the probe
+        Path plain = Files.createFile(dir.resolve("plain"));
+        boolean expected = !mode(plain).substring(3).contains("r") && !mode(plain).substring(3).contains("w");
+        assertEquals(expected, OwnerOnlyFolder.newFilesArePrivate(data));
+        try (var files = Files.list(data)) {
+            assertEquals(0, files.count());
+        }
+    }
 }
