@@ -13,6 +13,7 @@ import javax.crypto.spec.SecretKeySpec;
 import org.osgi.framework.BundleContext;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
+import org.slf4j.LoggerFactory;
 
 /**
  * AES-256-GCM under the master key: {@code PM_MASTER_KEY} (base64 of 32 bytes), the file of
@@ -33,8 +34,19 @@ public class MasterKeySecretBox implements SecretBox {
 
     @Activate
     public MasterKeySecretBox(BundleContext context) throws IOException {
-        this(MasterKeySource.load(System.getenv(), context.getProperty(MasterKeySource.PROP_FILE),
-                dataDir(context.getProperty("pm.data.dir"))).key());
+        this(activationKey(context));
+    }
+
+    private static byte[] activationKey(BundleContext context) throws IOException {
+        try {
+            return MasterKeySource.load(System.getenv(), context.getProperty(MasterKeySource.PROP_FILE),
+                    dataDir(context.getProperty("pm.data.dir"))).key();
+        } catch (IOException e) {
+            // one plain line for the admin: the component's failure reaches the log as a long stack trace
+            LoggerFactory.getLogger(MasterKeySecretBox.class).error("no secrets can be opened or sealed until this is "
+                    + "fixed (nothing that needs them runs): {}", e.getMessage());
+            throw e;
+        }
     }
 
     private static Path dataDir(String property) {
