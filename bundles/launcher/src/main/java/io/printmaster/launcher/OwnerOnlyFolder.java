@@ -39,7 +39,8 @@ final class OwnerOnlyFolder {
      * @return how many files and folders were changed (0 on a file system without POSIX modes)
      * @throws IOException when the folder's own mode cannot be set (the walk itself never fails the start)
      */
-    static int apply(Path folder) throws IOException {
+    static int apply(Path given) throws IOException {
+        Path folder = given.toRealPath(); // a data folder that is a link: its target is the folder to keep private
         if (!Files.getFileStore(folder).supportsFileAttributeView(PosixFileAttributeView.class)
                 || !folder.getFileSystem().supportedFileAttributeViews().contains("posix")) {
             return 0;

@@ -42,6 +42,17 @@ class OwnerOnlyFolderTest {
     }
 
     @Test
+    void aDataFolderThatIsALinkIsWalkedAtItsTarget() throws Exception {
+        Path real = Files.createDirectories(dir.resolve("disk/pm-data"));
+        Path file = Files.writeString(real.resolve("server.log"), "x");
+        Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-r--r--"));
+        Path link = Files.createSymbolicLink(dir.resolve("data"), real);
+        OwnerOnlyFolder.apply(link);
+        assertEquals("rwx------", mode(real));
+        assertEquals("rw-------", mode(file));
+    }
+
+    @Test
     void linksAreNotFollowed() throws Exception {
         Path data = Files.createDirectories(dir.resolve("data"));
         Path outside = Files.writeString(dir.resolve("shared.txt"), "not ours");
