@@ -152,10 +152,16 @@ public final class FelixLauncher {
     }
 
     /** The data folder 0700, its files 0600 (POSIX only): see {@link OwnerOnlyFolder}. */
-    private void keepToOwner(Path data) throws IOException {
-        int changed = OwnerOnlyFolder.apply(data);
-        if (changed > 0) {
-            log.debug("took group and others' permissions from {} files and folders of {}", changed, data);
+    private void keepToOwner(Path data) {
+        try {
+            int changed = OwnerOnlyFolder.apply(data);
+            if (changed > 0) {
+                log.debug("took group and others' permissions from {} files and folders of {}", changed, data);
+            }
+        } catch (IOException e) {
+            // a folder of another owner (a mounted volume): the program still runs, but the admin must know
+            log.warn("cannot make the data folder {} owner-only ({}): other accounts may read what is in it; make this "
+                    + "account its owner or run chmod 700 on it", data, e.toString());
         }
     }
 
