@@ -2,6 +2,7 @@ package io.printmaster.itests;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -119,6 +120,7 @@ class InstallerEnrollmentIT {
         assertEquals(version, release.get("version").asText(), release.toString());
         assertEquals(signedCounter, release.get("release_counter").asLong(), release.toString());
         assertTrue(signedCounter >= 1, "a real counter: " + release);
+        String joinToken = Files.readString(home.resolve("etc/join-token")).strip();
 
         Process agent = startAgent(home);
         Eventually.within(WAIT, () -> {
@@ -145,6 +147,58 @@ class InstallerEnrollmentIT {
             }
         }
         assertEquals(1, inFleet, "the installed agent enrolled once");
+
+        // issue 13: the used join token leaves the disk, the credential stays sealed by a key outside the data folder
+        Path agentData = work.resolve("agent-data");
+        Eventually.within(WAIT, () -> assertFalse(Files.exists(home.resolve("etc/join-token")),
+                "the join token is deleted once the agent holds its credential"));
+        assertEquals(List.of(), MasterKeyIT.filesContaining(home, joinToken), "no copy of the token in the install folder");
+        assertEquals(List.of(), MasterKeyIT.filesContaining(agentData, joinToken), "nor in the data folder");
+        assertTrue(Files.isRegularFile(agentData.resolve("state/agent-credential.sealed")));
+        Path agentKey = MasterKeyIT.keyBeside(agentData);
+        assertEquals("rw-------", MasterKeyIT.mode(agentKey), "the agent's master key is beside its data folder");
+        assertFalse(Files.exists(agentData.resolve("keys")), "and not inside it");
+        assertEquals("rwx------", MasterKeyIT.mode(agentData));
+        assertEquals("rw-------", MasterKeyIT.mode(agentData.resolve("state/enrollment.json")));
+
+        // the token the installer carried is limited in uses (100 by default) and counted this enrollment
+        JsonNode installerToken = null;
+        for (JsonNode t : admin.get("/api/v1/fleets/" + FLEET + "/join-tokens").get("join_tokens")) {
+            if (t.get("installer").asBoolean() && t.get("uses").asInt() > 0) {
+                installerToken = t;
+            }
+        }
+        assertNotNull(installerToken, "the installer's token is listed");
+        assertEquals(100, installerToken.get("max_uses").asInt());
+        assertEquals(1, installerToken.get("uses").asInt());
+    }
+
+    @Test
+    void aDownloadMayAskForATokenOfItsOwnWithAUseLimit() throws Exception {
+        Path shared = AgentInstallation.unpack(download(fleetToken, "/api/v1/installers/" + FLEET + "/linux-amd64",
+                work.resolve("shared.tar.gz")).body(), work.resolve("shared"));
+        HttpResponse<Path> own = download(fleetToken, "/api/v1/installers/" + FLEET + "/linux-amd64?max_uses=3",
+                work.resolve("own.tar.gz"));
+        assertEquals(200, own.statusCode(), () -> read(own.body()));
+        Path dedicated = AgentInstallation.unpack(own.body(), work.resolve("own"));
+        String sharedToken = Files.readString(shared.resolve("etc/join-token")).strip();
+        String ownToken = Files.readString(dedicated.resolve("etc/join-token")).strip();
+        assertNotEquals(sharedToken, ownToken, "an installer with its own limit carries a token of its own");
+        Set<Integer> limits = new java.util.TreeSet<>();
+        for (JsonNode t : admin.get("/api/v1/fleets/" + FLEET + "/join-tokens").get("join_tokens")) {
+            if (t.get("installer").asBoolean()) {
+                limits.add(t.get("max_uses").asInt());
+            }
+        }
+        assertTrue(limits.containsAll(Set.of(3, 100)), "installer tokens' limits: " + limits);
+
+        for (String bad : List.of("0", "many", "1000001")) {
+            HttpResponse<String> refused = get(fleetToken, "/api/v1/installers/" + FLEET + "/linux-amd64?max_uses=" + bad);
+            assertEquals(400, refused.statusCode(), refused.body());
+            JsonNode error = JSON.readTree(refused.body()).get("error");
+            assertEquals("max_uses", error.get("field").asText());
+            assertTrue(error.get("message").asText().contains("from 1 to 1000000"), refused.body());
+        }
     }
 
     @Test

@@ -152,9 +152,24 @@ public class InstallersIT {
         }
         if (context.getServiceReference(JoinTokens.class) == null) {
             Map<String, InstallerToken> tokens = new ConcurrentHashMap<>();
-            context.registerService(JoinTokens.class, (fleetId, actor) -> tokens.computeIfAbsent(fleetId,
-                    f -> new InstallerToken("jt-" + f, f, "pmj_itest_" + UUID.randomUUID().toString().replace("-", ""),
-                            Instant.now().plus(Duration.ofDays(7)))), new Hashtable<>());
+            context.registerService(JoinTokens.class, new JoinTokens() {
+                @Override
+                public InstallerToken installerToken(String fleetId, String actor) {
+                    return tokens.computeIfAbsent(fleetId, f -> new InstallerToken("jt-" + f, f,
+                            "pmj_itest_" + UUID.randomUUID().toString().replace("-", ""), Instant.now().plus(Duration.ofDays(7))));
+                }
+
+                @Override
+                public InstallerToken installerToken(String fleetId, int maxUses, String actor) {
+                    return installerToken(fleetId, actor);
+                }
+
+                @Override
+                public InstallerToken dedicatedInstallerToken(String fleetId, int maxUses, String actor) {
+                    return new InstallerToken("jt-own-" + UUID.randomUUID(), fleetId,
+                            "pmj_itest_" + UUID.randomUUID().toString().replace("-", ""), Instant.now().plus(Duration.ofDays(7)));
+                }
+            }, new Hashtable<>());
             used.add("join tokens");
         }
         return used;

@@ -41,6 +41,8 @@ public final class FelixLauncher {
     public static final String PROP_PROGRAM_DIR = "pm.program.dir";
     public static final String PROP_VERSION = "pm.version";
     public static final String PROP_START_MILLIS = "pm.start.millis";
+    /** {@code --master-key-file} / {@code PM_MASTER_KEY_FILE}, for the secret box; unset when not given. */
+    public static final String PROP_MASTER_KEY_FILE = "pm.master.key.file";
 
     private static final String SLF4J_VERSION = "2.0.17";
     private static final String SLF4J_1_COMPAT = "1.7.36";
@@ -125,6 +127,7 @@ public final class FelixLauncher {
         }
         configureLogging(data);
         log = LoggerFactory.getLogger(FelixLauncher.class);
+        keepToOwner(data);
         String version = readVersion();
         if (options.programDir().equals(options.home())) {
             log.info("starting PrintMaster {} {} (data {}, home {})", options.role(), version, data, options.home());
@@ -139,12 +142,59 @@ public final class FelixLauncher {
         Runtime.getRuntime().addShutdownHook(new Thread(() -> stop(felix), "pm-shutdown"));
         felix.start();
         installBundles(felix.getBundleContext());
+        keepToOwner(data); // what the start itself wrote (the database, the logs)
+        keepToOwnerWhileRunning(data);
         log.info("PrintMaster {} started in {} ms", options.role(), System.currentTimeMillis() - startedMillis);
 
         FrameworkEvent event = felix.waitForStop(0);
         log.info("PrintMaster {} stopped", options.role());
         return event.getType() == FrameworkEvent.ERROR ? 1 : 0;
     }
+
+    /** The data folder 0700, its files 0600 (POSIX only): see {@link OwnerOnlyFolder}. */
+    private void keepToOwner(Path data) {
+        try {
+            int changed = OwnerOnlyFolder.apply(data);
+            if (changed > 0) {
+                log.debug("took group and others' permissions from {} files and folders of {}", changed, data);
+            }
+        } catch (IOException e) {
+            // a folder of another owner (a mounted volume): the program still runs, but the admin must know
+            log.warn("cannot make the data folder {} owner-only ({}): other accounts may read what is in it; make this "
+                    + "account its owner or run chmod 700 on it", data, e.toString());
+        }
+    }
+
+    /**
+     * With a umask that lets group or others read new files (a plain {@code java} start from a shell with 022), the
+     * files written while running (logs, downloads, database files) are made owner-only every
+     * {@value #MODE_RECHECK_SECONDS} s. Service managers that set {@code UMask=0077} never need it.
+     */
+    private void keepToOwnerWhileRunning(Path data) {
+        try {
+            if (OwnerOnlyFolder.newFilesArePrivate(data)) {
+                return;
+            }
+        } catch (IOException e) {
+            log.debug("cannot probe the umask in {}: {}", data, e.toString());
+        }
+        log.info("this process creates files others may read (its umask); the files of {} are made owner-only every {} s "
+                + "(start with umask 077 to avoid it)", data, MODE_RECHECK_SECONDS);
+        java.util.concurrent.ScheduledExecutorService timer = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "pm-data-folder-modes");
+            t.setDaemon(true);
+            return t;
+        });
+        timer.scheduleWithFixedDelay(() -> {
+            try {
+                OwnerOnlyFolder.apply(data);
+            } catch (IOException | RuntimeException e) {
+                log.debug("cannot keep {} owner-only: {}", data, e.toString());
+            }
+        }, MODE_RECHECK_SECONDS, MODE_RECHECK_SECONDS, java.util.concurrent.TimeUnit.SECONDS);
+    }
+
+    static final int MODE_RECHECK_SECONDS = 30;
 
     /**
      * Fails the start when the HTTP port is taken. Jetty would only log "no connectors available" and the container
@@ -202,6 +252,9 @@ public final class FelixLauncher {
                 "org.slf4j;version=" + SLF4J_1_COMPAT,
                 "org.slf4j.helpers;version=" + SLF4J_1_COMPAT));
         p.put(PROP_DATA_DIR, data.toString());
+        if (options.masterKeyFile() != null) {
+            p.put(PROP_MASTER_KEY_FILE, options.masterKeyFile().toString());
+        }
         p.put(PROP_ROLE, options.role());
         p.put(PROP_HOME, options.home().toString());
         p.put(PROP_PROGRAM_DIR, options.programDir().toString());

@@ -12,8 +12,12 @@ import java.util.Set;
  * <p>{@code home} is the installation root (its {@code etc/} holds the site's files); {@code programDir} is the
  * program tree that runs ({@code bundle/}, {@code conf/}, {@code VERSION}). They differ when an agent runs a version
  * slot {@code <home>/versions/<version>/}; without {@code --program-dir} the program is the home itself.
+ *
+ * <p>{@code masterKeyFile} ({@code --master-key-file}, {@code PM_MASTER_KEY_FILE}) is null unless given: the secret
+ * box then takes {@code PM_MASTER_KEY} or its default file beside the data folder.
  */
-public record LaunchOptions(String role, Path home, Path programDir, Path dataDir, int port, String bind, String logLevel) {
+public record LaunchOptions(String role, Path home, Path programDir, Path dataDir, int port, String bind, String logLevel,
+                            Path masterKeyFile) {
 
     static final String LOOPBACK = "127.0.0.1";
     private static final Set<String> LEVELS = Set.of("trace", "debug", "info", "warn", "error");
@@ -65,6 +69,7 @@ public record LaunchOptions(String role, Path home, Path programDir, Path dataDi
             throw new UsageException("PM_BIND: the " + role + " listens on " + LOOPBACK + " only (got '" + bind.trim() + "')");
         }
         String logLevel = env.getOrDefault("PM_LOG_LEVEL", "info");
+        String masterKeyFile = env.get("PM_MASTER_KEY_FILE");
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
             String value = null;
@@ -81,6 +86,7 @@ public record LaunchOptions(String role, Path home, Path programDir, Path dataDi
                 case "--data-dir" -> dataDir = value != null ? value : next(args, ++i, name);
                 case "--port" -> port = value != null ? value : next(args, ++i, name);
                 case "--log-level" -> logLevel = value != null ? value : next(args, ++i, name);
+                case "--master-key-file" -> masterKeyFile = nonEmpty(value != null ? value : next(args, ++i, name), name);
                 case "--bind" -> {
                     if (!mayBind) {
                         throw new UsageException("--bind: the " + role + " listens on 127.0.0.1 only");
@@ -109,7 +115,8 @@ public record LaunchOptions(String role, Path home, Path programDir, Path dataDi
         Path homeDir = home.toAbsolutePath().normalize();
         return new LaunchOptions(role, homeDir, programDir != null ? programDir.toAbsolutePath().normalize() : homeDir,
                 Path.of(dataDir).toAbsolutePath().normalize(),
-                portNumber, bind.trim(), level);
+                portNumber, bind.trim(), level,
+                masterKeyFile == null || masterKeyFile.isBlank() ? null : Path.of(masterKeyFile.strip()).toAbsolutePath().normalize());
     }
 
     private static String next(String[] args, int i, String flag) throws UsageException {
@@ -128,7 +135,7 @@ public record LaunchOptions(String role, Path home, Path programDir, Path dataDi
 
     static String usage(String role, int defaultPort, boolean mayBind) {
         return "usage: pm " + role + " [--port N] [--data-dir DIR]" + (mayBind ? " [--bind ADDR]" : "") + " [--log-level LEVEL]\n"
-                + "       [--home DIR] [--program-dir DIR]\n"
+                + "       [--home DIR] [--program-dir DIR] [--master-key-file FILE]\n"
                 + "       pm " + role + " --help | --version\n"
                 + "  --port N         HTTP port (default " + defaultPort + ", env PM_PORT; 0 picks a free port)\n"
                 + "  --data-dir DIR   all state: framework cache, database, keys, logs, plugins/, etc/ (default var/" + role + ", env PM_DATA_DIR)\n"
@@ -136,6 +143,9 @@ public record LaunchOptions(String role, Path home, Path programDir, Path dataDi
                 + "  --log-level L    trace, debug, info, warn or error (default info, env PM_LOG_LEVEL)\n"
                 + "  --home DIR       installation root; its etc/ holds the site's files (default: the folder above lib/)\n"
                 + "  --program-dir D  program tree to run: bundle/, conf/logback.xml, VERSION (default: the home)\n"
+                + "  --master-key-file FILE  the key that seals secrets at rest, kept apart from the data folder (env\n"
+                + "                   PM_MASTER_KEY_FILE; default DIR.keys/master.key beside the data folder, created on first\n"
+                + "                   start; PM_MASTER_KEY=<base64 of 32 bytes> gives the key itself instead)\n"
                 + "  -h, --help       print this help and exit\n"
                 + "  -V, --version    print the version (the program tree's VERSION file) and exit";
     }

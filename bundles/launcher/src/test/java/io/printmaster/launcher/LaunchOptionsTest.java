@@ -1,6 +1,7 @@
 package io.printmaster.launcher;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -81,5 +82,28 @@ class LaunchOptionsTest {
     @Test
     void theUsageNamesTheProgramDir() {
         assertTrue(assertThrows(LaunchOptions.UsageException.class, () -> server(Map.of(), "--help")).getMessage().contains("--program-dir"));
+    }
+
+    @Test
+    void theMasterKeyFileComesFromTheFlagOrElseTheEnvironment() throws Exception {
+        assertNull(server(Map.of()).masterKeyFile(), "unset: the secret box uses its default beside the data folder");
+        Map<String, String> env = Map.of("PM_MASTER_KEY_FILE", "/etc/printmaster/env.key");
+        assertEquals(Path.of("/etc/printmaster/env.key"), server(env).masterKeyFile());
+        assertEquals(Path.of("/vault/flag.key"), server(env, "--master-key-file", "/vault/flag.key").masterKeyFile());
+        assertEquals(Path.of("/vault/flag.key"), server(env, "--master-key-file=/vault/x/../flag.key").masterKeyFile());
+        assertEquals(Path.of("/a.key"), LaunchOptions.parse("agent", 8181, false, new String[] {"--master-key-file", "/a.key"},
+                Map.of(), HOME).masterKeyFile(), "the agent takes it too");
+        assertTrue(assertThrows(LaunchOptions.UsageException.class, () -> server(Map.of(), "--master-key-file=")).getMessage()
+                .contains("--master-key-file must not be empty"));
+        assertTrue(assertThrows(LaunchOptions.UsageException.class, () -> server(Map.of(), "--master-key-file")).getMessage()
+                .contains("--master-key-file needs a value"));
+    }
+
+    @Test
+    void theUsageNamesTheMasterKeyOptions() {
+        String usage = LaunchOptions.usage("server", 8080, true);
+        assertTrue(usage.contains("--master-key-file FILE"), usage);
+        assertTrue(usage.contains("PM_MASTER_KEY_FILE"), usage);
+        assertTrue(usage.contains("PM_MASTER_KEY="), usage);
     }
 }

@@ -32,13 +32,15 @@ public final class RuntimeFingerprint {
     /**
      * Whether a file of a program folder is part of the runtime: not under {@code bundle/} (swappable), not
      * {@code VERSION} (every release has its own), not under {@code etc/} (per installation: the fleet files an
-     * installer adds), and not an installation's own {@code data/} or {@code versions/} folders.
+     * installer adds), and not an installation's own {@code data/} or {@code versions/} folders, nor
+     * {@code data.keys/}, where an agent keeps the master key beside its default data folder.
      *
      * @param relativePath relative to the program folder, {@code /}-separated
      */
     public static boolean belongsToRuntime(String relativePath) {
         return !(relativePath.equals("VERSION") || relativePath.startsWith("bundle/") || relativePath.startsWith("etc/")
-                || relativePath.startsWith("data/") || relativePath.startsWith("versions/"));
+                || relativePath.startsWith("data/") || relativePath.startsWith("data.keys/")
+                || relativePath.startsWith("versions/"));
     }
 
     /** The fingerprint of the files given as path → SHA-256 (hex); only runtime files may be given. */

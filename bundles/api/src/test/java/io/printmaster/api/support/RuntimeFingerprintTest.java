@@ -39,6 +39,7 @@ class RuntimeFingerprintTest {
         write("VERSION", "1.2.3");
         write("etc/join-token", "pmj_secret");
         write("data/logs/agent.log", "log");
+        write("data.keys/master.key", "the agent's master key, beside its data folder");
         write("versions/1.2.4/bin/pm-agent", "other");
         assertEquals(before, RuntimeFingerprint.ofProgramFolder(program));
 

@@ -3,29 +3,25 @@ package io.printmaster.secretbox.impl;
 import io.printmaster.security.api.SecretBox;
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.file.FileAlreadyExistsException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermission;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.security.GeneralSecurityException;
 import java.security.SecureRandom;
-import java.util.Base64;
 import java.util.Map;
-import java.util.Set;
 import javax.crypto.Cipher;
 import javax.crypto.spec.GCMParameterSpec;
 import javax.crypto.spec.SecretKeySpec;
 import org.osgi.framework.BundleContext;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
+import org.slf4j.LoggerFactory;
 
 /**
- * AES-256-GCM under a master key taken from {@code PM_MASTER_KEY} (base64 of 32 bytes) or, when unset, from
- * {@code <data>/keys/master.key}, created on first use readable by the owner only. The server and the agent both
- * run it (the agent seals its credential with it), which is why it lives in a bundle of its own that needs no
- * database. A key file others can read is
- * refused: fail closed rather than trust a key that may have leaked.
+ * AES-256-GCM under the master key: {@code PM_MASTER_KEY} (base64 of 32 bytes), the file of
+ * {@code --master-key-file} / {@code PM_MASTER_KEY_FILE}, or by default {@code <data>.keys/master.key} beside (never
+ * inside) the data folder, created on first use readable by the owner only; see {@link MasterKeySource}, which also
+ * moves the key of older versions out of the data folder. The server and the agent both run it (the agent seals its
+ * credential with it), which is why it lives in a bundle of its own that needs no database. A key file others can
+ * read is refused: fail closed rather than trust a key that may have leaked.
  *
  * <p>Sealed layout: version byte {@code 1}, 12-byte random nonce, ciphertext with 16-byte tag.
  */
@@ -38,7 +34,23 @@ public class MasterKeySecretBox implements SecretBox {
 
     @Activate
     public MasterKeySecretBox(BundleContext context) throws IOException {
-        this(loadKey(System.getenv(), Path.of(context.getProperty("pm.data.dir"), "keys", "master.key")));
+        this(activationKey(context));
+    }
+
+    private static byte[] activationKey(BundleContext context) throws IOException {
+        try {
+            return MasterKeySource.load(System.getenv(), context.getProperty(MasterKeySource.PROP_FILE),
+                    dataDir(context.getProperty("pm.data.dir"))).key();
+        } catch (IOException e) {
+            // one plain line for the admin: the component's failure reaches the log as a long stack trace
+            LoggerFactory.getLogger(MasterKeySecretBox.class).error("no secrets can be opened or sealed until this is "
+                    + "fixed (nothing that needs them runs): {}", e.getMessage());
+            throw e;
+        }
+    }
+
+    private static Path dataDir(String property) {
+        return property == null || property.isBlank() ? null : Path.of(property).toAbsolutePath().normalize();
     }
 
     /** A box under the given key; for tests and tools (the component reads the key as described above). */
@@ -71,48 +83,8 @@ public class MasterKeySecretBox implements SecretBox {
         return cipher.doFinal(sealed, 1 + NONCE_BYTES, sealed.length - 1 - NONCE_BYTES);
     }
 
-    static byte[] loadKey(Map<String, String> env, Path file) throws IOException {
-        String fromEnv = env.get("PM_MASTER_KEY");
-        if (fromEnv != null && !fromEnv.isBlank()) {
-            byte[] k;
-            try {
-                k = Base64.getDecoder().decode(fromEnv.trim());
-            } catch (IllegalArgumentException e) {
-                throw new IOException("PM_MASTER_KEY is not base64");
-            }
-            if (k.length != 32) {
-                throw new IOException("PM_MASTER_KEY must be the base64 of 32 bytes, got " + k.length + " bytes");
-            }
-            return k;
-        }
-        boolean posix = file.getFileSystem().supportedFileAttributeViews().contains("posix");
-        if (!Files.exists(file)) {
-            Files.createDirectories(file.getParent());
-            byte[] k = new byte[32];
-            new SecureRandom().nextBytes(k);
-            try {
-                if (posix) {
-                    Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-                } else {
-                    Files.createFile(file);
-                }
-                Files.writeString(file, Base64.getEncoder().encodeToString(k) + "\n");
-            } catch (FileAlreadyExistsException raced) {
-                return loadKey(env, file);
-            }
-            return k;
-        }
-        if (posix) {
-            Set<PosixFilePermission> perms = Files.getPosixFilePermissions(file);
-            if (perms.stream().anyMatch(p -> p.name().startsWith("GROUP") || p.name().startsWith("OTHERS"))) {
-                throw new IOException(file + " is readable by others (" + PosixFilePermissions.toString(perms)
-                        + "); run chmod 600 on it");
-            }
-        }
-        byte[] k = Base64.getDecoder().decode(Files.readString(file).trim());
-        if (k.length != 32) {
-            throw new IOException(file + " does not hold a 32-byte key");
-        }
-        return k;
+    /** The key as {@link MasterKeySource} finds it; kept for the tests of this package. */
+    static byte[] loadKey(Map<String, String> env, Path dataDir) throws IOException {
+        return MasterKeySource.load(env, null, dataDir).key();
     }
 }

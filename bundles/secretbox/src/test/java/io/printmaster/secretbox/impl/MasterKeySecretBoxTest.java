@@ -1,22 +1,17 @@
 package io.printmaster.secretbox.impl;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.security.GeneralSecurityException;
-import java.util.Base64;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+/** The box itself; where its key comes from is {@link MasterKeySourceTest}'s. */
 class MasterKeySecretBoxTest {
     @TempDir
     Path dir;
@@ -25,7 +20,7 @@ class MasterKeySecretBoxTest {
 
     @Test
     void sealsAndOpensWithTheSameKeyAndPurpose() throws Exception {
-        MasterKeySecretBox box = new MasterKeySecretBox(MasterKeySecretBox.loadKey(Map.of(), dir.resolve("keys/master.key")));
+        MasterKeySecretBox box = new MasterKeySecretBox(MasterKeySecretBox.loadKey(Map.of(), dir.resolve("data")));
         byte[] secret = "private key bytes".getBytes(StandardCharsets.UTF_8);
         byte[] sealed = box.seal(secret, AAD);
         assertFalse(new String(sealed, StandardCharsets.ISO_8859_1).contains("private key bytes"));
@@ -42,32 +37,10 @@ class MasterKeySecretBoxTest {
     }
 
     @Test
-    void keyFileIsCreatedOwnerOnlyAndReusedAcrossRestarts() throws Exception {
-        Path file = dir.resolve("keys/master.key");
-        byte[] first = MasterKeySecretBox.loadKey(Map.of(), file);
-        assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(file)));
-        byte[] sealed = new MasterKeySecretBox(first).seal(new byte[] {1, 2, 3}, AAD);
-        byte[] second = MasterKeySecretBox.loadKey(Map.of(), file);
-        assertArrayEquals(new byte[] {1, 2, 3}, new MasterKeySecretBox(second).open(sealed, AAD));
-    }
-
-    @Test
-    void refusesAKeyFileOthersCanRead() throws Exception {
-        Path file = dir.resolve("keys/master.key");
-        MasterKeySecretBox.loadKey(Map.of(), file);
-        Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-r--r--"));
-        IOException e = assertThrows(IOException.class, () -> MasterKeySecretBox.loadKey(Map.of(), file));
-        assertTrue(e.getMessage().contains("chmod 600"), e.getMessage());
-    }
-
-    @Test
-    void environmentKeyWinsAndIsValidated() throws Exception {
-        byte[] k = new byte[32];
-        k[0] = 7;
-        assertArrayEquals(k, MasterKeySecretBox.loadKey(Map.of("PM_MASTER_KEY", Base64.getEncoder().encodeToString(k)), dir.resolve("none")));
-        assertFalse(Files.exists(dir.resolve("none")), "no key file is written when the environment provides the key");
-        IOException e = assertThrows(IOException.class,
-                () -> MasterKeySecretBox.loadKey(Map.of("PM_MASTER_KEY", Base64.getEncoder().encodeToString(new byte[16])), dir.resolve("none")));
-        assertTrue(e.getMessage().contains("32 bytes"));
+    void anotherKeyCannotOpen() throws Exception {
+        byte[] sealed = new MasterKeySecretBox(MasterKeySecretBox.loadKey(Map.of(), dir.resolve("a"))).seal(new byte[] {1}, AAD);
+        MasterKeySecretBox other = new MasterKeySecretBox(MasterKeySecretBox.loadKey(Map.of(), dir.resolve("b")));
+        assertThrows(GeneralSecurityException.class, () -> other.open(sealed, AAD),
+                "every data folder gets its own key: servers on temporary folders never share one");
     }
 }

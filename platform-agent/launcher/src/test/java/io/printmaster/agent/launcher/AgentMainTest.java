@@ -28,6 +28,7 @@ class AgentMainTest {
         assertTrue(text.startsWith("usage: pm agent"), text);
         assertTrue(text.contains("default 8181"), text);
         assertFalse(text.contains("--bind"), "the agent listens on loopback only, no --bind: " + text);
+        assertTrue(text.contains("--master-key-file FILE"), "the agent's credential key is kept apart too: " + text);
         assertEquals("", err.toString(StandardCharsets.UTF_8));
     }
 

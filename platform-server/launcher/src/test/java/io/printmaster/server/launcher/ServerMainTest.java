@@ -27,6 +27,7 @@ class ServerMainTest {
         assertTrue(text.startsWith("usage: pm server"), text);
         assertTrue(text.contains("default 8080"), text);
         assertTrue(text.contains("--bind ADDR"), "the server may listen beyond loopback: " + text);
+        assertTrue(text.contains("--master-key-file FILE"), "the master key is kept apart from the data folder: " + text);
         assertEquals("", err.toString(StandardCharsets.UTF_8));
     }
 

@@ -12,7 +12,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.security.GeneralSecurityException;
 import java.time.Instant;
 import java.util.Optional;
@@ -21,7 +20,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The agent's enrollment on disk, in {@code <data>/state/}: {@code agent-credential.sealed} (the credential sealed
- * with the {@link SecretBox}, readable by the owner only) and {@code enrollment.json} (agent id, fleet id, server
+ * with the {@link SecretBox}, whose master key is kept outside the data folder, so a copy of the data folder alone
+ * does not open it; readable by the owner only) and {@code enrollment.json} (agent id, fleet id, server
  * URL, time; no secret). The sealed credential's associated data names its purpose and server, so a credential
  * sealed for one server never opens for another. Each file is written to a temporary file and moved into place, the
  * credential first: a crash leaves either the old enrollment or the new one, never half of one.
@@ -31,9 +31,6 @@ final class CredentialStore {
     static final String CREDENTIAL_FILE = "agent-credential.sealed";
     static final String ENROLLMENT_FILE = "enrollment.json";
     private static final ObjectMapper JSON = new ObjectMapper();
-    /** enrollment.json holds no secret: readable by whoever may read the agent's data, as before. */
-    private static final java.util.Set<java.nio.file.attribute.PosixFilePermission> READABLE =
-            PosixFilePermissions.fromString("rw-r--r--");
 
     /** What is stored: who the agent is, and its credential. */
     record Stored(EnrolledAgent agent, String credential) {
@@ -98,8 +95,9 @@ final class CredentialStore {
         } catch (IOException e) {
             LOG.warn("{} is unreadable ({}); the agent enrolls again", credentialFile(), e.getMessage());
         } catch (GeneralSecurityException e) {
-            LOG.warn("{} does not open with this agent's master key (keys/master.key replaced, or the file was "
-                    + "altered or copied from elsewhere); the agent enrolls again", credentialFile());
+            LOG.warn("{} does not open with this agent's master key (the key file beside the data folder, or "
+                    + "PM_MASTER_KEY / --master-key-file, was replaced, or the file was altered or copied from "
+                    + "elsewhere); the agent enrolls again", credentialFile());
         }
         return Optional.empty();
     }
@@ -114,8 +112,8 @@ final class CredentialStore {
         doc.put("fleet_id", stored.agent().fleetId());
         doc.put("server_url", stored.agent().serverUrl().toString());
         doc.put("enrolled_at", stored.agent().enrolledAt().toString());
-        AtomicFiles.write(enrollmentFile(), JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(doc), null,
-                READABLE);
+        // no secret in it, but every file of the data folder is the owner's only (0600)
+        AtomicFiles.writeOwnerOnly(enrollmentFile(), JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(doc));
     }
 
     /** Forgets the enrollment (the server no longer accepts the credential). */

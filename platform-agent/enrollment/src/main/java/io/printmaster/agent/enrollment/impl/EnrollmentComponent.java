@@ -68,7 +68,10 @@ public class EnrollmentComponent implements Enrollment {
     public EnrollmentComponent(BundleContext context, @Reference SecretBox box, Config config) {
         Path home = Path.of(orElse(context.getProperty("pm.home"), "."));
         Path data = Path.of(orElse(context.getProperty("pm.data.dir"), home.resolve("data").toString()));
-        this.loop = new EnrollmentLoop(new FleetFiles(home.resolve("etc")), new CredentialStore(data.resolve("state"), box),
+        FleetFiles fleetFiles = new FleetFiles(home.resolve("etc"));
+        this.loop = new EnrollmentLoop(fleetFiles, new CredentialStore(data.resolve("state"), box),
+                new UsedJoinToken(fleetFiles.joinTokenFile(), data.resolve("etc").resolve(AgentConfiguration.PID + ".cfg"),
+                        data.resolve("state")),
                 hostFacts(HostFacts.ofThisMachine(context.getProperty("pm.version")), data.resolve("plugins")),
                 this::settings, interval(config),
                 EnrollmentLoop.Timing.defaults(), Clock.systemUTC());

@@ -63,6 +63,7 @@ final class EnrollmentLoop implements Enrollment, AutoCloseable {
 
     private final FleetFiles files;
     private final CredentialStore store;
+    private final UsedJoinToken usedToken;
     private final Supplier<HostFacts> host;
     private final Supplier<Optional<AgentSettings>> settings;
     private final Timing timing;
@@ -87,14 +88,19 @@ final class EnrollmentLoop implements Enrollment, AutoCloseable {
     private int refusedCheckIns;
     private ServerClient client;
     private Object clientKey;
+    /** Whether the credential in use is the one stored on disk (the join token may go only then). */
+    private boolean credentialOnDisk;
+    /** Set by a round that deleted the join token file: that change is the loop's own, not a reason for a round. */
+    private boolean removedTokenFile;
 
     /** Told about every check-in attempt (the component forwards to the {@code CheckInListener} services). */
     private volatile java.util.function.Consumer<CheckIn> listeners = c -> { };
 
-    EnrollmentLoop(FleetFiles files, CredentialStore store, Supplier<HostFacts> host, Supplier<Optional<AgentSettings>> settings,
-                   Duration checkInInterval, Timing timing, Clock clock) {
+    EnrollmentLoop(FleetFiles files, CredentialStore store, UsedJoinToken usedToken, Supplier<HostFacts> host,
+                   Supplier<Optional<AgentSettings>> settings, Duration checkInInterval, Timing timing, Clock clock) {
         this.files = files;
         this.store = store;
+        this.usedToken = usedToken;
         this.host = host;
         this.settings = settings;
         this.timing = timing;
@@ -206,7 +212,7 @@ final class EnrollmentLoop implements Enrollment, AutoCloseable {
 
     private void run() {
         while (running) {
-            Object before = changeKey();
+            List<Object> before = changeKey();
             Optional<Duration> next;
             try {
                 next = round();
@@ -216,6 +222,10 @@ final class EnrollmentLoop implements Enrollment, AutoCloseable {
                 // never let the loop die: log and retry later
                 LOG.error("enrollment round failed unexpectedly; retrying", e);
                 next = Optional.of(retryDelay());
+            }
+            if (removedTokenFile) {
+                removedTokenFile = false;
+                before = withTokenFileAsNow(before);
             }
             try {
                 await(next, before);
@@ -251,6 +261,7 @@ final class EnrollmentLoop implements Enrollment, AutoCloseable {
         if (s == null || !s.agent().serverUrl().equals(source.serverUrl())) {
             s = store.load(source.serverUrl()).orElse(null);
             stored = s;
+            credentialOnDisk = s != null;
             if (s != null) {
                 LOG.info("enrolled as agent {} in fleet {} with {} (stored credential)", s.agent().agentId(),
                         s.agent().fleetId(), s.agent().serverUrl());
@@ -294,10 +305,15 @@ final class EnrollmentLoop implements Enrollment, AutoCloseable {
             }
             CredentialStore.Stored s = new CredentialStore.Stored(
                     new EnrolledAgent(agentId, fleetId, source.serverUrl(), clock.instant()), credential);
+            credentialOnDisk = false;
             try {
                 store.save(s);
+                credentialOnDisk = true;
+                // only now, with the credential forced to disk: a crash before this line leaves the token to enroll with
+                removedTokenFile = usedToken.remove().contains(files.joinTokenFile());
             } catch (IOException | GeneralSecurityException e) {
-                // the server counted a use of the token; without storage the agent would enroll at every start
+                // the server counted a use of the token; without storage the agent would enroll at every start, so
+                // the token stays on disk for that
                 LOG.error("enrolled as agent {}, but cannot store the credential in {}: {}", agentId,
                         store.credentialFile(), e.toString());
             }
@@ -351,6 +367,11 @@ final class EnrollmentLoop implements Enrollment, AutoCloseable {
             }
             failures = 0;
             refusedCheckIns = 0;
+            if (credentialOnDisk && usedToken.present()) {
+                // left by a crash between storing the credential and removing it, or by a version that kept it:
+                // the server has just accepted the stored credential, so the token is no longer needed
+                removedTokenFile = usedToken.remove().contains(files.joinTokenFile());
+            }
             setState(Phase.ENROLLED, "enrolled as " + who + "; last check-in succeeded", false);
             Duration interval = checkInInterval;
             long jitterMillis = interval.toMillis() / 10;
@@ -449,7 +470,7 @@ final class EnrollmentLoop implements Enrollment, AutoCloseable {
     }
 
     /** What the loop reads: a change here means a new round now. */
-    private Object changeKey() {
+    private List<Object> changeKey() {
         List<Object> key = new ArrayList<>();
         key.add(fingerprint(files.fleetJson()));
         key.add(fingerprint(files.joinTokenFile()));
@@ -458,6 +479,12 @@ final class EnrollmentLoop implements Enrollment, AutoCloseable {
         key.add(s.flatMap(AgentSettings::serverUrl).map(URI::toString).orElse(""));
         key.add(s.flatMap(AgentSettings::joinToken).map(EnrollmentLoop::digest).orElse(""));
         return key;
+    }
+
+    private List<Object> withTokenFileAsNow(List<Object> key) {
+        List<Object> updated = new ArrayList<>(key);
+        updated.set(1, fingerprint(files.joinTokenFile()));
+        return updated;
     }
 
     private static String fingerprint(Path file) {

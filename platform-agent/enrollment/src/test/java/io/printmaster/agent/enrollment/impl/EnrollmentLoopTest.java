@@ -58,6 +58,10 @@ class EnrollmentLoopTest {
         return dir.resolve("data/state");
     }
 
+    private Path settingsFile() {
+        return dir.resolve("data/etc/io.printmaster.agent.cfg");
+    }
+
     private FakeServer server(int port) throws IOException {
         FakeServer s = FakeServer.http(port);
         open.add(s);
@@ -83,12 +87,17 @@ class EnrollmentLoopTest {
     }
 
     private EnrollmentLoop loop() {
+        return loop(new CredentialStore(state(), new MasterKeySecretBox(MASTER_KEY)), Optional::empty);
+    }
+
+    private EnrollmentLoop loop(CredentialStore store,
+                                java.util.function.Supplier<Optional<io.printmaster.agent.config.api.AgentSettings>> settings) {
         EnrollmentLoop.Timing fast = new EnrollmentLoop.Timing(Duration.ofMillis(20),
                 Backoff.of(Duration.ofMillis(20), Duration.ofMillis(200), Integer.MAX_VALUE),
                 Duration.ofSeconds(2), Duration.ofSeconds(5));
-        EnrollmentLoop loop = new EnrollmentLoop(new FleetFiles(etc()),
-                new CredentialStore(state(), new MasterKeySecretBox(MASTER_KEY)),
-                () -> new HostFacts("host-1", "linux", "amd64", "1.2.3"), Optional::empty, Duration.ofHours(1), fast,
+        EnrollmentLoop loop = new EnrollmentLoop(new FleetFiles(etc()), store,
+                new UsedJoinToken(etc().resolve("join-token"), settingsFile(), state()),
+                () -> new HostFacts("host-1", "linux", "amd64", "1.2.3"), settings, Duration.ofHours(1), fast,
                 Clock.systemUTC());
         open.add(loop);
         loop.start();
@@ -142,6 +151,10 @@ class EnrollmentLoopTest {
         if (sealed.getFileSystem().supportedFileAttributeViews().contains("posix")) {
             assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(sealed)));
         }
+        if (sealed.getFileSystem().supportedFileAttributeViews().contains("posix")) {
+            assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(state().resolve("enrollment.json"))));
+        }
+        assertFalse(Files.exists(etc().resolve("join-token")), "the used join token is gone from the disk");
         JsonNode enrollment = new ObjectMapper().readTree(state().resolve("enrollment.json").toFile());
         assertEquals(Set.of("agent_id", "fleet_id", "server_url", "enrolled_at"), fieldNames(enrollment));
         assertFalse(Files.readString(state().resolve("enrollment.json")).contains("pma_"));
@@ -221,8 +234,15 @@ class EnrollmentLoopTest {
 
         server.acceptedCredentials.clear(); // the admin removed the agent
         loop.wake();
+        // the first token was removed from the disk after the enrollment: only a new one brings the agent back
+        await().atMost(WAIT).until(() -> loop.state().phase() == Phase.FAILED
+                && loop.state().message().contains("no join token"));
+        assertEquals(1, server.enrolls.get());
+        server.validTokens.add("pmj_secondtoken");
+        writeAtomically(etc().resolve("join-token"), "pmj_secondtoken\n");
         await().atMost(WAIT).until(() -> server.enrolls.get() == 2);
         awaitCheckedIn(loop);
+        await().atMost(WAIT).until(() -> !Files.exists(etc().resolve("join-token")));
         assertEquals("agent-2", loop.current().orElseThrow().agentId());
         assertEquals(Optional.of("pma_secretcredential2"), loop.credential());
         assertFalse(Arrays.equals(firstSealed, Files.readAllBytes(state().resolve("agent-credential.sealed"))));
@@ -277,6 +297,76 @@ class EnrollmentLoopTest {
         EnrollmentLoop loop = loop();
         await().atMost(WAIT).until(() -> loop.state().phase() == Phase.FAILED);
         assertTrue(loop.state().message().contains("ca_bundle"), loop.state().message());
+    }
+
+    @Test
+    void theJoinTokenStaysOnDiskWhenTheCredentialCannotBeStored() throws Exception {
+        FakeServer server = server(0);
+        server.validTokens.add(TOKEN);
+        fleetFiles("http://127.0.0.1:" + server.port(), TOKEN, null);
+        // a box that cannot seal: the credential never reaches the disk
+        io.printmaster.security.api.SecretBox broken = new io.printmaster.security.api.SecretBox() {
+            @Override
+            public byte[] seal(byte[] plaintext, byte[] associatedData) throws java.security.GeneralSecurityException {
+                throw new java.security.GeneralSecurityException("disk full (simulated)");
+            }
+
+            @Override
+            public byte[] open(byte[] sealed, byte[] associatedData) throws java.security.GeneralSecurityException {
+                throw new java.security.GeneralSecurityException("nothing sealed");
+            }
+        };
+        EnrollmentLoop loop = loop(new CredentialStore(state(), broken), Optional::empty);
+        awaitCheckedIn(loop);
+        int checkIns = server.checkIns.get();
+        await().atMost(WAIT).until(() -> loop.checkInNow(WAIT).isPresent() && server.checkIns.get() > checkIns);
+        assertTrue(Files.exists(etc().resolve("join-token")),
+                "without a stored credential the token is the agent's only way back in: it stays");
+        assertEquals(TOKEN + "\n", Files.readString(etc().resolve("join-token")));
+        assertTrue(Files.notExists(state().resolve("agent-credential.sealed")));
+    }
+
+    @Test
+    void aTokenLeftBesideAStoredCredentialGoesAfterTheNextCheckIn() throws Exception {
+        // what a crash between storing the credential and deleting the token leaves, or an agent enrolled by a
+        // version that kept the token
+        FakeServer server = server(0);
+        server.validTokens.add(TOKEN);
+        fleetFiles("http://127.0.0.1:" + server.port(), TOKEN, null);
+        EnrollmentLoop first = loop();
+        awaitCheckedIn(first);
+        first.close();
+        writeAtomically(etc().resolve("join-token"), TOKEN + "\n");
+
+        EnrollmentLoop second = loop();
+        await().atMost(WAIT).until(() -> server.checkIns.get() >= 2);
+        awaitCheckedIn(second);
+        await().atMost(WAIT).until(() -> !Files.exists(etc().resolve("join-token")));
+        assertEquals(1, server.enrolls.get(), "the stored credential was used, not the token");
+    }
+
+    @Test
+    void aJoinTokenInTheAgentsSettingsIsRemovedAndTheRestOfTheFileKept() throws Exception {
+        FakeServer server = server(0);
+        server.validTokens.add(TOKEN);
+        Files.createDirectories(settingsFile().getParent());
+        String before = "# hand install\nserver_url=http://127.0.0.1:" + server.port() + "\nfleet=fleet-a\n"
+                + "join_token = " + TOKEN + "\nmode=inherit\n";
+        Files.writeString(settingsFile(), before);
+        Files.setPosixFilePermissions(settingsFile(), PosixFilePermissions.fromString("rw-------"));
+        // what the configuration bundle reads from that file
+        io.printmaster.agent.config.api.AgentSettings settings = new io.printmaster.agent.config.api.AgentSettings(
+                Optional.of("agent-1"), Optional.of(java.net.URI.create("http://127.0.0.1:" + server.port())),
+                Optional.of("fleet-a"), Optional.of(TOKEN), io.printmaster.agent.config.api.Mode.INHERIT, false,
+                io.printmaster.agent.config.api.PolicySource.FLEET, Optional.empty(), List.of());
+        EnrollmentLoop loop = loop(new CredentialStore(state(), new MasterKeySecretBox(MASTER_KEY)), () -> Optional.of(settings));
+        awaitCheckedIn(loop);
+        assertEquals("# hand install\nserver_url=http://127.0.0.1:" + server.port() + "\nfleet=fleet-a\nmode=inherit\n",
+                Files.readString(settingsFile()));
+        assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(settingsFile())));
+        try (var files = Files.list(settingsFile().getParent())) {
+            assertEquals(1, files.count(), "no temporary file where Felix FileInstall would see it");
+        }
     }
 
     private static void keytool(String... args) throws Exception {

@@ -46,7 +46,9 @@ class ServerReachableCheckTest {
                 + ",\"policy_source\":\"fleet\",\"ca_bundle\":null,\"generated_at\":\"2025-01-01T00:00:00Z\"}");
         Files.writeString(etc.resolve("join-token"), "pmj_token\n");
         loop = new EnrollmentLoop(new FleetFiles(etc), new CredentialStore(dir.resolve("data/state"),
-                new MasterKeySecretBox(new byte[32])), () -> new HostFacts("host-1", "linux", "amd64", "1.0.0"),
+                new MasterKeySecretBox(new byte[32])), new UsedJoinToken(etc.resolve("join-token"),
+                dir.resolve("data/etc/io.printmaster.agent.cfg"), dir.resolve("data/state")),
+                () -> new HostFacts("host-1", "linux", "amd64", "1.0.0"),
                 Optional::empty, Duration.ofHours(1), new EnrollmentLoop.Timing(Duration.ofMillis(20),
                         Backoff.of(Duration.ofMillis(20), Duration.ofMillis(200), Integer.MAX_VALUE),
                         Duration.ofSeconds(2), Duration.ofSeconds(5)), Clock.systemUTC());

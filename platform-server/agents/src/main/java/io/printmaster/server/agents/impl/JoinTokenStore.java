@@ -33,8 +33,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Join tokens: fleet-scoped, expiring, optionally limited in uses, revocable; stored only as SHA-256. The installer
- * token of a fleet (see {@link JoinTokens}) also keeps its text sealed with the {@link SecretBox}, bound to its id
- * as associated data, so it can be embedded again in every installer built while it is valid. Every change and its
+ * token of a fleet (see {@link JoinTokens}) is always limited in uses (100 unless configured) and also keeps its text
+ * sealed with the {@link SecretBox}, bound to its id as associated data, so it can be embedded again in every
+ * installer built while it is valid; a dedicated installer token (one installer's own) is not kept. Every change and its
  * audit entry commit together; the audit never holds a token's text.
  */
 @Component(service = {JoinTokenStore.class, JoinTokens.class})
@@ -105,16 +106,22 @@ public class JoinTokenStore implements JoinTokens {
         if (maxUses != null && maxUses < 1) {
             throw new IllegalArgumentException("max_uses must be at least 1 (or null for unlimited)");
         }
-        return insert(fleetId, ttlHours, maxUses, false, actor);
+        return insert(fleetId, ttlHours, maxUses, false, false, actor);
     }
 
     @Override
     public InstallerToken installerToken(String fleetId, String actor) throws SQLException {
+        return installerToken(fleetId, DEFAULT_INSTALLER_MAX_USES, actor);
+    }
+
+    @Override
+    public InstallerToken installerToken(String fleetId, int maxUses, String actor) throws SQLException {
+        requireInstallerMaxUses(maxUses);
         Object lock = installerLocks.computeIfAbsent(fleetId, k -> new Object());
         synchronized (lock) {
             Instant fleetCreatedAt = requireFleet(fleetId);
             Instant now = clock.instant();
-            for (Sealed s : usableInstallerTokens(fleetId, fleetCreatedAt, now.plus(INSTALLER_MIN_REMAINING))) {
+            for (Sealed s : usableInstallerTokens(fleetId, maxUses, fleetCreatedAt, now.plus(INSTALLER_MIN_REMAINING))) {
                 try {
                     String text = new String(secretBox.open(Base64.getDecoder().decode(s.sealed()), associatedData(s.id())),
                             StandardCharsets.UTF_8);
@@ -125,8 +132,23 @@ public class JoinTokenStore implements JoinTokens {
                             fleetId, e.toString());
                 }
             }
-            NewJoinToken minted = insert(fleetId, DEFAULT_TTL_HOURS, null, true, actor);
+            NewJoinToken minted = insert(fleetId, DEFAULT_TTL_HOURS, maxUses, true, true, actor);
             return new InstallerToken(minted.info().id(), fleetId, minted.token(), minted.info().expiresAt());
+        }
+    }
+
+    @Override
+    public InstallerToken dedicatedInstallerToken(String fleetId, int maxUses, String actor) throws SQLException {
+        requireInstallerMaxUses(maxUses);
+        requireFleet(fleetId);
+        // not sealed: with no text kept, no later installer can embed it
+        NewJoinToken minted = insert(fleetId, DEFAULT_TTL_HOURS, maxUses, true, false, actor);
+        return new InstallerToken(minted.info().id(), fleetId, minted.token(), minted.info().expiresAt());
+    }
+
+    private static void requireInstallerMaxUses(int maxUses) {
+        if (maxUses < 1 || maxUses > MAX_INSTALLER_MAX_USES) {
+            throw new IllegalArgumentException("max_uses must be between 1 and " + MAX_INSTALLER_MAX_USES + ", not " + maxUses);
         }
     }
 
@@ -192,14 +214,14 @@ public class JoinTokenStore implements JoinTokens {
         return findByHash(c, tokenHash);
     }
 
-    private NewJoinToken insert(String fleetId, int ttlHours, Integer maxUses, boolean installer, String actor)
-            throws SQLException {
+    private NewJoinToken insert(String fleetId, int ttlHours, Integer maxUses, boolean installer, boolean keepSealed,
+                                String actor) throws SQLException {
         String token = secrets.secret(AgentSecrets.JOIN_TOKEN_PREFIX);
         String id = secrets.id(AgentSecrets.JOIN_TOKEN_ID_PREFIX);
         Instant now = clock.instant();
         JoinTokenInfo info = new JoinTokenInfo(id, fleetId, now.plus(Duration.ofHours(ttlHours)), maxUses, 0, null, now,
                 actor, installer);
-        String sealed = installer ? seal(token, id) : null;
+        String sealed = keepSealed ? seal(token, id) : null;
         database.inTransaction(c -> {
             try (PreparedStatement ps = c.prepareStatement("INSERT INTO PM_JOIN_TOKEN (ID, FLEET_ID, TOKEN_SHA256, INSTALLER,"
                     + " SEALED_TOKEN, MAX_USES, USES, CREATED_AT, CREATED_BY, EXPIRES_AT) VALUES (?, ?, ?, ?, ?, ?, 0, ?, ?, ?)")) {
@@ -240,18 +262,22 @@ public class JoinTokenStore implements JoinTokens {
     private record Sealed(String id, String sealed, Instant expiresAt) {
     }
 
-    /** Tokens minted before {@code fleetCreatedAt} belong to a deleted fleet of the same id and never count. */
-    private List<Sealed> usableInstallerTokens(String fleetId, Instant fleetCreatedAt, Instant validUntil)
+    /**
+     * The sealed installer tokens with exactly {@code maxUses}. Tokens minted before {@code fleetCreatedAt} belong to a
+     * deleted fleet of the same id and never count.
+     */
+    private List<Sealed> usableInstallerTokens(String fleetId, int maxUses, Instant fleetCreatedAt, Instant validUntil)
             throws SQLException {
         return database.read(c -> {
             List<Sealed> out = new ArrayList<>();
             try (PreparedStatement ps = c.prepareStatement("SELECT ID, SEALED_TOKEN, EXPIRES_AT FROM PM_JOIN_TOKEN"
                     + " WHERE FLEET_ID = ? AND INSTALLER = TRUE AND REVOKED_AT IS NULL AND EXPIRES_AT > ?"
-                    + " AND SEALED_TOKEN IS NOT NULL AND (MAX_USES IS NULL OR USES < MAX_USES) AND CREATED_AT >= ?"
+                    + " AND SEALED_TOKEN IS NOT NULL AND MAX_USES = ? AND USES < MAX_USES AND CREATED_AT >= ?"
                     + " ORDER BY EXPIRES_AT DESC")) {
                 ps.setString(1, fleetId);
                 ps.setTimestamp(2, Timestamp.from(validUntil));
-                ps.setTimestamp(3, Timestamp.from(fleetCreatedAt));
+                ps.setInt(3, maxUses);
+                ps.setTimestamp(4, Timestamp.from(fleetCreatedAt));
                 try (ResultSet rs = ps.executeQuery()) {
                     while (rs.next()) {
                         out.add(new Sealed(rs.getString(1), rs.getString(2), rs.getTimestamp(3).toInstant()));

@@ -78,6 +78,16 @@ final class AgentsFixture implements AutoCloseable {
         });
     }
 
+    /** One statement with one text parameter, for a state a test needs (such as a row as an older version wrote it). */
+    int update(String sql, String parameter) throws SQLException {
+        return db.inTransaction(c -> {
+            try (PreparedStatement ps = c.prepareStatement(sql)) {
+                ps.setString(1, parameter);
+                return ps.executeUpdate();
+            }
+        });
+    }
+
     int count(String sql) throws SQLException {
         return db.read(c -> {
             try (PreparedStatement ps = c.prepareStatement(sql); ResultSet rs = ps.executeQuery()) {

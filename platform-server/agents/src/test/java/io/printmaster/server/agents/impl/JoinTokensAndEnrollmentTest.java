@@ -202,7 +202,7 @@ class JoinTokensAndEnrollmentTest {
         }
         JoinTokenStore.JoinTokenInfo listed = f.tokens.list(fleet).get(0);
         assertTrue(listed.installer());
-        assertNull(listed.maxUses());
+        assertEquals(100, listed.maxUses(), "an installer token is limited in uses by default");
 
         // it enrolls like any token
         assertTrue(f.agents.enroll(first.token(), AgentsFixture.facts("h")).isPresent());
@@ -218,6 +218,60 @@ class JoinTokensAndEnrollmentTest {
         assertNotEquals(second.id(), third.id());
 
         assertThrows(IllegalArgumentException.class, () -> f.tokens.installerToken("no-such-fleet", "x"));
+    }
+
+    @Test
+    void theInstallerTokenEnrollsAtMostItsLimitThenTheNextInstallerGetsANewOne() throws Exception {
+        String fleet = fleet("lab");
+        InstallerToken token = f.tokens.installerToken(fleet, 2, "installer-builder");
+        assertEquals(token, f.tokens.installerToken(fleet, 2, "installer-builder"), "same limit: the same token");
+        assertTrue(f.agents.enroll(token.token(), AgentsFixture.facts("h1")).isPresent());
+        assertTrue(f.agents.enroll(token.token(), AgentsFixture.facts("h2")).isPresent());
+        assertTrue(f.agents.enroll(token.token(), AgentsFixture.facts("h3")).isEmpty(), "the third machine is refused");
+        assertEquals(2, agentRows(fleet));
+        InstallerToken next = f.tokens.installerToken(fleet, 2, "installer-builder");
+        assertNotEquals(token.id(), next.id(), "a used-up token is never embedded again");
+    }
+
+    @Test
+    void aTokenWithAnotherLimitOrNoneIsNotEmbeddedAgain() throws Exception {
+        String fleet = fleet("lab");
+        InstallerToken hundred = f.tokens.installerToken(fleet, "installer-builder");
+        InstallerToken five = f.tokens.installerToken(fleet, 5, "installer-builder");
+        assertNotEquals(hundred.id(), five.id());
+        assertEquals(hundred, f.tokens.installerToken(fleet, 100, "installer-builder"));
+        // an installer token an older version minted had no limit: it is not handed out any more
+        f.update("UPDATE PM_JOIN_TOKEN SET MAX_USES = NULL WHERE ID = ?", hundred.id());
+        InstallerToken renewed = f.tokens.installerToken(fleet, "installer-builder");
+        assertNotEquals(hundred.id(), renewed.id());
+        assertEquals(100, f.tokens.list(fleet).stream().filter(t -> t.id().equals(renewed.id())).findFirst().orElseThrow().maxUses());
+    }
+
+    @Test
+    void aDedicatedInstallerTokenIsNeverEmbeddedAgainNorKept() throws Exception {
+        String fleet = fleet("lab");
+        InstallerToken one = f.tokens.dedicatedInstallerToken(fleet, 1, "admin");
+        InstallerToken two = f.tokens.dedicatedInstallerToken(fleet, 1, "admin");
+        assertNotEquals(one.id(), two.id());
+        assertNotEquals(one.id(), f.tokens.installerToken(fleet, 1, "installer-builder").id());
+        assertEquals(0, f.count("SELECT COUNT(*) FROM PM_JOIN_TOKEN WHERE ID IN ('" + one.id() + "', '" + two.id()
+                + "') AND SEALED_TOKEN IS NOT NULL"), "its text is not kept");
+        assertTrue(f.agents.enroll(one.token(), AgentsFixture.facts("h1")).isPresent());
+        assertTrue(f.agents.enroll(one.token(), AgentsFixture.facts("h2")).isEmpty());
+        JoinTokenStore.JoinTokenInfo listed = f.tokens.list(fleet).stream().filter(t -> t.id().equals(one.id())).findFirst().orElseThrow();
+        assertTrue(listed.installer());
+        assertEquals(1, listed.maxUses());
+    }
+
+    @Test
+    void anInstallerLimitOutOfRangeIsRefusedNamingIt() throws Exception {
+        String fleet = fleet("lab");
+        for (int bad : new int[] {0, -1, 1_000_001}) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> f.tokens.installerToken(fleet, bad, "x"));
+            assertEquals("max_uses must be between 1 and 1000000, not " + bad, e.getMessage());
+            assertThrows(IllegalArgumentException.class, () -> f.tokens.dedicatedInstallerToken(fleet, bad, "x"));
+        }
+        assertEquals(0, f.tokens.list(fleet).size(), "nothing minted");
     }
 
     @Test

@@ -223,7 +223,10 @@ public class InstallersResource implements RouteProvider {
         if (tokens == null) {
             throw new ApiException(503, "join_tokens_unavailable", "join tokens cannot be issued now: the agents service is not running");
         }
-        InstallerToken token = tokens.installerToken(fleetId, caller.name());
+        Optional<Integer> ownToken = requestedMaxUses(req);
+        InstallerToken token = ownToken.isPresent()
+                ? tokens.dedicatedInstallerToken(fleetId, ownToken.get(), caller.name())
+                : tokens.installerToken(fleetId, s.joinTokenMaxUses(), caller.name());
         List<SigningKey> keys = signingKeys.list();
         if (keys.isEmpty()) {
             signingKeys.active(); // agents need a trust anchor: the first key is created now, as it is for the first manifest
@@ -250,6 +253,24 @@ public class InstallersResource implements RouteProvider {
                 .header(VERSION_SOURCE_HEADER, chosen.source())
                 .header(CACHE_HEADER, served.built() ? "miss" : "hit")
                 .header("Cache-Control", "private, no-store");
+    }
+
+    /** {@code ?max_uses=N}: this installer gets a join token of its own enrolling at most N agents. */
+    static Optional<Integer> requestedMaxUses(ApiRequest req) throws ApiException {
+        Optional<String> raw = req.query("max_uses").map(String::strip);
+        if (raw.isEmpty()) {
+            return Optional.empty();
+        }
+        try {
+            int n = Integer.parseInt(raw.get());
+            if (n >= 1 && n <= JoinTokens.MAX_INSTALLER_MAX_USES) {
+                return Optional.of(n);
+            }
+        } catch (NumberFormatException e) {
+            // answered below
+        }
+        throw ApiException.invalid("max_uses", "max_uses must be a whole number from 1 to "
+                + JoinTokens.MAX_INSTALLER_MAX_USES + ", not '" + raw.get() + "'");
     }
 
     /** The artifact to build from, and which rule chose it. */
