@@ -22,7 +22,6 @@ import io.printmaster.server.installers.impl.InstallerFormats.Plugin;
 import io.printmaster.server.releases.api.Artifact;
 import io.printmaster.server.releases.api.ReleaseCatalog;
 import io.printmaster.server.releases.api.ReleaseCatalog.ArtifactFilter;
-import io.printmaster.server.signing.api.SigningKey;
 import io.printmaster.server.signing.api.SigningKeys;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -224,13 +223,9 @@ public class InstallersResource implements RouteProvider {
             throw new ApiException(503, "join_tokens_unavailable", "join tokens cannot be issued now: the agents service is not running");
         }
         InstallerToken token = tokens.installerToken(fleetId, caller.name());
-        List<SigningKey> keys = signingKeys.list();
-        if (keys.isEmpty()) {
-            signingKeys.active(); // agents need a trust anchor: the first key is created now, as it is for the first manifest
-            keys = signingKeys.list();
-        }
+        // agents need a trust anchor: agentTrust() creates the first key now if there is none, as the first manifest would
         FleetFilesComposer.Inputs inputs = new FleetFilesComposer.Inputs(serverUrl, fleetId, fleet.get().name(),
-                policy.policy(), policy.source(), caPem, token.token(), keys, signingKeys.statements());
+                policy.policy(), policy.source(), caPem, token.token(), signingKeys.agentTrust());
         Artifact artifact = chosen.artifact();
         CachedInstallers.Target target = new CachedInstallers.Target(fleetId, artifact.version(), platform.name(), format,
                 artifact.sha256(), artifact.assetName(), plugin.get().pluginId(), plugin.get().format(), official);
