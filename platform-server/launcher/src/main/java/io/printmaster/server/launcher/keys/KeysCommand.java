@@ -118,10 +118,17 @@ public final class KeysCommand {
     }
 
     private int delegate(Map<String, String> o) throws IOException, GeneralSecurityException, Usage {
-        RootKeyFile.Opened root = openRoot(Path.of(required(o, "root")));
-        byte[] key = Ed25519.fromPem(Files.readString(Path.of(required(o, "public-key")), StandardCharsets.US_ASCII));
+        // everything that can be wrong with the command line is found before the passphrase is asked for
         int days = number(required(o, "expires-days"), "expires-days", n -> n >= 1 && n <= MAX_DAYS,
                 "1 to " + MAX_DAYS);
+        Path pem = Path.of(required(o, "public-key"));
+        Path target = Path.of(required(o, "out"));
+        if (!Files.isRegularFile(pem)) {
+            throw new Usage("--public-key: " + pem + " is not a file (the server key's PEM: GET "
+                    + "/api/v1/releases/signing-keys/{id}/pem)");
+        }
+        byte[] key = Ed25519.fromPem(Files.readString(pem, StandardCharsets.US_ASCII));
+        RootKeyFile.Opened root = openRoot(Path.of(required(o, "root")));
         Instant now = clock.instant().truncatedTo(ChronoUnit.SECONDS);
         Map<String, Object> statement = Map.of(
                 "type", DELEGATION_TYPE,
@@ -131,18 +138,19 @@ public final class KeysCommand {
                 "public_key", Base64.getEncoder().encodeToString(key),
                 "issued_at", now.toString(),
                 "expires_at", now.plus(Duration.ofDays(days)).toString());
-        write(Path.of(required(o, "out")), "delegation", Ed25519.keyId(key), statement, root);
+        write(target, "delegation", Ed25519.keyId(key), statement, root);
         out.println("delegation of key " + Ed25519.keyId(key) + " until " + statement.get("expires_at")
                 + " written to " + o.get("out") + ": POST it to /api/v1/releases/trust/statements");
         return 0;
     }
 
     private int revoke(Map<String, String> o) throws IOException, GeneralSecurityException, Usage {
-        RootKeyFile.Opened root = openRoot(Path.of(required(o, "root")));
         String keyId = required(o, "key-id");
         if (!keyId.matches("[0-9a-f]{16}")) {
             throw new Usage("--key-id: 16 lowercase hex digits, as the server lists keys");
         }
+        Path target = Path.of(required(o, "out"));
+        RootKeyFile.Opened root = openRoot(Path.of(required(o, "root")));
         String reason = o.getOrDefault("reason", "revoked by the offline root");
         Map<String, Object> statement = Map.of(
                 "type", REVOCATION_TYPE,
@@ -150,7 +158,7 @@ public final class KeysCommand {
                 "reason", reason,
                 "revoked_at", clock.instant().truncatedTo(ChronoUnit.SECONDS).toString(),
                 "signer_key_id", root.keyId());
-        write(Path.of(required(o, "out")), "revocation", keyId, statement, root);
+        write(target, "revocation", keyId, statement, root);
         out.println("revocation of key " + keyId + " written to " + o.get("out")
                 + ": POST it to /api/v1/releases/trust/statements");
         return 0;
