@@ -45,7 +45,11 @@ final class CheckInStandIn implements AutoCloseable {
         this.server = server;
         this.http = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
         http.createContext("/", this::forward);
-        http.setExecutor(Executors.newFixedThreadPool(4));
+        http.setExecutor(Executors.newFixedThreadPool(4, r -> {
+            Thread t = new Thread(r, "check-in-stand-in");
+            t.setDaemon(true); // never what keeps the test JVM alive
+            return t;
+        }));
         http.start();
     }
 

@@ -240,7 +240,7 @@ class TrustLifecycleIT {
         Instant before = Instant.now();
         fleet.await("the root agent refuses " + V2 + " signed by the undelegated key " + thirdKey, () -> {
             assertEquals(thirdKey, rootStandIn.lastServerAnswer().path("update").path("key_id").asText());
-            rootAgent.trigger("force");
+            rootAgent.trigger("check");
             JsonNode last = rootAgent.status().path("last_result");
             assertTrue(Instant.parse(last.path("finished_at").asText()).isAfter(before), "a run since: " + last);
             assertEquals("MANIFEST_ERROR", last.path("error_code").asText(), last.toString());
@@ -254,9 +254,11 @@ class TrustLifecycleIT {
         rootStandIn.rewriteCheckIns(a -> a);
         fleet.await("the root agent holds the delegation of " + thirdKey, () ->
                 assertEquals("active", keyState(trustState(rootAgent), thirdKey)));
-        rootAgent.trigger("force");
-        fleet.await("the root agent installed " + V2 + " signed by the delegated key", () ->
-                assertEquals(V2, rootAgent.status().path("current_version").asText()));
+        fleet.await("the root agent installed " + V2 + " signed by the delegated key", () -> {
+            rootAgent.trigger("check"); // refused while a run is in progress: asked again at the next poll
+            assertEquals(V2, rootAgent.status().path("current_version").asText(), "root agent: "
+                    + rootAgent.status().path("last_result"));
+        });
     }
 
     // ---- helpers -------------------------------------------------------------------------------------------------
@@ -265,7 +267,7 @@ class TrustLifecycleIT {
     private static void assertRefused(String why) throws Exception {
         Instant before = Instant.now();
         fleet.await("the agent refuses the offer signed by " + firstKey + " (" + why + ")", () -> {
-            agent.trigger("force");
+            agent.trigger("check");
             JsonNode last = agent.status().path("last_result");
             assertTrue(Instant.parse(last.path("finished_at").asText()).isAfter(before), "a run since: " + last);
             assertEquals("MANIFEST_ERROR", last.path("error_code").asText(), last.toString());

@@ -72,8 +72,13 @@ final class TrustAnchors {
         APPLIED,
         /** It is not for this agent (a delegation without a root) or repeats what it holds: the version moves on. */
         SKIPPED,
-        /** It does not verify, is out of order or replayed: nothing changed, not even the version. */
-        IGNORED
+        /** It does not verify, or is out of order within an answer: nothing changed, not even the version. */
+        IGNORED,
+        /**
+         * Its sequence is not above the trust version: held already (an agent that checked in before its worker
+         * started reports version 0 and is sent everything again), or replayed. Nothing changes.
+         */
+        HELD
     }
 
     /** The outcome and why, for the log. */
@@ -231,8 +236,8 @@ final class TrustAnchors {
 
     private Outcome apply(TrustStatement wire, Instant now, boolean fromInstaller) {
         if (!fromInstaller && wire.sequence() <= trustVersion) {
-            return ignored("sequence " + wire.sequence() + " is not newer than the held trust version " + trustVersion
-                    + " (replayed or out of order)");
+            return new Outcome(Result.HELD, "sequence " + wire.sequence() + " is not newer than the held trust version "
+                    + trustVersion + " (held already, replayed or out of order)");
         }
         byte[] statement = decode(wire.statementBase64() == null ? "" : wire.statementBase64());
         byte[] signature = decode(wire.signature() == null ? "" : wire.signature());
@@ -266,7 +271,7 @@ final class TrustAnchors {
             case TrustStatement.DELEGATION -> delegation(s, statement, signature);
             default -> revocation(s, statement, signature, now);
         };
-        if (outcome.result() != Result.IGNORED) {
+        if (outcome.result() == Result.APPLIED || outcome.result() == Result.SKIPPED) {
             trustVersion = Math.max(trustVersion, wire.sequence());
         }
         return outcome;

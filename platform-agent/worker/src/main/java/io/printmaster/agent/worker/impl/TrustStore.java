@@ -100,6 +100,7 @@ final class TrustStore {
                 case SKIPPED -> LOG.info("trust statement {} ({}) skipped: {}", s.sequence(), s.type(), o.reason());
                 case IGNORED -> LOG.warn("trust statement {} ({}) ignored, nothing changed: {}", s.sequence(), s.type(),
                         o.reason());
+                case HELD -> LOG.debug("trust statement {} ({}): {}", s.sequence(), s.type(), o.reason());
             }
         }
         if (next.trustVersion() != before.trustVersion()) {
