@@ -163,6 +163,20 @@ class TrustStatementStoreTest {
     }
 
     @Test
+    void healthWarnsTwoWeeksBeforeTheActiveKeysDelegationExpiresAndOnceItHas() throws Exception {
+        DelegationExpiryWarning health = new DelegationExpiryWarning(store, clock);
+        assertEquals(List.of(), health.get(), "no root, no delegation: nothing to warn about");
+        SigningKey active = store.active();
+        accept(delegation(root, active.publicKey(), START, START.plus(Duration.ofDays(30))), root);
+        assertEquals(List.of(), health.get());
+        clock.now = START.plus(Duration.ofDays(17));
+        assertEquals(1, health.get().size());
+        assertTrue(health.get().get(0).contains("expires at " + START.plus(Duration.ofDays(30))), health.get().toString());
+        clock.now = START.plus(Duration.ofDays(30));
+        assertTrue(health.get().get(0).contains("expired at"), health.get().toString());
+    }
+
+    @Test
     void aStatementThatIsNotCanonicalOrOfAnotherTypeIsRefusedByName() throws Exception {
         store.active();
         byte[] spaced = "{ \"type\": \"printmaster.key-delegation.v1\" }".getBytes(StandardCharsets.UTF_8);
