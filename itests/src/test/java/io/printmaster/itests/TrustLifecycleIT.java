@@ -43,6 +43,7 @@ class TrustLifecycleIT {
     private static final String ROOT_FLEET = "trust-root";
     private static final String V1 = "0.1.1";
     private static final String V2 = "0.1.2";
+    private static final String V3 = "0.1.3";
     private static final String PASSPHRASE = "an offline root passphrase";
 
     private static AgentFleetFixture fleet;
@@ -205,6 +206,8 @@ class TrustLifecycleIT {
                 + AgentReleaseBuilder.platform() + "?format=tar.gz", installer);
         assertEquals(200, download.statusCode());
         rootAgent = AgentInstallation.install(installer, fleet.work().resolve("install-root"), "trust-root-agent");
+        String installed = Files.readString(rootAgent.root().resolve("VERSION")).strip();
+        assertEquals(V2, installed, "a new installer holds the newest release");
         JsonNode embedded = JSON.readTree(rootAgent.root().resolve("etc/trust.json").toFile());
         assertEquals(rootId, embedded.path("root").path("id").asText());
         assertEquals(List.of(secondKey), ids(embedded.path("keys")), "only the active key: " + embedded);
@@ -235,10 +238,11 @@ class TrustLifecycleIT {
         assertEquals(201, activated.status(), activated.body());
         assertEquals(thirdKey, JSON.readTree(activated.body()).path("activated_key").path("id").asText());
         assertEquals(thirdKey, activeKey());
+        fleet.publish(fleet.official(), V3, AgentReleaseBuilder.Changes.fullInstall());
 
         // the agent received the rotation to the third key but not its delegation: the key is refused
         Instant before = Instant.now();
-        fleet.await("the root agent refuses " + V2 + " signed by the undelegated key " + thirdKey, () -> {
+        fleet.await("the root agent refuses " + V3 + " signed by the undelegated key " + thirdKey, () -> {
             assertEquals(thirdKey, rootStandIn.lastServerAnswer().path("update").path("key_id").asText());
             rootAgent.trigger("check");
             JsonNode last = rootAgent.status().path("last_result");
@@ -248,15 +252,15 @@ class TrustLifecycleIT {
             assertTrue(last.path("error_message").asText().contains("does not trust"), last.toString());
         });
         assertTrue(rootAgent.logTail().contains("has not delegated"), "the rotation was ignored, and said why");
-        assertEquals(fleet.builtVersion(), rootAgent.status().path("current_version").asText());
+        assertEquals(V2, rootAgent.status().path("current_version").asText(), "still on its working version");
 
         // once the delegation reaches it, the same agent takes the release the new key signed
         rootStandIn.rewriteCheckIns(a -> a);
         fleet.await("the root agent holds the delegation of " + thirdKey, () ->
                 assertEquals("active", keyState(trustState(rootAgent), thirdKey)));
-        fleet.await("the root agent installed " + V2 + " signed by the delegated key", () -> {
+        fleet.await("the root agent installed " + V3 + " signed by the delegated key", () -> {
             rootAgent.trigger("check"); // refused while a run is in progress: asked again at the next poll
-            assertEquals(V2, rootAgent.status().path("current_version").asText(), "root agent: "
+            assertEquals(V3, rootAgent.status().path("current_version").asText(), "root agent: "
                     + rootAgent.status().path("last_result"));
         });
     }
