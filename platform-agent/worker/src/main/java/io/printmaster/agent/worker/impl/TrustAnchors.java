@@ -181,7 +181,16 @@ final class TrustAnchors {
             if (raw != null && !keyIdMatches(id, raw)) {
                 throw new UpdateFailure("MANIFEST_ERROR", "the trust state's key '" + id + "' does not match its public key");
             }
-            Key key = new Key(raw, State.valueOf(k.path("state").asText("REVOKED").toUpperCase(java.util.Locale.ROOT)));
+            State state;
+            try {
+                state = State.valueOf(k.path("state").asText("").toUpperCase(java.util.Locale.ROOT));
+            } catch (IllegalArgumentException e) {
+                throw new UpdateFailure("MANIFEST_ERROR", "the trust state's key '" + id + "' has no known state");
+            }
+            if (raw == null && state != State.REVOKED) {
+                throw new UpdateFailure("MANIFEST_ERROR", "the trust state's key '" + id + "' has no public key");
+            }
+            Key key = new Key(raw, state);
             key.delegatedUntil = instantOrNull(k.path("delegated_until").asText(null));
             key.delegationIssuedAt = instantOrNull(k.path("delegation_issued_at").asText(null));
             key.note = k.path("note").asText(null);

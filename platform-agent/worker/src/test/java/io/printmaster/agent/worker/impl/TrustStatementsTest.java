@@ -183,6 +183,13 @@ class TrustStatementsTest {
         restarted.apply(List.of(rotation(3, attacker, third)));
         assertArrayEquals(before, Files.readAllBytes(state), "nothing applied, nothing written");
 
+        // a damaged state is not permission to trust anything: the installer's trust counts again
+        Files.writeString(state, new String(before, StandardCharsets.UTF_8).replace("\"retired\"", "\"trusted\""));
+        assertEquals(0, restarted.trustVersion());
+        assertAccepted(restarted.current(), first);
+        assertRefused(restarted.current(), second, "does not trust");
+        Files.write(state, before);
+
         // reinstalled from a newer installer over the same data folder: its trust counts
         Files.write(installer, trustFile(third, null, List.of(), 9));
         assertEquals(9, restarted.trustVersion());
