@@ -94,6 +94,49 @@ class TrustStatementStoreTest {
     }
 
     @Test
+    void rotationsMadeBeforeTrustStatementsExistedBecomeTheFirstOnesInOrder() throws Exception {
+        // a database at signing schema v1 with two rotations, as an older server left it
+        DerbyDatabase old = new DerbyDatabase(dir.resolve("old-db"), dir.resolve("old-derby.log"));
+        try {
+            java.util.List<io.printmaster.store.Migration> all = io.printmaster.store.Migrations.fromClasspath(
+                    SigningKeyStore.class, SigningKeyStore.MODULE);
+            old.migrate(SigningKeyStore.MODULE, all.subList(0, 1));
+            byte[][] ids = {"aaaaaaaaaaaaaaaa".getBytes(), "bbbbbbbbbbbbbbbb".getBytes(), "cccccccccccccccc".getBytes()};
+            old.inTransaction(c -> {
+                for (byte[] id : ids) {
+                    try (java.sql.PreparedStatement ps = c.prepareStatement("INSERT INTO PM_SIGNING_KEY (ID, ALGORITHM, "
+                            + "PUBLIC_KEY, SEALED_PRIVATE_KEY, CREATED_AT) VALUES (?, 'Ed25519', ?, ?, CURRENT_TIMESTAMP)")) {
+                        ps.setString(1, new String(id));
+                        ps.setBytes(2, new byte[32]);
+                        ps.setBytes(3, new byte[1]);
+                        ps.executeUpdate();
+                    }
+                }
+                for (int i = 0; i < 2; i++) {
+                    try (java.sql.PreparedStatement ps = c.prepareStatement("INSERT INTO PM_SIGNING_ROTATION (OLD_KEY_ID, "
+                            + "NEW_KEY_ID, STATEMENT, SIGNATURE, CREATED_AT) VALUES (?, ?, ?, ?, CURRENT_TIMESTAMP)")) {
+                        ps.setString(1, new String(ids[i]));
+                        ps.setString(2, new String(ids[i + 1]));
+                        ps.setBytes(3, ("statement " + i).getBytes(StandardCharsets.UTF_8));
+                        ps.setBytes(4, new byte[64]);
+                        ps.executeUpdate();
+                    }
+                }
+                return null;
+            });
+            old.migrate(SigningKeyStore.MODULE, all);
+            List<TrustStatement> moved = old.read(c -> JdbcSigningKeys.trustStatements(c, 0));
+            assertEquals(List.of(1L, 2L), moved.stream().map(TrustStatement::sequence).toList());
+            assertEquals(List.of("bbbbbbbbbbbbbbbb", "cccccccccccccccc"), moved.stream().map(TrustStatement::keyId).toList());
+            assertEquals(List.of("aaaaaaaaaaaaaaaa", "bbbbbbbbbbbbbbbb"),
+                    moved.stream().map(TrustStatement::signerKeyId).toList());
+            assertEquals("statement 0", moved.get(0).statementText());
+        } finally {
+            old.close();
+        }
+    }
+
+    @Test
     void theFirstDelegationTeachesTheRootAndAnotherRootIsRefused() throws Exception {
         SigningKey active = store.active();
         StatementRefusedException forged = assertThrows(StatementRefusedException.class, () -> accept(
