@@ -5,6 +5,7 @@
 #   ./pm build                                                              build the distributions (no tests)
 #   ./pm test                                                               the full test run (unit + integration)
 #   ./pm jvm-options server|agent                                           print the JVM options pm starts it with
+#   ./pm keys root-init|delegate|revoke ...                                 the offline root of trust (./pm keys help)
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 MVN=(mvn -B -q)
@@ -88,12 +89,29 @@ run() { # role
   exec java $(java_opts "$role") -cp "$dist/lib/*" "$(main_class "$role")" --home "$dist" "$@"
 }
 
+# The offline root's tool: a plain main in the server's launcher jar, with the bundles it borrows (scrypt from Bouncy
+# Castle, Jackson, the signing bundle's canonical JSON) on its class path; no server runs.
+keys() {
+  local dist cp jar
+  dist=$(dist_dir server)
+  need_java
+  if stale "$dist/VERSION"; then build; fi
+  cp="$dist/lib/*"
+  for jar in "$dist"/bundle/bcprov-*.jar "$dist"/bundle/jackson-core-*.jar "$dist"/bundle/jackson-databind-*.jar \
+             "$dist"/bundle/jackson-annotations-*.jar "$dist"/bundle/io.printmaster.server.signing-*.jar; do
+    [ -f "$jar" ] || die "the server distribution lacks $(basename "$jar")"
+    cp="$cp:$jar"
+  done
+  exec java -Xmx512m -cp "$cp" io.printmaster.server.launcher.keys.KeysCommand "$@"
+}
+
 case "${1:-}" in
   server) shift; run server "$@" ;;
   agent) shift; run agent "$@" ;;
   build) need_java; build ;;
   test) shift; need_java; cd "$ROOT" && exec mvn -B verify "$@" ;;
+  keys) shift; keys "$@" ;;
   jvm-options) [ "${2:-}" = server ] || [ "${2:-}" = agent ] || die "usage: pm jvm-options server|agent"; java_opts "$2" ;;
-  ""|-h|--help|help) sed -n '2,7p' "$0" | sed 's/^# \{0,1\}//' ;;
+  ""|-h|--help|help) sed -n '2,8p' "$0" | sed 's/^# \{0,1\}//' ;;
   *) die "unknown command '$1' (try ./pm help)" ;;
 esac

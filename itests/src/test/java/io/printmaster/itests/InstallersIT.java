@@ -277,9 +277,11 @@ public class InstallersIT {
                 Files.getPosixFilePermissions(home.resolve("etc/join-token")));
         Map<String, Object> trust = JSON.readValue(home.resolve("etc/trust.json").toFile(), Map.class);
         List<Map<String, Object>> keys = (List<Map<String, Object>>) trust.get("keys");
-        assertFalse("the server's signing keys are the agent's trust anchors", keys.isEmpty());
+        assertEquals("only the active key is the agent's trust anchor", 1, keys.size());
+        assertEquals(Boolean.TRUE, keys.get(0).get("active"));
         assertTrue(((String) keys.get(0).get("public_key_pem")).startsWith("-----BEGIN PUBLIC KEY-----"));
-        assertTrue(trust.get("rotations") instanceof List);
+        assertTrue(trust.get("statements") instanceof List);
+        assertTrue(trust.get("trust_version") instanceof Number);
 
         // a range
         HttpResponse<byte[]> range = get(tokenA, path, "Range", "bytes=100-1099");

@@ -330,7 +330,8 @@ public class RouteAuthorizationIT {
     /** The writes that change what every fleet shares; each must be declared server-wide on its route. */
     static final Set<String> SERVER_WIDE_WRITES = Set.of("POST /api/v1/releases/signing-keys/rotate",
             "POST /api/v1/releases/manifests/regenerate", "POST /api/v1/releases/sync", "POST /api/v1/release-sources",
-            "DELETE /api/v1/release-sources/{name}", "PUT /api/v1/update-policies/global", "POST /api/v1/fleets");
+            "DELETE /api/v1/release-sources/{name}", "PUT /api/v1/update-policies/global", "POST /api/v1/fleets",
+            "POST /api/v1/releases/signing-keys/{id}/revoke", "POST /api/v1/releases/trust/statements");
 
     /**
      * A token restricted to one fleet changes nothing shared by all fleets, whichever scopes it holds: every
@@ -349,6 +350,7 @@ public class RouteAuthorizationIT {
 
         // the signing key itself may be created meanwhile by a background sync (on first use); a rotation would show here
         String rotationsBefore = admin.get("/api/v1/releases/signing-keys/rotations").body();
+        String trustBefore = admin.get("/api/v1/releases/trust").body();
         List<Object> sourcesBefore = sourceNames(admin);
         String globalBefore = admin.get("/api/v1/update-policies/global").body();
         String fleetsBefore = admin.get("/api/v1/fleets").body();
@@ -378,6 +380,7 @@ public class RouteAuthorizationIT {
         }
         assertTrue("server-wide refusals checked: " + checked, checked >= SERVER_WIDE_WRITES.size() * 2);
         assertEquals("no rotation", rotationsBefore, admin.get("/api/v1/releases/signing-keys/rotations").body());
+        assertEquals("no trust statement (revocation, delegation)", trustBefore, admin.get("/api/v1/releases/trust").body());
         List<Map<String, Object>> keys = (List<Map<String, Object>>) admin.get("/api/v1/releases/signing-keys").json().get("keys");
         assertTrue("one signing key at most, never rotated: " + keys,
                 keys.size() <= 1 && keys.stream().allMatch(k -> k.get("rotated_at") == null));

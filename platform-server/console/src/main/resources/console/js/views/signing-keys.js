@@ -1,6 +1,6 @@
 import { api } from '../api.js';
 import { badge, h, seg, time } from '../dom.js';
-import { checkField, field, FormErrors, generalError } from '../forms.js';
+import { field, FormErrors, generalError } from '../forms.js';
 import { confirmDialog, emptyRow, loadFailed, loading, notice, pageHeader, table } from '../ui.js';
 
 /**
@@ -11,7 +11,7 @@ export async function render(root, ctx) {
   const area = h('div', {}, loading());
   const result = h('div', { testid: 'rotation-result' });
   root.append(pageHeader('Signing keys'),
-    h('p', { class: 'muted' }, 'Agents trust a release only through a manifest signed by one of these keys. Rotating creates a new key; the old key signs a statement naming the new one, so agents that trust the old key learn the new one.'),
+    h('p', { class: 'muted' }, 'Agents trust a release only through a manifest signed by one of these keys. Rotating creates a new key; the old key signs a statement naming the new one, so agents that trust the old key learn the new one and retire the old one. A revoked key signs nothing agents accept.'),
     result, rotateForm(ctx, result), area);
 
   let keys;
@@ -36,7 +36,8 @@ function keyTable(keys) {
     tbody.append(h('tr', { testid: `key-row-${k.id}`, class: k.active ? '' : 'inactive' },
       h('td', {}, h('code', {}, k.id)),
       h('td', {}, k.algorithm),
-      h('td', {}, k.active ? badge('active', 'ok', { testid: 'key-active' }) : badge('retired', 'neutral')),
+      h('td', {}, k.active ? badge('active', 'ok', { testid: 'key-active' })
+        : badge(k.state || 'retired', k.state === 'revoked' ? 'bad' : k.state === 'pending' ? 'warn' : 'neutral')),
       h('td', { class: 'nowrap' }, time(k.created_at)),
       h('td', { class: 'nowrap' }, k.rotated_at ? time(k.rotated_at) : h('span', { class: 'muted' }, '—')),
       h('td', { class: 'wrap small' }, k.notes || ''),
@@ -61,15 +62,13 @@ function rotationTable(rotations) {
 
 function rotateForm(ctx, result) {
   const notes = h('input', { id: 'rotate-notes', maxlength: 2000, autocomplete: 'off', placeholder: 'why, e.g. yearly rotation' });
-  const regenerate = h('input', { type: 'checkbox', id: 'rotate-regenerate', checked: true, testid: 'rotate-regenerate' });
   const general = generalError('rotate-error');
   const submit = h('button', { type: 'submit', class: 'danger', testid: 'rotate-key' }, 'Rotate key…');
   const form = h('form', { class: 'card', testid: 'rotate-form', novalidate: true },
     h('h2', {}, 'Rotate the signing key'),
     general,
     field('notes', 'Notes for the new key (optional)', notes),
-    checkField('regenerate_manifests', 'Re-sign every manifest with the new key now', regenerate,
-      'Otherwise manifests keep the old key until they are renewed before expiry.'),
+    h('p', { class: 'small' }, 'Every manifest is re-signed with the new key at once: agents retire the old key when they receive the rotation statement. Under an offline root the new key is pending until its delegation is posted.'),
     h('div', { class: 'actions' }, submit));
   const errors = new FormErrors(form, general);
   form.addEventListener('submit', async (event) => {
@@ -77,19 +76,19 @@ function rotateForm(ctx, result) {
     errors.clear();
     const ok = await confirmDialog({
       title: 'Rotate the signing key?',
-      message: regenerate.checked
-        ? 'A new key starts signing now and every manifest is re-signed with it. Agents that trust only the old key learn the new one from the rotation statement. This cannot be undone.'
-        : 'A new key starts signing now; existing manifests keep their signatures until they are renewed. This cannot be undone.',
+      message: 'A new key starts signing now and every manifest is re-signed with it. Agents learn the new key from the rotation statement at their next check-in and stop accepting the old one. This cannot be undone.',
       confirmLabel: 'Rotate key',
       danger: true,
     });
     if (!ok) return;
     submit.disabled = true;
     try {
-      const body = { regenerate_manifests: regenerate.checked };
+      const body = {};
       if (notes.value.trim()) body.notes = notes.value.trim();
       const answer = await api.post('/api/v1/releases/signing-keys/rotate', body);
-      ctx.flash('success', `New signing key ${answer.key.id} is active; ${answer.regenerated_count} manifest${answer.regenerated_count === 1 ? '' : 's'} re-signed.`);
+      ctx.flash('success', answer.pending
+        ? `New signing key ${answer.key.id} is pending: it signs nothing until the offline root's delegation of it is posted.`
+        : `New signing key ${answer.key.id} is active; ${answer.regenerated_count} manifest${answer.regenerated_count === 1 ? '' : 's'} re-signed.`);
       ctx.navigate('/signing-keys', { replace: true });
     } catch (e) {
       errors.show(e);

@@ -14,6 +14,9 @@ import java.util.List;
  * @param nextCheckAt    when it will check for updates next (ISO-8601 instant); absent when it does not say
  * @param plugins        the vendor plugins it runs; absent (not an empty list) when it runs none, because a server
  *                       older than plugin delivery refuses the member
+ * @param trustVersion   the {@link TrustStatement#sequence()} of the newest trust statement the agent holds; absent
+ *                       (null) means 0, and an agent leaves it out while it is 0 (a server older than trust statements
+ *                       refuses the member); since 1.1
  */
 public record CheckInRequest(
         @JsonProperty("current_version") String currentVersion,
@@ -21,5 +24,17 @@ public record CheckInRequest(
         @JsonProperty("arch") String arch,
         @JsonProperty("hostname") String hostname,
         @JsonProperty("next_check_at") @JsonInclude(JsonInclude.Include.NON_NULL) String nextCheckAt,
-        @JsonProperty("plugins") @JsonInclude(JsonInclude.Include.NON_EMPTY) List<PluginVersion> plugins) {
+        @JsonProperty("plugins") @JsonInclude(JsonInclude.Include.NON_EMPTY) List<PluginVersion> plugins,
+        @JsonProperty("trust_version") @JsonInclude(JsonInclude.Include.NON_NULL) Long trustVersion) {
+
+    /** A check-in of an agent that holds no trust statement (1.0's members). */
+    public CheckInRequest(String currentVersion, String platform, String arch, String hostname, String nextCheckAt,
+                          List<PluginVersion> plugins) {
+        this(currentVersion, platform, arch, hostname, nextCheckAt, plugins, null);
+    }
+
+    /** {@link #trustVersion()} with absent read as 0. */
+    public long heldTrustVersion() {
+        return trustVersion == null ? 0 : trustVersion;
+    }
 }

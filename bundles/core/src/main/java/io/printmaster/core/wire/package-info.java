@@ -20,9 +20,11 @@
  *   <li>The signed manifest ({@link ReleaseManifest}) is read from the exact bytes whose signature was verified,
  *       never from a re-serialized object.</li>
  * </ul>
+ * 1.1 adds the trust statements: {@link io.printmaster.core.wire.CheckInRequest#trustVersion()} and
+ * {@link io.printmaster.core.wire.CheckInAnswer#trustStatements()}.
  * Adding a member is a minor version; renaming or removing one is a major version (and a server that speaks to
  * agents of the old major must keep writing it).
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("1.0.0")
+@org.osgi.annotation.versioning.Version("1.1.0")
 package io.printmaster.core.wire;

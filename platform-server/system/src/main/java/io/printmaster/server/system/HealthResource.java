@@ -37,6 +37,23 @@ public class HealthResource implements RouteProvider {
     private final Readiness readiness;
 
     /**
+     * Warnings other bundles contribute (a root delegation about to expire): services of the JDK type
+     * {@code Supplier<List<String>>} with {@code printmaster.health.warnings=true}, so this bundle imports nothing of
+     * theirs. They do not make the server DOWN: they are for the administrator, not the load balancer.
+     */
+    private final List<java.util.function.Supplier<?>> warnings = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC,
+            target = "(printmaster.health.warnings=true)")
+    void addWarnings(java.util.function.Supplier<?> source) {
+        warnings.add(source);
+    }
+
+    void removeWarnings(java.util.function.Supplier<?> source) {
+        warnings.remove(source);
+    }
+
+    /**
      * The last answer and when it was computed. Readiness walks every bundle and component and storage opens a
      * connection: at load-balancer polling rates that cost dominates, so an answer is reused for up to a second
      * (measured in docs/benchmarks.md). A change is seen within that second.
@@ -90,6 +107,19 @@ public class HealthResource implements RouteProvider {
         body.put("storage", storageBody);
         if (!problems.isEmpty()) {
             body.put("problems", problems);
+        }
+        List<String> warned = new java.util.ArrayList<>();
+        for (java.util.function.Supplier<?> w : warnings) {
+            try {
+                if (w.get() instanceof List<?> list) {
+                    list.forEach(item -> warned.add(String.valueOf(item)));
+                }
+            } catch (RuntimeException e) {
+                warned.add("a health warning could not be computed: " + e.getMessage());
+            }
+        }
+        if (!warned.isEmpty()) {
+            body.put("warnings", warned);
         }
         return new Snapshot(now, up ? 200 : 503, body);
     }

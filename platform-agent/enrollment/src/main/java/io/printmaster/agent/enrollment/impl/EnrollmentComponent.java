@@ -9,6 +9,7 @@ import io.printmaster.agent.enrollment.api.CheckInListener;
 import io.printmaster.agent.enrollment.api.Enrollment;
 import io.printmaster.agent.enrollment.api.EnrollmentState;
 import io.printmaster.agent.update.api.DeliveredPlugin;
+import io.printmaster.agent.update.api.HeldTrust;
 import io.printmaster.agent.update.api.RunningRelease;
 import io.printmaster.security.api.SecretBox;
 import java.nio.file.Path;
@@ -59,6 +60,11 @@ public class EnrollmentComponent implements Enrollment {
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
             policyOption = ReferencePolicyOption.GREEDY)
     private volatile RunningRelease runningRelease;
+
+    /** The update worker's trust version, reported at check-in; absent while no worker runs (reported as 0). */
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    private volatile HeldTrust heldTrust;
 
     private final EnrollmentLoop loop;
     private final org.osgi.framework.ServiceRegistration<FleetPolicyProvider> policies;
@@ -136,11 +142,13 @@ public class EnrollmentComponent implements Enrollment {
         loop.close();
     }
 
-    /** What each check-in reports: the running release, and the delivered plugins as they are now. */
+    /** What each check-in reports: the running release, the delivered plugins and the trust version as they are now. */
     private java.util.function.Supplier<HostFacts> hostFacts(HostFacts started, Path plugins) {
         return () -> {
             RunningRelease r = runningRelease;
-            return (r == null ? started : started.withVersion(r.version())).withPlugins(DeliveredPlugin.scan(plugins));
+            HeldTrust trust = heldTrust;
+            return (r == null ? started : started.withVersion(r.version())).withPlugins(DeliveredPlugin.scan(plugins))
+                    .withTrustVersion(trust == null ? 0 : trust.trustVersion());
         };
     }
 

@@ -9,14 +9,24 @@ import java.util.List;
  * What the agent tells the server about its machine (io.printmaster.core.wire names), and the vendor plugins that
  * follow a release stream ({@link DeliveredPlugin}), so that the server can offer their updates.
  */
-record HostFacts(String hostname, String platform, String arch, String currentVersion, List<DeliveredPlugin> plugins) {
+record HostFacts(String hostname, String platform, String arch, String currentVersion, List<DeliveredPlugin> plugins,
+                 long trustVersion) {
 
     HostFacts {
         plugins = plugins == null ? List.of() : List.copyOf(plugins);
     }
 
     HostFacts(String hostname, String platform, String arch, String currentVersion) {
-        this(hostname, platform, arch, currentVersion, List.of());
+        this(hostname, platform, arch, currentVersion, List.of(), 0);
+    }
+
+    HostFacts(String hostname, String platform, String arch, String currentVersion, List<DeliveredPlugin> plugins) {
+        this(hostname, platform, arch, currentVersion, plugins, 0);
+    }
+
+    /** The same machine holding trust statements up to {@code version} ({@code trust_version}). */
+    HostFacts withTrustVersion(long version) {
+        return new HostFacts(hostname, platform, arch, currentVersion, plugins, version);
     }
 
     static HostFacts ofThisMachine(String version) {
@@ -27,12 +37,12 @@ record HostFacts(String hostname, String platform, String arch, String currentVe
     /** The same machine running another release (after a hot swap). */
     HostFacts withVersion(String version) {
         return version == null || version.isBlank() || version.equals(currentVersion) ? this
-                : new HostFacts(hostname, platform, arch, version, plugins);
+                : new HostFacts(hostname, platform, arch, version, plugins, trustVersion);
     }
 
     /** The same machine with these delivered plugins. */
     HostFacts withPlugins(List<DeliveredPlugin> delivered) {
-        return new HostFacts(hostname, platform, arch, currentVersion, delivered);
+        return new HostFacts(hostname, platform, arch, currentVersion, delivered, trustVersion);
     }
 
     private static String localHostname() {

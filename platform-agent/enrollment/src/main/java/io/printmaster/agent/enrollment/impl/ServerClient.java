@@ -87,8 +87,9 @@ final class ServerClient {
         // delivery refuses the member
         List<PluginVersion> plugins = host.plugins().stream()
                 .map(p -> new PluginVersion(p.component(), p.version())).toList();
+        // trust_version only once there is one to report: a server older than trust statements refuses the member
         return post(CHECK_IN, new CheckInRequest(host.currentVersion(), host.platform(), host.arch(), host.hostname(),
-                null, plugins), Optional.of(credential));
+                null, plugins, host.trustVersion() > 0 ? host.trustVersion() : null), Optional.of(credential));
     }
 
     private Answer post(String path, Object body, Optional<String> bearer) throws IOException, InterruptedException {

@@ -15,6 +15,7 @@ import io.printmaster.core.wire.AgentCommand;
 import io.printmaster.core.wire.CheckInAnswer;
 import io.printmaster.core.wire.EnrollAnswer;
 import io.printmaster.core.wire.ReleaseManifest;
+import io.printmaster.core.wire.TrustStatement;
 import io.printmaster.core.wire.UpdateOffer;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -77,8 +78,8 @@ class WireContractTest {
         client.checkIn("pma_x", HOST);
         assertEquals(golden("checkin-request.json"), lastBody.get(), "no plugins member without plugins");
         client.checkIn("pma_x", HOST.withPlugins(List.of(new DeliveredPlugin("acme-label", "1.0.0", "com.acme.label",
-                Path.of("plugins/acme-label.jar")))));
-        assertEquals(golden("checkin-request-plugins.json"), lastBody.get());
+                Path.of("plugins/acme-label.jar")))).withTrustVersion(3));
+        assertEquals(golden("checkin-request-plugins.json"), lastBody.get(), "with plugins and a trust version");
     }
 
     @Test
@@ -101,6 +102,14 @@ class WireContractTest {
                 .map(o -> o.component() + " " + o.version() + " " + o.format()).toList());
         assertEquals(List.of(new AgentCommand("cmd-1", "force_update", Instant.parse("2026-11-26T12:00:00.250Z"))),
                 today.commands());
+        assertEquals(1, today.trustStatements().size());
+        TrustStatement rotation = today.trustStatements().get(0);
+        assertEquals(3, rotation.sequence());
+        assertEquals(TrustStatement.ROTATION, rotation.type());
+        assertEquals("2222222222222222", rotation.keyId());
+        assertEquals(rotation.statement(), new String(Base64.getDecoder().decode(rotation.statementBase64())),
+                "the string and the base64 are the same signed bytes");
+        assertEquals("sig-rotation", new String(Base64.getDecoder().decode(rotation.signature())));
 
         CheckInAnswer nothing = checkIn("checkin-answer-nothing.json");
         assertFalse(nothing.updateAvailable());
@@ -108,6 +117,7 @@ class WireContractTest {
         assertEquals(null, nothing.latestVersion());
         assertEquals(List.of(), nothing.pluginUpdates());
         assertEquals(List.of(), nothing.commands());
+        assertEquals(List.of(), nothing.trustStatements());
     }
 
     @Test

@@ -77,6 +77,11 @@ final class InstallLayout {
         return root.resolve("etc").resolve("release.json");
     }
 
+    /** The trust the statements made of {@link #trustFile()}: {@code <data>/update/trust-state.json}. */
+    Path trustStateFile() {
+        return updateDir().resolve("trust-state.json");
+    }
+
     Optional<String> current() {
         return pointer("current");
     }

@@ -98,8 +98,8 @@ final class ManifestVerifier {
         }
         // the key id is read before the signature is checked only to pick the key; nothing else is trusted yet
         String keyId = m.keyId() == null ? "" : m.keyId();
-        byte[] key = trust.key(keyId).orElseThrow(() -> refused("the manifest is signed by key '" + keyId
-                + "', which this agent does not trust (trusted: " + trust.keyIds() + ")"));
+        // only a key this agent uses now: not retired by a rotation, not revoked, delegated by the root when it has one
+        byte[] key = trust.manifestKey(keyId, now);
         try {
             if (!signatures.verify(key, manifest, signature)) {
                 throw refused("the manifest signature does not verify with key " + keyId);

@@ -13,7 +13,7 @@ import java.util.Map;
 
 /**
  * Where releases come from and why they are trusted: the server's offers verified against the trust anchors
- * ({@code <home>/etc/trust.json}) and this agent's platform and release counters, and the server's address and
+ * ({@code <home>/etc/trust.json} as the trust statements changed it, {@link TrustStore}) and this agent's platform and release counters, and the server's address and
  * credential for the downloads. Every path (full install, hot swap, plugin) verifies through here.
  */
 final class ReleaseSource {
@@ -67,14 +67,9 @@ final class ReleaseSource {
         }
     }
 
+    /** The installer's trust as the trust statements of the check-ins changed it ({@link TrustStore}). */
     private TrustAnchors trust() throws UpdateFailure {
-        Path trustFile = host.layout().trustFile();
-        try {
-            return TrustAnchors.fromTrustFile(Files.readAllBytes(trustFile), verifier.signatures());
-        } catch (IOException e) {
-            throw new UpdateFailure("MANIFEST_ERROR", "this agent has no trusted keys (" + trustFile
-                    + " cannot be read: " + e.getMessage() + "); it installs nothing it cannot verify");
-        }
+        return TrustStore.of(host.layout(), verifier.signatures(), host.clock()).current();
     }
 
     /** Whether {@code file} holds exactly the bytes the manifest signed (a download finished before). */

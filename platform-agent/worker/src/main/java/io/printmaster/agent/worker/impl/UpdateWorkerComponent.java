@@ -5,6 +5,7 @@ import io.printmaster.core.wire.AgentCommand;
 import io.printmaster.agent.config.api.AgentConfiguration;
 import io.printmaster.agent.enrollment.api.CheckIn;
 import io.printmaster.agent.enrollment.api.CheckInListener;
+import io.printmaster.agent.update.api.HeldTrust;
 import io.printmaster.agent.enrollment.api.Enrollment;
 import io.printmaster.agent.hotswap.api.BundleSwapper;
 import io.printmaster.agent.hotswap.api.SelfSwap;
@@ -95,6 +96,9 @@ public class UpdateWorkerComponent implements UpdateWorker {
     private final org.osgi.framework.ServiceRegistration<?> loopHealth;
     private final org.osgi.framework.ServiceRegistration<CheckInListener> listener;
     private final org.osgi.framework.ServiceRegistration<Runnable> waker;
+    private final org.osgi.framework.ServiceRegistration<HeldTrust> heldTrust;
+    /** The agent's trust: the installer's, as the check-ins' trust statements changed it. */
+    private final TrustStore trust;
 
     /** The hot-swap engine, when it runs. */
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
@@ -118,6 +122,7 @@ public class UpdateWorkerComponent implements UpdateWorker {
         Path data = Path.of(orElse(context.getProperty("pm.data.dir"), home.resolve("data").toString()));
         this.layout = new InstallLayout(home, program, data);
         this.files = new WorkerFiles(layout.updateDir());
+        this.trust = TrustStore.of(layout, signatures, Clock.systemUTC());
         this.http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(15))
                 .followRedirects(HttpClient.Redirect.NEVER).build();
         this.telemetry = new TelemetrySender(enrollment, http, TelemetrySender.policyAllows(configuration::current));
@@ -141,6 +146,8 @@ public class UpdateWorkerComponent implements UpdateWorker {
         // Registered by hand, not as a DS service: the enrollment component binds check-in listeners, and a DS
         // listener that itself needs Enrollment makes SCR report a circular reference at every start.
         this.listener = context.registerService(CheckInListener.class, this::checkedIn, null);
+        // by hand for the same reason: the enrollment component reports it at every check-in
+        this.heldTrust = context.registerService(HeldTrust.class, trust::trustVersion, null);
         // A JDK type, so that a worker of an older revision (replaced by the swap it ran) can wake this one.
         this.waker = context.registerService(Runnable.class, this::wake,
                 new java.util.Hashtable<>(Map.of(WorkerServices.WAKE_PROPERTY, Boolean.TRUE)));
@@ -222,7 +229,7 @@ public class UpdateWorkerComponent implements UpdateWorker {
     @Deactivate
     void deactivate() {
         List<org.osgi.framework.ServiceRegistration<?>> registrations = new java.util.ArrayList<>(List.of(listener,
-                waker));
+                waker, heldTrust));
         if (loopHealth != null) {
             registrations.add(loopHealth);
         }
@@ -289,8 +296,22 @@ public class UpdateWorkerComponent implements UpdateWorker {
         }
     }
 
-    /** Server commands arrive with check-ins; a new policy may move the next check. */
+    /**
+     * Trust statements and server commands arrive with check-ins; a new policy may move the next check. The
+     * statements are applied first (listeners hear a check-in before whoever waits for it), so the offer of the same
+     * answer is verified with the keys they name.
+     */
     void checkedIn(CheckIn checkIn) {
+        List<io.printmaster.core.wire.TrustStatement> statements = checkIn.wireAnswer()
+                .map(CheckInAnswer::trustStatements).orElse(List.of());
+        if (!statements.isEmpty()) {
+            try {
+                trust.apply(statements);
+            } catch (UpdateFailure | java.io.IOException e) {
+                LOG.error("the trust statements of this check-in were not kept ({}); the agent keeps its previous trust "
+                        + "and reports its previous trust version", e.getMessage());
+            }
+        }
         List<AgentCommand> commands = checkIn.wireAnswer().map(CheckInAnswer::commands).orElse(List.of());
         synchronized (lock) {
             if (!commands.isEmpty()) {

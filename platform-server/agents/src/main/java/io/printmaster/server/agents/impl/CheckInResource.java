@@ -9,6 +9,7 @@ import io.printmaster.http.api.Scopes;
 import io.printmaster.core.wire.CheckInAnswer;
 import io.printmaster.core.wire.CheckInRequest;
 import io.printmaster.core.wire.PluginVersion;
+import io.printmaster.server.signing.api.SigningKeys;
 import java.time.Instant;
 import java.util.List;
 import org.osgi.service.component.annotations.Activate;
@@ -19,17 +20,20 @@ import org.osgi.service.component.annotations.Reference;
  * {@code POST /api/v1/agents/update/manifest}: an agent checks in with its credential. The server records when and
  * what it reported ({@code last_seen_at}, version, platform, arch, hostname, {@code next_check_at}) and answers with
  * {@link CheckInAnswers}, plus the agent's pending {@code commands}, which this check-in delivers. The vendor
- * {@code plugins} it reports are not stored: they only select the {@code plugin_updates} of the answer.
+ * {@code plugins} it reports are not stored: they only select the {@code plugin_updates} of the answer. The
+ * {@code trust_statements} are those newer than the {@code trust_version} it reports (docs/manifests.md).
  */
 @Component(service = RouteProvider.class)
 public class CheckInResource implements RouteProvider {
     private final AgentStore agents;
     private final CheckInAnswers answers;
+    private final SigningKeys keys;
 
     @Activate
-    public CheckInResource(@Reference AgentStore agents, @Reference CheckInAnswers answers) {
+    public CheckInResource(@Reference AgentStore agents, @Reference CheckInAnswers answers, @Reference SigningKeys keys) {
         this.agents = agents;
         this.answers = answers;
+        this.keys = keys;
     }
 
     @Override
@@ -45,6 +49,7 @@ public class CheckInResource implements RouteProvider {
         Instant nextCheckAt = body.nextCheckAt() == null ? null
                 : TelemetryValidator.instant(body.nextCheckAt(), "next_check_at");
         List<PluginVersion> plugins = AgentFactsValidator.plugins(body.plugins());
+        List<io.printmaster.core.wire.TrustStatement> trust = AgentTrustStatements.newerThan(keys, body.trustVersion());
         // The answer is worked out first: once the check-in commits, its commands count as delivered, so nothing
         // that may fail (the catalog, the policy) runs after that.
         AgentRecord known = agents.find(agentId).orElseThrow(CheckInResource::unknownAgent);
@@ -52,7 +57,8 @@ public class CheckInResource implements RouteProvider {
         AgentStore.CheckedIn checkedIn = agents.checkIn(agentId, facts, nextCheckAt)
                 .orElseThrow(CheckInResource::unknownAgent);
         return ApiResponse.ok(answer.withCommands(
-                checkedIn.commands().stream().map(AgentCommandStore.AgentCommand::forAgent).toList()));
+                checkedIn.commands().stream().map(AgentCommandStore.AgentCommand::forAgent).toList())
+                .withTrustStatements(trust));
     }
 
     private static ApiException unknownAgent() {

@@ -42,7 +42,8 @@ class WireContractTest {
         CheckInAnswer answer = new CheckInAnswers(new OfferFixture.Fleets(UpdatePolicy.defaults()), offers.catalog())
                 .answer(agent(), List.of(new PluginVersion("acme-label", "1.0.0")))
                 .withCommands(List.of(new AgentCommand("cmd-1", AgentCommand.FORCE_UPDATE,
-                        Instant.parse("2026-11-26T12:00:00.250Z"))));
+                        Instant.parse("2026-11-26T12:00:00.250Z"))))
+                .withTrustStatements(List.of(AgentTrustStatements.wire(rotation())));
         assertEquals(golden("checkin-answer.json"), json.tree(answer));
     }
 
@@ -55,6 +56,8 @@ class WireContractTest {
         assertEquals(golden("checkin-answer-nothing.json"), written);
         assertTrue(written.path("latest_version").isNull(), "written as null, not left out");
         assertTrue(written.path("update").isMissingNode(), "left out when there is no update");
+        assertTrue(written.path("trust_statements").isArray() && written.path("trust_statements").isEmpty(),
+                "written as an empty list when the agent is up to date");
     }
 
     @Test
@@ -72,6 +75,8 @@ class WireContractTest {
         assertEquals(new CheckInRequest("1.0.0", "linux", "amd64", "printer-host-1", null, null), minimal);
         CheckInRequest full = json.read("checkin-request-plugins.json", CheckInRequest.class);
         assertNull(full.nextCheckAt(), "agents do not announce their next check yet");
+        assertEquals(3L, full.trustVersion(), "the newest trust statement the agent holds");
+        assertEquals(0, minimal.heldTrustVersion(), "absent means 0");
         assertEquals(List.of(new PluginVersion("acme-label", "1.0.0")), AgentFactsValidator.plugins(full.plugins()));
 
         TelemetryValidator.Body one = json.read("telemetry-event.json", TelemetryValidator.Body.class);
@@ -95,6 +100,23 @@ class WireContractTest {
                         .getBytes(), CheckInRequest.class));
         assertEquals("unknown_field", e.code());
         assertEquals("x", e.field());
+    }
+
+    /** The golden rotation statement (sequence 3), as the signing bundle stores it. */
+    private static io.printmaster.server.signing.api.TrustStatement rotation() {
+        String statement = "{\"new_key_id\":\"2222222222222222\",\"new_public_key\":\"" + "A".repeat(43) + "=\","
+                + "\"old_key_id\":\"1111111111111111\",\"rotated_at\":\"2026-11-26T12:00:00Z\","
+                + "\"type\":\"printmaster.key-rotation.v1\"}";
+        return new io.printmaster.server.signing.api.TrustStatement(3, "rotation", "2222222222222222",
+                "1111111111111111", statement.getBytes(java.nio.charset.StandardCharsets.UTF_8),
+                "sig-rotation".getBytes(java.nio.charset.StandardCharsets.UTF_8), Instant.EPOCH);
+    }
+
+    @Test
+    void aNegativeTrustVersionIsRefusedByName() {
+        ApiException e = org.junit.jupiter.api.Assertions.assertThrows(ApiException.class,
+                () -> AgentTrustStatements.newerThan(null, -1L));
+        assertEquals("trust_version", e.field());
     }
 
     private static AgentRecord agent() {

@@ -5,8 +5,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.printmaster.api.installer.FleetFile;
 import io.printmaster.api.installer.FleetFiles;
 import io.printmaster.core.policy.UpdatePolicy;
-import io.printmaster.server.signing.api.RotationStatement;
+import io.printmaster.server.signing.api.AgentTrust;
 import io.printmaster.server.signing.api.SigningKey;
+import io.printmaster.server.signing.api.TrustStatement;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -26,7 +27,9 @@ import java.util.Objects;
  *   bundle's file name (or null), when it was generated;</li>
  *   <li>{@code etc/join-token} (0600): the join token and a newline;</li>
  *   <li>{@code etc/ca-bundle.pem} (0644): only when the server is configured with one;</li>
- *   <li>{@code etc/trust.json} (0644): the signing keys and rotation statements, as the releases API shows them;</li>
+ *   <li>{@code etc/trust.json} (0644): only what a new agent must trust (docs/manifests.md, "Trust statements"): the
+ *   active key, the offline root when one is configured, the statements the agent needs (the active key's delegation
+ *   under a root) and the trust version they stand for; never a retired or revoked key.</li>
  *   <li>{@code etc/release.json} (0644): the release the installer installs, with its signed {@code release_counter}
  *   (only when its manifest is signed): a fresh agent starts its replay counter there, so it cannot be rolled back
  *   below the release it was installed with.</li>
@@ -52,8 +55,7 @@ final class FleetFilesComposer {
      * @param caBundlePem the PEM text of the CA bundle, or null for none
      */
     record Inputs(String serverUrl, String fleetId, String fleetName, UpdatePolicy policy, String policySource,
-                  String caBundlePem, String joinToken, List<SigningKey> keys, List<RotationStatement> rotations,
-                  InstalledRelease release) {
+                  String caBundlePem, String joinToken, AgentTrust trust, InstalledRelease release) {
         Inputs {
             Objects.requireNonNull(serverUrl, "serverUrl");
             Objects.requireNonNull(fleetId, "fleetId");
@@ -61,14 +63,13 @@ final class FleetFilesComposer {
             Objects.requireNonNull(policy, "policy");
             Objects.requireNonNull(policySource, "policySource");
             Objects.requireNonNull(joinToken, "joinToken");
-            keys = List.copyOf(keys);
-            rotations = List.copyOf(rotations);
+            Objects.requireNonNull(trust, "trust");
         }
 
         /** Without the installed release (no signed manifest yet: no {@code etc/release.json}). */
         Inputs(String serverUrl, String fleetId, String fleetName, UpdatePolicy policy, String policySource,
-               String caBundlePem, String joinToken, List<SigningKey> keys, List<RotationStatement> rotations) {
-            this(serverUrl, fleetId, fleetName, policy, policySource, caBundlePem, joinToken, keys, rotations, null);
+               String caBundlePem, String joinToken, AgentTrust trust) {
+            this(serverUrl, fleetId, fleetName, policy, policySource, caBundlePem, joinToken, trust, null);
         }
 
         @Override
@@ -100,10 +101,7 @@ final class FleetFilesComposer {
         if (in.caBundlePem() != null) {
             files.add(FleetFile.of(CA_BUNDLE, in.caBundlePem().getBytes(StandardCharsets.US_ASCII)));
         }
-        Map<String, Object> trust = new LinkedHashMap<>();
-        trust.put("keys", in.keys().stream().map(FleetFilesComposer::keyView).toList());
-        trust.put("rotations", in.rotations().stream().map(FleetFilesComposer::rotationView).toList());
-        files.add(FleetFile.of(TRUST_JSON, json(trust)));
+        files.add(FleetFile.of(TRUST_JSON, json(trustView(in.trust()))));
         if (in.release() != null) {
             Map<String, Object> release = new LinkedHashMap<>();
             release.put("component", "agent");
@@ -168,10 +166,33 @@ final class FleetFilesComposer {
         return m;
     }
 
-    private static Map<String, Object> rotationView(RotationStatement s) {
+    /**
+     * {@code etc/trust.json}: {@code format}, {@code trust_version}, {@code keys} (the active key only),
+     * {@code root} (or null) and {@code statements} in the check-in's {@code trust_statements} form.
+     */
+    static Map<String, Object> trustView(AgentTrust t) {
+        Map<String, Object> trust = new LinkedHashMap<>();
+        trust.put("format", "printmaster.trust.v2");
+        trust.put("trust_version", t.trustVersion());
+        trust.put("keys", List.of(keyView(t.activeKey())));
+        if (t.root() == null) {
+            trust.put("root", null);
+        } else {
+            Map<String, Object> root = new LinkedHashMap<>();
+            root.put("id", t.root().id());
+            root.put("public_key_pem", t.root().publicKeyPem());
+            trust.put("root", root);
+        }
+        trust.put("statements", t.statements().stream().map(FleetFilesComposer::statementView).toList());
+        return trust;
+    }
+
+    private static Map<String, Object> statementView(TrustStatement s) {
         Map<String, Object> m = new LinkedHashMap<>();
-        m.put("old_key_id", s.oldKeyId());
-        m.put("new_key_id", s.newKeyId());
+        m.put("sequence", s.sequence());
+        m.put("type", s.type());
+        m.put("key_id", s.keyId());
+        m.put("statement", s.statementText());
         m.put("statement_base64", Base64.getEncoder().encodeToString(s.statement()));
         m.put("signature", Base64.getEncoder().encodeToString(s.signature()));
         return m;

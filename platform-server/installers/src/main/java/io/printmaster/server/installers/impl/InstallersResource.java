@@ -22,7 +22,6 @@ import io.printmaster.server.installers.impl.InstallerFormats.Plugin;
 import io.printmaster.server.releases.api.Artifact;
 import io.printmaster.server.releases.api.ReleaseCatalog;
 import io.printmaster.server.releases.api.ReleaseCatalog.ArtifactFilter;
-import io.printmaster.server.signing.api.SigningKey;
 import io.printmaster.server.signing.api.SigningKeys;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -227,14 +226,10 @@ public class InstallersResource implements RouteProvider {
         InstallerToken token = ownToken.isPresent()
                 ? tokens.dedicatedInstallerToken(fleetId, ownToken.get(), caller.name())
                 : tokens.installerToken(fleetId, s.joinTokenMaxUses(), caller.name());
-        List<SigningKey> keys = signingKeys.list();
-        if (keys.isEmpty()) {
-            signingKeys.active(); // agents need a trust anchor: the first key is created now, as it is for the first manifest
-            keys = signingKeys.list();
-        }
+        // agents need a trust anchor: agentTrust() creates the first key now if there is none, as the first manifest would
         Artifact artifact = chosen.artifact();
         FleetFilesComposer.Inputs inputs = new FleetFilesComposer.Inputs(serverUrl, fleetId, fleet.get().name(),
-                policy.policy(), policy.source(), caPem, token.token(), keys, signingKeys.statements(),
+                policy.policy(), policy.source(), caPem, token.token(), signingKeys.agentTrust(),
                 InstalledReleases.of(catalog, artifact).orElse(null));
         CachedInstallers.Target target = new CachedInstallers.Target(fleetId, artifact.version(), platform.name(), format,
                 artifact.sha256(), artifact.assetName(), plugin.get().pluginId(), plugin.get().format(), official);

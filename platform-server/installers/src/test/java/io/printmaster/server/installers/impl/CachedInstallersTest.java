@@ -65,7 +65,7 @@ class CachedInstallersTest {
 
     private static FleetFilesComposer.Inputs inputs(String token) {
         return new FleetFilesComposer.Inputs("https://updates.example.com", "lab", "Lab printers", UpdatePolicy.defaults(),
-                "global", null, token, List.of(KEY), List.of());
+                "global", null, token, new io.printmaster.server.signing.api.AgentTrust(0, KEY, null, List.of(), null));
     }
 
     private CachedInstallers.Target target(InstallerFormat plugin) {
@@ -161,7 +161,7 @@ class CachedInstallersTest {
                 served.etag());
         // another server URL: another base, another tag
         FleetFilesComposer.Inputs moved = new FleetFilesComposer.Inputs("https://elsewhere.example.com", "lab", "Lab printers",
-                UpdatePolicy.defaults(), "global", null, "pmj_t", List.of(KEY), List.of());
+                UpdatePolicy.defaults(), "global", null, "pmj_t", new io.printmaster.server.signing.api.AgentTrust(0, KEY, null, List.of(), null));
         CachedInstallers.Served other = installers.get(target(format), moved);
         assertTrue(other.built());
         assertNotEquals(served.etag(), other.etag());

@@ -9,7 +9,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.printmaster.api.installer.FleetFile;
 import io.printmaster.api.installer.FleetFiles;
 import io.printmaster.core.policy.UpdatePolicy;
-import io.printmaster.server.signing.api.RotationStatement;
+import io.printmaster.server.signing.api.AgentTrust;
+import io.printmaster.server.signing.api.RootKey;
+import io.printmaster.server.signing.api.TrustStatement;
 import io.printmaster.server.signing.api.SigningKey;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -27,13 +29,16 @@ class FleetFilesComposerTest {
     private static final SigningKey NEW = new SigningKey("5555666677778888", "Ed25519", new byte[32],
             "-----BEGIN PUBLIC KEY-----\nBBB=\n-----END PUBLIC KEY-----\n", null, true,
             Instant.parse("2026-02-01T00:00:00Z"), null);
-    private static final RotationStatement ROTATION = new RotationStatement("1111222233334444", "5555666677778888",
-            "{\"type\":\"x\"}".getBytes(StandardCharsets.UTF_8), new byte[] {1, 2, 3});
+    private static final TrustStatement DELEGATION = new TrustStatement(4, "delegation", "5555666677778888",
+            "9999000011112222", "{\"type\":\"x\"}".getBytes(StandardCharsets.UTF_8), new byte[] {1, 2, 3},
+            Instant.parse("2026-02-01T00:00:00Z"));
+    private static final RootKey ROOT = new RootKey("9999000011112222", new byte[32],
+            "-----BEGIN PUBLIC KEY-----\nRRR=\n-----END PUBLIC KEY-----\n", Instant.parse("2026-02-01T00:00:00Z"));
     private static final String CA = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n";
 
     private static FleetFilesComposer.Inputs inputs(String token, String ca) {
         return new FleetFilesComposer.Inputs("https://updates.example.com", "lab", "Lab printers", UpdatePolicy.defaults(),
-                "global", ca, token, List.of(NEW, OLD), List.of(ROTATION));
+                "global", ca, token, new AgentTrust(5, NEW, ROOT, List.of(DELEGATION), null));
     }
 
     private static String text(FleetFiles files, String path) {
@@ -58,21 +63,23 @@ class FleetFilesComposerTest {
                 + "\"generated_at\":\"2026-03-04T05:06:07Z\"}\n", text(files, "etc/fleet.json"));
         assertEquals("pmj_abc\n", text(files, "etc/join-token"));
         assertEquals(CA, text(files, "etc/ca-bundle.pem"));
-        assertEquals("{\"keys\":[{\"id\":\"5555666677778888\",\"algorithm\":\"Ed25519\",\"public_key_pem\":"
+        // only the active key (never the retired OLD), the root, the active key's delegation, the trust version
+        assertEquals("{\"format\":\"printmaster.trust.v2\",\"trust_version\":5,\"keys\":[{\"id\":\"5555666677778888\","
+                + "\"algorithm\":\"Ed25519\",\"public_key_pem\":"
                 + "\"-----BEGIN PUBLIC KEY-----\\nBBB=\\n-----END PUBLIC KEY-----\\n\",\"active\":true,\"created_at\":"
-                + "\"2026-02-01T00:00:00Z\",\"rotated_at\":null},{\"id\":\"1111222233334444\",\"algorithm\":\"Ed25519\","
-                + "\"public_key_pem\":\"-----BEGIN PUBLIC KEY-----\\nAAA=\\n-----END PUBLIC KEY-----\\n\",\"active\":false,"
-                + "\"created_at\":\"2026-01-01T00:00:00Z\",\"rotated_at\":\"2026-02-01T00:00:00Z\"}],\"rotations\":[{"
-                + "\"old_key_id\":\"1111222233334444\",\"new_key_id\":\"5555666677778888\",\"statement_base64\":"
-                + "\"eyJ0eXBlIjoieCJ9\",\"signature\":\"AQID\"}]}\n", text(files, "etc/trust.json"));
+                + "\"2026-02-01T00:00:00Z\",\"rotated_at\":null}],\"root\":{\"id\":\"9999000011112222\",\"public_key_pem\":"
+                + "\"-----BEGIN PUBLIC KEY-----\\nRRR=\\n-----END PUBLIC KEY-----\\n\"},\"statements\":[{\"sequence\":4,"
+                + "\"type\":\"delegation\",\"key_id\":\"5555666677778888\",\"statement\":\"{\\\"type\\\":\\\"x\\\"}\","
+                + "\"statement_base64\":\"eyJ0eXBlIjoieCJ9\",\"signature\":\"AQID\"}]}\n", text(files, "etc/trust.json"));
+        assertFalse(text(files, "etc/trust.json").contains(OLD.id()), "a retired key is never embedded");
     }
 
     @Test
     void theInstalledReleaseAndItsSignedCounterGoIntoReleaseJson() {
         FleetFilesComposer.Inputs plain = inputs("pmj_abc", null);
         FleetFilesComposer.Inputs withRelease = new FleetFilesComposer.Inputs(plain.serverUrl(), plain.fleetId(),
-                plain.fleetName(), plain.policy(), plain.policySource(), null, plain.joinToken(), plain.keys(),
-                plain.rotations(), new FleetFilesComposer.InstalledRelease("1.4.0", 42));
+                plain.fleetName(), plain.policy(), plain.policySource(), null, plain.joinToken(), plain.trust(),
+                new FleetFilesComposer.InstalledRelease("1.4.0", 42));
         FleetFiles files = FleetFilesComposer.compose(withRelease, Instant.EPOCH);
         assertEquals(List.of("etc/fleet.json", "etc/join-token", "etc/trust.json", "etc/release.json"), files.paths());
         assertEquals(FleetFile.MODE_FILE, files.get("etc/release.json").orElseThrow().mode());

@@ -146,8 +146,10 @@ public class ManifestService {
         try {
             int missing = signMissing();
             int renewed = renewExpiring();
-            if (missing + renewed > 0) {
-                LOG.info("manifests: {} signed for the first time, {} renewed before expiry", missing, renewed);
+            int resigned = resignRetired();
+            if (missing + renewed + resigned > 0) {
+                LOG.info("manifests: {} signed for the first time, {} renewed before expiry, {} re-signed with the active "
+                        + "key", missing, renewed, resigned);
             }
         } catch (Exception e) {
             LOG.warn("the manifest renewal job failed; it runs again in {} minutes: {}", config.renew__check__minutes(), e.toString());
@@ -208,6 +210,24 @@ public class ManifestService {
                 sign(a);
             }
             return due.size();
+        } finally {
+            bulk.unlock();
+        }
+    }
+
+    /**
+     * Re-signs with the active key the manifests another key signed: agents that follow the trust statements refuse a
+     * retired or revoked key's manifest, so none may stay on offer (a rotation re-signs at once; this catches a
+     * server stopped in between). Returns how many.
+     */
+    int resignRetired() throws SigningException, SQLException {
+        bulk.lock();
+        try {
+            List<Artifact> stale = store.artifactsWithManifestNotSignedBy(keys.active().id());
+            for (Artifact a : stale) {
+                sign(a);
+            }
+            return stale.size();
         } finally {
             bulk.unlock();
         }

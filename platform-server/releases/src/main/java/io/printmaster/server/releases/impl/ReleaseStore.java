@@ -416,6 +416,23 @@ public class ReleaseStore {
         });
     }
 
+    /** Artifacts whose manifest another key than {@code keyId} signed (a rotation that was not followed by re-signing). */
+    List<Artifact> artifactsWithManifestNotSignedBy(String keyId) throws SQLException {
+        return database.read(c -> {
+            List<Artifact> list = new ArrayList<>();
+            try (PreparedStatement ps = c.prepareStatement("SELECT " + ARTIFACT_COLUMNS + " FROM PM_RELEASE_ARTIFACT A "
+                    + "JOIN PM_RELEASE_MANIFEST M ON M.ARTIFACT_ID = A.ID WHERE M.KEY_ID <> ? ORDER BY A.ID")) {
+                ps.setString(1, keyId);
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        list.add(artifact(rs, 1));
+                    }
+                }
+            }
+            return list;
+        });
+    }
+
     // ---- syncs and intake events ------------------------------------------------------------------------------
 
     /** A sync run as recorded. {@code state}: {@code running}, {@code finished}, {@code failed}. */

@@ -10,6 +10,7 @@ import io.printmaster.server.signing.api.Rotation;
 import io.printmaster.server.signing.api.RotationStatement;
 import io.printmaster.server.signing.api.SigningKey;
 import io.printmaster.server.signing.api.SigningKeys;
+import io.printmaster.server.signing.api.TrustStatement;
 import io.printmaster.store.AuditLog;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
@@ -22,8 +23,14 @@ import org.osgi.service.component.annotations.Reference;
 
 /**
  * {@code /api/v1/releases/signing-keys}: the manifest signing keys (public parts only), their PEM export for agent
- * builds and for OpenSSL, key rotation (optionally re-signing every manifest at once) and the rotation statements,
- * each signed by the old key and naming the new one.
+ * builds and for OpenSSL, key rotation and the rotation statements, each signed by the old key and naming the new
+ * one, and revocation.
+ *
+ * <p>A rotation always re-signs every manifest with the new key: the rotation statement retires the old key on every
+ * agent that follows it, so a manifest still signed by the old key would be refused ({@code regenerate_manifests}
+ * is accepted for compatibility; {@code false} no longer skips the re-signing). Under a root of trust a rotation
+ * makes a pending key instead, which signs nothing until the root's delegation of it is posted
+ * ({@link TrustResource}).
  */
 @Component(service = RouteProvider.class)
 public class SigningKeysResource implements RouteProvider {
@@ -43,9 +50,15 @@ public class SigningKeysResource implements RouteProvider {
         this.audit = audit;
     }
 
-    /** The body of a rotation; both fields are optional ({@code regenerate_manifests} defaults to false). */
+    /** The body of a rotation; both fields are optional (manifests are re-signed whatever {@code regenerate_manifests} says). */
     public record RotateRequest(String notes, Boolean regenerateManifests) {
     }
+
+    /** The body of a revocation: why, for the audit log and the statement agents receive. */
+    public record RevokeRequest(String reason) {
+    }
+
+    private static final int MAX_REASON = 500;
 
     @Override
     public List<Route> routes() {
@@ -53,7 +66,9 @@ public class SigningKeysResource implements RouteProvider {
                 Route.get("/api/v1/releases/signing-keys", Scopes.RELEASES_READ, this::list),
                 Route.post("/api/v1/releases/signing-keys/rotate", Scopes.RELEASES_WRITE, this::rotate).asServerWide(),
                 Route.get("/api/v1/releases/signing-keys/rotations", Scopes.RELEASES_READ, this::rotations),
-                Route.get("/api/v1/releases/signing-keys/{id}/pem", Scopes.RELEASES_READ, this::pem));
+                Route.get("/api/v1/releases/signing-keys/{id}/pem", Scopes.RELEASES_READ, this::pem),
+                Route.post("/api/v1/releases/signing-keys/{id}/revoke", Scopes.RELEASES_WRITE, this::revoke)
+                        .asServerWide());
     }
 
     ApiResponse list(ApiRequest req) throws Exception {
@@ -68,6 +83,9 @@ public class SigningKeysResource implements RouteProvider {
         m.put("active", k.active());
         m.put("created_at", k.createdAt());
         m.put("rotated_at", k.rotatedAt());
+        m.put("state", k.state());
+        m.put("revoked_at", k.revokedAt());
+        m.put("delegated_until", k.delegatedUntil());
         m.put("notes", k.notes());
         return m;
     }
@@ -79,22 +97,61 @@ public class SigningKeysResource implements RouteProvider {
             throw ApiException.invalid("notes", "at most " + MAX_NOTES + " characters");
         }
         String actor = req.requireCaller().name();
-        Rotation rotation = keys.rotate(notes, actor);
-        int regenerated = 0;
-        if (Boolean.TRUE.equals(body.regenerateManifests())) {
-            regenerated = manifests.regenerateAll();
-            int count = regenerated;
-            store.database().inTransaction(c -> {
-                audit.record(c, actor, "manifests.regenerate", "manifests", null, null,
-                        Map.of("regenerated_count", count, "key_id", rotation.newKey().id()));
-                return null;
-            });
+        if (keys.root().isPresent()) {
+            SigningKey pending = keys.addPendingKey(notes, actor);
+            Map<String, Object> answer = new LinkedHashMap<>();
+            answer.put("key", view(pending));
+            answer.put("regenerated_count", 0);
+            answer.put("statement", null);
+            answer.put("pending", true);
+            answer.put("next_step", "the key signs nothing yet: delegate it with the offline root (./pm keys delegate "
+                    + "--public-key " + pending.id() + ".pem) and POST the delegation to /api/v1/releases/trust/statements");
+            return ApiResponse.ok(answer);
         }
+        Rotation rotation = keys.rotate(notes, actor);
+        int regenerated = regenerate(manifests, store, audit, actor, rotation.newKey().id());
         Map<String, Object> answer = new LinkedHashMap<>();
         answer.put("key", view(rotation.newKey()));
         answer.put("regenerated_count", regenerated);
         answer.put("statement", statementView(rotation.statement()));
+        answer.put("pending", false);
         return ApiResponse.ok(answer);
+    }
+
+    /** Re-signs every manifest with the active key (the previous one is retired on agents); audited. */
+    static int regenerate(ManifestService manifests, ReleaseStore store, AuditLog audit, String actor, String keyId)
+            throws Exception {
+        int count = manifests.regenerateAll();
+        store.database().inTransaction(c -> {
+            audit.record(c, actor, "manifests.regenerate", "manifests", null, null,
+                    Map.of("regenerated_count", count, "key_id", keyId));
+            return null;
+        });
+        return count;
+    }
+
+    ApiResponse revoke(ApiRequest req) throws Exception {
+        RevokeRequest body = req.body().length == 0 ? null : req.body(RevokeRequest.class);
+        String reason = body == null || body.reason() == null ? "" : body.reason().strip();
+        if (reason.isEmpty()) {
+            throw ApiException.invalid("reason", "required: why the key is revoked");
+        }
+        if (reason.length() > MAX_REASON) {
+            throw ApiException.invalid("reason", "at most " + MAX_REASON + " characters");
+        }
+        String id = req.pathParam("id");
+        if (keys.find(id).isEmpty()) {
+            throw ApiException.notFound("signing key");
+        }
+        TrustStatement statement;
+        try {
+            statement = keys.revoke(id, reason, req.requireCaller().name());
+        } catch (IllegalStateException e) {
+            throw ApiException.conflict("id", e.getMessage());
+        } catch (java.util.NoSuchElementException e) {
+            throw ApiException.notFound("signing key");
+        }
+        return ApiResponse.ok(Map.of("statement", TrustResource.view(statement)));
     }
 
     ApiResponse rotations(ApiRequest req) throws Exception {

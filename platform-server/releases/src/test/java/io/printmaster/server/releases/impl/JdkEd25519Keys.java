@@ -103,6 +103,42 @@ final class JdkEd25519Keys implements ManifestSigner, SigningKeys {
     }
 
     @Override
+    public long trustVersion() {
+        return statements.size();
+    }
+
+    @Override
+    public List<io.printmaster.server.signing.api.TrustStatement> trustStatements(long after) {
+        return List.of(); // the trust statements are the signing bundle's tests' subject
+    }
+
+    @Override
+    public Optional<io.printmaster.server.signing.api.RootKey> root() {
+        return Optional.empty();
+    }
+
+    @Override
+    public io.printmaster.server.signing.api.TrustStatement revoke(String keyId, String reason, String actor) {
+        throw new UnsupportedOperationException("not needed by the release module's tests");
+    }
+
+    @Override
+    public SigningKey addPendingKey(String notes, String actor) {
+        throw new IllegalStateException("no root of trust is configured");
+    }
+
+    @Override
+    public io.printmaster.server.signing.api.AcceptedStatement acceptRootStatement(byte[] statement, byte[] signature,
+                                                                                 String actor) {
+        throw new UnsupportedOperationException("not needed by the release module's tests");
+    }
+
+    @Override
+    public io.printmaster.server.signing.api.AgentTrust agentTrust() {
+        return new io.printmaster.server.signing.api.AgentTrust(trustVersion(), active(), null, List.of(), null);
+    }
+
+    @Override
     public synchronized List<RotationStatement> statements() {
         return List.copyOf(statements);
     }

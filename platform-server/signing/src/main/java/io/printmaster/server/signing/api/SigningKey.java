@@ -16,10 +16,30 @@ import java.util.Objects;
  * @param notes        the administrator's notes, or null
  * @param active       whether this is the key that signs now (exactly one key is active)
  * @param createdAt    when it was created
- * @param rotatedAt    when a rotation replaced it, or null while it has not been replaced
+ * @param rotatedAt    when a rotation replaced it (retired it), or null while it has not been replaced
+ * @param pending      made under a root of trust and waiting for the root's delegation: it signs nothing until then
+ *                     (since 1.2)
+ * @param revokedAt    when it was revoked, or null (since 1.2)
+ * @param delegatedUntil when the root's newest delegation of it expires, or null without one (since 1.2)
  */
 public record SigningKey(String id, String algorithm, byte[] publicKey, String publicKeyPem, String notes, boolean active,
-                         Instant createdAt, Instant rotatedAt) {
+                         Instant createdAt, Instant rotatedAt, boolean pending, Instant revokedAt,
+                         Instant delegatedUntil) {
+
+    /** A key that was never pending, revoked or delegated (1.1's components). */
+    public SigningKey(String id, String algorithm, byte[] publicKey, String publicKeyPem, String notes, boolean active,
+                      Instant createdAt, Instant rotatedAt) {
+        this(id, algorithm, publicKey, publicKeyPem, notes, active, createdAt, rotatedAt, false, null, null);
+    }
+
+    /**
+     * {@code revoked}, {@code active}, {@code pending} or {@code retired}: what agents make of the key.
+     *
+     * @since 1.2
+     */
+    public String state() {
+        return revokedAt != null ? "revoked" : active ? "active" : pending ? "pending" : "retired";
+    }
 
     public SigningKey {
         Objects.requireNonNull(id, "id");
@@ -40,7 +60,8 @@ public record SigningKey(String id, String algorithm, byte[] publicKey, String p
         return o instanceof SigningKey k && id.equals(k.id) && algorithm.equals(k.algorithm)
                 && Arrays.equals(publicKey, k.publicKey) && publicKeyPem.equals(k.publicKeyPem)
                 && Objects.equals(notes, k.notes) && active == k.active && createdAt.equals(k.createdAt)
-                && Objects.equals(rotatedAt, k.rotatedAt);
+                && Objects.equals(rotatedAt, k.rotatedAt) && pending == k.pending
+                && Objects.equals(revokedAt, k.revokedAt) && Objects.equals(delegatedUntil, k.delegatedUntil);
     }
 
     @Override
@@ -50,7 +71,7 @@ public record SigningKey(String id, String algorithm, byte[] publicKey, String p
 
     @Override
     public String toString() {
-        return "SigningKey[" + id + ", " + algorithm + (active ? ", active" : "") + ", created " + createdAt
+        return "SigningKey[" + id + ", " + algorithm + ", " + state() + ", created " + createdAt
                 + (rotatedAt != null ? ", rotated " + rotatedAt : "") + "]";
     }
 }

@@ -4,7 +4,12 @@ import io.printmaster.api.signing.KeyMaterial;
 import io.printmaster.api.signing.SigningException;
 import io.printmaster.api.signing.SigningProvider;
 import io.printmaster.security.api.SecretBox;
+import io.printmaster.server.signing.api.AcceptedStatement;
+import io.printmaster.server.signing.api.AgentTrust;
 import io.printmaster.server.signing.api.CanonicalJson;
+import io.printmaster.server.signing.api.RootKey;
+import io.printmaster.server.signing.api.StatementRefusedException;
+import io.printmaster.server.signing.api.TrustStatement;
 import io.printmaster.server.signing.api.ManifestSigner;
 import io.printmaster.server.signing.api.Rotation;
 import io.printmaster.server.signing.api.RotationStatement;
@@ -31,6 +36,7 @@ import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.NoSuchElementException;
 import java.util.Optional;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
@@ -62,6 +68,7 @@ public class SigningKeyStore implements SigningKeys, ManifestSigner {
     static final String MODULE = "signing";
     static final String SYSTEM_ACTOR = "system";
     static final int MAX_NOTES = 2000;
+    static final int MAX_REASON = 500;
     private static final int ID_HEX_DIGITS = 16;
     private static final Logger LOG = LoggerFactory.getLogger(SigningKeyStore.class);
 
@@ -128,6 +135,12 @@ public class SigningKeyStore implements SigningKeys, ManifestSigner {
     @Override
     public Signature sign(byte[] message) throws SigningException {
         StoredKey key = activeStored();
+        Instant until = key.key().delegatedUntil();
+        if (until != null && !now().isBefore(until)) {
+            // agents under the root refuse what an undelegated key signs: never sign what they will refuse
+            throw new SigningException("the root's delegation of the active signing key " + key.key().id()
+                    + " expired at " + until + ": post a new delegation (./pm keys delegate) or rotate");
+        }
         return new Signature(key.key().id(), signWith(key, message));
     }
 
@@ -151,6 +164,14 @@ public class SigningKeyStore implements SigningKeys, ManifestSigner {
             throw new IllegalArgumentException("actor: required");
         }
         activeStored(); // every rotation starts from a key: create the first one when there is none
+        try {
+            if (root().isPresent()) {
+                throw new IllegalStateException("a root of trust is configured: a new key signs nothing before the "
+                        + "root delegated it (rotate makes a pending key; post its delegation to activate it)");
+            }
+        } catch (SQLException e) {
+            throw unreadable(e);
+        }
         NewKey next = newKey(notes);
         try {
             return database.inTransaction(c -> {
@@ -174,6 +195,8 @@ public class SigningKeyStore implements SigningKeys, ManifestSigner {
                 JdbcSigningKeys.retire(c, old.key().id(), now);
                 JdbcSigningKeys.insert(c, created, next.sealedPrivateKey());
                 JdbcSigningKeys.insertStatement(c, signed, now);
+                JdbcSigningKeys.insertTrust(c, TrustStatement.ROTATION, created.id(), old.key().id(), statement,
+                        signed.signature(), now);
                 SigningKey retired = JdbcSigningKeys.find(c, old.key().id()).orElseThrow().key();
                 Map<String, Object> after = new LinkedHashMap<>();
                 after.put("active_key", created);
@@ -188,6 +211,261 @@ public class SigningKeyStore implements SigningKeys, ManifestSigner {
             throw e.failure;
         } catch (SQLException e) {
             throw new SigningException("the signing key was not rotated: " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public long trustVersion() throws SQLException {
+        return database.read(JdbcSigningKeys::trustVersion);
+    }
+
+    @Override
+    public List<TrustStatement> trustStatements(long after) throws SQLException {
+        return database.read(c -> JdbcSigningKeys.trustStatements(c, after));
+    }
+
+    @Override
+    public Optional<RootKey> root() throws SQLException {
+        return database.read(JdbcSigningKeys::root);
+    }
+
+    @Override
+    public TrustStatement revoke(String keyId, String reason, String actor) throws SigningException {
+        if (reason == null || reason.isBlank() || reason.strip().length() > MAX_REASON) {
+            throw new IllegalArgumentException("reason: required, at most " + MAX_REASON + " characters");
+        }
+        if (actor == null || actor.isBlank()) {
+            throw new IllegalArgumentException("actor: required");
+        }
+        String why = reason.strip();
+        activeStored();
+        try {
+            return database.inTransaction(c -> {
+                JdbcSigningKeys.lock(c);
+                SigningKey target = JdbcSigningKeys.find(c, keyId)
+                        .orElseThrow(() -> new NoSuchElementException("signing key " + keyId)).key();
+                if (target.active()) {
+                    throw new IllegalStateException("key " + keyId + " is the active key: rotate first, then revoke it");
+                }
+                if (target.revokedAt() != null) {
+                    throw new IllegalStateException("key " + keyId + " was already revoked at " + target.revokedAt());
+                }
+                StoredKey signer = JdbcSigningKeys.active(c).orElseThrow(() -> new SQLException("no active signing key"));
+                Instant now = now();
+                byte[] statement = CanonicalJson.bytes(Map.of(
+                        "type", TrustStatement.REVOCATION_TYPE,
+                        "key_id", keyId,
+                        "reason", why,
+                        "revoked_at", DateTimeFormatter.ISO_INSTANT.format(now),
+                        "signer_key_id", signer.key().id()));
+                byte[] signature;
+                try {
+                    signature = signWith(signer, statement);
+                } catch (SigningException e) {
+                    throw new CryptoFailure(e);
+                }
+                JdbcSigningKeys.markRevoked(c, keyId, now, why);
+                TrustStatement stored = JdbcSigningKeys.insertTrust(c, TrustStatement.REVOCATION, keyId,
+                        signer.key().id(), statement, signature, now);
+                audit.record(c, actor, "signing_key.revoke", "signing_key:" + keyId, null, Map.of("key", target),
+                        Map.of("reason", why, "statement", stored.statementText(), "sequence", stored.sequence()));
+                LOG.warn("signing key {} revoked by {} (statement {}): {}", keyId, actor, stored.sequence(), why);
+                return stored;
+            });
+        } catch (CryptoFailure e) {
+            throw e.failure;
+        } catch (SQLException e) {
+            throw new SigningException("the signing key was not revoked: " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public SigningKey addPendingKey(String notes, String actor) throws SigningException {
+        if (notes != null && notes.length() > MAX_NOTES) {
+            throw new IllegalArgumentException("notes: at most " + MAX_NOTES + " characters, got " + notes.length());
+        }
+        try {
+            if (root().isEmpty()) {
+                throw new IllegalStateException("no root of trust is configured: rotate makes the new key active at once");
+            }
+        } catch (SQLException e) {
+            throw unreadable(e);
+        }
+        NewKey next = newKey(notes);
+        try {
+            return database.inTransaction(c -> {
+                JdbcSigningKeys.lock(c);
+                SigningKey pending = next.pendingAt(now());
+                JdbcSigningKeys.insert(c, pending, next.sealedPrivateKey());
+                audit.record(c, actor, "signing_key.create_pending", "signing_key:" + pending.id(), null, null,
+                        Map.of("pending_key", pending));
+                LOG.info("signing key {} created, pending the root's delegation, by {}", pending.id(), actor);
+                return pending;
+            });
+        } catch (SQLException e) {
+            throw new SigningException("the pending key was not created: " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public AcceptedStatement acceptRootStatement(byte[] statement, byte[] signature, String actor)
+            throws StatementRefusedException, SigningException {
+        if (signature == null || signature.length != 64) {
+            throw new StatementRefusedException("signature", "an Ed25519 signature of 64 bytes, base64");
+        }
+        Map<String, String> members = RootStatements.members(statement);
+        String type = RootStatements.type(members);
+        activeStored();
+        try {
+            Optional<RootKey> root = root();
+            if (TrustStatement.DELEGATION_TYPE.equals(type)) {
+                return acceptDelegation(RootStatements.delegation(members, statement, signature, provider, now()),
+                        root, statement, signature, actor);
+            }
+            if (TrustStatement.REVOCATION_TYPE.equals(type)) {
+                RootKey r = root.orElseThrow(() -> new StatementRefusedException("signer_key_id",
+                        "no root of trust is configured yet: post a root-signed delegation first", true));
+                return acceptRevocation(RootStatements.revocation(members, statement, signature, r.id(), r.publicKey(),
+                        provider), statement, signature, actor);
+            }
+        } catch (SQLException e) {
+            throw unreadable(e);
+        }
+        throw new StatementRefusedException("type", "the statement's type '" + type + "' is neither "
+                + TrustStatement.DELEGATION_TYPE + " nor " + TrustStatement.REVOCATION_TYPE);
+    }
+
+    private AcceptedStatement acceptDelegation(RootStatements.Delegation d, Optional<RootKey> root, byte[] statement,
+                                               byte[] signature, String actor)
+            throws StatementRefusedException, SigningException, SQLException {
+        if (root.isPresent() && !root.get().id().equals(d.rootKeyId())) {
+            throw new StatementRefusedException("root_key_id", "the server's root of trust is " + root.get().id()
+                    + ", not " + d.rootKeyId() + ": changing the root is refused", true);
+        }
+        SigningKey key = find(d.keyId()).orElseThrow(() -> new StatementRefusedException("key_id", "key "
+                + d.keyId() + " is not a signing key of this server"));
+        if (!Arrays.equals(key.publicKey(), d.publicKey())) {
+            throw new StatementRefusedException("public_key", "public_key is not the server's key " + d.keyId());
+        }
+        if (key.revokedAt() != null) {
+            throw new StatementRefusedException("key_id", "key " + d.keyId() + " was revoked", true);
+        }
+        if (!key.active() && !key.pending()) {
+            throw new StatementRefusedException("key_id", "key " + d.keyId()
+                    + " is retired: delegate the active key or a pending one", true);
+        }
+        StoredKey pendingStored = key.pending() ? database.read(c -> JdbcSigningKeys.find(c, d.keyId())).orElseThrow()
+                : null;
+        try {
+            return database.inTransaction(c -> {
+                JdbcSigningKeys.lock(c);
+                Instant now = now();
+                if (JdbcSigningKeys.root(c).isEmpty()) {
+                    JdbcSigningKeys.insertRoot(c, d.rootKeyId(), d.rootPublicKey(), now);
+                    LOG.warn("root of trust {} configured by {}: from now on new keys need its delegation",
+                            d.rootKeyId(), actor);
+                }
+                TrustStatement stored = JdbcSigningKeys.insertTrust(c, TrustStatement.DELEGATION, d.keyId(),
+                        d.rootKeyId(), statement, signature, now);
+                JdbcSigningKeys.markDelegated(c, d.keyId(), d.expiresAt());
+                Optional<io.printmaster.server.signing.api.Rotation> activation = Optional.empty();
+                if (pendingStored != null) {
+                    activation = Optional.of(activate(c, pendingStored, now, actor));
+                }
+                audit.record(c, actor, "signing_key.delegate", "signing_key:" + d.keyId(), null, null,
+                        Map.of("root_key_id", d.rootKeyId(), "expires_at", d.expiresAt().toString(),
+                                "sequence", stored.sequence(), "activated", activation.isPresent()));
+                LOG.info("root {} delegated key {} until {} (statement {})", d.rootKeyId(), d.keyId(), d.expiresAt(),
+                        stored.sequence());
+                return new AcceptedStatement(stored, activation);
+            });
+        } catch (CryptoFailure e) {
+            throw e.failure;
+        } catch (SQLException e) {
+            throw new SigningException("the delegation was not stored: " + e.getMessage(), e);
+        }
+    }
+
+    /** The rotation to a pending key its delegation just authorized: the previous key signs it and retires. */
+    private io.printmaster.server.signing.api.Rotation activate(Connection c, StoredKey pending, Instant now,
+                                                                  String actor) throws SQLException {
+        StoredKey old = JdbcSigningKeys.active(c).orElseThrow(() -> new SQLException("no active signing key"));
+        SigningKey next = pending.key();
+        byte[] statement = CanonicalJson.bytes(Map.of(
+                "type", RotationStatement.TYPE,
+                "old_key_id", old.key().id(),
+                "new_key_id", next.id(),
+                "new_public_key", Base64.getEncoder().encodeToString(next.publicKey()),
+                "rotated_at", DateTimeFormatter.ISO_INSTANT.format(now)));
+        RotationStatement signed;
+        try {
+            signed = new RotationStatement(old.key().id(), next.id(), statement, signWith(old, statement));
+        } catch (SigningException e) {
+            throw new CryptoFailure(e);
+        }
+        JdbcSigningKeys.retire(c, old.key().id(), now);
+        JdbcSigningKeys.activatePending(c, next.id());
+        JdbcSigningKeys.insertStatement(c, signed, now);
+        JdbcSigningKeys.insertTrust(c, TrustStatement.ROTATION, next.id(), old.key().id(), statement, signed.signature(),
+                now);
+        SigningKey activated = JdbcSigningKeys.find(c, next.id()).orElseThrow().key();
+        audit.record(c, actor, "signing_key.rotate", "signing_key:" + next.id(), null, Map.of("active_key", old.key()),
+                Map.of("active_key", activated, "statement", new String(statement, StandardCharsets.UTF_8)));
+        LOG.info("signing key rotated from {} to the delegated key {} by {}", old.key().id(), next.id(), actor);
+        return new io.printmaster.server.signing.api.Rotation(activated, signed);
+    }
+
+    private AcceptedStatement acceptRevocation(RootStatements.Revocation r, byte[] statement, byte[] signature,
+                                               String actor) throws StatementRefusedException, SigningException {
+        SigningKey key;
+        try {
+            key = find(r.keyId()).orElseThrow(() -> new StatementRefusedException("key_id", "key " + r.keyId()
+                    + " is not a signing key of this server"));
+        } catch (SQLException e) {
+            throw unreadable(e);
+        }
+        if (key.active()) {
+            throw new StatementRefusedException("key_id", "key " + r.keyId()
+                    + " is the active key: rotate first, then post its revocation", true);
+        }
+        if (key.revokedAt() != null) {
+            throw new StatementRefusedException("key_id", "key " + r.keyId() + " was already revoked", true);
+        }
+        try {
+            return database.inTransaction(c -> {
+                JdbcSigningKeys.lock(c);
+                Instant now = now();
+                JdbcSigningKeys.markRevoked(c, r.keyId(), now, r.reason().isBlank() ? "revoked by the root" : r.reason());
+                TrustStatement stored = JdbcSigningKeys.insertTrust(c, TrustStatement.REVOCATION, r.keyId(),
+                        r.signerKeyId(), statement, signature, now);
+                audit.record(c, actor, "signing_key.revoke", "signing_key:" + r.keyId(), null, Map.of("key", key),
+                        Map.of("signed_by", r.signerKeyId(), "sequence", stored.sequence()));
+                LOG.warn("signing key {} revoked by the root (statement {})", r.keyId(), stored.sequence());
+                return new AcceptedStatement(stored, Optional.empty());
+            });
+        } catch (SQLException e) {
+            throw new SigningException("the revocation was not stored: " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public AgentTrust agentTrust() throws SigningException {
+        SigningKey active = activeStored().key();
+        try {
+            return database.read(c -> {
+                Optional<RootKey> root = JdbcSigningKeys.root(c);
+                List<TrustStatement> all = JdbcSigningKeys.trustStatements(c, 0);
+                List<TrustStatement> needed = List.of();
+                if (root.isPresent()) {
+                    // under a root the active key is usable only with its newest delegation
+                    needed = all.stream().filter(t -> TrustStatement.DELEGATION.equals(t.type())
+                            && t.keyId().equals(active.id())).reduce((a, b) -> b).stream().toList();
+                }
+                long version = all.isEmpty() ? 0 : all.get(all.size() - 1).sequence();
+                return new AgentTrust(version, active, root.orElse(null), needed, active.delegatedUntil());
+            });
+        } catch (SQLException e) {
+            throw unreadable(e);
         }
     }
 
@@ -274,6 +552,11 @@ public class SigningKeyStore implements SigningKeys, ManifestSigner {
         SigningKey at(Instant createdAt) {
             return new SigningKey(id, SigningProvider.ED25519, publicKey, PublicKeyPem.encode(publicKey), notes, true,
                     createdAt, null);
+        }
+
+        SigningKey pendingAt(Instant createdAt) {
+            return new SigningKey(id, SigningProvider.ED25519, publicKey, PublicKeyPem.encode(publicKey), notes, false,
+                    createdAt, null, true, null, null);
         }
     }
 
