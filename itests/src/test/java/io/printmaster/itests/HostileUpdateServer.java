@@ -208,6 +208,51 @@ final class HostileUpdateServer implements AutoCloseable {
         return u;
     }
 
+    /**
+     * A rotation statement as the server's signing module writes it (docs/manifests.md, "Trust statements"): canonical
+     * JSON of type {@code printmaster.key-rotation.v1}, signed by {@code oldKey}, handing over to {@code newKey}; in
+     * the wire form of a check-in answer's {@code trust_statements}.
+     */
+    static Map<String, Object> rotation(long sequence, Key oldKey, Key newKey) throws GeneralSecurityException, IOException {
+        Map<String, Object> m = new TreeMap<>();
+        m.put("type", "printmaster.key-rotation.v1");
+        m.put("old_key_id", oldKey.id());
+        m.put("new_key_id", newKey.id());
+        m.put("new_public_key", Base64.getEncoder().encodeToString(newKey.raw()));
+        m.put("rotated_at", Instant.now().truncatedTo(ChronoUnit.MILLIS).toString());
+        return trustStatement(sequence, "rotation", newKey.id(), m, oldKey);
+    }
+
+    /**
+     * A revocation statement of {@code revoked}, signed by {@code signer} (the server's active key), type
+     * {@code printmaster.key-revocation.v1}, in the wire form of a check-in answer's {@code trust_statements}.
+     */
+    static Map<String, Object> revocation(long sequence, Key revoked, Key signer, String reason)
+            throws GeneralSecurityException, IOException {
+        Map<String, Object> m = new TreeMap<>();
+        m.put("type", "printmaster.key-revocation.v1");
+        m.put("key_id", revoked.id());
+        m.put("reason", reason);
+        m.put("revoked_at", Instant.now().truncatedTo(ChronoUnit.MILLIS).toString());
+        m.put("signer_key_id", signer.id());
+        return trustStatement(sequence, "revocation", revoked.id(), m, signer);
+    }
+
+    /** {@code members} as canonical JSON (sorted, no whitespace, UTF-8), signed, as one {@code trust_statements} entry. */
+    private static Map<String, Object> trustStatement(long sequence, String type, String keyId,
+                                                      Map<String, Object> members, Key signer)
+            throws GeneralSecurityException, IOException {
+        byte[] bytes = JSON.writeValueAsBytes(new TreeMap<>(members));
+        Map<String, Object> s = new LinkedHashMap<>();
+        s.put("sequence", sequence);
+        s.put("type", type);
+        s.put("key_id", keyId);
+        s.put("statement", new String(bytes, StandardCharsets.UTF_8));
+        s.put("statement_base64", Base64.getEncoder().encodeToString(bytes));
+        s.put("signature", signer.sign(bytes));
+        return s;
+    }
+
     static String sha256(byte[] bytes) {
         try {
             return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.printmaster.api.support.RuntimeFingerprint;
 import io.printmaster.itests.HostileUpdateServer.CheckInMode;
 import io.printmaster.itests.HostileUpdateServer.DownloadMode;
@@ -43,19 +44,29 @@ import org.junit.jupiter.api.TestMethodOrder;
  * still on its working version, in the same process (no restart), with no trial slot. One agent serves all cases:
  * none of them may change it, and each case asserts that.
  *
- * <p>The key-lifecycle cases (a rotated-out key, a revoked key) are played the same way once agents read trust
- * statements: {@link HostileUpdateServer#trustStatements} makes the stand-in's check-in answer carry
- * {@code trust_statements}, signed with its {@link Key}s.
+ * <p>The key-lifecycle cases (a rotated-out key, a revoked key) come last, because they change what the agent trusts
+ * for good, as they would in the field: the stand-in's check-in answer carries {@code trust_statements}
+ * ({@link HostileUpdateServer#trustStatements}) that the agent accepts — a rotation signed by the key its
+ * {@code etc/trust.json} trusts, a revocation signed by the key that rotation made active — and then offers a manifest
+ * signed by the key they took away. Each also shows that the statements were applied (the agent's
+ * {@code data/update/trust-state.json}, the {@code trust_version} it reports) and that the new key still signs: its
+ * manifest is accepted and the run goes on to the download, whose bytes the stand-in changed ({@code HASH_MISMATCH}),
+ * so nothing is installed.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class UpdateAttackSuiteIT {
     static final long INSTALLED_COUNTER = 50;
     private static final Duration RUN_WAIT = Duration.ofSeconds(90);
+    private static final ObjectMapper JSON = new ObjectMapper();
 
     private static HostileUpdateServer server;
     private static AgentInstallation agent;
     private static Key trusted;
     private static Key stranger;
+    /** The key a rotation hands over to, from the key the agent trusts. */
+    private static Key successor;
+    /** That rotation (trust statement 1), served the same bytes every time as a real server serves it. */
+    private static Map<String, Object> rotation;
     private static String built;
     private static long agentPid;
     private static Path work;
@@ -65,6 +76,8 @@ class UpdateAttackSuiteIT {
         server = HostileUpdateServer.start();
         trusted = Key.generate();
         stranger = Key.generate();
+        successor = Key.generate();
+        rotation = HostileUpdateServer.rotation(1, trusted, successor);
         AgentReleaseBuilder releases = AgentReleaseBuilder.fromBuild();
         built = releases.builtVersion();
         work = Files.createTempDirectory(Files.createDirectories(ServerProcess.outputDir()), "attacks");
@@ -302,6 +315,51 @@ class UpdateAttackSuiteIT {
         assertTrue(server.bytesSent.containsKey("bundle"), "the agent took the hot-swap path and fetched the bundle");
     }
 
+    // ---- the key lifecycle (last: the agent keeps what the statements changed) -----------------------------------
+
+    @Test
+    @Order(40)
+    void aManifestSignedByARotatedOutKeyIsRefused() throws Exception {
+        // the key the agent trusts hands over to another: from then on a manifest signed by it is refused, even one
+        // of the very check-in that carried the rotation
+        server.trustStatements(List.of(rotation));
+        JsonNode r = attack(signed(trusted, "9.4.0", archive("9.4.0"), 60, Map.of()));
+        assertRefused(r, "MANIFEST_ERROR", "the manifest is signed by key '" + trusted.id()
+                + "', which a rotation retired (retired by the rotation to " + successor.id() + ")");
+        JsonNode state = trustState();
+        assertEquals(1, state.path("trust_version").asLong(), state.toString());
+        assertEquals("retired", keyState(state, trusted.id()), state.toString());
+        assertEquals("active", keyState(state, successor.id()), state.toString());
+
+        // the refusal is for the rotation, not for a statement the agent could not use: the new key signs
+        JsonNode accepted = attack(signedButTamperedOnTheWay(successor, "9.4.1"));
+        assertRefused(accepted, "HASH_MISMATCH", "the download's SHA-256 is");
+        assertEquals(1, server.lastCheckIn().orElseThrow().path("trust_version").asLong(),
+                "the agent reports the trust statement it holds: " + server.lastCheckIn());
+    }
+
+    @Test
+    @Order(41)
+    void aManifestSignedByARevokedKeyIsRefused() throws Exception {
+        // the old key leaked: the server's active key (the rotation's successor) revokes it. The rotation is served
+        // too, as a server sends every statement newer than the agent's trust version (held already after case 40)
+        server.trustStatements(List.of(rotation,
+                HostileUpdateServer.revocation(2, trusted, successor, "the key leaked")));
+        JsonNode r = attack(signed(trusted, "9.4.2", archive("9.4.2"), 60, Map.of()));
+        assertRefused(r, "MANIFEST_ERROR", "the manifest is signed by key '" + trusted.id()
+                + "', which was revoked (revoked by " + successor.id() + ": the key leaked)");
+        JsonNode state = trustState();
+        assertEquals(2, state.path("trust_version").asLong(), state.toString());
+        assertEquals("revoked", keyState(state, trusted.id()), state.toString());
+        assertEquals("active", keyState(state, successor.id()), state.toString());
+
+        // only the named key was revoked: the active key still signs
+        JsonNode accepted = attack(signedButTamperedOnTheWay(successor, "9.4.3"));
+        assertRefused(accepted, "HASH_MISMATCH", "the download's SHA-256 is");
+        assertEquals(2, server.lastCheckIn().orElseThrow().path("trust_version").asLong(),
+                "the agent reports the trust statements it holds: " + server.lastCheckIn());
+    }
+
     // ---- helpers -----------------------------------------------------------------------------------------------
 
     /** Serves {@code offer} (null: nothing), runs a check as a local tool would, and returns that run's result. */
@@ -311,7 +369,7 @@ class UpdateAttackSuiteIT {
         Eventually.within(RUN_WAIT, () -> {
             HttpResponse<String> started = agent.trigger("check");
             assertEquals(202, started.statusCode(), "the agent accepts a check: " + started.body());
-            runId[0] = new com.fasterxml.jackson.databind.ObjectMapper().readTree(started.body()).get("run_id").asText();
+            runId[0] = JSON.readTree(started.body()).get("run_id").asText();
         }, UpdateAttackSuiteIT::hopeless);
         JsonNode[] result = {null};
         Eventually.within(RUN_WAIT, () -> {
@@ -348,6 +406,33 @@ class UpdateAttackSuiteIT {
         byte[] manifest = HostileUpdateServer.manifest(signer, version, artifact, counter, changes);
         return new Offer(HostileUpdateServer.update(version, manifest, signer.sign(manifest), signer.id()), artifact,
                 DownloadMode.NORMAL, Map.of());
+    }
+
+    /**
+     * An offer with a valid manifest signed by {@code signer} whose artifact the stand-in changes on the way: a run
+     * that gets as far as {@code HASH_MISMATCH} accepted the manifest, and installs nothing.
+     */
+    private static Offer signedButTamperedOnTheWay(Key signer, String version) throws Exception {
+        byte[] artifact = archive(version);
+        byte[] tampered = artifact.clone();
+        tampered[tampered.length / 2] ^= 0x55;
+        return new Offer(signed(signer, version, artifact, 60, Map.of()).update(), tampered, DownloadMode.NORMAL, Map.of());
+    }
+
+    /** The agent's {@code data/update/trust-state.json}: what the trust statements it applied made of its trust. */
+    private static JsonNode trustState() throws Exception {
+        Path file = agent.dataDir().resolve("update/trust-state.json");
+        assertTrue(Files.isRegularFile(file), "the agent kept no trust state: " + file);
+        return JSON.readTree(file.toFile());
+    }
+
+    private static String keyState(JsonNode state, String keyId) {
+        for (JsonNode k : state.path("keys")) {
+            if (keyId.equals(k.path("id").asText())) {
+                return k.path("state").asText();
+            }
+        }
+        return "unknown";
     }
 
     /** A small tar.gz that looks like a release (it never gets as far as being unpacked in the cases that use it). */
