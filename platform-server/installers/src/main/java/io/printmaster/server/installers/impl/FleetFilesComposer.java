@@ -23,7 +23,8 @@ import java.util.Objects;
  * The fleet files (docs/api.md#installers), written into every installer:
  * <ul>
  *   <li>{@code etc/fleet.json} (0644): server URL, fleet id and name, the policy snapshot and its source, the CA
- *   bundle's file name (or null), when it was generated;</li>
+ *   bundle's file name (or null), when it was generated, and, only when true, {@code tls_pinned} and
+ *   {@code allow_insecure_http} ({@link AgentTransport});</li>
  *   <li>{@code etc/join-token} (0600): the join token and a newline;</li>
  *   <li>{@code etc/ca-bundle.pem} (0644): only when the server is configured with one;</li>
  *   <li>{@code etc/trust.json} (0644): the signing keys and rotation statements, as the releases API shows them.</li>
@@ -48,8 +49,17 @@ final class FleetFilesComposer {
      * @param caBundlePem the PEM text of the CA bundle, or null for none
      */
     record Inputs(String serverUrl, String fleetId, String fleetName, UpdatePolicy policy, String policySource,
-                  String caBundlePem, String joinToken, List<SigningKey> keys, List<RotationStatement> rotations) {
+                  String caBundlePem, String joinToken, List<SigningKey> keys, List<RotationStatement> rotations,
+                  AgentTransport transport) {
+        /** Without a say on transport: the agent trusts the system's CAs plus the CA bundle, and refuses remote http. */
+        Inputs(String serverUrl, String fleetId, String fleetName, UpdatePolicy policy, String policySource,
+               String caBundlePem, String joinToken, List<SigningKey> keys, List<RotationStatement> rotations) {
+            this(serverUrl, fleetId, fleetName, policy, policySource, caBundlePem, joinToken, keys, rotations,
+                    AgentTransport.DEFAULT);
+        }
+
         Inputs {
+            Objects.requireNonNull(transport, "transport");
             Objects.requireNonNull(serverUrl, "serverUrl");
             Objects.requireNonNull(fleetId, "fleetId");
             Objects.requireNonNull(fleetName, "fleetName");
@@ -76,6 +86,7 @@ final class FleetFilesComposer {
         fleet.put("policy", in.policy());
         fleet.put("policy_source", in.policySource());
         fleet.put("ca_bundle", in.caBundlePem() == null ? null : CA_BUNDLE_NAME);
+        in.transport().writeTo(fleet);
         fleet.put("generated_at", generatedAt.toString());
         files.add(FleetFile.of(FLEET_JSON, json(fleet)));
         files.add(FleetFile.secret(JOIN_TOKEN, (in.joinToken() + "\n").getBytes(StandardCharsets.UTF_8)));

@@ -82,6 +82,9 @@ public class InstallersResource implements RouteProvider {
     private final CachedInstallers installers;
     private final Clock clock = Clock.systemUTC();
     private volatile InstallerSettings settings;
+    private volatile AgentTransport.Settings transportSettings;
+    /** The chain the server serves on its own HTTPS listener (framework property pm.tls.certificate), or null. */
+    private final Path servedCertificate;
     private volatile JoinTokens joinTokens;
 
     @Activate
@@ -94,6 +97,9 @@ public class InstallersResource implements RouteProvider {
         this.fleets = fleets;
         this.signingKeys = signingKeys;
         this.settings = settings(properties);
+        this.transportSettings = AgentTransport.Settings.from(properties);
+        String served = context.getProperty("pm.tls.certificate");
+        this.servedCertificate = served == null || served.isBlank() ? null : Path.of(served);
         String data = java.util.Objects.requireNonNull(context.getProperty("pm.data.dir"), "framework property pm.data.dir");
         this.cache = new InstallerCache(Path.of(data, "installers"), box, settings.cacheMaxBytes(), clock);
         this.installers = new CachedInstallers(cache, clock);
@@ -102,6 +108,7 @@ public class InstallersResource implements RouteProvider {
     @Modified
     void modified(Map<String, Object> properties) {
         settings = settings(properties);
+        transportSettings = AgentTransport.Settings.from(properties);
         cache.setMaxBytes(settings.cacheMaxBytes());
     }
 
@@ -219,6 +226,7 @@ public class InstallersResource implements RouteProvider {
                 throw new ApiException(503, "configuration_invalid", e.getMessage());
             }
         }
+        AgentTransport.Decision transport = transport(serverUrl, caPem);
         JoinTokens tokens = joinTokens;
         if (tokens == null) {
             throw new ApiException(503, "join_tokens_unavailable", "join tokens cannot be issued now: the agents service is not running");
@@ -230,7 +238,8 @@ public class InstallersResource implements RouteProvider {
             keys = signingKeys.list();
         }
         FleetFilesComposer.Inputs inputs = new FleetFilesComposer.Inputs(serverUrl, fleetId, fleet.get().name(),
-                policy.policy(), policy.source(), caPem, token.token(), keys, signingKeys.statements());
+                policy.policy(), policy.source(), transport.caBundlePem(), token.token(), keys, signingKeys.statements(),
+                transport.transport());
         Artifact artifact = chosen.artifact();
         CachedInstallers.Target target = new CachedInstallers.Target(fleetId, artifact.version(), platform.name(), format,
                 artifact.sha256(), artifact.assetName(), plugin.get().pluginId(), plugin.get().format(), official);
@@ -249,6 +258,24 @@ public class InstallersResource implements RouteProvider {
                 .header(VERSION_SOURCE_HEADER, chosen.source())
                 .header(CACHE_HEADER, served.built() ? "miss" : "hit")
                 .header("Cache-Control", "private, no-store");
+    }
+
+    /** How the installer's agent reaches and trusts the server ({@link AgentTransport}); 409 when it would refuse. */
+    private AgentTransport.Decision transport(String serverUrl, String configuredCaPem) throws ApiException {
+        String servedPem = null;
+        if (servedCertificate != null && serverUrl.regionMatches(true, 0, "https:", 0, 6)) {
+            try {
+                servedPem = CaBundle.read(servedCertificate);
+            } catch (IOException e) {
+                throw new ApiException(503, "tls_certificate_unavailable", "the server's TLS certificate "
+                        + servedCertificate + " cannot be embedded: " + e.getMessage());
+            }
+        }
+        try {
+            return AgentTransport.decide(serverUrl, servedPem, configuredCaPem, transportSettings);
+        } catch (IllegalStateException e) {
+            throw new ApiException(409, "insecure_server_url", e.getMessage());
+        }
     }
 
     /** The artifact to build from, and which rule chose it. */
