@@ -10,6 +10,7 @@ import io.printmaster.agent.enrollment.api.Enrollment;
 import io.printmaster.agent.enrollment.api.EnrollmentState;
 import io.printmaster.agent.enrollment.api.EnrollmentState.Phase;
 import io.printmaster.agent.files.Digests;
+import io.printmaster.core.net.PlainHttpRule;
 import io.printmaster.core.policy.UpdatePolicy;
 import io.printmaster.core.wire.EnrollAnswer;
 import io.printmaster.core.retry.Backoff;
@@ -29,6 +30,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Supplier;
+import javax.net.ssl.SSLContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -87,6 +89,8 @@ final class EnrollmentLoop implements Enrollment, AutoCloseable {
     private int refusedCheckIns;
     private ServerClient client;
     private Object clientKey;
+    /** The TLS trust of every call to the server, following the fleet files. */
+    private final FollowingServerTls tls;
 
     /** Told about every check-in attempt (the component forwards to the {@code CheckInListener} services). */
     private volatile java.util.function.Consumer<CheckIn> listeners = c -> { };
@@ -101,6 +105,16 @@ final class EnrollmentLoop implements Enrollment, AutoCloseable {
         this.clock = clock;
         this.checkInInterval = checkInInterval;
         this.state = new EnrollmentState(Phase.NOT_CONFIGURED, "starting", clock.instant());
+        try {
+            this.tls = new FollowingServerTls(ServerTrust.system());
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("the JVM has no usable TLS trust store", e);
+        }
+    }
+
+    @Override
+    public SSLContext serverTls() {
+        return tls.context();
     }
 
     void start() {
@@ -239,6 +253,15 @@ final class EnrollmentLoop implements Enrollment, AutoCloseable {
             return Optional.empty();
         }
         FleetSource source = reading.source().get();
+        Optional<String> refused = PlainHttpRule.refusal(source.serverUrl(), source.allowInsecureHttp());
+        if (refused.isPresent()) {
+            // neither the join token nor the credential may cross: not here, and not by the update worker either
+            stored = null;
+            fleetPolicy = null;
+            setState(Phase.FAILED, refused.get() + " (" + source.origin() + "); the agent tries again when the file "
+                    + "changes", true);
+            return Optional.empty();
+        }
         ServerClient server;
         try {
             server = client(source);
@@ -405,9 +428,10 @@ final class EnrollmentLoop implements Enrollment, AutoCloseable {
 
     private ServerClient client(FleetSource source) throws IOException, GeneralSecurityException {
         Object key = List.of(source.serverUrl(), source.caBundle().map(Object::toString).orElse(""),
-                source.caBundle().map(EnrollmentLoop::fingerprint).orElse(""));
+                source.caBundle().map(EnrollmentLoop::fingerprint).orElse(""), source.tlsPinned());
         if (client == null || !key.equals(clientKey)) {
-            client = new ServerClient(source.serverUrl(), source.caBundle(), timing.connectTimeout(), timing.requestTimeout());
+            tls.trust(ServerTrust.forBundle(source.caBundle(), source.tlsPinned()));
+            client = new ServerClient(source.serverUrl(), tls.context(), timing.connectTimeout(), timing.requestTimeout());
             clientKey = key;
         }
         return client;

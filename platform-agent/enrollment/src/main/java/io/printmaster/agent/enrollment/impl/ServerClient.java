@@ -10,15 +10,14 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Path;
-import java.security.GeneralSecurityException;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import javax.net.ssl.SSLContext;
 
 /**
- * The two calls the agent makes (docs/api.md): enroll and check in. Plain {@link HttpClient} with timeouts; the
- * CA bundle, when there is one, is trusted besides the system's trust store.
+ * The two calls the agent makes (docs/api.md): enroll and check in. Plain {@link HttpClient} with timeouts and the
+ * TLS trust of the fleet files ({@link ServerTrust}).
  */
 final class ServerClient {
     static final String ENROLL = "/api/v1/agents/enroll";
@@ -58,14 +57,14 @@ final class ServerClient {
     private final HttpClient http;
     private final Duration requestTimeout;
 
-    ServerClient(URI serverUrl, Optional<Path> caBundle, Duration connectTimeout, Duration requestTimeout)
-            throws IOException, GeneralSecurityException {
+    /** @param tls the TLS context of calls to the server ({@link FollowingServerTls}); null for the JDK's default */
+    ServerClient(URI serverUrl, SSLContext tls, Duration connectTimeout, Duration requestTimeout) {
         this.serverUrl = serverUrl;
         this.requestTimeout = requestTimeout;
         HttpClient.Builder b = HttpClient.newBuilder().connectTimeout(connectTimeout).version(HttpClient.Version.HTTP_1_1)
                 .followRedirects(HttpClient.Redirect.NEVER);
-        if (caBundle.isPresent()) {
-            b.sslContext(ServerTrust.context(caBundle.get()));
+        if (tls != null) {
+            b.sslContext(tls);
         }
         this.http = b.build();
     }
