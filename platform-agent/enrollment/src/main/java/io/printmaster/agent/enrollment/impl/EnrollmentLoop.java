@@ -479,6 +479,7 @@ final class EnrollmentLoop implements Enrollment, AutoCloseable {
         Optional<AgentSettings> s = settings.get();
         key.add(s.flatMap(AgentSettings::serverUrl).map(URI::toString).orElse(""));
         key.add(s.flatMap(AgentSettings::joinToken).map(EnrollmentLoop::digest).orElse(""));
+        key.add(s.map(AgentSettings::allowInsecureHttp).orElse(false));
         return key;
     }
 

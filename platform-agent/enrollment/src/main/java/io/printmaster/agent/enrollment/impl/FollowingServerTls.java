@@ -4,8 +4,11 @@ import java.net.Socket;
 import java.security.GeneralSecurityException;
 import java.security.cert.CertificateException;
 import java.security.cert.X509Certificate;
+import java.util.Collections;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLEngine;
+import javax.net.ssl.SSLSession;
+import javax.net.ssl.SSLSessionContext;
 import javax.net.ssl.TrustManager;
 import javax.net.ssl.X509ExtendedTrustManager;
 
@@ -29,8 +32,19 @@ final class FollowingServerTls {
         return context;
     }
 
+    /**
+     * From now on, trust as {@code trust} does. Cached TLS sessions are dropped: a resumed session skips the
+     * certificate check, and what the old trust accepted must be judged again by the new one.
+     */
     void trust(X509ExtendedTrustManager trust) {
         this.current = trust;
+        SSLSessionContext sessions = context.getClientSessionContext();
+        for (byte[] id : Collections.list(sessions.getIds())) {
+            SSLSession s = sessions.getSession(id);
+            if (s != null) {
+                s.invalidate();
+            }
+        }
     }
 
     private final class Delegate extends X509ExtendedTrustManager {

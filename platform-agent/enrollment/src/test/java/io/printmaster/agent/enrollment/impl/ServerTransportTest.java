@@ -157,6 +157,22 @@ class ServerTransportTest {
     }
 
     @Test
+    void aNewPinIsJudgedAtOnceNotSkippedByAResumedTlsSession() throws Exception {
+        Path served = selfSigned("served", "IP:127.0.0.1");
+        Path other = selfSigned("other", "IP:127.0.0.1");
+        Files.createDirectories(etc());
+        Files.copy(served, etc().resolve("ca-bundle.pem"));
+        FakeServer server = httpsServer("served");
+        fleetFiles("https://127.0.0.1:" + server.port(), ",\"ca_bundle\":\"ca-bundle.pem\",\"tls_pinned\":true");
+        EnrollmentLoop loop = loop(Optional::empty);
+        awaitCheckedIn(loop);
+        int checkIns = server.checkIns.get();
+        write(etc().resolve("ca-bundle.pem"), Files.readString(other));
+        await().atMost(WAIT).until(() -> loop.state().message().contains("is not the one pinned in"));
+        assertEquals(checkIns, server.checkIns.get(), "no check-in under the new pin");
+    }
+
+    @Test
     void aBundleMayHoldTheNextCertificateBesideTheCurrentOne() throws Exception {
         Path current = selfSigned("current", "IP:127.0.0.1");
         Path next = selfSigned("next", "IP:127.0.0.1");
