@@ -64,6 +64,11 @@ class TlsIT {
                     "https://localhost:" + port + "/api/v1/health"));
             assertTrue(health.contains("\"status\":\"UP\""), health);
             assertEquals(fingerprint, presentedFingerprint(port));
+            // a Host the certificate does not name (an alias, an address missing from it) is still served: agents pin
+            // the key, and their URL is whatever address the admin downloaded the installer from
+            String aliased = Tools.run(List.of("curl", "-sS", "--fail", "--cacert", crt.toString(), "-H",
+                    "Host: pm-alias.example.test:" + port, "https://localhost:" + port + "/api/v1/health"));
+            assertTrue(aliased.contains("\"status\":\"UP\""), aliased);
             assertFalse(curlStatus("http://127.0.0.1:" + port + "/api/v1/health").equals("200"), "plain HTTP is off");
 
             // the agent installed from the https installer enrolled and checks in, pinned
