@@ -91,6 +91,9 @@ final class EnrollmentLoop implements Enrollment, AutoCloseable {
     private Object clientKey;
     /** The TLS trust of every call to the server, following the fleet files. */
     private final FollowingServerTls tls;
+    /** The certificates pinned servers announced; only touched by the loop thread. */
+    private final LearnedPins learnedPins;
+    private String lastPinProblem;
 
     /** Told about every check-in attempt (the component forwards to the {@code CheckInListener} services). */
     private volatile java.util.function.Consumer<CheckIn> listeners = c -> { };
@@ -105,6 +108,7 @@ final class EnrollmentLoop implements Enrollment, AutoCloseable {
         this.clock = clock;
         this.checkInInterval = checkInInterval;
         this.state = new EnrollmentState(Phase.NOT_CONFIGURED, "starting", clock.instant());
+        this.learnedPins = new LearnedPins(store.credentialFile().getParent());
         try {
             this.tls = new FollowingServerTls(ServerTrust.system());
         } catch (GeneralSecurityException e) {
@@ -372,6 +376,9 @@ final class EnrollmentLoop implements Enrollment, AutoCloseable {
             }
             failures = 0;
             refusedCheckIns = 0;
+            if (source.tlsPinned()) {
+                learnPins(s, server, source);
+            }
             setState(Phase.ENROLLED, "enrolled as " + who + "; last check-in succeeded", false);
             Duration interval = checkInInterval;
             long jitterMillis = interval.toMillis() / 10;
@@ -397,6 +404,32 @@ final class EnrollmentLoop implements Enrollment, AutoCloseable {
         }
         return retry(Phase.ENROLLED, "enrolled as " + who + "; the check-in failed: HTTP " + a.status() + " "
                 + a.errorMessage());
+    }
+
+    /**
+     * Asks the pinned server which certificates to trust from now on and keeps them ({@link LearnedPins}); never
+     * fails the round: a server without the route, or a refused announcement, leaves the trust as it is.
+     */
+    private void learnPins(CredentialStore.Stored s, ServerClient server, FleetSource source) throws InterruptedException {
+        String problem = null;
+        try {
+            ServerClient.Announcement a = server.tlsCertificates(s.credential());
+            String pem = a.answer().body().path("certificates_pem").asText(null);
+            if (a.answer().status() == 200 && pem != null && a.presented().isPresent()) {
+                if (learnedPins.accept(source.serverUrl(), pem, a.presented().get())) {
+                    LOG.info("the server {} announced the certificates to trust; kept in {}", source.serverUrl(),
+                            learnedPins.file(source.serverUrl()));
+                }
+            } else if (a.answer().status() != 404) {
+                problem = "HTTP " + a.answer().status() + " " + a.answer().errorMessage();
+            }
+        } catch (IOException e) {
+            problem = describe(e);
+        }
+        if (problem != null && !problem.equals(lastPinProblem)) {
+            LOG.warn("cannot learn the server's certificates from {}: {}", source.serverUrl(), problem);
+        }
+        lastPinProblem = problem;
     }
 
     private Optional<Duration> retry(Phase phase, String problem) {
@@ -427,10 +460,12 @@ final class EnrollmentLoop implements Enrollment, AutoCloseable {
     }
 
     private ServerClient client(FleetSource source) throws IOException, GeneralSecurityException {
+        Optional<Path> learned = source.tlsPinned() ? learnedPins.existing(source.serverUrl()) : Optional.empty();
         Object key = List.of(source.serverUrl(), source.caBundle().map(Object::toString).orElse(""),
-                source.caBundle().map(EnrollmentLoop::fingerprint).orElse(""), source.tlsPinned());
+                source.caBundle().map(EnrollmentLoop::fingerprint).orElse(""), source.tlsPinned(),
+                learned.map(EnrollmentLoop::fingerprint).orElse(""));
         if (client == null || !key.equals(clientKey)) {
-            tls.trust(ServerTrust.forBundle(source.caBundle(), source.tlsPinned()));
+            tls.trust(ServerTrust.forBundle(source.caBundle(), source.tlsPinned(), learned));
             client = new ServerClient(source.serverUrl(), tls.context(), timing.connectTimeout(), timing.requestTimeout());
             clientKey = key;
         }

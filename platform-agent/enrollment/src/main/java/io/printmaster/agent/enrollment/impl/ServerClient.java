@@ -22,6 +22,7 @@ import javax.net.ssl.SSLContext;
 final class ServerClient {
     static final String ENROLL = "/api/v1/agents/enroll";
     static final String CHECK_IN = "/api/v1/agents/update/manifest";
+    static final String TLS_CERTIFICATES = "/api/v1/agents/tls/certificates";
     /** Writes the wire records (their explicit names) and reads bodies as trees. */
     private static final ObjectMapper JSON = new ObjectMapper();
     /** Answers are small; a larger one is not our server's. */
@@ -87,13 +88,37 @@ final class ServerClient {
                 null, plugins), Optional.of(credential));
     }
 
+    /** The certificates a pinned server announces, and the certificate it presented on that connection. */
+    record Announcement(Answer answer, Optional<java.security.cert.X509Certificate> presented) {
+    }
+
+    /** {@code GET /api/v1/agents/tls/certificates} with the agent's credential ({@link LearnedPins}). */
+    Announcement tlsCertificates(String credential) throws IOException, InterruptedException {
+        HttpRequest req = HttpRequest.newBuilder(URI.create(serverUrl + TLS_CERTIFICATES)).timeout(requestTimeout)
+                .header("Accept", "application/json").header("Authorization", "Bearer " + credential).GET().build();
+        HttpResponse<byte[]> resp = http.send(req, HttpResponse.BodyHandlers.ofByteArray());
+        Optional<java.security.cert.X509Certificate> presented = resp.sslSession().flatMap(s -> {
+            try {
+                java.security.cert.Certificate[] chain = s.getPeerCertificates();
+                return chain.length > 0 && chain[0] instanceof java.security.cert.X509Certificate x
+                        ? Optional.of(x) : Optional.empty();
+            } catch (javax.net.ssl.SSLPeerUnverifiedException e) {
+                return Optional.empty();
+            }
+        });
+        return new Announcement(new Answer(resp.statusCode(), parse(resp.body())), presented);
+    }
+
     private Answer post(String path, Object body, Optional<String> bearer) throws IOException, InterruptedException {
         HttpRequest.Builder req = HttpRequest.newBuilder(URI.create(serverUrl + path)).timeout(requestTimeout)
                 .header("Content-Type", "application/json").header("Accept", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofByteArray(JSON.writeValueAsBytes(body)));
         bearer.ifPresent(c -> req.header("Authorization", "Bearer " + c));
         HttpResponse<byte[]> resp = http.send(req.build(), HttpResponse.BodyHandlers.ofByteArray());
-        byte[] bytes = resp.body();
+        return new Answer(resp.statusCode(), parse(resp.body()));
+    }
+
+    private static JsonNode parse(byte[] bytes) {
         JsonNode json = JSON.createObjectNode();
         if (bytes != null && bytes.length > 0 && bytes.length <= MAX_ANSWER_BYTES) {
             try {
@@ -105,6 +130,6 @@ final class ServerClient {
                 // not JSON (a proxy's error page): the status alone tells what happened
             }
         }
-        return new Answer(resp.statusCode(), json);
+        return json;
     }
 }

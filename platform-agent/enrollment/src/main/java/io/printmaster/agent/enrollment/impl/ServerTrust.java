@@ -39,6 +39,15 @@ final class ServerTrust {
     /** The trust for a fleet source's CA bundle: empty means the system's; {@code pinned}: the bundle only. */
     static X509ExtendedTrustManager forBundle(Optional<Path> caBundle, boolean pinned)
             throws IOException, GeneralSecurityException {
+        return forBundle(caBundle, pinned, Optional.empty());
+    }
+
+    /**
+     * As {@link #forBundle(Optional, boolean)}; a pinned agent also trusts the certificates its server announced
+     * ({@code learned}, {@link LearnedPins}).
+     */
+    static X509ExtendedTrustManager forBundle(Optional<Path> caBundle, boolean pinned, Optional<Path> learned)
+            throws IOException, GeneralSecurityException {
         if (caBundle.isEmpty()) {
             if (pinned) {
                 throw new CertificateException("tls_pinned needs the server's certificate in a ca_bundle");
@@ -46,6 +55,12 @@ final class ServerTrust {
             return system();
         }
         KeyStore bundle = bundleStore(caBundle.get());
+        if (pinned && learned.isPresent()) {
+            KeyStore more = bundleStore(learned.get());
+            for (String alias : java.util.Collections.list(more.aliases())) {
+                bundle.setCertificateEntry("learned-" + alias, more.getCertificate(alias));
+            }
+        }
         if (pinned) {
             List<X509Certificate> pins = new ArrayList<>();
             for (String alias : java.util.Collections.list(bundle.aliases())) {

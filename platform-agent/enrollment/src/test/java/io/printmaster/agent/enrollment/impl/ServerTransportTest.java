@@ -103,6 +103,10 @@ class ServerTransportTest {
     }
 
     private FakeServer httpsServer(String name) throws Exception {
+        return httpsServer(name, 0);
+    }
+
+    private FakeServer httpsServer(String name, int port) throws Exception {
         KeyStore ks = KeyStore.getInstance("PKCS12");
         try (InputStream in = Files.newInputStream(dir.resolve("tls").resolve(name + ".p12"))) {
             ks.load(in, "changeit".toCharArray());
@@ -111,7 +115,7 @@ class ServerTransportTest {
         kmf.init(ks, "changeit".toCharArray());
         SSLContext tls = SSLContext.getInstance("TLS");
         tls.init(kmf.getKeyManagers(), null, null);
-        FakeServer server = FakeServer.https(0, tls);
+        FakeServer server = FakeServer.https(port, tls);
         open.add(server);
         server.validTokens.add(TOKEN);
         return server;
@@ -170,6 +174,48 @@ class ServerTransportTest {
         write(etc().resolve("ca-bundle.pem"), Files.readString(other));
         await().atMost(WAIT).until(() -> loop.state().message().contains("is not the one pinned in"));
         assertEquals(checkIns, server.checkIns.get(), "no check-in under the new pin");
+    }
+
+    @Test
+    void theNextCertificateAnnouncedOverThePinnedConnectionIsTrustedAfterTheSwitch() throws Exception {
+        Path current = selfSigned("current", "IP:127.0.0.1");
+        Path next = selfSigned("next", "IP:127.0.0.1");
+        Files.createDirectories(etc());
+        Files.copy(current, etc().resolve("ca-bundle.pem"));
+        FakeServer before = httpsServer("current");
+        int port = before.port();
+        before.announced = Files.readString(current) + Files.readString(next);
+        fleetFiles("https://127.0.0.1:" + port, ",\"ca_bundle\":\"ca-bundle.pem\",\"tls_pinned\":true");
+        EnrollmentLoop loop = loop(Optional::empty);
+        awaitCheckedIn(loop);
+        await().atMost(WAIT).until(() -> new LearnedPins(dir.resolve("data/state"))
+                .existing(java.net.URI.create("https://127.0.0.1:" + port)).isPresent());
+        String credential = loop.credential().orElseThrow();
+
+        // the server switches to the next certificate on the same address; the agent follows without any file change
+        before.close();
+        FakeServer after = httpsServer("next", port);
+        after.acceptedCredentials.add(credential);
+        loop.wake();
+        await().atMost(WAIT).until(() -> after.checkIns.get() > 0 && loop.lastCheckIn().map(c -> c.succeeded()).orElse(false));
+        assertEquals(0, after.enrolls.get(), "the same credential, no new enrollment");
+    }
+
+    @Test
+    void anAnnouncementWithoutThePresentedCertificateIsNotKept() throws Exception {
+        Path current = selfSigned("current", "IP:127.0.0.1");
+        Path other = selfSigned("other", "IP:127.0.0.1");
+        Files.createDirectories(etc());
+        Files.copy(current, etc().resolve("ca-bundle.pem"));
+        FakeServer server = httpsServer("current");
+        server.announced = Files.readString(other);
+        fleetFiles("https://127.0.0.1:" + server.port(), ",\"ca_bundle\":\"ca-bundle.pem\",\"tls_pinned\":true");
+        EnrollmentLoop loop = loop(Optional::empty);
+        awaitCheckedIn(loop);
+        await().atMost(WAIT).until(() -> server.announcements.get() > 0);
+        loop.checkInNow(WAIT);
+        assertTrue(new LearnedPins(dir.resolve("data/state")).existing(java.net.URI.create("https://127.0.0.1:" + server.port())).isEmpty(),
+                "an announcement that would drop the certificate in use is refused");
     }
 
     @Test

@@ -62,11 +62,18 @@ record AgentTransport(boolean tlsPinned, boolean allowInsecureHttp) {
         boolean insecure = settings.allowInsecureHttp() && "http".equalsIgnoreCase(url.getScheme())
                 && !PlainHttpRule.isLoopback(url.getHost());
         if ("https".equalsIgnoreCase(url.getScheme()) && servedChainPem != null && settings.pinServerCertificate()) {
-            String bundle = configuredCaPem == null || servedChainPem.contains(configuredCaPem.strip())
-                    ? servedChainPem : servedChainPem + configuredCaPem;
-            return new Decision(new AgentTransport(true, insecure), bundle);
+            return new Decision(new AgentTransport(true, insecure), pinnedBundle(servedChainPem, configuredCaPem));
         }
         return new Decision(new AgentTransport(false, insecure), configuredCaPem);
+    }
+
+    /**
+     * What pinned agents trust: the served chain, then the configured CA bundle's certificates (a CA, or the next
+     * server certificate an admin stages before a change of key).
+     */
+    static String pinnedBundle(String servedChainPem, String configuredCaPem) {
+        return configuredCaPem == null || servedChainPem.contains(configuredCaPem.strip())
+                ? servedChainPem : servedChainPem + configuredCaPem;
     }
 
     void writeTo(Map<String, Object> fleetJson) {
