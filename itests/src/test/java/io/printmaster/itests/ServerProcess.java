@@ -73,7 +73,9 @@ public final class ServerProcess implements AutoCloseable {
     public static ServerProcess start(String name, Path dataDir, List<String> jvmOptions, List<String> serverArgs)
             throws IOException, InterruptedException {
         Path dist = distribution();
-        int port = freePort();
+        int given = serverArgs.indexOf("--port");
+        // a restart on the port agents already know (the launcher takes the last --port)
+        int port = given >= 0 ? Integer.parseInt(serverArgs.get(given + 1)) : freePort();
         String password = randomPassword();
         Path logDir = outputDir().resolve("server-logs");
         Files.createDirectories(logDir);

@@ -105,6 +105,63 @@ class TlsIT {
     }
 
     @Test
+    void aNewCertificateStagedInCaBundleReachesPinnedAgentsBeforeTheSwitch() throws Exception {
+        Path pki = Files.createDirectories(work.resolve("rotation-pki"));
+        for (String name : List.of("old", "new")) {
+            Tools.run(List.of("openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+                    "-keyout", pki.resolve(name + ".key").toString(), "-out", pki.resolve(name + ".pem").toString(),
+                    "-subj", "/CN=localhost", "-days", "30", "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1"));
+        }
+        Path data = Files.createDirectories(work.resolve("rotation-data"));
+        int port;
+        String agentId;
+        ServerProcess server = ServerProcess.start("tls-rotation-old", data, List.of(), List.of(
+                "--tls-cert", pki.resolve("old.pem").toString(), "--tls-key", pki.resolve("old.key").toString()));
+        try (AgentInstallation agent = installerOverHttps(server)) {
+            port = server.baseUri().getPort();
+            Https admin = Https.login(server);
+            agentId = awaitCheckedIn(admin, agent).get("id").asText();
+            assertEquals(opensslFingerprint(pki.resolve("old.pem")), opensslFingerprint(agent.root().resolve("etc/ca-bundle.pem")));
+
+            // 1. stage the next certificate: the installers' ca_bundle, which the server announces to pinned agents
+            Path etc = Files.createDirectories(data.resolve("etc"));
+            Files.writeString(etc.resolve("io.printmaster.server.installers.cfg"), "ca_bundle=" + pki.resolve("new.pem") + "\n");
+            String newFingerprint = opensslFingerprint(pki.resolve("new.pem"));
+            agent.checkInEvery(10); // applied while running: the next check-in comes within seconds
+            Eventually.within(WAIT, () -> {
+                Path learned;
+                try (var files = Files.list(agent.dataDir().resolve("state"))) {
+                    learned = files.filter(f -> f.getFileName().toString().startsWith("tls-pins-")).findFirst().orElse(null);
+                }
+                assertTrue(learned != null, "the agent kept the announced certificates");
+                List<String> kept = new ArrayList<>();
+                try (var in = Files.newInputStream(learned)) {
+                    for (var c : java.security.cert.CertificateFactory.getInstance("X.509").generateCertificates(in)) {
+                        kept.add(java.util.HexFormat.ofDelimiter(":").withUpperCase().formatHex(
+                                java.security.MessageDigest.getInstance("SHA-256").digest(c.getEncoded())));
+                    }
+                }
+                assertTrue(kept.contains(newFingerprint), "the next certificate is among " + kept);
+            }, () -> agent.isRunning() ? null : "the agent exited\n" + agent.logTail());
+
+            // 2. switch the server to the new certificate on the same address: the agent follows on its own
+            server.close();
+            server = ServerProcess.start("tls-rotation-new", data, List.of(), List.of("--tls-cert",
+                    pki.resolve("new.pem").toString(), "--tls-key", pki.resolve("new.key").toString(), "--port",
+                    Integer.toString(port)));
+            assertEquals(newFingerprint, presentedFingerprint(port));
+            Https after = Https.login(server);
+            String before = lastSeen(after, agentId);
+            Eventually.within(WAIT, () -> assertNotEquals(before, lastSeen(after, agentId),
+                    "the agent checked in with the server's new certificate\n" + agent.logTail()),
+                    () -> agent.isRunning() ? null : "the agent exited\n" + agent.logTail());
+            assertEquals(1, after.get("/api/v1/agents").get("agents").size(), "the same agent, not a new enrollment");
+        } finally {
+            server.close();
+        }
+    }
+
+    @Test
     void ownCertificateFilesAreServedAsGiven() throws Exception {
         Path pki = Files.createDirectories(work.resolve("pki"));
         // an RSA key in PKCS#1 (openssl genrsa -traditional) and its certificate
