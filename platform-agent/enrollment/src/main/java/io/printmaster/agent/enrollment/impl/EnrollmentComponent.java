@@ -179,4 +179,9 @@ public class EnrollmentComponent implements Enrollment {
         return loop.state();
     }
 
+    @Override
+    public javax.net.ssl.SSLContext serverTls() {
+        return loop.serverTls();
+    }
+
 }
