@@ -48,13 +48,12 @@ class TlsIT {
     @Test
     void aSelfSignedServerIsPinnedByTheAgentsOfItsInstallers() throws Exception {
         Path data = Files.createDirectories(work.resolve("server-data"));
-        String fingerprint;
-        try (ServerProcess server = ServerProcess.start("tls-self-signed", data, List.of(), List.of("--tls", "self-signed"));
-             AgentInstallation agent = installerOverHttps(server)) {
+        ServerProcess server = ServerProcess.start("tls-self-signed", data, List.of(), List.of("--tls", "self-signed"));
+        try (AgentInstallation agent = installerOverHttps(server)) {
             Path crt = data.resolve("tls/self-signed.crt");
             assertEquals(PosixFilePermissions.fromString("rw-------"),
                     Files.getPosixFilePermissions(data.resolve("tls/self-signed.key")), "the private key is the server user's only");
-            fingerprint = opensslFingerprint(crt);
+            String fingerprint = opensslFingerprint(crt);
             assertTrue(Files.readString(server.log()).contains("SHA-256 fingerprint " + fingerprint),
                     "the fingerprint is printed at start:\n" + server.logTail());
 
@@ -78,29 +77,40 @@ class TlsIT {
             assertEquals("ca-bundle.pem", fleetJson.get("ca_bundle").asText());
             assertEquals(fingerprint, opensslFingerprint(agent.root().resolve("etc/ca-bundle.pem")));
             Https admin = Https.login(server);
-            JsonNode enrolled = awaitCheckedIn(admin, agent);
+            String agentId = awaitCheckedIn(admin, agent).get("id").asText();
 
-            // given another certificate, the agent refuses the server and says why
+            // another server with another certificate on the same address: the agent refuses it and says why
+            server.close();
             Path other = Files.createDirectories(work.resolve("other"));
             Tools.run(List.of("openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
                     "-keyout", other.resolve("k.pem").toString(), "-out", other.resolve("c.pem").toString(), "-subj",
                     "/CN=localhost", "-days", "2", "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1"));
-            Files.copy(other.resolve("c.pem"), agent.root().resolve("etc/ca-bundle.pem"),
-                    java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            server = ServerProcess.start("tls-impostor", Files.createDirectories(work.resolve("impostor-data")), List.of(),
+                    List.of("--tls-cert", other.resolve("c.pem").toString(), "--tls-key", other.resolve("k.pem").toString(),
+                            "--port", Integer.toString(port)));
             Eventually.within(WAIT, () -> {
                 JsonNode status = agentStatus(agent);
                 assertTrue(status.toString().contains("is not the one pinned in"), status.toString());
             }, () -> agent.isRunning() ? null : "the agent exited\n" + agent.logTail());
-            String seen = lastSeen(admin, enrolled.get("id").asText());
-            JsonNode status = agentStatus(agent);
-            assertFalse(status.path("last_check_in").path("succeeded").asBoolean(true), status.toString());
-            assertEquals(seen, lastSeen(admin, enrolled.get("id").asText()), "no check-in reached the server");
-        }
+            assertFalse(agentStatus(agent).path("last_check_in").path("succeeded").asBoolean(true));
+            assertEquals(0, Https.login(server).get("/api/v1/agents").get("agents").size(), "nothing reached the impostor");
 
-        // a restart reuses the key and the certificate: pinned agents keep trusting the server
-        try (ServerProcess again = ServerProcess.start("tls-self-signed-again", data, List.of(), List.of("--tls", "self-signed"))) {
-            assertEquals(fingerprint, presentedFingerprint(again.baseUri().getPort()));
-            assertTrue(Files.readString(again.log()).contains("(reused)"), again.logTail());
+            // the real server again: it reuses its key and certificate, and the pinned agent checks in with it again
+            server.close();
+            server = ServerProcess.start("tls-self-signed-again", data, List.of(), List.of("--tls", "self-signed",
+                    "--port", Integer.toString(port)));
+            assertEquals(fingerprint, presentedFingerprint(port));
+            assertTrue(Files.readString(server.log()).contains("(reused)"), server.logTail());
+            Https again = Https.login(server);
+            checkNow(agent); // rather than wait out the backoff the failed attempts built up
+            Eventually.within(WAIT, () -> {
+                JsonNode status = agentStatus(agent);
+                assertTrue(status.path("last_check_in").path("succeeded").asBoolean(false), status.toString());
+            }, () -> agent.isRunning() ? null : "the agent exited\n" + agent.logTail());
+            assertEquals(1, again.get("/api/v1/agents").get("agents").size());
+            assertEquals(agentId, again.get("/api/v1/agents").get("agents").get(0).get("id").asText());
+        } finally {
+            server.close();
         }
     }
 
@@ -152,6 +162,7 @@ class TlsIT {
             assertEquals(newFingerprint, presentedFingerprint(port));
             Https after = Https.login(server);
             String before = lastSeen(after, agentId);
+            checkNow(agent);
             Eventually.within(WAIT, () -> assertNotEquals(before, lastSeen(after, agentId),
                     "the agent checked in with the server's new certificate\n" + agent.logTail()),
                     () -> agent.isRunning() ? null : "the agent exited\n" + agent.logTail());
@@ -308,6 +319,16 @@ class TlsIT {
             }
         }
         throw new AssertionError("agent " + agentId + " is not listed");
+    }
+
+    /** "Check now" on the agent's local API: the update worker asks enrollment for a check-in at once. */
+    private static void checkNow(AgentInstallation agent) throws Exception {
+        HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                URI.create("http://127.0.0.1:" + agent.port() + "/api/autoupdate/check"))
+                .POST(HttpRequest.BodyPublishers.noBody()).timeout(Duration.ofSeconds(10)).build(),
+                HttpResponse.BodyHandlers.ofString());
+        // 202, or 409 while a run is already under way (which asks for a check-in too)
+        assertTrue(r.statusCode() == 202 || r.statusCode() == 409, "check now: " + r.statusCode() + " " + r.body());
     }
 
     private static JsonNode agentStatus(AgentInstallation agent) throws Exception {
