@@ -88,6 +88,7 @@ class TlsIT {
             server = ServerProcess.start("tls-impostor", Files.createDirectories(work.resolve("impostor-data")), List.of(),
                     List.of("--tls-cert", other.resolve("c.pem").toString(), "--tls-key", other.resolve("k.pem").toString(),
                             "--port", Integer.toString(port)));
+            checkNow(agent); // the next check-in is an hour away: ask for one now
             Eventually.within(WAIT, () -> {
                 JsonNode status = agentStatus(agent);
                 assertTrue(status.toString().contains("is not the one pinned in"), status.toString());
