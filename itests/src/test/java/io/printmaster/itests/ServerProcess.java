@@ -179,14 +179,16 @@ public final class ServerProcess implements AutoCloseable {
         HttpRequest health = HttpRequest.newBuilder(uri("/api/v1/health")).timeout(Duration.ofSeconds(5)).build();
         long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
         String last = "no answer yet";
+        boolean https = "https".equals(baseUri.getScheme());
+        HttpClient http = null;
         while (System.nanoTime() < deadline) {
             if (!process.isAlive()) {
                 throw new IllegalStateException("the server exited with code " + process.exitValue() + " before it was healthy\n" + logTail());
             }
             try {
-                // built anew each time: over https the certificate file appears only once the launcher wrote it
-                HttpClient http = "https".equals(baseUri.getScheme()) && !Files.exists(servedCertificate())
-                        ? HttpClient.newBuilder().build() : httpClient().build();
+                if (http == null) {
+                    http = https && !Files.exists(servedCertificate()) ? HttpClient.newBuilder().build() : httpClient().build();
+                }
                 HttpResponse<String> r = http.send(health, HttpResponse.BodyHandlers.ofString());
                 if (r.statusCode() == 200) {
                     return;
@@ -194,6 +196,11 @@ public final class ServerProcess implements AutoCloseable {
                 last = "HTTP " + r.statusCode() + ": " + r.body();
             } catch (IOException e) {
                 last = e.toString(); // not listening yet
+                if (https) {
+                    // over https, trust what the launcher wrote by now: the certificate file of an earlier run on the
+                    // same data folder is replaced when the new run starts
+                    http = null;
+                }
             }
             // poll again shortly; the health answer, not this pause, ends the wait
             LockSupport.parkNanos(Duration.ofMillis(100).toNanos());
