@@ -62,8 +62,20 @@ public final class ServerProcess implements AutoCloseable {
 
     /** Starts a server on a data directory with extra JVM options (such as {@link #WITHOUT_BUILT_IN_RELEASES}). */
     public static ServerProcess start(String name, Path dataDir, List<String> jvmOptions) throws IOException, InterruptedException {
+        return start(name, dataDir, jvmOptions, List.of());
+    }
+
+    /**
+     * Starts a server with extra server options too. With a TLS option ({@code --tls self-signed},
+     * {@code --tls-cert}) the base URI is {@code https://localhost:<port>} and this class trusts exactly the
+     * certificate the server says it serves ({@code <data>/tls/server-certificate.pem}, see {@link #tls()}).
+     */
+    public static ServerProcess start(String name, Path dataDir, List<String> jvmOptions, List<String> serverArgs)
+            throws IOException, InterruptedException {
         Path dist = distribution();
-        int port = freePort();
+        int given = serverArgs.indexOf("--port");
+        // a restart on the port agents already know (the launcher takes the last --port)
+        int port = given >= 0 ? Integer.parseInt(serverArgs.get(given + 1)) : freePort();
         String password = randomPassword();
         Path logDir = outputDir().resolve("server-logs");
         Files.createDirectories(logDir);
@@ -79,6 +91,8 @@ public final class ServerProcess implements AutoCloseable {
                 "--home", dist.toString(),
                 "--data-dir", dataDir.toString(),
                 "--port", Integer.toString(port)));
+        command.addAll(serverArgs);
+        boolean https = serverArgs.stream().anyMatch(a -> a.startsWith("--tls"));
         ProcessBuilder builder = new ProcessBuilder(command)
                 .directory(dataDir.toFile())
                 .redirectErrorStream(true)
@@ -88,7 +102,8 @@ public final class ServerProcess implements AutoCloseable {
         env.keySet().removeIf(k -> k.startsWith("PM_"));
         env.put("PM_ADMIN_PASSWORD", password);
         Process process = builder.start();
-        ServerProcess server = new ServerProcess(process, URI.create("http://127.0.0.1:" + port), password, dataDir, log);
+        ServerProcess server = new ServerProcess(process, URI.create(https ? "https://localhost:" + port
+                : "http://127.0.0.1:" + port), password, dataDir, log);
         try {
             server.awaitHealthy();
         } catch (IOException | InterruptedException | RuntimeException | AssertionError e) {
@@ -122,16 +137,58 @@ public final class ServerProcess implements AutoCloseable {
         return log;
     }
 
+    /** An HTTP client for this server: over https it trusts exactly the certificate the server serves. */
+    public HttpClient.Builder httpClient() {
+        HttpClient.Builder b = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2));
+        if ("https".equals(baseUri.getScheme())) {
+            b.sslContext(tls());
+        }
+        return b;
+    }
+
+    /** The served certificate chain, as the launcher wrote it for the installers ({@code <data>/tls/server-certificate.pem}). */
+    public Path servedCertificate() {
+        return dataDir.resolve("tls/server-certificate.pem");
+    }
+
+    /** A TLS context trusting only {@link #servedCertificate()}. */
+    public javax.net.ssl.SSLContext tls() {
+        try {
+            java.security.KeyStore store = java.security.KeyStore.getInstance("PKCS12");
+            store.load(null, null);
+            int i = 0;
+            try (java.io.InputStream in = Files.newInputStream(servedCertificate())) {
+                for (java.security.cert.Certificate c : java.security.cert.CertificateFactory.getInstance("X.509").generateCertificates(in)) {
+                    store.setCertificateEntry("served-" + i++, c);
+                }
+            }
+            javax.net.ssl.TrustManagerFactory tmf = javax.net.ssl.TrustManagerFactory.getInstance(
+                    javax.net.ssl.TrustManagerFactory.getDefaultAlgorithm());
+            tmf.init(store);
+            javax.net.ssl.SSLContext ctx = javax.net.ssl.SSLContext.getInstance("TLS");
+            ctx.init(null, tmf.getTrustManagers(), null);
+            return ctx;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (java.security.GeneralSecurityException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     private void awaitHealthy() throws IOException, InterruptedException {
-        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
         HttpRequest health = HttpRequest.newBuilder(uri("/api/v1/health")).timeout(Duration.ofSeconds(5)).build();
         long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
         String last = "no answer yet";
+        boolean https = "https".equals(baseUri.getScheme());
+        HttpClient http = null;
         while (System.nanoTime() < deadline) {
             if (!process.isAlive()) {
                 throw new IllegalStateException("the server exited with code " + process.exitValue() + " before it was healthy\n" + logTail());
             }
             try {
+                if (http == null) {
+                    http = https && !Files.exists(servedCertificate()) ? HttpClient.newBuilder().build() : httpClient().build();
+                }
                 HttpResponse<String> r = http.send(health, HttpResponse.BodyHandlers.ofString());
                 if (r.statusCode() == 200) {
                     return;
@@ -139,6 +196,11 @@ public final class ServerProcess implements AutoCloseable {
                 last = "HTTP " + r.statusCode() + ": " + r.body();
             } catch (IOException e) {
                 last = e.toString(); // not listening yet
+                if (https) {
+                    // over https, trust what the launcher wrote by now: the certificate file of an earlier run on the
+                    // same data folder is replaced when the new run starts
+                    http = null;
+                }
             }
             // poll again shortly; the health answer, not this pause, ends the wait
             LockSupport.parkNanos(Duration.ofMillis(100).toNanos());
@@ -152,7 +214,7 @@ public final class ServerProcess implements AutoCloseable {
      * message instead of a browser test failing somewhere further on.
      */
     public void awaitEndpoints(String... paths) throws IOException, InterruptedException {
-        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+        HttpClient http = httpClient().build();
         long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
         for (String path : paths) {
             HttpRequest request = HttpRequest.newBuilder(uri(path)).timeout(Duration.ofSeconds(5)).build();

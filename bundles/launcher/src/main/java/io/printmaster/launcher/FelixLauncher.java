@@ -48,24 +48,76 @@ public final class FelixLauncher {
     private static final String SLF4J_1_COMPAT = "1.7.36";
 
     private final LaunchOptions options;
+    private final RoleExtension extension;
     private Logger log;
 
     public FelixLauncher(LaunchOptions options) {
+        this(options, RoleExtension.NONE);
+    }
+
+    FelixLauncher(LaunchOptions options, RoleExtension extension) {
         this.options = options;
+        this.extension = extension;
+    }
+
+    /**
+     * What one role adds to the common launcher: flags of its own (the server's TLS options), their help, and
+     * framework properties made once logging runs and before the framework starts.
+     */
+    public interface RoleExtension {
+        RoleExtension NONE = new RoleExtension() {
+            @Override
+            public String[] consume(String[] args, Map<String, String> env) {
+                return args;
+            }
+
+            @Override
+            public String[] strip(String[] args) {
+                return args;
+            }
+
+            @Override
+            public String usage() {
+                return "";
+            }
+
+            @Override
+            public Map<String, String> frameworkProperties(LaunchOptions options, Logger log) {
+                return Map.of();
+            }
+        };
+
+        /** Takes this role's flags out of {@code args} and remembers them; the rest goes to {@link LaunchOptions}. */
+        String[] consume(String[] args, Map<String, String> env) throws LaunchOptions.UsageException;
+
+        /** The arguments without this role's flags, unchecked (for {@code --help} and {@code --version}). */
+        String[] strip(String[] args);
+
+        /** Help lines of the role's flags, appended to the common ones; empty for none. */
+        String usage();
+
+        /** Framework properties to add; an exception fails the start with its message. */
+        Map<String, String> frameworkProperties(LaunchOptions options, Logger log) throws Exception;
     }
 
     /** Parses arguments, runs the container until it stops and exits the JVM; never returns. */
     public static void main(String role, int defaultPort, boolean mayBind, String[] args) {
+        main(role, defaultPort, mayBind, args, RoleExtension.NONE);
+    }
+
+    /** As {@link #main(String, int, boolean, String[])}, with the role's own flags. */
+    public static void main(String role, int defaultPort, boolean mayBind, String[] args, RoleExtension extension) {
         long started = System.currentTimeMillis();
         int answered = answerInfoRequest(role, defaultPort, mayBind, args, System.getenv(), defaultHome(),
-                System.out, System.err);
+                System.out, System.err, extension);
         if (answered != RUN) {
             System.exit(answered);
             return;
         }
         LaunchOptions options;
         try {
-            options = LaunchOptions.parse(role, defaultPort, mayBind, args, System.getenv(), defaultHome());
+            String[] common = extension.consume(args, System.getenv());
+            options = LaunchOptions.parse(role, defaultPort, mayBind, common, System.getenv(), defaultHome());
         } catch (LaunchOptions.UsageException e) {
             System.err.println(e.getMessage());
             System.exit(2);
@@ -73,8 +125,8 @@ public final class FelixLauncher {
         }
         int code;
         try {
-            code = new FelixLauncher(options).run(started);
-        } catch (PortInUseException e) {
+            code = new FelixLauncher(options, extension).run(started);
+        } catch (PortInUseException | StartRefusedException e) {
             System.err.println("printmaster " + role + ": failed to start: " + e.getMessage());
             code = 1;
         } catch (Exception e) {
@@ -98,15 +150,23 @@ public final class FelixLauncher {
      */
     public static int answerInfoRequest(String role, int defaultPort, boolean mayBind, String[] args,
                                         Map<String, String> env, Path defaultHome, PrintStream out, PrintStream err) {
+        return answerInfoRequest(role, defaultPort, mayBind, args, env, defaultHome, out, err, RoleExtension.NONE);
+    }
+
+    /** As the other {@code answerInfoRequest}, with the role's own flags listed and accepted. */
+    public static int answerInfoRequest(String role, int defaultPort, boolean mayBind, String[] args,
+                                        Map<String, String> env, Path defaultHome, PrintStream out, PrintStream err,
+                                        RoleExtension extension) {
         switch (LaunchOptions.request(args)) {
             case HELP -> {
-                out.println(LaunchOptions.usage(role, defaultPort, mayBind));
+                String more = extension.usage();
+                out.println(LaunchOptions.usage(role, defaultPort, mayBind) + (more.isEmpty() ? "" : "\n" + more));
                 return 0;
             }
             case VERSION -> {
                 try {
                     LaunchOptions options = LaunchOptions.parse(role, defaultPort, mayBind,
-                            LaunchOptions.withoutRequests(args), env, defaultHome);
+                            extension.strip(LaunchOptions.withoutRequests(args)), env, defaultHome);
                     out.println("PrintMaster " + role + " " + readVersion(options.programDir(), implementationVersion()));
                     return 0;
                 } catch (LaunchOptions.UsageException e) {
@@ -137,7 +197,9 @@ public final class FelixLauncher {
         }
 
         ensurePortFree(options.bind(), options.port());
-        Felix felix = new Felix(frameworkProperties(data, version, startedMillis));
+        Map<String, Object> properties = frameworkProperties(data, version, startedMillis);
+        properties.putAll(extension.frameworkProperties(options, log));
+        Felix felix = new Felix(properties);
         felix.init();
         Runtime.getRuntime().addShutdownHook(new Thread(() -> stop(felix), "pm-shutdown"));
         felix.start();
@@ -212,6 +274,15 @@ public final class FelixLauncher {
         } catch (IOException e) {
             throw new PortInUseException("port " + port + " on " + bind + " is not available (" + e.getMessage()
                     + "): stop the program using it or start with --port N (PM_PORT)");
+        }
+    }
+
+    /** A role's extension refuses to start, for a reason its message gives in full (no stack trace needed). */
+    public static final class StartRefusedException extends Exception {
+        private static final long serialVersionUID = 1L;
+
+        public StartRefusedException(String message) {
+            super(message);
         }
     }
 

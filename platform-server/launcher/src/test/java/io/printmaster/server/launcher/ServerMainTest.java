@@ -28,13 +28,15 @@ class ServerMainTest {
         assertTrue(text.contains("default 8080"), text);
         assertTrue(text.contains("--bind ADDR"), "the server may listen beyond loopback: " + text);
         assertTrue(text.contains("--master-key-file FILE"), "the master key is kept apart from the data folder: " + text);
+        assertTrue(text.contains("--tls-cert FILE") && text.contains("--tls-key FILE") && text.contains("--tls self-signed")
+                && text.contains("PM_TLS_CERT"), "the help lists the TLS options: " + text);
         assertEquals("", err.toString(StandardCharsets.UTF_8));
     }
 
     @Test
     void versionPrintsTheVersionOfTheHome(@TempDir Path home) throws Exception {
         Files.writeString(home.resolve("VERSION"), "2.0.1\n");
-        assertEquals(0, answer("--version", "--home", home.toString()));
+        assertEquals(0, answer("--version", "--home", home.toString(), "--tls", "self-signed"));
         assertEquals("PrintMaster server 2.0.1" + System.lineSeparator(), out.toString(StandardCharsets.UTF_8));
     }
 }

@@ -20,10 +20,20 @@ import java.util.Optional;
  * @param policy the policy in force; empty when updates are disabled, or when the local policy is in force but
  *     {@code etc/local-policy.json} has been invalid since the agent started (see {@code errors})
  * @param errors every value that could not be used, in file order; empty when all is well
+ * @param allowInsecureHttp {@code allow_insecure_http}: plain {@code http://} to a server that is not on loopback is
+ *     acceptable (off by default: the agent refuses it, io.printmaster.core.net.PlainHttpRule); since 1.1
  */
 public record AgentSettings(Optional<String> agentId, Optional<URI> serverUrl, Optional<String> fleet,
                             Optional<String> joinToken, Mode mode, boolean allowLocalOverride,
-                            PolicySource policySource, Optional<UpdatePolicy> policy, List<ConfigError> errors) {
+                            PolicySource policySource, Optional<UpdatePolicy> policy, List<ConfigError> errors,
+                            boolean allowInsecureHttp) {
+
+    /** Settings without {@code allow_insecure_http} (false): the 1.0 constructor. */
+    public AgentSettings(Optional<String> agentId, Optional<URI> serverUrl, Optional<String> fleet,
+                         Optional<String> joinToken, Mode mode, boolean allowLocalOverride,
+                         PolicySource policySource, Optional<UpdatePolicy> policy, List<ConfigError> errors) {
+        this(agentId, serverUrl, fleet, joinToken, mode, allowLocalOverride, policySource, policy, errors, false);
+    }
 
     public AgentSettings {
         Objects.requireNonNull(agentId, "agentId");
@@ -59,6 +69,6 @@ public record AgentSettings(Optional<String> agentId, Optional<URI> serverUrl, O
                 + ", fleet=" + fleet.orElse("") + ", joinToken=" + (joinTokenSet() ? "(set)" : "(not set)")
                 + ", mode=" + mode.wireName() + ", allowLocalOverride=" + allowLocalOverride
                 + ", policySource=" + policySource.wireName() + ", policy=" + policy.map(Object::toString).orElse("none")
-                + ", errors=" + errors + "]";
+                + ", errors=" + errors + (allowInsecureHttp ? ", allowInsecureHttp=true" : "") + "]";
     }
 }

@@ -7,5 +7,5 @@
  * io.printmaster.agent.config.api.FleetPolicyProvider}.
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("1.0.0")
+@org.osgi.annotation.versioning.Version("1.1.0")
 package io.printmaster.agent.config.api;

@@ -200,7 +200,7 @@ public class AgentConfigurationService implements AgentConfiguration {
             case LOCAL, LOCAL_FALLBACK -> local.policy();
         };
         return new AgentSettings(identity.agentId(), file.serverUrl(), file.fleet(), file.joinToken(), mode,
-                file.allowLocalOverride(), source, policy, errors);
+                file.allowLocalOverride(), source, policy, errors, file.allowInsecureHttp());
     }
 
     /** FileInstall records a file: URL; show it as the path an operator would open. */

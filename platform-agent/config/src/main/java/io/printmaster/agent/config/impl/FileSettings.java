@@ -11,7 +11,7 @@ import java.util.Optional;
  * default and reported in {@code errors}.
  */
 record FileSettings(Optional<URI> serverUrl, Optional<String> fleet, Optional<String> joinToken, Mode mode,
-                    boolean allowLocalOverride, List<ConfigError> errors) {
+                    boolean allowLocalOverride, boolean allowInsecureHttp, List<ConfigError> errors) {
 
     FileSettings {
         errors = List.copyOf(errors);
@@ -19,13 +19,13 @@ record FileSettings(Optional<URI> serverUrl, Optional<String> fleet, Optional<St
 
     /** No file at all: an unconfigured agent following its local schedule. */
     static FileSettings none() {
-        return new FileSettings(Optional.empty(), Optional.empty(), Optional.empty(), Mode.INHERIT, false, List.of());
+        return new FileSettings(Optional.empty(), Optional.empty(), Optional.empty(), Mode.INHERIT, false, false, List.of());
     }
 
     @Override
     public String toString() {
         return "server_url=" + serverUrl.map(URI::toString).orElse("(not set)") + ", fleet=" + fleet.orElse("(not set)")
                 + ", join_token=" + (joinToken.isPresent() ? "(set)" : "(not set)") + ", mode=" + mode.wireName()
-                + ", allow_local_override=" + allowLocalOverride;
+                + ", allow_local_override=" + allowLocalOverride + ", allow_insecure_http=" + allowInsecureHttp;
     }
 }

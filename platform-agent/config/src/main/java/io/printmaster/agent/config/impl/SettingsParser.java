@@ -23,7 +23,9 @@ final class SettingsParser {
     static final String JOIN_TOKEN = "join_token";
     static final String MODE = "mode";
     static final String ALLOW_LOCAL_OVERRIDE = "allow_local_override";
-    static final Set<String> KEYS = Set.of(SERVER_URL, FLEET, JOIN_TOKEN, MODE, ALLOW_LOCAL_OVERRIDE);
+    /** Plain http:// to a host other than loopback (io.printmaster.core.net.PlainHttpRule); off unless true. */
+    static final String ALLOW_INSECURE_HTTP = "allow_insecure_http";
+    static final Set<String> KEYS = Set.of(SERVER_URL, FLEET, JOIN_TOKEN, MODE, ALLOW_LOCAL_OVERRIDE, ALLOW_INSECURE_HTTP);
 
     /** Properties ConfigAdmin, DS and FileInstall add themselves; not the operator's keys. */
     private static final List<String> FRAMEWORK_PREFIXES = List.of("service.", "component.", "felix.", "osgi.", "objectClass");
@@ -50,7 +52,9 @@ final class SettingsParser {
         Optional<String> joinToken = joinToken(text(properties, JOIN_TOKEN), errors);
         Mode mode = mode(text(properties, MODE), errors);
         boolean allowLocalOverride = flag(properties.get(ALLOW_LOCAL_OVERRIDE), errors);
-        return new FileSettings(serverUrl, fleet, joinToken, mode, allowLocalOverride, errors);
+        boolean allowInsecureHttp = flag(properties.get(ALLOW_INSECURE_HTTP), ALLOW_INSECURE_HTTP,
+                "plain http to a remote server stays refused until it is fixed", errors);
+        return new FileSettings(serverUrl, fleet, joinToken, mode, allowLocalOverride, allowInsecureHttp, errors);
     }
 
     /** The trimmed value, empty when absent or blank. Typed .config files may hold non-strings: use their text. */
@@ -151,6 +155,11 @@ final class SettingsParser {
     }
 
     static boolean flag(Object value, List<ConfigError> errors) {
+        return flag(value, ALLOW_LOCAL_OVERRIDE, "local overrides stay off until it is fixed", errors);
+    }
+
+    /** A boolean setting; anything but true or false is an error naming {@code key}, and counts as false. */
+    static boolean flag(Object value, String key, String consequence, List<ConfigError> errors) {
         if (value == null) {
             return false;
         }
@@ -164,8 +173,7 @@ final class SettingsParser {
         if (s.equals("true")) {
             return true;
         }
-        errors.add(new ConfigError(ALLOW_LOCAL_OVERRIDE, "'" + value + "' is not true or false; "
-                + "local overrides stay off until it is fixed"));
+        errors.add(new ConfigError(key, "'" + value + "' is not true or false; " + consequence));
         return false;
     }
 }

@@ -98,6 +98,16 @@ class SettingsParserTest {
     }
 
     @Test
+    void allowInsecureHttpIsOffUnlessTrueAndNamesItselfWhenWrong() {
+        assertFalse(SettingsParser.parse(cfg("server_url", "http://10.0.0.5:8080")).allowInsecureHttp());
+        assertTrue(SettingsParser.parse(cfg("allow_insecure_http", "true")).allowInsecureHttp());
+        FileSettings bad = SettingsParser.parse(cfg("allow_insecure_http", "yes"));
+        assertFalse(bad.allowInsecureHttp());
+        assertEquals(List.of("allow_insecure_http"), fields(bad));
+        assertTrue(bad.errors().get(0).message().contains("plain http to a remote server stays refused"), bad.errors().toString());
+    }
+
+    @Test
     void aMistypedKeyIsReportedNotIgnored() {
         FileSettings s = SettingsParser.parse(cfg("server-url", "https://updates.example.com"));
 

@@ -39,4 +39,20 @@ public interface Enrollment {
      * @since 1.1
      */
     Optional<CheckIn> checkInNow(java.time.Duration timeout) throws InterruptedException;
+
+    /**
+     * The TLS context for calls to {@link EnrolledAgent#serverUrl()}: it trusts what enrollment trusts (the fleet's
+     * CA bundle, and only it when the installer pinned the server's certificate) and follows changes of the fleet
+     * files, so an HTTP client built once with it stays right. Bundles that call the server (the update worker's
+     * downloads and telemetry) build their client with it.
+     *
+     * @since 1.3
+     */
+    default javax.net.ssl.SSLContext serverTls() {
+        try {
+            return javax.net.ssl.SSLContext.getDefault();
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException("the JVM has no default TLS context", e);
+        }
+    }
 }

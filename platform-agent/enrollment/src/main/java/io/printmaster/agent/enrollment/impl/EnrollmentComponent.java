@@ -190,4 +190,9 @@ public class EnrollmentComponent implements Enrollment {
         return loop.state();
     }
 
+    @Override
+    public javax.net.ssl.SSLContext serverTls() {
+        return loop.serverTls();
+    }
+
 }

@@ -10,6 +10,7 @@ import io.printmaster.agent.enrollment.api.Enrollment;
 import io.printmaster.agent.enrollment.api.EnrollmentState;
 import io.printmaster.agent.enrollment.api.EnrollmentState.Phase;
 import io.printmaster.agent.files.Digests;
+import io.printmaster.core.net.PlainHttpRule;
 import io.printmaster.core.policy.UpdatePolicy;
 import io.printmaster.core.wire.EnrollAnswer;
 import io.printmaster.core.retry.Backoff;
@@ -29,6 +30,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Supplier;
+import javax.net.ssl.SSLContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -92,6 +94,11 @@ final class EnrollmentLoop implements Enrollment, AutoCloseable {
     private boolean credentialOnDisk;
     /** Set by a round that deleted the join token file: that change is the loop's own, not a reason for a round. */
     private boolean removedTokenFile;
+    /** The TLS trust of every call to the server, following the fleet files. */
+    private final FollowingServerTls tls;
+    /** The certificates pinned servers announced; only touched by the loop thread. */
+    private final LearnedPins learnedPins;
+    private String lastPinProblem;
 
     /** Told about every check-in attempt (the component forwards to the {@code CheckInListener} services). */
     private volatile java.util.function.Consumer<CheckIn> listeners = c -> { };
@@ -107,6 +114,17 @@ final class EnrollmentLoop implements Enrollment, AutoCloseable {
         this.clock = clock;
         this.checkInInterval = checkInInterval;
         this.state = new EnrollmentState(Phase.NOT_CONFIGURED, "starting", clock.instant());
+        this.learnedPins = new LearnedPins(store.credentialFile().getParent());
+        try {
+            this.tls = new FollowingServerTls(ServerTrust.system());
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("the JVM has no usable TLS trust store", e);
+        }
+    }
+
+    @Override
+    public SSLContext serverTls() {
+        return tls.context();
     }
 
     void start() {
@@ -249,6 +267,15 @@ final class EnrollmentLoop implements Enrollment, AutoCloseable {
             return Optional.empty();
         }
         FleetSource source = reading.source().get();
+        Optional<String> refused = PlainHttpRule.refusal(source.serverUrl(), source.allowInsecureHttp());
+        if (refused.isPresent()) {
+            // neither the join token nor the credential may cross: not here, and not by the update worker either
+            stored = null;
+            fleetPolicy = null;
+            setState(Phase.FAILED, refused.get() + " (" + source.origin() + "); the agent tries again when the file "
+                    + "changes", true);
+            return Optional.empty();
+        }
         ServerClient server;
         try {
             server = client(source);
@@ -372,6 +399,9 @@ final class EnrollmentLoop implements Enrollment, AutoCloseable {
                 // the server has just accepted the stored credential, so the token is no longer needed
                 removedTokenFile = usedToken.remove().contains(files.joinTokenFile());
             }
+            if (source.tlsPinned()) {
+                learnPins(s, server, source);
+            }
             setState(Phase.ENROLLED, "enrolled as " + who + "; last check-in succeeded", false);
             Duration interval = checkInInterval;
             long jitterMillis = interval.toMillis() / 10;
@@ -397,6 +427,32 @@ final class EnrollmentLoop implements Enrollment, AutoCloseable {
         }
         return retry(Phase.ENROLLED, "enrolled as " + who + "; the check-in failed: HTTP " + a.status() + " "
                 + a.errorMessage());
+    }
+
+    /**
+     * Asks the pinned server which certificates to trust from now on and keeps them ({@link LearnedPins}); never
+     * fails the round: a server without the route, or a refused announcement, leaves the trust as it is.
+     */
+    private void learnPins(CredentialStore.Stored s, ServerClient server, FleetSource source) throws InterruptedException {
+        String problem = null;
+        try {
+            ServerClient.Announcement a = server.tlsCertificates(s.credential());
+            String pem = a.answer().body().path("certificates_pem").asText(null);
+            if (a.answer().status() == 200 && pem != null && a.presented().isPresent()) {
+                if (learnedPins.accept(source.serverUrl(), pem, a.presented().get())) {
+                    LOG.info("the server {} announced the certificates to trust; kept in {}", source.serverUrl(),
+                            learnedPins.file(source.serverUrl()));
+                }
+            } else if (a.answer().status() != 404) {
+                problem = "HTTP " + a.answer().status() + " " + a.answer().errorMessage();
+            }
+        } catch (IOException e) {
+            problem = describe(e);
+        }
+        if (problem != null && !problem.equals(lastPinProblem)) {
+            LOG.warn("cannot learn the server's certificates from {}: {}", source.serverUrl(), problem);
+        }
+        lastPinProblem = problem;
     }
 
     private Optional<Duration> retry(Phase phase, String problem) {
@@ -427,10 +483,13 @@ final class EnrollmentLoop implements Enrollment, AutoCloseable {
     }
 
     private ServerClient client(FleetSource source) throws IOException, GeneralSecurityException {
+        Optional<Path> learned = source.tlsPinned() ? learnedPins.existing(source.serverUrl()) : Optional.empty();
         Object key = List.of(source.serverUrl(), source.caBundle().map(Object::toString).orElse(""),
-                source.caBundle().map(EnrollmentLoop::fingerprint).orElse(""));
+                source.caBundle().map(EnrollmentLoop::fingerprint).orElse(""), source.tlsPinned(),
+                learned.map(EnrollmentLoop::fingerprint).orElse(""));
         if (client == null || !key.equals(clientKey)) {
-            client = new ServerClient(source.serverUrl(), source.caBundle(), timing.connectTimeout(), timing.requestTimeout());
+            tls.trust(ServerTrust.forBundle(source.caBundle(), source.tlsPinned(), learned));
+            client = new ServerClient(source.serverUrl(), tls.context(), timing.connectTimeout(), timing.requestTimeout());
             clientKey = key;
         }
         return client;
@@ -478,6 +537,7 @@ final class EnrollmentLoop implements Enrollment, AutoCloseable {
         Optional<AgentSettings> s = settings.get();
         key.add(s.flatMap(AgentSettings::serverUrl).map(URI::toString).orElse(""));
         key.add(s.flatMap(AgentSettings::joinToken).map(EnrollmentLoop::digest).orElse(""));
+        key.add(s.map(AgentSettings::allowInsecureHttp).orElse(false));
         return key;
     }
 

@@ -3,6 +3,7 @@ package io.printmaster.agent.enrollment.impl;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.printmaster.agent.config.api.AgentSettings;
+import io.printmaster.core.net.PlainHttpRule;
 import java.io.IOException;
 import java.net.URI;
 import java.net.URISyntaxException;
@@ -97,6 +98,16 @@ final class FleetFiles {
             }
             caBundle = Optional.of(pem);
         }
+        Optional<Boolean> pinned = flag(root, "tls_pinned");
+        Optional<Boolean> insecure = flag(root, PlainHttpRule.ALLOW_INSECURE_HTTP);
+        if (pinned.isEmpty() || insecure.isEmpty()) {
+            return Reading.invalid(file + ": " + (pinned.isEmpty() ? "tls_pinned" : PlainHttpRule.ALLOW_INSECURE_HTTP)
+                    + " must be true or false; the agent cannot enroll until it is fixed");
+        }
+        if (pinned.get() && caBundle.isEmpty()) {
+            return Reading.invalid(file + ": tls_pinned is true but no ca_bundle names the pinned certificate; "
+                    + "the agent cannot trust the server until it is fixed");
+        }
         Optional<String> token;
         try {
             token = joinToken();
@@ -107,8 +118,11 @@ final class FleetFiles {
             return Reading.invalid(joinTokenFile() + " holds spaces or control characters inside the token "
                     + "(a copy-paste accident?); put the token alone on the first line");
         }
+        // either the installer's file or the agent's own configuration may allow plain http
+        boolean allowInsecure = insecure.get() || settings.map(AgentSettings::allowInsecureHttp).orElse(false);
         return new Reading(Optional.of(new FleetSource(url.get(), text(root, "fleet_id"), caBundle, token,
-                file + (token.isPresent() ? " and " + joinTokenFile() : ""))), Optional.empty());
+                file + (token.isPresent() ? " and " + joinTokenFile() : ""), pinned.get(), allowInsecure)),
+                Optional.empty());
     }
 
     private Reading fromSettings(Optional<AgentSettings> settings) {
@@ -126,7 +140,7 @@ final class FleetFiles {
             }
         }
         return new Reading(Optional.of(new FleetSource(s.serverUrl().get(), s.fleet(), Optional.empty(), token,
-                "etc/io.printmaster.agent.cfg")), Optional.empty());
+                "etc/io.printmaster.agent.cfg", false, s.allowInsecureHttp())), Optional.empty());
     }
 
     /** The token: the first line of the file, trimmed; empty when the file is absent or blank. */
@@ -150,6 +164,15 @@ final class FleetFiles {
             throw new IOException("it has " + size + " bytes, more than the " + MAX_BYTES + " a fleet file may have");
         }
         return Files.readAllBytes(file);
+    }
+
+    /** A boolean member: absent or null is false; empty when it is something else. */
+    private static Optional<Boolean> flag(JsonNode root, String field) {
+        JsonNode n = root.get(field);
+        if (n == null || n.isNull()) {
+            return Optional.of(false);
+        }
+        return n.isBoolean() ? Optional.of(n.asBoolean()) : Optional.empty();
     }
 
     private static Optional<String> text(JsonNode root, String field) {

@@ -10,19 +10,19 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Path;
-import java.security.GeneralSecurityException;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import javax.net.ssl.SSLContext;
 
 /**
- * The two calls the agent makes (docs/api.md): enroll and check in. Plain {@link HttpClient} with timeouts; the
- * CA bundle, when there is one, is trusted besides the system's trust store.
+ * The two calls the agent makes (docs/api.md): enroll and check in. Plain {@link HttpClient} with timeouts and the
+ * TLS trust of the fleet files ({@link ServerTrust}).
  */
 final class ServerClient {
     static final String ENROLL = "/api/v1/agents/enroll";
     static final String CHECK_IN = "/api/v1/agents/update/manifest";
+    static final String TLS_CERTIFICATES = "/api/v1/agents/tls/certificates";
     /** Writes the wire records (their explicit names) and reads bodies as trees. */
     private static final ObjectMapper JSON = new ObjectMapper();
     /**
@@ -61,14 +61,14 @@ final class ServerClient {
     private final HttpClient http;
     private final Duration requestTimeout;
 
-    ServerClient(URI serverUrl, Optional<Path> caBundle, Duration connectTimeout, Duration requestTimeout)
-            throws IOException, GeneralSecurityException {
+    /** @param tls the TLS context of calls to the server ({@link FollowingServerTls}); null for the JDK's default */
+    ServerClient(URI serverUrl, SSLContext tls, Duration connectTimeout, Duration requestTimeout) {
         this.serverUrl = serverUrl;
         this.requestTimeout = requestTimeout;
         HttpClient.Builder b = HttpClient.newBuilder().connectTimeout(connectTimeout).version(HttpClient.Version.HTTP_1_1)
                 .followRedirects(HttpClient.Redirect.NEVER);
-        if (caBundle.isPresent()) {
-            b.sslContext(ServerTrust.context(caBundle.get()));
+        if (tls != null) {
+            b.sslContext(tls);
         }
         this.http = b.build();
     }
@@ -92,6 +92,27 @@ final class ServerClient {
                 null, plugins, host.trustVersion() > 0 ? host.trustVersion() : null), Optional.of(credential));
     }
 
+    /** The certificates a pinned server announces, and the certificate it presented on that connection. */
+    record Announcement(Answer answer, Optional<java.security.cert.X509Certificate> presented) {
+    }
+
+    /** {@code GET /api/v1/agents/tls/certificates} with the agent's credential ({@link LearnedPins}). */
+    Announcement tlsCertificates(String credential) throws IOException, InterruptedException {
+        HttpRequest req = HttpRequest.newBuilder(URI.create(serverUrl + TLS_CERTIFICATES)).timeout(requestTimeout)
+                .header("Accept", "application/json").header("Authorization", "Bearer " + credential).GET().build();
+        HttpResponse<byte[]> resp = http.send(req, BoundedAnswer.handler(MAX_ANSWER_BYTES, requestTimeout));
+        Optional<java.security.cert.X509Certificate> presented = resp.sslSession().flatMap(s -> {
+            try {
+                java.security.cert.Certificate[] chain = s.getPeerCertificates();
+                return chain.length > 0 && chain[0] instanceof java.security.cert.X509Certificate x
+                        ? Optional.of(x) : Optional.empty();
+            } catch (javax.net.ssl.SSLPeerUnverifiedException e) {
+                return Optional.empty();
+            }
+        });
+        return new Announcement(new Answer(resp.statusCode(), parse(resp.body())), presented);
+    }
+
     private Answer post(String path, Object body, Optional<String> bearer) throws IOException, InterruptedException {
         HttpRequest.Builder req = HttpRequest.newBuilder(URI.create(serverUrl + path)).timeout(requestTimeout)
                 .header("Content-Type", "application/json").header("Accept", "application/json")
@@ -100,6 +121,10 @@ final class ServerClient {
         // the request timeout ends with the headers: the body has its own deadline of the same length
         HttpResponse<byte[]> resp = http.send(req.build(), BoundedAnswer.handler(MAX_ANSWER_BYTES, requestTimeout));
         byte[] bytes = resp.body();
+        return new Answer(resp.statusCode(), parse(bytes));
+    }
+
+    private static JsonNode parse(byte[] bytes) {
         JsonNode json = JSON.createObjectNode();
         if (bytes != null && bytes.length > 0) {
             try {
@@ -111,6 +136,6 @@ final class ServerClient {
                 // not JSON (a proxy's error page): the status alone tells what happened
             }
         }
-        return new Answer(resp.statusCode(), json);
+        return json;
     }
 }

@@ -14,6 +14,7 @@ import java.security.cert.X509Certificate;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
+import java.util.Optional;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.TrustManager;
@@ -21,16 +22,62 @@ import javax.net.ssl.TrustManagerFactory;
 import javax.net.ssl.X509ExtendedTrustManager;
 
 /**
- * The TLS trust for the server: the system's trust store, plus the certificates of the fleet's CA bundle
- * ({@code etc/ca-bundle.pem}) for servers with a private CA. Host names are still verified (the HTTP client checks
- * them; this only widens which issuers count).
+ * The TLS trust for the server: without a CA bundle the system's trust store; with one
+ * ({@code etc/ca-bundle.pem}), the system's trust store plus its certificates (servers with a private CA, host names
+ * still verified), or, when the installer pinned the server ({@code tls_pinned}), its certificates only
+ * ({@link PinnedTrustManager}).
  */
 final class ServerTrust {
     private ServerTrust() {
     }
 
+    /** The system's trust store alone. */
+    static X509ExtendedTrustManager system() throws GeneralSecurityException {
+        return trustManager(null);
+    }
+
+    /** The trust for a fleet source's CA bundle: empty means the system's; {@code pinned}: the bundle only. */
+    static X509ExtendedTrustManager forBundle(Optional<Path> caBundle, boolean pinned)
+            throws IOException, GeneralSecurityException {
+        return forBundle(caBundle, pinned, Optional.empty());
+    }
+
+    /**
+     * As {@link #forBundle(Optional, boolean)}; a pinned agent also trusts the certificates its server announced
+     * ({@code learned}, {@link LearnedPins}).
+     */
+    static X509ExtendedTrustManager forBundle(Optional<Path> caBundle, boolean pinned, Optional<Path> learned)
+            throws IOException, GeneralSecurityException {
+        if (caBundle.isEmpty()) {
+            if (pinned) {
+                throw new CertificateException("tls_pinned needs the server's certificate in a ca_bundle");
+            }
+            return system();
+        }
+        KeyStore bundle = bundleStore(caBundle.get());
+        if (pinned && learned.isPresent()) {
+            KeyStore more = bundleStore(learned.get());
+            for (String alias : java.util.Collections.list(more.aliases())) {
+                bundle.setCertificateEntry("learned-" + alias, more.getCertificate(alias));
+            }
+        }
+        if (pinned) {
+            List<X509Certificate> pins = new ArrayList<>();
+            for (String alias : java.util.Collections.list(bundle.aliases())) {
+                pins.add((X509Certificate) bundle.getCertificate(alias));
+            }
+            return new PinnedTrustManager(pins, trustManager(bundle), caBundle.get());
+        }
+        return new EitherTrustManager(List.of(trustManager(bundle), system()));
+    }
+
     static SSLContext context(Path caBundle) throws IOException, GeneralSecurityException {
-        X509ExtendedTrustManager system = trustManager(null);
+        SSLContext ctx = SSLContext.getInstance("TLS");
+        ctx.init(null, new TrustManager[] {forBundle(Optional.of(caBundle), false)}, null);
+        return ctx;
+    }
+
+    private static KeyStore bundleStore(Path caBundle) throws IOException, GeneralSecurityException {
         KeyStore bundle = KeyStore.getInstance(KeyStore.getDefaultType());
         bundle.load(null, null);
         Collection<? extends Certificate> certs;
@@ -44,9 +91,7 @@ final class ServerTrust {
         for (Certificate c : certs) {
             bundle.setCertificateEntry("ca-bundle-" + i++, c);
         }
-        SSLContext ctx = SSLContext.getInstance("TLS");
-        ctx.init(null, new TrustManager[] {new EitherTrustManager(List.of(trustManager(bundle), system))}, null);
-        return ctx;
+        return bundle;
     }
 
     private static X509ExtendedTrustManager trustManager(KeyStore store) throws GeneralSecurityException {

@@ -44,6 +44,7 @@ final class FakeServer implements AutoCloseable {
         this.server = server;
         server.createContext("/api/v1/agents/enroll", this::enroll);
         server.createContext("/api/v1/agents/update/manifest", this::checkIn);
+        server.createContext("/api/v1/agents/tls/certificates", this::tlsCertificates);
         server.start();
     }
 
@@ -88,6 +89,25 @@ final class FakeServer implements AutoCloseable {
         }
         send(ex, 200, "{\"agent_id\":\"agent-x\",\"fleet_id\":\"fleet-a\",\"update_available\":false,\"policy\":"
                 + POLICY + ",\"policy_source\":\"fleet\"}");
+    }
+
+    /** The PEM the server announces to pinned agents; null: the route answers 404, as a server without TLS does. */
+    volatile String announced;
+    final AtomicInteger announcements = new AtomicInteger();
+
+    private void tlsCertificates(HttpExchange ex) throws IOException {
+        announcements.incrementAndGet();
+        String auth = ex.getRequestHeaders().getFirst("Authorization");
+        if (auth == null || !auth.startsWith("Bearer ") || !acceptedCredentials.contains(auth.substring(7))) {
+            send(ex, 401, "{\"error\":{\"code\":\"unauthorized\",\"message\":\"unknown credential\"}}");
+            return;
+        }
+        String pem = announced;
+        if (pem == null) {
+            send(ex, 404, "{\"error\":{\"code\":\"not_found\",\"message\":\"no TLS\"}}");
+            return;
+        }
+        send(ex, 200, JSON.writeValueAsString(java.util.Map.of("certificates_pem", pem)));
     }
 
     private static void send(HttpExchange ex, int status, String json) throws IOException {

@@ -14,7 +14,6 @@ import java.net.http.HttpTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -81,7 +80,7 @@ class ServerClientLimitsTest {
     }
 
     private ServerClient client(Duration timeout) throws Exception {
-        return new ServerClient(URI.create("http://127.0.0.1:" + server.getAddress().getPort()), Optional.empty(),
+        return new ServerClient(URI.create("http://127.0.0.1:" + server.getAddress().getPort()), null,
                 Duration.ofSeconds(2), timeout);
     }
 

@@ -53,7 +53,7 @@ class WireContractTest {
         server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
         server.createContext("/", this::answer);
         server.start();
-        client = new ServerClient(URI.create("http://127.0.0.1:" + server.getAddress().getPort()), Optional.empty(),
+        client = new ServerClient(URI.create("http://127.0.0.1:" + server.getAddress().getPort()), null,
                 Duration.ofSeconds(5), Duration.ofSeconds(10));
     }
 

@@ -123,7 +123,8 @@ public class UpdateWorkerComponent implements UpdateWorker {
         this.layout = new InstallLayout(home, program, data);
         this.files = new WorkerFiles(layout.updateDir());
         this.trust = TrustStore.of(layout, signatures, Clock.systemUTC());
-        this.http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(15))
+        // the server's TLS trust as enrollment has it (a pinned self-signed server, a private CA), following its changes
+        this.http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(15)).sslContext(enrollment.serverTls())
                 .followRedirects(HttpClient.Redirect.NEVER).build();
         this.telemetry = new TelemetrySender(enrollment, http, TelemetrySender.policyAllows(configuration::current));
         this.startedVersion = orElse(context.getProperty("pm.version"), "0.0.0");

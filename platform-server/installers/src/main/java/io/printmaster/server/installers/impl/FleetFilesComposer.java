@@ -24,7 +24,8 @@ import java.util.Objects;
  * The fleet files (docs/api.md#installers), written into every installer:
  * <ul>
  *   <li>{@code etc/fleet.json} (0644): server URL, fleet id and name, the policy snapshot and its source, the CA
- *   bundle's file name (or null), when it was generated;</li>
+ *   bundle's file name (or null), when it was generated, and, only when true, {@code tls_pinned} and
+ *   {@code allow_insecure_http} ({@link AgentTransport});</li>
  *   <li>{@code etc/join-token} (0600): the join token and a newline;</li>
  *   <li>{@code etc/ca-bundle.pem} (0644): only when the server is configured with one;</li>
  *   <li>{@code etc/trust.json} (0644): only what a new agent must trust (docs/manifests.md, "Trust statements"): the
@@ -55,8 +56,17 @@ final class FleetFilesComposer {
      * @param caBundlePem the PEM text of the CA bundle, or null for none
      */
     record Inputs(String serverUrl, String fleetId, String fleetName, UpdatePolicy policy, String policySource,
-                  String caBundlePem, String joinToken, AgentTrust trust, InstalledRelease release) {
+                  String caBundlePem, String joinToken, AgentTrust trust, InstalledRelease release,
+                  AgentTransport transport) {
+        /** Without a say on transport: the agent trusts the system's CAs plus the CA bundle, and refuses remote http. */
+        Inputs(String serverUrl, String fleetId, String fleetName, UpdatePolicy policy, String policySource,
+               String caBundlePem, String joinToken, AgentTrust trust, InstalledRelease release) {
+            this(serverUrl, fleetId, fleetName, policy, policySource, caBundlePem, joinToken, trust, release,
+                    AgentTransport.DEFAULT);
+        }
+
         Inputs {
+            Objects.requireNonNull(transport, "transport");
             Objects.requireNonNull(serverUrl, "serverUrl");
             Objects.requireNonNull(fleetId, "fleetId");
             Objects.requireNonNull(fleetName, "fleetName");
@@ -69,7 +79,8 @@ final class FleetFilesComposer {
         /** Without the installed release (no signed manifest yet: no {@code etc/release.json}). */
         Inputs(String serverUrl, String fleetId, String fleetName, UpdatePolicy policy, String policySource,
                String caBundlePem, String joinToken, AgentTrust trust) {
-            this(serverUrl, fleetId, fleetName, policy, policySource, caBundlePem, joinToken, trust, null);
+            this(serverUrl, fleetId, fleetName, policy, policySource, caBundlePem, joinToken, trust, null,
+                    AgentTransport.DEFAULT);
         }
 
         @Override
@@ -95,6 +106,7 @@ final class FleetFilesComposer {
         fleet.put("policy", in.policy());
         fleet.put("policy_source", in.policySource());
         fleet.put("ca_bundle", in.caBundlePem() == null ? null : CA_BUNDLE_NAME);
+        in.transport().writeTo(fleet);
         fleet.put("generated_at", generatedAt.toString());
         files.add(FleetFile.of(FLEET_JSON, json(fleet)));
         files.add(FleetFile.secret(JOIN_TOKEN, (in.joinToken() + "\n").getBytes(StandardCharsets.UTF_8)));

@@ -81,6 +81,9 @@ public class InstallersResource implements RouteProvider {
     private final CachedInstallers installers;
     private final Clock clock = Clock.systemUTC();
     private volatile InstallerSettings settings;
+    private volatile AgentTransport.Settings transportSettings;
+    /** The chain the server serves on its own HTTPS listener (framework property pm.tls.certificate), or null. */
+    private final Path servedCertificate;
     private volatile JoinTokens joinTokens;
 
     @Activate
@@ -93,6 +96,9 @@ public class InstallersResource implements RouteProvider {
         this.fleets = fleets;
         this.signingKeys = signingKeys;
         this.settings = settings(properties);
+        this.transportSettings = AgentTransport.Settings.from(properties);
+        String served = context.getProperty("pm.tls.certificate");
+        this.servedCertificate = served == null || served.isBlank() ? null : Path.of(served);
         String data = java.util.Objects.requireNonNull(context.getProperty("pm.data.dir"), "framework property pm.data.dir");
         this.cache = new InstallerCache(Path.of(data, "installers"), box, settings.cacheMaxBytes(), clock);
         this.installers = new CachedInstallers(cache, clock);
@@ -101,6 +107,7 @@ public class InstallersResource implements RouteProvider {
     @Modified
     void modified(Map<String, Object> properties) {
         settings = settings(properties);
+        transportSettings = AgentTransport.Settings.from(properties);
         cache.setMaxBytes(settings.cacheMaxBytes());
     }
 
@@ -218,6 +225,7 @@ public class InstallersResource implements RouteProvider {
                 throw new ApiException(503, "configuration_invalid", e.getMessage());
             }
         }
+        AgentTransport.Decision transport = transport(serverUrl, caPem);
         JoinTokens tokens = joinTokens;
         if (tokens == null) {
             throw new ApiException(503, "join_tokens_unavailable", "join tokens cannot be issued now: the agents service is not running");
@@ -229,8 +237,8 @@ public class InstallersResource implements RouteProvider {
         // agents need a trust anchor: agentTrust() creates the first key now if there is none, as the first manifest would
         Artifact artifact = chosen.artifact();
         FleetFilesComposer.Inputs inputs = new FleetFilesComposer.Inputs(serverUrl, fleetId, fleet.get().name(),
-                policy.policy(), policy.source(), caPem, token.token(), signingKeys.agentTrust(),
-                InstalledReleases.of(catalog, artifact).orElse(null));
+                policy.policy(), policy.source(), transport.caBundlePem(), token.token(), signingKeys.agentTrust(),
+                InstalledReleases.of(catalog, artifact).orElse(null), transport.transport());
         CachedInstallers.Target target = new CachedInstallers.Target(fleetId, artifact.version(), platform.name(), format,
                 artifact.sha256(), artifact.assetName(), plugin.get().pluginId(), plugin.get().format(), official);
         CachedInstallers.Served served;
@@ -266,6 +274,24 @@ public class InstallersResource implements RouteProvider {
         }
         throw ApiException.invalid("max_uses", "max_uses must be a whole number from 1 to "
                 + JoinTokens.MAX_INSTALLER_MAX_USES + ", not '" + raw.get() + "'");
+    }
+
+    /** How the installer's agent reaches and trusts the server ({@link AgentTransport}); 409 when it would refuse. */
+    private AgentTransport.Decision transport(String serverUrl, String configuredCaPem) throws ApiException {
+        String servedPem = null;
+        if (servedCertificate != null && serverUrl.regionMatches(true, 0, "https:", 0, 6)) {
+            try {
+                servedPem = CaBundle.read(servedCertificate);
+            } catch (IOException e) {
+                throw new ApiException(503, "tls_certificate_unavailable", "the server's TLS certificate "
+                        + servedCertificate + " cannot be embedded: " + e.getMessage());
+            }
+        }
+        try {
+            return AgentTransport.decide(serverUrl, servedPem, configuredCaPem, transportSettings);
+        } catch (IllegalStateException e) {
+            throw new ApiException(409, "insecure_server_url", e.getMessage());
+        }
     }
 
     /** The artifact to build from, and which rule chose it. */
