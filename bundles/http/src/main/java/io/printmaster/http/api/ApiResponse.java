@@ -16,13 +16,19 @@ public final class ApiResponse {
     private final Object json;
     private final RawBody raw;
     private final String contentType;
+    private final EventStream eventStream;
     private final Map<String, List<String>> headers = new LinkedHashMap<>();
 
     private ApiResponse(int status, Object json, RawBody raw, String contentType) {
+        this(status, json, raw, contentType, null);
+    }
+
+    private ApiResponse(int status, Object json, RawBody raw, String contentType, EventStream eventStream) {
         this.status = status;
         this.json = json;
         this.raw = raw;
         this.contentType = contentType;
+        this.eventStream = eventStream;
     }
 
     public static ApiResponse ok(Object body) {
@@ -46,6 +52,16 @@ public final class ApiResponse {
         return new ApiResponse(status, null, body, contentType);
     }
 
+    /**
+     * A 200 {@code text/event-stream} answer that stays open without holding a thread; see {@link EventStream}.
+     * When the server already holds as many streams as it allows, the caller gets 503 (or 429 for its address).
+     *
+     * @since 1.5
+     */
+    public static ApiResponse eventStream(EventStream stream) {
+        return new ApiResponse(200, null, null, "text/event-stream;charset=utf-8", java.util.Objects.requireNonNull(stream));
+    }
+
     /** Adds a header; may be called several times for the same name (Set-Cookie). */
     public ApiResponse header(String name, String value) {
         headers.computeIfAbsent(name, k -> new ArrayList<>()).add(value);
@@ -62,6 +78,11 @@ public final class ApiResponse {
 
     public RawBody raw() {
         return raw;
+    }
+
+    /** The event stream of an {@link #eventStream} answer, else null. @since 1.5 */
+    public EventStream eventStream() {
+        return eventStream;
     }
 
     public String contentType() {

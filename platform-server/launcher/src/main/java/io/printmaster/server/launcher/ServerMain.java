@@ -1,7 +1,9 @@
 package io.printmaster.server.launcher;
 
 import io.printmaster.launcher.FelixLauncher;
+import io.printmaster.launcher.LaunchOptions;
 import java.io.PrintStream;
+import java.util.Map;
 
 /** {@code pm server}: the PrintMaster server container. Listens on 127.0.0.1:8080 unless told otherwise. */
 public final class ServerMain {
@@ -14,12 +16,38 @@ public final class ServerMain {
     }
 
     public static void main(String[] args) {
-        FelixLauncher.main(ROLE, DEFAULT_PORT, MAY_BIND, args);
+        if (LaunchOptions.request(args) != LaunchOptions.Request.RUN) {
+            System.exit(answerInfoRequest(args, System.out, System.err));
+            return;
+        }
+        TrustedProxiesOption.Extracted proxies;
+        try {
+            proxies = TrustedProxiesOption.extract(args, System.getenv());
+        } catch (IllegalArgumentException e) {
+            System.err.println(e.getMessage());
+            System.exit(2);
+            return;
+        }
+        if (proxies.value() != null) {
+            // read by the http bundle through BundleContext.getProperty, which falls back to system properties
+            System.setProperty(TrustedProxiesOption.PROPERTY, proxies.value());
+        }
+        FelixLauncher.main(ROLE, DEFAULT_PORT, MAY_BIND, proxies.rest());
     }
 
     /** {@code --help} and {@code --version} as {@link #main} answers them, for tests: the exit code, or RUN. */
     static int answerInfoRequest(String[] args, PrintStream out, PrintStream err) {
-        return FelixLauncher.answerInfoRequest(ROLE, DEFAULT_PORT, MAY_BIND, args, System.getenv(),
+        String[] rest;
+        try {
+            rest = TrustedProxiesOption.extract(args, Map.of()).rest();
+        } catch (IllegalArgumentException e) {
+            rest = args;
+        }
+        int code = FelixLauncher.answerInfoRequest(ROLE, DEFAULT_PORT, MAY_BIND, rest, System.getenv(),
                 FelixLauncher.defaultHome(), out, err);
+        if (LaunchOptions.request(args) == LaunchOptions.Request.HELP) {
+            out.println(TrustedProxiesOption.USAGE);
+        }
+        return code;
     }
 }
