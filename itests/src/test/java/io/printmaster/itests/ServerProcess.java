@@ -62,6 +62,12 @@ public final class ServerProcess implements AutoCloseable {
 
     /** Starts a server on a data directory with extra JVM options (such as {@link #WITHOUT_BUILT_IN_RELEASES}). */
     public static ServerProcess start(String name, Path dataDir, List<String> jvmOptions) throws IOException, InterruptedException {
+        return start(name, dataDir, jvmOptions, Map.of());
+    }
+
+    /** Starts a server with extra JVM options and {@code PM_*} environment variables (such as {@code PM_TRUSTED_PROXIES}). */
+    public static ServerProcess start(String name, Path dataDir, List<String> jvmOptions, Map<String, String> extraEnv)
+            throws IOException, InterruptedException {
         Path dist = distribution();
         int port = freePort();
         String password = randomPassword();
@@ -87,6 +93,7 @@ public final class ServerProcess implements AutoCloseable {
         // only what this test chooses: a developer's own PM_* settings must not leak into the server under test
         env.keySet().removeIf(k -> k.startsWith("PM_"));
         env.put("PM_ADMIN_PASSWORD", password);
+        env.putAll(extraEnv);
         Process process = builder.start();
         ServerProcess server = new ServerProcess(process, URI.create("http://127.0.0.1:" + port), password, dataDir, log);
         try {

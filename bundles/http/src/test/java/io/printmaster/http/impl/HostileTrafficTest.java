@@ -172,6 +172,22 @@ class HostileTrafficTest {
         await("every place is given back", Duration.ofSeconds(10), () -> jetty.dispatcher.openEventStreams() == 0);
     }
 
+    @Test
+    void anIdleStreamOutlivesTheIdleTimeoutOnItsKeepAlives() throws Exception {
+        jetty = new JettyFixture(Map.of("event_stream_keep_alive_seconds", 1L), Map.of("idle_timeout_seconds", 3L), null);
+        Socket s = open("127.0.0.2");
+        JettyFixture.write(s, "GET /api/v1/stream HTTP/1.1\r\nHost: x\r\n\r\n");
+        assertTrue(readUntil(s, "retry: 2000").contains("retry: 2000"));
+        long start = System.nanoTime();
+        int keepAlives = 0;
+        while (System.nanoTime() - start < TimeUnit.SECONDS.toNanos(7)) {
+            String more = readUntil(s, ": keep-alive");
+            assertTrue(more.contains(": keep-alive"), "still open after " + keepAlives + " keep-alives: " + more);
+            keepAlives++;
+        }
+        assertEquals(1, jetty.dispatcher.openEventStreams());
+    }
+
     private static String readUntil(Socket s, String marker) throws IOException {
         InputStream in = s.getInputStream();
         StringBuilder b = new StringBuilder();
