@@ -294,6 +294,44 @@ class HostileTrafficTest {
     }
 
     @Test
+    void aListenerAddedLaterGetsTheSameDefences() throws Exception {
+        // as an HTTPS listener contributed by another ConnectorFactory after this one would be
+        jetty = new JettyFixture(Map.of(), Map.of("max_connections_per_address", 2, "min_body_bytes_per_second", 2048L), "127.0.0.8");
+        org.eclipse.jetty.server.ServerConnector second = new org.eclipse.jetty.server.ServerConnector(jetty.server, 1, 1);
+        second.setHost("127.0.0.1");
+        second.setPort(0);
+        jetty.server.addConnector(second);
+        second.start();
+        var config = second.getConnectionFactory(org.eclipse.jetty.server.HttpConnectionFactory.class).getHttpConfiguration();
+        assertEquals(2048, config.getMinRequestDataRate());
+        assertTrue(config.getCustomizer(TrustedProxyCustomizer.class) != null, "forwarded headers are gated there too");
+        assertEquals(30_000, second.getIdleTimeout());
+
+        java.util.function.Function<String, Socket> connect = from -> {
+            try {
+                Socket s = new Socket();
+                s.bind(new java.net.InetSocketAddress(from, 0));
+                s.connect(new java.net.InetSocketAddress("127.0.0.1", second.getLocalPort()), 5_000);
+                s.setSoTimeout(30_000);
+                sockets.add(s);
+                return s;
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        };
+        Socket viaProxy = connect.apply("127.0.0.8");
+        JettyFixture.write(viaProxy, "GET /api/v1/whoami HTTP/1.1\r\nHost: x\r\nConnection: close\r\nX-Forwarded-For: 203.0.113.9\r\n\r\n");
+        String answer = JettyFixture.readToEnd(viaProxy);
+        assertTrue(answer.contains("\"address\":\"203.0.113.9\""), answer);
+        for (int i = 0; i < 2; i++) {
+            Socket s = connect.apply("127.0.0.5");
+            JettyFixture.write(s, "GET /api/v1/health HTTP/1.1\r\nHost: x\r\n\r\n");
+            assertTrue(JettyFixture.readHead(s).startsWith("HTTP/1.1 200 "));
+        }
+        assertTrue(closedWithoutAnswer(connect.apply("127.0.0.5")), "the per-address cap holds on the new listener");
+    }
+
+    @Test
     void aTrustedProxyListWithAnInvalidEntryIsRefusedByName() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new ConnectionDefences(
                 JettyFixture.config(ConnectionDefences.Config.class, Map.of()), "10.0.0.1, proxy.example"));
