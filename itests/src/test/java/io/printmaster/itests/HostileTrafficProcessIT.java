@@ -149,7 +149,7 @@ class HostileTrafficProcessIT {
      * next one taken.
      */
     private static String runningSync(String token) throws Exception {
-        int sources = 6;
+        int sources = 10;
         ApiClient api = ApiClient.anonymous(Integer.toString(server.baseUri().getPort())).withToken(token);
         server.awaitEndpoints("/api/v1/release-sources");
         for (int i = 0; i < sources; i++) {
@@ -171,13 +171,15 @@ class HostileTrafficProcessIT {
                         + token + "\r\n\r\n");
                 String started = readUntil(probe, "\n\n", readUntil(probe, "event: started"));
                 JsonNode data = JSON.readTree(started.substring(started.indexOf("data: ") + 6).trim());
-                if (data.path("sources").size() >= 3) {
+                if (data.path("sources").size() >= sources / 2) {
                     return id;
                 }
-                readUntil(probe, "event: finished"); // too few sources to outlast the test: take the next sync
+                // too few sources to outlast the test: wait for its end and take the next sync
+                probe.setSoTimeout((int) TimeUnit.MINUTES.toMillis(10));
+                readUntil(probe, "event: finished");
             }
         }
-        throw new AssertionError("no sync with at least 3 stalling sources started");
+        throw new AssertionError("no sync with at least " + sources / 2 + " stalling sources started");
     }
 
     private static String readUntil(Socket s, String marker, String prefix) throws IOException {
