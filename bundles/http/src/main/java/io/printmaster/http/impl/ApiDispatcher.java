@@ -234,7 +234,7 @@ public class ApiDispatcher extends HttpServlet implements RouteRegistry {
     /**
      * Runs the route's handler on the read body and writes its answer or its error.
      *
-     * @return true when the answer goes on asynchronously (an event stream), so the request must not be completed
+     * @return true when the answer goes on asynchronously (an event stream, a file), so the request must not be completed
      */
     private boolean respond(HttpServletRequest req, HttpServletResponse resp, RouteTable.Match match,
                             Optional<Caller> caller, byte[] body) {
@@ -251,6 +251,14 @@ public class ApiDispatcher extends HttpServlet implements RouteRegistry {
                     slot.release();
                     throw e;
                 }
+                return true;
+            }
+            if (response.fileRange() != null) {
+                writeHead(resp, response);
+                if (response.contentType() != null) {
+                    resp.setContentType(response.contentType());
+                }
+                AsyncFileWriter.start(req, resp, response.fileRange());
                 return true;
             }
             write(resp, response);

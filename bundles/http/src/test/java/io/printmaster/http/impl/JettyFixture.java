@@ -33,6 +33,8 @@ final class JettyFixture implements AutoCloseable {
     final ApiDispatcher dispatcher;
     final ConnectionDefences defences;
     final List<EventSink> sinks = new CopyOnWriteArrayList<>();
+    /** 4 MiB of random bytes served by {@code GET /api/v1/file}: far more than a socket buffer holds. */
+    final java.nio.file.Path file;
 
     JettyFixture(Map<String, Object> dispatcherConfig, Map<String, Object> connectionConfig, String launcherProxies) throws Exception {
         server = new Server(new QueuedThreadPool(MAX_THREADS, 4));
@@ -40,6 +42,10 @@ final class JettyFixture implements AutoCloseable {
         http.setHost("127.0.0.1");
         http.setPort(0);
         server.addConnector(http);
+        file = java.nio.file.Files.createTempFile("pm-download", ".bin");
+        byte[] content = new byte[4 * 1024 * 1024];
+        new java.util.Random(42).nextBytes(content);
+        java.nio.file.Files.write(file, content);
         ServletContextHandler context = new ServletContextHandler("/");
         dispatcher = new ApiDispatcher(config(ApiDispatcher.Config.class, dispatcherConfig));
         dispatcher.addProvider(() -> List.of(
@@ -49,6 +55,8 @@ final class JettyFixture implements AutoCloseable {
                         "address", req.remoteAddress(), "secure", req.isSecure(),
                         "host", req.header("Host").orElse(""),
                         "forwarded_for", req.header("X-Forwarded-For").orElse("")))),
+                Route.get("/api/v1/file", Route.PUBLIC, req -> io.printmaster.http.api.Downloads.serveFile(req, file,
+                        "\"file-v1\"", "application/octet-stream", "file.bin")),
                 Route.get("/api/v1/stream", Route.PUBLIC, req -> ApiResponse.eventStream(sink -> {
                     sink.send("retry: 2000\n\n");
                     sinks.add(sink);
@@ -74,6 +82,7 @@ final class JettyFixture implements AutoCloseable {
         defences.deactivate();
         dispatcher.deactivate();
         server.stop();
+        java.nio.file.Files.deleteIfExists(file);
     }
 
     /** A configuration annotation with some values given and the rest at their defaults. */
