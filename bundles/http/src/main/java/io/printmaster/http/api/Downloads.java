@@ -48,7 +48,7 @@ public final class Downloads {
     public static ApiResponse serve(ApiRequest request, long length, String etag, String contentType, String fileName,
                                     RangeWriter writer) throws ApiException {
         Objects.requireNonNull(writer, "writer");
-        return answer(request, length, etag, contentType, fileName,
+        return answer(request, length, etag, fileName,
                 (status, r) -> ApiResponse.raw(status, contentType, out -> writer.write(r.offset(), r.length(), out)));
     }
 
@@ -63,11 +63,11 @@ public final class Downloads {
     public static ApiResponse serveFile(ApiRequest request, java.nio.file.Path file, String etag, String contentType,
                                         String fileName) throws ApiException, IOException {
         long length = java.nio.file.Files.size(file);
-        return answer(request, length, etag, contentType, fileName,
+        return answer(request, length, etag, fileName,
                 (status, r) -> ApiResponse.file(status, contentType, file, r.offset(), r.length()));
     }
 
-    private static ApiResponse answer(ApiRequest request, long length, String etag, String contentType, String fileName,
+    private static ApiResponse answer(ApiRequest request, long length, String etag, String fileName,
                                       java.util.function.BiFunction<Integer, ByteRange, ApiResponse> body) throws ApiException {
         Objects.requireNonNull(etag, "etag");
         if (length < 0) {
