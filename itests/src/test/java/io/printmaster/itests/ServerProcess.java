@@ -62,7 +62,13 @@ public final class ServerProcess implements AutoCloseable {
 
     /** Starts a server on a data directory with extra JVM options (such as {@link #WITHOUT_BUILT_IN_RELEASES}). */
     public static ServerProcess start(String name, Path dataDir, List<String> jvmOptions) throws IOException, InterruptedException {
-        return start(name, dataDir, jvmOptions, List.of());
+        return start(name, dataDir, jvmOptions, List.of(), Map.of());
+    }
+
+    /** Starts a server with extra JVM options and {@code PM_*} environment variables (such as {@code PM_TRUSTED_PROXIES}). */
+    public static ServerProcess start(String name, Path dataDir, List<String> jvmOptions, Map<String, String> extraEnv)
+            throws IOException, InterruptedException {
+        return start(name, dataDir, jvmOptions, List.of(), extraEnv);
     }
 
     /**
@@ -71,6 +77,13 @@ public final class ServerProcess implements AutoCloseable {
      * certificate the server says it serves ({@code <data>/tls/server-certificate.pem}, see {@link #tls()}).
      */
     public static ServerProcess start(String name, Path dataDir, List<String> jvmOptions, List<String> serverArgs)
+            throws IOException, InterruptedException {
+        return start(name, dataDir, jvmOptions, serverArgs, Map.of());
+    }
+
+    /** Starts a server with extra JVM options, server options and {@code PM_*} environment variables. */
+    public static ServerProcess start(String name, Path dataDir, List<String> jvmOptions, List<String> serverArgs,
+                                      Map<String, String> extraEnv)
             throws IOException, InterruptedException {
         Path dist = distribution();
         int given = serverArgs.indexOf("--port");
@@ -101,6 +114,7 @@ public final class ServerProcess implements AutoCloseable {
         // only what this test chooses: a developer's own PM_* settings must not leak into the server under test
         env.keySet().removeIf(k -> k.startsWith("PM_"));
         env.put("PM_ADMIN_PASSWORD", password);
+        env.putAll(extraEnv);
         Process process = builder.start();
         ServerProcess server = new ServerProcess(process, URI.create(https ? "https://localhost:" + port
                 : "http://127.0.0.1:" + port), password, dataDir, log);

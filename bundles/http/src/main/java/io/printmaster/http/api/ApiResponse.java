@@ -16,13 +16,20 @@ public final class ApiResponse {
     private final Object json;
     private final RawBody raw;
     private final String contentType;
+    private final EventStream eventStream;
+    private FileRange fileRange;
     private final Map<String, List<String>> headers = new LinkedHashMap<>();
 
     private ApiResponse(int status, Object json, RawBody raw, String contentType) {
+        this(status, json, raw, contentType, null);
+    }
+
+    private ApiResponse(int status, Object json, RawBody raw, String contentType, EventStream eventStream) {
         this.status = status;
         this.json = json;
         this.raw = raw;
         this.contentType = contentType;
+        this.eventStream = eventStream;
     }
 
     public static ApiResponse ok(Object body) {
@@ -46,6 +53,43 @@ public final class ApiResponse {
         return new ApiResponse(status, null, body, contentType);
     }
 
+    /**
+     * A 200 {@code text/event-stream} answer that stays open without holding a thread; see {@link EventStream}.
+     * When the server already holds as many streams as it allows, the caller gets 503 (or 429 for its address).
+     *
+     * @since 1.5
+     */
+    public static ApiResponse eventStream(EventStream stream) {
+        return new ApiResponse(200, null, null, "text/event-stream;charset=utf-8", java.util.Objects.requireNonNull(stream));
+    }
+
+    /**
+     * Bytes of a file as the body, written without a thread waiting on a slow client (the dispatcher writes them
+     * whenever the connection can take more). The status and headers ({@code Content-Length}, {@code Content-Range})
+     * are the caller's; {@link Downloads#serveFile} sets them for downloads.
+     *
+     * @since 1.5
+     */
+    public static ApiResponse file(int status, String contentType, java.nio.file.Path file, long offset, long length) {
+        ApiResponse r = new ApiResponse(status, null, null, contentType);
+        r.fileRange = new FileRange(java.util.Objects.requireNonNull(file), offset, length);
+        return r;
+    }
+
+    /** {@code length} bytes of {@code file} from {@code offset}: the body of a {@link #file} answer. @since 1.5 */
+    public record FileRange(java.nio.file.Path file, long offset, long length) {
+        public FileRange {
+            if (offset < 0 || length < 0) {
+                throw new IllegalArgumentException("offset and length must not be negative");
+            }
+        }
+    }
+
+    /** The body of a {@link #file} answer, else null. @since 1.5 */
+    public FileRange fileRange() {
+        return fileRange;
+    }
+
     /** Adds a header; may be called several times for the same name (Set-Cookie). */
     public ApiResponse header(String name, String value) {
         headers.computeIfAbsent(name, k -> new ArrayList<>()).add(value);
@@ -62,6 +106,11 @@ public final class ApiResponse {
 
     public RawBody raw() {
         return raw;
+    }
+
+    /** The event stream of an {@link #eventStream} answer, else null. @since 1.5 */
+    public EventStream eventStream() {
+        return eventStream;
     }
 
     public String contentType() {

@@ -25,6 +25,7 @@ import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Modified;
 import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.component.annotations.ReferenceCardinality;
@@ -32,6 +33,7 @@ import org.osgi.service.component.annotations.ReferencePolicy;
 import org.osgi.service.metatype.annotations.AttributeDefinition;
 import org.osgi.service.metatype.annotations.Designate;
 import org.osgi.service.metatype.annotations.ObjectClassDefinition;
+import org.osgi.service.servlet.whiteboard.propertytypes.HttpWhiteboardServletAsyncSupported;
 import org.osgi.service.servlet.whiteboard.propertytypes.HttpWhiteboardServletPattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -43,6 +45,7 @@ import org.slf4j.LoggerFactory;
  */
 @Component(service = {Servlet.class, RouteRegistry.class})
 @HttpWhiteboardServletPattern("/api/*")
+@HttpWhiteboardServletAsyncSupported
 @Designate(ocd = ApiDispatcher.Config.class)
 public class ApiDispatcher extends HttpServlet implements RouteRegistry {
     private static final long serialVersionUID = 1L;
@@ -56,6 +59,19 @@ public class ApiDispatcher extends HttpServlet implements RouteRegistry {
     public @interface Config {
         @AttributeDefinition(description = "Largest request body accepted, in bytes; larger bodies get 413.")
         long max__body__bytes() default 1024 * 1024;
+
+        @AttributeDefinition(description = "A request body must arrive whole within this many seconds (408 and the "
+                + "connection closed otherwise); it is read without holding a thread meanwhile.")
+        long body__read__timeout__seconds() default 20;
+
+        @AttributeDefinition(description = "Most event streams open at once on the server; beyond, 503.")
+        int max__event__streams() default 1000;
+
+        @AttributeDefinition(description = "Most event streams open at once from one client address; beyond, 429.")
+        int max__event__streams__per__address() default 20;
+
+        @AttributeDefinition(description = "Seconds between keep-alive comments on an idle event stream.")
+        long event__stream__keep__alive__seconds() default 15;
     }
 
     private final JsonMapper json = new JsonMapper();
@@ -63,15 +79,56 @@ public class ApiDispatcher extends HttpServlet implements RouteRegistry {
     private final List<Authenticator> authenticators = new CopyOnWriteArrayList<>();
     private volatile RouteTable table = new RouteTable(List.of());
     private volatile long maxBodyBytes;
+    private volatile long bodyReadTimeoutSeconds;
+    /** One thread for every body deadline and stream keep-alive: timers, never work. */
+    private final java.util.concurrent.ScheduledThreadPoolExecutor timer;
+    private final EventStreams streams;
 
     @Activate
     public ApiDispatcher(Config config) {
-        this.maxBodyBytes = config.max__body__bytes();
+        this.timer = new java.util.concurrent.ScheduledThreadPoolExecutor(1, r -> {
+            Thread t = new Thread(r, "pm-http-timer");
+            t.setDaemon(true);
+            return t;
+        });
+        timer.setRemoveOnCancelPolicy(true);
+        this.streams = new EventStreams(timer, streamLimits(config));
+        configure(config);
     }
 
     @Modified
     void modified(Config config) {
+        configure(config);
+    }
+
+    private void configure(Config config) {
+        if (config.body__read__timeout__seconds() < 1) {
+            throw new IllegalArgumentException("body_read_timeout_seconds: must be at least 1, not "
+                    + config.body__read__timeout__seconds());
+        }
         this.maxBodyBytes = config.max__body__bytes();
+        this.bodyReadTimeoutSeconds = config.body__read__timeout__seconds();
+        streams.limits(streamLimits(config));
+    }
+
+    private static EventStreams.Limits streamLimits(Config config) {
+        if (config.max__event__streams() < 0 || config.max__event__streams__per__address() < 0
+                || config.event__stream__keep__alive__seconds() < 1) {
+            throw new IllegalArgumentException("max_event_streams and max_event_streams_per_address must be 0 or more, "
+                    + "event_stream_keep_alive_seconds at least 1");
+        }
+        return new EventStreams.Limits(config.max__event__streams(), config.max__event__streams__per__address(),
+                config.event__stream__keep__alive__seconds() * 1000);
+    }
+
+    @Deactivate
+    void deactivate() {
+        timer.shutdownNow();
+    }
+
+    /** Event streams open now (for tests and diagnostics). */
+    int openEventStreams() {
+        return streams.open();
     }
 
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
@@ -115,10 +172,11 @@ public class ApiDispatcher extends HttpServlet implements RouteRegistry {
     protected void service(HttpServletRequest req, HttpServletResponse resp) throws IOException {
         String path = req.getRequestURI().substring(req.getContextPath().length());
         String method = req.getMethod();
-        boolean bodyConsumed = false;
+        RouteTable.Match match;
+        Optional<Caller> caller;
         try {
-            Optional<RouteTable.Match> match = table.match(method, path);
-            if (match.isEmpty()) {
+            Optional<RouteTable.Match> found = table.match(method, path);
+            if (found.isEmpty()) {
                 Set<String> allowed = table.methodsFor(path);
                 if (allowed.isEmpty()) {
                     throw new ApiException(404, "not_found", "no such endpoint: " + path);
@@ -126,21 +184,98 @@ public class ApiDispatcher extends HttpServlet implements RouteRegistry {
                 resp.setHeader("Allow", String.join(", ", allowed));
                 throw new ApiException(405, "method_not_allowed", method + " is not allowed on " + path);
             }
-            Route route = match.get().route();
-            Optional<Caller> caller = authenticate(req);
-            authorize(route, caller, req);
-            byte[] body = readBody(req);
-            bodyConsumed = true;
-            ServletApiRequest apiRequest = new ServletApiRequest(req, match.get().params(), caller, body, json);
-            ApiResponse response = route.handler().handle(apiRequest);
-            write(resp, response);
+            match = found.get();
+            caller = authenticate(req);
+            authorize(match.route(), caller, req);
+            if (hasBody(req) && req.isAsyncSupported()) {
+                checkDeclaredLength(req);
+                // the body is read without a thread waiting for it; the handler runs once it is all there
+                RouteTable.Match m = match;
+                Optional<Caller> c = caller;
+                AsyncBodyReader.start(req, resp, maxBodyBytes, bodyReadTimeoutSeconds, timer,
+                        body -> {
+                            if (!respond(req, resp, m, c, body)) {
+                                req.getAsyncContext().complete();
+                            }
+                        }, this::writeError);
+                return;
+            }
         } catch (ApiException e) {
-            closeIfBodyUnread(req, resp, bodyConsumed);
+            closeIfBodyUnread(req, resp, false);
             writeError(resp, e);
+            return;
         } catch (Exception e) {
             LOG.error("{} {} failed", method, path, e);
-            closeIfBodyUnread(req, resp, bodyConsumed);
+            closeIfBodyUnread(req, resp, false);
             writeError(resp, new ApiException(500, "internal_error", "the server failed to handle this request; see the server log"));
+            return;
+        }
+        byte[] body;
+        try {
+            body = readBody(req);
+        } catch (ApiException e) {
+            closeIfBodyUnread(req, resp, false);
+            writeError(resp, e);
+            return;
+        }
+        respond(req, resp, match, caller, body);
+    }
+
+    private static boolean hasBody(HttpServletRequest req) {
+        return req.getContentLengthLong() > 0 || req.getHeader("Transfer-Encoding") != null;
+    }
+
+    private void checkDeclaredLength(HttpServletRequest req) throws ApiException {
+        if (req.getContentLengthLong() > maxBodyBytes) {
+            throw new ApiException(413, "body_too_large", "the request body exceeds " + maxBodyBytes + " bytes");
+        }
+    }
+
+    /**
+     * Runs the route's handler on the read body and writes its answer or its error.
+     *
+     * @return true when the answer goes on asynchronously (an event stream, a file), so the request must not be completed
+     */
+    private boolean respond(HttpServletRequest req, HttpServletResponse resp, RouteTable.Match match,
+                            Optional<Caller> caller, byte[] body) {
+        String method = req.getMethod();
+        try {
+            ServletApiRequest apiRequest = new ServletApiRequest(req, match.params(), caller, body, json);
+            ApiResponse response = match.route().handler().handle(apiRequest);
+            if (response.eventStream() != null) {
+                EventStreams.Slot slot = streams.reserve(req.getRemoteAddr());
+                try {
+                    writeHead(resp, response);
+                    streams.start(req, resp, response.eventStream(), slot);
+                } catch (IOException | RuntimeException e) {
+                    slot.release();
+                    throw e;
+                }
+                return true;
+            }
+            if (response.fileRange() != null) {
+                writeHead(resp, response);
+                if (response.contentType() != null) {
+                    resp.setContentType(response.contentType());
+                }
+                AsyncFileWriter.start(req, resp, response.fileRange());
+                return true;
+            }
+            write(resp, response);
+        } catch (ApiException e) {
+            writeErrorQuietly(resp, e);
+        } catch (Exception e) {
+            LOG.error("{} {} failed", method, req.getRequestURI(), e);
+            writeErrorQuietly(resp, new ApiException(500, "internal_error", "the server failed to handle this request; see the server log"));
+        }
+        return false;
+    }
+
+    private void writeErrorQuietly(HttpServletResponse resp, ApiException e) {
+        try {
+            writeError(resp, e);
+        } catch (IOException io) {
+            // the client is gone
         }
     }
 
@@ -232,7 +367,7 @@ public class ApiDispatcher extends HttpServlet implements RouteRegistry {
         }
     }
 
-    private void write(HttpServletResponse resp, ApiResponse response) throws IOException {
+    private static void writeHead(HttpServletResponse resp, ApiResponse response) {
         resp.setStatus(response.status());
         resp.setHeader("Cache-Control", "no-store");
         resp.setHeader("X-Content-Type-Options", "nosniff");
@@ -241,6 +376,15 @@ public class ApiDispatcher extends HttpServlet implements RouteRegistry {
                 resp.addHeader(h.getKey(), v);
             }
         }
+        if (response.eventStream() != null) {
+            resp.setContentType(response.contentType());
+            // reverse proxies (nginx) must pass events through as they come
+            resp.setHeader("X-Accel-Buffering", "no");
+        }
+    }
+
+    private void write(HttpServletResponse resp, ApiResponse response) throws IOException {
+        writeHead(resp, response);
         if (response.raw() != null) {
             if (response.contentType() != null) {
                 resp.setContentType(response.contentType());

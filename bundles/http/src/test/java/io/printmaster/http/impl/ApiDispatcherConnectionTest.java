@@ -89,6 +89,8 @@ class ApiDispatcherConnectionTest {
                         case "getInputStream" -> stream;
                         case "getRemoteAddr" -> "127.0.0.1";
                         case "isSecure" -> false;
+                        // the blocking read, as without a servlet container's async support
+                        case "isAsyncSupported" -> false;
                         default -> throw new UnsupportedOperationException(m.getName());
                     });
         }

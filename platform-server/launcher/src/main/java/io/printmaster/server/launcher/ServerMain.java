@@ -7,6 +7,7 @@ import io.printmaster.server.launcher.tls.TlsSetup;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.security.GeneralSecurityException;
+import java.util.HashMap;
 import java.util.Map;
 import org.slf4j.Logger;
 
@@ -21,41 +22,64 @@ public final class ServerMain {
     }
 
     public static void main(String[] args) {
-        FelixLauncher.main(ROLE, DEFAULT_PORT, MAY_BIND, args, new TlsExtension());
+        FelixLauncher.main(ROLE, DEFAULT_PORT, MAY_BIND, args, new ServerFlags());
     }
 
     /** {@code --help} and {@code --version} as {@link #main} answers them, for tests: the exit code, or RUN. */
     static int answerInfoRequest(String[] args, PrintStream out, PrintStream err) {
         return FelixLauncher.answerInfoRequest(ROLE, DEFAULT_PORT, MAY_BIND, args, System.getenv(),
-                FelixLauncher.defaultHome(), out, err, new TlsExtension());
+                FelixLauncher.defaultHome(), out, err, new ServerFlags());
     }
 
-    /** The server's TLS options ({@link TlsOptions}) and the HTTPS set-up they ask for ({@link TlsSetup}). */
-    static final class TlsExtension implements FelixLauncher.RoleExtension {
+    /**
+     * The server's own flags: the TLS options ({@link TlsOptions}) and the HTTPS set-up they ask for
+     * ({@link TlsSetup}), and the trusted reverse proxies ({@link TrustedProxiesOption}), passed on as the framework
+     * property the http bundle reads.
+     */
+    static final class ServerFlags implements FelixLauncher.RoleExtension {
         private TlsOptions tls;
+        private String trustedProxies;
 
         @Override
         public String[] consume(String[] args, Map<String, String> env) throws LaunchOptions.UsageException {
-            TlsOptions.Split split = TlsOptions.split(args, env);
+            TrustedProxiesOption.Extracted proxies;
+            try {
+                proxies = TrustedProxiesOption.extract(args, env);
+            } catch (IllegalArgumentException e) {
+                throw new LaunchOptions.UsageException(e.getMessage());
+            }
+            trustedProxies = proxies.value();
+            TlsOptions.Split split = TlsOptions.split(proxies.rest(), env);
             tls = split.tls();
             return split.rest();
         }
 
         @Override
         public String[] strip(String[] args) {
-            return TlsOptions.withoutTlsFlags(args);
+            String[] rest;
+            try {
+                rest = TrustedProxiesOption.extract(args, Map.of()).rest();
+            } catch (IllegalArgumentException e) {
+                rest = args;
+            }
+            return TlsOptions.withoutTlsFlags(rest);
         }
 
         @Override
         public String usage() {
-            return TlsOptions.USAGE;
+            return TlsOptions.USAGE + "\n" + TrustedProxiesOption.USAGE;
         }
 
         @Override
         public Map<String, String> frameworkProperties(LaunchOptions options, Logger log)
                 throws FelixLauncher.StartRefusedException {
             try {
-                return TlsSetup.prepare(tls, options.dataDir(), options.bind(), options.port(), log);
+                Map<String, String> properties = new HashMap<>(
+                        TlsSetup.prepare(tls, options.dataDir(), options.bind(), options.port(), log));
+                if (trustedProxies != null) {
+                    properties.put(TrustedProxiesOption.PROPERTY, trustedProxies);
+                }
+                return properties;
             } catch (IOException | GeneralSecurityException e) {
                 log.error("cannot serve HTTPS: {}", e.getMessage());
                 throw new FelixLauncher.StartRefusedException("cannot serve HTTPS: " + e.getMessage());

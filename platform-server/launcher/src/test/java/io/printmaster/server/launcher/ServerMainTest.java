@@ -30,6 +30,7 @@ class ServerMainTest {
         assertTrue(text.contains("--master-key-file FILE"), "the master key is kept apart from the data folder: " + text);
         assertTrue(text.contains("--tls-cert FILE") && text.contains("--tls-key FILE") && text.contains("--tls self-signed")
                 && text.contains("PM_TLS_CERT"), "the help lists the TLS options: " + text);
+        assertTrue(text.contains("--trusted-proxies") && text.contains("PM_TRUSTED_PROXIES"), text);
         assertEquals("", err.toString(StandardCharsets.UTF_8));
     }
 
@@ -38,5 +39,18 @@ class ServerMainTest {
         Files.writeString(home.resolve("VERSION"), "2.0.1\n");
         assertEquals(0, answer("--version", "--home", home.toString(), "--tls", "self-signed"));
         assertEquals("PrintMaster server 2.0.1" + System.lineSeparator(), out.toString(StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void trustedProxiesComeFromTheFlagOrElseTheEnvironmentAndLeaveTheRestAlone() {
+        var fromFlag = TrustedProxiesOption.extract(new String[] {"--port", "0", "--trusted-proxies", "10.0.0.0/8"},
+                java.util.Map.of("PM_TRUSTED_PROXIES", "192.0.2.1"));
+        assertEquals("10.0.0.0/8", fromFlag.value());
+        assertEquals(java.util.List.of("--port", "0"), java.util.List.of(fromFlag.rest()));
+        assertEquals("192.0.2.1", TrustedProxiesOption.extract(new String[0], java.util.Map.of("PM_TRUSTED_PROXIES", "192.0.2.1")).value());
+        assertEquals("::1", TrustedProxiesOption.extract(new String[] {"--trusted-proxies=::1"}, java.util.Map.of()).value());
+        assertEquals(null, TrustedProxiesOption.extract(new String[0], java.util.Map.of()).value());
+        org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> TrustedProxiesOption.extract(new String[] {"--trusted-proxies"}, java.util.Map.of()));
     }
 }

@@ -51,10 +51,33 @@ final class Readiness {
             for (ComponentConfigurationDTO c : scr.getComponentConfigurationDTOs(d)) {
                 if (c.state == ComponentConfigurationDTO.UNSATISFIED_REFERENCE || c.state == ComponentConfigurationDTO.FAILED_ACTIVATION) {
                     problems.add("component " + d.name + (c.state == ComponentConfigurationDTO.FAILED_ACTIVATION
-                            ? " failed: " + c.failure.lines().findFirst().orElse("") : " is waiting for a service"));
+                            ? " failed: " + failureMessage(c.failure) : " is waiting for a service"));
                 }
             }
         }
         return problems;
+    }
+
+    /**
+     * What a failed activation says, for people: the message of the innermost cause (a component's constructor
+     * throwing reaches SCR wrapped in reflection exceptions, whose own first line names only a Java type).
+     */
+    static String failureMessage(String stackTrace) {
+        if (stackTrace == null || stackTrace.isBlank()) {
+            return "";
+        }
+        String line = stackTrace.lines().findFirst().orElse("");
+        for (String l : (Iterable<String>) stackTrace.lines()::iterator) {
+            String t = l.strip();
+            if (t.startsWith("Caused by: ")) {
+                line = t.substring("Caused by: ".length());
+            }
+        }
+        // "java.lang.IllegalArgumentException: the message" -> "the message"
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("^[\\w.$]+(Exception|Error)(: (.*))?$").matcher(line);
+        if (m.matches()) {
+            return m.group(3) != null ? m.group(3) : "see the server log";
+        }
+        return line;
     }
 }

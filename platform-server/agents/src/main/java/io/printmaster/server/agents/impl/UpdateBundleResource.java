@@ -14,11 +14,7 @@ import io.printmaster.server.releases.api.ReleaseCatalog;
 import io.printmaster.server.releases.api.ReleaseCatalog.ArtifactFilter;
 import io.printmaster.server.releases.api.SignedManifest;
 import java.io.IOException;
-import java.io.OutputStream;
-import java.nio.channels.FileChannel;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -87,10 +83,9 @@ public class UpdateBundleResource implements RouteProvider {
                 "not_found", listed.path() + " of agent " + version + " " + platform + "-" + arch + " is listed, but the "
                 + "release's archive (" + listed.artifact().assetName() + ") is not in the cache or does not hold it",
                 "sha256"));
-        long length = Files.size(jar);
         String fileName = listed.path().substring(listed.path().lastIndexOf('/') + 1);
-        return Downloads.serve(req, length, "\"" + sha256 + "\"", "application/java-archive", fileName,
-                (offset, count, out) -> copy(jar, offset, count, out));
+        // written without a thread waiting on the agent: a slow link holds a connection, not a server thread
+        return Downloads.serveFile(req, jar, "\"" + sha256 + "\"", "application/java-archive", fileName);
     }
 
     /** The agent artifacts of that release for that target (or for any target), the official format first. */
@@ -121,9 +116,4 @@ public class UpdateBundleResource implements RouteProvider {
         return Optional.empty();
     }
 
-    private static void copy(Path file, long offset, long count, OutputStream out) throws IOException {
-        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
-            Downloads.copy(channel, offset, count, out);
-        }
-    }
 }

@@ -10,12 +10,7 @@ import io.printmaster.http.api.Scopes;
 import io.printmaster.server.releases.api.Artifact;
 import io.printmaster.server.releases.api.ReleaseCatalog;
 import io.printmaster.server.releases.api.ReleaseCatalog.ArtifactFilter;
-import java.io.IOException;
-import java.io.OutputStream;
-import java.nio.channels.FileChannel;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -74,10 +69,9 @@ public class UpdateDownloadResource implements RouteProvider {
                 .orElseThrow(() -> notFound(component, version, platform, arch, format));
         Path file = catalog.file(artifact.sha256()).orElseThrow(() -> new ApiException(404, "not_found",
                 artifact.assetName() + " is listed but its file is not in the cache (yet); retry later"));
-        long length = Files.size(file);
         String contentType = CONTENT_TYPES.getOrDefault(artifact.format(), "application/octet-stream");
-        return Downloads.serve(req, length, "\"" + artifact.sha256() + "\"", contentType, artifact.assetName(),
-                (offset, count, out) -> copy(file, offset, count, out));
+        // written without a thread waiting on the agent: a slow link holds a connection, not a server thread
+        return Downloads.serveFile(req, file, "\"" + artifact.sha256() + "\"", contentType, artifact.assetName());
     }
 
     private Optional<Artifact> find(String component, String version, String platform, String arch, String format) {
@@ -114,9 +108,4 @@ public class UpdateDownloadResource implements RouteProvider {
                 + format + ") artifact; it has: " + String.join(", ", targets), "platform");
     }
 
-    private static void copy(Path file, long offset, long count, OutputStream out) throws IOException {
-        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
-            Downloads.copy(channel, offset, count, out);
-        }
-    }
 }

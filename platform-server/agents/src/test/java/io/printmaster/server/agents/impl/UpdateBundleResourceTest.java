@@ -114,7 +114,12 @@ class UpdateBundleResourceTest {
         return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
     }
 
+    /** The bytes the dispatcher sends for the answer: a file range (written asynchronously) or a raw body. */
     private static byte[] body(ApiResponse r) throws IOException {
+        if (r.fileRange() != null) {
+            byte[] all = java.nio.file.Files.readAllBytes(r.fileRange().file());
+            return java.util.Arrays.copyOfRange(all, (int) r.fileRange().offset(), (int) (r.fileRange().offset() + r.fileRange().length()));
+        }
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         r.raw().writeTo(out);
         return out.toByteArray();

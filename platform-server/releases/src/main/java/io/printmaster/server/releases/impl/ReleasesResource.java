@@ -7,6 +7,7 @@ import io.printmaster.api.release.Channel;
 import io.printmaster.http.api.ApiException;
 import io.printmaster.http.api.ApiRequest;
 import io.printmaster.http.api.ApiResponse;
+import io.printmaster.http.api.EventSink;
 import io.printmaster.http.api.Route;
 import io.printmaster.http.api.RouteProvider;
 import io.printmaster.http.api.Scopes;
@@ -37,8 +38,6 @@ import org.osgi.service.component.annotations.ReferencePolicyOption;
  */
 @Component(service = RouteProvider.class)
 public class ReleasesResource implements RouteProvider {
-    /** A silent stream is kept open with a comment this often (proxies and Jetty close idle connections). */
-    static final long KEEP_ALIVE_MILLIS = 15_000;
     private static final Pattern FORMAT = Pattern.compile("[a-z0-9][a-z0-9.-]{0,31}");
     private static final Pattern COMPONENT = Pattern.compile("[a-z0-9][a-z0-9._-]{0,63}");
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -247,7 +246,7 @@ public class ReleasesResource implements RouteProvider {
         if (!run.isRunning() && from >= run.snapshot().eventCount()) {
             return ApiResponse.noContent();
         }
-        return eventStream(out -> follow(run, from, out));
+        return ApiResponse.eventStream(sink -> follow(run, from, sink));
     }
 
     private static ApiResponse eventStream(ApiResponse.RawBody body) {
@@ -256,34 +255,33 @@ public class ReleasesResource implements RouteProvider {
                 .header("X-Accel-Buffering", "no");
     }
 
-    static void follow(SyncRun run, int from, OutputStream out) throws IOException {
+    /**
+     * Replays the run's events from {@code from} into the stream, then follows it until it finishes: the intake
+     * thread hands each new event to the sink as it emits it, so no thread waits for events (the dispatcher's sink
+     * sends keep-alive comments meanwhile).
+     */
+    static void follow(SyncRun run, int from, EventSink sink) {
         // tell EventSource how long to wait before reconnecting, then replay and follow
-        out.write("retry: 2000\n\n".getBytes(StandardCharsets.UTF_8));
-        out.flush();
-        int next = from;
-        while (true) {
-            List<SyncRun.Event> batch;
-            boolean running;
-            try {
-                // read "running" first: a run that ends after this still delivers its last events in the next batch
-                running = run.isRunning();
-                batch = run.eventsFrom(next, KEEP_ALIVE_MILLIS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
+        sink.send("retry: 2000\n\n");
+        Runnable stop = run.follow(from, new SyncRun.Follower() {
+            @Override
+            public void event(SyncRun.Event e) {
+                sink.send(frame(e));
             }
-            if (batch.isEmpty()) {
-                if (!running) {
-                    return;
-                }
-                out.write(": keep-alive\n\n".getBytes(StandardCharsets.UTF_8));
+
+            @Override
+            public void ended() {
+                sink.close();
             }
-            for (SyncRun.Event e : batch) {
-                writeEvent(out, e);
-                next = e.id() + 1;
-            }
-            // one flush per batch: each event reaches the client as soon as it happened
-            out.flush();
+        });
+        sink.onClose(stop);
+    }
+
+    private static String frame(SyncRun.Event e) {
+        try {
+            return "id: " + e.id() + "\nevent: " + e.name() + "\ndata: " + JSON.writeValueAsString(e.data()) + "\n\n";
+        } catch (com.fasterxml.jackson.core.JsonProcessingException x) {
+            throw new java.io.UncheckedIOException(x);
         }
     }
 

@@ -43,6 +43,17 @@ final class SyncRun {
     private int skipped;
     private int pruned;
     private final Map<String, Integer> skippedReasons = new TreeMap<>();
+    /** Event streams following the run; called under the lock, in event order, and must not block. */
+    private final List<Follower> followers = new ArrayList<>();
+
+    /** Someone who follows the run's events as they happen (an open event stream). */
+    interface Follower {
+        /** One event; called in order, under the run's lock: must not block (queue it). */
+        void event(Event e);
+
+        /** The run ended and every event was delivered. */
+        void ended();
+    }
 
     SyncRun(String id, String triggeredBy, String startedBy, Instant startedAt) {
         this.id = id;
@@ -73,7 +84,10 @@ final class SyncRun {
             if (events.size() >= MAX_EVENTS) {
                 return; // the outcome still arrives: finish() always adds the finished event
             }
-            events.add(new Event(events.size(), name, data));
+            Event e = new Event(events.size(), name, data);
+            events.add(e);
+            // a copy: a follower whose stream closes unsubscribes while it is called
+            List.copyOf(followers).forEach(f -> f.event(e));
             changed.signalAll();
         } finally {
             lock.unlock();
@@ -131,7 +145,14 @@ final class SyncRun {
             state = finalState;
             Snapshot s = new Snapshot(id, triggeredBy, startedBy, startedAt, state, cached, rejected, skipped, pruned,
                     events.size(), Map.copyOf(skippedReasons));
-            events.add(new Event(events.size(), "finished", SyncEvents.finished(s, message)));
+            Event e = new Event(events.size(), "finished", SyncEvents.finished(s, message));
+            events.add(e);
+            List<Follower> all = List.copyOf(followers);
+            followers.clear();
+            for (Follower f : all) {
+                f.event(e);
+                f.ended();
+            }
             changed.signalAll();
         } finally {
             lock.unlock();
@@ -178,5 +199,36 @@ final class SyncRun {
         } finally {
             lock.unlock();
         }
+    }
+
+    /**
+     * Delivers the events from number {@code from} on to {@code follower}, then each new one as it is emitted, and
+     * {@link Follower#ended()} after the last; atomically, so no event is missed or repeated in between. Nothing
+     * waits: the follower is called by whoever emits.
+     *
+     * @return stops the following (the stream closed); harmless after the end
+     */
+    Runnable follow(int from, Follower follower) {
+        lock.lock();
+        try {
+            for (int i = Math.max(0, from); i < events.size(); i++) {
+                follower.event(events.get(i));
+            }
+            if (!RUNNING.equals(state)) {
+                follower.ended();
+                return () -> { };
+            }
+            followers.add(follower);
+        } finally {
+            lock.unlock();
+        }
+        return () -> {
+            lock.lock();
+            try {
+                followers.remove(follower);
+            } finally {
+                lock.unlock();
+            }
+        };
     }
 }

@@ -1,38 +1,79 @@
 package io.printmaster.server.releases.impl;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
-import java.io.OutputStream;
-import java.nio.charset.StandardCharsets;
+import io.printmaster.http.api.EventSink;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
-/** The server-sent event stream of a sync: replay, live following, one flush per event, and its end. */
+/**
+ * The server-sent event stream of a sync: replay, live following without a waiting thread (each event reaches the
+ * sink on the emitting thread, as it happens), and its end.
+ */
 class SyncEventStreamTest {
 
     private static SyncRun run() {
         return new SyncRun("sync-1", "api", "admin", Instant.parse("2026-11-26T12:00:00Z"));
     }
 
+    /** The stream's open end as the dispatcher gives it, recording frames instead of writing them. */
+    private static final class RecordingSink implements EventSink {
+        final List<String> frames = new ArrayList<>();
+        final List<Runnable> onClose = new ArrayList<>();
+        boolean closed;
+
+        @Override
+        public synchronized boolean send(String frame) {
+            if (closed) {
+                return false;
+            }
+            frames.add(frame);
+            return true;
+        }
+
+        @Override
+        public synchronized void close() {
+            if (!closed) {
+                closed = true;
+                onClose.forEach(Runnable::run);
+            }
+        }
+
+        @Override
+        public synchronized boolean isOpen() {
+            return !closed;
+        }
+
+        @Override
+        public synchronized void onClose(Runnable action) {
+            if (closed) {
+                action.run();
+            } else {
+                onClose.add(action);
+            }
+        }
+
+        synchronized String text() {
+            return String.join("", frames);
+        }
+    }
+
     @Test
-    void aFinishedSyncIsReplayedInOrderAndTheStreamEnds() throws Exception {
+    void aFinishedSyncIsReplayedInOrderAndTheStreamEnds() {
         SyncRun run = run();
         run.emit("started", Map.of("sync_id", "sync-1"));
         run.emit("asset_rejected", Map.of("sync_id", "sync-1", "reason", "HASH_MISMATCH"));
         run.countRejected();
         run.finish(SyncRun.FINISHED, null);
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ReleasesResource.follow(run, 0, out);
-        String text = out.toString(StandardCharsets.UTF_8);
+        RecordingSink sink = new RecordingSink();
+        ReleasesResource.follow(run, 0, sink);
+        String text = sink.text();
+        assertTrue(sink.closed, "the stream of a finished sync ends after the replay");
         assertTrue(text.startsWith("retry: 2000\n\n"), text);
         assertTrue(text.contains("id: 0\nevent: started\ndata: {\"sync_id\":\"sync-1\"}\n\n"), text);
         assertTrue(text.contains("id: 1\nevent: asset_rejected\ndata: "), text);
@@ -42,61 +83,43 @@ class SyncEventStreamTest {
     }
 
     @Test
-    void aReconnectingClientContinuesAfterItsLastEvent() throws Exception {
+    void aReconnectingClientContinuesAfterItsLastEvent() {
         SyncRun run = run();
         run.emit("started", Map.of());
         run.emit("asset_started", Map.of());
         run.finish(SyncRun.FINISHED, null);
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ReleasesResource.follow(run, 2, out);
-        String text = out.toString(StandardCharsets.UTF_8);
+        RecordingSink sink = new RecordingSink();
+        ReleasesResource.follow(run, 2, sink);
+        String text = sink.text();
         assertTrue(!text.contains("event: started") && text.contains("id: 2\nevent: finished"), text);
     }
 
-    /** Records what had been written at each flush. */
-    private static final class FlushRecorder extends OutputStream {
-        final ByteArrayOutputStream all = new ByteArrayOutputStream();
-        final List<String> flushed = new ArrayList<>();
-        final CountDownLatch firstEvent = new CountDownLatch(1);
-
-        @Override
-        public synchronized void write(int b) {
-            all.write(b);
-        }
-
-        @Override
-        public synchronized void write(byte[] b, int off, int len) {
-            all.write(b, off, len);
-        }
-
-        @Override
-        public synchronized void flush() throws IOException {
-            String now = all.toString(StandardCharsets.UTF_8);
-            flushed.add(now);
-            if (now.contains("event: started")) {
-                firstEvent.countDown();
-            }
-        }
+    @Test
+    void liveEventsReachTheStreamAsTheyHappenAndTheStreamEndsWithTheSync() {
+        SyncRun run = run();
+        RecordingSink sink = new RecordingSink();
+        ReleasesResource.follow(run, 0, sink);
+        assertEquals(List.of("retry: 2000\n\n"), sink.frames, "following returns at once: no thread waits for events");
+        run.emit("started", Map.of("sync_id", "sync-1"));
+        assertTrue(sink.text().contains("event: started"), "the event is in the stream when emit returns");
+        assertFalse(sink.closed);
+        run.emit("progress", Map.of("bytes", 10));
+        run.finish(SyncRun.FINISHED, null);
+        String text = sink.text();
+        assertEquals(3, text.split("\nevent: ").length - 1, text);
+        assertTrue(text.contains("event: finished"), text);
+        assertTrue(sink.closed, "the stream ends with the sync");
     }
 
     @Test
-    void liveEventsAreFlushedAsTheyHappenAndTheStreamEndsWithTheSync() throws Exception {
+    void aClosedStreamNoLongerFollowsTheRun() {
         SyncRun run = run();
-        FlushRecorder out = new FlushRecorder();
-        CompletableFuture<Void> streaming = CompletableFuture.runAsync(() -> {
-            try {
-                ReleasesResource.follow(run, 0, out);
-            } catch (IOException e) {
-                throw new java.io.UncheckedIOException(e);
-            }
-        });
-        run.emit("started", Map.of("sync_id", "sync-1"));
-        assertTrue(out.firstEvent.await(10, TimeUnit.SECONDS), "the started event is flushed before the sync goes on");
-        run.emit("progress", Map.of("bytes", 10));
-        run.finish(SyncRun.FINISHED, null);
-        streaming.get(10, TimeUnit.SECONDS);
-        String text = out.all.toString(StandardCharsets.UTF_8);
-        assertEquals(3, text.split("\nevent: ").length - 1, text);
-        assertTrue(text.contains("event: finished"), text);
+        RecordingSink sink = new RecordingSink();
+        ReleasesResource.follow(run, 0, sink);
+        sink.close(); // the client left
+        run.emit("started", Map.of());
+        assertFalse(sink.text().contains("event: started"), sink.text());
+        run.finish(SyncRun.FINISHED, null); // and the run's end does not reach a closed stream twice
+        assertTrue(sink.closed);
     }
 }
