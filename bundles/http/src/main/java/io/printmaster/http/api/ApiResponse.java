@@ -18,6 +18,7 @@ public final class ApiResponse {
     private final String contentType;
     private final EventStream eventStream;
     private FileRange fileRange;
+    private WriterRange writerRange;
     private final Map<String, List<String>> headers = new LinkedHashMap<>();
 
     private ApiResponse(int status, Object json, RawBody raw, String contentType) {
@@ -88,6 +89,34 @@ public final class ApiResponse {
     /** The body of a {@link #file} answer, else null. @since 1.5 */
     public FileRange fileRange() {
         return fileRange;
+    }
+
+    /**
+     * {@code length} bytes from {@code offset} that {@code writer} produces, as the body, written in pieces whenever
+     * the connection can take more (no thread waits on a slow client): the writer is called once per piece, with
+     * consecutive ranges, never concurrently. The status and headers are the caller's; {@link Downloads#serve} sets
+     * them for downloads.
+     *
+     * @since 1.5
+     */
+    public static ApiResponse ranged(int status, String contentType, Downloads.RangeWriter writer, long offset, long length) {
+        ApiResponse r = new ApiResponse(status, null, null, contentType);
+        r.writerRange = new WriterRange(java.util.Objects.requireNonNull(writer), offset, length);
+        return r;
+    }
+
+    /** The body of a {@link #ranged} answer. @since 1.5 */
+    public record WriterRange(Downloads.RangeWriter writer, long offset, long length) {
+        public WriterRange {
+            if (offset < 0 || length < 0) {
+                throw new IllegalArgumentException("offset and length must not be negative");
+            }
+        }
+    }
+
+    /** The body of a {@link #ranged} answer, else null. @since 1.5 */
+    public WriterRange writerRange() {
+        return writerRange;
     }
 
     /** Adds a header; may be called several times for the same name (Set-Cookie). */

@@ -22,7 +22,11 @@ public final class Downloads {
     private Downloads() {
     }
 
-    /** Writes {@code length} bytes of the content starting at {@code offset} to {@code out}. */
+    /**
+     * Writes {@code length} bytes of the content starting at {@code offset} to {@code out}. {@link #serve} calls it
+     * once per piece of the answer (consecutive ranges of at most 1 MiB, from the server's threads, never two at a
+     * time), so it must serve any range and keep no state between calls.
+     */
     @FunctionalInterface
     public interface RangeWriter {
         void write(long offset, long length, OutputStream out) throws IOException;
@@ -48,8 +52,9 @@ public final class Downloads {
     public static ApiResponse serve(ApiRequest request, long length, String etag, String contentType, String fileName,
                                     RangeWriter writer) throws ApiException {
         Objects.requireNonNull(writer, "writer");
+        // written in pieces whenever the connection can take more: a slow client holds a connection, not a thread
         return answer(request, length, etag, fileName,
-                (status, r) -> ApiResponse.raw(status, contentType, out -> writer.write(r.offset(), r.length(), out)));
+                (status, r) -> ApiResponse.ranged(status, contentType, writer, r.offset(), r.length()));
     }
 
     /**

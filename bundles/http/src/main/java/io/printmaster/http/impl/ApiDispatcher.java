@@ -261,6 +261,14 @@ public class ApiDispatcher extends HttpServlet implements RouteRegistry {
                 AsyncFileWriter.start(req, resp, response.fileRange());
                 return true;
             }
+            if (response.writerRange() != null) {
+                writeHead(resp, response);
+                if (response.contentType() != null) {
+                    resp.setContentType(response.contentType());
+                }
+                AsyncFileWriter.start(req, resp, response.writerRange());
+                return true;
+            }
             write(resp, response);
         } catch (ApiException e) {
             writeErrorQuietly(resp, e);

@@ -139,11 +139,20 @@ class HostileTrafficTest {
 
     @Test
     void downloadsToClientsThatDoNotReadHoldNoThread() throws Exception {
+        downloadsHoldNoThread("/api/v1/file");
+    }
+
+    @Test
+    void downloadsFromARangeWriterToClientsThatDoNotReadHoldNoThread() throws Exception {
+        downloadsHoldNoThread("/api/v1/written");
+    }
+
+    private void downloadsHoldNoThread(String path) throws Exception {
         jetty = new JettyFixture(Map.of(), Map.of(), null);
         for (int i = 0; i < 3 * JettyFixture.MAX_THREADS; i++) {
             Socket s = open("127.0.0." + (2 + i % 8));
             s.setReceiveBufferSize(4096);
-            JettyFixture.write(s, "GET /api/v1/file HTTP/1.1\r\nHost: x\r\n\r\n");
+            JettyFixture.write(s, "GET " + path + " HTTP/1.1\r\nHost: x\r\n\r\n");
         }
         healthAnswersPromptly(20);
         QueuedThreadPool pool = (QueuedThreadPool) jetty.server.getThreadPool();
@@ -151,13 +160,13 @@ class HostileTrafficTest {
 
         byte[] expected = java.nio.file.Files.readAllBytes(jetty.file);
         Socket whole = open("127.0.0.20");
-        JettyFixture.write(whole, "GET /api/v1/file HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+        JettyFixture.write(whole, "GET " + path + " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
         String head = JettyFixture.readHead(whole);
         assertTrue(head.startsWith("HTTP/1.1 200 ") && head.contains("Content-Length: " + expected.length), head);
         assertTrue(java.util.Arrays.equals(expected, whole.getInputStream().readAllBytes()), "the whole file, byte for byte");
 
         Socket range = open("127.0.0.21");
-        JettyFixture.write(range, "GET /api/v1/file HTTP/1.1\r\nHost: x\r\nConnection: close\r\nRange: bytes=1048570-1048579\r\n\r\n");
+        JettyFixture.write(range, "GET " + path + " HTTP/1.1\r\nHost: x\r\nConnection: close\r\nRange: bytes=1048570-1048579\r\n\r\n");
         String rangeHead = JettyFixture.readHead(range);
         assertTrue(rangeHead.startsWith("HTTP/1.1 206 ") && rangeHead.contains("Content-Range: bytes 1048570-1048579/" + expected.length), rangeHead);
         assertTrue(java.util.Arrays.equals(java.util.Arrays.copyOfRange(expected, 1048570, 1048580), range.getInputStream().readAllBytes()));

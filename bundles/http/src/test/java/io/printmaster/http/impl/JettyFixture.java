@@ -57,6 +57,14 @@ final class JettyFixture implements AutoCloseable {
                         "forwarded_for", req.header("X-Forwarded-For").orElse("")))),
                 Route.get("/api/v1/file", Route.PUBLIC, req -> io.printmaster.http.api.Downloads.serveFile(req, file,
                         "\"file-v1\"", "application/octet-stream", "file.bin")),
+                // the same bytes through a range writer, as installers (decrypted from their cache) are served
+                Route.get("/api/v1/written", Route.PUBLIC, req -> io.printmaster.http.api.Downloads.serve(req,
+                        java.nio.file.Files.size(file), "\"file-v1\"", "application/octet-stream", "file.bin",
+                        (offset, length, out) -> {
+                            try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(file)) {
+                                io.printmaster.http.api.Downloads.copy(ch, offset, length, out);
+                            }
+                        })),
                 Route.get("/api/v1/stream", Route.PUBLIC, req -> ApiResponse.eventStream(sink -> {
                     sink.send("retry: 2000\n\n");
                     sinks.add(sink);

@@ -40,6 +40,8 @@ import javax.crypto.spec.SecretKeySpec;
  */
 final class ChunkedEncryption {
     static final int CHUNK_BYTES = 64 * 1024;
+    /** Ranges up to this size are decrypted on the calling thread; longer ones by a thread decrypting ahead. */
+    static final int INLINE_BYTES = 1024 * 1024;
     static final int TAG_BYTES = 16;
     private static final byte[] MAGIC = "PMINST01".getBytes(StandardCharsets.US_ASCII);
     private static final int NONCE_PREFIX_BYTES = 4;
@@ -198,7 +200,9 @@ final class ChunkedEncryption {
             }
             long first = offset / chunkBytes;
             long last = (offset + count - 1) / chunkBytes;
-            if (last - first < 2) {
+            // a download asks for one piece of at most 1 MiB at a time (Downloads.serve writes without blocking):
+            // decrypted inline, no thread of its own
+            if (last - first < 2 || count <= INLINE_BYTES) {
                 copyChunks(first, last, offset, count, out::write);
                 return;
             }
