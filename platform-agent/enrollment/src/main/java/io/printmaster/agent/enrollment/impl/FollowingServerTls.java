@@ -47,7 +47,7 @@ final class FollowingServerTls {
         }
     }
 
-    private final class Delegate extends X509ExtendedTrustManager {
+    private final class Delegate extends ServerOnlyTrustManager {
         @Override
         public void checkServerTrusted(X509Certificate[] chain, String authType, Socket socket) throws CertificateException {
             current.checkServerTrusted(chain, authType, socket);
@@ -63,20 +63,7 @@ final class FollowingServerTls {
             current.checkServerTrusted(chain, authType);
         }
 
-        @Override
-        public void checkClientTrusted(X509Certificate[] chain, String authType, Socket socket) throws CertificateException {
-            throw new CertificateException("the agent does not accept TLS clients");
-        }
 
-        @Override
-        public void checkClientTrusted(X509Certificate[] chain, String authType, SSLEngine engine) throws CertificateException {
-            throw new CertificateException("the agent does not accept TLS clients");
-        }
-
-        @Override
-        public void checkClientTrusted(X509Certificate[] chain, String authType) throws CertificateException {
-            throw new CertificateException("the agent does not accept TLS clients");
-        }
 
         @Override
         public X509Certificate[] getAcceptedIssuers() {

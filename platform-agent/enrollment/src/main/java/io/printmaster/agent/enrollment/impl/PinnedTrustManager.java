@@ -23,7 +23,7 @@ import javax.net.ssl.X509ExtendedTrustManager;
  *   bundle holding the server's CA (or the next certificate beside the current one) survives a change of key.</li>
  * </ul>
  */
-final class PinnedTrustManager extends X509ExtendedTrustManager {
+final class PinnedTrustManager extends ServerOnlyTrustManager {
     private final List<X509Certificate> pins;
     private final X509ExtendedTrustManager bundleAnchors;
     private final Path bundle;
@@ -81,20 +81,7 @@ final class PinnedTrustManager extends X509ExtendedTrustManager {
         check(chain, () -> bundleAnchors.checkServerTrusted(chain, authType));
     }
 
-    @Override
-    public void checkClientTrusted(X509Certificate[] chain, String authType, Socket socket) throws CertificateException {
-        throw new CertificateException("the agent does not accept TLS clients");
-    }
 
-    @Override
-    public void checkClientTrusted(X509Certificate[] chain, String authType, SSLEngine engine) throws CertificateException {
-        throw new CertificateException("the agent does not accept TLS clients");
-    }
-
-    @Override
-    public void checkClientTrusted(X509Certificate[] chain, String authType) throws CertificateException {
-        throw new CertificateException("the agent does not accept TLS clients");
-    }
 
     @Override
     public X509Certificate[] getAcceptedIssuers() {

@@ -106,7 +106,7 @@ final class ServerTrust {
     }
 
     /** Trusts a server chain when any of its trust managers does; the agent never acts as a TLS server. */
-    private static final class EitherTrustManager extends X509ExtendedTrustManager {
+    private static final class EitherTrustManager extends ServerOnlyTrustManager {
         private final List<X509ExtendedTrustManager> managers;
 
         EitherTrustManager(List<X509ExtendedTrustManager> managers) {
@@ -147,20 +147,7 @@ final class ServerTrust {
             any(tm -> tm.checkServerTrusted(chain, authType));
         }
 
-        @Override
-        public void checkClientTrusted(X509Certificate[] chain, String authType, Socket socket) throws CertificateException {
-            throw new CertificateException("the agent does not accept TLS clients");
-        }
 
-        @Override
-        public void checkClientTrusted(X509Certificate[] chain, String authType, SSLEngine engine) throws CertificateException {
-            throw new CertificateException("the agent does not accept TLS clients");
-        }
-
-        @Override
-        public void checkClientTrusted(X509Certificate[] chain, String authType) throws CertificateException {
-            throw new CertificateException("the agent does not accept TLS clients");
-        }
 
         @Override
         public X509Certificate[] getAcceptedIssuers() {
