@@ -42,9 +42,14 @@ public class ConnectionDefences implements ConnectorFactory {
 
     @ObjectClassDefinition(name = "PrintMaster connection defences")
     public @interface Config {
-        @AttributeDefinition(description = "Slowest request body accepted, in bytes per second, measured from its first "
-                + "byte (Jetty's minimum request data rate); a slower body is cut off with 408. 0 turns it off.")
-        long min__body__bytes__per__second() default 1024;
+        // Off by default: Jetty measures the rate from the start of the request, so a small body that arrives in a
+        // second packet a moment after the head (Java's HttpClient sends it so) already falls below any useful rate and
+        // was refused with 408. Slow bodies are bounded by ApiDispatcher's body_read_timeout_seconds instead, and,
+        // read asynchronously, hold no thread meanwhile.
+        @AttributeDefinition(description = "Slowest request body accepted, in bytes per second, measured by Jetty from "
+                + "the start of the request (its minimum request data rate); a slower body is cut off with 408. 0 (the "
+                + "default) turns it off: a small body sent a moment after the request head would fail any useful rate.")
+        long min__body__bytes__per__second() default 0;
 
         @AttributeDefinition(description = "A connection with no traffic for this long is closed (seconds).")
         long idle__timeout__seconds() default 30;
