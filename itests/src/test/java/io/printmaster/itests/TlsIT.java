@@ -34,13 +34,16 @@ import org.junit.jupiter.api.io.TempDir;
  * {@code openssl}: {@code --tls self-signed} and {@code --tls-cert/--tls-key} serve HTTPS (and only HTTPS); the
  * certificate presented is the configured one; the session cookie is {@code Secure}; an installer downloaded over
  * https carries the https URL and the server's certificate, and the agent installed from it enrolls and checks in
- * pinned to it; given another certificate, the agent refuses the server; plain http to a host that is not
+ * pinned to it, and installs a newer release on "Update now" through its update worker's own client, pinned the
+ * same way; given another certificate, the agent refuses the server; plain http to a host that is not
  * loopback is refused by the installers and by the agent unless {@code allow_insecure_http} says otherwise.
  */
 class TlsIT {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Duration WAIT = Duration.ofSeconds(120);
     private static final String FLEET = "tls-floor";
+    /** The release published after enrollment (the build's version is {@code 0.1.0-SNAPSHOT}). */
+    private static final String UPDATE = "0.1.1";
 
     @TempDir
     Path work;
@@ -78,6 +81,9 @@ class TlsIT {
             assertEquals(fingerprint, opensslFingerprint(agent.root().resolve("etc/ca-bundle.pem")));
             Https admin = Https.login(server);
             String agentId = awaitCheckedIn(admin, agent).get("id").asText();
+
+            // a newer release, installed over the pinned TLS: the update worker's own client downloads and reports
+            updatesOverThePinnedTls(server, admin, agent, agentId);
 
             // another server with another certificate on the same address: the agent refuses it and says why
             server.close();
@@ -251,6 +257,95 @@ class TlsIT {
     }
 
     // ---- helpers
+
+    /**
+     * A release published into a {@code directory} source of the https server, "Update now" on the server: the agent
+     * installs it (a hot swap of one bundle, in the running process) and reports it. Enrollment's check-ins and the
+     * update worker's downloads and telemetry are separate HTTP clients: only the worker's reaching the pinned server
+     * downloads the bundle and tells the server the run succeeded.
+     */
+    private void updatesOverThePinnedTls(ServerProcess server, Https admin, AgentInstallation agent, String agentId)
+            throws Exception {
+        server.awaitEndpoints("/api/v1/release-sources");
+        Path folder = Files.createDirectories(work.resolve("releases"));
+        HttpResponse<String> source = admin.post("/api/v1/release-sources", Map.of("type", "directory",
+                "name", FLEET + "-folder", "config", Map.of("path", folder.toString())));
+        assertEquals(201, source.statusCode(), source.body());
+        AgentReleaseBuilder official = AgentReleaseBuilder.fromBuild();
+        // a release changing one bundle keeps the running program: the agent started without its supervisor swaps it
+        Path archive = official.publish(folder, UPDATE, AgentReleaseBuilder.Changes.bundles("io.printmaster.agent.localui"));
+        String query = "?component=agent&version=" + UPDATE + "&platform=linux&arch=" + AgentReleaseBuilder.arch()
+                + "&format=tar.gz";
+        HttpResponse<String> sync = admin.post("/api/v1/releases/sync", Map.of()); // "Sync now"
+        assertEquals(202, sync.statusCode(), sync.body());
+        Eventually.within(WAIT, () -> {
+            if (admin.get("/api/v1/releases/artifacts" + query).get("artifacts").isEmpty()) {
+                // a sync that listed the folder before the file was there misses it: ask again (joins a running one)
+                admin.post("/api/v1/releases/sync", Map.of());
+            }
+            assertEquals(1, admin.get("/api/v1/releases/manifests" + query).get("manifests").size(),
+                    UPDATE + " is cached with a signed manifest: " + admin.get("/api/v1/releases/sync/status"));
+        });
+        Eventually.within(WAIT, () -> assertTrue(agent.status().path("worker_installed").asBoolean(),
+                "the agent runs its update worker"), () -> agent.isRunning() ? null : "the agent exited\n" + agent.logTail());
+
+        // the server learns the version the agent runs from its check-ins, hourly by default (applied while running)
+        agent.checkInEvery(10);
+        HttpResponse<String> force = admin.post("/api/v1/agents/" + agentId + "/commands", Map.of("command", "force_update"));
+        assertEquals(202, force.statusCode(), force.body());
+        checkNow(agent); // the command rides on the next check-in, an hour away: ask for one now
+        Eventually.within(WAIT, () -> {
+            JsonNode mine = admin.get("/api/v1/agents/" + agentId);
+            assertEquals(UPDATE, mine.path("target_version").asText(), "server: target_version " + mine);
+            assertEquals("succeeded", mine.path("status").asText(), "server: status " + mine);
+            assertEquals(UPDATE, mine.path("current_version").asText(), "server: current_version " + mine);
+            assertEquals(UPDATE, agent.status().path("current_version").asText(), "agent: current_version");
+        }, () -> runToTheUpdateEnded(admin, agent, agentId));
+        assertEquals(java.util.Optional.of(UPDATE), agent.slotFile("current"), "versions/current");
+        assertEquals(UPDATE, Files.readString(agent.versions().resolve(UPDATE).resolve("VERSION")).strip());
+
+        // the run's telemetry, sent by the worker over the pinned TLS: a hot swap that downloaded the changed bundle
+        JsonNode succeeded = null;
+        for (JsonNode t : admin.get("/api/v1/agents/" + agentId + "/telemetry?limit=50").get("transitions")) {
+            if (UPDATE.equals(t.path("target_version").asText()) && "succeeded".equals(t.path("status").asText())) {
+                succeeded = t;
+            }
+        }
+        assertTrue(succeeded != null, "a succeeded transition to " + UPDATE);
+        assertEquals("hot-swap", succeeded.path("metadata").path("mode").asText(), succeeded.toString());
+        assertEquals(List.of("io.printmaster.agent.localui"), JSON.convertValue(
+                succeeded.path("metadata").path("bundles_changed"), List.class), succeeded.toString());
+        assertTrue(succeeded.path("metadata").path("bytes_downloaded").asLong() > 0, "downloaded: " + succeeded);
+        assertTrue(Files.size(archive) > succeeded.path("metadata").path("bytes_downloaded").asLong());
+        // and the audit log names who asked for it
+        boolean audited = false;
+        for (JsonNode e : admin.get("/api/v1/audit?limit=50&target=agent:" + agentId).get("entries")) {
+            audited |= "agent.command".equals(e.path("action").asText()) && e.toString().contains("force_update");
+        }
+        assertTrue(audited, "the audit log has the force_update");
+    }
+
+    /** A reason to stop waiting for the update: the agent exited, or it or the server says the run ended otherwise. */
+    private static String runToTheUpdateEnded(Https admin, AgentInstallation agent, String agentId) {
+        if (!agent.isRunning()) {
+            return "the agent exited\n" + agent.logTail();
+        }
+        List<String> failed = List.of("failed", "rolled_back", "skipped", "cancelled");
+        try {
+            // the agent's own word first: a worker that cannot reach the server cannot tell the server it failed
+            JsonNode last = agent.status().path("last_result");
+            if (UPDATE.equals(last.path("target_version").asText()) && failed.contains(last.path("status").asText())) {
+                return "the agent's run to " + UPDATE + " ended: " + last + "\n" + agent.logTail();
+            }
+            JsonNode mine = admin.get("/api/v1/agents/" + agentId);
+            return UPDATE.equals(mine.path("target_version").asText()) && failed.contains(mine.path("status").asText())
+                    ? "the run to " + UPDATE + " ended " + mine.path("status").asText() + ": " + mine + "\n"
+                    + agent.logTail() : null;
+        } catch (Exception | AssertionError e) {
+            return null; // cannot tell now (the local page is swapped with its bundle): the wait goes on
+        }
+    }
+
 
     /** A fleet, an installers token, the tar.gz installer downloaded over the server's https, installed and started. */
     private AgentInstallation installerOverHttps(ServerProcess server) throws Exception {
