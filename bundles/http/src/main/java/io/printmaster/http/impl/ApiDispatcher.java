@@ -83,6 +83,8 @@ public class ApiDispatcher extends HttpServlet implements RouteRegistry {
     /** One thread for every body deadline and stream keep-alive: timers, never work. */
     private final java.util.concurrent.ScheduledThreadPoolExecutor timer;
     private final EventStreams streams;
+    /** Makes the pieces of downloads served from a RangeWriter (installers); two, as the machine's cores bound it. */
+    private final java.util.concurrent.ThreadPoolExecutor producers;
 
     @Activate
     public ApiDispatcher(Config config) {
@@ -92,6 +94,13 @@ public class ApiDispatcher extends HttpServlet implements RouteRegistry {
             return t;
         });
         timer.setRemoveOnCancelPolicy(true);
+        this.producers = new java.util.concurrent.ThreadPoolExecutor(2, 2, 30, java.util.concurrent.TimeUnit.SECONDS,
+                new java.util.concurrent.LinkedBlockingQueue<>(), r -> {
+                    Thread t = new Thread(r, "pm-http-download");
+                    t.setDaemon(true);
+                    return t;
+                });
+        producers.allowCoreThreadTimeOut(true);
         this.streams = new EventStreams(timer, streamLimits(config));
         configure(config);
     }
@@ -124,6 +133,7 @@ public class ApiDispatcher extends HttpServlet implements RouteRegistry {
     @Deactivate
     void deactivate() {
         timer.shutdownNow();
+        producers.shutdownNow();
     }
 
     /** Event streams open now (for tests and diagnostics). */
@@ -266,7 +276,7 @@ public class ApiDispatcher extends HttpServlet implements RouteRegistry {
                 if (response.contentType() != null) {
                     resp.setContentType(response.contentType());
                 }
-                AsyncFileWriter.start(req, resp, response.writerRange());
+                PrefetchingRangeWriter.start(req, resp, response.writerRange(), producers);
                 return true;
             }
             write(resp, response);
