@@ -141,6 +141,12 @@ class PluginOfferIT {
         assertEquals(List.of(), checkIn(agent, "plugin-host", null).get("plugin_updates"));
         setPolicy("offers", 0, null);
         assertEquals(List.of(), checkIn(agent, "plugin-host", List.of(plugin(COMPONENT, "1.0.0"))).get("plugin_updates"));
+        // the fleet's emergency stop halts plugin offers too, until it is cleared
+        setPolicy("offers", 7, null, true);
+        assertEquals(List.of(), checkIn(agent, "plugin-host", List.of(plugin(COMPONENT, "1.0.0"))).get("plugin_updates"));
+        setPolicy("offers", 7, null);
+        assertEquals(1, ((List<?>) checkIn(agent, "plugin-host", List.of(plugin(COMPONENT, "1.0.0"))).get("plugin_updates")).size(),
+                "cleared: offered again");
     }
 
     @Test
@@ -252,6 +258,10 @@ class PluginOfferIT {
     }
 
     private static void setPolicy(String fleet, int updateCheckDays, String target) throws Exception {
+        setPolicy(fleet, updateCheckDays, target, false);
+    }
+
+    private static void setPolicy(String fleet, int updateCheckDays, String target, boolean emergencyAbort) throws Exception {
         Map<String, Object> policy = new LinkedHashMap<>();
         policy.put("update_check_days", updateCheckDays);
         policy.put("version_pin_strategy", "minor");
@@ -261,7 +271,7 @@ class PluginOfferIT {
         policy.put("maintenance_window", Map.of("enabled", false, "start_hour", 22, "start_min", 0, "end_hour", 4,
                 "end_min", 0, "timezone", "UTC", "days_of_week", List.of(0, 1, 2, 3, 4, 5, 6)));
         policy.put("rollout_control", Map.of("staggered", false, "max_concurrent", 10, "batch_size", 50,
-                "delay_between_waves", 0, "jitter_seconds", 0, "emergency_abort", false));
+                "delay_between_waves", 0, "jitter_seconds", 0, "emergency_abort", emergencyAbort));
         ApiClient.Response r = admin.send("PUT", "/api/v1/update-policies/" + fleet, Map.of("policy", policy));
         assertEquals(200, r.status(), r.body());
     }

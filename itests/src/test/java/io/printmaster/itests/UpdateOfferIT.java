@@ -104,6 +104,16 @@ public class UpdateOfferIT {
         assertEquals("major upgrades allowed: the newest release, never the beta", "1.0.0", offered(agent, "0.9.0"));
         setPolicy(admin, "major", true, "0.9.1");
         assertEquals("an explicit target wins, even backwards", "0.9.1", offered(agent, "1.0.0"));
+        // the emergency stop halts every offer, an explicit target included, until it is cleared
+        setPolicy(admin, "major", true, "0.9.1", true);
+        Map<String, Object> halted = checkIn(agent, "0.9.0");
+        assertEquals(halted.toString(), Boolean.FALSE, halted.get("update_available"));
+        assertNull(halted.get("update"));
+        assertEquals("1.0.0", halted.get("latest_version"));
+        assertEquals(Boolean.TRUE, ((Map<String, Object>) ((Map<String, Object>) halted.get("policy"))
+                .get("rollout_control")).get("emergency_abort"));
+        setPolicy(admin, "major", true, "0.9.1");
+        assertEquals("cleared: offers again", "0.9.1", offered(agent, "0.9.0"));
         setPolicy(admin, "major", false, null);
         Map<String, Object> upToDate = checkIn(agent, "1.0.0");
         assertEquals(upToDate.toString(), Boolean.FALSE, upToDate.get("update_available"));
@@ -137,6 +147,11 @@ public class UpdateOfferIT {
     }
 
     private static void setPolicy(ApiClient admin, String pin, boolean allowMajor, String target) throws Exception {
+        setPolicy(admin, pin, allowMajor, target, false);
+    }
+
+    private static void setPolicy(ApiClient admin, String pin, boolean allowMajor, String target, boolean emergencyAbort)
+            throws Exception {
         Map<String, Object> policy = new LinkedHashMap<>();
         policy.put("update_check_days", 7);
         policy.put("version_pin_strategy", pin);
@@ -146,7 +161,7 @@ public class UpdateOfferIT {
         policy.put("maintenance_window", Map.of("enabled", false, "start_hour", 22, "start_min", 0, "end_hour", 4,
                 "end_min", 0, "timezone", "UTC", "days_of_week", List.of(0, 1, 2, 3, 4, 5, 6)));
         policy.put("rollout_control", Map.of("staggered", false, "max_concurrent", 10, "batch_size", 50,
-                "delay_between_waves", 0, "jitter_seconds", 0, "emergency_abort", false));
+                "delay_between_waves", 0, "jitter_seconds", 0, "emergency_abort", emergencyAbort));
         ApiClient.Response r = admin.send("PUT", "/api/v1/update-policies/offers", Map.of("policy", policy));
         assertEquals(r.body(), 200, r.status());
     }

@@ -214,7 +214,7 @@ function sections(i) {
         field(`${q}.batch_size`, 'Batch size', r.batchSize),
         field(`${q}.delay_between_waves`, 'Delay between waves (s)', r.delay),
         field(`${q}.jitter_seconds`, 'Jitter (s)', r.jitter, 'Random delay per agent, spreads the load.')),
-      checkField(`${q}.emergency_abort`, 'Emergency abort: stop every rollout of this policy now', r.emergencyAbort)),
+      checkField(`${q}.emergency_abort`, 'Emergency stop: offer no update to the agents under this policy while set', r.emergencyAbort)),
   ];
 }
 

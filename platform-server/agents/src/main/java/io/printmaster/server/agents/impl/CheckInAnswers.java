@@ -74,7 +74,9 @@ public class CheckInAnswers {
         }
         Optional<SemanticVersion> current = parse(agent.currentVersion());
         Optional<SemanticVersion> chosen = Optional.empty();
-        if (policy.updatesEnabled() && current.isPresent()) {
+        // the fleet's emergency stop: no update (agent or plugin) is offered while it is set, "Update now" included
+        boolean offering = policy.updatesEnabled() && !policy.rolloutControl().emergencyAbort();
+        if (offering && current.isPresent()) {
             chosen = policy.versionSelector().select(available.keySet(), current.get());
         }
         Optional<SignedManifest> manifest = Optional.empty();
@@ -87,7 +89,7 @@ public class CheckInAnswers {
         // the agent's own offer names no component: the agent is the component
         UpdateOffer update = manifest.isPresent() ? offer(null, agent, available.get(chosen.get()), manifest.get()) : null;
         return new CheckInAnswer(agent.id(), agent.fleet(), update != null, policy, effective.source(), latest, update,
-                policy.updatesEnabled() ? pluginUpdates(agent, plugins) : List.of(), List.of());
+                offering ? pluginUpdates(agent, plugins) : List.of(), List.of());
     }
 
     /** The offers for the reported plugins (see the class comment), in the order reported. */
