@@ -180,18 +180,8 @@ public class SigningKeyStore implements SigningKeys, ManifestSigner {
                         .orElseThrow(() -> new SQLException("no active signing key to rotate from"));
                 Instant now = now();
                 SigningKey created = next.at(now);
-                byte[] statement = CanonicalJson.bytes(Map.of(
-                        "type", RotationStatement.TYPE,
-                        "old_key_id", old.key().id(),
-                        "new_key_id", created.id(),
-                        "new_public_key", Base64.getEncoder().encodeToString(created.publicKey()),
-                        "rotated_at", DateTimeFormatter.ISO_INSTANT.format(now)));
-                RotationStatement signed;
-                try {
-                    signed = new RotationStatement(old.key().id(), created.id(), statement, signWith(old, statement));
-                } catch (SigningException e) {
-                    throw new CryptoFailure(e);
-                }
+                RotationStatement signed = rotationStatement(old, created, now);
+                byte[] statement = signed.statement();
                 JdbcSigningKeys.retire(c, old.key().id(), now);
                 JdbcSigningKeys.insert(c, created, next.sealedPrivateKey());
                 JdbcSigningKeys.insertStatement(c, signed, now);
@@ -386,23 +376,28 @@ public class SigningKeyStore implements SigningKeys, ManifestSigner {
         }
     }
 
-    /** The rotation to a pending key its delegation just authorized: the previous key signs it and retires. */
-    private io.printmaster.server.signing.api.Rotation activate(Connection c, StoredKey pending, Instant now,
-                                                                  String actor) throws SQLException {
-        StoredKey old = JdbcSigningKeys.active(c).orElseThrow(() -> new SQLException("no active signing key"));
-        SigningKey next = pending.key();
+    /** The statement by which {@code old} hands over to {@code next}, signed by {@code old}. */
+    private RotationStatement rotationStatement(StoredKey old, SigningKey next, Instant now) throws CryptoFailure {
         byte[] statement = CanonicalJson.bytes(Map.of(
                 "type", RotationStatement.TYPE,
                 "old_key_id", old.key().id(),
                 "new_key_id", next.id(),
                 "new_public_key", Base64.getEncoder().encodeToString(next.publicKey()),
                 "rotated_at", DateTimeFormatter.ISO_INSTANT.format(now)));
-        RotationStatement signed;
         try {
-            signed = new RotationStatement(old.key().id(), next.id(), statement, signWith(old, statement));
+            return new RotationStatement(old.key().id(), next.id(), statement, signWith(old, statement));
         } catch (SigningException e) {
             throw new CryptoFailure(e);
         }
+    }
+
+    /** The rotation to a pending key its delegation just authorized: the previous key signs it and retires. */
+    private io.printmaster.server.signing.api.Rotation activate(Connection c, StoredKey pending, Instant now,
+                                                                  String actor) throws SQLException {
+        StoredKey old = JdbcSigningKeys.active(c).orElseThrow(() -> new SQLException("no active signing key"));
+        SigningKey next = pending.key();
+        RotationStatement signed = rotationStatement(old, next, now);
+        byte[] statement = signed.statement();
         JdbcSigningKeys.retire(c, old.key().id(), now);
         JdbcSigningKeys.activatePending(c, next.id());
         JdbcSigningKeys.insertStatement(c, signed, now);
