@@ -21,13 +21,15 @@ import java.util.Optional;
  *   "maintenance_window": { "enabled": false, "start_hour": 2, "start_min": 0, "end_hour": 4, "end_min": 0,
  *                           "timezone": "UTC", "days_of_week": [0, 1, 2, 3, 4, 5, 6] },
  *   "rollout_control": { "staggered": false, "max_concurrent": 10, "batch_size": 50,
- *                        "delay_between_waves": 1800, "jitter_seconds": 300, "emergency_abort": false }
+ *                        "delay_between_waves": 1800, "jitter_seconds": 300, "emergency_abort": false },
+ *   "require_approval": false
  * }
  * }</pre>
  *
  * <h2>Strict documents</h2>
  * A policy is always written whole (PUT replaces it): <b>every field is required</b> except {@code target_version},
- * which may be absent or {@code null} (no explicit target). A missing field is an error rather than a silent
+ * which may be absent or {@code null} (no explicit target), and {@code require_approval} (added in 1.1), which is
+ * {@code false} when absent so that clients written before it keep working. A missing field is an error rather than a silent
  * default, so a client never resets a setting it did not know about by accident. Structure is checked on
  * construction (no {@code null} nested objects, lists or strings); values (ranges, time zones, versions) are checked
  * by {@link PolicyValidator}, which reports every problem with its field path at once. Records hold what was sent;
@@ -40,6 +42,9 @@ import java.util.Optional;
  * @param collectTelemetry   whether agents report update telemetry
  * @param maintenanceWindow  when updates may be applied
  * @param rolloutControl     how fast the fleet is updated
+ * @param requireApproval    whether a rollout the server creates for this fleet from the policy (a new release
+ *                           entered the pin) waits for an administrator's approval ({@code awaiting_approval}) instead
+ *                           of starting; since 1.1
  */
 public record UpdatePolicy(
         @JsonProperty(value = "update_check_days", required = true) int updateCheckDays,
@@ -48,7 +53,16 @@ public record UpdatePolicy(
         @JsonProperty(value = "target_version") String targetVersion,
         @JsonProperty(value = "collect_telemetry", required = true) boolean collectTelemetry,
         @JsonProperty(value = "maintenance_window", required = true) MaintenanceWindowSettings maintenanceWindow,
-        @JsonProperty(value = "rollout_control", required = true) RolloutControl rolloutControl) {
+        @JsonProperty(value = "rollout_control", required = true) RolloutControl rolloutControl,
+        @JsonProperty(value = "require_approval") Boolean requireApproval) {
+
+    /** A policy without {@code require_approval} (1.0's members): rollouts from it start without approval. */
+    public UpdatePolicy(int updateCheckDays, String versionPinStrategy, boolean allowMajorUpgrade, String targetVersion,
+                        boolean collectTelemetry, MaintenanceWindowSettings maintenanceWindow,
+                        RolloutControl rolloutControl) {
+        this(updateCheckDays, versionPinStrategy, allowMajorUpgrade, targetVersion, collectTelemetry, maintenanceWindow,
+                rolloutControl, false);
+    }
 
     /**
      * @throws IllegalArgumentException when {@code version_pin_strategy}, {@code maintenance_window} or
@@ -58,12 +72,22 @@ public record UpdatePolicy(
         Structure.require(versionPinStrategy, "version_pin_strategy");
         Structure.require(maintenanceWindow, "maintenance_window");
         Structure.require(rolloutControl, "rollout_control");
+        requireApproval = Boolean.TRUE.equals(requireApproval); // absent (an older client) is false
+    }
+
+    /**
+     * Whether rollouts created from this policy wait for approval; never null.
+     *
+     * @since 1.1
+     */
+    public boolean approvalRequired() {
+        return requireApproval;
     }
 
     /**
      * The policy of a new fleet: weekly checks, stay on the installed minor line, no major upgrades, no target,
      * telemetry on, no maintenance window (prefilled 02:00–04:00 UTC every day for when it is enabled), rollout not
-     * staggered.
+     * staggered, no approval required.
      */
     public static UpdatePolicy defaults() {
         return new UpdatePolicy(7, PinStrategy.MINOR.wireName(), false, null, true,

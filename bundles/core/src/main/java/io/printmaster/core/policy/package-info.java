@@ -5,5 +5,5 @@
  * ({@link io.printmaster.core.policy.MaintenanceWindow}).
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("1.0.0")
+@org.osgi.annotation.versioning.Version("1.1.0")
 package io.printmaster.core.policy;

@@ -22,6 +22,11 @@ import java.util.Optional;
  * @param commands        the admin's commands this check-in delivers, oldest first; always present
  * @param trustStatements the trust statements newer than the request's {@code trust_version}, oldest first; always
  *                        present (empty when the agent is up to date); since 1.1
+ * @param retryAfterSeconds when no update is offered because a rollout holds the agent back (its wave is not open,
+ *                        no slot is free, the rollout waits for approval or is paused): the seconds after which the
+ *                        agent should ask again, already spread by the rollout's jitter; 0 when the agent simply
+ *                        follows its own schedule. Always written, never negative; absent (an older server) reads as
+ *                        0; since 1.2
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
 public record CheckInAnswer(
@@ -34,13 +39,23 @@ public record CheckInAnswer(
         @JsonProperty("update") @JsonInclude(JsonInclude.Include.NON_NULL) UpdateOffer update,
         @JsonProperty("plugin_updates") List<UpdateOffer> pluginUpdates,
         @JsonProperty("commands") List<AgentCommand> commands,
-        @JsonProperty("trust_statements") List<TrustStatement> trustStatements) {
+        @JsonProperty("trust_statements") List<TrustStatement> trustStatements,
+        @JsonProperty("retry_after_seconds") long retryAfterSeconds) {
 
-    /** Lists are never null, whatever an older server left out. */
+    /** Lists are never null, whatever an older server left out; a negative retry reads as 0. */
     public CheckInAnswer {
         pluginUpdates = pluginUpdates == null ? List.of() : List.copyOf(pluginUpdates);
         commands = commands == null ? List.of() : List.copyOf(commands);
         trustStatements = trustStatements == null ? List.of() : List.copyOf(trustStatements);
+        retryAfterSeconds = Math.max(0, retryAfterSeconds);
+    }
+
+    /** An answer without {@code retry_after_seconds} (1.1's members). */
+    public CheckInAnswer(String agentId, String fleetId, boolean updateAvailable, UpdatePolicy policy,
+                         String policySource, String latestVersion, UpdateOffer update, List<UpdateOffer> pluginUpdates,
+                         List<AgentCommand> commands, List<TrustStatement> trustStatements) {
+        this(agentId, fleetId, updateAvailable, policy, policySource, latestVersion, update, pluginUpdates, commands,
+                trustStatements, 0);
     }
 
     /** An answer without trust statements (1.0's members). */
@@ -48,7 +63,7 @@ public record CheckInAnswer(
                          String policySource, String latestVersion, UpdateOffer update, List<UpdateOffer> pluginUpdates,
                          List<AgentCommand> commands) {
         this(agentId, fleetId, updateAvailable, policy, policySource, latestVersion, update, pluginUpdates, commands,
-                List.of());
+                List.of(), 0);
     }
 
     /** The agent's own update, when one is offered. */
@@ -59,7 +74,7 @@ public record CheckInAnswer(
     /** The same answer with {@code commands} (the server adds them once the check-in is recorded). */
     public CheckInAnswer withCommands(List<AgentCommand> delivered) {
         return new CheckInAnswer(agentId, fleetId, updateAvailable, policy, policySource, latestVersion, update,
-                pluginUpdates, delivered, trustStatements);
+                pluginUpdates, delivered, trustStatements, retryAfterSeconds);
     }
 
     /**
@@ -69,6 +84,16 @@ public record CheckInAnswer(
      */
     public CheckInAnswer withTrustStatements(List<TrustStatement> statements) {
         return new CheckInAnswer(agentId, fleetId, updateAvailable, policy, policySource, latestVersion, update,
-                pluginUpdates, commands, statements);
+                pluginUpdates, commands, statements, retryAfterSeconds);
+    }
+
+    /**
+     * The same answer with {@code retry_after_seconds}.
+     *
+     * @since 1.2
+     */
+    public CheckInAnswer withRetryAfterSeconds(long seconds) {
+        return new CheckInAnswer(agentId, fleetId, updateAvailable, policy, policySource, latestVersion, update,
+                pluginUpdates, commands, trustStatements, seconds);
     }
 }

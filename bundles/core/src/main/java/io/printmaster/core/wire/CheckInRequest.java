@@ -17,6 +17,9 @@ import java.util.List;
  * @param trustVersion   the {@link TrustStatement#sequence()} of the newest trust statement the agent holds; absent
  *                       (null) means 0, and an agent leaves it out while it is 0 (a server older than trust statements
  *                       refuses the member); since 1.1
+ * @param runId          the update run this check-in belongs to (the worker's {@code run_id}, as in its telemetry):
+ *                       only such a check-in may take a rollout slot, which the run's terminal status frees; absent
+ *                       for the enrollment loop's periodic check-ins; since 1.2
  */
 public record CheckInRequest(
         @JsonProperty("current_version") String currentVersion,
@@ -25,12 +28,19 @@ public record CheckInRequest(
         @JsonProperty("hostname") String hostname,
         @JsonProperty("next_check_at") @JsonInclude(JsonInclude.Include.NON_NULL) String nextCheckAt,
         @JsonProperty("plugins") @JsonInclude(JsonInclude.Include.NON_EMPTY) List<PluginVersion> plugins,
-        @JsonProperty("trust_version") @JsonInclude(JsonInclude.Include.NON_NULL) Long trustVersion) {
+        @JsonProperty("trust_version") @JsonInclude(JsonInclude.Include.NON_NULL) Long trustVersion,
+        @JsonProperty("run_id") @JsonInclude(JsonInclude.Include.NON_NULL) String runId) {
+
+    /** A check-in outside an update run (1.1's members). */
+    public CheckInRequest(String currentVersion, String platform, String arch, String hostname, String nextCheckAt,
+                          List<PluginVersion> plugins, Long trustVersion) {
+        this(currentVersion, platform, arch, hostname, nextCheckAt, plugins, trustVersion, null);
+    }
 
     /** A check-in of an agent that holds no trust statement (1.0's members). */
     public CheckInRequest(String currentVersion, String platform, String arch, String hostname, String nextCheckAt,
                           List<PluginVersion> plugins) {
-        this(currentVersion, platform, arch, hostname, nextCheckAt, plugins, null);
+        this(currentVersion, platform, arch, hostname, nextCheckAt, plugins, null, null);
     }
 
     /** {@link #trustVersion()} with absent read as 0. */

@@ -31,6 +31,11 @@ import java.util.List;
  * @param runtimeSha256    agent archives only: the hash of everything that is not a bundle; absent otherwise
  * @param restartRequired  agent archives only: whether the runtime differs from the next lower version's; absent
  *                         otherwise
+ * @param downgrade        {@code true} only in a rollback manifest: the server signed this older version afresh (with
+ *                         a release counter above every counter it had handed out) to take the agents of one rollout
+ *                         back; absent otherwise. An agent accepts it only when {@code rolloutId} names a rollout it
+ *                         updated through; since 1.2
+ * @param rolloutId        with {@code downgrade}: the rollout being rolled back; absent otherwise; since 1.2
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
 public record ReleaseManifest(
@@ -52,10 +57,32 @@ public record ReleaseManifest(
         @JsonProperty("bundles") List<ManifestBundle> bundles,
         @JsonProperty("key_id") String keyId,
         @JsonProperty("runtime_sha256") @JsonInclude(JsonInclude.Include.NON_NULL) String runtimeSha256,
-        @JsonProperty("restart_required") @JsonInclude(JsonInclude.Include.NON_NULL) Boolean restartRequired) {
+        @JsonProperty("restart_required") @JsonInclude(JsonInclude.Include.NON_NULL) Boolean restartRequired,
+        @JsonProperty("downgrade") @JsonInclude(JsonInclude.Include.NON_NULL) Boolean downgrade,
+        @JsonProperty("rollout_id") @JsonInclude(JsonInclude.Include.NON_NULL) String rolloutId) {
 
     /** The only manifest format there is. */
     public static final int VERSION_1 = 1;
+
+    /** A manifest that is not a rollback's (1.1's members). */
+    public ReleaseManifest(Integer manifestVersion, String component, String version, String minorLine,
+                           String platform, String arch, String channel, String format, String sha256, Long sizeBytes,
+                           String sourceUrl, String publishedAt, String generatedAt, String expiresAt,
+                           Long releaseCounter, List<ManifestBundle> bundles, String keyId, String runtimeSha256,
+                           Boolean restartRequired) {
+        this(manifestVersion, component, version, minorLine, platform, arch, channel, format, sha256, sizeBytes,
+                sourceUrl, publishedAt, generatedAt, expiresAt, releaseCounter, bundles, keyId, runtimeSha256,
+                restartRequired, null, null);
+    }
+
+    /**
+     * Whether this is a rollback manifest ({@code "downgrade": true}).
+     *
+     * @since 1.2
+     */
+    public boolean isDowngrade() {
+        return Boolean.TRUE.equals(downgrade);
+    }
 
     /** {@code bundles} is never null, whatever an older writer left out. */
     public ReleaseManifest {

@@ -22,6 +22,9 @@ import java.time.Instant;
  * @param keyId          the signing key's id
  * @param expiresAt      when the manifest expires
  * @param downloadUrl    where the agent downloads the artifact, relative to the server
+ * @param rolloutId      the rollout this offer belongs to (the server took a slot of it for this agent); absent when
+ *                       no rollout governs the offer. Not signed: the agent only remembers it, and trusts a downgrade
+ *                       only through the signed manifest's own {@code rollout_id}; since 1.2
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
 public record UpdateOffer(
@@ -35,5 +38,23 @@ public record UpdateOffer(
         @JsonProperty("signature") String signature,
         @JsonProperty("key_id") String keyId,
         @JsonProperty("expires_at") Instant expiresAt,
-        @JsonProperty("download_url") String downloadUrl) {
+        @JsonProperty("download_url") String downloadUrl,
+        @JsonProperty("rollout_id") @JsonInclude(JsonInclude.Include.NON_NULL) String rolloutId) {
+
+    /** An offer outside any rollout (1.1's members). */
+    public UpdateOffer(String component, String version, String format, String sha256, long sizeBytes, String manifest,
+                       String manifestBase64, String signature, String keyId, Instant expiresAt, String downloadUrl) {
+        this(component, version, format, sha256, sizeBytes, manifest, manifestBase64, signature, keyId, expiresAt,
+                downloadUrl, null);
+    }
+
+    /**
+     * The same offer as part of a rollout.
+     *
+     * @since 1.2
+     */
+    public UpdateOffer withRolloutId(String rollout) {
+        return new UpdateOffer(component, version, format, sha256, sizeBytes, manifest, manifestBase64, signature, keyId,
+                expiresAt, downloadUrl, rollout);
+    }
 }

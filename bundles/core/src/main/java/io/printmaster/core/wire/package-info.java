@@ -22,9 +22,13 @@
  * </ul>
  * 1.1 adds the trust statements: {@link io.printmaster.core.wire.CheckInRequest#trustVersion()} and
  * {@link io.printmaster.core.wire.CheckInAnswer#trustStatements()}.
+ * 1.2 adds rollouts: {@link io.printmaster.core.wire.CheckInRequest#runId()},
+ * {@link io.printmaster.core.wire.CheckInAnswer#retryAfterSeconds()}, {@link io.printmaster.core.wire.UpdateOffer#rolloutId()}
+ * and the rollback manifest's {@link io.printmaster.core.wire.ReleaseManifest#downgrade()} and
+ * {@link io.printmaster.core.wire.ReleaseManifest#rolloutId()}.
  * Adding a member is a minor version; renaming or removing one is a major version (and a server that speaks to
  * agents of the old major must keep writing it).
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("1.1.0")
+@org.osgi.annotation.versioning.Version("1.2.0")
 package io.printmaster.core.wire;

@@ -61,7 +61,7 @@ class UpdatePolicyJsonTest {
     void writesTheWireNames(ObjectMapper mapper) throws Exception {
         JsonNode json = mapper.readTree(mapper.writeValueAsString(UpdatePolicy.defaults()));
         assertEquals(List.of("update_check_days", "version_pin_strategy", "allow_major_upgrade", "target_version",
-                "collect_telemetry", "maintenance_window", "rollout_control"), names(json));
+                "collect_telemetry", "maintenance_window", "rollout_control", "require_approval"), names(json));
         assertEquals(List.of("enabled", "start_hour", "start_min", "end_hour", "end_min", "timezone", "days_of_week"),
                 names(json.get("maintenance_window")));
         assertEquals(List.of("staggered", "max_concurrent", "batch_size", "delay_between_waves", "jitter_seconds",
@@ -90,6 +90,16 @@ class UpdatePolicyJsonTest {
         assertEquals(p, mapper.readValue(mapper.writeValueAsString(p), UpdatePolicy.class));
         assertEquals(UpdatePolicy.defaults(),
                 mapper.readValue(mapper.writeValueAsString(UpdatePolicy.defaults()), UpdatePolicy.class));
+    }
+
+    @ParameterizedTest
+    @MethodSource("mappers")
+    void requireApprovalIsFalseWhenAbsentAndKeptWhenSent(ObjectMapper mapper) throws Exception {
+        assertEquals(false, mapper.readValue(FULL, UpdatePolicy.class).approvalRequired(), "a client older than it");
+        String approving = FULL.replaceFirst("\\{", "{\"require_approval\": true,");
+        UpdatePolicy read = mapper.readValue(approving, UpdatePolicy.class);
+        assertEquals(true, read.approvalRequired());
+        assertEquals(read, mapper.readValue(mapper.writeValueAsString(read), UpdatePolicy.class));
     }
 
     @ParameterizedTest
