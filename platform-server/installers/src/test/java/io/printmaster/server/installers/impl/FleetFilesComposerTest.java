@@ -59,7 +59,7 @@ class FleetFilesComposerTest {
                 + "\"target_version\":null,\"collect_telemetry\":true,\"maintenance_window\":{\"enabled\":false,\"start_hour\":2,"
                 + "\"start_min\":0,\"end_hour\":4,\"end_min\":0,\"timezone\":\"UTC\",\"days_of_week\":[0,1,2,3,4,5,6]},"
                 + "\"rollout_control\":{\"staggered\":false,\"max_concurrent\":10,\"batch_size\":50,\"delay_between_waves\":1800,"
-                + "\"jitter_seconds\":300,\"emergency_abort\":false}},\"policy_source\":\"global\",\"ca_bundle\":\"ca-bundle.pem\","
+                + "\"jitter_seconds\":300,\"emergency_abort\":false},\"require_approval\":false},\"policy_source\":\"global\",\"ca_bundle\":\"ca-bundle.pem\","
                 + "\"generated_at\":\"2026-03-04T05:06:07Z\"}\n", text(files, "etc/fleet.json"));
         assertEquals("pmj_abc\n", text(files, "etc/join-token"));
         assertEquals(CA, text(files, "etc/ca-bundle.pem"));
