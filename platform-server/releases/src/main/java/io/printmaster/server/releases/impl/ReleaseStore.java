@@ -147,9 +147,22 @@ public class ReleaseStore {
 
     /**
      * Records a cached artifact (its {@code id} is ignored) and gives its version a release counter when it has none
-     * yet, in one transaction.
+     * yet, in one transaction. Tried again when another writer took the same counter or identity at the same moment
+     * (another server process's intake, a rollback manifest's counter): the next attempt sees what it committed.
      */
     Recorded record(Artifact a) throws SQLException {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return recordOnce(a);
+            } catch (SQLException e) {
+                if (attempt >= RESERVE_ATTEMPTS || !RETRY_STATES.contains(e.getSQLState())) {
+                    throw e;
+                }
+            }
+        }
+    }
+
+    private Recorded recordOnce(Artifact a) throws SQLException {
         return database.inTransaction(c -> {
             Optional<Artifact> existing = find(c, a.component(), a.version(), a.platform(), a.arch(), a.format());
             if (existing.isPresent()) {
@@ -362,7 +375,7 @@ public class ReleaseStore {
 
     /** SQLStates after which reserving a counter is tried again: a unique key another process took first, a lock. */
     private static final java.util.Set<String> RETRY_STATES = java.util.Set.of("23505", "40001", "40XL1", "40XL2");
-    private static final int RESERVE_ATTEMPTS = 5;
+    private static final int RESERVE_ATTEMPTS = 8;
 
     /**
      * The pseudo-version under which a rollback manifest's counter is kept in {@code PM_RELEASE_COUNTER}: never a

@@ -271,6 +271,42 @@ class RollbackManifestTest {
         assertTrue(counterOf(release("1.2.0", "linux")) > 5, "the next release comes after all of them");
     }
 
+    @Test
+    void releasesAndRollbackManifestsArrivingAtOnceNeverShareACounter() throws Exception {
+        Artifact v100 = release("1.0.0", "linux");
+        ReleaseStore otherStore = new ReleaseStore(db);
+        ManifestService other = manifestService(otherStore, Clock.fixed(NOW, ZoneOffset.UTC));
+        int rounds = 8;
+        ExecutorService pool = Executors.newFixedThreadPool(4);
+        try {
+            CountDownLatch go = new CountDownLatch(1);
+            List<Future<?>> work = new ArrayList<>();
+            for (int i = 0; i < rounds; i++) {
+                String rollout = "rol_" + i;
+                ManifestService process = i % 2 == 0 ? manifests : other;
+                work.add(pool.submit(() -> {
+                    go.await();
+                    return process.downgradeManifest(v100.id(), rollout).orElseThrow();
+                }));
+                String version = "2." + i + ".0";
+                ReleaseStore intake = i % 2 == 0 ? otherStore : store;
+                work.add(pool.submit(() -> {
+                    go.await();
+                    return intake.record(new Artifact(0, "agent", version, "linux", "amd64", "zip", "stable",
+                            "cd".repeat(32), 1, "a.zip", "s", "directory", "file:///z", null, null, NOW));
+                }));
+            }
+            go.countDown();
+            for (Future<?> f : work) {
+                f.get(); // neither an intake nor a rollback fails because the other took its number
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        assertEquals(1 + 2L * rounds, count("SELECT COUNT(DISTINCT COUNTER) FROM PM_RELEASE_COUNTER WHERE COMPONENT = 'agent'"));
+        assertEquals(1 + 2L * rounds, count("SELECT COUNT(*) FROM PM_RELEASE_COUNTER WHERE COMPONENT = 'agent'"));
+    }
+
     private long count(String sql) throws Exception {
         return db.read(c -> {
             try (PreparedStatement ps = c.prepareStatement(sql); ResultSet rs = ps.executeQuery()) {
