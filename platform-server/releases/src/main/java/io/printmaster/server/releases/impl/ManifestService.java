@@ -235,7 +235,12 @@ public class ManifestService {
             }
             long counter = store.reserveRollbackCounter(artifact.get(), rolloutId, now);
             SignedManifest manifest = signed(artifact.get(), counter, rolloutId);
-            return Optional.of(store.insertRollbackManifest(rolloutId, counter, manifest));
+            SignedManifest kept = store.insertRollbackManifest(rolloutId, counter, manifest);
+            if (kept == manifest) {
+                LOG.info("signed the rollback manifest of {} for rollout {}: release counter {}, key {}",
+                        describe(artifact.get()), rolloutId, counter, manifest.keyId());
+            }
+            return Optional.of(kept);
         } catch (SigningException e) {
             LOG.warn("no rollback manifest of {} for rollout {}: signing failed: {}", describe(artifact.get()), rolloutId,
                     e.getMessage());
