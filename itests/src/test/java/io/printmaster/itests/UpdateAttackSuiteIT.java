@@ -192,6 +192,17 @@ class UpdateAttackSuiteIT {
         assertRefused(r, "MANIFEST_ERROR", "the signed manifest is for 9.0.8, the offer for 9.0.9");
     }
 
+    @Test
+    @Order(9)
+    void aDowngradeBoundToARolloutTheAgentNeverTookPartInIsRefused() throws Exception {
+        // genuinely signed, a counter above the installed one, marked as a rollback: but of someone else's rollout
+        JsonNode r = attack(signed(trusted, "0.0.9", archive("0.0.9"), 60, Map.of("downgrade", true,
+                "rollout_id", "rol_never")));
+        assertRefused(r, "MANIFEST_ERROR", "bound to rollout rol_never, which this agent did not update through");
+        JsonNode unbound = attack(signed(trusted, "0.0.9", archive("0.0.9"), 60, Map.of("downgrade", true)));
+        assertRefused(unbound, "MANIFEST_ERROR", "without rollout_id");
+    }
+
     // ---- the bytes ---------------------------------------------------------------------------------------------
 
     @Test
@@ -204,6 +215,25 @@ class UpdateAttackSuiteIT {
         JsonNode r = attack(new Offer(genuine.update(), tampered, DownloadMode.NORMAL, Map.of()));
         assertRefused(r, "HASH_MISMATCH", "the download's SHA-256 is");
         assertTrue(agent.downloads().stream().noneMatch(f -> f.startsWith("9.1.0")), "nothing kept: " + agent.downloads());
+    }
+
+    @Test
+    @Order(14)
+    void aDowngradeToAVersionOtherThanTheOneTheAgentCameFromIsRefused() throws Exception {
+        // the agent takes part in rollout rol_attack (it starts installing 9.1.4 through it; the stand-in spoils the
+        // bytes, so nothing is installed) ...
+        byte[] artifact = archive("9.1.4");
+        Offer genuine = signed(trusted, "9.1.4", artifact, 60, Map.of());
+        Map<String, Object> update = new LinkedHashMap<>(genuine.update());
+        update.put("rollout_id", "rol_attack");
+        byte[] tampered = artifact.clone();
+        tampered[tampered.length / 2] ^= 0x55;
+        assertRefused(attack(new Offer(update, tampered, DownloadMode.NORMAL, Map.of())), "HASH_MISMATCH",
+                "the download's SHA-256 is");
+        // ... and a rollback "of" that rollout to a version it never ran is refused
+        JsonNode r = attack(signed(trusted, "0.0.8", archive("0.0.8"), 60, Map.of("downgrade", true,
+                "rollout_id", "rol_attack")));
+        assertRefused(r, "MANIFEST_ERROR", "is to 0.0.8, but this agent came to 9.1.4 from " + built);
     }
 
     @Test

@@ -66,14 +66,14 @@ final class ReleaseSource {
         PersistentState.RolloutParticipation p = state.rollout(rollout).orElseThrow(() -> new UpdateFailure(
                 "MANIFEST_ERROR", "the downgrade to " + m.version() + " is bound to rollout " + rollout + ", which "
                 + "this agent did not update through; refused"));
+        if (!m.version().equals(p.fromVersion())) {
+            throw new UpdateFailure("MANIFEST_ERROR", "the downgrade of rollout " + rollout + " is to " + m.version()
+                    + ", but this agent came to " + p.toVersion() + " from " + p.fromVersion() + "; refused");
+        }
         String running = host.runningRelease();
         if (!running.equals(p.toVersion())) {
             throw new UpdateFailure("MANIFEST_ERROR", "the downgrade of rollout " + rollout + " applies to agents "
                     + "running " + p.toVersion() + ", which it installed here; this agent runs " + running + "; refused");
-        }
-        if (!m.version().equals(p.fromVersion())) {
-            throw new UpdateFailure("MANIFEST_ERROR", "the downgrade of rollout " + rollout + " is to " + m.version()
-                    + ", but this agent came to " + p.toVersion() + " from " + p.fromVersion() + "; refused");
         }
     }
 
