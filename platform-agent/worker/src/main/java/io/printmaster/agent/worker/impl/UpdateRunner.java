@@ -286,10 +286,11 @@ final class UpdateRunner {
                     + offered);
         }
         if (!forced && !m.downgrade() && host.files().state().failedVersions().contains(m.version())) {
-            // a rollout's offer is checked here, after the manifest: a rollback target must not be blocked by this
+            // a rollout's offer is checked here, after the manifest: a rollback target must not be blocked by this.
+            // Reported when a rollout offered it: the server took a slot for this run, which the skip frees
             return report.finish(report.result(runId, RunState.SKIPPED, m.version(), null, m.version() + " failed "
                     + "its health check on this agent before; it is not tried again automatically (Update now "
-                    + "forces it)"), false);
+                    + "forces it)"), offer.rolloutId() != null);
         }
         Path archive = fullInstall.archiveFor(m);
         String rollout = offer.rolloutId() == null || offer.rolloutId().isBlank() ? null : offer.rolloutId();

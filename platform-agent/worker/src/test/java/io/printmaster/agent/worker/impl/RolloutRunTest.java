@@ -183,6 +183,20 @@ class RolloutRunTest {
     }
 
     @Test
+    void aReleaseThatFailedHereIsSkippedAndTheSkipIsReportedSoTheServerFreesTheSlot() throws Exception {
+        files().saveState(files().state().withFailed("1.1.0"));
+        f.offerRolloutId = "rol_1";
+        f.offer("1.1.0", "1.1.0");
+
+        RunResult r = f.base().run("run-1", false, Optional.empty());
+
+        assertEquals(RunState.SKIPPED, r.state(), r.toString());
+        assertEquals("skipped", f.lastTelemetry().path("status").asText(), "a terminal status frees the slot");
+        assertEquals("run-1", f.lastTelemetry().path("run_id").asText());
+        assertEquals(0, f.downloadRequests.get());
+    }
+
+    @Test
     void aDowngradeNotBoundToTheWayTheAgentCameIsRefusedAndNothingIsInstalled() throws Exception {
         UpdateRunner at110 = at110ThroughRollout();
         int downloads = f.downloadRequests.get();
