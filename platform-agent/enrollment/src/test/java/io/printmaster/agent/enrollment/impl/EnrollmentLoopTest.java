@@ -134,6 +134,18 @@ class EnrollmentLoopTest {
     }
 
     @Test
+    void aRunIdNobodyCheckedInWithIsNotCarriedByALaterPeriodicCheckIn() throws Exception {
+        EnrollmentLoop loop = loop(); // no fleet files yet: nothing to check in with
+        assertEquals(Optional.empty(), loop.checkInNow(Duration.ofMillis(300), "run-gone"));
+
+        FakeServer server = server(0);
+        server.validTokens.add(TOKEN);
+        fleetFiles("http://127.0.0.1:" + server.port() + "/", TOKEN, null);
+        awaitCheckedIn(loop);
+        assertFalse(server.checkInBodies.get(0).has("run_id"), server.checkInBodies.get(0).toString());
+    }
+
+    @Test
     void enrollsOnceStoresTheCredentialSealedAndChecksIn() throws Exception {
         FakeServer server = server(0);
         server.validTokens.add(TOKEN);
