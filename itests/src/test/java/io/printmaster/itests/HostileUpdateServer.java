@@ -50,7 +50,11 @@ final class HostileUpdateServer implements AutoCloseable {
     enum CheckInMode { NORMAL, ENDLESS }
 
     /** How an artifact or bundle download is sent. */
-    enum DownloadMode { NORMAL, TRICKLE, ENDLESS }
+    enum DownloadMode {
+        NORMAL, TRICKLE, ENDLESS,
+        /** Half the bytes at once, then a byte every 100 ms: a download that stays busy for long, never too slow. */
+        HALF_THEN_TRICKLE
+    }
 
     /** An Ed25519 key pair and the id agents know it by (first 16 hex digits of the raw key's SHA-256). */
     record Key(KeyPair pair, byte[] raw, String id) {
@@ -92,6 +96,9 @@ final class HostileUpdateServer implements AutoCloseable {
     private volatile CheckInMode checkInMode = CheckInMode.NORMAL;
     private volatile Offer offer;
     private volatile List<Map<String, Object>> trustStatements = List.of();
+    /** Whether a run's second check-in (its rollout re-check) is answered without the offer, as after an abort. */
+    private volatile boolean withdrawOnRecheck;
+    private final java.util.Set<String> runIdsSeen = ConcurrentHashMap.newKeySet();
 
     private HostileUpdateServer(HttpServer server) {
         this.server = server;
@@ -114,6 +121,14 @@ final class HostileUpdateServer implements AutoCloseable {
 
     void checkInMode(CheckInMode mode) {
         this.checkInMode = mode;
+    }
+
+    /**
+     * From now on, a check-in carrying a {@code run_id} seen before (a run's re-check while it downloads) gets no
+     * offer: the rollout the offer came with was aborted.
+     */
+    void withdrawOnRecheck(boolean withdraw) {
+        this.withdrawOnRecheck = withdraw;
     }
 
     /** The next check-ins offer this (null: nothing). */
@@ -269,12 +284,17 @@ final class HostileUpdateServer implements AutoCloseable {
     }
 
     private void checkIn(HttpExchange ex) throws IOException {
-        checkIns.add(JSON.readTree(ex.getRequestBody().readAllBytes()));
+        JsonNode request = JSON.readTree(ex.getRequestBody().readAllBytes());
+        checkIns.add(request);
         if (checkInMode == CheckInMode.ENDLESS) {
             endless(ex, "check-in", "{\"agent_id\":\"attack-agent\",\"padding\":\"".getBytes(StandardCharsets.US_ASCII));
             return;
         }
         Offer o = offer;
+        String runId = request.path("run_id").asText("");
+        if (!runId.isEmpty() && !runIdsSeen.add(runId) && withdrawOnRecheck) {
+            o = null;
+        }
         Map<String, Object> answer = new LinkedHashMap<>();
         answer.put("agent_id", "attack-agent");
         answer.put("fleet_id", "attacks");
@@ -341,6 +361,25 @@ final class HostileUpdateServer implements AutoCloseable {
                 counter(what).addAndGet(bytes.length);
             }
             case ENDLESS -> endless(ex, what, bytes);
+            case HALF_THEN_TRICKLE -> {
+                ex.sendResponseHeaders(200, bytes.length);
+                try (OutputStream out = ex.getResponseBody()) {
+                    int half = bytes.length / 2;
+                    out.write(bytes, 0, half);
+                    out.flush();
+                    counter(what).addAndGet(half);
+                    for (int i = half; i < bytes.length; i++) {
+                        out.write(bytes[i]);
+                        out.flush();
+                        counter(what).incrementAndGet();
+                        if (closing.await(100, TimeUnit.MILLISECONDS)) {
+                            return;
+                        }
+                    }
+                } catch (IOException | InterruptedException dropped) {
+                    droppedConnections.incrementAndGet(); // the agent hung up
+                }
+            }
             case TRICKLE -> {
                 // slow retrieval: the promised length, a byte every 100 ms, never quite a stall
                 ex.sendResponseHeaders(200, bytes.length);

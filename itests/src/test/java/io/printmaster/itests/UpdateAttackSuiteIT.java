@@ -89,8 +89,10 @@ class UpdateAttackSuiteIT {
         Files.writeString(etc.resolve("release.json"), "{\"component\":\"agent\",\"version\":\"" + built
                 + "\",\"release_counter\":" + INSTALLED_COUNTER + "}\n");
         // short limits, so the slow and failing cases end in seconds; a loopback download is far faster
+        // and a rollout's re-check every second, so an abort lands while a download is under way
         agent.workerConfig(Map.of("download_max_attempts", "2", "download_stall_seconds", "5",
-                "download_min_rate_bytes_per_second", "20000", "download_rate_grace_seconds", "2"));
+                "download_min_rate_bytes_per_second", "20000", "download_rate_grace_seconds", "2",
+                "rollout_recheck_seconds", "1"));
         agent.startPlain(Map.of());
         Eventually.within(Duration.ofSeconds(120), () -> {
             JsonNode s = agent.status();
@@ -114,6 +116,7 @@ class UpdateAttackSuiteIT {
     void nothingOffered() {
         server.offer(null);
         server.checkInMode(CheckInMode.NORMAL);
+        server.withdrawOnRecheck(false);
     }
 
     // ---- the manifest ------------------------------------------------------------------------------------------
@@ -192,6 +195,17 @@ class UpdateAttackSuiteIT {
         assertRefused(r, "MANIFEST_ERROR", "the signed manifest is for 9.0.8, the offer for 9.0.9");
     }
 
+    @Test
+    @Order(9)
+    void aDowngradeBoundToARolloutTheAgentNeverTookPartInIsRefused() throws Exception {
+        // genuinely signed, a counter above the installed one, marked as a rollback: but of someone else's rollout
+        JsonNode r = attack(signed(trusted, "0.0.9", archive("0.0.9"), 60, Map.of("downgrade", true,
+                "rollout_id", "rol_never")));
+        assertRefused(r, "MANIFEST_ERROR", "bound to rollout rol_never, which this agent did not update through");
+        JsonNode unbound = attack(signed(trusted, "0.0.9", archive("0.0.9"), 60, Map.of("downgrade", true)));
+        assertRefused(unbound, "MANIFEST_ERROR", "without rollout_id");
+    }
+
     // ---- the bytes ---------------------------------------------------------------------------------------------
 
     @Test
@@ -204,6 +218,47 @@ class UpdateAttackSuiteIT {
         JsonNode r = attack(new Offer(genuine.update(), tampered, DownloadMode.NORMAL, Map.of()));
         assertRefused(r, "HASH_MISMATCH", "the download's SHA-256 is");
         assertTrue(agent.downloads().stream().noneMatch(f -> f.startsWith("9.1.0")), "nothing kept: " + agent.downloads());
+    }
+
+    @Test
+    @Order(14)
+    void aDowngradeToAVersionOtherThanTheOneTheAgentCameFromIsRefused() throws Exception {
+        // the agent takes part in rollout rol_attack (it starts installing 9.1.4 through it; the stand-in spoils the
+        // bytes, so nothing is installed) ...
+        byte[] artifact = archive("9.1.4");
+        Offer genuine = signed(trusted, "9.1.4", artifact, 60, Map.of());
+        Map<String, Object> update = new LinkedHashMap<>(genuine.update());
+        update.put("rollout_id", "rol_attack");
+        byte[] tampered = artifact.clone();
+        tampered[tampered.length / 2] ^= 0x55;
+        assertRefused(attack(new Offer(update, tampered, DownloadMode.NORMAL, Map.of())), "HASH_MISMATCH",
+                "the download's SHA-256 is");
+        // ... and a rollback "of" that rollout to a version it never ran is refused
+        JsonNode r = attack(signed(trusted, "0.0.8", archive("0.0.8"), 60, Map.of("downgrade", true,
+                "rollout_id", "rol_attack")));
+        assertRefused(r, "MANIFEST_ERROR", "is to 0.0.8, but this agent came to 9.1.4 from " + built);
+    }
+
+    @Test
+    @Order(15)
+    void anAbortedRolloutCancelsTheDownloadAtItsNextReCheck() throws Exception {
+        // a long download of a release a rollout offered; the rollout is aborted (the re-check gets no offer)
+        byte[] artifact = archive("9.1.5", 400_000);
+        Map<String, Object> update = new LinkedHashMap<>(signed(trusted, "9.1.5", artifact, 60, Map.of()).update());
+        update.put("rollout_id", "rol_abort");
+        server.withdrawOnRecheck(true);
+        JsonNode r = attack(new Offer(update, artifact, DownloadMode.HALF_THEN_TRICKLE, Map.of()));
+        assertEquals("cancelled", r.path("status").asText(), r.toString());
+        assertEquals("ROLLOUT_ABORTED", r.path("error_code").asText(), r.toString());
+        assertTrue(r.path("error_message").asText().contains("rol_abort"), r.toString());
+        String runId = r.path("run_id").asText();
+        assertTrue(server.checkIns.stream().filter(c -> runId.equals(c.path("run_id").asText(null))).count() >= 2,
+                "the run checked in with its id, then re-checked with it");
+        Eventually.within(RUN_WAIT, () -> assertTrue(server.telemetry.stream().anyMatch(e ->
+                runId.equals(e.path("run_id").asText(null)) && "cancelled".equals(e.path("status").asText())
+                && "ROLLOUT_ABORTED".equals(e.path("error_code").asText())),
+                "the server is told, so it frees the slot: " + server.telemetry), UpdateAttackSuiteIT::hopeless);
+        assertOnItsWorkingVersion();
     }
 
     @Test

@@ -41,6 +41,23 @@ public interface Enrollment {
     Optional<CheckIn> checkInNow(java.time.Duration timeout) throws InterruptedException;
 
     /**
+     * Checks in now for an update run and waits for that check-in: the request carries {@code run_id} = {@code runId}
+     * (only such a check-in may take a slot of a rollout on the server), and only the check-in that carried it is
+     * returned, never one that was already under way without it. The enrollment loop's periodic check-ins carry no
+     * run id. Waits at most {@code timeout}.
+     *
+     * <p>The default, for implementations that predate run ids, checks in without one.
+     *
+     * @param runId the worker's run id, as in its telemetry; {@code null} or blank: as {@link #checkInNow(java.time.Duration)}
+     * @return the check-in that carried {@code runId}; empty when none finished within {@code timeout}
+     * @throws InterruptedException when the waiting thread is interrupted
+     * @since 1.4
+     */
+    default Optional<CheckIn> checkInNow(java.time.Duration timeout, String runId) throws InterruptedException {
+        return checkInNow(timeout);
+    }
+
+    /**
      * The TLS context for calls to {@link EnrolledAgent#serverUrl()}: it trusts what enrollment trusts (the fleet's
      * CA bundle, and only it when the installer pinned the server's certificate) and follows changes of the fleet
      * files, so an HTTP client built once with it stays right. Bundles that call the server (the update worker's

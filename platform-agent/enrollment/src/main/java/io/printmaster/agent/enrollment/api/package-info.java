@@ -4,5 +4,5 @@
  * same server (the update worker), and reports the last check-in.
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("1.3.0")
+@org.osgi.annotation.versioning.Version("1.4.0")
 package io.printmaster.agent.enrollment.api;

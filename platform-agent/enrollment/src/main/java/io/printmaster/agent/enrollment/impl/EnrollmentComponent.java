@@ -127,6 +127,11 @@ public class EnrollmentComponent implements Enrollment {
         return loop.checkInNow(timeout);
     }
 
+    @Override
+    public Optional<CheckIn> checkInNow(Duration timeout, String runId) throws InterruptedException {
+        return loop.checkInNow(timeout, runId);
+    }
+
     @Modified
     void modified(Config config) {
         loop.checkInInterval(interval(config));

@@ -82,6 +82,12 @@ final class EnrollmentLoop implements Enrollment, AutoCloseable {
     private volatile CheckIn lastCheckIn;
     /** How many check-in attempts were made; guarded by {@code lock}. */
     private long checkIns;
+    /** The run id the next check-in carries ({@link #checkInNow(Duration, String)}); guarded by {@code lock}. */
+    private String pendingRunId;
+    /** The last check-in attempt that carried a run id, its run id and its number; guarded by {@code lock}. */
+    private String lastRunId;
+    private CheckIn lastRunCheckIn;
+    private long lastRunSeq;
     private volatile FleetPolicy fleetPolicy;
 
     /** Only touched by the loop thread. */
@@ -178,8 +184,50 @@ final class EnrollmentLoop implements Enrollment, AutoCloseable {
         }
     }
 
-    /** Records a check-in attempt: waiters of {@link #checkInNow} and the listeners learn of it. */
-    private void checkedIn(CheckIn c) {
+    @Override
+    public Optional<CheckIn> checkInNow(Duration timeout, String runId) throws InterruptedException {
+        if (runId == null || runId.isBlank()) {
+            return checkInNow(timeout);
+        }
+        long deadline = System.nanoTime() + timeout.toNanos();
+        synchronized (lock) {
+            long before = checkIns;
+            pendingRunId = runId;
+            wakeRequested = true;
+            lock.notifyAll();
+            try {
+                // a check-in already under way when this call began did not carry the run id: wait for the one that does
+                while (!(lastRunSeq > before && runId.equals(lastRunId))) {
+                    long left = deadline - System.nanoTime();
+                    if (left <= 0) {
+                        return Optional.empty();
+                    }
+                    lock.wait(Math.max(1, left / 1_000_000));
+                }
+                return Optional.of(lastRunCheckIn);
+            } finally {
+                if (runId.equals(pendingRunId)) {
+                    pendingRunId = null; // not taken (timed out): the next periodic check-in must not carry it
+                }
+            }
+        }
+    }
+
+    /** The run id the check-in starting now carries, taken once: later check-ins are periodic again. */
+    private String takeRunId() {
+        synchronized (lock) {
+            String id = pendingRunId;
+            pendingRunId = null;
+            return id;
+        }
+    }
+
+    /**
+     * Records a check-in attempt: waiters of {@link #checkInNow} and the listeners learn of it.
+     *
+     * @param runId the run id it carried; null for a periodic check-in
+     */
+    private void checkedIn(CheckIn c, String runId) {
         lastCheckIn = c;
         // listeners first: whoever waits in checkInNow finds the listeners up to date when it wakes
         try {
@@ -189,6 +237,11 @@ final class EnrollmentLoop implements Enrollment, AutoCloseable {
         }
         synchronized (lock) {
             checkIns++;
+            if (runId != null) {
+                lastRunId = runId;
+                lastRunCheckIn = c;
+                lastRunSeq = checkIns;
+            }
             lock.notifyAll();
         }
     }
@@ -375,20 +428,21 @@ final class EnrollmentLoop implements Enrollment, AutoCloseable {
     private Optional<Duration> checkIn(CredentialStore.Stored s, ServerClient server, FleetSource source)
             throws InterruptedException {
         String who = "agent " + s.agent().agentId() + " in fleet " + s.agent().fleetId();
+        String runId = takeRunId();
         ServerClient.Answer a;
         try {
-            a = server.checkIn(s.credential(), host.get());
+            a = server.checkIn(s.credential(), host.get(), runId);
         } catch (IOException e) {
             String problem = BoundedAnswer.tooLarge(e)
                     ? "the check-in answer of " + s.agent().serverUrl() + " was not read: " + e.getMessage()
                     : "cannot reach " + s.agent().serverUrl() + " to check in (" + describe(e) + ")";
             fleetPolicy = null;
-            checkedIn(new CheckIn(clock.instant(), 0, Optional.empty(), Optional.of(problem)));
+            checkedIn(new CheckIn(clock.instant(), 0, Optional.empty(), Optional.of(problem)), runId);
             return retry(Phase.ENROLLED, "enrolled as " + who + "; " + problem);
         }
         if (a.status() == 200) {
             fleetPolicy = policyOf(a.body()).map(p -> new FleetPolicy(p, clock.instant())).orElse(null);
-            checkedIn(new CheckIn(clock.instant(), 200, Optional.of(a.body()), Optional.empty()));
+            checkedIn(new CheckIn(clock.instant(), 200, Optional.of(a.body()), Optional.empty()), runId);
             if (failures > 0) {
                 LOG.info("checked in with {} again", s.agent().serverUrl());
             }
@@ -409,7 +463,7 @@ final class EnrollmentLoop implements Enrollment, AutoCloseable {
         }
         fleetPolicy = null;
         checkedIn(new CheckIn(clock.instant(), a.status(), Optional.empty(),
-                Optional.of("HTTP " + a.status() + " " + a.errorMessage())));
+                Optional.of("HTTP " + a.status() + " " + a.errorMessage())), runId);
         if (a.status() == 401) {
             LOG.warn("{} no longer accepts the credential of {} (the agent was removed or its credential revoked); "
                     + "discarding it and enrolling again", s.agent().serverUrl(), who);

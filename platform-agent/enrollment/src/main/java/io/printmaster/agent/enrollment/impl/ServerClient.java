@@ -83,13 +83,18 @@ final class ServerClient {
     }
 
     Answer checkIn(String credential, HostFacts host) throws IOException, InterruptedException {
+        return checkIn(credential, host, null);
+    }
+
+    /** @param runId the update run this check-in is made for ({@code run_id}); null for a periodic check-in */
+    Answer checkIn(String credential, HostFacts host, String runId) throws IOException, InterruptedException {
         // plugins only when there are some (CheckInRequest leaves an empty list out): a server older than plugin
         // delivery refuses the member
         List<PluginVersion> plugins = host.plugins().stream()
                 .map(p -> new PluginVersion(p.component(), p.version())).toList();
         // trust_version only once there is one to report: a server older than trust statements refuses the member
         return post(CHECK_IN, new CheckInRequest(host.currentVersion(), host.platform(), host.arch(), host.hostname(),
-                null, plugins, host.trustVersion() > 0 ? host.trustVersion() : null), Optional.of(credential));
+                null, plugins, host.trustVersion() > 0 ? host.trustVersion() : null, runId), Optional.of(credential));
     }
 
     /** The certificates a pinned server announces, and the certificate it presented on that connection. */

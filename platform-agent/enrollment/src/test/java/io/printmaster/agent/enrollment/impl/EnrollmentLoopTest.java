@@ -110,6 +110,42 @@ class EnrollmentLoopTest {
     }
 
     @Test
+    void anUpdateRunsCheckInCarriesItsRunIdAndOnlyThatOne() throws Exception {
+        FakeServer server = server(0);
+        server.validTokens.add(TOKEN);
+        fleetFiles("http://127.0.0.1:" + server.port() + "/", TOKEN, null);
+        EnrollmentLoop loop = loop();
+        awaitCheckedIn(loop);
+        assertFalse(server.checkInBodies.get(0).has("run_id"), "a periodic check-in carries no run id");
+
+        int before = server.checkInBodies.size();
+        io.printmaster.agent.enrollment.api.CheckIn run = loop.checkInNow(WAIT, "run-abc").orElseThrow();
+        assertTrue(run.succeeded());
+        List<JsonNode> sent = server.checkInBodies.subList(before, server.checkInBodies.size());
+        assertEquals(List.of("run-abc"), sent.stream().filter(b -> b.has("run_id")).map(b -> b.get("run_id").asText())
+                .toList(), "exactly one check-in carried the run id");
+        assertEquals("run-abc", server.checkInBodies.get(server.checkInBodies.size() - 1).path("run_id").asText());
+
+        // the next check-in (a plain "check now") is periodic again
+        int after = server.checkInBodies.size();
+        loop.checkInNow(WAIT).orElseThrow();
+        await().atMost(WAIT).until(() -> server.checkInBodies.size() > after);
+        assertFalse(server.checkInBodies.get(after).has("run_id"), "the run id is used once");
+    }
+
+    @Test
+    void aRunIdNobodyCheckedInWithIsNotCarriedByALaterPeriodicCheckIn() throws Exception {
+        EnrollmentLoop loop = loop(); // no fleet files yet: nothing to check in with
+        assertEquals(Optional.empty(), loop.checkInNow(Duration.ofMillis(300), "run-gone"));
+
+        FakeServer server = server(0);
+        server.validTokens.add(TOKEN);
+        fleetFiles("http://127.0.0.1:" + server.port() + "/", TOKEN, null);
+        awaitCheckedIn(loop);
+        assertFalse(server.checkInBodies.get(0).has("run_id"), server.checkInBodies.get(0).toString());
+    }
+
+    @Test
     void enrollsOnceStoresTheCredentialSealedAndChecksIn() throws Exception {
         FakeServer server = server(0);
         server.validTokens.add(TOKEN);

@@ -37,6 +37,7 @@ final class FakeServer implements AutoCloseable {
     final AtomicInteger checkIns = new AtomicInteger();
     final List<JsonNode> enrollBodies = new CopyOnWriteArrayList<>();
     final List<String> checkInAuthorizations = new CopyOnWriteArrayList<>();
+    final List<JsonNode> checkInBodies = new CopyOnWriteArrayList<>();
     private final AtomicInteger issued = new AtomicInteger();
     private final HttpServer server;
 
@@ -80,7 +81,7 @@ final class FakeServer implements AutoCloseable {
 
     private void checkIn(HttpExchange ex) throws IOException {
         checkIns.incrementAndGet();
-        ex.getRequestBody().readAllBytes();
+        checkInBodies.add(JSON.readTree(ex.getRequestBody().readAllBytes()));
         String auth = ex.getRequestHeaders().getFirst("Authorization");
         checkInAuthorizations.add(String.valueOf(auth));
         if (auth == null || !auth.startsWith("Bearer ") || !acceptedCredentials.contains(auth.substring(7))) {

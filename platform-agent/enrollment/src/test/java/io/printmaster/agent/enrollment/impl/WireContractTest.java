@@ -80,6 +80,8 @@ class WireContractTest {
         client.checkIn("pma_x", HOST.withPlugins(List.of(new DeliveredPlugin("acme-label", "1.0.0", "com.acme.label",
                 Path.of("plugins/acme-label.jar")))).withTrustVersion(3));
         assertEquals(golden("checkin-request-plugins.json"), lastBody.get(), "with plugins and a trust version");
+        client.checkIn("pma_x", HOST, "run-0123456789abcdef0123");
+        assertEquals(golden("checkin-request-run.json"), lastBody.get(), "an update run's check-in carries its run id");
     }
 
     @Test

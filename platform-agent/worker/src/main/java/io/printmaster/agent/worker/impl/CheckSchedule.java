@@ -117,6 +117,49 @@ public final class CheckSchedule {
     }
 
     /**
+     * When to check next after the server held this agent back ({@code retry_after_seconds}: a rollout's wave is not
+     * open or its slots are taken): at {@code retryAt} when that is earlier than the regular check, so a wave that
+     * opens is taken up when the server said, not at the next interval. The maintenance window still applies: when it
+     * is closed at {@code retryAt}, the check waits for its next opening (plus jitter, as a closed window's check),
+     * and never later than the regular check.
+     *
+     * @param regular the next check of {@link #next}; empty when none is scheduled (the hold is honoured anyway: the
+     *     server said when to come back, and the run asks only for what the policy allows)
+     * @return the check to make; empty when neither asks for one (a window that never opens)
+     */
+    public Optional<Instant> afterHold(UpdatePolicy policy, Instant retryAt, Optional<NextCheck> regular) {
+        return earlier(heldUntil(policy, retryAt), regular);
+    }
+
+    /**
+     * The first time at or after {@code retryAt} the policy lets a check run: {@code retryAt} itself, or the next
+     * opening of a closed maintenance window plus jitter; empty for a window that never opens. Jittered: compute once
+     * per hold.
+     */
+    public Optional<Instant> heldUntil(UpdatePolicy policy, Instant retryAt) {
+        Objects.requireNonNull(policy, "policy");
+        Objects.requireNonNull(retryAt, "retryAt");
+        MaintenanceWindow window = new MaintenanceWindow(policy.maintenanceWindow());
+        if (!window.enabled() || window.isOpen(retryAt)) {
+            return Optional.of(retryAt);
+        }
+        return window.nextOpening(retryAt).map(opening -> {
+            Duration length = Duration.between(opening, window.currentWindowEnd(opening).orElseThrow());
+            return opening.plus(jitter(min(MAX_JITTER, length.dividedBy(2))));
+        });
+    }
+
+    /** The earlier of a held check and the regular one; either may be absent. */
+    static Optional<Instant> earlier(Optional<Instant> held, Optional<NextCheck> regular) {
+        Objects.requireNonNull(regular, "regular");
+        Optional<Instant> scheduled = regular.map(NextCheck::at);
+        if (held.isPresent() && scheduled.isPresent()) {
+            return Optional.of(held.get().isBefore(scheduled.get()) ? held.get() : scheduled.get());
+        }
+        return held.isPresent() ? held : scheduled;
+    }
+
+    /**
      * When to try again after the server could not be reached for a check ({@code local_fallback}, "postponing until
      * it returns"): after the backoff's delay for {@code failures} consecutive failures, but never later than the
      * next check the policy schedules anyway; when the backoff is used up, at that next check.

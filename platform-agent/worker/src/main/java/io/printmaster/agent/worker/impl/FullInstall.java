@@ -30,9 +30,15 @@ final class FullInstall {
     private final ProcessControl process;
     private final RunReporter report;
     private final BooleanSupplier cancelled;
+    private final BooleanSupplier lastSafePoint;
 
+    /**
+     * @param cancelled whether the run was asked to stop (polled while downloading and staging)
+     * @param lastSafePoint called once, just before the trial pointer is written: whether the run must stop there
+     */
     FullInstall(AgentHost host, ReleaseSource releases, ReleaseTools tools, ProcessControl process, RunReporter report,
-                BooleanSupplier cancelled) {
+                BooleanSupplier cancelled, BooleanSupplier lastSafePoint) {
+        this.lastSafePoint = lastSafePoint;
         this.host = host;
         this.releases = releases;
         this.tools = tools;
@@ -86,6 +92,20 @@ final class FullInstall {
         WorkerFiles files = host.files();
         RunMarker marker = new RunMarker(runId, host.runningRelease(), target, RunMarker.Phase.downloading, forced,
                 now, null, null, m.releaseCounter());
+        Path slot = layout.slot(target);
+        if (slot.equals(layout.programDir())) {
+            // a rollback to the program folder this process started from (a hot swap took it to a newer release
+            // since): that folder is never rebuilt under the running process, it is booted as it is when it still
+            // holds the release whole
+            if (!HotSwapStager.holdsRelease(slot, m)) {
+                throw new UpdateFailure("STAGING_FAILED", "version " + target + " is the program folder this process "
+                        + "runs from (" + slot + "), and it no longer holds " + target + " whole; it cannot be rebuilt "
+                        + "while the agent runs from it");
+            }
+            files.saveMarker(marker.at(RunMarker.Phase.staging));
+            report.transition(runId, RunState.STAGING, target, null, null, Map.of("reused_slot", true));
+            return handOver(runId, marker, target);
+        }
         files.saveMarker(marker);
         long resumedFrom = Files.isRegularFile(ResumableDownload.partialOf(archive))
                 ? Files.size(ResumableDownload.partialOf(archive)) : 0;
@@ -113,10 +133,6 @@ final class FullInstall {
         }
         report.transition(runId, RunState.STAGING, target, null, null, meta, downloadMillis, m.sizeBytes());
         Path staging = layout.staging(target);
-        Path slot = layout.slot(target);
-        if (slot.equals(layout.programDir())) {
-            throw new UpdateFailure("STAGING_FAILED", "version " + target + " is the one running");
-        }
         ArchiveStager.deleteTree(staging);
         boolean[] stagedHalf = {false};
         tools.stager().stage(archive, extension(m), staging, target, read -> {
@@ -125,8 +141,17 @@ final class FullInstall {
                 process.faults().reached(FaultInjection.Point.staging);
             }
         }, cancelled);
+        // an existing slot of this version (a rollback's target, kept from before the update) is replaced whole
         moveIntoSlot(staging, slot);
-        if (cancelled.getAsBoolean()) {
+        return handOver(runId, marker, target);
+    }
+
+    /** The slot is complete: the last safe point, then the trial pointer and the restart. */
+    private RunResult handOver(String runId, RunMarker marker, String target)
+            throws UpdateFailure, IOException, ResumableDownload.CancelledException {
+        InstallLayout layout = host.layout();
+        WorkerFiles files = host.files();
+        if (lastSafePoint.getAsBoolean()) {
             throw new ResumableDownload.CancelledException();
         }
 

@@ -36,9 +36,16 @@ final class HotSwapInstall {
     private final HotSwapSupport hotSwap;
     private final RunReporter report;
     private final BooleanSupplier cancelled;
+    private final BooleanSupplier lastSafePoint;
 
+    /**
+     * @param cancelled whether the run was asked to stop (polled while downloading and staging)
+     * @param lastSafePoint called once, just before the swap: whether the run must stop there
+     */
     HotSwapInstall(AgentHost host, ReleaseSource releases, ReleaseTools tools, ProcessControl process,
-                   HotSwapSupport hotSwap, RunReporter report, BooleanSupplier cancelled) {
+                   HotSwapSupport hotSwap, RunReporter report, BooleanSupplier cancelled,
+                   BooleanSupplier lastSafePoint) {
+        this.lastSafePoint = lastSafePoint;
         this.host = host;
         this.releases = releases;
         this.tools = tools;
@@ -65,8 +72,10 @@ final class HotSwapInstall {
         String target = m.version();
         String from = host.runningRelease();
         Path runningSlot = layout.slot(from);
+        Path slot = layout.slot(target);
+        // the target's own slot may exist (a rollback to the version before): its jars are reused, checked by hash
         HotSwapStager stager = new HotSwapStager(layout.programDir(), List.of(runningSlot.resolve("bundle"),
-                layout.programDir().resolve("bundle")));
+                layout.programDir().resolve("bundle"), slot.resolve("bundle")));
         if (swapper.isEmpty()) {
             LOG.info("no hot-swap engine runs: {} is installed in full, with a restart", target);
             return Optional.empty();
@@ -76,14 +85,20 @@ final class HotSwapInstall {
                     + "a restart", target);
             return Optional.empty();
         }
-        Path slot = layout.slot(target);
-        if (slot.equals(layout.programDir()) || slot.equals(runningSlot)) {
+        if (slot.equals(runningSlot)) {
             throw new UpdateFailure("STAGING_FAILED", "version " + target + " is the one running");
+        }
+        // a rollback to the program folder this process started from (the hot swap being rolled back took it away):
+        // that folder is the process's own and never rebuilt; it is swapped back to as it is when it holds the release
+        boolean reuse = slot.equals(layout.programDir());
+        if (reuse && !HotSwapStager.holdsRelease(slot, m)) {
+            throw new UpdateFailure("STAGING_FAILED", "version " + target + " is the program folder this process runs "
+                    + "from (" + slot + "), and it no longer holds " + target + " whole");
         }
         RunMarker marker = new RunMarker(runId, from, target, RunMarker.Phase.downloading, forced, now, null, null,
                 m.releaseCounter());
         files.saveMarker(marker);
-        HotSwapStager.Downloads needed = stager.missing(m);
+        HotSwapStager.Downloads needed = reuse ? new HotSwapStager.Downloads(List.of(), 0) : stager.missing(m);
         Map<String, Object> meta = new LinkedHashMap<>();
         meta.put("mode", "hot-swap");
         meta.put("bundles", needed.paths());
@@ -93,7 +108,7 @@ final class HotSwapInstall {
         ReleaseSource.ServerAccess server = releases.serverAccess();
         Path staging = layout.staging(target);
         ArchiveStager.deleteTree(staging);
-        HotSwapStager.Downloads downloaded = stager.stage(m, staging, (bundle, jar) -> {
+        HotSwapStager.Downloads downloaded = reuse ? needed : stager.stage(m, staging, (bundle, jar) -> {
             URI uri = server.resolve("/api/v1/agents/update/bundle/" + target + "/" + host.platform() + "-"
                     + host.arch() + "/" + bundle.sha256());
             tools.download().download(uri, server.headers(), jar, m.forBundle(bundle),
@@ -104,8 +119,10 @@ final class HotSwapInstall {
         files.saveMarker(marker.at(RunMarker.Phase.staging));
         report.transition(runId, RunState.STAGING, target, null, null, Map.of("mode", "hot-swap"), downloadMillis,
                 downloaded.bytes());
-        FullInstall.moveIntoSlot(staging, slot);
-        if (cancelled.getAsBoolean()) {
+        if (!reuse) {
+            FullInstall.moveIntoSlot(staging, slot);
+        }
+        if (lastSafePoint.getAsBoolean()) {
             throw new ResumableDownload.CancelledException();
         }
         List<PlannedBundle> plan = new ArrayList<>();
@@ -131,13 +148,13 @@ final class HotSwapInstall {
         } catch (IllegalStateException e) {
             LOG.warn("the hot swap to {} cannot begin ({}); installing it in full, with a restart", target,
                     e.getMessage());
-            ArchiveStager.deleteTree(slot);
+            deleteUnlessProgram(slot);
             files.saveMarker(marker);
             return Optional.empty();
         } catch (InterruptedException e) {
             // nothing was changed: the agent is stopping
             files.saveMarker(marker);
-            ArchiveStager.deleteTree(slot);
+            deleteUnlessProgram(slot);
             throw new ResumableDownload.CancelledException();
         } catch (RuntimeException | LinkageError e) {
             // what runs now is unknown: only a restart, which installs the committed version whole, is sure
@@ -155,6 +172,13 @@ final class HotSwapInstall {
             if (interrupted) {
                 Thread.currentThread().interrupt();
             }
+        }
+    }
+
+    /** Removes a slot this run built; never the program folder the process runs from (a rollback's target). */
+    private void deleteUnlessProgram(Path slot) throws IOException {
+        if (!slot.toAbsolutePath().normalize().equals(host.layout().programDir())) {
+            ArchiveStager.deleteTree(slot);
         }
     }
 
@@ -215,7 +239,7 @@ final class HotSwapInstall {
             }
             case ROLLED_BACK -> {
                 files.saveState(files.state().withFailed(target));
-                ArchiveStager.deleteTree(host.layout().slot(target));
+                deleteUnlessProgram(host.layout().slot(target));
                 String message = target + " failed its health check after a hot swap: " + outcome.failingCheck()
                         + "; the bundles of " + from + " run again";
                 files.saveMarker(swapping.swapped(RunState.ROLLED_BACK.wireName(), "HEALTH_CHECK", message, meta));

@@ -55,6 +55,35 @@ final class HotSwapStager {
         return m.hotSwappableRuntime().filter(RuntimeFingerprint.ofProgramFolder(program)::equals).isPresent();
     }
 
+    /**
+     * Whether {@code slot} already holds release {@code m} whole: its {@code VERSION}, its runtime
+     * ({@code runtime_sha256}) and every bundle of the signed list at its path with its SHA-256. Used for the one slot
+     * that may not be rebuilt: the program folder this process started from, which a rollback returns to after a hot
+     * swap took the process away from it. A manifest without a bundle list or runtime cannot tell, so: false.
+     */
+    static boolean holdsRelease(Path slot, VerifiedManifest m) {
+        if (m.hotSwappableRuntime().isEmpty()) {
+            return false;
+        }
+        try {
+            if (!Files.isRegularFile(slot.resolve("VERSION"))
+                    || !Files.readString(slot.resolve("VERSION"), StandardCharsets.UTF_8).strip().equals(m.version())
+                    || !RuntimeFingerprint.ofProgramFolder(slot).equals(m.runtimeSha256())) {
+                return false;
+            }
+            for (VerifiedManifest.Bundle b : m.bundles()) {
+                Path jar = slot.resolve(b.path());
+                if (!Files.isRegularFile(jar, LinkOption.NOFOLLOW_LINKS) || Files.size(jar) != b.sizeBytes()
+                        || !b.sha256().equals(ManifestVerifier.sha256(jar))) {
+                    return false;
+                }
+            }
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
     /** The bundles of {@code m} that are nowhere on disk: what a hot swap downloads. */
     Downloads missing(VerifiedManifest m) throws IOException {
         Map<String, Path> local = localJars();

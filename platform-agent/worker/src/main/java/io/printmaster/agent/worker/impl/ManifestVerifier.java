@@ -154,7 +154,7 @@ final class ManifestVerifier {
             throw refused("size_bytes is missing or not positive");
         }
         return new VerifiedManifest(component, version, platform, arch, text(m.format(), "format"), sha256, size, counter,
-                keyId, expiresAt, bundles(m.bundles()), runtime(m.runtimeSha256()));
+                keyId, expiresAt, bundles(m.bundles()), runtime(m.runtimeSha256()), downgradeOf(m));
     }
 
     /** Refuses a manifest without a signing time or valid for longer than {@link #MAX_VALIDITY}. */
@@ -202,6 +202,23 @@ final class ManifestVerifier {
             bundles.add(new VerifiedManifest.Bundle(path, name, b.version() == null ? "0.0.0" : b.version(), sha, size));
         }
         return bundles;
+    }
+
+    /**
+     * The rollout a rollback manifest is bound to; null for a manifest that is not one. A {@code downgrade} marker
+     * without its {@code rollout_id} is refused: nothing would bind the older release to a rollout this agent took
+     * part in. Whether it did is {@link ReleaseSource#verifyAgent}'s decision, which knows the agent's state.
+     */
+    private static String downgradeOf(ReleaseManifest m) throws UpdateFailure {
+        if (m.downgrade() == null || !m.downgrade()) {
+            return null;
+        }
+        String rollout = m.rolloutId();
+        if (rollout == null || rollout.isBlank()) {
+            throw refused("the manifest is a downgrade (\"downgrade\": true) without rollout_id: a rollback must name "
+                    + "the rollout it rolls back");
+        }
+        return rollout;
     }
 
     private static String runtime(String runtimeSha256) throws UpdateFailure {

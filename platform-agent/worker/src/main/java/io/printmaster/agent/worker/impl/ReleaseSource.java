@@ -46,12 +46,45 @@ final class ReleaseSource {
                         + ": " + e.getMessage());
             }
         }
-        return verify(offer, AGENT, Math.max(floor, state.releaseCounter()), now);
+        VerifiedManifest m = verify(offer, AGENT, Math.max(floor, state.releaseCounter()), now);
+        if (m.downgrade()) {
+            acceptDowngrade(m, state);
+        }
+        return m;
+    }
+
+    /**
+     * A rollback manifest takes the agent back only along the way it came: through a rollout it took part in
+     * ({@link PersistentState#rollouts()}), from the version that rollout installed, to the version that ran before.
+     * Anything else is refused, so a signed rollback of another rollout (or of another agent's path) cannot move this
+     * agent to an older release.
+     *
+     * @throws UpdateFailure {@code MANIFEST_ERROR} naming which condition failed
+     */
+    private void acceptDowngrade(VerifiedManifest m, PersistentState state) throws UpdateFailure {
+        String rollout = m.downgradeOf();
+        PersistentState.RolloutParticipation p = state.rollout(rollout).orElseThrow(() -> new UpdateFailure(
+                "MANIFEST_ERROR", "the downgrade to " + m.version() + " is bound to rollout " + rollout + ", which "
+                + "this agent did not update through; refused"));
+        if (!m.version().equals(p.fromVersion())) {
+            throw new UpdateFailure("MANIFEST_ERROR", "the downgrade of rollout " + rollout + " is to " + m.version()
+                    + ", but this agent came to " + p.toVersion() + " from " + p.fromVersion() + "; refused");
+        }
+        String running = host.runningRelease();
+        if (!running.equals(p.toVersion())) {
+            throw new UpdateFailure("MANIFEST_ERROR", "the downgrade of rollout " + rollout + " applies to agents "
+                    + "running " + p.toVersion() + ", which it installed here; this agent runs " + running + "; refused");
+        }
     }
 
     /** The signed manifest of a plugin release offer, verified against that plugin's own replay counter. */
     VerifiedManifest verifyPlugin(UpdateOffer offer, String component, Instant now) throws UpdateFailure {
-        return verify(offer, component, host.files().state().pluginCounter(component), now);
+        VerifiedManifest m = verify(offer, component, host.files().state().pluginCounter(component), now);
+        if (m.downgrade()) {
+            throw new UpdateFailure("MANIFEST_ERROR", "the manifest of plugin " + component + " is a downgrade: "
+                    + "rollbacks exist only for the agent's own releases; refused");
+        }
+        return m;
     }
 
     private VerifiedManifest verify(UpdateOffer offer, String component, long counter, Instant now) throws UpdateFailure {

@@ -179,7 +179,8 @@ public class UpdateWorkerComponent implements UpdateWorker {
                         new BundleHealthProbe(context, enrollment, health, layout.programDir()),
                         FaultInjection.fromEnvironment()),
                 new HotSwapSupport(config.hot__swap(), () -> Optional.ofNullable(swapper),
-                        context.getProperty(Constants.FRAMEWORK_UUID), health, () -> WorkerServices.wakeWorkers(system)));
+                        context.getProperty(Constants.FRAMEWORK_UUID), health, () -> WorkerServices.wakeWorkers(system)),
+                Duration.ofSeconds(Math.max(1, config.rollout__recheck__seconds())));
     }
 
     /**
@@ -376,7 +377,7 @@ public class UpdateWorkerComponent implements UpdateWorker {
                 }
                 continue;
             }
-            planner.ended(r);
+            planner.ended(r, runner.retryAt());
             if (r.state() == RunState.RESTARTING) {
                 LOG.info("waiting for the service manager to restart the agent into {}", r.targetVersion());
                 synchronized (lock) {

@@ -20,13 +20,27 @@ import java.util.Optional;
  * @param expiresAt      after this instant it is refused
  * @param bundles        an agent archive's {@code bundle/*.jar} entries, sorted by path; empty for other artifacts
  * @param runtimeSha256  an agent archive's {@code runtime_sha256} (everything that is not a bundle); null when absent
+ * @param downgradeOf    a rollback manifest ({@code "downgrade": true}) only: the rollout it takes the agent back from;
+ *                       null for every other manifest
  */
 record VerifiedManifest(String component, String version, String platform, String arch, String format, String sha256,
                         long sizeBytes, long releaseCounter, String keyId, Instant expiresAt, List<Bundle> bundles,
-                        String runtimeSha256) {
+                        String runtimeSha256, String downgradeOf) {
 
     VerifiedManifest {
         bundles = bundles == null ? List.of() : List.copyOf(bundles);
+    }
+
+    VerifiedManifest(String component, String version, String platform, String arch, String format, String sha256,
+                     long sizeBytes, long releaseCounter, String keyId, Instant expiresAt, List<Bundle> bundles,
+                     String runtimeSha256) {
+        this(component, version, platform, arch, format, sha256, sizeBytes, releaseCounter, keyId, expiresAt, bundles,
+                runtimeSha256, null);
+    }
+
+    /** Whether this is a rollback manifest: an older release signed afresh to take one rollout's agents back. */
+    boolean downgrade() {
+        return downgradeOf != null;
     }
 
     VerifiedManifest(String component, String version, String platform, String arch, String format, String sha256,

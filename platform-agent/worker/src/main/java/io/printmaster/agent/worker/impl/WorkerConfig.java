@@ -33,6 +33,11 @@ public @interface WorkerConfig {
             + "Off: every release is installed in full, with a restart.")
     boolean hot__swap() default true;
 
+    @AttributeDefinition(name = "Rollout re-check (seconds)", min = "1", description = "While the agent downloads "
+            + "or stages a release a rollout offered, it asks the server this often whether the release is still "
+            + "offered, and cancels (ROLLOUT_ABORTED) when the rollout was aborted.")
+    int rollout__recheck__seconds() default 60;
+
     @AttributeDefinition(name = "Service name", description = "The agent's service name, when it is not the "
             + "default of its service system (printmaster-agent, io.printmaster.agent, PrintMasterAgent).")
     String service__name() default "";

@@ -84,6 +84,18 @@ final class UpdateFixture implements AutoCloseable {
     volatile RecordingSwapper swapper;
     final List<String> bundleRequests = new CopyOnWriteArrayList<>();
     final AtomicInteger wakes = new AtomicInteger();
+    /** The run ids the runs' check-ins carried, in order (null: a check-in without one). */
+    final List<String> checkInRunIds = new CopyOnWriteArrayList<>();
+    /** The rollout the next offers name ({@code rollout_id}); null: none. */
+    volatile String offerRolloutId;
+    /** Members added to the next manifests signed (downgrade, rollout_id, …). */
+    volatile Map<String, Object> manifestExtras = Map.of();
+    /** What a run's second and later check-ins answer (the rollout re-checks); null: the same as the first. */
+    volatile java.util.function.Supplier<Optional<CheckIn>> recheck;
+    /** When positive, downloads are sent in 20 pieces this many milliseconds apart (a slow link). */
+    volatile long trickleMillis;
+    /** How often a run re-checks a rollout's offer. */
+    volatile Duration rolloutRecheck = UpdateRunner.DEFAULT_ROLLOUT_RECHECK;
 
     /** Records the plans it is given and answers {@code outcome} (or throws {@code cannotBegin}). */
     static final class RecordingSwapper implements BundleSwapper {
@@ -153,7 +165,20 @@ final class UpdateFixture implements AutoCloseable {
                 ex.sendResponseHeaders(200, body.length);
             }
             try (OutputStream out = ex.getResponseBody()) {
-                out.write(body, from, body.length - from);
+                if (trickleMillis > 0) {
+                    int piece = Math.max(16, body.length / 20);
+                    for (int i = from; i < body.length; i += piece) {
+                        out.write(body, i, Math.min(piece, body.length - i));
+                        out.flush();
+                        try {
+                            Thread.sleep(trickleMillis);
+                        } catch (InterruptedException e) {
+                            return;
+                        }
+                    }
+                } else {
+                    out.write(body, from, body.length - from);
+                }
             } catch (IOException e) {
                 // the client stopped reading (a simulated crash)
             }
@@ -204,7 +229,7 @@ final class UpdateFixture implements AutoCloseable {
                     restarts.add(version);
                 }, () -> unhealthy, new FaultInjection(crashAt, () -> halt.run())),
                 swapper == null ? null : new HotSwapSupport(true, () -> Optional.ofNullable(swapper),
-                        FRAMEWORK_UUID, Duration.ofSeconds(30), wakes::incrementAndGet));
+                        FRAMEWORK_UUID, Duration.ofSeconds(30), wakes::incrementAndGet), rolloutRecheck);
     }
 
     UpdateRunner base() {
@@ -248,6 +273,7 @@ final class UpdateFixture implements AutoCloseable {
                 Map.entry("size_bytes", signedBytes.length), Map.entry("release_counter", releaseCounter),
                 Map.entry("generated_at", "2026-11-20T12:00:00Z"), Map.entry("expires_at", "2026-12-20T12:00:00Z"),
                 Map.entry("key_id", keyId(key))));
+        m.putAll(manifestExtras);
         byte[] manifest = JSON.writeValueAsBytes(m);
         offerManifest(version, manifest, Base64.getEncoder().encodeToString(jdk.sign(key.privateKey(), manifest)));
     }
@@ -277,6 +303,7 @@ final class UpdateFixture implements AutoCloseable {
                 Map.entry("key_id", keyId(key)), Map.entry("bundles", list),
                 Map.entry("runtime_sha256", RuntimeFingerprint.ofProgramFolder(program)),
                 Map.entry("restart_required", false)));
+        m.putAll(manifestExtras);
         byte[] manifest = JSON.writeValueAsBytes(m);
         offerManifest(version, manifest, Base64.getEncoder().encodeToString(jdk.sign(key.privateKey(), manifest)));
     }
@@ -329,6 +356,9 @@ final class UpdateFixture implements AutoCloseable {
         update.put("version", version).put("format", "tar.gz")
                 .put("manifest_base64", Base64.getEncoder().encodeToString(manifest)).put("signature", signature)
                 .put("download_url", DOWNLOAD_PATH + version + "/linux-amd64?format=tar.gz");
+        if (offerRolloutId != null) {
+            update.put("rollout_id", offerRolloutId);
+        }
         answer.putArray("commands");
         nextCheckIn = new CheckIn(NOW, 200, Optional.of(answer), Optional.empty());
     }
@@ -390,7 +420,16 @@ final class UpdateFixture implements AutoCloseable {
 
             @Override
             public Optional<CheckIn> checkInNow(Duration timeout) {
+                checkInRunIds.add("(none)");
                 return Optional.ofNullable(nextCheckIn);
+            }
+
+            @Override
+            public Optional<CheckIn> checkInNow(Duration timeout, String runId) {
+                boolean again = checkInRunIds.contains(runId);
+                checkInRunIds.add(runId);
+                java.util.function.Supplier<Optional<CheckIn>> r = recheck;
+                return again && r != null ? r.get() : Optional.ofNullable(nextCheckIn);
             }
         };
     }
