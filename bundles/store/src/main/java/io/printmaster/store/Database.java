@@ -40,6 +40,23 @@ public interface Database {
     <T> T inTransaction(SqlWork<T> work) throws SQLException;
 
     /**
+     * {@link #inTransaction}, run again on a new connection when the database rolled the transaction back because
+     * it lost a lock conflict: chosen as a deadlock victim or waited too long for a lock (SQLState {@code 40001},
+     * {@code 40XL1}, {@code 40XL2}, and PostgreSQL's {@code 40P01}). Up to {@value #TRANSACTION_ATTEMPTS} attempts,
+     * with a short random pause between them; the last conflict is thrown. For the hot paths many agents run at
+     * once (check-in, telemetry), where such a conflict is an expected outcome of concurrency, not a fault.
+     *
+     * <p>{@code work} may run more than once, so it must have no effect outside its connection (no counters, no
+     * messages, no files) until it returns.
+     *
+     * @since 1.1
+     */
+    <T> T inRetryingTransaction(SqlWork<T> work) throws SQLException;
+
+    /** How many times {@link #inRetryingTransaction} runs its work at most. */
+    int TRANSACTION_ATTEMPTS = 4;
+
+    /**
      * Runs read-only {@code work} on a connection in auto-commit mode; the connection is read-only, so an attempt
      * to write fails.
      */

@@ -4,5 +4,5 @@
  * io.printmaster.store.AuditLog} every write goes through.
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("1.0.0")
+@org.osgi.annotation.versioning.Version("1.1.0")
 package io.printmaster.store;

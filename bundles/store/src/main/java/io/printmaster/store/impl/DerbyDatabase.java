@@ -118,6 +118,7 @@ public final class DerbyDatabase implements Database {
         EmbeddedDataSource source = null;
         if (failure == null) {
             configureDerbyLog(derbyLog);
+            configureLockTimeouts();
             try {
                 source = open(location);
             } catch (SQLException | IOException | RuntimeException e) {
@@ -163,6 +164,22 @@ public final class DerbyDatabase implements Database {
             System.setProperty("derby.stream.error.file", derbyLog.toAbsolutePath().toString());
         } catch (IOException e) {
             LOG.warn("cannot create {} for derby.log; Derby logs to its default place: {}", derbyLog, e.toString());
+        }
+    }
+
+    /**
+     * Derby looks for deadlocks only after a transaction waited {@code derby.locks.deadlockTimeout} (20 s by default)
+     * and gives up on a lock after {@code derby.locks.waitTimeout} (60 s): on a check-in that many agents make at once,
+     * a deadlock would stall both sides for 20 s. One second finds it while the victim can still be retried
+     * ({@link #inRetryingTransaction}); 20 s is the longest an agent's request waits for a lock. Read once, when the
+     * engine boots; a value set by the operator (a system property) wins.
+     */
+    private static void configureLockTimeouts() {
+        if (System.getProperty("derby.locks.deadlockTimeout") == null) {
+            System.setProperty("derby.locks.deadlockTimeout", "1");
+        }
+        if (System.getProperty("derby.locks.waitTimeout") == null) {
+            System.setProperty("derby.locks.waitTimeout", "20");
         }
     }
 
@@ -360,6 +377,41 @@ public final class DerbyDatabase implements Database {
             shared.unlock();
         }
     }
+
+    @Override
+    public <T> T inRetryingTransaction(SqlWork<T> work) throws SQLException {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return inTransaction(work);
+            } catch (SQLException e) {
+                if (attempt >= TRANSACTION_ATTEMPTS || !lostLockConflict(e)) {
+                    throw e;
+                }
+                try {
+                    // a random pause, growing with the attempts, so the two sides of a deadlock do not meet again
+                    Thread.sleep(java.util.concurrent.ThreadLocalRandom.current().nextLong(5, 25L * attempt * attempt));
+                } catch (InterruptedException interrupted) {
+                    Thread.currentThread().interrupt();
+                    throw e;
+                }
+            }
+        }
+    }
+
+    /** Whether {@code e} (or an exception it chains) says the transaction lost a lock conflict and was rolled back. */
+    static boolean lostLockConflict(SQLException e) {
+        for (SQLException s = e; s != null; s = s.getNextException()) {
+            for (Throwable t = s; t != null; t = t.getCause()) {
+                if (t instanceof SQLException q && q.getSQLState() != null && LOCK_CONFLICTS.contains(q.getSQLState())) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    /** Deadlock victim, lock wait timeout (Derby), deadlock (PostgreSQL), serialization failure (both). */
+    private static final java.util.Set<String> LOCK_CONFLICTS = java.util.Set.of("40001", "40XL1", "40XL2", "40P01");
 
     @Override
     public <T> T read(SqlWork<T> work) throws SQLException {

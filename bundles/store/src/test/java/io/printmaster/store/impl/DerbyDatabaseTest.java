@@ -255,4 +255,67 @@ class DerbyDatabaseTest {
             ps.executeUpdate();
         }
     }
+
+    /**
+     * Two transactions that lock two rows in opposite orders deadlock for real; Derby rolls one back (40001). Plain
+     * {@code inTransaction} hands that to the caller; {@code inRetryingTransaction} runs the victim again and both
+     * updates land.
+     */
+    @Test
+    void aDeadlockVictimIsRunAgainByTheRetryingTransaction() throws Exception {
+        db.migrate("deadlock", List.of(step(1, "two rows", "CREATE TABLE DEADLOCK_T (ID INT PRIMARY KEY, N INT NOT NULL)",
+                "INSERT INTO DEADLOCK_T VALUES (1, 0)", "INSERT INTO DEADLOCK_T VALUES (2, 0)")));
+        assertEquals(List.of(1, 1), deadlock(true), "both transactions committed, the victim on its second run");
+        SQLException plain = assertThrows(SQLException.class, () -> deadlock(false));
+        assertTrue(DerbyDatabase.lostLockConflict(plain), "a lock conflict: " + plain.getSQLState() + " " + plain);
+    }
+
+    /** Runs the two crossing transactions; how often each one's work ran to its end. */
+    private static List<Integer> deadlock(boolean retrying) throws Exception {
+        CountDownLatch bothHoldTheirFirstRow = new CountDownLatch(2);
+        ExecutorService pool = Executors.newFixedThreadPool(2);
+        try {
+            List<Future<Integer>> runs = new ArrayList<>();
+            for (int[] order : new int[][] {{1, 2}, {2, 1}}) {
+                java.util.concurrent.atomic.AtomicInteger finished = new java.util.concurrent.atomic.AtomicInteger();
+                java.util.concurrent.atomic.AtomicBoolean first = new java.util.concurrent.atomic.AtomicBoolean(true);
+                io.printmaster.store.Database.SqlWork<Integer> work = c -> {
+                    bump(c, order[0]);
+                    if (first.getAndSet(false)) {
+                        bothHoldTheirFirstRow.countDown();
+                        try {
+                            bothHoldTheirFirstRow.await();
+                        } catch (InterruptedException e) {
+                            throw new SQLException(e);
+                        }
+                    }
+                    bump(c, order[1]);
+                    return finished.incrementAndGet();
+                };
+                Callable<Integer> run = () -> retrying ? db.inRetryingTransaction(work) : db.inTransaction(work);
+                runs.add(pool.submit(run));
+            }
+            List<Integer> out = new ArrayList<>();
+            for (Future<Integer> f : runs) {
+                try {
+                    out.add(f.get());
+                } catch (java.util.concurrent.ExecutionException e) {
+                    if (e.getCause() instanceof SQLException sql) {
+                        throw sql;
+                    }
+                    throw e;
+                }
+            }
+            return out;
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    private static void bump(Connection c, int id) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("UPDATE DEADLOCK_T SET N = N + 1 WHERE ID = ?")) {
+            ps.setInt(1, id);
+            ps.executeUpdate();
+        }
+    }
 }
