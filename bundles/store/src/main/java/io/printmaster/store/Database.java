@@ -42,7 +42,8 @@ public interface Database {
     /**
      * {@link #inTransaction}, run again on a new connection when the database rolled the transaction back because
      * it lost a lock conflict: chosen as a deadlock victim or waited too long for a lock (SQLState {@code 40001},
-     * {@code 40XL1}, {@code 40XL2}, and PostgreSQL's {@code 40P01}). Up to {@value #TRANSACTION_ATTEMPTS} attempts,
+     * {@code 40XL1}, {@code 40XL2}, Derby's contention on an identity sequence {@code X0Y84}, and PostgreSQL's
+     * {@code 40P01}). Up to {@value #TRANSACTION_ATTEMPTS} attempts,
      * with a short random pause between them; the last conflict is thrown. For the hot paths many agents run at
      * once (check-in, telemetry), where such a conflict is an expected outcome of concurrency, not a fault.
      *

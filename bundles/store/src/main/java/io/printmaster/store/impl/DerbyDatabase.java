@@ -410,8 +410,12 @@ public final class DerbyDatabase implements Database {
         return false;
     }
 
-    /** Deadlock victim, lock wait timeout (Derby), deadlock (PostgreSQL), serialization failure (both). */
-    private static final java.util.Set<String> LOCK_CONFLICTS = java.util.Set.of("40001", "40XL1", "40XL2", "40P01");
+    /**
+     * Deadlock victim, lock wait timeout, too much contention on an identity column's sequence (Derby), deadlock
+     * (PostgreSQL), serialization failure (both).
+     */
+    private static final java.util.Set<String> LOCK_CONFLICTS = java.util.Set.of("40001", "40XL1", "40XL2", "X0Y84",
+            "40P01");
 
     @Override
     public <T> T read(SqlWork<T> work) throws SQLException {
