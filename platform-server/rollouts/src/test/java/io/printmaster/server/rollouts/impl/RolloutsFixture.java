@@ -173,6 +173,26 @@ final class RolloutsFixture implements AutoCloseable {
         });
     }
 
+    /** An admin's rollout of {@code version} for the fleets, targets counted as the API counts them. */
+    Rollout adminRollout(String version, List<String> fleetIds, Plan plan, Map<String, String> canary)
+            throws Exception {
+        FleetTargets targets = new FleetTargets(directory, new Catalog());
+        Map<String, Integer> targeted = new java.util.LinkedHashMap<>();
+        for (String fleet : fleetIds) {
+            targeted.put(fleet, targets.belowVersion(fleet, "agent", SemanticVersion.parse(version)));
+        }
+        return store.create(new NewRollout("agent", version, Rollout.ADMIN, fleetIds, plan, false, null, targeted,
+                canary, "alice"), null).orElseThrow();
+    }
+
+    static Plan plan(List<Plan.Wave> waves, int delay, int maxConcurrent, int success, int failure) {
+        return new Plan(null, waves, delay, maxConcurrent, 0, success, failure);
+    }
+
+    static Plan.Wave percent(int p) {
+        return new Plan.Wave(p, null);
+    }
+
     Rollout rollout(String id) throws SQLException {
         return store.find(id).orElseThrow();
     }
