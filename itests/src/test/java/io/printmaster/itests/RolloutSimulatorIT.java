@@ -63,10 +63,15 @@ public class RolloutSimulatorIT {
     private static final Duration SLOT_TIMEOUT = Duration.ofMinutes(15);
     private static final Duration STEP = Duration.ofSeconds(30);
     private static final Duration SIX_HOURS = Duration.ofHours(6);
-    /** One virtual clock for the whole class: time must never go back for the server between tests. */
-    private static VirtualClock clock;
-    private static ServiceRegistration<Clock> clockRegistration;
     private static final AtomicLong FLEETS = new AtomicLong();
+
+    /**
+     * Each test has its own virtual clock, starting at the wall clock's time: the agents bundle stamps enrollments
+     * with the wall clock, and a rollout tells late joiners by comparing that stamp with its own (virtual) start.
+     * The rollouts of earlier tests see time go back then; they belong to other fleets and are not looked at again.
+     */
+    private VirtualClock clock;
+    private ServiceRegistration<Clock> clockRegistration;
 
     @Inject
     BundleContext context;
@@ -88,8 +93,9 @@ public class RolloutSimulatorIT {
                 .formatHex(MessageDigest.getInstance("SHA-256").digest(bytes)) + "  " + name + "\n");
         Files.writeString(data.resolve("etc/io.printmaster.releasesource.directory-sim.cfg"),
                 "name=sim\npath=" + releases + "\n");
+        // a sweep every second: slot timeouts and wave openings without agent traffic follow virtual time closely
         Files.writeString(data.resolve("etc/io.printmaster.server.rollouts.cfg"),
-                "slot_timeout_seconds=" + SLOT_TIMEOUT.toSeconds() + "\n");
+                "slot_timeout_seconds=" + SLOT_TIMEOUT.toSeconds() + "\nsweep_seconds=1\n");
         return OptionUtils.combine(ServerContainer.options(data, ServerContainer.freePort()),
                 frameworkProperty("pm.admin.password").value("itest-" + UUID.randomUUID()),
                 frameworkProperty("pm.releases.builtin").value("off"));
@@ -97,12 +103,8 @@ public class RolloutSimulatorIT {
 
     @Before
     public void server() throws Exception {
-        synchronized (RolloutSimulatorIT.class) {
-            if (clock == null) {
-                clock = VirtualClock.startingNow();
-                clockRegistration = clock.register(context);
-            }
-        }
+        clock = VirtualClock.startingNow();
+        clockRegistration = clock.register(context);
         anonymous = ApiClient.anonymous(context.getProperty("org.osgi.service.http.port"));
         anonymous.awaitHealthy();
         admin = anonymous.login(context.getProperty("pm.admin.password"));
@@ -116,6 +118,7 @@ public class RolloutSimulatorIT {
     @After
     public void closeSimulators() {
         simulators.forEach(FleetSimulator::close);
+        clockRegistration.unregister();
     }
 
     // ---------------------------------------------------------------------------------------------------------------
@@ -470,7 +473,7 @@ public class RolloutSimulatorIT {
     // ---------------------------------------------------------------------------------------------------------------
 
     /** What the test remembers of the waves over time, to check when each opened. */
-    private static final class WaveTimeline {
+    private final class WaveTimeline {
         private final List<Integer> planned;
         private final int successPercent;
         private final Instant[] openedAt;
@@ -582,6 +585,8 @@ public class RolloutSimulatorIT {
         plan.put("jitter_seconds", jitterSeconds);
         plan.put("success_threshold_percent", successPercent);
         plan.put("failure_threshold_percent", failurePercent);
+        // the rollout starts after every agent enrolled so far (by the wall clock that stamps enrollments)
+        clock.advanceTo(Instant.now());
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("component", "agent");
         body.put("version", TO);
@@ -625,7 +630,7 @@ public class RolloutSimulatorIT {
         return ((Number) o).intValue();
     }
 
-    private static String describe(Map<String, Object> rollout, FleetSimulator sim) {
+    private String describe(Map<String, Object> rollout, FleetSimulator sim) {
         return rollout + "\nsimulator: " + sim.checkIns().size() + " check-ins, " + sim.newOffers().size()
                 + " offers, " + sim.holding() + " holding, clock " + clock.instant();
     }
