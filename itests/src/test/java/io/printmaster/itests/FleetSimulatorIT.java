@@ -125,9 +125,9 @@ public class FleetSimulatorIT {
             List<Map<String, Object>> transitions = (List<Map<String, Object>>) admin
                     .get("/api/v1/agents/" + agents.get(0).id() + "/telemetry").json().get("transitions");
             List<String> statuses = transitions.stream().map(t -> (String) t.get("status")).toList();
-            assertEquals("newest first: " + transitions, List.of("succeeded", "downloading", "failed", "downloading"),
-                    statuses);
-            assertEquals("DOWNLOAD_FAILED", transitions.get(2).get("error_code"));
+            assertEquals("newest first: " + transitions, List.of("succeeded", "applying", "staging", "downloading",
+                    "failed", "staging", "downloading"), statuses);
+            assertEquals("DOWNLOAD_FAILED", transitions.get(4).get("error_code"));
             long offers = sim.newOffers().size();
             assertEquals("200 updates and 10 failed first tries", 210, offers);
             assertEquals(210, sim.runEnds().size());

@@ -56,7 +56,13 @@ public final class FleetSimulator implements AutoCloseable {
     private final AtomicInteger holding = new AtomicInteger();
     private final AtomicInteger maxHolding = new AtomicInteger();
     private volatile Duration slotTimeout = Duration.ofSeconds(7200);
+    private volatile boolean batchedTelemetry;
     private final SimulatedAgent.Host host = new SimulatedAgent.Host() {
+        @Override
+        public boolean batchedTelemetry() {
+            return batchedTelemetry;
+        }
+
         @Override
         public AgentWire wire() {
             return wire;
@@ -108,6 +114,15 @@ public final class FleetSimulator implements AutoCloseable {
     /** The slot timeout the server runs with, for the simulator's own count of silent agents' slots. */
     public FleetSimulator slotTimeout(Duration timeout) {
         this.slotTimeout = timeout;
+        return this;
+    }
+
+    /**
+     * Whether agents report the end of a run in one {@code TelemetryBatch} (as a worker that buffered them) instead of
+     * one request per transition (the default).
+     */
+    public FleetSimulator batchedTelemetry(boolean batched) {
+        this.batchedTelemetry = batched;
         return this;
     }
 

@@ -18,7 +18,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * on virtual time. When due it runs an update check, a check-in carrying a fresh {@code run_id}; offered an update,
  * it takes it (reports {@code downloading}), asks again every {@link #RECHECK} while it works, as the real worker does
  * while downloading or staging (and cancels with {@code ROLLOUT_ABORTED} when the answer no longer offers the version
- * it installs), and ends the run as its {@link Outcome} says. Not offered anything, it comes back after the answer's
+ * it installs), and ends the run as its {@link Outcome} says, reporting the remaining transitions (staging,
+ * applying, … and the terminal status) one by one or in one {@code TelemetryBatch}. Not offered anything, it comes back after the answer's
  * {@code retry_after_seconds}, or after its own check interval when that is 0.
  *
  * <p>An agent acts on one thread at a time (the simulator hands each due agent to one worker per step).
@@ -126,6 +127,9 @@ public final class SimulatedAgent {
 
         Instant now();
 
+        /** Whether the transitions that end a run go in one {@code TelemetryBatch} rather than one request each. */
+        boolean batchedTelemetry();
+
         /** Records a check-in and its answer (offer or not). */
         void checkedIn(SimulatedAgent agent, String runId, boolean plain, long sentNanos, CheckInAnswer answer);
 
@@ -218,9 +222,25 @@ public final class SimulatedAgent {
             slotCounted = false;
             host.slotEnding(this, status, errorCode);
         }
-        TelemetryEvent terminal = event(status, errorCode, now);
+        // the steps after the download and the end: one batch, as a worker sends what it buffered while busy, or
+        // one request each
+        List<TelemetryEvent> events = new java.util.ArrayList<>();
+        switch (status) {
+            case "succeeded" -> events.addAll(List.of(event("staging", null, now), event("applying", null, now)));
+            case "failed" -> events.add(event("staging", null, now));
+            case "rolled_back" -> events.addAll(List.of(event("staging", null, now), event("applying", null, now),
+                    event("restarting", null, now)));
+            default -> { }
+        }
+        events.add(event(status, errorCode, now));
         phase = Phase.IDLE;
-        host.wire().telemetry(credential, terminal);
+        if (host.batchedTelemetry()) {
+            host.wire().telemetry(credential, events);
+        } else {
+            for (TelemetryEvent e : events) {
+                host.wire().telemetry(credential, e);
+            }
+        }
         runId = null;
         target = null;
         rolloutId = null;
