@@ -53,11 +53,17 @@ public final class FleetSimulator implements AutoCloseable {
     private final List<SimulatedAgent> agents = new CopyOnWriteArrayList<>();
     private final ConcurrentLinkedQueue<CheckIn> checkIns = new ConcurrentLinkedQueue<>();
     private final ConcurrentLinkedQueue<RunEnd> runEnds = new ConcurrentLinkedQueue<>();
+    private final ConcurrentLinkedQueue<String> serverErrors = new ConcurrentLinkedQueue<>();
     private final AtomicInteger holding = new AtomicInteger();
     private final AtomicInteger maxHolding = new AtomicInteger();
     private volatile Duration slotTimeout = Duration.ofSeconds(7200);
     private volatile boolean batchedTelemetry;
     private final SimulatedAgent.Host host = new SimulatedAgent.Host() {
+        @Override
+        public void serverError(SimulatedAgent agent, AgentWire.WireException error) {
+            serverErrors.add(agent.id() + " at " + clock.instant() + ": " + error.getMessage());
+        }
+
         @Override
         public boolean batchedTelemetry() {
             return batchedTelemetry;
@@ -230,6 +236,14 @@ public final class FleetSimulator implements AutoCloseable {
 
     public List<CheckIn> checkIns(Predicate<CheckIn> filter) {
         return checkIns.stream().filter(filter).toList();
+    }
+
+    /**
+     * The requests the server failed with a 5xx status (each repeated by its agent, as a real agent does); a test
+     * may tolerate them, but they are server defects.
+     */
+    public List<String> serverErrors() {
+        return List.copyOf(serverErrors);
     }
 
     public List<RunEnd> runEnds() {

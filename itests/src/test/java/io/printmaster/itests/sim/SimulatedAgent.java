@@ -27,6 +27,9 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class SimulatedAgent {
     /** How often the real worker re-checks while downloading or staging. */
     public static final Duration RECHECK = Duration.ofSeconds(60);
+    /** How long an agent waits after a check-in the server failed (5xx) before it asks again. */
+    public static final Duration SERVER_ERROR_BACKOFF = Duration.ofSeconds(60);
+    private static final int REPORT_ATTEMPTS = 3;
     private static final AtomicLong RUNS = new AtomicLong();
 
     enum Phase { IDLE, INSTALLING, SILENT }
@@ -130,6 +133,9 @@ public final class SimulatedAgent {
         /** Whether the transitions that end a run go in one {@code TelemetryBatch} rather than one request each. */
         boolean batchedTelemetry();
 
+        /** Records a request the server failed with a 5xx status (the agent repeats it as the real one would). */
+        void serverError(SimulatedAgent agent, AgentWire.WireException error);
+
         /** Records a check-in and its answer (offer or not). */
         void checkedIn(SimulatedAgent agent, String runId, boolean plain, long sentNanos, CheckInAnswer answer);
 
@@ -159,7 +165,11 @@ public final class SimulatedAgent {
     private void updateCheck(Host host, Instant now) throws IOException, InterruptedException {
         String run = "sim-" + RUNS.incrementAndGet();
         long sent = System.nanoTime();
-        CheckInAnswer answer = host.wire().checkIn(credential, request(run));
+        CheckInAnswer answer = checkIn(host, run);
+        if (answer == null) {
+            nextActionAt = now.plus(SERVER_ERROR_BACKOFF);
+            return;
+        }
         host.checkedIn(this, run, false, sent, answer);
         UpdateOffer offer = answer.update();
         if (offer == null || offer.version().equals(version)) {
@@ -181,14 +191,19 @@ public final class SimulatedAgent {
             return;
         }
         phase = Phase.INSTALLING;
-        host.wire().telemetry(credential, event("downloading", null, now));
+        report(host, List.of(event("downloading", null, now)));
         nextActionAt = earlier(endsAt, now.plus(RECHECK));
     }
 
     /** While downloading or staging: is the version still offered? (An aborted rollout stops offering it.) */
     private void recheck(Host host, Instant now) throws IOException, InterruptedException {
         long sent = System.nanoTime();
-        CheckInAnswer answer = host.wire().checkIn(credential, request(runId));
+        CheckInAnswer answer = checkIn(host, runId);
+        if (answer == null) {
+            // no answer is not a "no": the worker keeps going and asks again
+            nextActionAt = earlier(endsAt, now.plus(RECHECK));
+            return;
+        }
         host.checkedIn(this, runId, false, sent, answer);
         if (answer.update() != null && target.equals(answer.update().version())) {
             nextActionAt = earlier(endsAt, now.plus(RECHECK));
@@ -206,8 +221,10 @@ public final class SimulatedAgent {
                 end(host, now, "succeeded", null);
                 // the new version starts and checks in at once (the enrollment loop: no run_id)
                 long sent = System.nanoTime();
-                CheckInAnswer answer = host.wire().checkIn(credential, request(null));
-                host.checkedIn(this, null, true, sent, answer);
+                CheckInAnswer answer = checkIn(host, null);
+                if (answer != null) {
+                    host.checkedIn(this, null, true, sent, answer);
+                }
             }
             case FAIL -> end(host, now, "failed", outcome.errorCode());
             case ROLL_BACK -> end(host, now, "rolled_back", outcome.errorCode());
@@ -235,16 +252,54 @@ public final class SimulatedAgent {
         events.add(event(status, errorCode, now));
         phase = Phase.IDLE;
         if (host.batchedTelemetry()) {
-            host.wire().telemetry(credential, events);
+            report(host, events);
         } else {
             for (TelemetryEvent e : events) {
-                host.wire().telemetry(credential, e);
+                report(host, List.of(e));
             }
         }
         runId = null;
         target = null;
         rolloutId = null;
         outcome = null;
+    }
+
+    /**
+     * A check-in; null when the server answered 5xx (recorded as a server error), which the real agent's
+     * enrollment loop and worker treat as a failed attempt to repeat later. Any other unexpected status fails.
+     */
+    private CheckInAnswer checkIn(Host host, String run) throws IOException, InterruptedException {
+        try {
+            return host.wire().checkIn(credential, request(run));
+        } catch (AgentWire.WireException e) {
+            if (e.status() < 500) {
+                throw e;
+            }
+            host.serverError(this, e);
+            return null;
+        }
+    }
+
+    /**
+     * Telemetry, sent again (up to {@value #REPORT_ATTEMPTS} times) after a 5xx answer, as the worker keeps
+     * unsent transitions and sends them again; each 5xx is recorded as a server error.
+     */
+    private void report(Host host, List<TelemetryEvent> events) throws IOException, InterruptedException {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                if (events.size() == 1) {
+                    host.wire().telemetry(credential, events.get(0));
+                } else {
+                    host.wire().telemetry(credential, events);
+                }
+                return;
+            } catch (AgentWire.WireException e) {
+                if (e.status() < 500 || attempt == REPORT_ATTEMPTS) {
+                    throw e;
+                }
+                host.serverError(this, e);
+            }
+        }
     }
 
     /** For the simulator's own view of a silent agent whose slot the server's timeout has freed by now. */
