@@ -242,7 +242,12 @@ public class RolloutSimulatorIT {
         List<FleetSimulator.CheckIn> afterPause = sim.newOffers().subList(offersBefore, sim.newOffers().size());
         assertTrue("no new offer while paused: " + afterPause, afterPause.isEmpty());
         assertTrue("the agents kept asking while paused", sim.checkIns(c -> c.virtualAt().isAfter(pausedAt)).size() > 0);
-        for (FleetSimulator.CheckIn c : sim.checkIns(c -> c.virtualAt().isAfter(pausedAt) && !c.offered())) {
+        Set<String> neverOffered = new HashSet<>(agents.stream().map(SimulatedAgent::id).toList());
+        sim.newOffers().forEach(o -> neverOffered.remove(o.agentId()));
+        List<FleetSimulator.CheckIn> held = sim.checkIns(c -> c.virtualAt().isAfter(pausedAt)
+                && neverOffered.contains(c.agentId()));
+        assertFalse("agents that never got the update asked while paused", held.isEmpty());
+        for (FleetSimulator.CheckIn c : held) {
             assertTrue("a held agent is told when to come back: " + c, c.retryAfterSeconds() >= 1);
         }
 

@@ -27,7 +27,7 @@ import java.util.List;
 public final class AgentWire {
     private static final ObjectMapper JSON = new ObjectMapper().registerModule(new JavaTimeModule())
             .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
-    private static final Duration TIMEOUT = Duration.ofSeconds(30);
+    private static final Duration TIMEOUT = Duration.ofSeconds(30); // as the agent's own request timeout
 
     private final String base;
     private final HttpClient http;

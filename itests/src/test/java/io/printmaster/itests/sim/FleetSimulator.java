@@ -60,8 +60,8 @@ public final class FleetSimulator implements AutoCloseable {
     private volatile boolean batchedTelemetry;
     private final SimulatedAgent.Host host = new SimulatedAgent.Host() {
         @Override
-        public void serverError(SimulatedAgent agent, AgentWire.WireException error) {
-            serverErrors.add(agent.id() + " at " + clock.instant() + ": " + error.getMessage());
+        public void serverError(SimulatedAgent agent, String what) {
+            serverErrors.add(agent.id() + " at " + clock.instant() + ": " + what);
         }
 
         @Override
@@ -239,7 +239,8 @@ public final class FleetSimulator implements AutoCloseable {
     }
 
     /**
-     * The requests the server failed with a 5xx status (each repeated by its agent, as a real agent does); a test
+     * The requests the server failed (5xx, or no answer within the request timeout), each repeated by its agent as
+     * a real agent does; a test
      * may tolerate them, but they are server defects.
      */
     public List<String> serverErrors() {

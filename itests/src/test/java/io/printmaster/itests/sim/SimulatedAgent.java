@@ -133,8 +133,11 @@ public final class SimulatedAgent {
         /** Whether the transitions that end a run go in one {@code TelemetryBatch} rather than one request each. */
         boolean batchedTelemetry();
 
-        /** Records a request the server failed with a 5xx status (the agent repeats it as the real one would). */
-        void serverError(SimulatedAgent agent, AgentWire.WireException error);
+        /**
+         * Records a request the server failed (a 5xx status, or no answer within the request timeout); the agent
+         * repeats it as the real one would.
+         */
+        void serverError(SimulatedAgent agent, String what);
 
         /** Records a check-in and its answer (offer or not). */
         void checkedIn(SimulatedAgent agent, String runId, boolean plain, long sentNanos, CheckInAnswer answer);
@@ -265,7 +268,7 @@ public final class SimulatedAgent {
     }
 
     /**
-     * A check-in; null when the server answered 5xx (recorded as a server error), which the real agent's
+     * A check-in; null when the server answered 5xx or not in time (recorded as a server error), which the real agent's
      * enrollment loop and worker treat as a failed attempt to repeat later. Any other unexpected status fails.
      */
     private CheckInAnswer checkIn(Host host, String run) throws IOException, InterruptedException {
@@ -275,7 +278,10 @@ public final class SimulatedAgent {
             if (e.status() < 500) {
                 throw e;
             }
-            host.serverError(this, e);
+            host.serverError(this, e.getMessage());
+            return null;
+        } catch (java.net.http.HttpTimeoutException e) {
+            host.serverError(this, "check-in: no answer within the request timeout");
             return null;
         }
     }
@@ -297,7 +303,12 @@ public final class SimulatedAgent {
                 if (e.status() < 500 || attempt == REPORT_ATTEMPTS) {
                     throw e;
                 }
-                host.serverError(this, e);
+                host.serverError(this, e.getMessage());
+            } catch (java.net.http.HttpTimeoutException e) {
+                if (attempt == REPORT_ATTEMPTS) {
+                    throw e;
+                }
+                host.serverError(this, "telemetry: no answer within the request timeout");
             }
         }
     }
