@@ -5,6 +5,7 @@ import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertNotNull;
 import static org.junit.Assert.assertTrue;
 import static org.ops4j.pax.exam.CoreOptions.frameworkProperty;
+import static org.ops4j.pax.exam.CoreOptions.systemProperty;
 
 import io.printmaster.itests.sim.FleetSimulator;
 import io.printmaster.itests.sim.Outcome;
@@ -98,7 +99,11 @@ public class RolloutSimulatorIT {
                 "slot_timeout_seconds=" + SLOT_TIMEOUT.toSeconds() + "\nsweep_seconds=1\n");
         return OptionUtils.combine(ServerContainer.options(data, ServerContainer.freePort()),
                 frameworkProperty("pm.admin.password").value("itest-" + UUID.randomUUID()),
-                frameworkProperty("pm.releases.builtin").value("off"));
+                frameworkProperty("pm.releases.builtin").value("off"),
+                // Derby looks for a deadlock only after a lock wait of 20 s by default; a second here, so a deadlock
+                // between concurrent check-ins and reports (a server defect the simulator records and the agents
+                // survive by asking again) costs the test a second instead of twenty
+                systemProperty("derby.locks.deadlockTimeout").value("1"));
     }
 
     @Before

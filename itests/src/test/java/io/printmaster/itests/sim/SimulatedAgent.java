@@ -29,7 +29,6 @@ public final class SimulatedAgent {
     public static final Duration RECHECK = Duration.ofSeconds(60);
     /** How long an agent waits after a check-in the server failed (5xx) before it asks again. */
     public static final Duration SERVER_ERROR_BACKOFF = Duration.ofSeconds(60);
-    private static final int REPORT_ATTEMPTS = 3;
     private static final AtomicLong RUNS = new AtomicLong();
 
     enum Phase { IDLE, INSTALLING, SILENT }
@@ -40,6 +39,8 @@ public final class SimulatedAgent {
     private final String platform;
     private final String arch;
     private final Deque<Outcome> planned = new ArrayDeque<>();
+    /** Transitions the server failed to take, oldest first, sent again before anything newer. */
+    private final Deque<List<TelemetryEvent>> unsent = new ArrayDeque<>();
     private volatile Outcome byDefault = Outcome.succeed();
     private volatile Duration checkInterval;
     private volatile String version;
@@ -155,12 +156,20 @@ public final class SimulatedAgent {
         if (phase == Phase.SILENT || nextActionAt.isAfter(now)) {
             return false;
         }
+        flush(host);
+        if (!unsent.isEmpty()) {
+            nextActionAt = now.plus(RECHECK); // the server still fails: try again later, nothing newer before
+            return true;
+        }
         if (phase == Phase.IDLE) {
             updateCheck(host, now);
         } else if (!now.isBefore(endsAt)) {
             finish(host, now);
         } else {
             recheck(host, now);
+        }
+        if (!unsent.isEmpty() && nextActionAt.isAfter(now.plus(RECHECK))) {
+            nextActionAt = now.plus(RECHECK);
         }
         return true;
     }
@@ -287,28 +296,35 @@ public final class SimulatedAgent {
     }
 
     /**
-     * Telemetry, sent again (up to {@value #REPORT_ATTEMPTS} times) after a 5xx answer, as the worker keeps
-     * unsent transitions and sends them again; each 5xx is recorded as a server error.
+     * Telemetry. A 5xx answer or none in time is recorded as a server error and the transitions are kept, in order,
+     * and sent again before anything else the next time the agent acts (within {@link #RECHECK}), as the worker keeps
+     * unsent transitions; until then nothing newer is sent, so the server sees them in order.
      */
     private void report(Host host, List<TelemetryEvent> events) throws IOException, InterruptedException {
-        for (int attempt = 1; ; attempt++) {
+        unsent.add(events);
+        flush(host);
+    }
+
+    /** Sends the kept transitions, oldest first; stops at the first the server fails again. */
+    private void flush(Host host) throws IOException, InterruptedException {
+        while (!unsent.isEmpty()) {
+            List<TelemetryEvent> events = unsent.peek();
             try {
                 if (events.size() == 1) {
                     host.wire().telemetry(credential, events.get(0));
                 } else {
                     host.wire().telemetry(credential, events);
                 }
-                return;
+                unsent.poll();
             } catch (AgentWire.WireException e) {
-                if (e.status() < 500 || attempt == REPORT_ATTEMPTS) {
+                if (e.status() < 500) {
                     throw e;
                 }
                 host.serverError(this, e.getMessage());
+                return;
             } catch (java.net.http.HttpTimeoutException e) {
-                if (attempt == REPORT_ATTEMPTS) {
-                    throw e;
-                }
                 host.serverError(this, "telemetry: no answer within the request timeout");
+                return;
             }
         }
     }
