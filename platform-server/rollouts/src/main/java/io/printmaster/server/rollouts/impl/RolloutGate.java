@@ -75,7 +75,9 @@ public class RolloutGate implements UpdateGate {
             return eligible ? GateDecision.rollback(row.get().fromVersion(), r.id()) : GateDecision.none();
         }
         if (AgentRowState.IN_PROGRESS.equals(rowState)) {
-            return GateDecision.offer(r.version(), r.id()); // its slot is kept while paused: it finishes its run
+            // its slot is kept while paused: it finishes its run; unless the policy no longer moves it to this
+            // version (an automatic rollout follows the policy): then its run learns it here and cancels
+            return !r.automatic() || targets(r, request) ? GateDecision.offer(r.version(), r.id()) : GateDecision.none();
         }
         boolean candidate = row.isPresent() ? AgentRowState.ASSIGNED.equals(rowState) : targets(r, request);
         if (!candidate) {
@@ -100,7 +102,9 @@ public class RolloutGate implements UpdateGate {
         if (!proposed.offers() || proposed.rolloutId() == null) {
             return proposed;
         }
-        Optional<Rollout> r = RolloutRows.find(c, proposed.rolloutId());
+        // locked before it is read: the state seen here is the one the slot is taken under (an abort stops at once)
+        Optional<Rollout> r = RolloutWrites.lock(c, proposed.rolloutId())
+                ? RolloutRows.find(c, proposed.rolloutId()) : Optional.empty();
         if (r.isEmpty()) {
             return GateDecision.none();
         }
