@@ -307,9 +307,12 @@ public class RolloutSimulatorIT {
             assertEquals(aborted.body(), 200, aborted.status());
             assertEquals(aborted.body(), "aborted", rolloutOf(aborted).get("state"));
             Instant abortedAt = clock.instant();
-            // until every installing agent has re-checked at least once (a virtual minute and a bit)
-            Eventually.within(Duration.ofSeconds(60), () -> assertTrue(
-                    clock.instant().isAfter(abortedAt.plus(SimulatedAgent.RECHECK).plus(Duration.ofSeconds(20)))));
+            // until every installing agent has re-checked (within a virtual minute) and the held ones came back
+            // (retry_after: 60 s plus up to the 60 s jitter), so at least 100 check-ins follow the abort
+            Eventually.within(Duration.ofSeconds(90), () -> {
+                assertTrue(clock.instant().isAfter(abortedAt.plus(Duration.ofMinutes(3))));
+                assertTrue(sim.checkIns(c -> c.sentNanos() > abortReturned.get()).size() >= 100);
+            });
         } finally {
             stop.set(true);
             steps.get();
@@ -332,6 +335,8 @@ public class RolloutSimulatorIT {
         assertEquals(r.toString(), cancelled.size(), number(counts(rollout(id)).get("cancelled")));
         ApiClient.Response twice = admin.post("/api/v1/rollouts/" + id + "/abort", Map.of());
         assertEquals("an aborted rollout cannot be aborted again: " + twice.body(), 409, twice.status());
+        System.out.printf("abort: %d check-ins sent after the abort returned, none offered; %d agents cancelled%n",
+                sim.checkIns(c -> c.sentNanos() > abortReturned.get()).size(), cancelled.size());
     }
 
     /**
