@@ -94,12 +94,9 @@ public class RolloutSimulatorIT {
                 .formatHex(MessageDigest.getInstance("SHA-256").digest(bytes)) + "  " + name + "\n");
         Files.writeString(data.resolve("etc/io.printmaster.releasesource.directory-sim.cfg"),
                 "name=sim\npath=" + releases + "\n");
-        // a sweep every second: slot timeouts and wave openings without agent traffic follow virtual time closely.
-        // Both spellings of each key: the documented one and the one the component reads today (its annotation
-        // methods slot_timeout_seconds() map to slot.timeout.seconds under the DS naming rules)
+        // a sweep every second: slot timeouts and wave openings without agent traffic follow virtual time closely
         Files.writeString(data.resolve("etc/io.printmaster.server.rollouts.cfg"),
-                "slot_timeout_seconds=" + SLOT_TIMEOUT.toSeconds() + "\nsweep_seconds=1\n"
-                        + "slot.timeout.seconds=" + SLOT_TIMEOUT.toSeconds() + "\nsweep.seconds=1\n");
+                "slot_timeout_seconds=" + SLOT_TIMEOUT.toSeconds() + "\nsweep_seconds=1\n");
         return OptionUtils.combine(ServerContainer.options(data, ServerContainer.freePort()),
                 frameworkProperty("pm.admin.password").value("itest-" + UUID.randomUUID()),
                 frameworkProperty("pm.releases.builtin").value("off"),
