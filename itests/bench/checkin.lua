@@ -1,6 +1,8 @@
 -- wrk script of itests/bench/checkin.sh: every request is one agent's check-in, made with that agent's own credential.
 -- The file named by the environment variable BENCH_AGENTS holds one line per enrolled agent:
 --   <credential> <hostname>
+-- With BENCH_RUN_ID=1 every body also carries a run_id ("bench-<hostname>"), as an agent's update run does: such
+-- a check-in goes through a rollout's slot step (checkin-rollout.sh).
 -- All requests are formatted once, in init; request() only hands out the next one, so the Lua cost per request is
 -- the same as for health.lua. Thread k of n starts at agent k * (count / n), so the threads cycle through all agents
 -- without walking in step.
@@ -15,11 +17,16 @@ end
 function init(args)
   local file = assert(io.open(os.getenv("BENCH_AGENTS"), "r"), "BENCH_AGENTS: no such file")
   local version = os.getenv("BENCH_AGENT_VERSION") or "0.0.1"
+  local with_run = os.getenv("BENCH_RUN_ID") == "1"
   for line in file:lines() do
     local credential, hostname = line:match("^(%S+)%s+(%S+)$")
     if credential then
       local body = '{"current_version":"' .. version .. '","platform":"linux","arch":"amd64","hostname":"'
-        .. hostname .. '"}'
+        .. hostname .. '"'
+      if with_run then
+        body = body .. ',"run_id":"bench-' .. hostname .. '"'
+      end
+      body = body .. '}'
       requests[#requests + 1] = wrk.format("POST", "/api/v1/agents/update/manifest",
         { ["Authorization"] = "Bearer " .. credential, ["Content-Type"] = "application/json" }, body)
     end
