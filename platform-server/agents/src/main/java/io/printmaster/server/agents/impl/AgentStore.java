@@ -158,7 +158,8 @@ public class AgentStore {
     <T> Optional<CheckedIn<T>> checkIn(String agentId, AgentFacts facts, Instant nextCheckAt, InCheckIn<T> step)
             throws SQLException {
         Instant now = clock.instant();
-        return database.inTransaction(c -> {
+        // many agents at once: a lost lock conflict (the rollout row, Derby's identity sequences) is run again
+        return database.inRetryingTransaction(c -> {
             try (PreparedStatement ps = c.prepareStatement("UPDATE PM_AGENT SET LAST_SEEN_AT = ?, HOSTNAME = ?, PLATFORM = ?,"
                     + " ARCH = ?, CURRENT_VERSION = ?, NEXT_CHECK_AT = ? WHERE ID = ? AND REVOKED_AT IS NULL")) {
                 ps.setTimestamp(1, Timestamp.from(now));

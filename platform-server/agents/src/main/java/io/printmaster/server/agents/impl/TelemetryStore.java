@@ -67,7 +67,8 @@ public class TelemetryStore {
      */
     boolean record(String agentId, List<TelemetryEvent> events) throws SQLException {
         Instant receivedAt = clock.instant();
-        return database.inTransaction(c -> {
+        // many agents at once: a lost lock conflict (the rollout row, Derby's identity sequences) is run again
+        return database.inRetryingTransaction(c -> {
             Optional<AgentRecord> agent = AgentStore.find(c, agentId);
             if (agent.isEmpty() || agent.get().revokedAt() != null) {
                 return false;

@@ -152,7 +152,7 @@ public class RolloutStore {
     /** Runs {@link RolloutProgress#evaluate} in its own transaction. */
     void evaluate(String id) throws SQLException {
         Instant now = clock.now();
-        database.inTransaction(c -> {
+        database.inRetryingTransaction(c -> {
             RolloutWrites.lock(c, id);
             progress.evaluate(c, id, now);
             return null;
@@ -173,9 +173,12 @@ public class RolloutStore {
         return database.read(c -> RolloutRows.waves(c, id));
     }
 
-    /** Runs work in one transaction (the gate's and the actions' own). */
+    /**
+     * Runs work in one transaction (the gate's and the actions' own), again when it lost a lock conflict to a
+     * concurrent check-in: the work must have no effect outside its connection.
+     */
     <T> T inTransaction(Database.SqlWork<T> work) throws SQLException {
-        return database.inTransaction(work);
+        return database.inRetryingTransaction(work);
     }
 
     /** Who held a fleet when creation lost the race. */
