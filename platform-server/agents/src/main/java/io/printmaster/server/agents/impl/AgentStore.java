@@ -87,7 +87,7 @@ public class AgentStore {
         String credential = secrets.secret(AgentSecrets.CREDENTIAL_PREFIX);
         String agentId = secrets.id(AgentSecrets.AGENT_ID_PREFIX);
         Instant now = clock.instant();
-        return database.inTransaction(c -> {
+        return database.inRetryingTransaction(c -> {
             Optional<JoinTokenStore.JoinTokenInfo> token = JoinTokenStore.consume(c, tokenHash, now);
             if (token.isEmpty()) {
                 return Optional.<Enrolled>empty();

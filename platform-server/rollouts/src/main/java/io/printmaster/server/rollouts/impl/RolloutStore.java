@@ -75,7 +75,7 @@ public class RolloutStore {
         Conflict conflict = new Conflict();
         Optional<Rollout> created;
         try {
-            created = database.inTransaction(c -> insert(c, spec, supersedes, r, sizes, conflict, now));
+            created = database.inRetryingTransaction(c -> insert(c, spec, supersedes, r, sizes, conflict, now));
         } catch (ConflictRollback e) {
             // another process claimed a fleet between the check and the insert: the key decided; name the winner
             for (String fleet : spec.fleets()) {
