@@ -170,7 +170,7 @@ class RolloutsConsoleIT {
         // the plan comes from the lab's policy: staggered in waves of 2, one at a time, 5 s jitter
         browser.withText(testId("plan-prefill"), "Filled in from fleet lab");
         assertEquals("batch_size", browser.value("rollout-waves-mode"));
-        assertEquals("2", browser.value("rollout-waves"));
+        assertEquals("2, 2", browser.value("rollout-waves"), "waves of 2 for the lab's 3 agents");
         assertEquals("1", browser.value("rollout-max-concurrent"));
         assertEquals("5", browser.value("rollout-jitter"));
         assertFalse(browser.checked("rollout-require-approval"), "the lab's policy does not require approval");

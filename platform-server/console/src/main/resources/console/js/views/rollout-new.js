@@ -57,7 +57,8 @@ export async function render(root, ctx) {
         field('plan.canary', 'Canary', i.canaryMode, 'A first wave of a few agents; the rest waits until it succeeded.'),
         h('div', {},
           field('plan.canary.count', 'Canary size (agents)', i.canaryCount),
-          field('plan.canary.agents', 'Canary agents (ids)', i.canaryAgents, 'Agent ids such as agt_…, separated by commas or spaces.'))),
+          field('plan.canary.agents', 'Canary agents (ids)', i.canaryAgents, 'Agent ids such as agt_…, separated by commas or spaces.'),
+          i.agentList)),
       h('div', { class: 'grid two' },
         field('plan.waves.mode', 'Wave sizes are', i.wavesMode),
         field('plan.waves', 'Waves', i.waves, 'One number a wave, in order, separated by commas: percentages of the targeted agents (e.g. 10, 40, 50), or agent counts. The last wave takes everyone left, agents enrolled later included.')),
@@ -91,15 +92,22 @@ export async function render(root, ctx) {
       return;
     }
     let answer;
+    let fleetAgents = [];
     try {
-      answer = await api.get(`/api/v1/update-policies/${seg(fleetId)}`);
+      [answer, fleetAgents] = await Promise.all([
+        api.get(`/api/v1/update-policies/${seg(fleetId)}`),
+        // the fleet's agents: how many waves of batch_size it takes, and ids to pick a canary from
+        api.get(`/api/v1/agents${query({ fleet: fleetId })}`).then((r) => (r.agents || []).filter((a) => !a.revoked_at))
+          .catch((e) => { if (e.status === 401) throw e; return []; }),
+      ]);
     } catch (e) {
       if (e.status === 401) throw e;
       prefillNote.textContent = `Could not read the policy of ${fleetId}: ${e.message}`;
       return;
     }
     if (prefilledFrom !== fleetId || !ctx.isCurrent()) return; // the user picked another fleet meanwhile
-    fillPlan(i, answer.policy || {});
+    fillPlan(i, answer.policy || {}, fleetAgents.length);
+    i.agentList.replaceChildren(...fleetAgents.map((a) => h('option', { value: a.id }, a.hostname || a.id)));
     syncCanary();
     planEdited = false;
     refill.hidden = true;
@@ -190,7 +198,8 @@ function buildInputs(versions, fleets) {
     h('option', { value: 'count' }, 'A number of agents'),
     h('option', { value: 'agents' }, 'Named agents'));
   const canaryCount = number('rollout-canary-count', 1);
-  const canaryAgents = h('input', { id: 'rollout-canary-agents', spellcheck: 'false', autocomplete: 'off', placeholder: 'agt_…' });
+  const agentList = h('datalist', { id: 'rollout-agent-list' });
+  const canaryAgents = h('input', { id: 'rollout-canary-agents', list: agentList.id, spellcheck: 'false', autocomplete: 'off', placeholder: 'agt_…' });
   const wavesMode = h('select', { id: 'rollout-waves-mode' },
     h('option', { value: 'percent' }, 'percentages of the targeted agents'),
     h('option', { value: 'batch_size' }, 'numbers of agents (batch sizes)'));
@@ -202,7 +211,7 @@ function buildInputs(versions, fleets) {
   const failure = number('rollout-failure-threshold', 0, 100);
   const requireApproval = h('input', { type: 'checkbox', id: 'rollout-require-approval' });
   return {
-    version, fleetBoxes, canaryMode, canaryCount, canaryAgents, wavesMode, waves, delay, maxConcurrent, jitter,
+    version, fleetBoxes, agentList, canaryMode, canaryCount, canaryAgents, wavesMode, waves, delay, maxConcurrent, jitter,
     success, failure, requireApproval, releaseCount: versions.length,
     planInputs: [canaryMode, canaryCount, canaryAgents, wavesMode, waves, delay, maxConcurrent, jitter, success, failure, requireApproval],
   };
@@ -210,18 +219,23 @@ function buildInputs(versions, fleets) {
 
 const setNumber = (input, value) => { input.value = value === null || value === undefined ? '' : String(value); };
 
+/** At most this many waves are written out for a staggered policy, as the server does for automatic rollouts. */
+const MAX_WAVES = 100;
+
 /**
  * The plan the server makes of a fleet's policy for an automatic rollout: not staggered → one wave of everyone;
- * staggered → waves of batch_size agents (the last wave takes everyone left); the same cap, delay and jitter.
+ * staggered → waves of batch_size agents, as many as the fleet's agents need (the last wave takes everyone left,
+ * late joiners too); the same cap, delay and jitter.
  */
-function fillPlan(i, policy) {
+function fillPlan(i, policy, agentCount = 0) {
   const rc = policy.rollout_control || {};
   i.canaryMode.value = 'none';
   i.canaryCount.value = '';
   i.canaryAgents.value = '';
   if (rc.staggered && rc.batch_size) {
     i.wavesMode.value = 'batch_size';
-    i.waves.value = String(rc.batch_size);
+    const count = Math.min(MAX_WAVES, Math.max(1, Math.ceil(agentCount / rc.batch_size)));
+    i.waves.value = Array(count).fill(String(rc.batch_size)).join(', ');
   } else {
     i.wavesMode.value = 'percent';
     i.waves.value = '100';
