@@ -231,7 +231,7 @@ function progressView(r) {
       h('td', {}, progressBar(w, `wave-${w.index}-progress`))));
   }
   return [h('h2', {}, 'Progress'), progressBar(c, 'rollout-progress'), totals.el,
-    waves.length ? [h('h3', { class: 'waves-title' }, 'Waves'), wt.el] : h('p', { class: 'muted' }, 'No wave has been planned yet.')];
+    ...(waves.length ? [h('h3', { class: 'waves-title' }, 'Waves'), wt.el] : [h('p', { class: 'muted' }, 'No wave has been planned yet.')])];
 }
 
 function waveKind(state) {
