@@ -268,6 +268,10 @@ class RolloutsConsoleIT {
     @Test
     @Order(4)
     void theListAndTheFleetPageShowTheActiveRollout() {
+        // count what the page asks for the rollout after the user left it (the console navigates without a reload,
+        // so a poller that outlived its page would keep asking)
+        js("window.pmRolloutGets = 0; const f = window.fetch; window.fetch = (u, o) => {"
+                + " if (String(u).includes('/api/v1/rollouts/" + rolloutId + "')) window.pmRolloutGets += 1; return f(u, o); };");
         browser.click("nav-rollouts");
         browser.awaitPage("Rollouts");
         WebElement row = browser.visible("rollout-row-" + rolloutId);
@@ -281,6 +285,7 @@ class RolloutsConsoleIT {
         browser.visible("rollout-row-" + rolloutId);
         browser.select("rollout-filter-fleet", "office");
         browser.withText(testId("rollouts-table"), "No rollout matches these filters");
+        assertEquals(0L, js("return window.pmRolloutGets;"), "the rollout page stopped polling when the user left it");
 
         browser.open("/fleets/office");
         browser.awaitPage("Office printers");
