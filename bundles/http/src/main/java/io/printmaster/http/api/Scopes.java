@@ -18,6 +18,10 @@ public final class Scopes {
     public static final String SETTINGS_SERVER_READ = "settings.server.read";
     public static final String SETTINGS_SERVER_WRITE = "settings.server.write";
     public static final String AUDIT_READ = "audit.read";
+    /** Staged rollouts: list and read (since 1.6). */
+    public static final String ROLLOUTS_READ = "rollouts.read";
+    /** Staged rollouts: create, approve, pause, resume, abort, roll back (since 1.6). */
+    public static final String ROLLOUTS_WRITE = "rollouts.write";
 
     /**
      * Held only by an enrolled agent presenting its credential ({@code Authorization: Bearer pma_…}), for the agent
@@ -28,7 +32,8 @@ public final class Scopes {
 
     /** Every scope an API token can be granted, in documentation order ({@link #AGENT} is not one). */
     public static final List<String> ORDERED = List.of(RELEASES_READ, RELEASES_WRITE, FLEETS_READ, FLEETS_WRITE,
-            INSTALLERS_DOWNLOAD, AGENTS_READ, AGENTS_WRITE, SETTINGS_SERVER_READ, SETTINGS_SERVER_WRITE, AUDIT_READ);
+            INSTALLERS_DOWNLOAD, AGENTS_READ, AGENTS_WRITE, ROLLOUTS_READ, ROLLOUTS_WRITE, SETTINGS_SERVER_READ,
+            SETTINGS_SERVER_WRITE, AUDIT_READ);
 
     /** The grantable scopes of {@link #ORDERED}, as a set. */
     public static final Set<String> ALL = Set.copyOf(ORDERED);

@@ -135,18 +135,28 @@ public class AgentStore {
         });
     }
 
-    /** A recorded check-in: the agent as stored now and the commands handed over with it. */
-    record CheckedIn(AgentRecord agent, List<AgentCommandStore.AgentCommand> commands) {
+    /** A recorded check-in: the agent as stored now, the commands handed over with it and what the step decided. */
+    record CheckedIn<T>(AgentRecord agent, List<AgentCommandStore.AgentCommand> commands, T decided) {
+    }
+
+    /** Work that runs inside a check-in's transaction, after the agent's record was written. */
+    @FunctionalInterface
+    interface InCheckIn<T> {
+        T run(Connection c) throws SQLException;
     }
 
     /**
      * Records a check-in: when, what the agent reports about itself now, and when it means to check in again. Its
      * pending commands are marked delivered in the same transaction, so each is handed over by exactly one check-in.
      *
+     * {@code step} runs in that transaction too (the rollout gate takes the agent's slot there), so the record,
+     * the delivered commands and the slot commit or roll back together.
+     *
      * @param nextCheckAt when the agent says it will check in next, or null when it does not say
      * @return the agent as stored now with the commands delivered, or empty when it is unknown or was revoked meanwhile
      */
-    Optional<CheckedIn> checkIn(String agentId, AgentFacts facts, Instant nextCheckAt) throws SQLException {
+    <T> Optional<CheckedIn<T>> checkIn(String agentId, AgentFacts facts, Instant nextCheckAt, InCheckIn<T> step)
+            throws SQLException {
         Instant now = clock.instant();
         return database.inTransaction(c -> {
             try (PreparedStatement ps = c.prepareStatement("UPDATE PM_AGENT SET LAST_SEEN_AT = ?, HOSTNAME = ?, PLATFORM = ?,"
@@ -159,11 +169,16 @@ public class AgentStore {
                 ps.setTimestamp(6, nextCheckAt == null ? null : Timestamp.from(nextCheckAt));
                 ps.setString(7, agentId);
                 if (ps.executeUpdate() != 1) {
-                    return Optional.<CheckedIn>empty();
+                    return Optional.<CheckedIn<T>>empty();
                 }
             }
             List<AgentCommandStore.AgentCommand> commands = AgentCommandStore.deliverPending(c, agentId, now);
-            return find(c, agentId).map(a -> new CheckedIn(a, commands));
+            Optional<AgentRecord> stored = find(c, agentId);
+            if (stored.isEmpty()) {
+                return Optional.<CheckedIn<T>>empty();
+            }
+            T decided = step.run(c);
+            return Optional.of(new CheckedIn<>(stored.get(), commands, decided));
         });
     }
 

@@ -15,6 +15,10 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
 
+import io.printmaster.server.agents.api.AgentSnapshot;
+import io.printmaster.server.agents.api.GateDecision;
+import io.printmaster.server.agents.api.GateRequest;
+import io.printmaster.server.agents.api.UpdateGate;
 import io.printmaster.server.fleets.api.EffectivePolicy;
 import io.printmaster.server.fleets.api.FleetDirectory;
 import io.printmaster.core.wire.CheckInAnswer;
@@ -40,6 +44,8 @@ import org.osgi.service.component.annotations.Reference;
  * cached {@code jar} artifact of its component for the agent's platform and arch (or for {@code any}/{@code any}),
  * not a pre-release, higher than the reported version and with a signed manifest. Pins and {@code target_version}
  * are for the agent only; only {@link UpdatePolicy#updatesEnabled()} applies.
+ *
+ * <p>The agent's own update passes the {@link UpdateGate} (staged rollouts): the policy's pick is only a proposal.
  */
 @Component(service = CheckInAnswers.class)
 public class CheckInAnswers {
@@ -49,21 +55,43 @@ public class CheckInAnswers {
 
     private final FleetDirectory fleets;
     private final ReleaseCatalog catalog;
+    private final UpdateGate gate;
 
+    /** The gate is mandatory: without the rollouts bundle check-ins are refused rather than answered ungated. */
     @Activate
-    public CheckInAnswers(@Reference FleetDirectory fleets, @Reference ReleaseCatalog catalog) {
+    public CheckInAnswers(@Reference FleetDirectory fleets, @Reference ReleaseCatalog catalog,
+                          @Reference UpdateGate gate) {
         this.fleets = fleets;
         this.catalog = catalog;
+        this.gate = gate;
     }
 
     /**
-     * The answer for an agent that has just checked in (its record already holds what it reported) and reports
-     * these vendor plugins.
-     *
-     * @return the answer without {@code commands} (the route adds those once the check-in is recorded): the update
-     *         when one is offered, and one plugin offer per reported plugin that has an update, in the order reported
+     * An answer worked out before the check-in commits: what the gate proposed for the agent's own update and the
+     * answer that carries it. {@link #admitted} turns it into what is sent once the gate admitted (or held) it.
      */
-    CheckInAnswer answer(AgentRecord agent, List<PluginVersion> plugins) throws SQLException {
+    record Prepared(CheckInAnswer answer, GateRequest request, GateDecision proposed) {
+
+        /** The answer as sent: the offer when the gate admitted it, else none and the gate's retry. */
+        CheckInAnswer admitted(GateDecision decision) {
+            if (decision.offers() && answer.update() != null) {
+                return answer;
+            }
+            return new CheckInAnswer(answer.agentId(), answer.fleetId(), false, answer.policy(),
+                    answer.policySource(), answer.latestVersion(), null, answer.pluginUpdates(), answer.commands(),
+                    answer.trustStatements(), decision.retryAfterSeconds());
+        }
+    }
+
+    /**
+     * The answer for an agent that checks in (as it reports itself now) with these vendor plugins, before the
+     * check-in is recorded: the policy selects a version, the {@link UpdateGate} says what of it may be offered
+     * (a staged rollout may hold the agent back, offer the rollout's version or a rollback), and the offer's
+     * artifact and manifest are fetched now, so nothing that may fail runs once the check-in commits.
+     *
+     * @return the answer without {@code commands} (the route adds those once the check-in is recorded)
+     */
+    Prepared answer(AgentRecord agent, List<PluginVersion> plugins, String runId) throws SQLException {
         EffectivePolicy effective = fleets.effectivePolicy(agent.fleet());
         UpdatePolicy policy = effective.policy();
         String format = UpdateDownloadResource.defaultFormat(agent.platform());
@@ -72,6 +100,8 @@ public class CheckInAnswers {
                 agent.arch(), format, null))) {
             parse(a.version()).ifPresent(v -> available.putIfAbsent(v, a));
         }
+        Map<String, Artifact> byVersion = new HashMap<>();
+        available.forEach((v, a) -> byVersion.put(v.toString(), a));
         Optional<SemanticVersion> current = parse(agent.currentVersion());
         Optional<SemanticVersion> chosen = Optional.empty();
         // the fleet's emergency stop: no update (agent or plugin) is offered while it is set, "Update now" included
@@ -79,17 +109,41 @@ public class CheckInAnswers {
         if (offering && current.isPresent()) {
             chosen = policy.versionSelector().select(available.keySet(), current.get());
         }
-        Optional<SignedManifest> manifest = Optional.empty();
-        if (chosen.isPresent()) {
-            manifest = catalog.manifest(available.get(chosen.get()).id());
-        }
+        GateRequest request = new GateRequest(new AgentSnapshot(agent.id(), agent.fleet(), agent.hostname(),
+                agent.platform(), agent.arch(), agent.currentVersion(), agent.enrolledAt()), COMPONENT,
+                chosen.map(SemanticVersion::toString).orElse(null), byVersion.keySet(), runId);
+        GateDecision decision = offering && current.isPresent() ? gate.decide(request) : GateDecision.none();
 
+        UpdateOffer update = null;
+        Artifact artifact = decision.offers() ? byVersion.get(decision.version()) : null;
+        if (artifact != null) {
+            Optional<SignedManifest> manifest = decision.kind() == GateDecision.Kind.ROLLBACK
+                    ? rollbackManifest(artifact, decision.rolloutId()) : catalog.manifest(artifact.id());
+            if (manifest.isPresent()) {
+                // the agent's own offer names no component: the agent is the component
+                update = offer(null, agent, artifact, manifest.get());
+                if (decision.rolloutId() != null) {
+                    update = update.withRolloutId(decision.rolloutId());
+                }
+            }
+        }
+        if (decision.offers() && update == null) {
+            decision = GateDecision.none(); // nothing signed to offer: the gate must not take a slot for it
+        }
         String latest = available.keySet().stream().filter(v -> !v.isPreRelease())
                 .max(Comparator.naturalOrder()).map(SemanticVersion::toString).orElse(null);
-        // the agent's own offer names no component: the agent is the component
-        UpdateOffer update = manifest.isPresent() ? offer(null, agent, available.get(chosen.get()), manifest.get()) : null;
-        return new CheckInAnswer(agent.id(), agent.fleet(), update != null, policy, effective.source(), latest, update,
-                offering ? pluginUpdates(agent, plugins) : List.of(), List.of());
+        CheckInAnswer answer = new CheckInAnswer(agent.id(), agent.fleet(), update != null, policy, effective.source(),
+                latest, update, offering ? pluginUpdates(agent, plugins) : List.of(), List.of(), List.of(),
+                decision.retryAfterSeconds());
+        return new Prepared(answer, request, decision);
+    }
+
+    /**
+     * The rollback manifest of {@code artifact} bound to the rollout. Rollback manifests are signed by the releases
+     * bundle (ReleaseCatalog 1.2); until it can, a rollback is not offered.
+     */
+    private Optional<SignedManifest> rollbackManifest(Artifact artifact, String rolloutId) {
+        return Optional.empty();
     }
 
     /** The offers for the reported plugins (see the class comment), in the order reported. */

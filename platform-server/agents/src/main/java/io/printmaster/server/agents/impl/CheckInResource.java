@@ -9,6 +9,8 @@ import io.printmaster.http.api.Scopes;
 import io.printmaster.core.wire.CheckInAnswer;
 import io.printmaster.core.wire.CheckInRequest;
 import io.printmaster.core.wire.PluginVersion;
+import io.printmaster.server.agents.api.GateDecision;
+import io.printmaster.server.agents.api.UpdateGate;
 import io.printmaster.server.signing.api.SigningKeys;
 import java.time.Instant;
 import java.util.List;
@@ -21,19 +23,24 @@ import org.osgi.service.component.annotations.Reference;
  * what it reported ({@code last_seen_at}, version, platform, arch, hostname, {@code next_check_at}) and answers with
  * {@link CheckInAnswers}, plus the agent's pending {@code commands}, which this check-in delivers. The vendor
  * {@code plugins} it reports are not stored: they only select the {@code plugin_updates} of the answer. The
- * {@code trust_statements} are those newer than the {@code trust_version} it reports (docs/manifests.md).
+ * {@code trust_statements} are those newer than the {@code trust_version} it reports (docs/manifests.md). A staged
+ * rollout's slot is taken (or the offer held back, with {@code retry_after_seconds}) in the transaction that records
+ * the check-in ({@link UpdateGate#admit}).
  */
 @Component(service = RouteProvider.class)
 public class CheckInResource implements RouteProvider {
     private final AgentStore agents;
     private final CheckInAnswers answers;
     private final SigningKeys keys;
+    private final UpdateGate gate;
 
     @Activate
-    public CheckInResource(@Reference AgentStore agents, @Reference CheckInAnswers answers, @Reference SigningKeys keys) {
+    public CheckInResource(@Reference AgentStore agents, @Reference CheckInAnswers answers, @Reference SigningKeys keys,
+                           @Reference UpdateGate gate) {
         this.agents = agents;
         this.answers = answers;
         this.keys = keys;
+        this.gate = gate;
     }
 
     @Override
@@ -53,9 +60,13 @@ public class CheckInResource implements RouteProvider {
         // The answer is worked out first: once the check-in commits, its commands count as delivered, so nothing
         // that may fail (the catalog, the policy) runs after that.
         AgentRecord known = agents.find(agentId).orElseThrow(CheckInResource::unknownAgent);
-        CheckInAnswer answer = answers.answer(known.reporting(facts), plugins);
-        AgentStore.CheckedIn checkedIn = agents.checkIn(agentId, facts, nextCheckAt)
+        String runId = body.runId() == null ? null : TelemetryValidator.runId(body.runId());
+        CheckInAnswers.Prepared prepared = answers.answer(known.reporting(facts), plugins, runId);
+        // the rollout slot is taken in the transaction that records the check-in and delivers its commands
+        AgentStore.CheckedIn<GateDecision> checkedIn = agents.checkIn(agentId, facts, nextCheckAt,
+                        c -> gate.admit(c, prepared.request(), prepared.proposed()))
                 .orElseThrow(CheckInResource::unknownAgent);
+        CheckInAnswer answer = prepared.admitted(checkedIn.decided());
         return ApiResponse.ok(answer.withCommands(
                 checkedIn.commands().stream().map(AgentCommandStore.AgentCommand::forAgent).toList())
                 .withTrustStatements(trust));

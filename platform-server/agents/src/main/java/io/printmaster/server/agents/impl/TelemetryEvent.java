@@ -22,7 +22,7 @@ record TelemetryEvent(String runId, String status, String currentVersion, String
     /** Error codes (docs/api.md, the telemetry route). */
     static final List<String> ERROR_CODES = List.of("DISK_SPACE", "DOWNLOAD_FAILED", "HASH_MISMATCH", "STAGING_FAILED",
             "APPLY_FAILED", "RESTART_FAILED", "HEALTH_CHECK", "ROLLBACK_FAILED", "MANIFEST_ERROR", "POLICY_DISABLED",
-            "OUTSIDE_WINDOW", "SERVER_ERROR");
+            "OUTSIDE_WINDOW", "SERVER_ERROR", "ROLLOUT_ABORTED");
 
     boolean terminal() {
         return TERMINAL.contains(status);

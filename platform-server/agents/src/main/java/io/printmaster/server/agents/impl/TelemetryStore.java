@@ -1,5 +1,7 @@
 package io.printmaster.server.agents.impl;
 
+import io.printmaster.server.agents.api.RunTransition;
+import io.printmaster.server.agents.api.UpdateGate;
 import io.printmaster.store.Database;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -24,7 +26,8 @@ import org.osgi.service.component.annotations.Reference;
  *
  * <p>Transitions are listed in the order received (newest first); the summary follows the agent's own
  * {@code timestamp}: a transition older than the one the summary shows (buffered while offline, sent late) is stored
- * but does not turn the summary back.
+ * but does not turn the summary back. Each transition of the agent's own runs also goes to the {@link UpdateGate} in
+ * the same transaction (a terminal one frees the agent's rollout slot).
  */
 @Component(service = TelemetryStore.class)
 public class TelemetryStore {
@@ -33,6 +36,7 @@ public class TelemetryStore {
 
     private final Database database;
     private final Clock clock;
+    private final UpdateGate gate;
 
     /** A stored transition, as listed. */
     record StoredTransition(long id, String runId, String status, String currentVersion, String targetVersion,
@@ -41,13 +45,14 @@ public class TelemetryStore {
     }
 
     @Activate
-    public TelemetryStore(@Reference Database database) throws Exception {
-        this(database, Clock.systemUTC());
+    public TelemetryStore(@Reference Database database, @Reference UpdateGate gate) throws Exception {
+        this(database, Clock.systemUTC(), gate);
     }
 
-    TelemetryStore(Database database, Clock clock) throws Exception {
+    TelemetryStore(Database database, Clock clock, UpdateGate gate) throws Exception {
         this.database = database;
         this.clock = clock;
+        this.gate = gate;
         AgentsSchema.ensure(database);
     }
 
@@ -88,6 +93,13 @@ public class TelemetryStore {
                     summary.apply(e);
                 }
                 ps.executeBatch();
+            }
+            for (TelemetryEvent e : events) {
+                if (!e.pluginRun()) {
+                    // a staged rollout's slot frees with the run's terminal status, in this same transaction
+                    gate.runTransition(c, agentId, new RunTransition(e.runId(), e.status(), e.currentVersion(),
+                            e.targetVersion(), e.errorCode(), e.terminal()));
+                }
             }
             try (PreparedStatement ps = c.prepareStatement("UPDATE PM_AGENT SET STATUS = ?, STATUS_AT = ?,"
                     + " TARGET_VERSION = ?, LAST_ERROR_CODE = ?, LAST_RESULT = ?, LAST_RUN_ID = ? WHERE ID = ?")) {

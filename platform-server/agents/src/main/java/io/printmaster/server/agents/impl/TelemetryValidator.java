@@ -140,6 +140,14 @@ final class TelemetryValidator {
      *
      * @throws ApiException 400 naming {@code field} otherwise
      */
+    /** A check-in's {@code run_id}: the same form as telemetry's. */
+    static String runId(String runId) throws ApiException {
+        if (!RUN_ID.matcher(runId).matches()) {
+            throw ApiException.invalid("run_id", "run_id, when sent, must be 1-64 letters, digits, '_' or '-'");
+        }
+        return runId;
+    }
+
     static Instant instant(String text, String field) throws ApiException {
         try {
             Instant at = Instant.parse(text.strip());

@@ -31,6 +31,7 @@ final class AgentsFixture implements AutoCloseable {
     final AgentStore agents;
     final AgentCommandStore commands;
     final TelemetryStore telemetry;
+    final PolicyOnlyGate gate = new PolicyOnlyGate();
 
     AgentsFixture(Path dir) throws Exception {
         db = new DerbyDatabase(dir.resolve("db"), dir.resolve("derby.log"));
@@ -41,7 +42,7 @@ final class AgentsFixture implements AutoCloseable {
         tokens = new JoinTokenStore(db, audit, fleets, secretBox, secrets, clock);
         agents = new AgentStore(db, audit, fleets, secrets, clock);
         commands = new AgentCommandStore(db, audit, secrets, clock);
-        telemetry = new TelemetryStore(db, clock);
+        telemetry = new TelemetryStore(db, clock, gate);
     }
 
     /** The security bundle's implementation; its key constructor is package-private there, for tests. */

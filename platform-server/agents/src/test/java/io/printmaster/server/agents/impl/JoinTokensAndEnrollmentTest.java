@@ -319,7 +319,7 @@ class JoinTokensAndEnrollmentTest {
 
         // check-in records what the agent reports
         AgentRecord seen = f.agents.checkIn(enrolled.agent().id(), new AgentStore.AgentFacts("h-renamed", "linux", "arm64", "1.1.0"),
-                null).orElseThrow().agent();
+                null, c -> null).orElseThrow().agent();
         assertEquals(f.clock.instant(), seen.lastSeenAt());
         assertEquals("1.1.0", seen.currentVersion());
         assertEquals("arm64", seen.arch());
@@ -327,7 +327,7 @@ class JoinTokensAndEnrollmentTest {
 
         assertTrue(f.agents.revoke(enrolled.agent().id(), "admin"));
         assertEquals(401, assertThrows(ApiException.class, () -> authenticator.authenticate(bearer(enrolled.credential()))).status());
-        assertEquals(Optional.empty(), f.agents.checkIn(enrolled.agent().id(), AgentsFixture.facts("h"), null));
+        assertEquals(Optional.empty(), f.agents.checkIn(enrolled.agent().id(), AgentsFixture.facts("h"), null, c -> null));
         assertFalse(f.agents.revoke("agt_unknown", "admin"));
         assertEquals("agent.revoke", auditOf(fleet, 1).get(0).action());
     }

@@ -191,10 +191,10 @@ class PluginOffersTest {
     }
 
     private Map<String, Object> answer(UpdatePolicy policy, PluginVersion... plugins) throws Exception {
-        CheckInAnswers answers = new CheckInAnswers(new OfferFixture.Fleets(policy), offers.catalog());
+        CheckInAnswers answers = new CheckInAnswers(new OfferFixture.Fleets(policy), offers.catalog(), new PolicyOnlyGate());
         AgentRecord agent = AgentRecord.enrolled("agent-1", "f", "linux", "amd64", "1.0.0", "h", Instant.EPOCH);
         // read as the agent reads it: the wire names of the JSON the route writes
-        return WIRE.convertValue(answers.answer(agent, List.of(plugins)), new TypeReference<Map<String, Object>>() { });
+        return WIRE.convertValue(answers.answer(agent, List.of(plugins), null).answer(), new TypeReference<Map<String, Object>>() { });
     }
 
     private static final ObjectMapper WIRE = new ObjectMapper().registerModule(new JavaTimeModule())

@@ -271,7 +271,7 @@ class TelemetryAndCommandsTest {
 
         f.clock.advance(Duration.ofMinutes(1));
         Instant next = f.clock.instant().plus(Duration.ofDays(7));
-        AgentStore.CheckedIn first = f.agents.checkIn(agent.id(), AgentsFixture.facts("h"), next).orElseThrow();
+        AgentStore.CheckedIn<Object> first = f.agents.checkIn(agent.id(), AgentsFixture.facts("h"), next, c -> null).orElseThrow();
         assertEquals(List.of(force.id()), first.commands().stream().map(AgentCommandStore.AgentCommand::id).toList());
         assertEquals("force_update", first.commands().get(0).command());
         assertEquals(next, first.agent().nextCheckAt(), "next_check_at is stored");
@@ -279,7 +279,7 @@ class TelemetryAndCommandsTest {
         assertEquals(1, f.count("SELECT COUNT(*) FROM PM_AGENT_COMMAND WHERE ID = '" + force.id()
                 + "' AND STATE = 'delivered' AND DELIVERED_AT IS NOT NULL"));
 
-        AgentStore.CheckedIn second = f.agents.checkIn(agent.id(), AgentsFixture.facts("h"), null).orElseThrow();
+        AgentStore.CheckedIn<Object> second = f.agents.checkIn(agent.id(), AgentsFixture.facts("h"), null, c -> null).orElseThrow();
         assertEquals(List.of(), second.commands(), "a delivered command is not delivered again");
         assertNull(second.agent().nextCheckAt(), "an agent that does not say when it checks in next has no next check");
     }
@@ -295,7 +295,7 @@ class TelemetryAndCommandsTest {
                 f.commands.pending(agent.id()).stream().map(AgentCommandStore.AgentCommand::id).toList(),
                 "the first check_update is replaced; the others wait, oldest first");
         assertEquals(1, f.count("SELECT COUNT(*) FROM PM_AGENT_COMMAND WHERE ID = '" + check1.id() + "' AND STATE = 'replaced'"));
-        List<String> delivered = f.agents.checkIn(agent.id(), AgentsFixture.facts("h"), null).orElseThrow().commands().stream()
+        List<String> delivered = f.agents.checkIn(agent.id(), AgentsFixture.facts("h"), null, c -> null).orElseThrow().commands().stream()
                 .map(AgentCommandStore.AgentCommand::command).toList();
         assertEquals(List.of("force_update", "check_update", "cancel_update"), delivered, "in the order issued");
 
@@ -311,7 +311,7 @@ class TelemetryAndCommandsTest {
         AgentCommandStore.AgentCommand old = f.commands.issue(agent.id(), "force_update", "admin").orElseThrow();
         AgentCommandStore.AgentCommand replaced = f.commands.issue(agent.id(), "check_update", "admin").orElseThrow();
         f.commands.issue(agent.id(), "check_update", "admin").orElseThrow();
-        f.agents.checkIn(agent.id(), AgentsFixture.facts("h"), null).orElseThrow(); // delivers force and the 2nd check
+        f.agents.checkIn(agent.id(), AgentsFixture.facts("h"), null, c -> null).orElseThrow(); // delivers force and the 2nd check
         AgentCommandStore.AgentCommand waiting = f.commands.issue(agent.id(), "cancel_update", "admin").orElseThrow();
         String ofAgent = "SELECT COUNT(*) FROM PM_AGENT_COMMAND WHERE AGENT_ID = '" + agent.id() + "'";
         assertEquals(4, f.count(ofAgent));

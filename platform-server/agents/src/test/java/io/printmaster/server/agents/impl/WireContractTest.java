@@ -39,8 +39,8 @@ class WireContractTest {
         OfferFixture offers = new OfferFixture(EXPIRES);
         offers.artifact(1, "acme-label", "1.1.0", "linux", "amd64", "jar");
         offers.artifact(3, "agent", "1.0.1", "linux", "amd64", "tar.gz");
-        CheckInAnswer answer = new CheckInAnswers(new OfferFixture.Fleets(UpdatePolicy.defaults()), offers.catalog())
-                .answer(agent(), List.of(new PluginVersion("acme-label", "1.0.0")))
+        CheckInAnswer answer = new CheckInAnswers(new OfferFixture.Fleets(UpdatePolicy.defaults()), offers.catalog(),
+                new PolicyOnlyGate()).answer(agent(), List.of(new PluginVersion("acme-label", "1.0.0")), null).answer()
                 .withCommands(List.of(new AgentCommand("cmd-1", AgentCommand.FORCE_UPDATE,
                         Instant.parse("2026-11-26T12:00:00.250Z"))))
                 .withTrustStatements(List.of(AgentTrustStatements.wire(rotation())));
@@ -50,8 +50,8 @@ class WireContractTest {
     @Test
     void aCheckInAnswerWithoutAnythingToOfferIsTheGoldenFile() throws Exception {
         OfferFixture nothing = new OfferFixture(EXPIRES);
-        CheckInAnswer answer = new CheckInAnswers(new OfferFixture.Fleets(UpdatePolicy.defaults()), nothing.catalog())
-                .answer(agent(), List.of());
+        CheckInAnswer answer = new CheckInAnswers(new OfferFixture.Fleets(UpdatePolicy.defaults()), nothing.catalog(),
+                new PolicyOnlyGate()).answer(agent(), List.of(), null).answer();
         JsonNode written = json.tree(answer);
         assertEquals(golden("checkin-answer-nothing.json"), written);
         assertTrue(written.path("latest_version").isNull(), "written as null, not left out");
