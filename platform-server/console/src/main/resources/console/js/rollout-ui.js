@@ -77,7 +77,7 @@ export const ACTIONS = {
   pause: {
     label: 'Pause',
     kind: '',
-    allowed: ['running', 'rolling_back'],
+    allowed: ['running'],
     confirm: (r) => ({
       title: 'Pause this rollout?',
       message: `No further agent is offered ${r.component} ${r.version} until the rollout is resumed. Agents already updating finish their run.`,
@@ -97,10 +97,12 @@ export const ACTIONS = {
   abort: {
     label: 'Abort',
     kind: 'danger',
-    allowed: ['awaiting_approval', 'running', 'paused'],
+    allowed: ['awaiting_approval', 'running', 'paused', 'rolling_back'],
     confirm: (r) => ({
-      title: 'Abort this rollout?',
-      message: `Offers of ${r.component} ${r.version} stop at once; agents still downloading or staging it cancel within about a minute. Agents that already updated stay on ${r.version} (roll back to return them). The version is not offered to these fleets automatically again. This cannot be undone.`,
+      title: r.state === 'rolling_back' ? 'Stop this rollback?' : 'Abort this rollout?',
+      message: r.state === 'rolling_back'
+        ? `Offers of the previous versions stop at once. Agents already back stay there; the others stay on ${r.version}. This cannot be undone.`
+        : `Offers of ${r.component} ${r.version} stop at once; agents still downloading or staging it cancel within about a minute. Agents that already updated stay on ${r.version} (roll back to return them). The version is not offered to these fleets automatically again. This cannot be undone.`,
       confirmLabel: 'Abort rollout',
       danger: true,
     }),

@@ -1,4 +1,4 @@
-import { api } from '../api.js';
+import { api, query } from '../api.js';
 import { badge, h, link, seg, time } from '../dom.js';
 import { ACTIONS, allowedActions, isActive, planFacts, progressBar, stateBadge, stateLabel } from '../rollout-ui.js';
 import { safeFragment } from '../safe-html.js';
@@ -15,6 +15,11 @@ const COUNT_COLUMNS = [
   ['failed', 'Failed'],
   ['rolled_back', 'Rolled back'],
   ['cancelled', 'Cancelled'],
+];
+// agents a rollback of the rollout took back to the version they ran before, or failed to
+const REVERT_COLUMNS = [
+  ['reverted', 'Returned to previous'],
+  ['revert_failed', 'Return failed'],
 ];
 
 /**
@@ -213,26 +218,34 @@ function failingView(agents) {
 
 function progressView(r) {
   const c = r.counts || {};
-  const totals = table('rollout-counts-table', COUNT_COLUMNS.map(([, label]) => label));
-  totals.tbody.append(h('tr', {}, COUNT_COLUMNS.map(([key]) =>
+  const reverting = ['rolling_back', 'rolled_back'].includes(r.state) || REVERT_COLUMNS.some(([k]) => Number(c[k] || 0) > 0);
+  const columns = reverting ? [...COUNT_COLUMNS, ...REVERT_COLUMNS] : COUNT_COLUMNS;
+  const totals = table('rollout-counts-table', columns.map(([, label]) => label));
+  totals.tbody.append(h('tr', {}, columns.map(([key]) =>
     h('td', { class: 'num', testid: `count-${key}` }, String(c[key] === undefined || c[key] === null ? 0 : c[key])))));
   const waves = Array.isArray(r.waves) ? r.waves : [];
   const hasCanary = !!(r.plan && r.plan.canary);
-  const wt = table('rollout-waves-table', ['Wave', 'State', 'Targeted', 'In progress', 'Succeeded', 'Failed', 'Rolled back', 'Cancelled', 'Progress']);
+  // per wave the server counts an agent that rolled itself back as failed: one column for both
+  const wt = table('rollout-waves-table', ['Wave', 'State', 'Targeted', 'In progress', 'Succeeded', 'Failed or rolled back', 'Cancelled', 'Progress']);
   const cell = (w, key) => h('td', { class: 'num', testid: `wave-${w.index}-${key}` },
     w[key] === undefined || w[key] === null ? '—' : String(w[key]));
+  let number = 0;
   for (const w of waves) {
-    const canary = w.canary === true || (hasCanary && w.index === waves[0].index);
+    const canary = w.canary === true || (w.canary === undefined && hasCanary && w.index === waves[0].index);
+    if (!canary) number += 1;
+    const needs = w.success_needed !== undefined && w.success_needed !== null && w.state !== 'done'
+      ? h('div', { class: 'small muted' }, `${w.success_needed} must succeed`) : null;
     wt.tbody.append(h('tr', { testid: `wave-${w.index}`, 'data-state': w.state || '' },
-      h('th', { scope: 'row' }, canary ? `Canary (${w.index})` : `Wave ${w.index}`),
-      h('td', {}, badge(w.state || '—', waveKind(w.state), { testid: `wave-${w.index}-state` })),
-      cell(w, 'targeted'), cell(w, 'in_progress'), cell(w, 'succeeded'), cell(w, 'failed'), cell(w, 'rolled_back'),
-      cell(w, 'cancelled'),
+      h('th', { scope: 'row' }, canary ? 'Canary' : `Wave ${number}`),
+      h('td', {}, badge(WAVE_STATES[w.state] || w.state || '—', waveKind(w.state), { testid: `wave-${w.index}-state` }), needs),
+      cell(w, 'targeted'), cell(w, 'in_progress'), cell(w, 'succeeded'), cell(w, 'failed'), cell(w, 'cancelled'),
       h('td', {}, progressBar(w, `wave-${w.index}-progress`))));
   }
   return [h('h2', {}, 'Progress'), progressBar(c, 'rollout-progress'), totals.el,
     ...(waves.length ? [h('h3', { class: 'waves-title' }, 'Waves'), wt.el] : [h('p', { class: 'muted' }, 'No wave has been planned yet.')])];
 }
+
+const WAVE_STATES = { pending: 'not open yet', open: 'open', done: 'reached its threshold' };
 
 function waveKind(state) {
   if (state === 'open' || state === 'running') return 'info';
@@ -289,7 +302,17 @@ function notesView(r) {
   if (r.release_notes) {
     return h('pre', { class: 'notes', testid: 'release-notes' }, r.release_notes);
   }
-  return h('p', { class: 'muted', testid: 'release-notes' }, 'The release source published no release notes for this version.');
+  // a server that sends no notes with the rollout: the release's cached Markdown, as text (never as markup)
+  const box = h('div', { testid: 'release-notes-box' }, loading('Loading the release notes…'));
+  api.get(`/api/v1/releases/artifacts${query({ component: r.component, version: r.version })}`).then((answer) => {
+    const withNotes = (answer.artifacts || []).find((a) => a.release_notes);
+    box.replaceChildren(withNotes
+      ? h('pre', { class: 'notes', testid: 'release-notes' }, withNotes.release_notes)
+      : h('p', { class: 'muted', testid: 'release-notes' }, 'The release source published no release notes for this version.'));
+  }, (e) => {
+    box.replaceChildren(h('p', { class: 'muted', testid: 'release-notes' }, `Could not load the release notes: ${e.message}`));
+  });
+  return box;
 }
 
 /** `changes` as the server sends it: one group per from-version/platform, or a single group, or a bare list. */

@@ -37,7 +37,7 @@ export async function render(root, ctx) {
   const load = async (cursor) => {
     let page;
     try {
-      page = await api.get(`/api/v1/rollouts${query({ fleet: filter.fleet, state: filter.state, limit: PAGE, next: cursor })}`);
+      page = await api.get(`/api/v1/rollouts${query({ fleet: filter.fleet, state: filter.state, limit: PAGE, before: cursor })}`);
     } catch (e) {
       if (e.status === 401) throw e;
       loadFailed(listArea, 'the rollouts', e, () => ctx.navigate(window.location.pathname + window.location.search, { replace: true }));
