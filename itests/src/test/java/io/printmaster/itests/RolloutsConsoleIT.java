@@ -400,6 +400,45 @@ class RolloutsConsoleIT {
         browser.until(d -> state.equals(shownState()));
     }
 
+    @Test
+    @Order(8)
+    @SuppressWarnings("unchecked")
+    void thePolicyPageSavesRequireApprovalAndTheTokenFormGrantsRolloutsRead() throws Exception {
+        browser.open("/fleets/lab/policy");
+        browser.awaitPage("Update policy: Lab printers");
+        assertFalse(browser.checked("policy-require-approval"));
+        assertTrue(browser.find(By.cssSelector("label[for=policy-require-approval]")).getText()
+                .contains("rollouts created for a new release wait for an administrator"));
+        // the pin labels say what PinStrategy does: minor keeps the minor line, major the major line
+        assertTrue(browser.find(By.cssSelector("#policy-version-pin-strategy option[value=minor]")).getText()
+                .contains("stay on the current minor version"));
+        assertTrue(browser.find(By.cssSelector("#policy-version-pin-strategy option[value=major]")).getText()
+                .contains("stay on the current major version"));
+        // above the sticky save bar, where a user scrolls it to
+        js("document.getElementById('policy-require-approval').scrollIntoView({block: 'center'});");
+        browser.check("policy-require-approval", true);
+        browser.click("save-policy");
+        browser.visible("policy-saved");
+        Map<String, Object> saved = (Map<String, Object>) admin.get("/api/v1/update-policies/lab").json().get("policy");
+        assertEquals(Boolean.TRUE, saved.get("require_approval"), saved.toString());
+        assertEquals(2, ((Map<String, Object>) saved.get("rollout_control")).get("batch_size"), "the rest kept as it was");
+        browser.open("/fleets/lab/policy");
+        browser.awaitPage("Update policy: Lab printers");
+        assertTrue(browser.checked("policy-require-approval"));
+
+        browser.open("/tokens");
+        browser.awaitPage("API tokens");
+        browser.click("new-token");
+        browser.typeById("token-name", "rollout-watcher");
+        browser.click(testId("scope-rollouts.read"));
+        browser.click("create-token");
+        browser.visible("token-created");
+        ApiClient watcher = ApiClient.anonymous(Integer.toString(server.baseUri().getPort())).withToken(browser.value("new-token-value"));
+        assertEquals(200, watcher.get("/api/v1/rollouts/" + rolloutId).status());
+        assertEquals(403, watcher.post("/api/v1/rollouts/" + rolloutId + "/rollback", Map.of()).status(),
+                "reading rollouts does not allow acting on them");
+    }
+
     private static Object js(String script) {
         return ((JavascriptExecutor) browser.driver()).executeScript(script);
     }

@@ -55,7 +55,7 @@ export async function render(root, ctx, { rolloutId }) {
   const summary = h('section', { class: 'card', testid: 'rollout-summary' });
   const failing = h('section', { class: 'card', testid: 'failing-agents', hidden: true });
   const progress = h('section', { class: 'card', testid: 'rollout-counts' });
-  const release = h('section', { class: 'card', testid: 'rollout-release' });
+  const release = h('section', { class: 'card rollout-release', testid: 'rollout-release' });
   const plan = h('section', { class: 'card', testid: 'rollout-plan' });
   const freshness = h('p', { class: 'small muted', testid: 'rollout-freshness' });
 
@@ -75,6 +75,11 @@ export async function render(root, ctx, { rolloutId }) {
       shownState = r.state;
       actionBar.replaceChildren(...actionButtons(r, act));
       release.replaceChildren(...releaseView(r, act));
+      // awaiting approval, what the approver reads comes first; afterwards the progress does
+      if (release.isConnected) {
+        if (r.state === 'awaiting_approval') progress.before(release);
+        else plan.before(release);
+      }
       plan.replaceChildren(h('h2', {}, 'Plan'), h('dl', { class: 'facts' },
         planFacts(r.plan).map(([k, v]) => [h('dt', {}, k), h('dd', {}, v)])));
     }
@@ -118,7 +123,8 @@ export async function render(root, ctx, { rolloutId }) {
   area.replaceChildren(
     h('p', { class: 'breadcrumbs' }, link('/rollouts', 'Rollouts'), ' / ', current.id),
     pageHeader(`Rollout ${current.component} ${current.version}`, actionBar),
-    liveState, actionError, actionDone, summary, failing, progress, release, plan, freshness);
+    liveState, actionError, actionDone, summary, failing,
+    ...(current.state === 'awaiting_approval' ? [release, progress] : [progress, release]), plan, freshness);
   poller.restart();
 }
 
