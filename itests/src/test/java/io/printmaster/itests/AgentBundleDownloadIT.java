@@ -73,7 +73,7 @@ class AgentBundleDownloadIT {
         String credential = enrolledAgent();
         setTargetVersion(version);
         HttpResponse<String> checkIn = agentPost(credential, "/api/v1/agents/update/manifest", Map.of("current_version",
-                "0.0.1", "platform", "linux", "arch", "amd64", "hostname", "hot-swap-host"));
+                "0.0.1", "platform", "linux", "arch", "amd64", "hostname", "hot-swap-host", "run_id", "bundle-download-run"));
         assertEquals(200, checkIn.statusCode(), checkIn.body());
         JsonNode answer = JSON.readTree(checkIn.body());
         assertTrue(answer.get("update_available").asBoolean(), answer.toString());

@@ -133,8 +133,9 @@ public class UpdateOfferIT {
     }
 
     private static Map<String, Object> checkIn(ApiClient agent, String version) throws Exception {
+        // an update run's check-in (run_id): only such a check-in may take a rollout slot and be offered
         ApiClient.Response r = agent.post("/api/v1/agents/update/manifest", Map.of("current_version", version,
-                "platform", "linux", "arch", "amd64", "hostname", "offer-host"));
+                "platform", "linux", "arch", "amd64", "hostname", "offer-host", "run_id", "run-" + UUID.randomUUID()));
         assertEquals(r.body(), 200, r.status());
         return r.json();
     }

@@ -139,11 +139,12 @@ public class CheckInAnswers {
     }
 
     /**
-     * The rollback manifest of {@code artifact} bound to the rollout. Rollback manifests are signed by the releases
-     * bundle (ReleaseCatalog 1.2); until it can, a rollback is not offered.
+     * The rollback manifest of {@code artifact} bound to the rollout ({@code "downgrade": true}, {@code rollout_id},
+     * a release counter above the one the agent installed); empty when no key may sign now, and then nothing is
+     * offered (the gate takes no slot).
      */
-    private Optional<SignedManifest> rollbackManifest(Artifact artifact, String rolloutId) {
-        return Optional.empty();
+    private Optional<SignedManifest> rollbackManifest(Artifact artifact, String rolloutId) throws SQLException {
+        return catalog.downgradeManifest(artifact.id(), rolloutId);
     }
 
     /** The offers for the reported plugins (see the class comment), in the order reported. */

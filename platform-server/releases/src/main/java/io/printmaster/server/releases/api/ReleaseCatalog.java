@@ -7,7 +7,11 @@ import java.util.List;
 import java.util.Optional;
 import org.osgi.annotation.versioning.ProviderType;
 
-/** The cached artifacts, their files and signed manifests, for other server bundles. Thread-safe. */
+/**
+ * The cached artifacts, their files and signed manifests, for other server bundles. Thread-safe. The methods added
+ * in 1.3 have defaults that answer "nothing" so that stand-ins written before keep compiling; the release bundle's
+ * catalog implements them all.
+ */
 @ProviderType
 public interface ReleaseCatalog {
 
@@ -34,6 +38,46 @@ public interface ReleaseCatalog {
      * @since 1.1
      */
     Optional<Path> bundleJar(Artifact artifact, String path, String sha256) throws IOException;
+
+    /**
+     * The rollback manifest of this artifact for one rollout (docs/manifests.md, "Rollback manifests"): the
+     * artifact's manifest members plus {@code "downgrade": true} and {@code "rollout_id"}, with a release counter of
+     * its own, above every counter handed out for the component when it was first made (a later release's counter
+     * is higher still). Stored and served again while the active key signed it and it does not expire within the
+     * renewal margin; otherwise signed again, with the same counter. One counter per artifact and rollout, also
+     * when several server processes ask at once.
+     *
+     * @param rolloutId the rollout the agents go back from: 1 to 64 of {@code [A-Za-z0-9_-]}
+     * @return empty when the artifact is not recorded, or when no key may sign now (no signing service, no usable
+     *     key, the root's delegation of the active key expired, signing failed: the reason is logged)
+     * @throws IllegalArgumentException when {@code rolloutId} is malformed (the message names {@code rolloutId})
+     * @since 1.3
+     */
+    default Optional<SignedManifest> downgradeManifest(long artifactId, String rolloutId) throws SQLException {
+        return Optional.empty(); // a catalog that signs nothing (stand-ins written before 1.3)
+    }
+
+    /**
+     * The cached release notes of a release (those of any of its artifacts that has notes), as published and as
+     * sanitized HTML.
+     *
+     * @return empty when no artifact of that component and version is recorded or none has notes
+     * @since 1.3
+     */
+    default Optional<ReleaseNotes> releaseNotes(String component, String version) throws SQLException {
+        return Optional.empty();
+    }
+
+    /**
+     * What changes between two agent archives (normally of one platform and arch): the bundles added, removed or
+     * changed, by the {@code bundles} lists of their signed manifests, and whether the runtime differs.
+     *
+     * @return empty when either artifact or its signed manifest is missing
+     * @since 1.3
+     */
+    default Optional<ReleaseChanges> changes(long fromArtifactId, long toArtifactId) throws SQLException {
+        return Optional.empty();
+    }
 
     /** Filters for {@link #artifacts}; a null field matches everything. */
     record ArtifactFilter(String component, String version, String platform, String arch, String format, String channel) {

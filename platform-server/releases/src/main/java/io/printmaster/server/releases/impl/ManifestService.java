@@ -10,6 +10,7 @@ import io.printmaster.server.releases.api.SignedManifest;
 import io.printmaster.server.signing.api.CanonicalJson;
 import io.printmaster.server.signing.api.ManifestSigner;
 import io.printmaster.server.signing.api.Signature;
+import io.printmaster.server.signing.api.SigningKey;
 import io.printmaster.server.signing.api.SigningKeys;
 import java.sql.SQLException;
 import java.time.Clock;
@@ -25,6 +26,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.regex.Pattern;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
@@ -158,25 +160,121 @@ public class ManifestService {
 
     /** Signs (or re-signs) the manifest of an artifact whose version has release counter {@code counter}. */
     SignedManifest sign(Artifact artifact, long counter) throws SigningException, SQLException {
+        SignedManifest manifest = signed(artifact, counter, null);
+        store.saveManifest(manifest);
+        return manifest;
+    }
+
+    /**
+     * A manifest of {@code artifact} signed now with the active key, not stored: the artifact's own, or with
+     * {@code rolloutId} a rollback manifest bound to that rollout.
+     */
+    private SignedManifest signed(Artifact artifact, long counter, String rolloutId) throws SigningException, SQLException {
         Instant generatedAt = clock.instant().truncatedTo(ChronoUnit.SECONDS);
         Instant expiresAt = generatedAt.plus(Duration.ofDays(config.validity__days()));
         Optional<AgentContents.HotSwapFields> hotSwap = agentContents == null ? Optional.empty()
                 : agentContents.manifestFields(artifact);
         for (int attempt = 1; ; attempt++) {
             String keyId = keys.active().id();
-            byte[] bytes = manifestBytes(artifact, counter, generatedAt, expiresAt, keyId, hotSwap);
+            byte[] bytes = manifestBytes(artifact, counter, generatedAt, expiresAt, keyId, hotSwap, rolloutId);
             Signature signature = signer.sign(bytes);
             if (keyId.equals(signature.keyId())) {
-                SignedManifest manifest = new SignedManifest(artifact.id(), keyId, bytes,
+                return new SignedManifest(artifact.id(), keyId, bytes,
                         Base64.getEncoder().encodeToString(signature.value()), generatedAt, expiresAt);
-                store.saveManifest(manifest);
-                return manifest;
             }
             if (attempt >= SIGN_ATTEMPTS) {
                 throw new SigningException("the active signing key kept changing while signing (last: " + keyId + " then "
                         + signature.keyId() + ")");
             }
         }
+    }
+
+    // ---- rollback manifests ------------------------------------------------------------------------------------
+
+    /** What a rollout id may be: what the rollouts bundle makes ({@code rol_…}) and nothing that needs escaping. */
+    private static final Pattern ROLLOUT_ID = Pattern.compile("[A-Za-z0-9_-]{1,64}");
+
+    /**
+     * The rollback manifest of an artifact for one rollout (docs/manifests.md, "Rollback manifests"): the stored one
+     * while the active key signed it and it does not expire within the renewal margin, else signed now with the same
+     * release counter (the first time with a counter above every counter the component has had).
+     *
+     * @return empty when the artifact is not recorded, or when nothing may sign now (the reason is logged)
+     * @throws IllegalArgumentException when {@code rolloutId} is not 1 to 64 of {@code [A-Za-z0-9_-]}
+     */
+    Optional<SignedManifest> downgradeManifest(long artifactId, String rolloutId) throws SQLException {
+        if (rolloutId == null || !ROLLOUT_ID.matcher(rolloutId).matches()) {
+            throw new IllegalArgumentException("rolloutId: 1 to 64 of A-Z, a-z, 0-9, '_' and '-', got "
+                    + (rolloutId == null ? "none" : "'" + abbreviated(rolloutId) + "'"));
+        }
+        Optional<Artifact> artifact = store.artifact(artifactId);
+        if (artifact.isEmpty()) {
+            return Optional.empty();
+        }
+        Optional<ReleaseStore.RollbackEntry> stored = store.rollbackManifest(artifactId, rolloutId);
+        SigningKey active;
+        try {
+            active = keys.active();
+        } catch (SigningException e) {
+            LOG.warn("no rollback manifest of {} for rollout {}: no signing key is available: {}", describe(artifact.get()),
+                    rolloutId, e.getMessage());
+            return Optional.empty();
+        }
+        Instant now = clock.instant();
+        if (!maySign(active, now)) {
+            LOG.warn("no rollback manifest of {} for rollout {}: the root's delegation of the active signing key {} "
+                    + "expired at {}", describe(artifact.get()), rolloutId, active.id(), active.delegatedUntil());
+            return Optional.empty();
+        }
+        if (stored.isPresent() && stillServable(stored.get().manifest(), active, now)) {
+            return Optional.of(stored.get().manifest());
+        }
+        try {
+            if (stored.isPresent()) {
+                return Optional.of(resignRollback(stored.get()));
+            }
+            long counter = store.reserveRollbackCounter(artifact.get(), rolloutId, now);
+            SignedManifest manifest = signed(artifact.get(), counter, rolloutId);
+            return Optional.of(store.insertRollbackManifest(rolloutId, counter, manifest));
+        } catch (SigningException e) {
+            LOG.warn("no rollback manifest of {} for rollout {}: signing failed: {}", describe(artifact.get()), rolloutId,
+                    e.getMessage());
+            return Optional.empty();
+        }
+    }
+
+    /** False when a root's delegation of the key has run out: agents under the root refuse what it signs. */
+    private static boolean maySign(SigningKey key, Instant now) {
+        return key.delegatedUntil() == null || now.isBefore(key.delegatedUntil());
+    }
+
+    /** Signed by the active key and not expiring within the renewal margin: what the renewal job would leave alone. */
+    private boolean stillServable(SignedManifest m, SigningKey active, Instant now) {
+        return m.keyId().equals(active.id())
+                && m.expiresAt().isAfter(now.plus(Duration.ofDays(config.renew__margin__days())));
+    }
+
+    /** Re-signs a stored rollback manifest with the active key and its own counter, and stores it. */
+    private SignedManifest resignRollback(ReleaseStore.RollbackEntry entry) throws SigningException, SQLException {
+        SignedManifest manifest = signed(entry.artifact(), entry.counter(), entry.rolloutId());
+        store.updateRollbackManifest(entry.rolloutId(), manifest);
+        return manifest;
+    }
+
+    private int resignRollbacks(List<ReleaseStore.RollbackEntry> entries) throws SigningException, SQLException {
+        for (ReleaseStore.RollbackEntry e : entries) {
+            resignRollback(e);
+        }
+        return entries.size();
+    }
+
+    private static String describe(Artifact a) {
+        return a.component() + " " + a.version() + " " + a.platform() + "-" + a.arch() + " (" + a.format() + ", artifact "
+                + a.id() + ")";
+    }
+
+    private static String abbreviated(String s) {
+        return s.length() <= 80 ? s : s.substring(0, 80) + "…";
     }
 
     /** Signs an artifact's manifest with its version's release counter. */
@@ -186,7 +284,7 @@ public class ManifestService {
         return sign(artifact, counter);
     }
 
-    /** Re-signs every artifact's manifest with the active key; returns how many. */
+    /** Re-signs every artifact's manifest and every rollback manifest with the active key; returns how many. */
     int regenerateAll() throws SigningException, SQLException {
         bulk.lock();
         try {
@@ -194,13 +292,16 @@ public class ManifestService {
             for (Artifact a : all) {
                 sign(a);
             }
-            return all.size();
+            return all.size() + resignRollbacks(store.rollbackManifests());
         } finally {
             bulk.unlock();
         }
     }
 
-    /** Re-signs the manifests that expire within the renewal margin; returns how many. */
+    /**
+     * Re-signs the manifests (rollback manifests too, with their own counters) that expire within the renewal
+     * margin; returns how many.
+     */
     int renewExpiring() throws SigningException, SQLException {
         bulk.lock();
         try {
@@ -209,7 +310,7 @@ public class ManifestService {
             for (Artifact a : due) {
                 sign(a);
             }
-            return due.size();
+            return due.size() + resignRollbacks(store.rollbackManifestsExpiringBefore(limit));
         } finally {
             bulk.unlock();
         }
@@ -218,16 +319,17 @@ public class ManifestService {
     /**
      * Re-signs with the active key the manifests another key signed: agents that follow the trust statements refuse a
      * retired or revoked key's manifest, so none may stay on offer (a rotation re-signs at once; this catches a
-     * server stopped in between). Returns how many.
+     * server stopped in between). Rollback manifests too: a rotation must not strand them. Returns how many.
      */
     int resignRetired() throws SigningException, SQLException {
         bulk.lock();
         try {
-            List<Artifact> stale = store.artifactsWithManifestNotSignedBy(keys.active().id());
+            String active = keys.active().id();
+            List<Artifact> stale = store.artifactsWithManifestNotSignedBy(active);
             for (Artifact a : stale) {
                 sign(a);
             }
-            return stale.size();
+            return stale.size() + resignRollbacks(store.rollbackManifestsNotSignedBy(active));
         } finally {
             bulk.unlock();
         }
@@ -259,6 +361,16 @@ public class ManifestService {
 
     static byte[] manifestBytes(Artifact a, long counter, Instant generatedAt, Instant expiresAt, String keyId,
                                 Optional<AgentContents.HotSwapFields> hotSwap) {
+        return manifestBytes(a, counter, generatedAt, expiresAt, keyId, hotSwap, null);
+    }
+
+    /**
+     * The canonical JSON bytes of a manifest: the artifact's, as above, and when {@code rolloutId} is not null a
+     * rollback manifest's, which adds {@code "downgrade":true} and {@code "rollout_id"} (docs/manifests.md,
+     * "Rollback manifests").
+     */
+    static byte[] manifestBytes(Artifact a, long counter, Instant generatedAt, Instant expiresAt, String keyId,
+                                Optional<AgentContents.HotSwapFields> hotSwap, String rolloutId) {
         ReleaseManifest m = new ReleaseManifest(ReleaseManifest.VERSION_1, a.component(), a.version(),
                 SemanticVersion.tryParse(a.version()).map(SemanticVersion::minorLine).orElse(null), a.platform(),
                 a.arch(), a.channel(), a.format(), a.sha256(), a.sizeBytes(), a.upstreamUrl(),
@@ -266,7 +378,8 @@ public class ManifestService {
                 generatedAt.toString(), expiresAt.toString(), counter,
                 hotSwap.map(AgentContents.HotSwapFields::bundles).orElse(List.of()), keyId,
                 hotSwap.map(AgentContents.HotSwapFields::runtimeSha256).orElse(null),
-                hotSwap.map(AgentContents.HotSwapFields::restartRequired).orElse(null));
+                hotSwap.map(AgentContents.HotSwapFields::restartRequired).orElse(null),
+                rolloutId == null ? null : Boolean.TRUE, rolloutId);
         return CanonicalJson.bytes(WIRE.convertValue(m, new TypeReference<Map<String, Object>>() { }));
     }
 

@@ -78,6 +78,37 @@ public class ReleaseStore {
         return out;
     }
 
+    /** The artifact with this record number, if recorded. */
+    Optional<Artifact> artifact(long id) throws SQLException {
+        return database.read(c -> {
+            try (PreparedStatement ps = c.prepareStatement("SELECT " + ARTIFACT_COLUMNS + " FROM PM_RELEASE_ARTIFACT A "
+                    + "WHERE A.ID = ?")) {
+                ps.setLong(1, id);
+                try (ResultSet rs = ps.executeQuery()) {
+                    return rs.next() ? Optional.of(artifact(rs, 1)) : Optional.empty();
+                }
+            }
+        });
+    }
+
+    /**
+     * The release notes of a component's version: those of its most recently cached artifact that has any (every
+     * artifact of a release carries the release's notes; a source may leave them out of some).
+     */
+    Optional<String> releaseNotes(String component, String version) throws SQLException {
+        return database.read(c -> {
+            try (PreparedStatement ps = c.prepareStatement("SELECT RELEASE_NOTES FROM PM_RELEASE_ARTIFACT "
+                    + "WHERE COMPONENT = ? AND VERSION = ? AND RELEASE_NOTES IS NOT NULL ORDER BY DOWNLOADED_AT DESC, ID DESC")) {
+                ps.setString(1, component);
+                ps.setString(2, version);
+                ps.setMaxRows(1);
+                try (ResultSet rs = ps.executeQuery()) {
+                    return rs.next() ? Optional.ofNullable(rs.getString(1)) : Optional.empty();
+                }
+            }
+        });
+    }
+
     /** The artifact with this identity (component, version, platform, arch, format), if recorded. */
     Optional<Artifact> find(String component, String version, String platform, String arch, String format) throws SQLException {
         return database.read(c -> find(c, component, version, platform, arch, format));
@@ -116,9 +147,22 @@ public class ReleaseStore {
 
     /**
      * Records a cached artifact (its {@code id} is ignored) and gives its version a release counter when it has none
-     * yet, in one transaction.
+     * yet, in one transaction. Tried again when another writer took the same counter or identity at the same moment
+     * (another server process's intake, a rollback manifest's counter): the next attempt sees what it committed.
      */
     Recorded record(Artifact a) throws SQLException {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return recordOnce(a);
+            } catch (SQLException e) {
+                if (attempt >= RESERVE_ATTEMPTS || !RETRY_STATES.contains(e.getSQLState())) {
+                    throw e;
+                }
+            }
+        }
+    }
+
+    private Recorded recordOnce(Artifact a) throws SQLException {
         return database.inTransaction(c -> {
             Optional<Artifact> existing = find(c, a.component(), a.version(), a.platform(), a.arch(), a.format());
             if (existing.isPresent()) {
@@ -325,6 +369,136 @@ public class ReleaseStore {
         });
         out.sort(Comparator.comparing(ManifestEntry::artifact, NEWEST_FIRST));
         return out;
+    }
+
+    // ---- rollback manifests ------------------------------------------------------------------------------------
+
+    /** SQLStates after which reserving a counter is tried again: a unique key another process took first, a lock. */
+    private static final java.util.Set<String> RETRY_STATES = java.util.Set.of("23505", "40001", "40XL1", "40XL2");
+    private static final int RESERVE_ATTEMPTS = 8;
+
+    /**
+     * The pseudo-version under which a rollback manifest's counter is kept in {@code PM_RELEASE_COUNTER}: never a
+     * semantic version (it holds '/'), so no release ever collides with it, and its primary key makes the counter
+     * one per artifact and rollout.
+     */
+    static String rollbackCounterKey(long artifactId, String rolloutId) {
+        return "rollback/" + rolloutId + "/" + artifactId;
+    }
+
+    /**
+     * The release counter of the rollback manifest of {@code artifact} for {@code rolloutId}: the one reserved
+     * before, or one above every counter the component has had, reserved now. Reserved in {@code PM_RELEASE_COUNTER}
+     * (under {@link #rollbackCounterKey}) so that the intake's next version gets a higher one still, and so that two
+     * server processes reserving at once end with one counter: the loser's insert hits a unique key (the pair's, or
+     * the component's counter) and it reads again.
+     */
+    long reserveRollbackCounter(Artifact artifact, String rolloutId, Instant now) throws SQLException {
+        String key = rollbackCounterKey(artifact.id(), rolloutId);
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return database.inTransaction(c -> counter(c, artifact.component(), key, now));
+            } catch (SQLException e) {
+                if (attempt >= RESERVE_ATTEMPTS || !RETRY_STATES.contains(e.getSQLState())) {
+                    throw e;
+                }
+            }
+        }
+    }
+
+    /** A rollback manifest as stored: the artifact it describes, the rollout it is bound to, its counter. */
+    record RollbackEntry(Artifact artifact, String rolloutId, long counter, SignedManifest manifest) {
+    }
+
+    private static final String ROLLBACK_SELECT = "SELECT " + ARTIFACT_COLUMNS + ", R.ARTIFACT_ID, R.KEY_ID, "
+            + "R.MANIFEST, R.SIGNATURE, R.GENERATED_AT, R.EXPIRES_AT, R.ROLLOUT_ID, R.COUNTER "
+            + "FROM PM_RELEASE_ROLLBACK_MANIFEST R JOIN PM_RELEASE_ARTIFACT A ON A.ID = R.ARTIFACT_ID";
+
+    private static RollbackEntry rollbackEntry(ResultSet rs) throws SQLException {
+        return new RollbackEntry(artifact(rs, 1), rs.getString(23), rs.getLong(24), manifest(rs, 17));
+    }
+
+    Optional<RollbackEntry> rollbackManifest(long artifactId, String rolloutId) throws SQLException {
+        List<RollbackEntry> found = rollbackManifests(" WHERE R.ARTIFACT_ID = ? AND R.ROLLOUT_ID = ?", artifactId, rolloutId);
+        return found.isEmpty() ? Optional.empty() : Optional.of(found.get(0));
+    }
+
+    /** Every rollback manifest, oldest artifact first. */
+    List<RollbackEntry> rollbackManifests() throws SQLException {
+        return rollbackManifests("");
+    }
+
+    List<RollbackEntry> rollbackManifestsExpiringBefore(Instant instant) throws SQLException {
+        return rollbackManifests(" WHERE R.EXPIRES_AT < ?", Timestamp.from(instant));
+    }
+
+    List<RollbackEntry> rollbackManifestsNotSignedBy(String keyId) throws SQLException {
+        return rollbackManifests(" WHERE R.KEY_ID <> ?", keyId);
+    }
+
+    private List<RollbackEntry> rollbackManifests(String where, Object... args) throws SQLException {
+        return database.read(c -> {
+            List<RollbackEntry> list = new ArrayList<>();
+            try (PreparedStatement ps = c.prepareStatement(ROLLBACK_SELECT + where + " ORDER BY R.ARTIFACT_ID, R.ROLLOUT_ID")) {
+                bind(ps, List.of(args));
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        list.add(rollbackEntry(rs));
+                    }
+                }
+            }
+            return list;
+        });
+    }
+
+    /**
+     * Stores the first rollback manifest of an artifact and rollout. When another process stored one first (the
+     * primary key), that one stays and is returned: both carry the same counter, so either is right, and every
+     * caller then serves the same bytes.
+     */
+    SignedManifest insertRollbackManifest(String rolloutId, long counter, SignedManifest m) throws SQLException {
+        try {
+            database.inTransaction(c -> {
+                try (PreparedStatement ps = c.prepareStatement("INSERT INTO PM_RELEASE_ROLLBACK_MANIFEST (ARTIFACT_ID, "
+                        + "ROLLOUT_ID, COUNTER, KEY_ID, MANIFEST, SIGNATURE, GENERATED_AT, EXPIRES_AT) "
+                        + "VALUES (?, ?, ?, ?, ?, ?, ?, ?)")) {
+                    ps.setLong(1, m.artifactId());
+                    ps.setString(2, rolloutId);
+                    ps.setLong(3, counter);
+                    ps.setString(4, m.keyId());
+                    ps.setBytes(5, m.manifest());
+                    ps.setString(6, m.signature());
+                    ps.setTimestamp(7, Timestamp.from(m.generatedAt()));
+                    ps.setTimestamp(8, Timestamp.from(m.expiresAt()));
+                    ps.executeUpdate();
+                }
+                return null;
+            });
+            return m;
+        } catch (SQLException e) {
+            if (!"23505".equals(e.getSQLState())) {
+                throw e;
+            }
+            return rollbackManifest(m.artifactId(), rolloutId).map(RollbackEntry::manifest)
+                    .orElseThrow(() -> e); // taken, then gone (its artifact pruned): report the clash
+        }
+    }
+
+    /** Replaces the bytes of a stored rollback manifest (re-signed; the counter stays). False when it is gone. */
+    boolean updateRollbackManifest(String rolloutId, SignedManifest m) throws SQLException {
+        return database.inTransaction(c -> {
+            try (PreparedStatement ps = c.prepareStatement("UPDATE PM_RELEASE_ROLLBACK_MANIFEST SET KEY_ID = ?, "
+                    + "MANIFEST = ?, SIGNATURE = ?, GENERATED_AT = ?, EXPIRES_AT = ? WHERE ARTIFACT_ID = ? AND ROLLOUT_ID = ?")) {
+                ps.setString(1, m.keyId());
+                ps.setBytes(2, m.manifest());
+                ps.setString(3, m.signature());
+                ps.setTimestamp(4, Timestamp.from(m.generatedAt()));
+                ps.setTimestamp(5, Timestamp.from(m.expiresAt()));
+                ps.setLong(6, m.artifactId());
+                ps.setString(7, rolloutId);
+                return ps.executeUpdate() == 1;
+            }
+        });
     }
 
     // ---- agent archive contents (hot-swap fields of the manifest) ----------------------------------------------

@@ -75,7 +75,8 @@ public class AutomaticRollouts {
             return Optional.ofNullable(active);
         }
         EffectivePolicy policy = fleets.effectivePolicy(fleet);
-        int targeted = targets.selecting(fleet, component, policy.policy(), version.get());
+        // at least the agent that asked: counted from the stored versions, which its check-in has not updated yet
+        int targeted = Math.max(1, targets.selecting(fleet, component, policy.policy(), version.get()));
         Plan plan = plan(policy.policy().rolloutControl(), targeted);
         NewRollout spec = new NewRollout(component, pick, Rollout.POLICY, List.of(fleet), plan,
                 policy.policy().approvalRequired(), stamp(policy), Map.of(fleet, targeted), Map.of(), CREATED_BY);

@@ -75,7 +75,9 @@ public class RolloutGate implements UpdateGate {
             return eligible ? GateDecision.rollback(row.get().fromVersion(), r.id()) : GateDecision.none();
         }
         if (AgentRowState.IN_PROGRESS.equals(rowState)) {
-            return GateDecision.offer(r.version(), r.id()); // its slot is kept while paused: it finishes its run
+            // its slot is kept while paused: it finishes its run; unless the policy no longer moves it to this
+            // version (an automatic rollout follows the policy): then its run learns it here and cancels
+            return !r.automatic() || targets(r, request) ? GateDecision.offer(r.version(), r.id()) : GateDecision.none();
         }
         boolean candidate = row.isPresent() ? AgentRowState.ASSIGNED.equals(rowState) : targets(r, request);
         if (!candidate) {

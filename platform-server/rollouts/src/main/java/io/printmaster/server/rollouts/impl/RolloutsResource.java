@@ -42,7 +42,7 @@ public class RolloutsResource implements RouteProvider {
         this.store = store;
         this.actions = actions;
         this.parser = new PlanParser(fleets, agents, new FleetTargets(agents, catalog));
-        this.details = new RolloutDetails(catalog);
+        this.details = new RolloutDetails(catalog, agents);
     }
 
     @Override
