@@ -14,7 +14,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Random;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -36,6 +35,7 @@ import org.openqa.selenium.WebElement;
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class RolloutsConsoleIT {
     private static final String VERSION = "2.0.0";
+    private static final String FROM_VERSION = "1.0.0";
     /** Markdown from the release source, with markup that must never run or become elements. */
     private static final String NOTES = String.join("\n",
             "## Fixes",
@@ -60,11 +60,16 @@ class RolloutsConsoleIT {
 
     @BeforeAll
     static void start() throws Exception {
+        // real agent archives: 1.0.0 as built, 2.0.0 with one bundle changed, so the approval view can say what changes
         github = new GitHubReleasesServer();
-        byte[] archive = new byte[120_000];
-        new Random(14).nextBytes(archive);
+        java.nio.file.Path releases = Files.createTempDirectory("pm-rollouts-console-releases");
+        AgentReleaseBuilder builder = AgentReleaseBuilder.fromBuild();
+        java.nio.file.Path from = builder.write(releases, FROM_VERSION, AgentReleaseBuilder.Changes.NONE);
+        java.nio.file.Path to = builder.write(releases, VERSION, AgentReleaseBuilder.Changes.bundles(AgentHotSwapIT.LOCALUI));
+        github.publish("v" + FROM_VERSION, "The first release.", "2026-11-01T08:00:00Z",
+                Map.of(from.getFileName().toString(), Files.readAllBytes(from)), null);
         github.publish("v" + VERSION, NOTES, "2026-12-01T08:00:00Z",
-                Map.of("printmaster-agent-v" + VERSION + "-linux-amd64.tar.gz", archive), null);
+                Map.of(to.getFileName().toString(), Files.readAllBytes(to)), null);
         server = ServerProcess.start("rollouts-console", Files.createTempDirectory("pm-server-rollouts-console"),
                 ServerProcess.WITHOUT_BUILT_IN_RELEASES);
         server.awaitEndpoints("/api/v1/rollouts", "/api/v1/release-sources", "/api/v1/releases/artifacts", "/api/v1/fleets");
@@ -81,9 +86,11 @@ class RolloutsConsoleIT {
                 "config", Map.of("repository", GitHubReleasesServer.REPOSITORY, "api_url", github.apiUrl().toString())));
         assertEquals(201, source.status(), source.body());
         IntakeDiagnostics.awaitIntake(admin, Duration.ofSeconds(90), () -> {
-            ApiClient.Response r = admin.get("/api/v1/releases/manifests?component=agent&version=" + VERSION);
-            assertEquals(200, r.status(), r.body());
-            assertFalse(((List<?>) r.json().get("manifests")).isEmpty(), "a signed manifest of " + VERSION + ": " + r.body());
+            for (String v : List.of(FROM_VERSION, VERSION)) {
+                ApiClient.Response r = admin.get("/api/v1/releases/manifests?component=agent&version=" + v);
+                assertEquals(200, r.status(), r.body());
+                assertFalse(((List<?>) r.json().get("manifests")).isEmpty(), "a signed manifest of " + v + ": " + r.body());
+            }
         });
 
         ApiClient.Response token = admin.post("/api/v1/fleets/lab/join-tokens", Map.of());
@@ -93,8 +100,8 @@ class RolloutsConsoleIT {
             enroll.put("join_token", token.json().get("token"));
             enroll.put("hostname", "lab-" + n);
             enroll.put("platform", "linux");
-            enroll.put("arch", "amd64");
-            enroll.put("current_version", "1.0.0");
+            enroll.put("arch", AgentReleaseBuilder.arch());
+            enroll.put("current_version", FROM_VERSION);
             ApiClient.Response enrolled = anonymous.post("/api/v1/agents/enroll", enroll);
             assertEquals(201, enrolled.status(), enrolled.body());
             agentIds.add((String) enrolled.json().get("agent_id"));
@@ -224,6 +231,12 @@ class RolloutsConsoleIT {
             assertEquals("pre", notes.getTagName());
             assertEquals(NOTES, notes.getText());
         }
+        // what changes for the 1.0.0 agents: one bundle, swapped without a restart
+        WebElement changes = browser.visible("rollout-changes");
+        WebElement changed = changes.findElement(By.cssSelector("tr[data-change=changed]"));
+        assertTrue(changed.getText().contains(AgentHotSwapIT.LOCALUI), changed.getText());
+        assertEquals(1, changes.findElements(By.cssSelector("tbody tr")).size(), changes.getText());
+        assertTrue(changes.getText().contains("from " + FROM_VERSION) && changes.getText().contains("hot swap"), changes.getText());
         assertEquals("3", browser.visible("affected-lab").findElement(By.cssSelector("td.num")).getText());
         assertEquals("3", browser.visible("count-targeted").getText());
         assertNoScriptRan();
@@ -457,9 +470,9 @@ class RolloutsConsoleIT {
     /** An update-run check-in of agent n (carries run_id, as an agent starting an update run does). */
     private static Map<String, Object> checkIn(int n, String runId) throws Exception {
         Map<String, Object> body = new LinkedHashMap<>();
-        body.put("current_version", "1.0.0");
+        body.put("current_version", FROM_VERSION);
         body.put("platform", "linux");
-        body.put("arch", "amd64");
+        body.put("arch", AgentReleaseBuilder.arch());
         body.put("hostname", "lab-" + n);
         body.put("run_id", runId);
         ApiClient.Response r = agents.get(n).post("/api/v1/agents/update/manifest", body);
