@@ -216,20 +216,16 @@ class RolloutsConsoleIT {
         assertTrue(notes.getText().contains("<script>window.pmPwned = 1</script>"), notes.getText());
         assertTrue(notes.getText().contains("onerror"), notes.getText());
         assertTrue(notes.findElements(By.cssSelector("script, img, iframe, [onerror]")).isEmpty());
-        if (rollout().get("release_notes_html") != null) {
-            // Markdown rendered by the server: emphasis and a safe link survive, the javascript: link does not
-            assertEquals("tray 2", notes.findElement(By.tagName("strong")).getText());
-            WebElement docs = notes.findElement(By.linkText("Read the docs"));
-            assertEquals("https://example.com/docs", docs.getAttribute("href"));
-            assertTrue(docs.getAttribute("rel").contains("noopener"), docs.getAttribute("rel"));
-            for (WebElement a : notes.findElements(By.tagName("a"))) {
-                String href = a.getAttribute("href");
-                assertTrue(href == null || !href.startsWith("javascript"), href);
-            }
-        } else {
-            // no rendering from the server: the Markdown as published, as text
-            assertEquals("pre", notes.getTagName());
-            assertEquals(NOTES, notes.getText());
+        // Markdown rendered by the server: emphasis and a safe link survive, the javascript: link does not
+        assertNotNull(rollout().get("release_notes_html"), "the server sends its sanitized rendering");
+        assertEquals("div", notes.getTagName());
+        assertEquals("tray 2", notes.findElement(By.tagName("strong")).getText());
+        WebElement docs = notes.findElement(By.linkText("Read the docs"));
+        assertEquals("https://example.com/docs", docs.getAttribute("href"));
+        assertTrue(docs.getAttribute("rel").contains("noopener"), docs.getAttribute("rel"));
+        for (WebElement a : notes.findElements(By.tagName("a"))) {
+            String href = a.getAttribute("href");
+            assertTrue(href == null || !href.startsWith("javascript"), href);
         }
         // what changes for the 1.0.0 agents: one bundle, swapped without a restart
         WebElement changes = browser.visible("rollout-changes");
