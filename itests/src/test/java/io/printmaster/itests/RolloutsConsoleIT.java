@@ -448,6 +448,44 @@ class RolloutsConsoleIT {
                 "reading rollouts does not allow acting on them");
     }
 
+    @Test
+    @Order(9)
+    @SuppressWarnings("unchecked")
+    void rollingBackAsksFirstAndTheCountsFollowTheAgentBack() throws Exception {
+        browser.open("/rollouts/" + rolloutId);
+        browser.awaitPage("Rollout agent " + VERSION);
+        awaitState("aborted");
+        browser.click("rollout-rollback");
+        WebElement dialog = browser.visible("confirm-dialog");
+        assertTrue(dialog.getText().contains("the version each ran before"), dialog.getText());
+        browser.click("confirm-ok");
+        awaitState("rolling_back");
+        assertEquals("0", browser.visible("count-reverted").getText());
+
+        // the agent that updated asks (an update run) and is offered its previous version, bound to this rollout
+        Map<String, Object> back = checkIn(0, "run-back", VERSION);
+        assertEquals(Boolean.TRUE, back.get("update_available"), back.toString());
+        Map<String, Object> offer = (Map<String, Object>) back.get("update");
+        assertEquals(FROM_VERSION, offer.get("version"), offer.toString());
+        assertEquals(rolloutId, offer.get("rollout_id"));
+        browser.withText(testId("count-in_progress"), "1");
+        Map<String, Object> t = new LinkedHashMap<>();
+        t.put("run_id", "run-back");
+        t.put("status", "succeeded");
+        t.put("current_version", FROM_VERSION);
+        t.put("target_version", FROM_VERSION);
+        t.put("timestamp", Instant.now().toString());
+        ApiClient.Response reported = agents.get(0).post("/api/v1/agents/update/telemetry", t);
+        assertEquals(200, reported.status(), reported.body());
+        awaitState("rolled_back");
+        assertEquals("1", browser.visible("count-reverted").getText());
+        browser.withText(testId("rollout-progress-text"), "1 of 1 back on the previous version");
+        assertTrue(browser.findAll(testId("action-done")).stream().noneMatch(WebElement::isDisplayed),
+                "the message about starting the rollback went when the state moved on");
+        assertTrue(browser.findAll(testId("rollout-rollback")).isEmpty(), "rolled back: nothing more to do");
+        browser.screenshot("rollout-rolled-back");
+    }
+
     private static Object js(String script) {
         return ((JavascriptExecutor) browser.driver()).executeScript(script);
     }
@@ -465,8 +503,12 @@ class RolloutsConsoleIT {
 
     /** An update-run check-in of agent n (carries run_id, as an agent starting an update run does). */
     private static Map<String, Object> checkIn(int n, String runId) throws Exception {
+        return checkIn(n, runId, FROM_VERSION);
+    }
+
+    private static Map<String, Object> checkIn(int n, String runId, String currentVersion) throws Exception {
         Map<String, Object> body = new LinkedHashMap<>();
-        body.put("current_version", FROM_VERSION);
+        body.put("current_version", currentVersion);
         body.put("platform", "linux");
         body.put("arch", AgentReleaseBuilder.arch());
         body.put("hostname", "lab-" + n);

@@ -31,10 +31,22 @@ export function isActive(rollout) {
   return ACTIVE_STATES.has(rollout.state);
 }
 
+/** While a rollout is rolled back, its bar counts the agents going back instead of those going forward. */
+function reverting(state) {
+  return state === 'rolling_back' || state === 'rolled_back';
+}
+
 /** "12 of 40 succeeded" and the rest that is not zero: what the bar shows, as text. */
-export function progressText(c) {
+export function progressText(c, state) {
   const counts = c || {};
   const n = (k) => Number(counts[k] || 0);
+  if (reverting(state)) {
+    // the agents to take back: those that had succeeded (still waiting), are going back, are back or failed to
+    const total = n('succeeded') + n('in_progress') + n('reverted') + n('revert_failed');
+    const rest = [['in_progress', 'in progress'], ['revert_failed', 'failed to go back']]
+      .filter(([k]) => n(k) > 0).map(([k, label]) => `${n(k)} ${label}`);
+    return `${n('reverted')} of ${total} back on the previous version${rest.length ? ` (${rest.join(', ')})` : ''}`;
+  }
   const extra = [['in_progress', 'in progress'], ['failed', 'failed'], ['rolled_back', 'rolled back'], ['cancelled', 'cancelled']]
     .filter(([k]) => n(k) > 0).map(([k, label]) => `${n(k)} ${label}`);
   return `${n('succeeded')} of ${n('targeted')} succeeded${extra.length ? ` (${extra.join(', ')})` : ''}`;
@@ -44,9 +56,12 @@ export function progressText(c) {
  * A stacked bar of succeeded / in progress / failed (failed + rolled back + cancelled) over targeted, with the same
  * numbers as text beside it. The bar is decoration (aria-hidden): the text is what assistive technology reads.
  */
-export function progressBar(counts, testid) {
+export function progressBar(counts, testid, state) {
   const c = counts || {};
-  const targeted = Math.max(Number(c.targeted || 0), 0);
+  const back = reverting(state);
+  const targeted = back
+    ? Number(c.succeeded || 0) + Number(c.in_progress || 0) + Number(c.reverted || 0) + Number(c.revert_failed || 0)
+    : Math.max(Number(c.targeted || 0), 0);
   const share = (v) => (targeted > 0 ? Math.min(100, (100 * Number(v || 0)) / targeted) : 0);
   const segment = (cls, v) => {
     const s = h('span', { class: `seg ${cls}` });
@@ -56,10 +71,10 @@ export function progressBar(counts, testid) {
   };
   return h('div', { class: 'rollout-progress', testid },
     h('div', { class: 'bar', 'aria-hidden': 'true' },
-      segment('ok', c.succeeded),
+      segment('ok', back ? c.reverted : c.succeeded),
       segment('busy', c.in_progress),
-      segment('bad', Number(c.failed || 0) + Number(c.rolled_back || 0) + Number(c.cancelled || 0))),
-    h('span', { class: 'small', testid: testid ? `${testid}-text` : null }, progressText(c)));
+      segment('bad', back ? c.revert_failed : Number(c.failed || 0) + Number(c.rolled_back || 0) + Number(c.cancelled || 0))),
+    h('span', { class: 'small', testid: testid ? `${testid}-text` : null }, progressText(c, state)));
 }
 
 /** What each action does, for its button and its confirmation dialog. */

@@ -125,6 +125,6 @@ async function showActiveRollout(card, fleet) {
     h('p', {}, stateBadge(active.state, 'fleet-rollout-state'), ' ',
       link(`/rollouts/${seg(active.id)}`, `${active.component} ${active.version}`, { class: 'strong', testid: 'fleet-rollout-link' }),
       active.origin === 'policy' ? h('span', { class: 'muted' }, ' (from the policy)') : null),
-    progressBar(active.counts, 'fleet-rollout-progress'),
+    progressBar(active.counts, 'fleet-rollout-progress', active.state),
     h('div', { class: 'actions' }, all));
 }

@@ -60,8 +60,13 @@ export async function render(root, ctx, { rolloutId }) {
   const freshness = h('p', { class: 'small muted', testid: 'rollout-freshness' });
 
   let shownState = null;
+  let messageState = null; // the state an action's message was about: it goes once the state moves on
   const update = (r) => {
     current = r;
+    if (r.state !== messageState) {
+      actionDone.hidden = true;
+      actionError.hidden = true;
+    }
     summary.replaceChildren(...summaryView(r));
     failing.hidden = !(r.state === 'paused' && Array.isArray(r.failing_agents) && r.failing_agents.length);
     failing.replaceChildren(...(failing.hidden ? [] : failingView(r.failing_agents)));
@@ -93,17 +98,20 @@ export async function render(root, ctx, { rolloutId }) {
     try {
       const answer = await api.post(`${url}/${action}`, {});
       if (!ctx.isCurrent()) return;
-      update(answer.rollout || answer);
+      const after = answer.rollout || answer;
+      messageState = after.state;
+      update(after);
       actionDone.textContent = `Done: the rollout is ${stateLabel(current.state)}.`;
       actionDone.hidden = false;
     } catch (e) {
       if (e.status === 401 || !ctx.isCurrent()) return;
+      // the server's state is what the buttons must show next; the refusal stays until that state changes
+      await refresh();
+      messageState = current.state;
       actionError.textContent = e.status === 409
         ? `Not possible now: ${e.message}`
         : `${ACTIONS[action].label} failed: ${e.message}`;
       actionError.hidden = false;
-      // the server's state is what the buttons must show next
-      refresh();
     }
     poller.restart();
   };
@@ -247,7 +255,7 @@ function progressView(r) {
       cell(w, 'targeted'), cell(w, 'in_progress'), cell(w, 'succeeded'), cell(w, 'failed'), cell(w, 'cancelled'),
       h('td', {}, progressBar(w, `wave-${w.index}-progress`))));
   }
-  return [h('h2', {}, 'Progress'), progressBar(c, 'rollout-progress'), totals.el,
+  return [h('h2', {}, 'Progress'), progressBar(c, 'rollout-progress', r.state), totals.el,
     ...(waves.length ? [h('h3', { class: 'waves-title' }, 'Waves'), wt.el] : [h('p', { class: 'muted' }, 'No wave has been planned yet.')])];
 }
 

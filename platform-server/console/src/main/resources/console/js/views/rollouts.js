@@ -71,7 +71,7 @@ function row(r) {
     h('td', {}, stateBadge(r.state, `rollout-state-${r.id}`)),
     h('td', { class: 'nowrap' }, `${r.component} `, h('strong', {}, r.version)),
     h('td', {}, h('div', { class: 'chips' }, (r.fleets || []).map((f) => link(`/fleets/${seg(f)}`, f, { class: 'chip' })))),
-    h('td', {}, progressBar(r.counts, `rollout-progress-${r.id}`)),
+    h('td', {}, progressBar(r.counts, `rollout-progress-${r.id}`, r.state)),
     h('td', { class: 'nowrap' }, time(r.created_at), r.created_by ? h('div', { class: 'small muted' }, r.created_by) : null),
     h('td', {}, r.origin === 'policy' ? badge('policy', 'neutral', { title: 'Created by the server from the fleet policy' })
       : r.origin ? badge(r.origin, 'info') : h('span', { class: 'muted' }, '—')));
