@@ -486,6 +486,53 @@ class RolloutsConsoleIT {
         browser.screenshot("rollout-rolled-back");
     }
 
+    @Test
+    @Order(10)
+    @SuppressWarnings("unchecked")
+    void aFailureBeyondTheThresholdPausesAndThePageShowsWhyAndWhichAgents() throws Exception {
+        Map<String, Object> plan = new LinkedHashMap<>();
+        plan.put("canary", null);
+        plan.put("waves", List.of(Map.of("percent", 100)));
+        plan.put("delay_between_waves_seconds", 0);
+        plan.put("max_concurrent", 1);
+        plan.put("jitter_seconds", 0);
+        plan.put("success_threshold_percent", 90);
+        plan.put("failure_threshold_percent", 1);
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("component", "agent");
+        body.put("version", VERSION);
+        body.put("fleets", List.of("lab"));
+        body.put("plan", plan);
+        body.put("require_approval", false);
+        ApiClient.Response created = admin.post("/api/v1/rollouts", body);
+        assertEquals(201, created.status(), created.body());
+        String id = (String) ((Map<String, Object>) created.json().get("rollout")).get("id");
+
+        browser.open("/rollouts/" + id);
+        browser.awaitPage("Rollout agent " + VERSION);
+        awaitState("running");
+        assertTrue(browser.findAll(testId("failing-agents")).stream().noneMatch(WebElement::isDisplayed));
+        Map<String, Object> offered = checkIn(1, "run-fail");
+        assertEquals(Boolean.TRUE, offered.get("update_available"), offered.toString());
+        Map<String, Object> t = new LinkedHashMap<>();
+        t.put("run_id", "run-fail");
+        t.put("status", "failed");
+        t.put("current_version", FROM_VERSION);
+        t.put("target_version", VERSION);
+        t.put("error_code", "HEALTH_CHECK");
+        t.put("timestamp", Instant.now().toString());
+        ApiClient.Response reported = agents.get(1).post("/api/v1/agents/update/telemetry", t);
+        assertEquals(200, reported.status(), reported.body());
+
+        // without a reload: paused, the reason, and the agent that failed with its error code
+        awaitState("paused");
+        assertFalse(browser.visible("paused-reason").getText().isBlank());
+        WebElement failing = browser.withText(testId("failing-" + agentIds.get(1)), "lab-1");
+        assertTrue(failing.getText().contains("HEALTH_CHECK"), failing.getText());
+        browser.visible("rollout-resume");
+        browser.screenshot("rollout-paused-by-failures");
+    }
+
     private static Object js(String script) {
         return ((JavascriptExecutor) browser.driver()).executeScript(script);
     }

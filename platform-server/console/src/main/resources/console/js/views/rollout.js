@@ -59,6 +59,18 @@ export async function render(root, ctx, { rolloutId }) {
   const plan = h('section', { class: 'card', testid: 'rollout-plan' });
   const freshness = h('p', { class: 'small muted', testid: 'rollout-freshness' });
 
+  // hostnames of failing agents the rollout names by id only: asked once per agent, not at every refresh
+  const hostnames = new Map();
+  const lookUpHostnames = (agents) => {
+    const missing = agents.filter((a) => !a.hostname && !hostnames.has(a.agent_id)).slice(0, 20);
+    for (const a of missing) hostnames.set(a.agent_id, null);
+    if (!missing.length) return;
+    Promise.all(missing.map((a) => api.get(`/api/v1/agents/${seg(a.agent_id)}`)
+      .then((agent) => hostnames.set(a.agent_id, agent.hostname || ''), () => hostnames.set(a.agent_id, ''))))
+      .then(() => {
+        if (!poller.stopped && !failing.hidden) failing.replaceChildren(...failingView(current.failing_agents || [], hostnames));
+      });
+  };
   let shownState = null;
   let messageState = null; // the state an action's message was about: it goes once the state moves on
   const update = (r) => {
@@ -69,7 +81,8 @@ export async function render(root, ctx, { rolloutId }) {
     }
     summary.replaceChildren(...summaryView(r));
     failing.hidden = !(r.state === 'paused' && Array.isArray(r.failing_agents) && r.failing_agents.length);
-    failing.replaceChildren(...(failing.hidden ? [] : failingView(r.failing_agents)));
+    failing.replaceChildren(...(failing.hidden ? [] : failingView(r.failing_agents, hostnames)));
+    if (!failing.hidden) lookUpHostnames(r.failing_agents);
     progress.replaceChildren(...progressView(r));
     freshness.replaceChildren(isActive(r)
       ? `Live: refreshed every few seconds while this page is shown. Last update ${new Date().toLocaleTimeString()}.`
@@ -217,12 +230,12 @@ function summaryView(r) {
   return parts;
 }
 
-function failingView(agents) {
+function failingView(agents, hostnames) {
   const { el, tbody } = table('failing-agents-table', ['Agent', 'Hostname', 'Status', 'Error']);
   for (const a of agents) {
     tbody.append(h('tr', { testid: `failing-${a.agent_id}` },
       h('td', {}, link(`/agents/${seg(a.agent_id)}`, a.agent_id)),
-      h('td', {}, a.hostname || '—'),
+      h('td', {}, a.hostname || hostnames.get(a.agent_id) || '—'),
       h('td', {}, badge(a.status || 'failed', 'bad')),
       h('td', {}, a.error_code ? h('code', { class: 'error-code' }, a.error_code) : '—')));
   }
@@ -243,14 +256,13 @@ function progressView(r) {
   const wt = table('rollout-waves-table', ['Wave', 'State', 'Targeted', 'In progress', 'Succeeded', 'Failed or rolled back', 'Cancelled', 'Progress']);
   const cell = (w, key) => h('td', { class: 'num', testid: `wave-${w.index}-${key}` },
     w[key] === undefined || w[key] === null ? '—' : String(w[key]));
-  let number = 0;
   for (const w of waves) {
     const canary = w.canary === true || (w.canary === undefined && hasCanary && w.index === waves[0].index);
-    if (!canary) number += 1;
     const needs = w.success_needed !== undefined && w.success_needed !== null && w.state !== 'done'
       ? h('div', { class: 'small muted' }, `${w.success_needed} must succeed`) : null;
     wt.tbody.append(h('tr', { testid: `wave-${w.index}`, 'data-state': w.state || '' },
-      h('th', { scope: 'row' }, canary ? 'Canary' : `Wave ${number}`),
+      // numbered as the server's pause reasons name them ("wave 1: 2 of 10 agents failed")
+      h('th', { scope: 'row' }, canary ? 'Canary' : `Wave ${w.index}`),
       h('td', {}, badge(WAVE_STATES[w.state] || w.state || '—', waveKind(w.state), { testid: `wave-${w.index}-state` }), needs),
       cell(w, 'targeted'), cell(w, 'in_progress'), cell(w, 'succeeded'), cell(w, 'failed'), cell(w, 'cancelled'),
       h('td', {}, progressBar(w, `wave-${w.index}-progress`))));
