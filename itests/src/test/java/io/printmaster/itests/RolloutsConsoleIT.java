@@ -531,6 +531,16 @@ class RolloutsConsoleIT {
         assertTrue(failing.getText().contains("HEALTH_CHECK"), failing.getText());
         browser.visible("rollout-resume");
         browser.screenshot("rollout-paused-by-failures");
+
+        // one active rollout of a component per fleet: a second one is refused (409) next to the fleets
+        browser.open("/rollouts/new?fleet=lab");
+        browser.awaitPage("New rollout");
+        browser.withText(testId("plan-prefill"), "Filled in from fleet lab");
+        assertTrue(browser.checked("rollout-fleet-lab"), "the fleet in the address is ticked");
+        browser.select("rollout-version", VERSION);
+        browser.click("create-rollout");
+        WebElement conflict = browser.visible(By.cssSelector("[data-field=fleets] .field-error"));
+        assertTrue(conflict.getText().contains(id), conflict.getText());
     }
 
     private static Object js(String script) {
