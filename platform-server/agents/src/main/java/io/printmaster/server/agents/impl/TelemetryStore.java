@@ -73,6 +73,30 @@ public class TelemetryStore {
                 return false;
             }
             Summary summary = new Summary(agent.get());
+            for (TelemetryEvent e : events) {
+                summary.apply(e);
+            }
+            // Order matters under load: the agent's own row first (as a check-in takes it), then the rollout's
+            // (the gate), and only then the inserts, whose identity values Derby allocates: a transaction that
+            // waits for a lock after taking identity values makes every other telemetry writer wait on them.
+            try (PreparedStatement ps = c.prepareStatement("UPDATE PM_AGENT SET STATUS = ?, STATUS_AT = ?,"
+                    + " TARGET_VERSION = ?, LAST_ERROR_CODE = ?, LAST_RESULT = ?, LAST_RUN_ID = ? WHERE ID = ?")) {
+                ps.setString(1, summary.status);
+                ps.setTimestamp(2, summary.statusAt == null ? null : Timestamp.from(summary.statusAt));
+                ps.setString(3, summary.targetVersion);
+                ps.setString(4, summary.lastErrorCode);
+                ps.setString(5, summary.lastResult);
+                ps.setString(6, summary.lastRunId);
+                ps.setString(7, agentId);
+                ps.executeUpdate();
+            }
+            for (TelemetryEvent e : events) {
+                if (!e.pluginRun()) {
+                    // a staged rollout's slot frees with the run's terminal status, in this same transaction
+                    gate.runTransition(c, agentId, new RunTransition(e.runId(), e.status(), e.currentVersion(),
+                            e.targetVersion(), e.errorCode(), e.terminal()));
+                }
+            }
             try (PreparedStatement ps = c.prepareStatement("INSERT INTO PM_AGENT_TELEMETRY (AGENT_ID, RUN_ID, STATUS,"
                     + " CURRENT_VERSION, TARGET_VERSION, ERROR_CODE, ERROR_MESSAGE, REPORTED_AT, RECEIVED_AT,"
                     + " DOWNLOAD_TIME_MS, SIZE_BYTES, METADATA) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
@@ -90,27 +114,8 @@ public class TelemetryStore {
                     setLong(ps, 11, e.sizeBytes());
                     ps.setString(12, e.metadataJson());
                     ps.addBatch();
-                    summary.apply(e);
                 }
                 ps.executeBatch();
-            }
-            for (TelemetryEvent e : events) {
-                if (!e.pluginRun()) {
-                    // a staged rollout's slot frees with the run's terminal status, in this same transaction
-                    gate.runTransition(c, agentId, new RunTransition(e.runId(), e.status(), e.currentVersion(),
-                            e.targetVersion(), e.errorCode(), e.terminal()));
-                }
-            }
-            try (PreparedStatement ps = c.prepareStatement("UPDATE PM_AGENT SET STATUS = ?, STATUS_AT = ?,"
-                    + " TARGET_VERSION = ?, LAST_ERROR_CODE = ?, LAST_RESULT = ?, LAST_RUN_ID = ? WHERE ID = ?")) {
-                ps.setString(1, summary.status);
-                ps.setTimestamp(2, summary.statusAt == null ? null : Timestamp.from(summary.statusAt));
-                ps.setString(3, summary.targetVersion);
-                ps.setString(4, summary.lastErrorCode);
-                ps.setString(5, summary.lastResult);
-                ps.setString(6, summary.lastRunId);
-                ps.setString(7, agentId);
-                ps.executeUpdate();
             }
             trim(c, agentId);
             return true;

@@ -37,7 +37,7 @@ public class RolloutActions {
         Instant now = store.now();
         RolloutTransitions t = store.transitions();
         String[] conflict = new String[2];
-        boolean done = store.inTransaction(c -> switch (action) {
+        boolean done = store.inTransaction(c -> RolloutWrites.lock(c, r.id()) && switch (action) {
             case "approve" -> {
                 boolean moved = t.move(c, r, List.of(Rollout.AWAITING_APPROVAL), Rollout.RUNNING, actor,
                         "rollout.approve", now, Map.of("approved_by", actor), "APPROVED_AT = ?, APPROVED_BY = ?", now,

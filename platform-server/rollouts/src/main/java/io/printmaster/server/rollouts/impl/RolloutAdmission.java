@@ -140,7 +140,8 @@ final class RolloutAdmission {
      */
     void recordReportedVersion(Connection c, AgentSnapshot agent) throws SQLException {
         for (RolloutRows.AgentRow row : RolloutRows.slotsOf(c, agent.id())) {
-            Optional<Rollout> r = RolloutRows.find(c, row.rolloutId());
+            Optional<Rollout> r = RolloutWrites.lock(c, row.rolloutId())
+                    ? RolloutRows.find(c, row.rolloutId()) : Optional.empty();
             if (r.isEmpty()) {
                 continue;
             }
@@ -173,6 +174,7 @@ final class RolloutAdmission {
                 continue;
             }
             Instant now = store.now();
+            RolloutWrites.lock(c, row.rolloutId());
             if (RolloutWrites.freeSlot(c, row.rolloutId(), agentId, row.wave(), row.state(), to, t.errorCode(), now)) {
                 store.progress().evaluate(c, row.rolloutId(), now);
             }

@@ -102,7 +102,9 @@ public class RolloutGate implements UpdateGate {
         if (!proposed.offers() || proposed.rolloutId() == null) {
             return proposed;
         }
-        Optional<Rollout> r = RolloutRows.find(c, proposed.rolloutId());
+        // locked before it is read: the state seen here is the one the slot is taken under (an abort stops at once)
+        Optional<Rollout> r = RolloutWrites.lock(c, proposed.rolloutId())
+                ? RolloutRows.find(c, proposed.rolloutId()) : Optional.empty();
         if (r.isEmpty()) {
             return GateDecision.none();
         }

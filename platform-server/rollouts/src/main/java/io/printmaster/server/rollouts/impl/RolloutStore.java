@@ -143,6 +143,7 @@ public class RolloutStore {
     void evaluate(String id) throws SQLException {
         Instant now = clock.now();
         database.inTransaction(c -> {
+            RolloutWrites.lock(c, id);
             progress.evaluate(c, id, now);
             return null;
         });

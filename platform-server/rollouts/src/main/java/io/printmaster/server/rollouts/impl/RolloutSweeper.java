@@ -80,6 +80,7 @@ public class RolloutSweeper {
         for (String id : ids) {
             Instant now = store.now();
             store.inTransaction(c -> {
+                RolloutWrites.lock(c, id);
                 admission.expireSlots(c, id, now);
                 store.progress().evaluate(c, id, now);
                 return null;

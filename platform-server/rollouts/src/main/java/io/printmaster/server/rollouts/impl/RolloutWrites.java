@@ -84,6 +84,20 @@ final class RolloutWrites {
         }
     }
 
+    /**
+     * Locks the rollout's row for the rest of the transaction. Every transaction that changes a rollout's waves,
+     * agent rows or counters takes this lock first (after the agent's own row, which check-in and telemetry write
+     * before), so they queue on one row in one order and never deadlock on each other's wave or agent rows.
+     *
+     * @return false when there is no such rollout
+     */
+    static boolean lock(Connection c, String rolloutId) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("UPDATE PM_ROLLOUT SET UPDATED_AT = UPDATED_AT WHERE ID = ?")) {
+            ps.setString(1, rolloutId);
+            return ps.executeUpdate() == 1;
+        }
+    }
+
     /** Claims the fleet for this rollout; SQL state 23505 when another active rollout holds it. */
     static void claimActive(Connection c, String component, String fleet, String rolloutId) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement(
