@@ -1,6 +1,6 @@
 import { api, query } from '../api.js';
 import { h, link, seg, time } from '../dom.js';
-import { isActive, progressBar, stateBadge } from '../rollout-ui.js';
+import { ACTIVE_STATES, isActive, progressBar, stateBadge } from '../rollout-ui.js';
 import { field, FormErrors, generalError } from '../forms.js';
 import { confirmDialog, loadFailed, loading, notice, pageHeader } from '../ui.js';
 
@@ -107,13 +107,14 @@ async function showActiveRollout(card, fleet) {
   const create = link(`/rollouts/new${query({ fleet: fleet.id })}`, 'New rollout', { class: 'button small', testid: 'fleet-new-rollout' });
   let rollouts;
   try {
-    rollouts = (await api.get(`/api/v1/rollouts${query({ fleet: fleet.id, limit: 50 })}`)).rollouts || [];
+    // one question per active state: exact however many ended rollouts the fleet has (at most one is active)
+    const pages = await Promise.all([...ACTIVE_STATES].map((state) => api.get(`/api/v1/rollouts${query({ fleet: fleet.id, state, limit: 1 })}`)));
+    rollouts = pages.flatMap((p) => p.rollouts || []);
   } catch (e) {
     if (e.status === 401) throw e;
     card.replaceChildren(h('h2', {}, 'Rollout'), notice('error', `Could not load the fleet's rollouts: ${e.message}`, 'fleet-rollout-error'));
     return;
   }
-  // newest first: an agent update reaches the fleet through at most one active rollout at a time
   const active = rollouts.find(isActive);
   if (!active) {
     card.replaceChildren(h('h2', {}, 'Rollout'),
