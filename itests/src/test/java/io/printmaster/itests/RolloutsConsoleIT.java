@@ -316,6 +316,13 @@ class RolloutsConsoleIT {
     @Test
     @Order(5)
     void pauseAndResumeAskFirst() throws Exception {
+        // requests in flight, for the next test: installed before any it must see
+        // (a request counts until its body was read: the page updates right after, in the same task)
+        js("window.pmInFlight = 0; const f = window.fetch; window.fetch = (u, o) => { window.pmInFlight += 1;"
+                + " const done = () => { window.pmInFlight -= 1; };"
+                + " return f(u, o).then((r) => { if (r.status === 204) { done(); return r; }"
+                + "   const text = r.text.bind(r); r.text = () => text().finally(done); return r; },"
+                + " (e) => { done(); throw e; }); };");
         browser.click("rollout-pause");
         WebElement dialog = browser.visible("confirm-dialog");
         assertTrue(dialog.getText().contains("No further agent is offered"), dialog.getText());
@@ -344,6 +351,8 @@ class RolloutsConsoleIT {
         // the tab is hidden: the page stops asking; meanwhile someone else pauses the rollout
         js("Object.defineProperty(document, 'visibilityState', {configurable: true, get: () => 'hidden'});"
                 + "document.dispatchEvent(new Event('visibilitychange'));");
+        // a refresh that started before the tab was hidden may still land; after it, nothing more is asked
+        browser.until(d -> Long.valueOf(0).equals(js("return window.pmInFlight;")));
         ApiClient.Response paused = admin.post("/api/v1/rollouts/" + rolloutId + "/pause", Map.of());
         assertEquals(200, paused.status(), paused.body());
         assertEquals("running", shownState());
