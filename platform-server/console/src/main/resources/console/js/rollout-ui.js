@@ -117,7 +117,9 @@ export const ACTIONS = {
       title: r.state === 'rolling_back' ? 'Stop this rollback?' : 'Abort this rollout?',
       message: r.state === 'rolling_back'
         ? `Offers of the previous versions stop at once. Agents already back stay there; the others stay on ${r.version}. This cannot be undone.`
-        : `Offers of ${r.component} ${r.version} stop at once; agents still downloading or staging it cancel within about a minute. Agents that already updated stay on ${r.version} (roll back to return them). The version is not offered to these fleets automatically again. This cannot be undone.`,
+        : r.state === 'awaiting_approval'
+          ? `The rollout ends without offering ${r.component} ${r.version} to anyone, and the version is not offered to these fleets automatically again. This cannot be undone.`
+          : `Offers of ${r.component} ${r.version} stop at once; agents still downloading or staging it cancel within about a minute. Agents that already updated stay on ${r.version} (roll back to return them). The version is not offered to these fleets automatically again. This cannot be undone.`,
       confirmLabel: 'Abort rollout',
       danger: true,
     }),
