@@ -164,6 +164,17 @@ final class RolloutAdmission {
         if (!t.terminal()) {
             return;
         }
+        if ("failed".equals(t.status()) || "rolled_back".equals(t.status())) {
+            // the new version's check-in counted the run as succeeded, then its trial failed and went back
+            for (RolloutRows.AgentRow row : RolloutRows.succeededBy(c, agentId, t.runId())) {
+                Instant now = store.now();
+                RolloutWrites.lock(c, row.rolloutId());
+                if (RolloutWrites.correctSuccess(c, row.rolloutId(), agentId, row.wave(),
+                        AgentRowState.AFTER_FORWARD_RUN.get(t.status()), t.errorCode(), now)) {
+                    store.progress().evaluate(c, row.rolloutId(), now);
+                }
+            }
+        }
         for (RolloutRows.AgentRow row : RolloutRows.slotsOf(c, agentId)) {
             if (row.runId() != null && !row.runId().equals(t.runId())) {
                 continue; // another run's end (an older run, or one the rollout gave no slot)

@@ -160,6 +160,22 @@ final class RolloutRows {
         return out;
     }
 
+    /** The agent's rows that a run ended as succeeded (in a rollout still moving forward). */
+    static List<AgentRow> succeededBy(Connection c, String agentId, String runId) throws SQLException {
+        List<AgentRow> out = new ArrayList<>();
+        try (PreparedStatement ps = c.prepareStatement(SELECT_AGENT
+                + " WHERE AGENT_ID = ? AND RUN_ID = ? AND STATE = 'succeeded'")) {
+            ps.setString(1, agentId);
+            ps.setString(2, runId);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out.add(agentRow(rs));
+                }
+            }
+        }
+        return out;
+    }
+
     /** Rows holding a slot whose time ran out before {@code now}. */
     static List<AgentRow> expiredSlots(Connection c, String rolloutId, Instant now) throws SQLException {
         List<AgentRow> out = new ArrayList<>();

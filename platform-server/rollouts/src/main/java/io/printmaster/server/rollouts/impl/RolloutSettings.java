@@ -24,6 +24,6 @@ record RolloutSettings(long slotTimeoutSeconds, long holdRetrySeconds, long swee
     }
 
     static RolloutSettings of(RolloutsConfiguration c) {
-        return new RolloutSettings(c.slot_timeout_seconds(), c.hold_retry_seconds(), c.sweep_seconds());
+        return new RolloutSettings(c.slot__timeout__seconds(), c.hold__retry__seconds(), c.sweep__seconds());
     }
 }

@@ -3,6 +3,7 @@ package io.printmaster.server.rollouts.impl;
 import io.printmaster.store.AuditLog;
 import io.printmaster.store.Database;
 import java.security.SecureRandom;
+import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Instant;
 import java.util.HexFormat;
@@ -74,51 +75,60 @@ public class RolloutStore {
         Conflict conflict = new Conflict();
         Optional<Rollout> created;
         try {
-            created = database.inTransaction(c -> {
-            if (supersedes != null) {
-                String reason = "superseded by " + id + " (" + spec.version() + ")";
-                if (!transitions.move(c, supersedes, List.of(Rollout.AWAITING_APPROVAL, Rollout.RUNNING, Rollout.PAUSED),
-                        Rollout.ABORTED, RolloutTransitions.SYSTEM, "rollout.superseded", now,
-                        Map.of("end_reason", reason), "END_REASON = ?, SUPERSEDED = TRUE", reason)) {
-                    return Optional.<Rollout>empty();
-                }
-            }
-            for (String fleet : spec.fleets()) {
-                Optional<Rollout> holder = RolloutRows.activeFor(c, spec.component(), fleet);
-                if (holder.isPresent()) {
-                    conflict.set(holder.get().id(), fleet);
-                    return Optional.<Rollout>empty();
-                }
-            }
-            try {
-                RolloutWrites.insert(c, r, spec.targetedByFleet(), sizes, spec.canaryAgentFleets());
-            } catch (SQLException e) {
-                if (!DUPLICATE_KEY.equals(e.getSQLState())) {
-                    throw e;
-                }
-                // another process claimed a fleet between the check and the insert: the key decided
-                conflict.set("(created concurrently)", String.join(",", spec.fleets()));
-                throw new ConflictRollback();
-            }
-            Map<String, Object> after = new LinkedHashMap<>();
-            after.put("state", r.state());
-            after.put("origin", r.origin());
-            after.put("plan", spec.plan());
-            after.put("targeted", spec.targeted());
-            transitions.record(c, r, spec.createdBy(), "rollout.create", null, after);
-            if (running) {
-                RolloutProgress.start(c, id, now);
-                progress.evaluate(c, id, now);
-            }
-            return RolloutRows.find(c, id);
-            });
+            created = database.inTransaction(c -> insert(c, spec, supersedes, r, sizes, conflict, now));
         } catch (ConflictRollback e) {
+            // another process claimed a fleet between the check and the insert: the key decided; name the winner
+            for (String fleet : spec.fleets()) {
+                Optional<Rollout> holder = activeFor(spec.component(), fleet);
+                if (holder.isPresent()) {
+                    throw new RolloutConflict(holder.get().id(), fleet);
+                }
+            }
             created = Optional.empty();
         }
         if (conflict.rolloutId != null) {
             throw new RolloutConflict(conflict.rolloutId, conflict.fleet);
         }
         return created;
+    }
+
+    /** The creation's transaction: supersede, check the fleets' claims, insert, audit, start. */
+    private Optional<Rollout> insert(Connection c, NewRollout spec, Rollout supersedes, Rollout r, List<Integer> sizes,
+                                     Conflict conflict, Instant now) throws SQLException {
+        if (supersedes != null) {
+            String reason = "superseded by " + r.id() + " (" + spec.version() + ")";
+            if (!transitions.move(c, supersedes, List.of(Rollout.AWAITING_APPROVAL, Rollout.RUNNING, Rollout.PAUSED),
+                    Rollout.ABORTED, RolloutTransitions.SYSTEM, "rollout.superseded", now,
+                    Map.of("end_reason", reason), "END_REASON = ?, SUPERSEDED = TRUE", reason)) {
+                return Optional.empty();
+            }
+        }
+        for (String fleet : spec.fleets()) {
+            Optional<Rollout> holder = RolloutRows.activeFor(c, spec.component(), fleet);
+            if (holder.isPresent()) {
+                conflict.set(holder.get().id(), fleet);
+                return Optional.empty();
+            }
+        }
+        try {
+            RolloutWrites.insert(c, r, spec.targetedByFleet(), sizes, spec.canaryAgentFleets());
+        } catch (SQLException e) {
+            if (!DUPLICATE_KEY.equals(e.getSQLState())) {
+                throw e;
+            }
+            throw new ConflictRollback();
+        }
+        Map<String, Object> after = new LinkedHashMap<>();
+        after.put("state", r.state());
+        after.put("origin", r.origin());
+        after.put("plan", spec.plan());
+        after.put("targeted", spec.targeted());
+        transitions.record(c, r, spec.createdBy(), "rollout.create", null, after);
+        if (Rollout.RUNNING.equals(r.state())) {
+            RolloutProgress.start(c, r.id(), now);
+            progress.evaluate(c, r.id(), now);
+        }
+        return RolloutRows.find(c, r.id());
     }
 
     private byte[] bytes(int n) {

@@ -263,6 +263,32 @@ final class RolloutWrites {
         return false;
     }
 
+    /**
+     * A success that turned out not to be one: the row moves from {@code succeeded} to {@code toState} and the
+     * wave's counters follow (the slot was freed already).
+     */
+    static boolean correctSuccess(Connection c, String rolloutId, String agentId, int wave, String toState,
+                                  String errorCode, Instant now) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("UPDATE PM_ROLLOUT_AGENT SET STATE = ?, ERROR_CODE = ?,"
+                + " UPDATED_AT = ? WHERE ROLLOUT_ID = ? AND AGENT_ID = ? AND STATE = 'succeeded'")) {
+            ps.setString(1, toState);
+            ps.setString(2, errorCode);
+            ps.setTimestamp(3, timestamp(now));
+            ps.setString(4, rolloutId);
+            ps.setString(5, agentId);
+            if (ps.executeUpdate() != 1) {
+                return false;
+            }
+        }
+        try (PreparedStatement ps = c.prepareStatement("UPDATE PM_ROLLOUT_WAVE SET SUCCEEDED = SUCCEEDED - 1,"
+                + " FAILED = FAILED + 1 WHERE ROLLOUT_ID = ? AND IDX = ? AND SUCCEEDED > 0")) {
+            ps.setString(1, rolloutId);
+            ps.setInt(2, wave);
+            ps.executeUpdate();
+        }
+        return true;
+    }
+
     /** The agent keeps its slot for a new run of the same update (a restarted worker): the run id follows. */
     static void renewRun(Connection c, String rolloutId, String agentId, String runId, Instant now) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement("UPDATE PM_ROLLOUT_AGENT SET RUN_ID = ?, UPDATED_AT = ?"

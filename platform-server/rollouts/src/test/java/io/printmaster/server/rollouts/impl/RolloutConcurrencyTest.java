@@ -92,4 +92,32 @@ class RolloutConcurrencyTest {
         assertEquals(0, after.inProgress());
         assertEquals(60, ((Map<String, Object>) f.view(r.id()).get("counts")).get("succeeded"));
     }
+
+    @Test
+    void checkInsRacingToCreateTheAutomaticRolloutMakeExactlyOne() throws Exception {
+        List<String> agents = f.agents("lab", 16, "1.0.0");
+        f.release("1.0.1");
+        ExecutorService pool = Executors.newFixedThreadPool(16);
+        Set<String> rollouts = ConcurrentHashMap.newKeySet();
+        try {
+            List<Future<?>> all = new ArrayList<>();
+            for (String a : agents) {
+                all.add(pool.submit(() -> {
+                    GateDecision d = f.checkIn(a, "run-" + a);
+                    if (d.rolloutId() != null) {
+                        rollouts.add(d.rolloutId());
+                    }
+                    return null;
+                }));
+            }
+            for (Future<?> x : all) {
+                x.get(60, TimeUnit.SECONDS);
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        assertEquals(1, rollouts.size(), "every agent was offered or held by the same rollout: " + rollouts);
+        assertEquals(1, f.count("SELECT COUNT(*) FROM PM_ROLLOUT"));
+        assertEquals(10, f.rollout(rollouts.iterator().next()).inProgress(), "max_concurrent of the policy");
+    }
 }

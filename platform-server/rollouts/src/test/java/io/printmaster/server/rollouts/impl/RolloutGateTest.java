@@ -170,4 +170,22 @@ class RolloutGateTest {
         assertEquals(1, f.count("SELECT COUNT(*) FROM PM_ROLLOUT_AGENT WHERE STATE = 'failed' AND ERROR_CODE = 'SLOT_TIMEOUT'"));
         assertEquals(GateDecision.Kind.OFFER, f.checkIn(agents.get(1), f.run()).kind());
     }
+
+    @Test
+    void aCheckInOnTheNewVersionEndsTheSlotAndALateFailureOfThatRunCorrectsIt() throws Exception {
+        f.fleets.set("lab", RolloutsFixture.policy(RolloutsFixture.control(false, 1, 50, 0, 0), false), Instant.EPOCH);
+        List<String> agents = f.agents("lab", 20, "1.0.0");
+        String run = f.run();
+        String rollout = f.checkIn(agents.get(0), run).rolloutId();
+        // the trial of the new version checks in (telemetry may be off): the slot is free for the next agent
+        f.update("UPDATE PM_AGENT SET CURRENT_VERSION = '1.0.1' WHERE ID = ?", agents.get(0));
+        assertEquals(GateDecision.Kind.NONE, f.checkIn(agents.get(0), null).kind());
+        assertEquals(0, f.rollout(rollout).inProgress());
+        assertEquals(1, ((Map<String, Object>) f.view(rollout).get("counts")).get("succeeded"));
+        // then the trial's health check fails and the agent goes back: the run's report corrects the count
+        f.report(agents.get(0), run, "rolled_back", "1.0.0", "HEALTH_CHECK");
+        Map<String, Object> counts = (Map<String, Object>) f.view(rollout).get("counts");
+        assertEquals(0, counts.get("succeeded"));
+        assertEquals(1, counts.get("rolled_back"));
+    }
 }

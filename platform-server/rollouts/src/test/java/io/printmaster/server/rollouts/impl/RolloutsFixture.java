@@ -117,6 +117,15 @@ final class RolloutsFixture implements AutoCloseable {
         return count("SELECT COUNT(*) FROM PM_AGENT");
     }
 
+    int update(String sql, String parameter) throws SQLException {
+        return db.inTransaction(c -> {
+            try (PreparedStatement ps = c.prepareStatement(sql)) {
+                ps.setString(1, parameter);
+                return ps.executeUpdate();
+            }
+        });
+    }
+
     int count(String sql) throws SQLException {
         return db.read(c -> {
             try (PreparedStatement ps = c.prepareStatement(sql); ResultSet rs = ps.executeQuery()) {
