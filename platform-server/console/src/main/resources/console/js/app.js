@@ -17,6 +17,9 @@ import * as signingKeys from './views/signing-keys.js';
 import * as installers from './views/installers.js';
 import * as agents from './views/agents.js';
 import * as agent from './views/agent.js';
+import * as rollouts from './views/rollouts.js';
+import * as rollout from './views/rollout.js';
+import * as rolloutNew from './views/rollout-new.js';
 
 const ROUTES = [
   { path: /^\/login$/, view: login, public: true },
@@ -28,6 +31,9 @@ const ROUTES = [
   { path: /^\/installers$/, view: { render: installers.renderIndex }, nav: 'installers' },
   { path: /^\/agents$/, view: agents, nav: 'agents' },
   { path: /^\/agents\/([^/]+)$/, view: agent, nav: 'agents', params: ['agentId'] },
+  { path: /^\/rollouts$/, view: rollouts, nav: 'rollouts' },
+  { path: /^\/rollouts\/new$/, view: rolloutNew, nav: 'rollouts' },
+  { path: /^\/rollouts\/([^/]+)$/, view: rollout, nav: 'rollouts', params: ['rolloutId'] },
   { path: /^\/policy$/, view: policy, nav: 'policy' },
   { path: /^\/plugins$/, view: plugins, nav: 'plugins' },
   { path: /^\/audit$/, view: audit, nav: 'audit' },
@@ -91,6 +97,21 @@ function markNav(active) {
 }
 
 let renderCount = 0;
+// what the page shown now asked to run when the user leaves it (timers, document listeners): run before the next
+// page renders, so a page that polls never keeps polling, or holding its nodes, after navigation
+let leaveHandlers = [];
+
+function leavePage() {
+  const handlers = leaveHandlers;
+  leaveHandlers = [];
+  for (const handler of handlers) {
+    try {
+      handler();
+    } catch (e) {
+      console.error(e);
+    }
+  }
+}
 
 async function render() {
   const pathname = window.location.pathname;
@@ -107,6 +128,7 @@ async function render() {
     navigate('/fleets', { replace: true });
     return;
   }
+  leavePage();
   renderCount += 1;
   const thisRender = renderCount;
   // every page renders into a fresh element: a slow page that finishes after the user moved on writes into a
@@ -129,6 +151,11 @@ async function render() {
     navigate,
     flash,
     isCurrent: () => thisRender === renderCount,
+    // runs fn when the user leaves this page (at once when they already have)
+    onLeave: (fn) => {
+      if (thisRender === renderCount) leaveHandlers.push(fn);
+      else fn();
+    },
     loggedIn: (session) => {
       setSession(session);
       const next = new URLSearchParams(window.location.search).get('next');

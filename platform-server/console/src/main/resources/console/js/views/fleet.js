@@ -1,5 +1,6 @@
-import { api } from '../api.js';
+import { api, query } from '../api.js';
 import { h, link, seg, time } from '../dom.js';
+import { ACTIVE_STATES, isActive, progressBar, stateBadge } from '../rollout-ui.js';
 import { field, FormErrors, generalError } from '../forms.js';
 import { confirmDialog, loadFailed, loading, notice, pageHeader } from '../ui.js';
 
@@ -87,12 +88,44 @@ export async function render(root, ctx, { fleetId }) {
     link(`/fleets/${seg(fleet.id)}/installers`, 'Installers', { class: 'button', testid: 'open-installers' }),
     link(`/fleets/${seg(fleet.id)}/policy`, 'Update policy', { class: 'button', testid: 'open-policy' }));
   const title = header.querySelector('h1');
+  const rolloutCard = h('section', { class: 'card fleet-rollout', testid: 'fleet-rollout' }, h('h2', {}, 'Rollout'), loading());
   area.replaceChildren(
     h('p', { class: 'breadcrumbs' }, link('/fleets', 'Fleets'), ' / ', fleet.id),
     header,
+    rolloutCard,
     form,
     h('div', { class: 'card danger-zone' },
       h('h2', {}, 'Delete'),
       h('p', {}, 'Deleting a fleet removes its policy. Its agents fall back to the global policy.'),
       remove));
+  await showActiveRollout(rolloutCard, fleet);
+}
+
+/** The fleet's active rollout (state, progress, a link), or that there is none. */
+async function showActiveRollout(card, fleet) {
+  const all = link(`/rollouts${query({ fleet: fleet.id })}`, 'All rollouts of this fleet', { testid: 'fleet-rollouts-link' });
+  const create = link(`/rollouts/new${query({ fleet: fleet.id })}`, 'New rollout', { class: 'button small', testid: 'fleet-new-rollout' });
+  let rollouts;
+  try {
+    // one question per active state: exact however many ended rollouts the fleet has (at most one is active)
+    const pages = await Promise.all([...ACTIVE_STATES].map((state) => api.get(`/api/v1/rollouts${query({ fleet: fleet.id, state, limit: 1 })}`)));
+    rollouts = pages.flatMap((p) => p.rollouts || []);
+  } catch (e) {
+    if (e.status === 401) throw e;
+    card.replaceChildren(h('h2', {}, 'Rollout'), notice('error', `Could not load the fleet's rollouts: ${e.message}`, 'fleet-rollout-error'));
+    return;
+  }
+  const active = rollouts.find(isActive);
+  if (!active) {
+    card.replaceChildren(h('h2', {}, 'Rollout'),
+      h('p', { testid: 'no-active-rollout' }, 'No rollout is active for this fleet.'),
+      h('div', { class: 'actions' }, create, all));
+    return;
+  }
+  card.replaceChildren(h('h2', {}, 'Active rollout'),
+    h('p', {}, stateBadge(active.state, 'fleet-rollout-state'), ' ',
+      link(`/rollouts/${seg(active.id)}`, `${active.component} ${active.version}`, { class: 'strong', testid: 'fleet-rollout-link' }),
+      active.origin === 'policy' ? h('span', { class: 'muted' }, ' (from the policy)') : null),
+    progressBar(active.counts, 'fleet-rollout-progress', active.state),
+    h('div', { class: 'actions' }, all));
 }

@@ -146,9 +146,10 @@ function buildInputs() {
   return {
     updateCheckDays: number('policy-update-check-days', 0, 365),
     pinStrategy: h('select', { id: 'policy-version-pin-strategy' },
-      h('option', { value: 'major' }, 'major: follow new major versions'),
-      h('option', { value: 'minor' }, 'minor: stay on the current major version'),
-      h('option', { value: 'patch' }, 'patch: stay on the current minor version')),
+      // what PinStrategy does with an agent on 1.4.2: major → 1.x, minor → 1.4.x, patch → exactly 1.4.2
+      h('option', { value: 'major' }, 'major: stay on the current major version (new minor and patch releases)'),
+      h('option', { value: 'minor' }, 'minor: stay on the current minor version (patch releases only)'),
+      h('option', { value: 'patch' }, 'patch: stay on the installed version (only a target version moves it)')),
     allowMajor: checkbox('policy-allow-major-upgrade'),
     targetVersion: h('input', { id: 'policy-target-version', placeholder: 'latest allowed', spellcheck: 'false', autocomplete: 'off' }),
     telemetry: checkbox('policy-collect-telemetry'),
@@ -169,6 +170,7 @@ function buildInputs() {
       delay: number('policy-rc-delay-between-waves', 0),
       jitter: number('policy-rc-jitter-seconds', 0),
       emergencyAbort: checkbox('policy-rc-emergency-abort'),
+      requireApproval: checkbox('policy-require-approval'),
     },
   };
 }
@@ -187,9 +189,9 @@ function sections(i) {
     h('fieldset', { class: 'card' },
       h('legend', {}, 'Versions'),
       h('div', { class: 'grid two' },
-        field('policy.version_pin_strategy', 'Version pinning', i.pinStrategy),
+        field('policy.version_pin_strategy', 'Version pinning', i.pinStrategy, 'Which new releases agents take on their own, for example from 1.4.2.'),
         field('policy.target_version', 'Target version', i.targetVersion, 'A semantic version such as 2.4.1, or empty for the newest the pinning allows.')),
-      checkField('policy.allow_major_upgrade', 'Allow major upgrades', i.allowMajor, 'Without this, agents never move to a new major version on their own.')),
+      checkField('policy.allow_major_upgrade', 'Allow major upgrades', i.allowMajor, 'With the major pinning, agents may also move to a new major version. Has no effect with minor or patch pinning.')),
     h('fieldset', { class: 'card' },
       h('legend', {}, 'Maintenance window'),
       checkField(`${p}.enabled`, 'Install updates only inside this window', w.enabled),
@@ -208,13 +210,17 @@ function sections(i) {
       w.zones),
     h('fieldset', { class: 'card' },
       h('legend', {}, 'Rollout control'),
-      checkField(`${q}.staggered`, 'Roll out in waves', r.staggered, 'Agents update in batches instead of all at once.'),
+      h('p', { class: 'hint' }, 'A new release that the pinning allows reaches these agents through a rollout the server creates with these settings; rollouts are listed under Rollouts.'),
+      checkField('policy.require_approval', 'Require approval: rollouts created for a new release wait for an administrator', r.requireApproval,
+        'The rollout shows the release notes and the bundles that change and starts only once approved.'),
+      checkField(`${q}.staggered`, 'Roll out in waves', r.staggered, 'Waves of "batch size" agents each, one after the other. Unticked: one wave of all agents, still limited by "max concurrent updates".'),
       h('div', { class: 'grid four' },
-        field(`${q}.max_concurrent`, 'Max concurrent updates', r.maxConcurrent),
-        field(`${q}.batch_size`, 'Batch size', r.batchSize),
-        field(`${q}.delay_between_waves`, 'Delay between waves (s)', r.delay),
-        field(`${q}.jitter_seconds`, 'Jitter (s)', r.jitter, 'Random delay per agent, spreads the load.')),
-      checkField(`${q}.emergency_abort`, 'Emergency stop: offer no update to the agents under this policy while set', r.emergencyAbort)),
+        field(`${q}.max_concurrent`, 'Max concurrent updates', r.maxConcurrent, 'At most this many agents update at the same time; the others are told when to ask again.'),
+        field(`${q}.batch_size`, 'Batch size (agents per wave)', r.batchSize, 'Used when rolling out in waves.'),
+        field(`${q}.delay_between_waves`, 'Delay between waves (s)', r.delay, 'Wait after a wave succeeded (90 % of it) before the next opens.'),
+        field(`${q}.jitter_seconds`, 'Jitter (s)', r.jitter, 'Agents told to come back later wait a random 0 to this many seconds more, so they do not all ask at once.')),
+      checkField(`${q}.emergency_abort`, 'Emergency stop: offer no update to the agents under this policy while set', r.emergencyAbort,
+        'Halts every update offer to these agents at once, rollouts included; agents already installing finish that run.')),
   ];
 }
 
@@ -244,6 +250,7 @@ function fill(i, policy) {
   setNumber(i.rollout.delay, r.delay_between_waves);
   setNumber(i.rollout.jitter, r.jitter_seconds);
   i.rollout.emergencyAbort.checked = !!r.emergency_abort;
+  i.rollout.requireApproval.checked = !!policy.require_approval;
 }
 
 /** The policy as the API wants it, or the fields the browser already knows are wrong (not whole numbers). */
@@ -272,6 +279,7 @@ function read(i) {
     allow_major_upgrade: i.allowMajor.checked,
     target_version: target === '' ? null : target,
     collect_telemetry: i.telemetry.checked,
+    require_approval: i.rollout.requireApproval.checked,
     maintenance_window: {
       enabled: i.window.enabled.checked,
       start_hour: int(i.window.startHour, `${p}.start_hour`),

@@ -11,6 +11,8 @@ const SCOPES = [
   ['installers.download', 'Download installers'],
   ['agents.read', 'Read agents'],
   ['agents.write', 'Manage agents'],
+  ['rollouts.read', 'Read rollouts'],
+  ['rollouts.write', 'Create, approve, pause, resume, abort and roll back rollouts'],
   ['settings.server.read', 'Read server settings and plugins'],
   ['settings.server.write', 'Change server settings'],
   ['audit.read', 'Read the audit log'],

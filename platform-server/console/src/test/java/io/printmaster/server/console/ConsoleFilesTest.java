@@ -92,4 +92,21 @@ class ConsoleFilesTest {
             assertFalse(m.find(), () -> ROOT.relativize(js) + " uses " + m.group());
         }
     }
+
+    @Test
+    void onlyTheSanitizerParsesHtmlAndOnlyIntoAnInertDocument() throws IOException {
+        // release notes arrive as server-sanitized HTML: one module parses them (DOMParser: no script runs, nothing
+        // loads) and copies an allowlist over; no other module may parse HTML at all
+        List<String> parsers = new ArrayList<>();
+        for (Path js : files(".js")) {
+            if (read(js).contains("DOMParser")) {
+                parsers.add(ROOT.relativize(js).toString().replace('\\', '/'));
+            }
+        }
+        assertEquals(List.of("js/safe-html.js"), parsers);
+        String sanitizer = read(ROOT.resolve("js/safe-html.js"));
+        assertTrue(sanitizer.contains("parseFromString("), "the sanitizer parses into a separate document");
+        assertFalse(sanitizer.contains("importNode") || sanitizer.contains("adoptNode") || sanitizer.contains("cloneNode"),
+                "parsed nodes are never moved into the page; only the allowlist is rebuilt");
+    }
 }
