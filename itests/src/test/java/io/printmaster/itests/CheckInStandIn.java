@@ -40,6 +40,7 @@ final class CheckInStandIn implements AutoCloseable {
             .followRedirects(HttpClient.Redirect.NEVER).build();
     private final AtomicReference<UnaryOperator<ObjectNode>> rewrite = new AtomicReference<>(UnaryOperator.identity());
     private final AtomicReference<JsonNode> lastAnswer = new AtomicReference<>();
+    private final AtomicReference<JsonNode> lastOffer = new AtomicReference<>();
 
     CheckInStandIn(URI server) throws IOException {
         this.server = server;
@@ -67,6 +68,16 @@ final class CheckInStandIn implements AutoCloseable {
         return lastAnswer.get();
     }
 
+    /**
+     * The {@code update} of the last check-in answer that offered one (before any rewrite); a missing node when none
+     * did. Under a rollout only an update run's check-in is offered the release, and a periodic check-in after it
+     * answers without one, so the last answer alone may not show the offer.
+     */
+    JsonNode lastServerOffer() {
+        JsonNode offer = lastOffer.get();
+        return offer == null ? com.fasterxml.jackson.databind.node.MissingNode.getInstance() : offer;
+    }
+
     private void forward(HttpExchange ex) throws IOException {
         try (ex) {
             byte[] body = ex.getRequestBody().readAllBytes();
@@ -92,6 +103,9 @@ final class CheckInStandIn implements AutoCloseable {
             if ("POST".equals(method) && CHECK_IN.equals(ex.getRequestURI().getPath()) && resp.statusCode() == 200) {
                 JsonNode answer = JSON.readTree(out);
                 lastAnswer.set(answer.deepCopy());
+                if (answer.path("update").isObject()) {
+                    lastOffer.set(answer.path("update").deepCopy());
+                }
                 out = JSON.writeValueAsBytes(rewrite.get().apply((ObjectNode) answer));
             }
             resp.headers().map().forEach((name, values) -> {

@@ -108,12 +108,11 @@ class TrustLifecycleIT {
     void anAgentInstalledBeforeARotationUpdatesAfterIt() throws Exception {
         // a release the first key signs, whose offer the stand-in keeps for later
         fleet.publish(fleet.official(), V1, AgentReleaseBuilder.Changes.fullInstall());
-        fleet.await("the agent is offered " + V1 + " signed by the first key", () -> {
-            JsonNode update = standIn.lastServerAnswer().path("update");
-            assertEquals(V1, update.path("version").asText());
-            assertEquals(firstKey, update.path("key_id").asText());
-        });
-        offerByFirstKey = standIn.lastServerAnswer().path("update").deepCopy();
+        // the offer the server makes of it, kept for later: the signed manifest as the releases API serves it, in the
+        // check-in's offer shape (a plain check-in is offered nothing while the rollout waits for the agent's update
+        // run, and a run would install it)
+        offerByFirstKey = offerOf(V1);
+        assertEquals(firstKey, offerByFirstKey.path("key_id").asText(), "signed by the first key: " + offerByFirstKey);
 
         ApiClient.Response rotated = admin.post("/api/v1/releases/signing-keys/rotate",
                 Map.of("regenerate_manifests", true, "notes", "scheduled rotation"));
@@ -243,8 +242,8 @@ class TrustLifecycleIT {
         // the agent received the rotation to the third key but not its delegation: the key is refused
         Instant before = Instant.now();
         fleet.await("the root agent refuses " + V3 + " signed by the undelegated key " + thirdKey, () -> {
-            assertEquals(thirdKey, rootStandIn.lastServerAnswer().path("update").path("key_id").asText());
             rootAgent.trigger("check");
+            assertEquals(thirdKey, rootStandIn.lastServerOffer().path("key_id").asText());
             JsonNode last = rootAgent.status().path("last_result");
             assertTrue(Instant.parse(last.path("finished_at").asText()).isAfter(before), "a run since: " + last);
             assertEquals("MANIFEST_ERROR", last.path("error_code").asText(), last.toString());
@@ -379,5 +378,31 @@ class TrustLifecycleIT {
     /** A well-formed signature (64 zero bytes) that verifies with no key. */
     private static final class Base64Of64Zeros {
         static final String VALUE = java.util.Base64.getEncoder().encodeToString(new byte[64]);
+    }
+
+    /**
+     * The check-in offer of {@code version} for this agent's platform (tar.gz), built from the signed manifest the
+     * releases API serves: the same bytes, signature and key a check-in carries.
+     */
+    private static ObjectNode offerOf(String version) throws Exception {
+        JsonNode list = JSON.readTree(admin.get("/api/v1/releases/manifests?component=agent&version=" + version
+                + "&platform=linux&arch=" + AgentReleaseBuilder.arch() + "&format=tar.gz").body()).path("manifests");
+        assertEquals(1, list.size(), "one signed manifest of " + version + ": " + list);
+        JsonNode m = list.get(0);
+        String manifest = m.path("manifest").asText();
+        JsonNode fields = JSON.readTree(manifest);
+        ObjectNode offer = JSON.createObjectNode();
+        offer.put("version", version);
+        offer.put("format", m.path("format").asText());
+        offer.put("sha256", m.path("sha256").asText());
+        offer.put("size_bytes", fields.path("size_bytes").asLong());
+        offer.put("manifest", manifest);
+        offer.put("manifest_base64", java.util.Base64.getEncoder().encodeToString(manifest.getBytes(StandardCharsets.UTF_8)));
+        offer.put("signature", m.path("signature").asText());
+        offer.put("key_id", m.path("key_id").asText());
+        offer.put("expires_at", m.path("expires_at").asText());
+        offer.put("download_url", "/api/v1/agents/update/download/agent/" + version + "/linux-" + AgentReleaseBuilder.arch()
+                + "?format=tar.gz");
+        return offer;
     }
 }

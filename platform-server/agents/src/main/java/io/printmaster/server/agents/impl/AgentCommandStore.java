@@ -158,6 +158,25 @@ public class AgentCommandStore {
         return issued;
     }
 
+    /**
+     * Whether an administrator's "Update now" ({@code force_update}) reached the agent within the last
+     * {@code window}: its update run is then a forced one for the rollout gate.
+     */
+    boolean forceDeliveredWithin(String agentId, java.time.Duration window) throws SQLException {
+        Instant since = clock.instant().minus(window);
+        return database.read(c -> {
+            try (PreparedStatement ps = c.prepareStatement("SELECT 1 FROM PM_AGENT_COMMAND WHERE AGENT_ID = ?"
+                    + " AND STATE = ? AND COMMAND = 'force_update' AND DELIVERED_AT >= ? FETCH FIRST 1 ROWS ONLY")) {
+                ps.setString(1, agentId);
+                ps.setString(2, DELIVERED);
+                ps.setTimestamp(3, Timestamp.from(since));
+                try (ResultSet rs = ps.executeQuery()) {
+                    return rs.next();
+                }
+            }
+        });
+    }
+
     /** The agent's commands waiting for its next check-in, oldest first. */
     List<AgentCommand> pending(String agentId) throws SQLException {
         return database.read(c -> pending(c, agentId));

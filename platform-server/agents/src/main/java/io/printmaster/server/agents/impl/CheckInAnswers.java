@@ -92,6 +92,11 @@ public class CheckInAnswers {
      * @return the answer without {@code commands} (the route adds those once the check-in is recorded)
      */
     Prepared answer(AgentRecord agent, List<PluginVersion> plugins, String runId) throws SQLException {
+        return answer(agent, plugins, runId, false);
+    }
+
+    /** @param forced the run follows an administrator's "Update now" (see {@link GateRequest#forced()}) */
+    Prepared answer(AgentRecord agent, List<PluginVersion> plugins, String runId, boolean forced) throws SQLException {
         EffectivePolicy effective = fleets.effectivePolicy(agent.fleet());
         UpdatePolicy policy = effective.policy();
         String format = UpdateDownloadResource.defaultFormat(agent.platform());
@@ -111,7 +116,7 @@ public class CheckInAnswers {
         }
         GateRequest request = new GateRequest(new AgentSnapshot(agent.id(), agent.fleet(), agent.hostname(),
                 agent.platform(), agent.arch(), agent.currentVersion(), agent.enrolledAt()), COMPONENT,
-                chosen.map(SemanticVersion::toString).orElse(null), byVersion.keySet(), runId);
+                chosen.map(SemanticVersion::toString).orElse(null), byVersion.keySet(), runId, forced);
         GateDecision decision = offering && current.isPresent() ? gate.decide(request) : GateDecision.none();
 
         UpdateOffer update = null;

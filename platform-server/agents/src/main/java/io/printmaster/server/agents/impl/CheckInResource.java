@@ -10,6 +10,7 @@ import io.printmaster.core.wire.CheckInAnswer;
 import io.printmaster.core.wire.CheckInRequest;
 import io.printmaster.core.wire.PluginVersion;
 import io.printmaster.server.agents.api.GateDecision;
+import io.printmaster.server.agents.api.GateRequest;
 import io.printmaster.server.agents.api.UpdateGate;
 import io.printmaster.server.signing.api.SigningKeys;
 import java.time.Instant;
@@ -31,13 +32,15 @@ import org.osgi.service.component.annotations.Reference;
 public class CheckInResource implements RouteProvider {
     private final AgentStore agents;
     private final CheckInAnswers answers;
+    private final AgentCommandStore commands;
     private final SigningKeys keys;
     private final UpdateGate gate;
 
     @Activate
     public CheckInResource(@Reference AgentStore agents, @Reference CheckInAnswers answers, @Reference SigningKeys keys,
-                           @Reference UpdateGate gate) {
+                           @Reference UpdateGate gate, @Reference AgentCommandStore commands) {
         this.agents = agents;
+        this.commands = commands;
         this.answers = answers;
         this.keys = keys;
         this.gate = gate;
@@ -61,7 +64,9 @@ public class CheckInResource implements RouteProvider {
         // that may fail (the catalog, the policy) runs after that.
         AgentRecord known = agents.find(agentId).orElseThrow(CheckInResource::unknownAgent);
         String runId = body.runId() == null ? null : TelemetryValidator.runId(body.runId());
-        CheckInAnswers.Prepared prepared = answers.answer(known.reporting(facts), plugins, runId);
+        // only an update run can be a forced one: it checks in with its run id after the command arrived
+        boolean forced = runId != null && commands.forceDeliveredWithin(agentId, GateRequest.FORCED_WINDOW);
+        CheckInAnswers.Prepared prepared = answers.answer(known.reporting(facts), plugins, runId, forced);
         // the rollout slot is taken in the transaction that records the check-in and delivers its commands
         AgentStore.CheckedIn<GateDecision> checkedIn = agents.checkIn(agentId, facts, nextCheckAt,
                         c -> gate.admit(c, prepared.request(), prepared.proposed()))

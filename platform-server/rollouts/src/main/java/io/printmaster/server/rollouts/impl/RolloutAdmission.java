@@ -55,6 +55,9 @@ final class RolloutAdmission {
             }
             return Outcome.NOT_OFFERED; // aborted: the run in progress learns it here and cancels
         }
+        if (request.forced() && forcedMayStart(r, row.map(RolloutRows.AgentRow::state).orElse(null), true)) {
+            return admitForced(c, r, request, row, late, now);
+        }
         if (!Rollout.RUNNING.equals(r.state())) {
             return r.active() ? Outcome.NO_SLOT : Outcome.NOT_OFFERED;
         }
@@ -72,6 +75,55 @@ final class RolloutAdmission {
         }
         boolean taken = RolloutWrites.takeSlot(c, r.id(), agent.id(), AgentRowState.ASSIGNED, AgentRowState.IN_PROGRESS,
                 List.of(Rollout.RUNNING), request.runId(), agent.currentVersion(), now, expiry(now));
+        return taken ? Outcome.ADMITTED : Outcome.NO_SLOT;
+    }
+
+    /** The row states an "Update now" may start a run from: not yet run, or a run that ended without success. */
+    private static final List<String> FORCEABLE = List.of(AgentRowState.ASSIGNED, AgentRowState.FAILED,
+            AgentRowState.ROLLED_BACK, AgentRowState.CANCELLED);
+
+    /**
+     * Whether an administrator's "Update now" may start this agent's run in the rollout: the rollout runs or is
+     * paused (not awaiting approval, not ended: approval and abort stay the administrator's decisions) and the agent
+     * has not run it yet or its run ended without success ({@code rowState} null: no row yet, then
+     * {@code targeted} says whether the rollout is for it).
+     */
+    static boolean forcedMayStart(Rollout r, String rowState, boolean targeted) {
+        boolean open = Rollout.RUNNING.equals(r.state()) || Rollout.PAUSED.equals(r.state());
+        return open && (rowState == null ? targeted : FORCEABLE.contains(rowState));
+    }
+
+    /**
+     * A forced run takes a slot whatever its wave and a pause say, but never beyond {@code max_concurrent}; an agent
+     * not in a wave yet joins the last one.
+     */
+    private Outcome admitForced(Connection c, Rollout r, GateRequest request, Optional<RolloutRows.AgentRow> row,
+                                boolean late, Instant now) throws SQLException {
+        if (request.runId() == null) {
+            return Outcome.COME_WITH_RUN;
+        }
+        AgentSnapshot agent = request.agent();
+        String from;
+        if (row.isEmpty()) {
+            int last = RolloutRows.waves(c, r.id()).size() - 1;
+            RolloutWrites.countPlaceInWave(c, r.id(), last);
+            try {
+                RolloutWrites.insertAgentRow(c, r.id(), agent.id(), agent.fleet(), last, now);
+            } catch (SQLException e) {
+                if (!DUPLICATE_KEY.equals(e.getSQLState())) {
+                    throw e;
+                }
+                return Outcome.NO_SLOT; // a concurrent check-in of the same agent placed it: the next one decides
+            }
+            if (late) {
+                RolloutWrites.countLateJoiner(c, r.id(), agent.fleet());
+            }
+            from = AgentRowState.ASSIGNED;
+        } else {
+            from = row.get().state();
+        }
+        boolean taken = RolloutWrites.takeSlot(c, r.id(), agent.id(), from, AgentRowState.IN_PROGRESS,
+                List.of(Rollout.RUNNING, Rollout.PAUSED), request.runId(), agent.currentVersion(), now, expiry(now));
         return taken ? Outcome.ADMITTED : Outcome.NO_SLOT;
     }
 

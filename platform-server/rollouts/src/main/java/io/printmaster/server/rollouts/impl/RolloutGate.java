@@ -79,6 +79,10 @@ public class RolloutGate implements UpdateGate {
             // version (an automatic rollout follows the policy): then its run learns it here and cancels
             return !r.automatic() || targets(r, request) ? GateDecision.offer(r.version(), r.id()) : GateDecision.none();
         }
+        if (request.forced() && RolloutAdmission.forcedMayStart(r, rowState, row.isPresent() || targets(r, request))) {
+            // "Update now" for this agent: its wave and a pause do not hold it back (the slot cap still does)
+            return GateDecision.offer(r.version(), r.id());
+        }
         boolean candidate = row.isPresent() ? AgentRowState.ASSIGNED.equals(rowState) : targets(r, request);
         if (!candidate) {
             return GateDecision.none();

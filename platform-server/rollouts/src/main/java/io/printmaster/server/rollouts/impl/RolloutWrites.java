@@ -180,6 +180,16 @@ final class RolloutWrites {
         }
     }
 
+    /** Counts an agent into a wave whatever its state and room (an administrator's "Update now"). */
+    static void countPlaceInWave(Connection c, String id, int index) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(
+                "UPDATE PM_ROLLOUT_WAVE SET ASSIGNED = ASSIGNED + 1 WHERE ROLLOUT_ID = ? AND IDX = ?")) {
+            ps.setString(1, id);
+            ps.setInt(2, index);
+            ps.executeUpdate();
+        }
+    }
+
     static void givePlaceBack(Connection c, String id, int index) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement(
                 "UPDATE PM_ROLLOUT_WAVE SET ASSIGNED = ASSIGNED - 1 WHERE ROLLOUT_ID = ? AND IDX = ?")) {

@@ -81,6 +81,42 @@ class RolloutGateTest {
         assertNull(free.rolloutId());
     }
 
+    /**
+     * "Update now" on an agent whose run failed and paused the rollout: its forced run is offered the release and
+     * takes a slot although the rollout is paused; others stay held; a forced run does not pass an approval.
+     */
+    @Test
+    void aForcedRunPassesAPauseAndItsWaveButNotTheSlotCapOrAnApproval() throws Exception {
+        f.fleets.set("lab", RolloutsFixture.policy(RolloutsFixture.control(false, 1, 50, 0, 0), false), Instant.EPOCH);
+        List<String> agents = f.agents("lab", 2, "1.0.0");
+        String run = f.run();
+        GateDecision first = f.checkIn(agents.get(0), run);
+        assertEquals(GateDecision.Kind.OFFER, first.kind());
+        f.report(agents.get(0), run, "rolled_back", null, "APPLY_FAILED");
+        Rollout paused = f.rollout(first.rolloutId());
+        assertEquals(Rollout.PAUSED, paused.state(), "one of two failed: above the 10 % failure threshold");
+
+        assertEquals(GateDecision.Kind.NONE, f.checkIn(agents.get(0), f.run()).kind(), "its own run ended: nothing");
+        assertEquals(GateDecision.Kind.HOLD, f.checkIn(agents.get(1), f.run()).kind(), "paused: held");
+        String forcedRun = f.run();
+        GateDecision forced = f.checkIn(agents.get(0), forcedRun, true);
+        assertEquals(GateDecision.Kind.OFFER, forced.kind(), "Update now passes the pause");
+        assertEquals(1, f.rollout(first.rolloutId()).inProgress());
+        assertEquals(GateDecision.Kind.HOLD, f.checkIn(agents.get(1), f.run(), true).kind(),
+                "a second forced run waits for the only slot (max_concurrent 1)");
+        f.report(agents.get(0), forcedRun, "succeeded", "1.0.1", null);
+        assertEquals(0, f.rollout(first.rolloutId()).inProgress());
+        Map<String, Object> counts = (Map<String, Object>) f.view(first.rolloutId()).get("counts");
+        assertEquals(1, counts.get("succeeded"));
+        assertEquals(0, counts.get("rolled_back"), "the retried agent counts once, as it ended now");
+        assertEquals(Rollout.PAUSED, f.rollout(first.rolloutId()).state(), "still paused for everyone else");
+
+        f.fleets.set("desk", RolloutsFixture.policy(RolloutsFixture.control(false, 3, 50, 0, 0), true), Instant.EPOCH);
+        String waiting = f.agents("desk", 1, "1.0.0").get(0);
+        assertEquals(GateDecision.Kind.HOLD, f.checkIn(waiting, f.run(), true).kind(),
+                "awaiting approval: Update now does not approve");
+    }
+
     @Test
     void aCheckInWithoutARunTakesNoSlotAndIsToldToComeBackWithItsRun() throws Exception {
         f.fleets.set("lab", RolloutsFixture.policy(RolloutsFixture.control(false, 3, 50, 0, 30), false), Instant.EPOCH);

@@ -145,6 +145,11 @@ final class RolloutsFixture implements AutoCloseable {
      * then its admission in the transaction that records the check-in.
      */
     GateDecision checkIn(String agentId, String runId) throws SQLException {
+        return checkIn(agentId, runId, false);
+    }
+
+    /** {@link #checkIn} of a run an administrator forced ("Update now") when {@code forced}. */
+    GateDecision checkIn(String agentId, String runId, boolean forced) throws SQLException {
         AgentSnapshot agent = directory.agent(agentId).orElseThrow();
         UpdatePolicy policy = fleets.effectivePolicy(agent.fleet()).policy();
         Set<SemanticVersion> available = new HashSet<>();
@@ -155,7 +160,7 @@ final class RolloutsFixture implements AutoCloseable {
         }
         String pick = policy.versionSelector().select(available, SemanticVersion.parse(agent.currentVersion()))
                 .map(SemanticVersion::toString).orElse(null);
-        GateRequest request = new GateRequest(agent, "agent", pick, versions, runId);
+        GateRequest request = new GateRequest(agent, "agent", pick, versions, runId, forced);
         GateDecision proposed = gate.decide(request);
         return db.inTransaction(c -> {
             try (PreparedStatement ps = c.prepareStatement("UPDATE PM_AGENT SET LAST_SEEN_AT = ? WHERE ID = ?")) {
