@@ -188,6 +188,32 @@ class RolloutRollbackWavesTest {
         }
     }
 
+    @Test
+    void failedRevertsHoldTheNextWaveUntilARollbackStartedAgainTakesThemBack() throws Exception {
+        List<String> agents = f.agents("lab", 4, FROM);
+        Plan.Wave two = new Plan.Wave(null, 2);
+        Rollout r = f.adminRollout(TO, List.of("lab"), RolloutsFixture.plan(List.of(two, two), 0, 10, 100, 100),
+                Map.of());
+        driveForward(r.id(), agents);
+        Map<Integer, List<String>> byWave = byWave(r.id());
+        f.actions.act(f.rollout(r.id()), "rollback", "alice");
+        String stuck = byWave.get(0).get(0);
+        offerRollback(stuck);
+        f.report(stuck, runs.get(stuck), "failed", TO, "STAGING_FAILED");
+        offerRollback(byWave.get(0).get(1));
+        revert(byWave.get(0).get(1));
+        f.clock.advance(Duration.ofHours(1));
+        assertEquals(GateDecision.Kind.HOLD, f.checkIn(byWave.get(1).get(0), f.run()).kind(), "1 of 2 back");
+        assertEquals(GateDecision.Kind.NONE, f.checkIn(stuck, f.run()).kind(), "its rollback failed");
+        f.actions.act(f.rollout(r.id()), "abort", "alice");
+        Rollout again = f.actions.act(f.rollout(r.id()), "rollback", "alice");
+        assertEquals(Rollout.ROLLING_BACK, again.state());
+        assertEquals(List.of("open", "pending"), rollbackStates(r.id()), "goes on where it stopped");
+        offerRollback(stuck);
+        revert(stuck);
+        offerRollback(byWave.get(1).get(0));
+    }
+
     /** Every agent asks with a run until the rollout completed; offers succeed at once; the clock follows delays. */
     private void driveForward(String id, List<String> agents) throws SQLException {
         for (int round = 0; round < 20 && !Rollout.COMPLETED.equals(f.rollout(id).state()); round++) {
