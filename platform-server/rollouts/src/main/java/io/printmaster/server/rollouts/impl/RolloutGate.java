@@ -76,8 +76,8 @@ public class RolloutGate implements UpdateGate {
                 return GateDecision.none();
             }
             List<RolloutRows.WaveRow> waves = store.waves(r.id());
-            if (!waves.get(row.get().wave()).rollbackOpen()) {
-                store.evaluate(r.id()); // its wave may be due: opened here rather than at the next sweep
+            if (!waves.get(row.get().wave()).rollbackOpen() && rollbackWaveDue(r, waves, store.now())) {
+                store.evaluate(r.id()); // a wave's rollback is due: opened here rather than at the next sweep
                 waves = store.waves(r.id());
             }
             return waves.get(row.get().wave()).rollbackOpen() ? GateDecision.rollback(row.get().fromVersion(), r.id())
@@ -159,6 +159,18 @@ public class RolloutGate implements UpdateGate {
         }
         RolloutRows.WaveRow last = waves.get(waves.size() - 1);
         return last.open() && last.reachedAt() == null && last.succeeded() >= last.needed();
+    }
+
+    /** Whether the rollback's first closed wave may open now (its predecessor's rollback reached and the delay passed). */
+    private static boolean rollbackWaveDue(Rollout r, List<RolloutRows.WaveRow> waves, Instant now) {
+        for (int i = 1; i < waves.size(); i++) {
+            if (!waves.get(i).rollbackOpen()) {
+                RolloutRows.WaveRow previous = waves.get(i - 1);
+                return WaveOpening.due(WaveOpening.nextMayOpenAt(previous.rollbackOpen(),
+                        previous.rollbackReachedAt(), false, r.plan().delayBetweenWavesSeconds()), now);
+            }
+        }
+        return false;
     }
 
     /**
