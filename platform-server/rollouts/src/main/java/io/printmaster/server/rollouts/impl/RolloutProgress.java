@@ -90,8 +90,7 @@ final class RolloutProgress {
         Instant previousAllows = null;
         for (int i = 0; i < waves.size(); i++) {
             RolloutRows.WaveRow w = waves.get(i);
-            Instant opened = w.rollbackOpenedAt();
-            if (opened == null) {
+            if (!w.rollbackOpen()) {
                 if (i > 0 && !WaveOpening.due(previousAllows, now)) {
                     return;
                 }
@@ -101,7 +100,6 @@ final class RolloutProgress {
                     details.put("name", waveName(w));
                     transitions.record(c, r, RolloutTransitions.SYSTEM, "rollout.rollback_wave_opened", null, details);
                 }
-                opened = now;
             }
             RolloutRows.RollbackCount n = counts.getOrDefault(i, RolloutRows.RollbackCount.NONE);
             Instant reached = w.rollbackReachedAt();
