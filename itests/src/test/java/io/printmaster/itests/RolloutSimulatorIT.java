@@ -85,12 +85,18 @@ public class RolloutSimulatorIT {
         Path data = ServerContainer.newDataDir("rollout-sim");
         Path releases = Files.createDirectories(data.resolve("releases-in"));
         // the simulated agents never download: any bytes do, as long as the source's checksums match them
-        byte[] bytes = new byte[4096];
-        new Random(14).nextBytes(bytes);
-        String name = "printmaster-agent-v" + TO + "-linux-amd64.tar.gz";
-        Files.write(releases.resolve(name), bytes);
-        Files.writeString(releases.resolve("SHA256SUMS"), java.util.HexFormat.of()
-                .formatHex(MessageDigest.getInstance("SHA-256").digest(bytes)) + "  " + name + "\n");
+        // (the version the agents start on is cached too: a rollback offers it back)
+        StringBuilder sums = new StringBuilder();
+        Random random = new Random(14);
+        for (String version : List.of(FROM, TO)) {
+            byte[] bytes = new byte[4096];
+            random.nextBytes(bytes);
+            String name = "printmaster-agent-v" + version + "-linux-amd64.tar.gz";
+            Files.write(releases.resolve(name), bytes);
+            sums.append(java.util.HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes)))
+                    .append("  ").append(name).append('\n');
+        }
+        Files.writeString(releases.resolve("SHA256SUMS"), sums.toString());
         Files.writeString(data.resolve("etc/io.printmaster.releasesource.directory-sim.cfg"),
                 "name=sim\npath=" + releases + "\n");
         // a sweep every second: slot timeouts and wave openings without agent traffic follow virtual time closely
@@ -109,9 +115,12 @@ public class RolloutSimulatorIT {
         anonymous.awaitHealthy();
         admin = anonymous.login(context.getProperty("pm.admin.password"));
         IntakeDiagnostics.awaitIntake(admin, Duration.ofSeconds(60), () -> {
-            ApiClient.Response r = admin.get("/api/v1/releases/manifests?component=agent&version=" + TO);
-            assertEquals(r.body(), 200, r.status());
-            assertFalse("signed manifest of " + TO + ": " + r.body(), ((List<?>) r.json().get("manifests")).isEmpty());
+            for (String version : List.of(FROM, TO)) {
+                ApiClient.Response r = admin.get("/api/v1/releases/manifests?component=agent&version=" + version);
+                assertEquals(r.body(), 200, r.status());
+                assertFalse("signed manifest of " + version + ": " + r.body(),
+                        ((List<?>) r.json().get("manifests")).isEmpty());
+            }
         });
     }
 
@@ -222,8 +231,11 @@ public class RolloutSimulatorIT {
         assertTrue("a reason is shown: " + r, reason != null && !reason.isBlank());
         List<Map<String, Object>> listed = list(r.get("failing_agents"));
         assertFalse("the failing agents are listed: " + r, listed.isEmpty());
+        Map<String, String> hostnames = agents.stream().collect(Collectors.toMap(SimulatedAgent::id,
+                SimulatedAgent::hostname));
         for (Map<String, Object> f : listed) {
             assertTrue("listed agent " + f + " is one that failed", failing.contains((String) f.get("agent_id")));
+            assertEquals("listed with its hostname: " + f, hostnames.get(f.get("agent_id")), f.get("hostname"));
             assertTrue(f.toString(), Set.of("failed", "rolled_back").contains(f.get("status")));
         }
         long failedOrRolledBack = number(counts(r).get("failed")) + number(counts(r).get("rolled_back"));
@@ -485,6 +497,105 @@ public class RolloutSimulatorIT {
         } finally {
             streams.shutdownNow();
         }
+    }
+
+    /**
+     * A completed rollout of 120 agents in waves of 10 %, 30 % and 60 % is rolled back: the agents go back wave by
+     * wave in the same order, each wave's rollback opening only after the previous wave's reached the success
+     * threshold (90 % of the agents that had succeeded in it are back) and the delay passed; never more than
+     * max_concurrent revert at once, though every agent asks at once when the rollback starts; each simulated agent
+     * checks the rollback manifest as the real agent does (downgrade bound to a rollout it took part in, back to the
+     * version it came from) and none refuses it; the rollout ends rolled_back with every agent on its old version.
+     */
+    @Test
+    public void aRollbackTakesTheAgentsBackWaveByWaveUnderTheCap() throws Exception {
+        int count = 120;
+        int maxConcurrent = 10;
+        Duration delay = Duration.ofMinutes(30);
+        FleetSimulator sim = simulator(8);
+        String fleet = newFleet();
+        List<SimulatedAgent> agents = sim.enroll(joinToken(fleet, count), count, fleet, FROM, Duration.ofMinutes(10),
+                SIX_HOURS);
+        agents.forEach(a -> a.outcomeByDefault(Outcome.succeed().taking(Duration.ofMinutes(5))));
+        String id = (String) createRollout(fleet, List.of(Map.of("percent", 10), Map.of("percent", 30),
+                Map.of("percent", 60)), delay, maxConcurrent, 120, 90, 20).get("id");
+        sim.run(Duration.ofHours(8), STEP, now -> {
+            Map<String, Object> r = rollout(id);
+            assertCapHeld(r, sim, maxConcurrent, now);
+            return !"completed".equals(r.get("state"));
+        });
+        assertEquals(describe(rollout(id), sim), "completed", rollout(id).get("state"));
+        agents.forEach(a -> assertEquals(a.toString(), TO, a.version()));
+
+        ApiClient.Response started = admin.post("/api/v1/rollouts/" + id + "/rollback", Map.of());
+        assertEquals(started.body(), 200, started.status());
+        Map<String, Object> rolling = rolloutOf(started);
+        assertEquals(rolling.toString(), "rolling_back", rolling.get("state"));
+        assertEquals(rolling.toString(), List.of("open", "pending", "pending"),
+                waves(rolling).stream().map(w -> w.get("rollback_state")).toList());
+        assertEquals(rolling.toString(), List.of(12, 36, 72),
+                waves(rolling).stream().map(w -> number(w.get("to_revert"))).toList());
+        Instant rollbackStart = clock.instant();
+        int offersBefore = sim.newOffers().size();
+        int maxBefore = sim.maxHolding();
+        sim.resetMaxHolding();
+        agents.forEach(a -> a.dueAt(rollbackStart)); // everyone asks at once
+
+        Instant[] seenOpen = new Instant[3];
+        sim.run(Duration.ofHours(8), STEP, now -> {
+            Map<String, Object> r = rollout(id);
+            assertCapHeld(r, sim, maxConcurrent, now);
+            List<Map<String, Object>> waves = waves(r);
+            long room = 0;
+            for (int k = 0; k < waves.size(); k++) {
+                Map<String, Object> w = waves.get(k);
+                if ("pending".equals(w.get("rollback_state"))) {
+                    assertEquals("at " + now + " nobody of wave " + k + " goes back before its rollback opened: " + w,
+                            0, number(w.get("reverted")) + number(w.get("in_progress")));
+                } else {
+                    if (seenOpen[k] == null) {
+                        seenOpen[k] = now;
+                    }
+                    room += number(w.get("to_revert"));
+                }
+            }
+            long rollbackOffers = sim.newOffers().stream().skip(offersBefore).filter(o -> FROM.equals(o.offeredVersion()))
+                    .count();
+            assertTrue("at " + now + " " + rollbackOffers + " agents were offered the rollback, the open waves hold "
+                    + room, rollbackOffers <= room);
+            return !"rolled_back".equals(r.get("state"));
+        });
+        Map<String, Object> done = rollout(id);
+        assertEquals(describe(done, sim), "rolled_back", done.get("state"));
+        assertEquals(done.toString(), count, number(counts(done).get("reverted")));
+        agents.forEach(a -> assertEquals("back on " + FROM + ": " + a, FROM, a.version()));
+        assertEquals("no rollback manifest refused: " + sim.runEnds(), List.of(), sim.runEnds().stream()
+                .filter(e -> "MANIFEST_ERROR".equals(e.errorCode())).toList());
+        List<FleetSimulator.CheckIn> rollbackOffers = sim.newOffers().subList(offersBefore, sim.newOffers().size());
+        assertEquals("one rollback run per agent: " + rollbackOffers.size(), count, rollbackOffers.size());
+        for (FleetSimulator.CheckIn o : rollbackOffers) {
+            assertEquals(o.toString(), FROM, o.offeredVersion());
+            assertEquals(o.toString(), id, o.rolloutId());
+        }
+        List<Map<String, Object>> waves = waves(done);
+        for (int k = 0; k < waves.size(); k++) {
+            Map<String, Object> w = waves.get(k);
+            assertEquals(w.toString(), "done", w.get("rollback_state"));
+            assertNotNull("wave " + k + "'s rollback was seen open", seenOpen[k]);
+            if (k > 0) {
+                Instant opened = Instant.parse((String) w.get("rollback_opened_at"));
+                Instant reached = Instant.parse((String) waves.get(k - 1).get("rollback_reached_at"));
+                assertFalse("wave " + k + "'s rollback opened at " + opened + ", before wave " + (k - 1)
+                        + "'s reached its threshold at " + reached + " plus " + delay, opened.isBefore(reached.plus(delay)));
+                assertFalse("the server's stamp agrees with the samples: " + opened + " seen at " + seenOpen[k],
+                        opened.isAfter(seenOpen[k]));
+            }
+        }
+        assertTrue("the cap bound during the rollback too: " + sim.maxHolding() + " (before it " + maxBefore + ")",
+                sim.maxHolding() == maxConcurrent);
+        System.out.printf("rollback of %d agents: %s; waves' rollbacks opened at +%s, +%s, +%s%n", count,
+                Duration.between(rollbackStart, clock.instant()), Duration.between(rollbackStart, seenOpen[0]),
+                Duration.between(rollbackStart, seenOpen[1]), Duration.between(rollbackStart, seenOpen[2]));
     }
 
     // ---------------------------------------------------------------------------------------------------------------

@@ -488,6 +488,11 @@ class RolloutsConsoleIT {
         assertEquals(200, reported.status(), reported.body());
         awaitState("rolled_back");
         assertEquals("1", browser.visible("count-reverted").getText());
+        // the rollback went wave by wave: the first wave (the agent's) shows its rollback done, one of one back
+        WebElement firstWave = browser.find(By.cssSelector("[data-testid=rollout-waves-table] tbody tr"));
+        String index = firstWave.getAttribute("data-testid").replace("wave-", "");
+        browser.withText(testId("wave-" + index + "-rollback-state"), "reached its threshold");
+        assertEquals("1 of 1 back", browser.visible("wave-" + index + "-reverted").getText());
         browser.withText(testId("rollout-progress-text"), "1 of 1 back on the previous version");
         assertTrue(browser.findAll(testId("action-done")).stream().noneMatch(WebElement::isDisplayed),
                 "the message about starting the rollback went when the state moved on");

@@ -225,6 +225,11 @@ public final class FleetSimulator implements AutoCloseable {
         return holding.get();
     }
 
+    /** Starts counting {@link #maxHolding()} afresh from those holding a slot now (a new phase of a test). */
+    public void resetMaxHolding() {
+        maxHolding.set(holding.get());
+    }
+
     /** The most agents that held a slot at once, as the simulator counted them. */
     public int maxHolding() {
         return maxHolding.get();

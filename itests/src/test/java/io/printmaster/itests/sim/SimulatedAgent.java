@@ -1,5 +1,7 @@
 package io.printmaster.itests.sim;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.printmaster.core.wire.CheckInAnswer;
 import io.printmaster.core.wire.CheckInRequest;
 import io.printmaster.core.wire.TelemetryEvent;
@@ -19,7 +21,10 @@ import java.util.concurrent.atomic.AtomicLong;
  * it takes it (reports {@code downloading}), asks again every {@link #RECHECK} while it works, as the real worker does
  * while downloading or staging (and cancels with {@code ROLLOUT_ABORTED} when the answer no longer offers the version
  * it installs), and ends the run as its {@link Outcome} says, reporting the remaining transitions (staging,
- * applying, … and the terminal status) one by one or in one {@code TelemetryBatch}. Not offered anything, it comes back after the answer's
+ * applying, … and the terminal status) one by one or in one {@code TelemetryBatch}. Offered a rollback
+ * ({@code "downgrade": true} manifest) it checks it as the real agent does (bound to a rollout it took part in, back
+ * to the version it came from) and goes back, or refuses it ({@code failed}, {@code MANIFEST_ERROR}). Not offered
+ * anything, it comes back after the answer's
  * {@code retry_after_seconds}, or after its own check interval when that is 0.
  *
  * <p>An agent acts on one thread at a time (the simulator hands each due agent to one worker per step).
@@ -54,6 +59,14 @@ public final class SimulatedAgent {
     private Instant takenAt;
     private Instant endsAt;
     private volatile boolean slotCounted;
+    /** The rollouts it took part in, newest first, as the real agent keeps them (its state.json). */
+    private final Deque<TookPart> tookPart = new ArrayDeque<>();
+
+    private record TookPart(String rolloutId, String fromVersion, String toVersion) {
+    }
+
+    private static final int TOOK_PART_KEPT = 20;
+    private static final ObjectMapper MANIFEST_JSON = new ObjectMapper();
 
     SimulatedAgent(String id, String credential, String hostname, String platform, String arch, String version,
                    Instant firstCheck, Duration checkInterval) {
@@ -189,6 +202,18 @@ public final class SimulatedAgent {
                     ? Duration.ofSeconds(answer.retryAfterSeconds()) : checkInterval);
             return;
         }
+        String refused = refusal(offer);
+        if (refused != null) {
+            refuse(host, now, run, offer, refused);
+            return;
+        }
+        if (offer.rolloutId() != null && !downgrade(offer)) {
+            // as the real worker keeps {rollout_id, from_version, to_version} before it downloads
+            tookPart.addFirst(new TookPart(offer.rolloutId(), version, offer.version()));
+            while (tookPart.size() > TOOK_PART_KEPT) {
+                tookPart.removeLast();
+            }
+        }
         runId = run;
         target = offer.version();
         rolloutId = offer.rolloutId();
@@ -205,6 +230,61 @@ public final class SimulatedAgent {
         phase = Phase.INSTALLING;
         report(host, List.of(event("downloading", null, now)));
         nextActionAt = earlier(endsAt, now.plus(RECHECK));
+    }
+
+    /**
+     * Why the real agent would refuse this offer's signed manifest before downloading anything, or null: a
+     * {@code "downgrade": true} manifest is accepted only when its {@code rollout_id} is a rollout the agent took part
+     * in, the agent runs that rollout's version now and the manifest brings back the version it came from.
+     */
+    private String refusal(UpdateOffer offer) {
+        JsonNode manifest = manifest(offer);
+        if (!manifest.path("downgrade").asBoolean(false)) {
+            return null;
+        }
+        String bound = manifest.path("rollout_id").asText(null);
+        if (bound == null || !bound.equals(offer.rolloutId())) {
+            return "a downgrade not bound to the offer's rollout: " + bound;
+        }
+        for (TookPart t : tookPart) {
+            if (t.rolloutId().equals(bound)) {
+                if (!t.toVersion().equals(version)) {
+                    return "runs " + version + ", not " + t.toVersion() + " of " + bound;
+                }
+                if (!t.fromVersion().equals(manifest.path("version").asText())) {
+                    return "a downgrade to " + manifest.path("version").asText() + ", not to " + t.fromVersion();
+                }
+                return null;
+            }
+        }
+        return "a downgrade bound to " + bound + ", a rollout it did not take part in";
+    }
+
+    private static boolean downgrade(UpdateOffer offer) {
+        return manifest(offer).path("downgrade").asBoolean(false);
+    }
+
+    private static JsonNode manifest(UpdateOffer offer) {
+        try {
+            return MANIFEST_JSON.readTree(java.util.Base64.getDecoder().decode(offer.manifestBase64()));
+        } catch (IOException | IllegalArgumentException e) {
+            throw new IllegalStateException("an offer whose manifest is not JSON: " + offer, e);
+        }
+    }
+
+    /** The run refuses the manifest: {@code failed} with {@code MANIFEST_ERROR}, nothing downloaded. */
+    private void refuse(Host host, Instant now, String run, UpdateOffer offer, String why)
+            throws IOException, InterruptedException {
+        runId = run;
+        target = offer.version();
+        host.slotTaken(this, offer);
+        host.slotEnding(this, "failed", "MANIFEST_ERROR");
+        report(host, List.of(new TelemetryEvent(runId, "failed", version, target, "MANIFEST_ERROR",
+                "refused the manifest: " + why, now.toString(), null, null,
+                Map.of("mode", "full", "component", "agent", "simulated", true))));
+        runId = null;
+        target = null;
+        nextActionAt = now.plus(checkInterval);
     }
 
     /** While downloading or staging: is the version still offered? (An aborted rollout stops offering it.) */

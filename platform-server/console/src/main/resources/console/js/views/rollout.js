@@ -253,7 +253,10 @@ function progressView(r) {
   const waves = Array.isArray(r.waves) ? r.waves : [];
   const hasCanary = !!(r.plan && r.plan.canary);
   // per wave the server counts an agent that rolled itself back as failed: one column for both
-  const wt = table('rollout-waves-table', ['Wave', 'State', 'Targeted', 'In progress', 'Succeeded', 'Failed or rolled back', 'Cancelled', 'Progress']);
+  // once a rollback started, each wave also shows how far the rollback got through it (it goes wave by wave too)
+  const rollback = waves.some((w) => w.rollback_state);
+  const wt = table('rollout-waves-table', ['Wave', 'State', 'Targeted', 'In progress', 'Succeeded', 'Failed or rolled back', 'Cancelled',
+    ...(rollback ? ['Rollback'] : []), 'Progress']);
   const cell = (w, key) => h('td', { class: 'num', testid: `wave-${w.index}-${key}` },
     w[key] === undefined || w[key] === null ? '—' : String(w[key]));
   for (const w of waves) {
@@ -265,6 +268,7 @@ function progressView(r) {
       h('th', { scope: 'row' }, canary ? 'Canary' : `Wave ${w.index}`),
       h('td', {}, badge(WAVE_STATES[w.state] || w.state || '—', waveKind(w.state), { testid: `wave-${w.index}-state` }), needs),
       cell(w, 'targeted'), cell(w, 'in_progress'), cell(w, 'succeeded'), cell(w, 'failed'), cell(w, 'cancelled'),
+      rollback ? rollbackCell(w) : null,
       h('td', {}, progressBar(w, `wave-${w.index}-progress`))));
   }
   return [h('h2', {}, 'Progress'), progressBar(c, 'rollout-progress', r.state), totals.el,
@@ -272,6 +276,16 @@ function progressView(r) {
 }
 
 const WAVE_STATES = { pending: 'not open yet', open: 'open', done: 'reached its threshold' };
+
+/** The rollback's state in one wave and how many of the agents that had succeeded there are back. */
+function rollbackCell(w) {
+  if (!w.rollback_state) return h('td', {}, '—');
+  return h('td', {},
+    badge(WAVE_STATES[w.rollback_state] || w.rollback_state, waveKind(w.rollback_state), { testid: `wave-${w.index}-rollback-state` }),
+    h('div', { class: 'small muted', testid: `wave-${w.index}-reverted` },
+      `${Number(w.reverted || 0)} of ${Number(w.to_revert || 0)} back`
+      + (Number(w.revert_failed || 0) > 0 ? `, ${w.revert_failed} failed` : '')));
+}
 
 function waveKind(state) {
   if (state === 'open' || state === 'running') return 'info';

@@ -89,6 +89,9 @@ public class RolloutActions {
                     }
                 }
                 if (moved) {
+                    retryFailedReverts(c, r.id(), now);
+                }
+                if (moved) {
                     store.progress().evaluate(c, r.id(), now); // nobody to take back: rolled back at once
                 }
                 yield moved;
@@ -103,6 +106,19 @@ public class RolloutActions {
             throw new InvalidState(action, state);
         }
         return store.find(r.id()).orElseThrow();
+    }
+
+    /**
+     * A rollback started again (after an abort) goes on where it stopped, and tries once more the agents that did
+     * not make it back: otherwise their wave could never reach its threshold and the waves after it never open.
+     */
+    private static void retryFailedReverts(Connection c, String id, Instant now) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("UPDATE PM_ROLLOUT_AGENT SET STATE = 'succeeded',"
+                + " ERROR_CODE = NULL, UPDATED_AT = ? WHERE ROLLOUT_ID = ? AND STATE = 'revert_failed'")) {
+            ps.setTimestamp(1, RolloutRows.timestamp(now));
+            ps.setString(2, id);
+            ps.executeUpdate();
+        }
     }
 
     /** After a resume, a wave pauses again only after as many new failures as its limit allows. */

@@ -146,6 +146,10 @@ final class RolloutAdmission {
         if (!AgentRowState.SUCCEEDED.equals(row.get().state())) {
             return Outcome.NOT_OFFERED;
         }
+        // read under the rollout's lock: the wave's rollback is open in the transaction that takes the slot
+        if (!RolloutRows.waves(c, r.id()).get(row.get().wave()).rollbackOpen()) {
+            return Outcome.WAVE_CLOSED;
+        }
         if (request.runId() == null) {
             return Outcome.COME_WITH_RUN;
         }

@@ -7,7 +7,6 @@ import io.printmaster.server.agents.api.RunTransition;
 import io.printmaster.server.agents.api.UpdateGate;
 import java.sql.Connection;
 import java.sql.SQLException;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
@@ -70,9 +69,19 @@ public class RolloutGate implements UpdateGate {
                     || !request.availableVersions().contains(row.get().fromVersion())) {
                 return GateDecision.none();
             }
-            boolean eligible = AgentRowState.REVERTING.equals(rowState) || AgentRowState.SUCCEEDED.equals(rowState)
-                    && r.version().equals(agent.currentVersion());
-            return eligible ? GateDecision.rollback(row.get().fromVersion(), r.id()) : GateDecision.none();
+            if (AgentRowState.REVERTING.equals(rowState)) {
+                return GateDecision.rollback(row.get().fromVersion(), r.id());
+            }
+            if (!AgentRowState.SUCCEEDED.equals(rowState) || !r.version().equals(agent.currentVersion())) {
+                return GateDecision.none();
+            }
+            List<RolloutRows.WaveRow> waves = store.waves(r.id());
+            if (!waves.get(row.get().wave()).rollbackOpen() && rollbackWaveDue(r, waves, store.now())) {
+                store.evaluate(r.id()); // a wave's rollback is due: opened here rather than at the next sweep
+                waves = store.waves(r.id());
+            }
+            return waves.get(row.get().wave()).rollbackOpen() ? GateDecision.rollback(row.get().fromVersion(), r.id())
+                    : GateDecision.hold(r.id(), waitSeconds(r, waves));
         }
         if (AgentRowState.IN_PROGRESS.equals(rowState)) {
             // its slot is kept while paused: it finishes its run; unless the policy no longer moves it to this
@@ -148,9 +157,7 @@ public class RolloutGate implements UpdateGate {
     /** Whether a closed wave's predecessor reached its threshold and the delay passed (it is due to open). */
     private static boolean dueWave(Rollout r, List<RolloutRows.WaveRow> waves, Instant now) {
         for (int i = 1; i < waves.size(); i++) {
-            RolloutRows.WaveRow previous = waves.get(i - 1);
-            if (!waves.get(i).open() && previous.open() && previous.reachedAt() != null
-                    && !now.isBefore(previous.reachedAt().plusSeconds(r.plan().delayBetweenWavesSeconds()))) {
+            if (!waves.get(i).open() && WaveOpening.due(RolloutProgress.nextMayOpenAt(r, waves.get(i - 1)), now)) {
                 return true;
             }
         }
@@ -158,14 +165,34 @@ public class RolloutGate implements UpdateGate {
         return last.open() && last.reachedAt() == null && last.succeeded() >= last.needed();
     }
 
-    /** Until the next wave may open: the delay still to run when its predecessor reached its threshold. */
+    /** Whether the rollback's first closed wave may open now (its predecessor's rollback reached and the delay passed). */
+    private static boolean rollbackWaveDue(Rollout r, List<RolloutRows.WaveRow> waves, Instant now) {
+        for (int i = 1; i < waves.size(); i++) {
+            if (!waves.get(i).rollbackOpen()) {
+                RolloutRows.WaveRow previous = waves.get(i - 1);
+                return WaveOpening.due(WaveOpening.nextMayOpenAt(previous.rollbackOpen(),
+                        previous.rollbackReachedAt(), false, r.plan().delayBetweenWavesSeconds()), now);
+            }
+        }
+        return false;
+    }
+
+    /**
+     * Until the next wave (of the rollout, or of its rollback while rolling back) may open: the delay still to run
+     * when its predecessor reached its threshold, else the hold interval.
+     */
     private long waitSeconds(Rollout r, List<RolloutRows.WaveRow> waves) {
         Instant now = store.now();
+        boolean rollback = Rollout.ROLLING_BACK.equals(r.state());
         for (int i = 1; i < waves.size(); i++) {
             RolloutRows.WaveRow previous = waves.get(i - 1);
-            if (!waves.get(i).open() && previous.reachedAt() != null) {
-                long left = Duration.between(now,
-                        previous.reachedAt().plusSeconds(r.plan().delayBetweenWavesSeconds())).toSeconds();
+            boolean closed = rollback ? !waves.get(i).rollbackOpen() : !waves.get(i).open();
+            if (closed) {
+                Instant allows = rollback
+                        ? WaveOpening.nextMayOpenAt(previous.rollbackOpen(), previous.rollbackReachedAt(), false,
+                                r.plan().delayBetweenWavesSeconds())
+                        : RolloutProgress.nextMayOpenAt(r, previous);
+                long left = WaveOpening.secondsUntil(allows, now);
                 if (left > 0) {
                     return left + jitter(r);
                 }

@@ -34,6 +34,7 @@ final class RolloutProgress {
             return;
         }
         if (Rollout.ROLLING_BACK.equals(r.state())) {
+            evaluateRollback(c, r, now);
             if (RolloutRows.countInStates(c, r.id(), AgentRowState.SUCCEEDED, AgentRowState.REVERTING) == 0) {
                 transitions.move(c, r, List.of(Rollout.ROLLING_BACK), Rollout.ROLLED_BACK, RolloutTransitions.SYSTEM,
                         "rollout.rolled_back", now, Map.of(), null);
@@ -60,12 +61,10 @@ final class RolloutProgress {
             }
         }
         for (int i = 1; i < waves.size(); i++) {
-            RolloutRows.WaveRow previous = waves.get(i - 1);
-            if (!waves.get(i).open() && previous.open() && previous.reachedAt() != null
-                    && !now.isBefore(previous.reachedAt().plusSeconds(r.plan().delayBetweenWavesSeconds()))) {
+            if (!waves.get(i).open() && WaveOpening.due(nextMayOpenAt(r, waves.get(i - 1)), now)) {
                 if (RolloutWrites.openWave(c, r.id(), i, now)) {
                     transitions.record(c, r, RolloutTransitions.SYSTEM, "rollout.wave_opened", null,
-                            Map.of("wave", i));
+                            Map.of("wave", i, "name", waveName(waves.get(i))));
                     // a wave with nothing planned reaches its threshold at once: the next may follow in this pass
                     RolloutWrites.markReached(c, r.id(), i, now);
                     waves = RolloutRows.waves(c, r.id());
@@ -80,6 +79,57 @@ final class RolloutProgress {
         }
     }
 
+    /**
+     * The rollback's waves, in the rollout's own order: stamps a wave whose rollback reached the success threshold
+     * (that share of the agents that had succeeded in it are back), then opens the next once the delay passed; a
+     * wave with nobody to take back reaches it at once and holds nothing up.
+     */
+    private void evaluateRollback(Connection c, Rollout r, Instant now) throws SQLException {
+        List<RolloutRows.WaveRow> waves = RolloutRows.waves(c, r.id());
+        Map<Integer, RolloutRows.RollbackCount> counts = RolloutRows.rollbackCounts(c, r.id());
+        Instant previousAllows = null;
+        for (int i = 0; i < waves.size(); i++) {
+            RolloutRows.WaveRow w = waves.get(i);
+            if (!w.rollbackOpen()) {
+                if (i > 0 && !WaveOpening.due(previousAllows, now)) {
+                    return;
+                }
+                if (RolloutWrites.openRollbackWave(c, r.id(), i, now)) {
+                    Map<String, Object> details = new LinkedHashMap<>();
+                    details.put("wave", i);
+                    details.put("name", waveName(w));
+                    transitions.record(c, r, RolloutTransitions.SYSTEM, "rollout.rollback_wave_opened", null, details);
+                }
+            }
+            RolloutRows.RollbackCount n = counts.getOrDefault(i, RolloutRows.RollbackCount.NONE);
+            Instant reached = w.rollbackReachedAt();
+            if (reached == null && n.reverted() >= rollbackNeeded(r, n)) {
+                RolloutWrites.markRollbackReached(c, r.id(), i, now);
+                reached = now;
+            }
+            previousAllows = WaveOpening.nextMayOpenAt(true, reached, n.toRevert() == 0,
+                    r.plan().delayBetweenWavesSeconds());
+        }
+    }
+
+    /** How many of a wave's agents must be back before the rollback's next wave may open (the success threshold). */
+    static int rollbackNeeded(Rollout r, RolloutRows.RollbackCount n) {
+        return (int) Plan.ceilDiv((long) n.toRevert() * r.plan().successThresholdPercent(), 100);
+    }
+
+    /** When the wave after {@code w} may open going forward (the plan's delay after {@code w} reached its threshold). */
+    static Instant nextMayOpenAt(Rollout r, RolloutRows.WaveRow w) {
+        return WaveOpening.nextMayOpenAt(w.open(), w.reachedAt(), false, r.plan().delayBetweenWavesSeconds());
+    }
+
+    /**
+     * A wave as people read it, the way the console labels it: the canary is "canary", every other wave
+     * "wave &lt;index&gt;" with the API's 0-based index (with a canary, the plan's first wave is "wave 1").
+     */
+    static String waveName(RolloutRows.WaveRow w) {
+        return w.canary() ? "canary" : "wave " + w.index();
+    }
+
     /** Opens the first wave of a rollout that starts running (approval or creation without approval). */
     static void start(Connection c, String rolloutId, Instant now) throws SQLException {
         RolloutWrites.openWave(c, rolloutId, 0, now);
@@ -87,7 +137,7 @@ final class RolloutProgress {
     }
 
     private void pause(Connection c, Rollout r, RolloutRows.WaveRow w, Instant now) throws SQLException {
-        String reason = (w.canary() ? "canary" : "wave " + w.index()) + ": " + w.failed() + " of " + w.planned()
+        String reason = waveName(w) + ": " + w.failed() + " of " + w.planned()
                 + " agents failed or rolled back (failure threshold " + r.plan().failureThresholdPercent() + "% = "
                 + w.failLimit() + ")";
         List<Map<String, Object>> failing = new ArrayList<>();

@@ -16,13 +16,27 @@ final class RolloutRows {
 
     /** A wave as stored: its planned size, the successes it needs, the failures that pause, and its counters. */
     record WaveRow(int index, boolean canary, int planned, int needed, int failLimit, int assigned, int succeeded,
-                   int failed, String state, Instant openedAt, Instant reachedAt) {
+                   int failed, String state, Instant openedAt, Instant reachedAt, Instant rollbackOpenedAt,
+                   Instant rollbackReachedAt) {
         static final String PENDING = "pending";
         static final String OPEN = "open";
 
         boolean open() {
             return OPEN.equals(state);
         }
+
+        /** Whether its agents may take a rollback slot (the rollback reached this wave). */
+        boolean rollbackOpen() {
+            return rollbackOpenedAt != null;
+        }
+    }
+
+    /**
+     * A wave's part in a rollback: the agents that had succeeded in it ({@code succeeded}, {@code reverting},
+     * {@code reverted}, {@code revert_failed}) and those back on their previous version.
+     */
+    record RollbackCount(int toRevert, int reverted) {
+        static final RollbackCount NONE = new RollbackCount(0, 0);
     }
 
     /** An agent's part in a rollout. */
@@ -122,13 +136,14 @@ final class RolloutRows {
     static List<WaveRow> waves(Connection c, String id) throws SQLException {
         List<WaveRow> out = new ArrayList<>();
         try (PreparedStatement ps = c.prepareStatement("SELECT IDX, CANARY, PLANNED, NEEDED, FAIL_LIMIT, ASSIGNED,"
-                + " SUCCEEDED, FAILED, STATE, OPENED_AT, REACHED_AT FROM PM_ROLLOUT_WAVE WHERE ROLLOUT_ID = ? ORDER BY IDX")) {
+                + " SUCCEEDED, FAILED, STATE, OPENED_AT, REACHED_AT, RB_OPENED_AT, RB_REACHED_AT FROM PM_ROLLOUT_WAVE"
+                + " WHERE ROLLOUT_ID = ? ORDER BY IDX")) {
             ps.setString(1, id);
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     out.add(new WaveRow(rs.getInt(1), rs.getBoolean(2), rs.getInt(3), rs.getInt(4), rs.getInt(5),
                             rs.getInt(6), rs.getInt(7), rs.getInt(8), rs.getString(9), instant(rs.getTimestamp(10)),
-                            instant(rs.getTimestamp(11))));
+                            instant(rs.getTimestamp(11)), instant(rs.getTimestamp(12)), instant(rs.getTimestamp(13))));
                 }
             }
         }
@@ -216,6 +231,22 @@ final class RolloutRows {
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     out.add(new Object[] {rs.getInt(1), rs.getString(2), rs.getInt(3)});
+                }
+            }
+        }
+        return out;
+    }
+
+    /** Per wave, the agents a rollback takes back and those already back (one grouped query). */
+    static Map<Integer, RollbackCount> rollbackCounts(Connection c, String rolloutId) throws SQLException {
+        Map<Integer, RollbackCount> out = new java.util.HashMap<>();
+        try (PreparedStatement ps = c.prepareStatement("SELECT WAVE, COUNT(*),"
+                + " SUM(CASE WHEN STATE = 'reverted' THEN 1 ELSE 0 END) FROM PM_ROLLOUT_AGENT WHERE ROLLOUT_ID = ?"
+                + " AND STATE IN ('succeeded', 'reverting', 'reverted', 'revert_failed') GROUP BY WAVE")) {
+            ps.setString(1, rolloutId);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out.put(rs.getInt(1), new RollbackCount(rs.getInt(2), rs.getInt(3)));
                 }
             }
         }

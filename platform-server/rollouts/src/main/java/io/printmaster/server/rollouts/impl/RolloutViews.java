@@ -16,6 +16,10 @@ final class RolloutViews {
             AgentRowState.FAILED, AgentRowState.ROLLED_BACK, AgentRowState.CANCELLED, AgentRowState.REVERTING,
             AgentRowState.REVERTED, AgentRowState.REVERT_FAILED);
 
+    /** Row states of the agents a rollback takes back: those that had succeeded (as {@link RolloutRows#rollbackCounts}). */
+    private static final List<String> ROLLBACK_BASE = List.of(AgentRowState.SUCCEEDED, AgentRowState.REVERTING,
+            AgentRowState.REVERTED, AgentRowState.REVERT_FAILED);
+
     private RolloutViews() {
     }
 
@@ -47,6 +51,8 @@ final class RolloutViews {
         c.put("reverted", byState.getOrDefault(AgentRowState.REVERTED, 0));
         c.put("revert_failed", byState.getOrDefault(AgentRowState.REVERT_FAILED, 0));
 
+        boolean rollbackStarted = Rollout.ROLLING_BACK.equals(r.state()) || Rollout.ROLLED_BACK.equals(r.state())
+                || waves.stream().anyMatch(RolloutRows.WaveRow::rollbackOpen);
         List<Map<String, Object>> waveViews = new ArrayList<>();
         for (RolloutRows.WaveRow w : waves) {
             Map<String, Integer> s = byWave.getOrDefault(w.index(), Map.of());
@@ -64,6 +70,17 @@ final class RolloutViews {
             m.put("success_needed", w.needed());
             m.put("opened_at", w.openedAt() == null ? null : w.openedAt().toString());
             m.put("reached_at", w.reachedAt() == null ? null : w.reachedAt().toString());
+            // the rollback's progress through the same wave (null members before any rollback)
+            int toRevert = ROLLBACK_BASE.stream().mapToInt(st -> s.getOrDefault(st, 0)).sum();
+            m.put("rollback_state", !rollbackStarted ? null : !w.rollbackOpen() ? "pending"
+                    : w.rollbackReachedAt() != null ? "done" : "open");
+            m.put("to_revert", rollbackStarted ? toRevert : null);
+            m.put("reverted", rollbackStarted ? s.getOrDefault(AgentRowState.REVERTED, 0) : null);
+            m.put("revert_failed", rollbackStarted ? s.getOrDefault(AgentRowState.REVERT_FAILED, 0) : null);
+            m.put("rollback_needed", rollbackStarted
+                    ? RolloutProgress.rollbackNeeded(r, new RolloutRows.RollbackCount(toRevert, 0)) : null);
+            m.put("rollback_opened_at", w.rollbackOpenedAt() == null ? null : w.rollbackOpenedAt().toString());
+            m.put("rollback_reached_at", w.rollbackReachedAt() == null ? null : w.rollbackReachedAt().toString());
             waveViews.add(m);
         }
 

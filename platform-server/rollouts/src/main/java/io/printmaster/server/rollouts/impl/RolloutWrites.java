@@ -166,6 +166,31 @@ final class RolloutWrites {
         }
     }
 
+    /** Opens a wave's rollback: its agents may take rollback slots from now on. */
+    static boolean openRollbackWave(Connection c, String id, int index, Instant now) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("UPDATE PM_ROLLOUT_WAVE SET RB_OPENED_AT = ?"
+                + " WHERE ROLLOUT_ID = ? AND IDX = ? AND RB_OPENED_AT IS NULL")) {
+            ps.setTimestamp(1, timestamp(now));
+            ps.setString(2, id);
+            ps.setInt(3, index);
+            return ps.executeUpdate() == 1;
+        }
+    }
+
+    /**
+     * Stamps when a wave's rollback first reached the success threshold. The caller read the counts under the
+     * rollout's lock ({@link #lock}), so they are the ones every writer of its agent rows waits behind.
+     */
+    static boolean markRollbackReached(Connection c, String id, int index, Instant now) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("UPDATE PM_ROLLOUT_WAVE SET RB_REACHED_AT = ?"
+                + " WHERE ROLLOUT_ID = ? AND IDX = ? AND RB_OPENED_AT IS NOT NULL AND RB_REACHED_AT IS NULL")) {
+            ps.setTimestamp(1, timestamp(now));
+            ps.setString(2, id);
+            ps.setInt(3, index);
+            return ps.executeUpdate() == 1;
+        }
+    }
+
     /**
      * Takes a place in an open wave: its planned size bounds every wave but the last, which takes everyone left.
      *

@@ -34,6 +34,7 @@ public class RolloutsResource implements RouteProvider {
     private final RolloutActions actions;
     private final PlanParser parser;
     private final RolloutDetails details;
+    private final AgentDirectory agents;
 
     @Activate
     public RolloutsResource(@Reference RolloutStore store, @Reference RolloutActions actions,
@@ -43,6 +44,7 @@ public class RolloutsResource implements RouteProvider {
         this.actions = actions;
         this.parser = new PlanParser(fleets, agents, new FleetTargets(agents, catalog));
         this.details = new RolloutDetails(catalog, agents);
+        this.agents = agents;
     }
 
     @Override
@@ -126,7 +128,33 @@ public class RolloutsResource implements RouteProvider {
 
     private Map<String, Object> view(Rollout r, boolean full) throws SQLException {
         Map<String, Object> extra = full ? details.extra(r, store) : Map.of();
-        return RolloutViews.view(r, store.counts(r.id()), store.waves(r.id()), extra);
+        Map<String, Object> v = RolloutViews.view(r, store.counts(r.id()), store.waves(r.id()), extra);
+        v.put("failing_agents", withHostnames(v.get("failing_agents")));
+        return v;
+    }
+
+    /**
+     * The failing agents with the hostname each reports now (null once revoked): looked up here rather than when
+     * the rollout paused, since the pause happens inside the failing agent's own telemetry transaction.
+     */
+    private List<Map<String, Object>> withHostnames(Object failing) throws SQLException {
+        List<Map<String, Object>> out = new ArrayList<>();
+        if (!(failing instanceof List<?> list)) {
+            return out;
+        }
+        for (Object o : list) {
+            if (!(o instanceof Map<?, ?> entry)) {
+                continue;
+            }
+            String agentId = String.valueOf(entry.get("agent_id"));
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("agent_id", agentId);
+            m.put("hostname", agents.agent(agentId).map(a -> a.hostname()).orElse(null));
+            m.put("status", entry.get("status"));
+            m.put("error_code", entry.get("error_code"));
+            out.add(m);
+        }
+        return out;
     }
 
     private static int number(ApiRequest req, String name, int fallback, int min, int max) throws ApiException {

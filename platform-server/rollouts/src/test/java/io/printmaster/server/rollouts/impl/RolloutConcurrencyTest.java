@@ -94,6 +94,71 @@ class RolloutConcurrencyTest {
     }
 
     @Test
+    void aRollbackRacedByManyCheckInsKeepsTheCapAndTheWaveOrder() throws Exception {
+        int maxConcurrent = 4;
+        List<String> agents = f.agents("lab", 40, "1.0.0");
+        Rollout r = f.adminRollout("1.1.0", List.of("lab"), RolloutsFixture.plan(List.of(RolloutsFixture.percent(30),
+                RolloutsFixture.percent(70)), 0, maxConcurrent, 100, 100), Map.of());
+        for (int round = 0; round < 40 && !Rollout.COMPLETED.equals(f.rollout(r.id()).state()); round++) {
+            for (String a : agents) {
+                String run = "fwd-" + a + "-" + round;
+                if (f.checkIn(a, run).kind() == GateDecision.Kind.OFFER) {
+                    f.report(a, run, "succeeded", "1.1.0", null);
+                }
+            }
+        }
+        assertEquals(Rollout.COMPLETED, f.rollout(r.id()).state());
+        int wave0 = f.count("SELECT COUNT(*) FROM PM_ROLLOUT_AGENT WHERE WAVE = 0");
+        f.actions.act(f.rollout(r.id()), "rollback", "alice");
+        Set<String> back = ConcurrentHashMap.newKeySet();
+        AtomicInteger highest = new AtomicInteger();
+        List<String> outOfOrder = new java.util.concurrent.CopyOnWriteArrayList<>();
+        ExecutorService pool = Executors.newFixedThreadPool(8);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
+        try {
+            List<Future<?>> workers = new ArrayList<>();
+            for (int t = 0; t < 8; t++) {
+                workers.add(pool.submit(() -> {
+                    while (back.size() < agents.size() && System.nanoTime() < deadline) {
+                        String a = agents.get(ThreadLocalRandom.current().nextInt(agents.size()));
+                        if (back.contains(a)) {
+                            continue;
+                        }
+                        String run = "back-" + a + "-" + ThreadLocalRandom.current().nextInt(3);
+                        if (f.checkIn(a, run).kind() != GateDecision.Kind.ROLLBACK) {
+                            continue;
+                        }
+                        highest.accumulateAndGet(f.count("SELECT COUNT(*) FROM PM_ROLLOUT_AGENT WHERE STATE = 'reverting'"),
+                                Math::max);
+                        boolean laterWave = f.count("SELECT COUNT(*) FROM PM_ROLLOUT_AGENT WHERE AGENT_ID = '" + a
+                                + "' AND WAVE = 1") == 1;
+                        if (laterWave && f.count("SELECT COUNT(*) FROM PM_ROLLOUT_AGENT WHERE WAVE = 0"
+                                + " AND STATE = 'reverted'") < wave0) {
+                            outOfOrder.add(a);
+                        }
+                        f.report(a, run, "succeeded", "1.0.0", null);
+                        if (f.count("SELECT COUNT(*) FROM PM_AGENT WHERE ID = '" + a + "' AND CURRENT_VERSION = '1.0.0'") == 1) {
+                            back.add(a);
+                        }
+                    }
+                    return null;
+                }));
+            }
+            for (Future<?> w : workers) {
+                w.get(120, TimeUnit.SECONDS);
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        assertEquals(agents.size(), back.size(), "every agent went back");
+        assertTrue(highest.get() <= maxConcurrent, "never more than the cap reverting: " + highest.get());
+        assertTrue(highest.get() >= 2, "the test really ran agents side by side: " + highest.get());
+        assertEquals(List.of(), outOfOrder, "wave 1 went back only after all of wave 0");
+        assertEquals(Rollout.ROLLED_BACK, f.rollout(r.id()).state());
+        assertEquals(0, f.rollout(r.id()).inProgress());
+    }
+
+    @Test
     void checkInsRacingToCreateTheAutomaticRolloutMakeExactlyOne() throws Exception {
         List<String> agents = f.agents("lab", 16, "1.0.0");
         f.release("1.0.1");
