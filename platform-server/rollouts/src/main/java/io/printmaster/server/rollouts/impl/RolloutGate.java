@@ -106,15 +106,7 @@ public class RolloutGate implements UpdateGate {
         }
         boolean placeable = row.isPresent() ? waves.get(row.get().wave()).open()
                 : RolloutAdmission.placeable(waves, lateJoiner(r, agent));
-        if (!placeable) {
-            return GateDecision.hold(r.id(), waitSeconds(r, waves));
-        }
-        if (request.runId() != null && r.inProgress() >= r.plan().maxConcurrent()) {
-            // every slot was taken a moment ago: held without queueing on the rollout's row lock in the check-in's
-            // transaction, which is where a slot is really taken (a slot freed since costs this agent one retry)
-            return GateDecision.hold(r.id(), holdSeconds(r));
-        }
-        return GateDecision.offer(r.version(), r.id());
+        return placeable ? GateDecision.offer(r.version(), r.id()) : GateDecision.hold(r.id(), waitSeconds(r, waves));
     }
 
     @Override
