@@ -146,35 +146,17 @@ final class RolloutWrites {
     }
 
     static boolean openWave(Connection c, String id, int index, Instant now) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("UPDATE PM_ROLLOUT_WAVE SET STATE = 'open', OPENED_AT = ?"
-                + " WHERE ROLLOUT_ID = ? AND IDX = ? AND STATE = 'pending'")) {
-            ps.setTimestamp(1, timestamp(now));
-            ps.setString(2, id);
-            ps.setInt(3, index);
-            return ps.executeUpdate() == 1;
-        }
+        return stampWave(c, id, index, now, "STATE = 'open', OPENED_AT = ?", "STATE = 'pending'");
     }
 
     /** Stamps when an open wave first reached its success threshold. */
     static boolean markReached(Connection c, String id, int index, Instant now) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("UPDATE PM_ROLLOUT_WAVE SET REACHED_AT = ? WHERE ROLLOUT_ID = ?"
-                + " AND IDX = ? AND STATE = 'open' AND REACHED_AT IS NULL AND SUCCEEDED >= NEEDED")) {
-            ps.setTimestamp(1, timestamp(now));
-            ps.setString(2, id);
-            ps.setInt(3, index);
-            return ps.executeUpdate() == 1;
-        }
+        return stampWave(c, id, index, now, "REACHED_AT = ?", "STATE = 'open' AND REACHED_AT IS NULL AND SUCCEEDED >= NEEDED");
     }
 
     /** Opens a wave's rollback: its agents may take rollback slots from now on. */
     static boolean openRollbackWave(Connection c, String id, int index, Instant now) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("UPDATE PM_ROLLOUT_WAVE SET RB_OPENED_AT = ?"
-                + " WHERE ROLLOUT_ID = ? AND IDX = ? AND RB_OPENED_AT IS NULL")) {
-            ps.setTimestamp(1, timestamp(now));
-            ps.setString(2, id);
-            ps.setInt(3, index);
-            return ps.executeUpdate() == 1;
-        }
+        return stampWave(c, id, index, now, "RB_OPENED_AT = ?", "RB_OPENED_AT IS NULL");
     }
 
     /**
@@ -182,13 +164,7 @@ final class RolloutWrites {
      * rollout's lock ({@link #lock}), so they are the ones every writer of its agent rows waits behind.
      */
     static boolean markRollbackReached(Connection c, String id, int index, Instant now) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("UPDATE PM_ROLLOUT_WAVE SET RB_REACHED_AT = ?"
-                + " WHERE ROLLOUT_ID = ? AND IDX = ? AND RB_OPENED_AT IS NOT NULL AND RB_REACHED_AT IS NULL")) {
-            ps.setTimestamp(1, timestamp(now));
-            ps.setString(2, id);
-            ps.setInt(3, index);
-            return ps.executeUpdate() == 1;
-        }
+        return stampWave(c, id, index, now, "RB_REACHED_AT = ?", "RB_OPENED_AT IS NOT NULL AND RB_REACHED_AT IS NULL");
     }
 
     /**
@@ -207,21 +183,11 @@ final class RolloutWrites {
 
     /** Counts an agent into a wave whatever its state and room (an administrator's "Update now"). */
     static void countPlaceInWave(Connection c, String id, int index) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement(
-                "UPDATE PM_ROLLOUT_WAVE SET ASSIGNED = ASSIGNED + 1 WHERE ROLLOUT_ID = ? AND IDX = ?")) {
-            ps.setString(1, id);
-            ps.setInt(2, index);
-            ps.executeUpdate();
-        }
+        addAssigned(c, id, index, 1);
     }
 
     static void givePlaceBack(Connection c, String id, int index) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement(
-                "UPDATE PM_ROLLOUT_WAVE SET ASSIGNED = ASSIGNED - 1 WHERE ROLLOUT_ID = ? AND IDX = ?")) {
-            ps.setString(1, id);
-            ps.setInt(2, index);
-            ps.executeUpdate();
-        }
+        addAssigned(c, id, index, -1);
     }
 
     static void insertAgentRow(Connection c, String rolloutId, String agentId, String fleet, int wave, Instant now)
@@ -375,5 +341,32 @@ final class RolloutWrites {
             }
         }
         return true;
+    }
+
+    /**
+     * One conditional stamp of a wave: {@code set} (with one timestamp parameter) when {@code condition} holds, so
+     * only the first of concurrent writers stamps it.
+     *
+     * @return whether this call stamped it
+     */
+    private static boolean stampWave(Connection c, String id, int index, Instant now, String set, String condition)
+            throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("UPDATE PM_ROLLOUT_WAVE SET " + set
+                + " WHERE ROLLOUT_ID = ? AND IDX = ? AND " + condition)) {
+            ps.setTimestamp(1, timestamp(now));
+            ps.setString(2, id);
+            ps.setInt(3, index);
+            return ps.executeUpdate() == 1;
+        }
+    }
+
+    private static void addAssigned(Connection c, String id, int index, int delta) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(
+                "UPDATE PM_ROLLOUT_WAVE SET ASSIGNED = ASSIGNED + ? WHERE ROLLOUT_ID = ? AND IDX = ?")) {
+            ps.setInt(1, delta);
+            ps.setString(2, id);
+            ps.setInt(3, index);
+            ps.executeUpdate();
+        }
     }
 }
