@@ -22,6 +22,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -141,6 +142,19 @@ public class ManifestService {
         }
         long period = config.renew__check__minutes();
         renewal = scheduler.scheduleWithFixedDelay(this::maintain, initialDelayMinutes, period, TimeUnit.MINUTES);
+    }
+
+    /**
+     * Runs the renewal job once more, now, on its own thread. The intake asks for it when it binds this service and
+     * after every sync: an artifact cached while no signer was bound (or whose signing failed) is then signed at once
+     * instead of at the job's next period, an hour later by default.
+     */
+    void maintainSoon() {
+        try {
+            scheduler.execute(this::maintain);
+        } catch (RejectedExecutionException stopping) {
+            // the module is stopping; the next start signs what is missing
+        }
     }
 
     /** The renewal job: sign what has no manifest, re-sign what expires soon. Never throws. */

@@ -198,6 +198,8 @@ public class ReleaseIntake {
             policyOption = ReferencePolicyOption.GREEDY)
     void setManifests(ManifestService service) {
         this.manifests = service;
+        // what a sync cached before this moment (its run started without a signer) is signed now, not in an hour
+        service.maintainSoon();
     }
 
     void unsetManifests(ManifestService service) {
@@ -271,6 +273,7 @@ public class ReleaseIntake {
         try {
             executor.execute(() -> {
                 intake.execute();
+                signWhatIsMissing();
                 catchUp(run, snapshot);
             });
         } catch (RejectedExecutionException e) {
@@ -282,6 +285,17 @@ public class ReleaseIntake {
         LOG.info("release sync {} started ({} by {}; sources: {})", run.id(), trigger, actor,
                 snapshot.stream().map(SourceRef::name).toList());
         return new Started(run, false);
+    }
+
+    /**
+     * After a sync: a run started before the signer was bound, or whose signing of an asset failed, left artifacts
+     * without a manifest; the renewal job signs them now.
+     */
+    private void signWhatIsMissing() {
+        ManifestService bound = manifests;
+        if (bound != null) {
+            bound.maintainSoon();
+        }
     }
 
     /** A sync still in memory (the current one or one of the last few). */

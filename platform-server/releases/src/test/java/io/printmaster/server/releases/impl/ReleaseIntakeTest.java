@@ -136,4 +136,31 @@ class ReleaseIntakeTest {
         }
         assertEquals(List.of("1.0.0", "1.1.0"), versions, "the late source was synced without a request");
     }
+
+    /**
+     * A sync that started before the signer was bound caches its artifacts unsigned; once the signer is bound and the
+     * sync ends, they are signed without waiting for the renewal job's next period (an hour by default).
+     */
+    @Test
+    void artifactsCachedBeforeTheSignerWasBoundAreSignedWhenTheSyncEnds() throws Exception {
+        GatedSource source = addGatedSource("early");
+        SyncRun running = intake.running().orElseThrow();
+        JdkEd25519Keys keys = new JdkEd25519Keys();
+        // not scheduled: the only signing is what the intake asks for
+        ManifestService manifests = new ManifestService(keys, keys, store, Fixtures.manifestConfig(30, 7),
+                Clock.systemUTC(), false);
+        try {
+            intake.setManifests(manifests);
+            source.open.countDown();
+            awaitEnd(running);
+            assertEquals(1, running.snapshot().cachedCount());
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (!store.artifactsWithoutManifest().isEmpty() && System.nanoTime() < deadline) {
+                LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(20));
+            }
+            assertEquals(List.of(), store.artifactsWithoutManifest(), "every cached artifact has a signed manifest");
+        } finally {
+            manifests.stop();
+        }
+    }
 }
