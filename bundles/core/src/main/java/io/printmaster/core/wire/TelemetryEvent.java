@@ -10,7 +10,8 @@ import java.util.Map;
  *
  * @param runId          the run (1–64 of {@code [A-Za-z0-9_-]})
  * @param status         {@code idle, checking, pending, downloading, staging, applying, restarting, succeeded,
- *                       failed, skipped, rolled_back, cancelled}
+ *                       failed, skipped, rolled_back, cancelled}, and since 1.3 {@code up_to_date}: a check that
+ *                       found nothing to install (terminal, like {@code skipped}; an agent reports every check)
  * @param currentVersion the version the agent runs
  * @param targetVersion  the version the run installs
  * @param errorCode      one of the documented error codes, or absent

@@ -26,9 +26,11 @@
  * {@link io.printmaster.core.wire.CheckInAnswer#retryAfterSeconds()}, {@link io.printmaster.core.wire.UpdateOffer#rolloutId()}
  * and the rollback manifest's {@link io.printmaster.core.wire.ReleaseManifest#downgrade()} and
  * {@link io.printmaster.core.wire.ReleaseManifest#rolloutId()}.
+ * 1.3 adds the telemetry status {@code up_to_date} (a check that found nothing to install); agents report it after
+ * every such check and send {@link io.printmaster.core.wire.CheckInRequest#nextCheckAt()} with every check-in.
  * Adding a member is a minor version; renaming or removing one is a major version (and a server that speaks to
  * agents of the old major must keep writing it).
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("1.2.0")
+@org.osgi.annotation.versioning.Version("1.3.0")
 package io.printmaster.core.wire;

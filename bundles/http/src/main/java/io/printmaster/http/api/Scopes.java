@@ -22,6 +22,8 @@ public final class Scopes {
     public static final String ROLLOUTS_READ = "rollouts.read";
     /** Staged rollouts: create, approve, pause, resume, abort, roll back (since 1.6). */
     public static final String ROLLOUTS_WRITE = "rollouts.write";
+    /** Prometheus metrics at {@code GET /metrics} (since 1.7). */
+    public static final String METRICS_READ = "metrics.read";
 
     /**
      * Held only by an enrolled agent presenting its credential ({@code Authorization: Bearer pma_…}), for the agent
@@ -33,7 +35,7 @@ public final class Scopes {
     /** Every scope an API token can be granted, in documentation order ({@link #AGENT} is not one). */
     public static final List<String> ORDERED = List.of(RELEASES_READ, RELEASES_WRITE, FLEETS_READ, FLEETS_WRITE,
             INSTALLERS_DOWNLOAD, AGENTS_READ, AGENTS_WRITE, ROLLOUTS_READ, ROLLOUTS_WRITE, SETTINGS_SERVER_READ,
-            SETTINGS_SERVER_WRITE, AUDIT_READ);
+            SETTINGS_SERVER_WRITE, AUDIT_READ, METRICS_READ);
 
     /** The grantable scopes of {@link #ORDERED}, as a set. */
     public static final Set<String> ALL = Set.copyOf(ORDERED);

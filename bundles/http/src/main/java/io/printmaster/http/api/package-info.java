@@ -4,5 +4,5 @@
  * same authentication, authorization, body limits, JSON mapping and error shape as every other route.
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("1.6.0")
+@org.osgi.annotation.versioning.Version("1.7.0")
 package io.printmaster.http.api;
