@@ -1,5 +1,6 @@
 package io.printmaster.server.agents.impl;
 
+import io.printmaster.server.agents.api.AgentCensus;
 import io.printmaster.server.agents.api.AgentDirectory;
 import io.printmaster.server.agents.api.AgentGroup;
 import io.printmaster.server.agents.api.AgentSnapshot;
@@ -36,6 +37,21 @@ public class JdbcAgentDirectory implements AgentDirectory {
                     while (rs.next()) {
                         out.add(new AgentGroup(rs.getString(1), rs.getString(2), rs.getString(3), rs.getLong(4)));
                     }
+                }
+            }
+            return out;
+        });
+    }
+
+    @Override
+    public List<AgentCensus> census() throws SQLException {
+        return database.read(c -> {
+            List<AgentCensus> out = new ArrayList<>();
+            try (PreparedStatement ps = c.prepareStatement("SELECT FLEET_ID, CURRENT_VERSION, STATUS, COUNT(*) FROM PM_AGENT"
+                    + " WHERE REVOKED_AT IS NULL GROUP BY FLEET_ID, CURRENT_VERSION, STATUS");
+                 ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out.add(new AgentCensus(rs.getString(1), rs.getString(2), rs.getString(3), rs.getLong(4)));
                 }
             }
             return out;
