@@ -8,15 +8,9 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
-import java.sql.Timestamp;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Calendar;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -65,14 +59,11 @@ public final class DerbyDatabase implements Database {
     public static final String PID = "io.printmaster.store";
     /** Framework property holding the data directory (set by the launcher). */
     public static final String DATA_DIR_PROPERTY = "pm.data.dir";
-    static final String VERSION_TABLE = "PM_SCHEMA_VERSION";
-    static final int MAX_MODULE_LENGTH = 128;
 
     private static final Logger LOG = LoggerFactory.getLogger(DerbyDatabase.class);
     private static final String KIND = "derby";
     /** SQLState Derby reports for a database shut down as asked. */
     private static final String SHUTDOWN_DONE = "08006";
-    private static final int MAX_DESCRIPTION = 500;
     private static final long CLOSE_WAIT_SECONDS = 30;
 
     @ObjectClassDefinition(name = "PrintMaster store", description = "The server's embedded Apache Derby database.")
@@ -94,6 +85,8 @@ public final class DerbyDatabase implements Database {
     private final Lock migrationLock = new ReentrantLock();
     /** Modules whose schema could not be brought up to date, with the reason, for {@link #state()}. */
     private final Map<String, String> schemaFailures = new ConcurrentSkipListMap<>();
+    /** Applies the modules' migrations; null when the database could not be opened. */
+    private final SchemaMigrator migrator;
     private volatile boolean closed;
 
     @Activate
@@ -127,6 +120,7 @@ public final class DerbyDatabase implements Database {
         }
         this.openFailure = failure;
         this.dataSource = source;
+        this.migrator = source == null ? null : new SchemaMigrator(source, schemaFailures);
         if (failure != null) {
             LOG.error("store is DOWN: {}", failure);
         } else {
@@ -191,7 +185,7 @@ public final class DerbyDatabase implements Database {
         create.setDatabaseName(folder.toString());
         create.setCreateDatabase("create");
         try (Connection c = create.getConnection()) {
-            ensureVersionTable(c);
+            SchemaMigrator.ensureVersionTable(c);
         }
         // Later connections must not silently create a new, empty database if the folder disappears.
         EmbeddedDataSource existing = new EmbeddedDataSource();
@@ -199,25 +193,9 @@ public final class DerbyDatabase implements Database {
         return existing;
     }
 
-    private static void ensureVersionTable(Connection c) throws SQLException {
-        try (ResultSet tables = c.getMetaData().getTables(null, c.getSchema(), VERSION_TABLE, null)) {
-            if (tables.next()) {
-                return;
-            }
-        }
-        try (Statement s = c.createStatement()) {
-            s.execute("CREATE TABLE " + VERSION_TABLE + " ("
-                    + "MODULE VARCHAR(" + MAX_MODULE_LENGTH + ") NOT NULL PRIMARY KEY, "
-                    + "VERSION INT NOT NULL, "
-                    + "DESCRIPTION VARCHAR(" + MAX_DESCRIPTION + ") NOT NULL, "
-                    + "APPLIED_AT TIMESTAMP NOT NULL)");
-        }
-    }
-
     @Override
     public void migrate(String module, List<Migration> migrations) throws SchemaException {
-        List<Migration> ordered = validated(module, migrations);
-        int newest = ordered.get(ordered.size() - 1).version();
+        List<Migration> ordered = SchemaMigrator.validated(module, migrations);
         Lock shared = lifecycle.readLock();
         shared.lock();
         try {
@@ -226,136 +204,13 @@ public final class DerbyDatabase implements Database {
                 if (closed || dataSource == null) {
                     throw new SchemaException("cannot migrate module " + module + ": store is down: " + downReason());
                 }
-                int current;
-                try {
-                    current = currentVersion(module);
-                } catch (SQLException e) {
-                    throw failed(module, "cannot read the schema version of module " + module + ": " + describe(e), e);
-                }
-                if (current > newest) {
-                    throw failed(module, "database schema for module " + module + " is at version " + current
-                            + " but this code knows only up to " + newest + ": refusing to run against a newer"
-                            + " database; restore a backup or run the newer version", null);
-                }
-                for (Migration m : ordered) {
-                    if (m.version() > current) {
-                        apply(module, m, current);
-                        current = m.version();
-                    }
-                }
-                schemaFailures.remove(module);
+                migrator.migrate(module, ordered);
             } finally {
                 migrationLock.unlock();
             }
         } finally {
             shared.unlock();
         }
-    }
-
-    private static List<Migration> validated(String module, List<Migration> migrations) {
-        if (module == null || module.isBlank()) {
-            throw new IllegalArgumentException("module must not be blank");
-        }
-        if (module.length() > MAX_MODULE_LENGTH) {
-            throw new IllegalArgumentException("module must be at most " + MAX_MODULE_LENGTH + " characters");
-        }
-        if (migrations == null || migrations.isEmpty()) {
-            throw new IllegalArgumentException("module " + module + ": no migrations given");
-        }
-        List<Migration> ordered = new ArrayList<>(migrations);
-        if (ordered.contains(null)) {
-            throw new IllegalArgumentException("module " + module + ": migrations must not contain null");
-        }
-        ordered.sort(Comparator.comparingInt(Migration::version));
-        for (int i = 0; i < ordered.size(); i++) {
-            int expected = i + 1;
-            int actual = ordered.get(i).version();
-            if (actual != expected) {
-                throw new IllegalArgumentException("module " + module + ": migrations must be numbered 1, 2, 3..."
-                        + " each once: " + (actual < expected ? "version " + actual + " appears twice"
-                        : "version " + expected + " is missing"));
-            }
-        }
-        return ordered;
-    }
-
-    private int currentVersion(String module) throws SQLException {
-        try (Connection c = dataSource.getConnection();
-             PreparedStatement ps = c.prepareStatement("SELECT VERSION FROM " + VERSION_TABLE + " WHERE MODULE = ?")) {
-            ps.setString(1, module);
-            try (ResultSet rs = ps.executeQuery()) {
-                return rs.next() ? rs.getInt(1) : 0;
-            }
-        }
-    }
-
-    /** One step and its version row in one transaction: both or neither. */
-    private void apply(String module, Migration m, int previous) throws SchemaException {
-        String where = "migration of module " + module + " to version " + m.version() + " (" + m.description() + ")";
-        int statement = 0;
-        boolean committed = false;
-        try (Connection c = dataSource.getConnection()) {
-            c.setAutoCommit(false);
-            try {
-                try (Statement s = c.createStatement()) {
-                    for (String sql : m.statements()) {
-                        statement++;
-                        s.execute(sql);
-                    }
-                }
-                statement = 0;
-                recordVersion(c, module, m, previous);
-                c.commit();
-                committed = true;
-            } catch (SQLException | RuntimeException e) {
-                rollbackQuietly(c, e);
-                String at = statement > 0
-                        ? " at statement " + statement + " of " + m.statements().size() + " [" + abbreviate(m.statements().get(statement - 1)) + "]"
-                        : " while recording the version";
-                throw failed(module, where + " failed" + at + ": " + describe(e)
-                        + "; the step was rolled back, the module stays at version " + previous, e);
-            }
-        } catch (SQLException e) {
-            if (!committed) {
-                throw failed(module, where + " failed: " + describe(e), e);
-            }
-            LOG.warn("store: closing the connection after {} failed: {}", where, describe(e));
-        }
-        LOG.info("module {}: schema migrated to version {} ({})", module, m.version(), m.description());
-    }
-
-    private static void recordVersion(Connection c, String module, Migration m, int previous) throws SQLException {
-        String description = m.description().length() > MAX_DESCRIPTION
-                ? m.description().substring(0, MAX_DESCRIPTION) : m.description();
-        Timestamp now = Timestamp.from(Instant.now());
-        if (previous == 0) {
-            try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + VERSION_TABLE
-                    + " (MODULE, VERSION, DESCRIPTION, APPLIED_AT) VALUES (?, ?, ?, ?)")) {
-                ps.setString(1, module);
-                ps.setInt(2, m.version());
-                ps.setString(3, description);
-                ps.setTimestamp(4, now, utc());
-                ps.executeUpdate();
-            }
-            return;
-        }
-        try (PreparedStatement ps = c.prepareStatement("UPDATE " + VERSION_TABLE
-                + " SET VERSION = ?, DESCRIPTION = ?, APPLIED_AT = ? WHERE MODULE = ? AND VERSION = ?")) {
-            ps.setInt(1, m.version());
-            ps.setString(2, description);
-            ps.setTimestamp(3, now, utc());
-            ps.setString(4, module);
-            ps.setInt(5, previous);
-            if (ps.executeUpdate() != 1) {
-                throw new SQLException("the version row of module " + module + " changed concurrently");
-            }
-        }
-    }
-
-    private SchemaException failed(String module, String message, Exception cause) {
-        schemaFailures.put(module, message);
-        LOG.error("store: {}", message);
-        return cause == null ? new SchemaException(message) : new SchemaException(message, cause);
     }
 
     @Override
@@ -512,7 +367,7 @@ public final class DerbyDatabase implements Database {
         }
     }
 
-    private static void rollbackQuietly(Connection c, Throwable cause) {
+    static void rollbackQuietly(Connection c, Throwable cause) {
         try {
             c.rollback();
         } catch (SQLException e) {
@@ -520,7 +375,7 @@ public final class DerbyDatabase implements Database {
         }
     }
 
-    private static Calendar utc() {
+    static Calendar utc() {
         return Calendar.getInstance(TimeZone.getTimeZone("UTC"));
     }
 
@@ -547,7 +402,7 @@ public final class DerbyDatabase implements Database {
         return out.toString();
     }
 
-    private static String abbreviate(String sql) {
+    static String abbreviate(String sql) {
         String flat = sql.replaceAll("\\s+", " ").strip();
         return flat.length() <= 120 ? flat : flat.substring(0, 117) + "...";
     }

@@ -1,0 +1,183 @@
+package io.printmaster.store.impl;
+
+import io.printmaster.store.Migration;
+import io.printmaster.store.SchemaException;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.sql.Timestamp;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import javax.sql.DataSource;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The modules' versioned schemas: one row per module in {@value #VERSION_TABLE}, each step applied with its version
+ * row in one transaction. The caller ({@link DerbyDatabase}) runs one migration at a time and keeps the store open
+ * meanwhile; a module whose migration fails is put in {@code schemaFailures} (the store reports itself down naming it)
+ * until a later migration of that module succeeds.
+ */
+final class SchemaMigrator {
+    static final String VERSION_TABLE = "PM_SCHEMA_VERSION";
+    static final int MAX_MODULE_LENGTH = 128;
+    private static final int MAX_DESCRIPTION = 500;
+    private static final Logger LOG = LoggerFactory.getLogger(SchemaMigrator.class);
+
+    private final DataSource dataSource;
+    private final Map<String, String> schemaFailures;
+
+    SchemaMigrator(DataSource dataSource, Map<String, String> schemaFailures) {
+        this.dataSource = dataSource;
+        this.schemaFailures = schemaFailures;
+    }
+
+    /** Brings {@code module} from its recorded version to the newest of {@code ordered} (validated, ascending). */
+    void migrate(String module, List<Migration> ordered) throws SchemaException {
+        int newest = ordered.get(ordered.size() - 1).version();
+        int current;
+        try {
+            current = currentVersion(module);
+        } catch (SQLException e) {
+            throw failed(module, "cannot read the schema version of module " + module + ": " + DerbyDatabase.describe(e), e);
+        }
+        if (current > newest) {
+            throw failed(module, "database schema for module " + module + " is at version " + current
+                    + " but this code knows only up to " + newest + ": refusing to run against a newer"
+                    + " database; restore a backup or run the newer version", null);
+        }
+        for (Migration m : ordered) {
+            if (m.version() > current) {
+                apply(module, m, current);
+                current = m.version();
+            }
+        }
+        schemaFailures.remove(module);
+    }
+
+    static void ensureVersionTable(Connection c) throws SQLException {
+        try (ResultSet tables = c.getMetaData().getTables(null, c.getSchema(), VERSION_TABLE, null)) {
+            if (tables.next()) {
+                return;
+            }
+        }
+        try (Statement s = c.createStatement()) {
+            s.execute("CREATE TABLE " + VERSION_TABLE + " ("
+                    + "MODULE VARCHAR(" + MAX_MODULE_LENGTH + ") NOT NULL PRIMARY KEY, "
+                    + "VERSION INT NOT NULL, "
+                    + "DESCRIPTION VARCHAR(" + MAX_DESCRIPTION + ") NOT NULL, "
+                    + "APPLIED_AT TIMESTAMP NOT NULL)");
+        }
+    }
+
+    static List<Migration> validated(String module, List<Migration> migrations) {
+        if (module == null || module.isBlank()) {
+            throw new IllegalArgumentException("module must not be blank");
+        }
+        if (module.length() > MAX_MODULE_LENGTH) {
+            throw new IllegalArgumentException("module must be at most " + MAX_MODULE_LENGTH + " characters");
+        }
+        if (migrations == null || migrations.isEmpty()) {
+            throw new IllegalArgumentException("module " + module + ": no migrations given");
+        }
+        List<Migration> ordered = new ArrayList<>(migrations);
+        if (ordered.contains(null)) {
+            throw new IllegalArgumentException("module " + module + ": migrations must not contain null");
+        }
+        ordered.sort(Comparator.comparingInt(Migration::version));
+        for (int i = 0; i < ordered.size(); i++) {
+            int expected = i + 1;
+            int actual = ordered.get(i).version();
+            if (actual != expected) {
+                throw new IllegalArgumentException("module " + module + ": migrations must be numbered 1, 2, 3..."
+                        + " each once: " + (actual < expected ? "version " + actual + " appears twice"
+                        : "version " + expected + " is missing"));
+            }
+        }
+        return ordered;
+    }
+
+    private int currentVersion(String module) throws SQLException {
+        try (Connection c = dataSource.getConnection();
+             PreparedStatement ps = c.prepareStatement("SELECT VERSION FROM " + VERSION_TABLE + " WHERE MODULE = ?")) {
+            ps.setString(1, module);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? rs.getInt(1) : 0;
+            }
+        }
+    }
+
+    /** One step and its version row in one transaction: both or neither. */
+    private void apply(String module, Migration m, int previous) throws SchemaException {
+        String where = "migration of module " + module + " to version " + m.version() + " (" + m.description() + ")";
+        int statement = 0;
+        boolean committed = false;
+        try (Connection c = dataSource.getConnection()) {
+            c.setAutoCommit(false);
+            try {
+                try (Statement s = c.createStatement()) {
+                    for (String sql : m.statements()) {
+                        statement++;
+                        s.execute(sql);
+                    }
+                }
+                statement = 0;
+                recordVersion(c, module, m, previous);
+                c.commit();
+                committed = true;
+            } catch (SQLException | RuntimeException e) {
+                DerbyDatabase.rollbackQuietly(c, e);
+                String at = statement > 0
+                        ? " at statement " + statement + " of " + m.statements().size() + " [" + DerbyDatabase.abbreviate(m.statements().get(statement - 1)) + "]"
+                        : " while recording the version";
+                throw failed(module, where + " failed" + at + ": " + DerbyDatabase.describe(e)
+                        + "; the step was rolled back, the module stays at version " + previous, e);
+            }
+        } catch (SQLException e) {
+            if (!committed) {
+                throw failed(module, where + " failed: " + DerbyDatabase.describe(e), e);
+            }
+            LOG.warn("store: closing the connection after {} failed: {}", where, DerbyDatabase.describe(e));
+        }
+        LOG.info("module {}: schema migrated to version {} ({})", module, m.version(), m.description());
+    }
+
+    private static void recordVersion(Connection c, String module, Migration m, int previous) throws SQLException {
+        String description = m.description().length() > MAX_DESCRIPTION
+                ? m.description().substring(0, MAX_DESCRIPTION) : m.description();
+        Timestamp now = Timestamp.from(Instant.now());
+        if (previous == 0) {
+            try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + VERSION_TABLE
+                    + " (MODULE, VERSION, DESCRIPTION, APPLIED_AT) VALUES (?, ?, ?, ?)")) {
+                ps.setString(1, module);
+                ps.setInt(2, m.version());
+                ps.setString(3, description);
+                ps.setTimestamp(4, now, DerbyDatabase.utc());
+                ps.executeUpdate();
+            }
+            return;
+        }
+        try (PreparedStatement ps = c.prepareStatement("UPDATE " + VERSION_TABLE
+                + " SET VERSION = ?, DESCRIPTION = ?, APPLIED_AT = ? WHERE MODULE = ? AND VERSION = ?")) {
+            ps.setInt(1, m.version());
+            ps.setString(2, description);
+            ps.setTimestamp(3, now, DerbyDatabase.utc());
+            ps.setString(4, module);
+            ps.setInt(5, previous);
+            if (ps.executeUpdate() != 1) {
+                throw new SQLException("the version row of module " + module + " changed concurrently");
+            }
+        }
+    }
+
+    private SchemaException failed(String module, String message, Exception cause) {
+        schemaFailures.put(module, message);
+        LOG.error("store: {}", message);
+        return cause == null ? new SchemaException(message) : new SchemaException(message, cause);
+    }
+}
