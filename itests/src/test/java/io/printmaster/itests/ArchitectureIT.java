@@ -342,7 +342,15 @@ class ArchitectureIT {
         }
         assertTrue(exporting.contains(API), "the rule sees the exporting bundles: " + exporting);
         List<String> violations = new ArrayList<>();
+        Set<String> unreleased = unreleasedBundles(workspace);
         for (String bsn : exporting) {
+            if (unreleased.contains(bsn)) {
+                // new since the last release: nothing to compare with until the next release puts its jar there
+                if (Files.isDirectory(workspace.resolve("cnf/baseline-repo/io/printmaster").resolve(bsn))) {
+                    violations.add(bsn + ": listed in cnf/baseline-repo/unreleased.txt but it has a released jar");
+                }
+                continue;
+            }
             Path pom = modulePoms.get(bsn);
             if (pom == null) {
                 violations.add(bsn + ": no module found");
@@ -357,6 +365,18 @@ class ArchitectureIT {
             }
         }
         assertEquals(List.of(), violations);
+    }
+
+    /** The bundles cnf/baseline-repo/unreleased.txt names: exporting bundles added after the last release. */
+    private static Set<String> unreleasedBundles(Path workspace) throws IOException {
+        Set<String> out = new TreeSet<>();
+        for (String line : Files.readAllLines(workspace.resolve("cnf/baseline-repo/unreleased.txt"))) {
+            String name = line.strip();
+            if (!name.isEmpty() && !name.startsWith("#")) {
+                out.add(name);
+            }
+        }
+        return out;
     }
 
     /** OSGi manifest headers: {@code name;name;attr=value;dir:="a,b",next} (quoted parts may hold , and ;). */
