@@ -37,8 +37,8 @@ public class LocalPolicyResource implements RouteProvider {
     static final String PATH = "/api/autoupdate/local-policy";
 
     /** Why the page is read-only while {@code allow_local_override} is off; also the 403's message. */
-    static final String DISABLED = "local override is disabled: allow_local_override is not true in etc/"
-            + AgentConfiguration.PID + ".cfg, so this page cannot change the local policy";
+    static final String DISABLED = "local override is disabled (allow_local_override is not true in etc/"
+            + AgentConfiguration.PID + ".cfg), so this page cannot change the local policy";
 
     /** The body of a PUT, as the server's policy routes take it: {@code {"policy": {…}}}. */
     record PolicyDocument(@JsonProperty("policy") UpdatePolicy policy) {
