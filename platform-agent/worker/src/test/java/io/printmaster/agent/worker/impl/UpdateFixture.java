@@ -68,10 +68,6 @@ final class UpdateFixture implements AutoCloseable {
     final HttpServer server;
     final Map<String, byte[]> served = new java.util.concurrent.ConcurrentHashMap<>();
     final List<JsonNode> telemetry = new CopyOnWriteArrayList<>();
-    /** Every telemetry request body, accepted or not. */
-    final List<JsonNode> telemetryRequests = new CopyOnWriteArrayList<>();
-    /** Refuse {@code up_to_date} with 400, as a server older than wire 1.3. */
-    volatile boolean olderServer;
     final AtomicInteger downloadRequests = new AtomicInteger();
     final List<String> rangeHeaders = new CopyOnWriteArrayList<>();
     final List<String> restarts = new CopyOnWriteArrayList<>();
@@ -202,12 +198,6 @@ final class UpdateFixture implements AutoCloseable {
         });
         server.createContext(TelemetrySender.PATH, ex -> {
             JsonNode body = JSON.readTree(ex.getRequestBody());
-            telemetryRequests.add(body);
-            if (olderServer && body.toString().contains("\"up_to_date\"")) {
-                ex.sendResponseHeaders(400, -1); // as a server before wire 1.3: the whole request is refused
-                ex.close();
-                return;
-            }
             body.path("events").forEach(telemetry::add);
             ex.sendResponseHeaders(202, -1);
             ex.close();

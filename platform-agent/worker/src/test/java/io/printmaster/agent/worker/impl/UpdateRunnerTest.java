@@ -300,22 +300,6 @@ class UpdateRunnerTest {
     }
 
     @Test
-    void anOlderServerRefusingUpToDateLosesThatReportOnlyAndIsNotAskedAgain() throws Exception {
-        f.olderServer = true;
-        f.offerNothing();
-        assertEquals(RunState.UP_TO_DATE, f.base().run("run-21", false, Optional.empty()).state());
-        assertEquals(List.of(), f.statuses(), "the older server stored nothing");
-        assertEquals(1, f.telemetryRequests.size(), "the refused report went alone: " + f.telemetryRequests);
-        assertEquals(1, f.telemetryRequests.get(0).path("events").size());
-
-        f.nextCheckIn = new CheckIn(UpdateFixture.NOW, 0, Optional.empty(), Optional.of("connection refused"));
-        UpdateRunner next = f.base();
-        assertEquals(RunState.FAILED, next.run("run-22", false, Optional.empty()).state());
-        assertEquals(List.of("failed"), f.statuses(), "the queue moved on past the refused report");
-        assertEquals(2, f.telemetryRequests.size(), "the refused report was not sent again: " + f.telemetryRequests);
-    }
-
-    @Test
     void aCancelDuringTheDownloadKeepsThePartialFileAndInstallsNothing() throws Exception {
         f.offer("1.1.0", "1.1.0");
         f.crashAt = "download";
