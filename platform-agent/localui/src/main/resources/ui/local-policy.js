@@ -169,11 +169,12 @@ export async function refreshLocalPolicy() {
   const view = r.json;
   const form = el('local-policy');
   const editable = r.ok && view.editable && !!view.policy;
-  el('check-now-row').hidden = !editable;
+  el('check-now-row').hidden = !(r.ok && view.editable);
   form.hidden = !editable;
   if (!editable) {
     override.textContent = r.ok
-      ? `Read-only: ${view.reason || 'the local policy is unusable; see the configuration errors'}.`
+      ? (view.editable ? 'etc/local-policy.json has been invalid since the agent started (see Configuration errors): '
+        + 'fix the file, then it can be changed here.' : `Read-only: ${view.reason}.`)
       : `Cannot read the local policy: ${view.error ? view.error.message : `HTTP ${r.status}`}`;
     override.className = r.ok ? 'muted' : 'bad';
     loaded = null;
