@@ -1,6 +1,8 @@
 // The agent's status page: reads /api/autoupdate/status every few seconds and fills the page.
 // Values are written with textContent only, never as HTML: settings come from files anyone local can edit.
 
+import { refreshLocalPolicy, startLocalPolicy } from './local-policy.js';
+
 const REFRESH_MS = 3000;
 
 const SOURCES = {
@@ -24,6 +26,7 @@ function time(iso, whenNull) {
 
 function lastResult(r) {
   if (!r) return 'No update has run yet';
+  if (r.status === 'up_to_date') return `up to date: nothing to install (checked ${time(r.finished_at, '?')})`;
   let s = `${r.status}${r.target_version ? ` → ${r.target_version}` : ''} at ${time(r.finished_at, '?')}`;
   if (r.error_code) s += ` — ${r.error_code}: ${r.error_message || ''}`;
   return s;
@@ -79,10 +82,6 @@ function render(s, enrollment) {
   text('last_check_at', time(s.last_check_at, 'never'));
   text('next_check_at', time(s.next_check_at, noWorker ? 'none scheduled (no update worker)' : 'none scheduled'));
   text('last_result', lastResult(s.last_result));
-  text('override', s.allow_local_override
-    ? 'Local overrides are enabled (allow_local_override = true). Changing settings from this page is not '
-      + 'available yet; edit the files named below.'
-    : 'Read-only: local overrides are off (allow_local_override = false). Settings come from the files named below.');
 
   renderPolicy(s.policy);
 
@@ -146,6 +145,7 @@ async function refreshEnrollment() {
 
 async function refresh() {
   const enrollment = await refreshEnrollment();
+  await refreshLocalPolicy();
   try {
     const resp = await fetch('/api/autoupdate/status', { headers: { Accept: 'application/json' }, cache: 'no-store' });
     const body = await resp.json();
@@ -156,5 +156,6 @@ async function refresh() {
   }
 }
 
+startLocalPolicy();
 refresh();
 setInterval(refresh, REFRESH_MS);

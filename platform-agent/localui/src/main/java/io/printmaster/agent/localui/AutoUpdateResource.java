@@ -97,7 +97,7 @@ public class AutoUpdateResource implements RouteProvider {
     }
 
     ApiResponse status(ApiRequest request) throws ApiException {
-        requireLoopbackHost(request);
+        LoopbackGuard.requireLocalRequest(request);
         AgentSettings settings = configuration.current();
         UpdateWorker w = worker.get();
         WorkerStatus ws = w != null ? w.status() : null;
@@ -134,11 +134,7 @@ public class AutoUpdateResource implements RouteProvider {
     }
 
     ApiResponse trigger(ApiRequest request, boolean force) throws ApiException {
-        requireLoopbackHost(request);
-        if (!LoopbackGuard.isLoopbackOrigin(request.header("Origin"))) {
-            throw new ApiException(403, "not_local", "update actions are accepted only from this machine's own "
-                    + "status page or from local tools, not from other web pages");
-        }
+        LoopbackGuard.requireLocalChange(request, "update actions are");
         UpdateWorker w = worker.get();
         if (w == null) {
             throw new ApiException(503, "worker_unavailable", "the update worker is not installed on this agent, "
@@ -159,13 +155,6 @@ public class AutoUpdateResource implements RouteProvider {
         body.put("run_id", started.runId());
         body.put("status", started.state().wireName());
         return ApiResponse.status(202, body);
-    }
-
-    private static void requireLoopbackHost(ApiRequest request) throws ApiException {
-        if (!LoopbackGuard.isLoopbackHost(request.header("Host"))) {
-            throw new ApiException(403, "not_local", "this agent answers only requests addressed to 127.0.0.1 "
-                    + "or localhost");
-        }
     }
 
     private static Map<String, Object> result(RunResult r) {

@@ -39,6 +39,24 @@ final class LoopbackGuard {
         }
     }
 
+    /** Any request: it must name a loopback host (DNS rebinding). */
+    static void requireLocalRequest(io.printmaster.http.api.ApiRequest request) throws io.printmaster.http.api.ApiException {
+        if (!isLoopbackHost(request.header("Host"))) {
+            throw new io.printmaster.http.api.ApiException(403, "not_local", "this agent answers only requests "
+                    + "addressed to 127.0.0.1 or localhost");
+        }
+    }
+
+    /** A state-changing request: a loopback host, and no foreign page behind it (cross-site requests). */
+    static void requireLocalChange(io.printmaster.http.api.ApiRequest request, String what)
+            throws io.printmaster.http.api.ApiException {
+        requireLocalRequest(request);
+        if (!isLoopbackOrigin(request.header("Origin"))) {
+            throw new io.printmaster.http.api.ApiException(403, "not_local", what + " accepted only from this "
+                    + "machine's own status page or from local tools, not from other web pages");
+        }
+    }
+
     private static String stripPort(String host) {
         if (host.startsWith("[")) {
             int end = host.indexOf(']');

@@ -26,6 +26,7 @@ public class StatusPageServlet extends HttpServlet {
             "/", new Asset("ui/index.html", "text/html; charset=utf-8"),
             "/index.html", new Asset("ui/index.html", "text/html; charset=utf-8"),
             "/status.js", new Asset("ui/status.js", "text/javascript; charset=utf-8"),
+            "/local-policy.js", new Asset("ui/local-policy.js", "text/javascript; charset=utf-8"),
             "/status.css", new Asset("ui/status.css", "text/css; charset=utf-8"));
 
     /** Own files only, no inline code, no framing: the page cannot be turned against the local API. */

@@ -7,8 +7,21 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
-/** A request as the dispatcher hands it to a public route: no caller, only method, path and headers. */
-record FakeRequest(String method, String path, Map<String, String> headers) implements ApiRequest {
+/**
+ * A request as the dispatcher hands it to a public route: no caller, only method, path, headers and a JSON body
+ * (mapped strictly, as the dispatcher maps it: unknown members are refused).
+ */
+record FakeRequest(String method, String path, Map<String, String> headers, String json) implements ApiRequest {
+    private static final com.fasterxml.jackson.databind.ObjectMapper STRICT = new com.fasterxml.jackson.databind.ObjectMapper()
+            .enable(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+
+    FakeRequest(String method, String path, Map<String, String> headers) {
+        this(method, path, headers, null);
+    }
+
+    static FakeRequest put(String path, String json) {
+        return new FakeRequest("PUT", path, Map.of("Host", "127.0.0.1:8181"), json);
+    }
 
     static FakeRequest get(String path) {
         return new FakeRequest("GET", path, Map.of("Host", "127.0.0.1:8181"));
@@ -21,7 +34,7 @@ record FakeRequest(String method, String path, Map<String, String> headers) impl
     FakeRequest with(String header, String value) {
         Map<String, String> h = new java.util.HashMap<>(headers);
         h.put(header, value);
-        return new FakeRequest(method, path, Map.copyOf(h));
+        return new FakeRequest(method, path, Map.copyOf(h), json);
     }
 
     @Override
@@ -56,12 +69,19 @@ record FakeRequest(String method, String path, Map<String, String> headers) impl
 
     @Override
     public byte[] body() {
-        return new byte[0];
+        return json == null ? new byte[0] : json.getBytes(java.nio.charset.StandardCharsets.UTF_8);
     }
 
     @Override
     public <T> T body(Class<T> type) throws ApiException {
-        throw new ApiException(400, "missing_body", "a JSON body is required");
+        if (json == null) {
+            throw new ApiException(400, "missing_body", "a JSON body is required");
+        }
+        try {
+            return STRICT.readValue(json, type);
+        } catch (java.io.IOException e) {
+            throw ApiException.badRequest(e.getMessage());
+        }
     }
 
     @Override

@@ -5,6 +5,8 @@ import io.printmaster.agent.config.api.AgentSettings;
 import io.printmaster.agent.config.api.ConfigError;
 import io.printmaster.agent.config.api.FleetPolicy;
 import io.printmaster.agent.config.api.FleetPolicyProvider;
+import io.printmaster.agent.config.api.LocalOverrideDisabledException;
+import io.printmaster.agent.config.api.LocalPolicyStore;
 import io.printmaster.agent.config.api.Mode;
 import io.printmaster.agent.config.api.PolicySource;
 import io.printmaster.core.policy.PolicyValidator;
@@ -45,10 +47,10 @@ import org.slf4j.LoggerFactory;
  * Active with or without a configuration, so a freshly installed agent starts and says it is unconfigured; a
  * changed file is applied in place without restarting the component.
  */
-@Component(service = AgentConfiguration.class, configurationPid = AgentConfiguration.PID,
+@Component(service = {AgentConfiguration.class, LocalPolicyStore.class}, configurationPid = AgentConfiguration.PID,
         configurationPolicy = ConfigurationPolicy.OPTIONAL)
 @Designate(ocd = AgentConfigurationService.Settings.class)
-public class AgentConfigurationService implements AgentConfiguration {
+public class AgentConfigurationService implements AgentConfiguration, LocalPolicyStore {
     private static final Logger LOG = LoggerFactory.getLogger(AgentConfigurationService.class);
 
     /** As often as FileInstall polls etc/, so both files take effect equally fast. */
@@ -92,6 +94,7 @@ public class AgentConfigurationService implements AgentConfiguration {
     private final Path dataDir;
     private final AgentIdentity.Result identity;
     private final LocalPolicyWatch localPolicy;
+    private final LocalPolicyEditor editor;
     private final ScheduledExecutorService poller;
     private volatile FileSettings fileSettings = FileSettings.none();
 
@@ -104,6 +107,7 @@ public class AgentConfigurationService implements AgentConfiguration {
         apply(properties);
         this.localPolicy = new LocalPolicyWatch(dataDir.resolve("etc").resolve(LocalPolicyFile.FILE_NAME));
         localPolicy.poll();
+        this.editor = new LocalPolicyEditor(dataDir, localPolicy, () -> fileSettings.allowLocalOverride());
         this.poller = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "pm-local-policy-watch");
             t.setDaemon(true);
@@ -145,6 +149,16 @@ public class AgentConfigurationService implements AgentConfiguration {
             LOG.info("no {}: the agent is not configured (no server); it follows its local policy", file);
         }
         this.fileSettings = parsed;
+    }
+
+    @Override
+    public Optional<UpdatePolicy> localPolicy() {
+        return localPolicy.current().policy();
+    }
+
+    @Override
+    public List<Violation> save(UpdatePolicy policy) throws LocalOverrideDisabledException, java.io.IOException {
+        return editor.save(policy);
     }
 
     @Override

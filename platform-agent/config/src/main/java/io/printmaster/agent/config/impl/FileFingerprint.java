@@ -14,6 +14,8 @@ import java.nio.file.attribute.FileTime;
  */
 record FileFingerprint(boolean exists, FileTime modified, long size, Object fileKey) {
     static final FileFingerprint ABSENT = new FileFingerprint(false, FileTime.fromMillis(0), -1, null);
+    /** Matches no real file: whatever is there next counts as a change. */
+    static final FileFingerprint UNKNOWN = new FileFingerprint(true, FileTime.fromMillis(-2), -2, null);
 
     static FileFingerprint of(Path file) {
         try {

@@ -100,6 +100,15 @@ final class LocalPolicyFile {
         return new Reading(true, Optional.of(policy), List.of());
     }
 
+    /**
+     * Replaces the file with {@code policy} (valid: the caller checked it), atomically and durably, through a
+     * temporary file in {@code tempDir} (on the same file system, not watched by FileInstall).
+     */
+    static void write(Path file, UpdatePolicy policy, Path tempDir) throws IOException {
+        byte[] bytes = JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(policy);
+        io.printmaster.agent.files.AtomicFiles.write(file, bytes, tempDir, null);
+    }
+
     private static Reading invalid(String field, String message) {
         return new Reading(true, Optional.empty(), List.of(new ConfigError(field, message)));
     }

@@ -26,6 +26,12 @@ final class LocalPolicyWatch {
         return current;
     }
 
+    /** Re-reads the file now, whatever its metadata says: it was just written by this agent. */
+    synchronized void reread() {
+        seen = FileFingerprint.UNKNOWN;
+        poll();
+    }
+
     /** Re-reads the file if it changed since the last poll; true when it did. */
     synchronized boolean poll() {
         FileFingerprint now = FileFingerprint.of(file);

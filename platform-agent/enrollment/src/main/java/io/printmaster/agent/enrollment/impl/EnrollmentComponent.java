@@ -11,6 +11,7 @@ import io.printmaster.agent.enrollment.api.EnrollmentState;
 import io.printmaster.agent.update.api.DeliveredPlugin;
 import io.printmaster.agent.update.api.HeldTrust;
 import io.printmaster.agent.update.api.RunningRelease;
+import io.printmaster.agent.update.api.ScheduledCheck;
 import io.printmaster.security.api.SecretBox;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -65,6 +66,11 @@ public class EnrollmentComponent implements Enrollment {
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
             policyOption = ReferencePolicyOption.GREEDY)
     private volatile HeldTrust heldTrust;
+
+    /** The update worker's next scheduled check, reported at check-in; absent while no worker runs (not reported). */
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    private volatile ScheduledCheck scheduledCheck;
 
     private final EnrollmentLoop loop;
     private final org.osgi.framework.ServiceRegistration<FleetPolicyProvider> policies;
@@ -147,14 +153,28 @@ public class EnrollmentComponent implements Enrollment {
         loop.close();
     }
 
-    /** What each check-in reports: the running release, the delivered plugins and the trust version as they are now. */
+    /**
+     * What each check-in reports: the running release, the delivered plugins, the trust version and the next
+     * scheduled update check as they are now.
+     */
     private java.util.function.Supplier<HostFacts> hostFacts(HostFacts started, Path plugins) {
         return () -> {
             RunningRelease r = runningRelease;
             HeldTrust trust = heldTrust;
             return (r == null ? started : started.withVersion(r.version())).withPlugins(DeliveredPlugin.scan(plugins))
-                    .withTrustVersion(trust == null ? 0 : trust.trustVersion());
+                    .withTrustVersion(trust == null ? 0 : trust.trustVersion()).withNextCheckAt(nextCheckAt());
         };
+    }
+
+    /** The worker's next check; null when no worker runs or it cannot say (a check-in never fails for it). */
+    private java.time.Instant nextCheckAt() {
+        ScheduledCheck s = scheduledCheck;
+        try {
+            return s == null ? null : s.nextCheckAt().orElse(null);
+        } catch (RuntimeException e) {
+            LOG.debug("the update worker cannot say when it checks next: {}", e.toString());
+            return null;
+        }
     }
 
     private Optional<AgentSettings> settings() {

@@ -94,7 +94,8 @@ final class ServerClient {
                 .map(p -> new PluginVersion(p.component(), p.version())).toList();
         // trust_version only once there is one to report: a server older than trust statements refuses the member
         return post(CHECK_IN, new CheckInRequest(host.currentVersion(), host.platform(), host.arch(), host.hostname(),
-                null, plugins, host.trustVersion() > 0 ? host.trustVersion() : null, runId), Optional.of(credential));
+                host.nextCheckAt() == null ? null : host.nextCheckAt().toString(), plugins,
+                host.trustVersion() > 0 ? host.trustVersion() : null, runId), Optional.of(credential));
     }
 
     /** The certificates a pinned server announces, and the certificate it presented on that connection. */

@@ -82,6 +82,11 @@ class WireContractTest {
         assertEquals(golden("checkin-request-plugins.json"), lastBody.get(), "with plugins and a trust version");
         client.checkIn("pma_x", HOST, "run-0123456789abcdef0123");
         assertEquals(golden("checkin-request-run.json"), lastBody.get(), "an update run's check-in carries its run id");
+        client.checkIn("pma_x", HOST.withNextCheckAt(Instant.parse("2026-12-03T10:15:30Z")));
+        com.fasterxml.jackson.databind.node.ObjectNode expected = (com.fasterxml.jackson.databind.node.ObjectNode)
+                golden("checkin-request.json");
+        expected.put("next_check_at", "2026-12-03T10:15:30Z");
+        assertEquals(expected, lastBody.get(), "a check-in says when the worker checks next (wire 1.3)");
     }
 
     @Test

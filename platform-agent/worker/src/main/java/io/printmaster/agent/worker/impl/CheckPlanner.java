@@ -45,6 +45,22 @@ final class CheckPlanner {
         this.heldUntil = null;
     }
 
+    /**
+     * The scheduled check that follows a check made {@code now}, by the policy's schedule alone (a retry or a hold
+     * the run may still set is not known yet): what a run's check-in reports as {@code next_check_at}. Unlike the
+     * rest of this class, safe from any thread.
+     */
+    static Optional<Instant> afterCheckAt(AgentSettings s, boolean enrolled, Instant now) {
+        EffectivePolicy policy = new EffectivePolicy(s.policySource(), s.policy(), s.policySource().wireName());
+        if (!policy.scheduledChecks() || !s.configured() && !enrolled) {
+            return Optional.empty();
+        }
+        return ANY_THREAD.next(policy.policy().orElseThrow(), Optional.of(now), now).map(CheckSchedule.NextCheck::at);
+    }
+
+    /** {@link java.util.Random} is thread-safe, so this schedule is too. */
+    private static final CheckSchedule ANY_THREAD = new CheckSchedule(new java.util.Random());
+
     /** The next scheduled check under the policy in force; empty when none is scheduled. */
     Optional<Instant> next(AgentSettings s, boolean enrolled, Optional<Instant> lastCheck, Instant now) {
         EffectivePolicy policy = new EffectivePolicy(s.policySource(), s.policy(), s.policySource().wireName());

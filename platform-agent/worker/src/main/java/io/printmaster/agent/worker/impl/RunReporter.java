@@ -83,7 +83,7 @@ final class RunReporter {
     void transition(String runId, RunState next, String target, String code, String message,
                     Map<String, Object> metadata, Long downloadMillis, Long size) {
         state = next;
-        if (next != RunState.CHECKING) { // a check that finds nothing is not worth a report
+        if (next != RunState.CHECKING) { // its end says what the check found (up_to_date when nothing)
             telemetry.send(new TelemetrySender.Event(runId, next.wireName(), host.runningRelease(), target, code,
                     message, host.clock().instant(), downloadMillis, size, metadata.isEmpty() ? null : metadata));
         }

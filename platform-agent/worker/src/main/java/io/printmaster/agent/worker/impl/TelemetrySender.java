@@ -44,6 +44,8 @@ final class TelemetrySender {
     private static final int MAX_QUEUED = 200;
     /** The server takes at most this many transitions per request. */
     private static final int MAX_BATCH = 100;
+    /** The status of a check that found nothing to install (wire 1.3). */
+    static final String UP_TO_DATE = "up_to_date";
 
     /**
      * The metadata a transition keeps without telemetry: what kind of run it is (a hot swap, a plugin's), which the
@@ -81,6 +83,8 @@ final class TelemetrySender {
     private final HttpClient http;
     private final BooleanSupplier collectTelemetry;
     private final Deque<Event> queue = new ArrayDeque<>();
+    /** Whether the info that the server refuses {@code up_to_date} was logged (once per worker). */
+    private boolean toldUpToDateRefused;
 
     /** @param collectTelemetry the {@code collect_telemetry} of the policy in force, asked at each transition */
     TelemetrySender(Enrollment enrollment, HttpClient http, BooleanSupplier collectTelemetry) {
@@ -131,7 +135,7 @@ final class TelemetrySender {
             return queue.isEmpty();
         }
         while (!queue.isEmpty()) {
-            List<Event> batch = new ArrayList<>(queue).subList(0, Math.min(MAX_BATCH, queue.size()));
+            List<Event> batch = nextBatch();
             try {
                 byte[] body = WorkerFiles.JSON.writeValueAsBytes(
                         new TelemetryBatch(batch.stream().map(Event::toWire).toList()));
@@ -143,6 +147,17 @@ final class TelemetrySender {
                 HttpResponse<String> resp = http.send(req, HttpResponse.BodyHandlers.ofString());
                 if (resp.statusCode() / 100 == 2) {
                     batch.forEach(e -> queue.removeFirst());
+                    continue;
+                }
+                if (resp.statusCode() == 400 && isUpToDate(batch.get(0))) {
+                    // a server older than wire 1.3 does not know the status: this report is lost, not the queue
+                    if (!toldUpToDateRefused) {
+                        toldUpToDateRefused = true;
+                        LOG.info("the server does not take the telemetry status {} ({}); it is older than this agent, "
+                                + "so checks that find nothing to install are not reported to it", UP_TO_DATE,
+                                errorOf(resp.body()));
+                    }
+                    queue.removeFirst();
                     continue;
                 }
                 if (resp.statusCode() == 400) {
@@ -165,6 +180,28 @@ final class TelemetrySender {
             }
         }
         return true;
+    }
+
+    /**
+     * The queued transitions that go in one request: a {@code up_to_date} goes alone, so that a server older than
+     * wire 1.3, which refuses the status with 400 and stores nothing of that request, refuses only it.
+     */
+    private List<Event> nextBatch() {
+        List<Event> batch = new ArrayList<>();
+        for (Event e : queue) {
+            if (batch.size() == MAX_BATCH || isUpToDate(e) && !batch.isEmpty()) {
+                break;
+            }
+            batch.add(e);
+            if (isUpToDate(e)) {
+                break;
+            }
+        }
+        return batch;
+    }
+
+    private static boolean isUpToDate(Event e) {
+        return UP_TO_DATE.equals(e.status());
     }
 
     private static String errorOf(String body) {

@@ -198,16 +198,16 @@ final class UpdateRunner {
                 String held = heldBack(runId, answer.retryAfterSeconds(), c.at());
                 // the agent is current: now its vendor plugins
                 return plugins.installAll(runId, forced, answer.pluginUpdates(), c.at()).orElseGet(() ->
-                        report.finish(report.result(runId, RunState.SUCCEEDED, null, null,
-                                "up to date: the server offers nothing newer than " + runningVersion() + held), false));
+                        report.finish(report.result(runId, RunState.UP_TO_DATE, null, null,
+                                "up to date: the server offers nothing newer than " + runningVersion() + held), true));
             }
             UpdateOffer offer = answer.offeredUpdate().get();
             target = offer.version() == null ? "" : offer.version();
             if (target.equals(runningVersion())) {
                 String running = target;
                 return plugins.installAll(runId, forced, answer.pluginUpdates(), c.at()).orElseGet(() ->
-                        report.finish(report.result(runId, RunState.SUCCEEDED, null, null, "already running "
-                                + running), false));
+                        report.finish(report.result(runId, RunState.UP_TO_DATE, null, null, "up to date: already "
+                                + "running " + running), true));
             }
             if (!forced && offer.rolloutId() == null && host.files().state().failedVersions().contains(target)) {
                 return report.finish(report.result(runId, RunState.SKIPPED, target, null, target + " failed its "

@@ -14,6 +14,7 @@ import io.printmaster.agent.update.api.HostPlatform;
 import io.printmaster.agent.update.api.RunResult;
 import io.printmaster.agent.update.api.RunState;
 import io.printmaster.agent.update.api.RunningRelease;
+import io.printmaster.agent.update.api.ScheduledCheck;
 import io.printmaster.agent.update.api.TriggerRefusedException;
 import io.printmaster.agent.update.api.TriggerResult;
 import io.printmaster.agent.update.api.UpdateWorker;
@@ -97,6 +98,7 @@ public class UpdateWorkerComponent implements UpdateWorker {
     private final org.osgi.framework.ServiceRegistration<CheckInListener> listener;
     private final org.osgi.framework.ServiceRegistration<Runnable> waker;
     private final org.osgi.framework.ServiceRegistration<HeldTrust> heldTrust;
+    private final org.osgi.framework.ServiceRegistration<ScheduledCheck> scheduledCheck;
     /** The agent's trust: the installer's, as the check-ins' trust statements changed it. */
     private final TrustStore trust;
 
@@ -149,6 +151,7 @@ public class UpdateWorkerComponent implements UpdateWorker {
         this.listener = context.registerService(CheckInListener.class, this::checkedIn, null);
         // by hand for the same reason: the enrollment component reports it at every check-in
         this.heldTrust = context.registerService(HeldTrust.class, trust::trustVersion, null);
+        this.scheduledCheck = context.registerService(ScheduledCheck.class, this::upcomingCheck, null);
         // A JDK type, so that a worker of an older revision (replaced by the swap it ran) can wake this one.
         this.waker = context.registerService(Runnable.class, this::wake,
                 new java.util.Hashtable<>(Map.of(WorkerServices.WAKE_PROPERTY, Boolean.TRUE)));
@@ -231,7 +234,7 @@ public class UpdateWorkerComponent implements UpdateWorker {
     @Deactivate
     void deactivate() {
         List<org.osgi.framework.ServiceRegistration<?>> registrations = new java.util.ArrayList<>(List.of(listener,
-                waker, heldTrust));
+                waker, heldTrust, scheduledCheck));
         if (loopHealth != null) {
             registrations.add(loopHealth);
         }
@@ -269,6 +272,17 @@ public class UpdateWorkerComponent implements UpdateWorker {
                 st.lastResult().errorCode(), st.lastResult().errorMessage(), st.lastResult().finishedAt());
         return new WorkerStatus(runner.state(), runner.latestVersion().orElse(null), st.lastCheckAt(), nextCheckAt,
                 last);
+    }
+
+    /**
+     * {@code next_check_at} of a check-in: the planned check between runs; during a run (whose own check-in asks),
+     * the one after it.
+     */
+    private Optional<Instant> upcomingCheck() {
+        if (busy) {
+            return CheckPlanner.afterCheckAt(configuration.current(), enrollment.current().isPresent(), Instant.now());
+        }
+        return Optional.ofNullable(nextCheckAt);
     }
 
     @Override

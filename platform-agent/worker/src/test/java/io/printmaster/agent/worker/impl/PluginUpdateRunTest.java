@@ -114,9 +114,9 @@ class PluginUpdateRunTest {
 
         RunResult r = f.base().run("run-1", false, Optional.empty());
 
-        assertEquals(RunState.SUCCEEDED, r.state(), "up to date: " + r);
+        assertEquals(RunState.UP_TO_DATE, r.state(), "up to date: " + r);
         assertEquals(List.of(), swapper.replacements);
-        assertEquals(List.of(), f.telemetry);
+        assertEquals(List.of("up_to_date"), f.statuses(), "only the check is reported");
     }
 
     @Test

@@ -101,13 +101,24 @@ class RolloutRunTest {
         f.nextCheckIn = answered(nothing(300));
         UpdateRunner runner = f.base();
         RunResult r = runner.run("run-1", false, Optional.empty());
-        assertEquals(RunState.SUCCEEDED, r.state());
+        assertEquals(RunState.UP_TO_DATE, r.state());
         assertEquals(Optional.of(UpdateFixture.NOW.plusSeconds(300)), runner.retryAt());
         assertTrue(r.errorMessage().contains("holds this agent back"), r.errorMessage());
 
         f.nextCheckIn = answered(nothing(0));
         runner.run("run-2", false, Optional.empty());
         assertEquals(Optional.empty(), runner.retryAt(), "no hold, no early check");
+    }
+
+    @Test
+    void aRunsCheckInSaysWhenTheCheckAfterItIs() {
+        Instant now = UpdateFixture.NOW;
+        var weekly = UpdateFixture.settings(PolicySource.FLEET, Optional.of(UpdatePolicy.defaults()));
+        Instant next = CheckPlanner.afterCheckAt(weekly, true, now).orElseThrow();
+        Instant due = now.plus(Duration.ofDays(7));
+        assertTrue(!next.isBefore(due) && !next.isAfter(due.plus(CheckSchedule.MAX_JITTER)), next.toString());
+        assertEquals(Optional.empty(), CheckPlanner.afterCheckAt(UpdateFixture.settings(PolicySource.DISABLED,
+                Optional.empty()), true, now), "no scheduled check, nothing to say");
     }
 
     @Test
@@ -118,7 +129,7 @@ class RolloutRunTest {
         Instant regular = planner.next(open, true, Optional.of(now), now).orElseThrow();
         assertTrue(regular.isAfter(now.plus(Duration.ofDays(6))), regular.toString());
 
-        RunResult upToDate = new RunResult("run-1", RunState.SUCCEEDED, null, null, "up to date", now);
+        RunResult upToDate = new RunResult("run-1", RunState.UP_TO_DATE, null, null, "up to date", now);
         planner.ended(upToDate, Optional.of(now.plusSeconds(300)));
         assertEquals(Optional.of(now.plusSeconds(300)), planner.next(open, true, Optional.of(now), now));
         assertEquals(Optional.of(now.plusSeconds(300)), planner.next(open, true, Optional.of(now), now.plusSeconds(60)),

@@ -289,9 +289,14 @@ class UpdateRunnerTest {
     void nothingOfferedIsUpToDate() throws Exception {
         f.offerNothing();
         RunResult r = f.base().run("run-20", false, Optional.empty());
-        assertEquals(RunState.SUCCEEDED, r.state());
+        assertEquals(RunState.UP_TO_DATE, r.state());
         assertEquals(null, r.targetVersion());
-        assertTrue(f.telemetry.isEmpty(), "a check that finds nothing sends no report");
+        assertEquals(List.of("up_to_date"), f.statuses(), "every check is reported, one that finds nothing too");
+        assertEquals("run-20", f.lastTelemetry().path("run_id").asText());
+        assertEquals("1.0.0", f.lastTelemetry().path("current_version").asText());
+        assertTrue(f.lastTelemetry().path("target_version").isMissingNode(), f.lastTelemetry().toString());
+        assertEquals("up_to_date", new WorkerFiles(f.data.resolve("update")).state().lastResult().state(),
+                "the local status shows the check's result");
     }
 
     @Test
@@ -357,6 +362,6 @@ class UpdateRunnerTest {
             states.add(s.wireName());
         }
         assertEquals(new TreeSet<>(List.of("idle", "checking", "pending", "downloading", "staging", "applying",
-                "restarting", "succeeded", "failed", "skipped", "rolled_back", "cancelled")), states);
+                "restarting", "succeeded", "failed", "skipped", "rolled_back", "cancelled", "up_to_date")), states);
     }
 }
