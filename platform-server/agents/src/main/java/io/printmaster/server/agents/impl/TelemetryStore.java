@@ -57,9 +57,9 @@ public class TelemetryStore {
     }
 
     @Activate
-    public TelemetryStore(@Reference Database database, @Reference UpdateGate gate, @Reference AuditLog audit)
-            throws Exception {
-        this(database, Clock.systemUTC(), gate, audit);
+    public TelemetryStore(@Reference Database database, @Reference UpdateGate gate, @Reference AuditLog audit,
+                          @Reference AgentsClock clock) throws Exception {
+        this(database, clock, gate, audit);
     }
 
     TelemetryStore(Database database, Clock clock, UpdateGate gate, AuditLog audit) throws Exception {
