@@ -110,7 +110,7 @@ public class FleetSimulatorIT {
             for (SimulatedAgent a : agents) {
                 assertEquals(a.toString(), "1.0.0", a.version());
             }
-            List<Map<String, Object>> listed = (List<Map<String, Object>>) admin.get("/api/v1/agents?fleet=simfleet")
+            List<Map<String, Object>> listed = (List<Map<String, Object>>) admin.get("/api/v1/agents?fleet=simfleet&limit=500")
                     .json().get("agents");
             assertEquals(200, listed.size());
             Map<String, Map<String, Object>> byId = listed.stream().collect(Collectors.toMap(
