@@ -1,32 +1,22 @@
 package io.printmaster.itests;
 
 import static org.junit.Assert.assertEquals;
-import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertTrue;
-import static org.ops4j.pax.exam.CoreOptions.frameworkProperty;
 
 import io.printmaster.itests.sim.FleetSimulator;
 import io.printmaster.itests.sim.Outcome;
 import io.printmaster.itests.sim.SimulatedAgent;
 import io.printmaster.itests.sim.VirtualClock;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.security.MessageDigest;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.HexFormat;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Random;
-import java.util.UUID;
 import javax.inject.Inject;
 import org.junit.Test;
 import org.junit.runner.RunWith;
 import org.ops4j.pax.exam.Configuration;
 import org.ops4j.pax.exam.Option;
-import org.ops4j.pax.exam.OptionUtils;
 import org.ops4j.pax.exam.junit.PaxExam;
 import org.ops4j.pax.exam.spi.reactors.ExamReactorStrategy;
 import org.ops4j.pax.exam.spi.reactors.PerClass;
@@ -51,19 +41,7 @@ public class DashboardApiIT {
 
     @Configuration
     public Option[] config() throws Exception {
-        Path data = ServerContainer.newDataDir("dashboard-api");
-        Path releases = Files.createDirectories(data.resolve("releases-in"));
-        byte[] bytes = new byte[4096];
-        new Random(15).nextBytes(bytes);
-        String name = "printmaster-agent-v1.0.0-linux-amd64.tar.gz";
-        Files.write(releases.resolve(name), bytes);
-        Files.writeString(releases.resolve("SHA256SUMS"), HexFormat.of()
-                .formatHex(MessageDigest.getInstance("SHA-256").digest(bytes)) + "  " + name + "\n");
-        Files.writeString(data.resolve("etc/io.printmaster.releasesource.directory-sim.cfg"),
-                "name=sim\npath=" + releases + "\n");
-        return OptionUtils.combine(ServerContainer.options(data, ServerContainer.freePort()),
-                frameworkProperty("pm.admin.password").value("itest-" + UUID.randomUUID()),
-                frameworkProperty("pm.releases.builtin").value("off"));
+        return SimulatedFleetSetup.serverWithRelease("dashboard-api", 15);
     }
 
     @Test
@@ -71,17 +49,11 @@ public class DashboardApiIT {
     public void theDashboardCountsWhatTheSimulatedFleetDid() throws Exception {
         String port = context.getProperty("org.osgi.service.http.port");
         ApiClient anonymous = ApiClient.anonymous(port);
-        anonymous.awaitHealthy();
-        ApiClient admin = anonymous.login(context.getProperty("pm.admin.password"));
-        IntakeDiagnostics.awaitIntake(admin, Duration.ofSeconds(60), () -> {
-            ApiClient.Response r = admin.get("/api/v1/releases/manifests?component=agent&version=1.0.0");
-            assertEquals(r.body(), 200, r.status());
-            assertFalse(r.body(), ((List<?>) r.json().get("manifests")).isEmpty());
-        });
+        ApiClient admin = SimulatedFleetSetup.adminOnceReleased(context);
         AgentsPagingIT.awaitRoute(admin, "/api/v1/dashboard");
         assertEquals(201, admin.post("/api/v1/fleets", Map.of("id", FLEET, "name", "Dashboard")).status());
         assertEquals(201, admin.post("/api/v1/fleets", Map.of("id", "quiet", "name", "Quiet")).status());
-        setPolicy(admin);
+        SimulatedFleetSetup.oneWavePolicy(admin, FLEET);
         String token = (String) admin.post("/api/v1/fleets/" + FLEET + "/join-tokens", Map.of("max_uses", 200))
                 .json().get("token");
         String quietToken = (String) admin.post("/api/v1/fleets/quiet/join-tokens", Map.of("max_uses", 5))
@@ -195,20 +167,5 @@ public class DashboardApiIT {
         ApiClient.Response r = client.get("/api/v1/dashboard" + query);
         assertEquals(r.body(), 200, r.status());
         return r.json();
-    }
-
-    private static void setPolicy(ApiClient admin) throws Exception {
-        Map<String, Object> policy = new LinkedHashMap<>();
-        policy.put("update_check_days", 7);
-        policy.put("version_pin_strategy", "major");
-        policy.put("allow_major_upgrade", true);
-        policy.put("target_version", null);
-        policy.put("collect_telemetry", true);
-        policy.put("maintenance_window", Map.of("enabled", false, "start_hour", 22, "start_min", 0, "end_hour", 4,
-                "end_min", 0, "timezone", "UTC", "days_of_week", List.of(0, 1, 2, 3, 4, 5, 6)));
-        policy.put("rollout_control", Map.of("staggered", false, "max_concurrent", 50, "batch_size", 50,
-                "delay_between_waves", 0, "jitter_seconds", 60, "emergency_abort", false));
-        ApiClient.Response r = admin.send("PUT", "/api/v1/update-policies/" + FLEET, Map.of("policy", policy));
-        assertEquals(r.body(), 200, r.status());
     }
 }
