@@ -177,6 +177,18 @@ final class JsonSchemas {
         String name = uniqueName(type);
         names.put(type, name);
         components.put(name, Map.of()); // taken: a member of the same type refers to it while it is worked out
+        Map<String, Object> schema;
+        try {
+            schema = objectSchema(type);
+        } catch (RuntimeException e) {
+            // a type Jackson cannot describe must not cost the whole document: it stays an object of unknown members
+            schema = Map.of("type", "object", "description", "members not described: " + e.getClass().getSimpleName());
+        }
+        components.put(name, schema);
+        return name;
+    }
+
+    private Map<String, Object> objectSchema(JavaType type) {
         BeanDescription bean = mapper.getSerializationConfig().introspect(type);
         Map<String, Object> properties = new LinkedHashMap<>();
         List<String> required = new ArrayList<>();
@@ -201,8 +213,7 @@ final class JsonSchemas {
         if (!required.isEmpty()) {
             schema.put("required", required);
         }
-        components.put(name, schema);
-        return name;
+        return schema;
     }
 
     /** Whether Jackson leaves the member out instead of writing null (so it is never null on the wire). */
