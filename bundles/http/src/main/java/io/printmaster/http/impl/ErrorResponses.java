@@ -51,11 +51,15 @@ final class ErrorResponses {
         return schema;
     }
 
-    /** The shared responses, by component name. */
-    static Map<String, Object> components() {
+    /** The shared responses of these statuses, by component name. */
+    static Map<String, Object> components(java.util.Set<Integer> statuses) {
         Map<String, Object> responses = new LinkedHashMap<>();
-        KNOWN.forEach((status, named) -> responses.put(named[0], Map.of("description", named[1],
-                "content", Map.of("application/json", Map.of("schema", JsonSchemas.ref(OpenApiDocument.ERROR_SCHEMA))))));
+        KNOWN.forEach((status, named) -> {
+            if (statuses.contains(status)) {
+                responses.put(named[0], Map.of("description", named[1], "content",
+                        Map.of("application/json", Map.of("schema", JsonSchemas.ref(OpenApiDocument.ERROR_SCHEMA)))));
+            }
+        });
         return responses;
     }
 

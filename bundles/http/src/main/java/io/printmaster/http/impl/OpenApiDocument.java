@@ -64,18 +64,47 @@ final class OpenApiDocument {
         doc.put("paths", paths);
         Map<String, Object> components = new LinkedHashMap<>();
         components.put("schemas", schemas.components());
-        components.put("responses", ErrorResponses.components());
-        components.put("securitySchemes", securitySchemes());
+        components.put("responses", ErrorResponses.components(usedErrorStatuses(paths)));
+        components.put("securitySchemes", usedSecuritySchemes(paths));
         doc.put("components", components);
         return doc;
+    }
+
+    /** The shared error responses the operations refer to (an agent's few routes never answer 413, say). */
+    @SuppressWarnings("unchecked")
+    private static Set<Integer> usedErrorStatuses(Map<String, Map<String, Object>> paths) {
+        Set<Integer> used = new java.util.TreeSet<>();
+        for (Map<String, Object> operations : paths.values()) {
+            for (Object op : operations.values()) {
+                Map<String, Object> responses = (Map<String, Object>) ((Map<String, Object>) op).get("responses");
+                responses.keySet().stream().map(Integer::valueOf).filter(status -> status >= 400).forEach(used::add);
+            }
+        }
+        return used;
+    }
+
+    /** The security schemes some operation names: a document lists no way to authenticate that nothing takes. */
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> usedSecuritySchemes(Map<String, Map<String, Object>> paths) {
+        Set<String> used = new HashSet<>();
+        for (Map<String, Object> operations : paths.values()) {
+            for (Object op : operations.values()) {
+                for (Map<String, ?> requirement : (List<Map<String, ?>>) ((Map<String, Object>) op).get("security")) {
+                    used.addAll(requirement.keySet());
+                }
+            }
+        }
+        Map<String, Object> schemes = new LinkedHashMap<>(securitySchemes());
+        schemes.keySet().retainAll(used);
+        return schemes;
     }
 
     private static Map<String, Object> info(String version) {
         Map<String, Object> info = new LinkedHashMap<>();
         info.put("title", "PrintMaster Update Platform API");
         info.put("version", version);
-        info.put("description", "The server's REST API, generated from the routes it serves and the records they "
-                + "read and write. JSON in and out, member names in snake_case, timestamps ISO-8601 UTC. Every error "
+        info.put("description", "The REST API of this PrintMaster process (the server, or an agent's local API), "
+                + "generated from the routes it serves and the records they read and write. JSON in and out, member names in snake_case, timestamps ISO-8601 UTC. Every error "
                 + "answers `{\"error\":{\"code\",\"message\",\"field\"?,\"details\"?}}`.");
         info.put("license", Map.of("name", "Proprietary", "identifier", "LicenseRef-PrintMaster"));
         return info;

@@ -149,6 +149,18 @@ class OpenApiDocumentTest {
     }
 
     @Test
+    void onlyTheSecuritySchemesAndErrorsSomeRouteUsesAreListed() throws Exception {
+        // an agent's local API: public routes only, none reading a body
+        JsonNode doc = describe(Route.get("/api/v1/health", Route.PUBLIC, OK), Route.get("/api/autoupdate/status", Route.PUBLIC, OK));
+        assertEquals(0, doc.at("/components/securitySchemes").size(), doc.at("/components").toString());
+        assertEquals(List.of("BadRequest", "InternalError"), names(doc.at("/components/responses")));
+        assertEquals("autoupdate", doc.at("/paths/~1api~1autoupdate~1status/get/tags/0").asText());
+        JsonNode scoped = describe(Route.get("/api/v1/fleets", Scopes.FLEETS_READ, OK));
+        assertEquals(List.of("apiToken", "consoleSession"), names(scoped.at("/components/securitySchemes")),
+                "a read never needs the CSRF header");
+    }
+
+    @Test
     void everyErrorRefersToTheOneErrorShape() throws Exception {
         JsonNode doc = describe(Route.post("/api/v1/fleets", Scopes.FLEETS_WRITE, OK).doc("Create a fleet"));
         assertEquals("3.1.0", doc.path("openapi").asText());
