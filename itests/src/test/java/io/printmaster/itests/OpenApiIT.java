@@ -3,23 +3,16 @@ package io.printmaster.itests;
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertTrue;
-import static org.junit.Assert.fail;
 
-import io.printmaster.http.api.Route;
 import io.printmaster.http.api.RouteProvider;
 import io.printmaster.http.api.RouteRegistry;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.concurrent.TimeUnit;
 import javax.inject.Inject;
 import org.junit.Test;
 import org.junit.runner.RunWith;
@@ -29,7 +22,6 @@ import org.ops4j.pax.exam.junit.PaxExam;
 import org.ops4j.pax.exam.spi.reactors.ExamReactorStrategy;
 import org.ops4j.pax.exam.spi.reactors.PerClass;
 import org.osgi.framework.BundleContext;
-import org.osgi.framework.ServiceReference;
 
 /**
  * {@code GET /api/v1/openapi.json} in the real server: open to anyone, OpenAPI 3.1, and describing exactly the routes
@@ -41,8 +33,7 @@ import org.osgi.framework.ServiceReference;
 @RunWith(PaxExam.class)
 @ExamReactorStrategy(PerClass.class)
 public class OpenApiIT {
-    private static final String SPEC = "/api/v1/openapi.json";
-    private static final Set<String> METHODS = Set.of("get", "put", "post", "delete", "options", "head", "patch", "trace");
+    private static final String SPEC = OpenApiChecks.SPEC;
 
     @Inject
     BundleContext context;
@@ -61,33 +52,6 @@ public class OpenApiIT {
         return c;
     }
 
-    /** "METHOD path" of every route of every route provider service registered now. */
-    private Set<String> providedRoutes() throws Exception {
-        Set<String> routes = new TreeSet<>();
-        for (ServiceReference<RouteProvider> ref : context.getServiceReferences(RouteProvider.class, null)) {
-            RouteProvider provider = context.getService(ref);
-            try {
-                if (provider != null) {
-                    for (Route r : provider.routes()) {
-                        routes.add(r.method() + " " + r.path());
-                    }
-                }
-            } finally {
-                context.ungetService(ref);
-            }
-        }
-        return routes;
-    }
-
-    /** "METHOD path" of every operation the document describes. */
-    @SuppressWarnings("unchecked")
-    private static Set<String> describedRoutes(Map<String, Object> spec) {
-        Set<String> routes = new TreeSet<>();
-        ((Map<String, Map<String, Object>>) spec.get("paths")).forEach((path, operations) -> operations.keySet().stream()
-                .filter(METHODS::contains).forEach(m -> routes.add(m.toUpperCase(Locale.ROOT) + " " + path)));
-        return routes;
-    }
-
     /**
      * The document once the platform has settled: every provider's routes are in the dispatcher's table (the route
      * providers of the distribution register over the first seconds) and the document describes that table.
@@ -95,7 +59,7 @@ public class OpenApiIT {
     private Map<String, Object> settledSpec(ApiClient client) throws Exception {
         List<Map<String, Object>> spec = new ArrayList<>(1);
         Eventually.within(Duration.ofSeconds(30), () -> {
-            Set<String> provided = providedRoutes();
+            Set<String> provided = OpenApiChecks.providedRoutes(context);
             assertTrue("the route providers of the distribution have not registered yet: " + provided,
                     provided.contains("POST /api/v1/agents/update/manifest") && provided.contains("GET /api/v1/installers/formats")
                             && provided.contains("GET /api/v1/rollouts") && provided.contains("GET /api/v1/audit"));
@@ -105,12 +69,7 @@ public class OpenApiIT {
             ApiClient.Response r = client.get(SPEC);
             assertEquals(r.body(), 200, r.status());
             Map<String, Object> document = r.json();
-            Set<String> missing = new TreeSet<>(provided);
-            missing.removeAll(describedRoutes(document));
-            Set<String> extra = new TreeSet<>(describedRoutes(document));
-            extra.removeAll(provided);
-            assertEquals("routes served but missing from " + SPEC, Set.of(), missing);
-            assertEquals("routes in " + SPEC + " that nobody serves", Set.of(), extra);
+            OpenApiChecks.assertDescribesExactly(provided, document);
             spec.clear();
             spec.add(document);
         });
@@ -146,34 +105,10 @@ public class OpenApiIT {
 
     @Test
     public void theDocumentPassesTheOpenApiLinter() throws Exception {
-        Path tools = Path.of(System.getProperty("pm.workspace"), "itests", "tools", "openapi-lint").toAbsolutePath().normalize();
-        Path redocly = tools.resolve("node_modules/.bin/redocly");
-        if (!Files.isExecutable(redocly)) {
-            fail("the OpenAPI linter is not installed: " + redocly + " is missing; run `npm ci --prefix itests/tools/openapi-lint`"
-                    + " (.ci/run does) with Node.js 20.19 or later");
-        }
         ApiClient nobody = anonymous();
         settledSpec(nobody);
-        // the bytes exactly as served, kept for the reader of a failure
         ApiClient.Response r = nobody.get(SPEC);
         assertEquals(200, r.status());
-        Path written = Path.of(System.getProperty("pm.itest.output"), "openapi.json");
-        Files.createDirectories(written.getParent());
-        Files.writeString(written, r.body(), StandardCharsets.UTF_8);
-
-        Path log = Files.createTempFile("redocly-lint", ".txt");
-        ProcessBuilder pb = new ProcessBuilder(redocly.toString(), "lint", "--config", tools.resolve("redocly.yaml").toString(),
-                "--format", "stylish", written.toString())
-                .redirectErrorStream(true).redirectOutput(log.toFile());
-        pb.environment().put("REDOCLY_TELEMETRY", "off");
-        pb.environment().put("REDOCLY_SUPPRESS_UPDATE_NOTICE", "true");
-        Process lint = pb.start();
-        if (!lint.waitFor(3, TimeUnit.MINUTES)) {
-            lint.destroyForcibly();
-            fail("redocly lint did not finish within 3 minutes: " + Files.readString(log));
-        }
-        String output = Files.readString(log);
-        Files.deleteIfExists(log);
-        assertEquals("redocly lint " + written + " failed:\n" + output, 0, lint.exitValue());
+        OpenApiChecks.assertLintPasses(r.body(), "openapi.json");
     }
 }
