@@ -66,11 +66,15 @@ final class JsonSchemas {
 
     /** The schema of values of this type: inline for scalars, lists and maps; a {@code $ref} for objects. */
     Map<String, Object> schema(Type type) {
-        if (type instanceof JsonTypes.Member member) {
+        if (type instanceof JsonTypes.ObjectType object) {
+            Map<String, Object> properties = new LinkedHashMap<>();
+            for (JsonTypes.Member m : object.members()) {
+                properties.put(m.name(), m.nullable() ? nullable(schema(m.value())) : schema(m.value()));
+            }
             Map<String, Object> s = new LinkedHashMap<>();
             s.put("type", "object");
-            s.put("properties", Map.of(member.name(), schema(member.value())));
-            s.put("required", List.of(member.name()));
+            s.put("properties", properties);
+            s.put("required", object.members().stream().map(JsonTypes.Member::name).toList());
             return s;
         }
         return schema(mapper.getTypeFactory().constructType(type));

@@ -53,8 +53,9 @@ class RouteDocTest {
     void jsonTypesSpellListsMapsAndEnvelopes() {
         assertEquals("java.util.List<" + Body.class.getName() + ">", JsonTypes.listOf(Body.class).getTypeName());
         assertEquals(JsonTypes.listOf(Body.class), JsonTypes.listOf(Body.class));
-        JsonTypes.Member envelope = (JsonTypes.Member) JsonTypes.objectWithList("bodies", Body.class);
-        assertEquals("bodies", envelope.name());
-        assertEquals(JsonTypes.listOf(Body.class), envelope.value());
+        JsonTypes.ObjectType envelope = JsonTypes.objectWithList("bodies", Body.class).andNullable("next_cursor", String.class);
+        assertEquals(List.of(new JsonTypes.Member("bodies", JsonTypes.listOf(Body.class), false),
+                new JsonTypes.Member("next_cursor", String.class, true)), envelope.members());
+        assertThrows(IllegalArgumentException.class, () -> envelope.and("bodies", String.class));
     }
 }

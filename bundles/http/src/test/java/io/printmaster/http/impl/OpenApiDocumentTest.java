@@ -78,12 +78,15 @@ class OpenApiDocumentTest {
     @Test
     void listsEnvelopesAndRecursiveRecordsAreDescribed() throws Exception {
         JsonNode doc = describe(
-                Route.get("/api/v1/trees", Scopes.FLEETS_READ, OK).returns(JsonTypes.objectWithList("trees", Tree.class)),
+                Route.get("/api/v1/trees", Scopes.FLEETS_READ, OK).returns(JsonTypes.objectWithList("trees", Tree.class)
+                        .andNullable("next_cursor", String.class).and("total", long.class)),
                 Route.post("/api/v1/trees", Scopes.FLEETS_WRITE, OK).accepts(JsonTypes.listOf(Tree.class))
                         .returns(201, Tree.class));
         JsonNode list = doc.at("/paths/~1api~1v1~1trees/get/responses/200/content/application~1json/schema");
         assertEquals("#/components/schemas/Tree", list.at("/properties/trees/items/$ref").asText(), list.toString());
-        assertEquals("[\"trees\"]", list.path("required").toString());
+        assertEquals("[\"trees\",\"next_cursor\",\"total\"]", list.path("required").toString());
+        assertEquals("[\"string\",\"null\"]", list.at("/properties/next_cursor/type").toString());
+        assertEquals("integer", list.at("/properties/total/type").asText());
         JsonNode post = doc.at("/paths/~1api~1v1~1trees/post");
         assertEquals("array", post.at("/requestBody/content/application~1json/schema/type").asText());
         assertTrue(post.at("/responses/201").isObject(), post.toString());
