@@ -1,6 +1,7 @@
 package io.printmaster.http.impl;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonRawValue;
 import com.fasterxml.jackson.databind.BeanDescription;
 import com.fasterxml.jackson.databind.JavaType;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -201,7 +202,9 @@ final class JsonSchemas {
                 continue;
             }
             JavaType memberType = p.getPrimaryType();
-            Map<String, Object> member = schema(memberType);
+            // a @JsonRawValue member is written as the JSON its string holds: any value
+            boolean raw = p.getAccessor() != null && p.getAccessor().hasAnnotation(JsonRawValue.class);
+            Map<String, Object> member = raw ? Map.of() : schema(memberType);
             boolean primitive = memberType.isPrimitive();
             if (!primitive && !omittedWhenEmpty(p)) {
                 member = nullable(member);

@@ -41,7 +41,7 @@ class OpenApiDocumentTest {
                    @JsonInclude(JsonInclude.Include.NON_NULL) String note) {
     }
 
-    record Tree(String name, List<Tree> children) {
+    record Tree(String name, List<Tree> children, @com.fasterxml.jackson.annotation.JsonRawValue String metadata) {
     }
 
     /** The document as the API writes it, read back as JSON: what a client of the description sees. */
@@ -91,6 +91,7 @@ class OpenApiDocumentTest {
         assertEquals("array", post.at("/requestBody/content/application~1json/schema/type").asText());
         assertTrue(post.at("/responses/201").isObject(), post.toString());
         assertEquals("#/components/schemas/Tree", doc.at("/components/schemas/Tree/properties/children/items/$ref").asText());
+        assertEquals("{}", doc.at("/components/schemas/Tree/properties/metadata").toString(), "raw JSON: any value");
     }
 
     @Test
