@@ -106,7 +106,11 @@ final class OpenApiDocument {
         info.put("description", "The REST API of this PrintMaster process (the server, or an agent's local API), "
                 + "generated from the routes it serves and the records they read and write. JSON in and out, member names in snake_case, timestamps ISO-8601 UTC. Every error "
                 + "answers `{\"error\":{\"code\",\"message\",\"field\"?,\"details\"?}}`.");
-        info.put("license", Map.of("name", "Proprietary", "identifier", "LicenseRef-PrintMaster"));
+        // the license every bundle declares (Bundle-License)
+        Map<String, Object> license = new LinkedHashMap<>();
+        license.put("name", "Apache License 2.0");
+        license.put("identifier", "Apache-2.0");
+        info.put("license", license);
         return info;
     }
 

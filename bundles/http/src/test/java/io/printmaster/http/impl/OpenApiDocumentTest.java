@@ -169,6 +169,7 @@ class OpenApiDocumentTest {
         JsonNode doc = describe(Route.post("/api/v1/fleets", Scopes.FLEETS_WRITE, OK).doc("Create a fleet"));
         assertEquals("3.1.0", doc.path("openapi").asText());
         assertEquals("1.2.3", doc.at("/info/version").asText());
+        assertEquals("Apache-2.0", doc.at("/info/license/identifier").asText(), "the bundles' Bundle-License");
         JsonNode error = doc.at("/components/schemas/Error");
         assertEquals("[\"code\",\"message\"]", error.at("/properties/error/required").toString());
         assertEquals("array", error.at("/properties/error/properties/details/type").asText());
