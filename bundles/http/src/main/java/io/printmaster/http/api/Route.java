@@ -17,8 +17,9 @@ import java.util.Objects;
  * @param access {@link #PUBLIC}, {@link #ADMIN}, one of the grantable {@link Scopes} or {@link Scopes#AGENT}
  * @param handler the code that answers
  * @param serverWide true when the route changes state shared by all fleets; only for write methods
+ * @param doc what the API description says about the route ({@link RouteDoc#NONE} when nothing); since 1.7
  */
-public record Route(String method, String path, String access, Handler handler, boolean serverWide) {
+public record Route(String method, String path, String access, Handler handler, boolean serverWide, RouteDoc doc) {
 
     /** Anyone, authenticated or not (health, login). */
     public static final String PUBLIC = "public";
@@ -30,6 +31,7 @@ public record Route(String method, String path, String access, Handler handler, 
         Objects.requireNonNull(path, "path");
         Objects.requireNonNull(access, "access");
         Objects.requireNonNull(handler, "handler");
+        doc = doc == null ? RouteDoc.NONE : doc;
         method = method.toUpperCase(Locale.ROOT);
         if (!path.startsWith("/api/")) {
             throw new IllegalArgumentException("route path must start with /api/: " + path);
@@ -46,6 +48,11 @@ public record Route(String method, String path, String access, Handler handler, 
         }
     }
 
+    /** A route without documentation (the API description makes up its summary). */
+    public Route(String method, String path, String access, Handler handler, boolean serverWide) {
+        this(method, path, access, handler, serverWide, RouteDoc.NONE);
+    }
+
     /** A route that changes only what its handler scopes to the caller's fleets (or nothing shared). */
     public Route(String method, String path, String access, Handler handler) {
         this(method, path, access, handler, false);
@@ -56,7 +63,56 @@ public record Route(String method, String path, String access, Handler handler, 
      * {@code forbidden} whatever their scopes.
      */
     public Route asServerWide() {
-        return new Route(method, path, access, handler, true);
+        return new Route(method, path, access, handler, true, doc);
+    }
+
+    /** This route with a one-line summary for the API description. @since 1.7 */
+    public Route doc(String summary) {
+        return doc(summary, null);
+    }
+
+    /** This route with a one-line summary and a longer description (CommonMark). @since 1.7 */
+    public Route doc(String summary, String description) {
+        return withDoc(doc.withSummary(requireText(summary, "summary"), description));
+    }
+
+    /** This route, documented as reading a JSON body of this type (a record, {@link JsonTypes#listOf}...). @since 1.7 */
+    public Route accepts(java.lang.reflect.Type body) {
+        return withDoc(doc.withRequest(Objects.requireNonNull(body, "body")));
+    }
+
+    /** This route, documented as answering the method's usual success status with a JSON body of this type. @since 1.7 */
+    public Route returns(java.lang.reflect.Type body) {
+        return withDoc(doc.withResponse(doc.status(), Objects.requireNonNull(body, "body"), null));
+    }
+
+    /**
+     * This route, documented as answering {@code status} (2xx) with a JSON body of this type, or with no body when
+     * {@code body} is null (204, 202). @since 1.7
+     */
+    public Route returns(int status, java.lang.reflect.Type body) {
+        return withDoc(doc.withResponse(status, body, null));
+    }
+
+    /** This route, documented as answering a body that is not JSON (a file, an event stream). @since 1.7 */
+    public Route produces(String mediaType) {
+        return withDoc(doc.withResponse(doc.status(), null, requireText(mediaType, "mediaType")));
+    }
+
+    /** This route, documented as reading the optional query parameter {@code name}. @since 1.7 */
+    public Route query(String name, String description) {
+        return withDoc(doc.withQuery(new RouteDoc.QueryParam(name, description)));
+    }
+
+    private Route withDoc(RouteDoc newDoc) {
+        return new Route(method, path, access, handler, serverWide, newDoc);
+    }
+
+    private static String requireText(String text, String what) {
+        if (text == null || text.isBlank()) {
+            throw new IllegalArgumentException(what + " must not be blank");
+        }
+        return text;
     }
 
     public static Route get(String path, String access, Handler handler) {

@@ -224,6 +224,11 @@ final class JsonMapper {
         return mapper.writeValueAsBytes(value);
     }
 
+    /** The configured mapper itself, for the API description to read wire names and types as the API writes them. */
+    ObjectMapper objectMapper() {
+        return mapper;
+    }
+
     private static final Pattern MISSING_CREATOR_PROPERTY = Pattern.compile("Missing required creator property '([^']+)'");
     private static final Pattern REQUIRED_MEMBER = Pattern.compile("([a-z0-9_.\\[\\]]+) is required");
 

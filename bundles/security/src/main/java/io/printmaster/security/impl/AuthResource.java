@@ -58,9 +58,12 @@ public class AuthResource implements RouteProvider {
     @Override
     public List<Route> routes() {
         return List.of(
-                Route.post("/api/v1/auth/login", Route.PUBLIC, this::login),
-                Route.post("/api/v1/auth/logout", Route.ADMIN, this::logout),
-                Route.get("/api/v1/auth/session", Route.ADMIN, this::session));
+                Route.post("/api/v1/auth/login", Route.PUBLIC, this::login)
+                        .doc("Log in to the console", "Sets the session cookie and answers the session's CSRF token.")
+                        .accepts(LoginRequest.class).returns(Map.class),
+                Route.post("/api/v1/auth/logout", Route.ADMIN, this::logout).doc("Log out: end the console session"),
+                Route.get("/api/v1/auth/session", Route.ADMIN, this::session)
+                        .doc("Read the current console session and its CSRF token").returns(Map.class));
     }
 
     ApiResponse login(ApiRequest req) throws Exception {

@@ -3,6 +3,7 @@ package io.printmaster.security.impl;
 import io.printmaster.http.api.ApiException;
 import io.printmaster.http.api.ApiRequest;
 import io.printmaster.http.api.ApiResponse;
+import io.printmaster.http.api.JsonTypes;
 import io.printmaster.http.api.Route;
 import io.printmaster.http.api.RouteProvider;
 import io.printmaster.http.api.Scopes;
@@ -41,9 +42,13 @@ public class TokensResource implements RouteProvider {
     @Override
     public List<Route> routes() {
         return List.of(
-                Route.post("/api/v1/auth/tokens", Route.ADMIN, this::create),
-                Route.get("/api/v1/auth/tokens", Route.ADMIN, req -> ApiResponse.ok(Map.of("tokens", tokens.list()))),
-                Route.delete("/api/v1/auth/tokens/{id}", Route.ADMIN, this::revoke));
+                Route.post("/api/v1/auth/tokens", Route.ADMIN, this::create)
+                        .doc("Mint an API token", "The token itself is answered only here.")
+                        .accepts(CreateTokenRequest.class).returns(201, Map.class),
+                Route.get("/api/v1/auth/tokens", Route.ADMIN, req -> ApiResponse.ok(Map.of("tokens", tokens.list())))
+                        .doc("List the API tokens (never their secrets)")
+                        .returns(JsonTypes.objectWithList("tokens", ApiTokenStore.TokenInfo.class)),
+                Route.delete("/api/v1/auth/tokens/{id}", Route.ADMIN, this::revoke).doc("Revoke an API token"));
     }
 
     ApiResponse create(ApiRequest req) throws Exception {

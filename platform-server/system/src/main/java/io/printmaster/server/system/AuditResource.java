@@ -5,6 +5,7 @@ import io.printmaster.http.api.ApiException;
 import io.printmaster.http.api.ApiRequest;
 import io.printmaster.http.api.ApiResponse;
 import io.printmaster.http.api.Caller;
+import io.printmaster.http.api.JsonTypes;
 import io.printmaster.http.api.Route;
 import io.printmaster.http.api.RouteProvider;
 import io.printmaster.http.api.Scopes;
@@ -38,7 +39,11 @@ public class AuditResource implements RouteProvider {
 
     @Override
     public List<Route> routes() {
-        return List.of(Route.get("/api/v1/audit", Scopes.AUDIT_READ, this::list));
+        return List.of(Route.get("/api/v1/audit", Scopes.AUDIT_READ, this::list)
+                .doc("Read the audit log, newest first")
+                .query("limit", "at most this many entries (default 50)").query("before", "the `next_before` of the previous page")
+                .query("target", "only entries about this target").query("target_prefix", "only targets starting with this")
+                .returns(JsonTypes.objectWithList("entries", EntryView.class).andNullable("next_before", Long.class)));
     }
 
     ApiResponse list(ApiRequest req) throws Exception {

@@ -74,7 +74,8 @@ public class HealthResource implements RouteProvider {
 
     @Override
     public List<Route> routes() {
-        return List.of(Route.get("/api/v1/health", Route.PUBLIC, req -> health()));
+        return List.of(Route.get("/api/v1/health", Route.PUBLIC, req -> health())
+                .doc("Read the server's health", "200 while everything is up, 503 otherwise.").returns(Map.class));
     }
 
     private ApiResponse health() {

@@ -1,6 +1,7 @@
 package io.printmaster.server.system;
 
 import io.printmaster.http.api.ApiResponse;
+import io.printmaster.http.api.JsonTypes;
 import io.printmaster.http.api.Route;
 import io.printmaster.http.api.RouteProvider;
 import io.printmaster.http.api.Scopes;
@@ -41,7 +42,8 @@ public class PluginsResource implements RouteProvider {
 
     @Override
     public List<Route> routes() {
-        return List.of(Route.get("/api/v1/plugins", Scopes.SETTINGS_SERVER_READ, req -> ApiResponse.ok(Map.of("plugins", list()))));
+        return List.of(Route.get("/api/v1/plugins", Scopes.SETTINGS_SERVER_READ, req -> ApiResponse.ok(Map.of("plugins", list())))
+                .doc("List the installed plugins").returns(JsonTypes.objectWithList("plugins", PluginView.class)));
     }
 
     public record PluginView(String type, String name, String bundle, String bundleVersion, String state,

@@ -34,7 +34,9 @@ public class AgentCommandsResource implements RouteProvider {
 
     @Override
     public List<Route> routes() {
-        return List.of(Route.post("/api/v1/agents/{id}/commands", Scopes.AGENTS_WRITE, this::issue));
+        return List.of(Route.post("/api/v1/agents/{id}/commands", Scopes.AGENTS_WRITE, this::issue)
+                .doc("Send a command to an agent", "Delivered with the agent's next check-in.")
+                .accepts(IssueCommand.class).returns(202, Map.class));
     }
 
     ApiResponse issue(ApiRequest req) throws Exception {

@@ -4,6 +4,7 @@ import io.printmaster.http.api.ApiException;
 import io.printmaster.http.api.ApiRequest;
 import io.printmaster.http.api.ApiResponse;
 import io.printmaster.http.api.Caller;
+import io.printmaster.http.api.JsonTypes;
 import io.printmaster.http.api.Route;
 import io.printmaster.http.api.RouteProvider;
 import io.printmaster.http.api.Scopes;
@@ -33,9 +34,21 @@ public class AgentsResource implements RouteProvider {
     @Override
     public List<Route> routes() {
         return List.of(
-                Route.get("/api/v1/agents", Scopes.AGENTS_READ, this::list),
-                Route.get("/api/v1/agents/{id}", Scopes.AGENTS_READ, this::read),
-                Route.delete("/api/v1/agents/{id}", Scopes.AGENTS_WRITE, this::revoke));
+                Route.get("/api/v1/agents", Scopes.AGENTS_READ, this::list)
+                        .doc("List agents", "Paged, sorted and filtered; a fleet-restricted caller sees its fleets' agents.")
+                        .query("fleet", "only agents of this fleet")
+                        .query("version", "only agents running this version")
+                        .query("status", "only agents whose last update status is this")
+                        .query("flag", "only agents flagged `stale`, `low_disk` or `failed`")
+                        .query("q", "host name (prefix or part, any case) or exact agent id")
+                        .query("sort", "hostname, last_seen_at, version or status; `-` first for descending")
+                        .query("limit", "page size (1-500, default 100)")
+                        .query("cursor", "the `next_cursor` of the previous page")
+                        .returns(JsonTypes.objectWithList("agents", AgentRecord.class).andNullable("next_cursor", String.class)),
+                Route.get("/api/v1/agents/{id}", Scopes.AGENTS_READ, this::read)
+                        .doc("Read an agent with its pending commands").returns(AgentRecord.class),
+                Route.delete("/api/v1/agents/{id}", Scopes.AGENTS_WRITE, this::revoke)
+                        .doc("Revoke an agent: its credential stops working"));
     }
 
     private ApiResponse list(ApiRequest req) throws Exception {

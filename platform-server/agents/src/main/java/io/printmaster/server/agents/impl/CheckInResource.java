@@ -48,7 +48,9 @@ public class CheckInResource implements RouteProvider {
 
     @Override
     public List<Route> routes() {
-        return List.of(Route.post("/api/v1/agents/update/manifest", Scopes.AGENT, this::checkIn));
+        return List.of(Route.post("/api/v1/agents/update/manifest", Scopes.AGENT, this::checkIn)
+                .doc("Check in: report the agent and get its policy, update offer and commands")
+                .accepts(CheckInRequest.class).returns(CheckInAnswer.class));
     }
 
     ApiResponse checkIn(ApiRequest req) throws Exception {

@@ -53,7 +53,9 @@ public class EnrollResource implements RouteProvider {
 
     @Override
     public List<Route> routes() {
-        return List.of(Route.post("/api/v1/agents/enroll", Route.PUBLIC, this::enroll));
+        return List.of(Route.post("/api/v1/agents/enroll", Route.PUBLIC, this::enroll)
+                .doc("Enroll an agent with a join token", "Answers the agent's credential, once.")
+                .accepts(EnrollRequest.class).returns(201, EnrollAnswer.class));
     }
 
     ApiResponse enroll(ApiRequest req) throws Exception {

@@ -37,9 +37,13 @@ public class JoinTokensResource implements RouteProvider {
     @Override
     public List<Route> routes() {
         return List.of(
-                Route.post("/api/v1/fleets/{id}/join-tokens", Scopes.FLEETS_WRITE, this::create),
-                Route.get("/api/v1/fleets/{id}/join-tokens", Scopes.FLEETS_READ, this::list),
-                Route.delete("/api/v1/fleets/{id}/join-tokens/{token-id}", Scopes.FLEETS_WRITE, this::revoke));
+                Route.post("/api/v1/fleets/{id}/join-tokens", Scopes.FLEETS_WRITE, this::create)
+                        .doc("Mint a join token for the fleet", "The token itself is answered only here.")
+                        .accepts(CreateJoinToken.class).returns(201, Map.class),
+                Route.get("/api/v1/fleets/{id}/join-tokens", Scopes.FLEETS_READ, this::list)
+                        .doc("List the fleet's join tokens (never their secrets)").returns(Map.class),
+                Route.delete("/api/v1/fleets/{id}/join-tokens/{token-id}", Scopes.FLEETS_WRITE, this::revoke)
+                        .doc("Revoke a join token"));
     }
 
     ApiResponse create(ApiRequest req) throws Exception {

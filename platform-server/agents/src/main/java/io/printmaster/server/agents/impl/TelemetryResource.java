@@ -1,9 +1,11 @@
 package io.printmaster.server.agents.impl;
 
 import com.fasterxml.jackson.annotation.JsonRawValue;
+import io.printmaster.core.wire.TelemetryReceipt;
 import io.printmaster.http.api.ApiException;
 import io.printmaster.http.api.ApiRequest;
 import io.printmaster.http.api.ApiResponse;
+import io.printmaster.http.api.JsonTypes;
 import io.printmaster.http.api.Route;
 import io.printmaster.http.api.RouteProvider;
 import io.printmaster.http.api.Scopes;
@@ -43,8 +45,15 @@ public class TelemetryResource implements RouteProvider {
     @Override
     public List<Route> routes() {
         return List.of(
-                Route.post("/api/v1/agents/update/telemetry", Scopes.AGENT, this::report),
-                Route.get("/api/v1/agents/{id}/telemetry", Scopes.AGENTS_READ, this::list));
+                Route.post("/api/v1/agents/update/telemetry", Scopes.AGENT, this::report)
+                        .doc("Report update run transitions", "One transition, or a batch of them as `events`.")
+                        .accepts(TelemetryValidator.Body.class).returns(TelemetryReceipt.class),
+                Route.get("/api/v1/agents/{id}/telemetry", Scopes.AGENTS_READ, this::list)
+                        .doc("List an agent's update transitions, newest first")
+                        .query("limit", "at most this many transitions (1-200, default 50)")
+                        .query("before", "the `next_before` of the previous page")
+                        .returns(JsonTypes.object("agent_id", String.class).and("transitions", JsonTypes.listOf(TransitionView.class))
+                                .andNullable("next_before", Long.class)));
     }
 
     ApiResponse report(ApiRequest req) throws Exception {

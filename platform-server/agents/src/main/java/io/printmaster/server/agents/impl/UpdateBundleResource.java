@@ -48,7 +48,10 @@ public class UpdateBundleResource implements RouteProvider {
 
     @Override
     public List<Route> routes() {
-        return List.of(Route.get("/api/v1/agents/update/bundle/{version}/{target}/{sha256}", Scopes.AGENT, this::bundle));
+        return List.of(Route.get("/api/v1/agents/update/bundle/{version}/{target}/{sha256}", Scopes.AGENT, this::bundle)
+                .doc("Download one bundle of an agent release for a hot swap", "`target` is `<platform>-<arch>`; "
+                        + "ranges, ETag and If-None-Match are supported.")
+                .produces("application/java-archive"));
     }
 
     /** One bundle of a release's manifest, and the artifact whose manifest lists it. */

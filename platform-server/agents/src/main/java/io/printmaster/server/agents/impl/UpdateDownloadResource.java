@@ -44,7 +44,11 @@ public class UpdateDownloadResource implements RouteProvider {
 
     @Override
     public List<Route> routes() {
-        return List.of(Route.get("/api/v1/agents/update/download/{component}/{version}/{target}", Scopes.AGENT, this::download));
+        return List.of(Route.get("/api/v1/agents/update/download/{component}/{version}/{target}", Scopes.AGENT, this::download)
+                .doc("Download a cached release artifact", "`target` is `<platform>-<arch>`; ranges, ETag and "
+                        + "If-None-Match are supported.")
+                .query("format", "tar.gz, zip or jar (default: the platform's official format)")
+                .produces("application/octet-stream"));
     }
 
     /** The official format of a platform's artifacts. */

@@ -4,6 +4,7 @@ import io.printmaster.http.api.ApiException;
 import io.printmaster.http.api.ApiRequest;
 import io.printmaster.http.api.ApiResponse;
 import io.printmaster.http.api.Caller;
+import io.printmaster.http.api.JsonTypes;
 import io.printmaster.http.api.Route;
 import io.printmaster.http.api.RouteProvider;
 import io.printmaster.http.api.Scopes;
@@ -39,12 +40,17 @@ public class FleetsResource implements RouteProvider {
     @Override
     public List<Route> routes() {
         return List.of(
-                Route.get("/api/v1/fleets", Scopes.FLEETS_READ, this::list),
+                Route.get("/api/v1/fleets", Scopes.FLEETS_READ, this::list)
+                        .doc("List fleets").returns(JsonTypes.objectWithList("fleets", Fleet.class)),
                 // a token limited to some fleets cannot create others it could then not see
-                Route.post("/api/v1/fleets", Scopes.FLEETS_WRITE, this::create).asServerWide(),
-                Route.get("/api/v1/fleets/{id}", Scopes.FLEETS_READ, req -> ApiResponse.ok(visible(req, req.pathParam("id")))),
-                Route.put("/api/v1/fleets/{id}", Scopes.FLEETS_WRITE, this::update),
-                Route.delete("/api/v1/fleets/{id}", Scopes.FLEETS_WRITE, this::delete));
+                Route.post("/api/v1/fleets", Scopes.FLEETS_WRITE, this::create).asServerWide()
+                        .doc("Create a fleet").accepts(CreateFleet.class).returns(201, Fleet.class),
+                Route.get("/api/v1/fleets/{id}", Scopes.FLEETS_READ, req -> ApiResponse.ok(visible(req, req.pathParam("id"))))
+                        .doc("Read a fleet").returns(Fleet.class),
+                Route.put("/api/v1/fleets/{id}", Scopes.FLEETS_WRITE, this::update)
+                        .doc("Rename or describe a fleet").accepts(UpdateFleet.class).returns(Fleet.class),
+                Route.delete("/api/v1/fleets/{id}", Scopes.FLEETS_WRITE, this::delete)
+                        .doc("Delete a fleet and its own policy"));
     }
 
     private ApiResponse list(ApiRequest req) throws Exception {

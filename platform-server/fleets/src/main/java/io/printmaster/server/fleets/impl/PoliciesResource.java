@@ -39,11 +39,15 @@ public class PoliciesResource implements RouteProvider {
     @Override
     public List<Route> routes() {
         return List.of(
-                Route.get("/api/v1/update-policies/{scope}", Scopes.FLEETS_READ, this::get),
-                Route.put("/api/v1/update-policies/{scope}", Scopes.FLEETS_WRITE, this::put),
+                Route.get("/api/v1/update-policies/{scope}", Scopes.FLEETS_READ, this::get)
+                        .doc("Read the update policy in force for a fleet (or `global`)").returns(EffectivePolicy.class),
+                Route.put("/api/v1/update-policies/{scope}", Scopes.FLEETS_WRITE, this::put)
+                        .doc("Set a fleet's own update policy").accepts(PolicyDocument.class).returns(EffectivePolicy.class),
                 // the literal path beats {scope}, so the global policy is one route the dispatcher can guard
-                Route.put("/api/v1/update-policies/" + GLOBAL, Scopes.FLEETS_WRITE, req -> save(req, GLOBAL)).asServerWide(),
-                Route.delete("/api/v1/update-policies/{scope}", Scopes.FLEETS_WRITE, this::inherit));
+                Route.put("/api/v1/update-policies/" + GLOBAL, Scopes.FLEETS_WRITE, req -> save(req, GLOBAL)).asServerWide()
+                        .doc("Set the global update policy").accepts(PolicyDocument.class).returns(EffectivePolicy.class),
+                Route.delete("/api/v1/update-policies/{scope}", Scopes.FLEETS_WRITE, this::inherit)
+                        .doc("Drop a fleet's own policy: it inherits the global one").returns(EffectivePolicy.class));
     }
 
     private ApiResponse get(ApiRequest req) throws Exception {

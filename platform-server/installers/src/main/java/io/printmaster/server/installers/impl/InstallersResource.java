@@ -135,8 +135,13 @@ public class InstallersResource implements RouteProvider {
     @Override
     public List<Route> routes() {
         return List.of(
-                Route.get("/api/v1/installers/formats", Scopes.INSTALLERS_DOWNLOAD, this::formats),
-                Route.get("/api/v1/installers/{fleet}/{platform}", Scopes.INSTALLERS_DOWNLOAD, this::download));
+                Route.get("/api/v1/installers/formats", Scopes.INSTALLERS_DOWNLOAD, this::formats)
+                        .doc("List the installer formats and whether each is available").returns(Map.class),
+                Route.get("/api/v1/installers/{fleet}/{platform}", Scopes.INSTALLERS_DOWNLOAD, this::download)
+                        .doc("Download the fleet's installer for a platform", "Carries a fresh join token; ranges supported.")
+                        .query("format", "zip, tar.gz or msi (default: the platform's official format)")
+                        .query("max_uses", "how many enrollments the embedded join token allows")
+                        .produces("application/octet-stream"));
     }
 
     ApiResponse formats(ApiRequest req) {

@@ -3,6 +3,7 @@ package io.printmaster.server.installers.impl;
 import io.printmaster.http.api.ApiException;
 import io.printmaster.http.api.ApiRequest;
 import io.printmaster.http.api.ApiResponse;
+import io.printmaster.http.api.JsonTypes;
 import io.printmaster.http.api.Route;
 import io.printmaster.http.api.RouteProvider;
 import io.printmaster.http.api.Scopes;
@@ -43,7 +44,9 @@ public class ServerCertificatesResource implements RouteProvider {
 
     @Override
     public List<Route> routes() {
-        return List.of(Route.get(PATH, Scopes.AGENT, this::certificates));
+        return List.of(Route.get(PATH, Scopes.AGENT, this::certificates)
+                .doc("Read the server certificates pinned agents trust")
+                .returns(JsonTypes.object("certificates_pem", String.class)));
     }
 
     ApiResponse certificates(ApiRequest req) throws ApiException {

@@ -43,9 +43,12 @@ public class ReleaseSourcesResource implements RouteProvider {
     @Override
     public List<Route> routes() {
         return List.of(
-                Route.get("/api/v1/release-sources", Scopes.RELEASES_READ, this::list),
-                Route.post("/api/v1/release-sources", Scopes.RELEASES_WRITE, this::create).asServerWide(),
-                Route.delete("/api/v1/release-sources/{name}", Scopes.RELEASES_WRITE, this::delete).asServerWide());
+                Route.get("/api/v1/release-sources", Scopes.RELEASES_READ, this::list)
+                        .doc("List the release sources (never their secrets)").returns(Map.class),
+                Route.post("/api/v1/release-sources", Scopes.RELEASES_WRITE, this::create).asServerWide()
+                        .doc("Add a release source").accepts(CreateSource.class).returns(201, Map.class),
+                Route.delete("/api/v1/release-sources/{name}", Scopes.RELEASES_WRITE, this::delete).asServerWide()
+                        .doc("Remove a release source"));
     }
 
     ApiResponse list(ApiRequest req) throws Exception {

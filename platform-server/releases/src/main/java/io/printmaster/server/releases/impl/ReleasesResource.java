@@ -8,6 +8,7 @@ import io.printmaster.http.api.ApiException;
 import io.printmaster.http.api.ApiRequest;
 import io.printmaster.http.api.ApiResponse;
 import io.printmaster.http.api.EventSink;
+import io.printmaster.http.api.JsonTypes;
 import io.printmaster.http.api.Route;
 import io.printmaster.http.api.RouteProvider;
 import io.printmaster.http.api.Scopes;
@@ -72,13 +73,30 @@ public class ReleasesResource implements RouteProvider {
     @Override
     public List<Route> routes() {
         return List.of(
-                Route.get("/api/v1/releases/artifacts", Scopes.RELEASES_READ, this::artifacts),
-                Route.post("/api/v1/releases/sync", Scopes.RELEASES_WRITE, this::sync).asServerWide(),
-                Route.get("/api/v1/releases/sync/status", Scopes.RELEASES_READ, this::status),
-                Route.get("/api/v1/releases/sync/{id}", Scopes.RELEASES_READ, this::syncDetail),
-                Route.get("/api/v1/releases/sync/{id}/events", Scopes.RELEASES_READ, this::events),
-                Route.get("/api/v1/releases/manifests", Scopes.RELEASES_READ, this::manifests),
-                Route.post("/api/v1/releases/manifests/regenerate", Scopes.RELEASES_WRITE, this::regenerate).asServerWide());
+                filtered(Route.get("/api/v1/releases/artifacts", Scopes.RELEASES_READ, this::artifacts)
+                        .doc("List cached release artifacts, newest version first"))
+                        .query("channel", "only artifacts of this channel").returns(Map.class),
+                Route.post("/api/v1/releases/sync", Scopes.RELEASES_WRITE, this::sync).asServerWide()
+                        .doc("Start a sync of every release source").returns(202, Map.class),
+                Route.get("/api/v1/releases/sync/status", Scopes.RELEASES_READ, this::status)
+                        .doc("Read the running and recent syncs, rejections and skips").returns(Map.class),
+                Route.get("/api/v1/releases/sync/{id}", Scopes.RELEASES_READ, this::syncDetail)
+                        .doc("Read a sync and what happened to each asset").returns(Map.class),
+                Route.get("/api/v1/releases/sync/{id}/events", Scopes.RELEASES_READ, this::events)
+                        .doc("Follow a sync's events", "Server-Sent Events; `Last-Event-ID` resumes.")
+                        .produces("text/event-stream"),
+                filtered(Route.get("/api/v1/releases/manifests", Scopes.RELEASES_READ, this::manifests)
+                        .doc("List the signed manifests")).returns(Map.class),
+                Route.post("/api/v1/releases/manifests/regenerate", Scopes.RELEASES_WRITE, this::regenerate).asServerWide()
+                        .doc("Re-sign every manifest with the active key")
+                        .returns(JsonTypes.object("regenerated_count", Integer.class)));
+    }
+
+    /** The artifact filters of the artifact and manifest lists. */
+    private static Route filtered(Route route) {
+        return route.query("component", "a component name such as agent or server")
+                .query("version", "a version").query("platform", "linux, windows, darwin or any")
+                .query("arch", "amd64, arm64 or any").query("format", "a format such as zip, tar.gz or msi");
     }
 
     // ---- artifacts --------------------------------------------------------------------------------------------

@@ -63,12 +63,17 @@ public class SigningKeysResource implements RouteProvider {
     @Override
     public List<Route> routes() {
         return List.of(
-                Route.get("/api/v1/releases/signing-keys", Scopes.RELEASES_READ, this::list),
-                Route.post("/api/v1/releases/signing-keys/rotate", Scopes.RELEASES_WRITE, this::rotate).asServerWide(),
-                Route.get("/api/v1/releases/signing-keys/rotations", Scopes.RELEASES_READ, this::rotations),
-                Route.get("/api/v1/releases/signing-keys/{id}/pem", Scopes.RELEASES_READ, this::pem),
+                Route.get("/api/v1/releases/signing-keys", Scopes.RELEASES_READ, this::list)
+                        .doc("List the signing keys, newest first").returns(Map.class),
+                Route.post("/api/v1/releases/signing-keys/rotate", Scopes.RELEASES_WRITE, this::rotate).asServerWide()
+                        .doc("Rotate the signing key").accepts(RotateRequest.class).returns(Map.class),
+                Route.get("/api/v1/releases/signing-keys/rotations", Scopes.RELEASES_READ, this::rotations)
+                        .doc("List the key rotation statements, oldest first").returns(Map.class),
+                Route.get("/api/v1/releases/signing-keys/{id}/pem", Scopes.RELEASES_READ, this::pem)
+                        .doc("Read a signing key's public key as PEM").produces("text/plain"),
                 Route.post("/api/v1/releases/signing-keys/{id}/revoke", Scopes.RELEASES_WRITE, this::revoke)
-                        .asServerWide());
+                        .asServerWide()
+                        .doc("Revoke a signing key").accepts(RevokeRequest.class).returns(Map.class));
     }
 
     ApiResponse list(ApiRequest req) throws Exception {

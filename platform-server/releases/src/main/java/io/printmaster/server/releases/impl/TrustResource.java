@@ -56,8 +56,11 @@ public class TrustResource implements RouteProvider {
     @Override
     public List<Route> routes() {
         return List.of(
-                Route.get("/api/v1/releases/trust", Scopes.RELEASES_READ, this::trust),
-                Route.post("/api/v1/releases/trust/statements", Scopes.RELEASES_WRITE, this::post).asServerWide());
+                Route.get("/api/v1/releases/trust", Scopes.RELEASES_READ, this::trust)
+                        .doc("Read the root of trust and every trust statement").returns(Map.class),
+                Route.post("/api/v1/releases/trust/statements", Scopes.RELEASES_WRITE, this::post).asServerWide()
+                        .doc("Post a root-signed delegation or revocation").accepts(PostedStatement.class)
+                        .returns(201, Map.class));
     }
 
     ApiResponse trust(ApiRequest req) throws Exception {

@@ -50,11 +50,18 @@ public class RolloutsResource implements RouteProvider {
     @Override
     public List<Route> routes() {
         List<Route> routes = new ArrayList<>(List.of(
-                Route.get("/api/v1/rollouts", Scopes.ROLLOUTS_READ, this::list),
-                Route.post("/api/v1/rollouts", Scopes.ROLLOUTS_WRITE, this::create),
-                Route.get("/api/v1/rollouts/{id}", Scopes.ROLLOUTS_READ, this::get)));
+                Route.get("/api/v1/rollouts", Scopes.ROLLOUTS_READ, this::list)
+                        .doc("List rollouts, newest first")
+                        .query("fleet", "only rollouts of this fleet").query("state", "only rollouts in this state")
+                        .query("limit", "at most this many").query("before", "the `next_before` of the previous page")
+                        .returns(Map.class),
+                Route.post("/api/v1/rollouts", Scopes.ROLLOUTS_WRITE, this::create)
+                        .doc("Create a staged rollout").accepts(Map.class).returns(201, Map.class),
+                Route.get("/api/v1/rollouts/{id}", Scopes.ROLLOUTS_READ, this::get)
+                        .doc("Read a rollout with its waves").returns(Map.class)));
         for (String action : RolloutActions.ACTIONS) {
-            routes.add(Route.post("/api/v1/rollouts/{id}/" + action, Scopes.ROLLOUTS_WRITE, req -> act(req, action)));
+            routes.add(Route.post("/api/v1/rollouts/{id}/" + action, Scopes.ROLLOUTS_WRITE, req -> act(req, action))
+                    .doc(Character.toUpperCase(action.charAt(0)) + action.substring(1) + " the rollout").returns(Map.class));
         }
         return routes;
     }
