@@ -75,6 +75,11 @@ final class ServerContainer {
         options.add(frameworkProperty("felix.fileinstall.dir").value(dataDir.resolve("etc") + "," + dataDir.resolve("plugins")));
         options.add(frameworkProperty("felix.fileinstall.poll").value("200"));
         options.add(frameworkProperty("felix.fileinstall.noInitialDelay").value("true"));
+        // as the launcher sets them (FelixLauncher): FileInstall never writes configurations back into etc/ (its
+        // write-back truncates and rewrites the file in place, and left the test's release source file empty, so the
+        // source ran with no path), and Configuration Admin keeps configurations in memory only
+        options.add(frameworkProperty("felix.fileinstall.enableConfigSave").value("false"));
+        options.add(frameworkProperty("felix.cm.pm").value("memory"));
         options.add(systemProperty("derby.stream.error.file").value(dataDir.resolve("derby.log").toString()));
         options.add(systemProperty("pm.itest.port").value(Integer.toString(port)));
         options.add(systemProperty("pm.itest.data").value(dataDir.toString()));
