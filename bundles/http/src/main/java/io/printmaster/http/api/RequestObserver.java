@@ -30,9 +30,11 @@ public interface RequestObserver {
      *                      the route template's last fixed segment before its first parameter
      *                      ({@code /api/v1/installers/{fleet}/{platform}} → {@code installers}); null for any other
      *                      answer
+     * @param eventStream   whether the answer was an event stream ({@code text/event-stream}): then the duration is
+     *                      how long the stream stayed open, not how long the server took to answer
      */
     record ObservedRequest(String route, String method, int status, long durationNanos, long bytesSent,
-                           String downloadKind) {
+                           String downloadKind, boolean eventStream) {
         /** Whether the answer was a download's body. */
         public boolean download() {
             return downloadKind != null;

@@ -279,6 +279,7 @@ public class ApiDispatcher extends HttpServlet implements RouteRegistry {
                 try {
                     writeHead(resp, response);
                     streams.start(req, resp, response.eventStream(), slot);
+                    exchange.eventStream();
                 } catch (IOException | RuntimeException e) {
                     slot.release();
                     throw e;

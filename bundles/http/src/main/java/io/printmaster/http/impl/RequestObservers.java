@@ -79,6 +79,7 @@ final class RequestObservers {
         private volatile String route;
         private volatile String downloadKind;
         private volatile LongSupplier bytesSent = () -> 0;
+        private volatile boolean eventStream;
 
         private Exchange(String method, HttpServletResponse resp) {
             this.method = method;
@@ -96,6 +97,11 @@ final class RequestObservers {
                 this.downloadKind = kindOf(route);
                 this.bytesSent = sent;
             }
+        }
+
+        /** The answer is an event stream, open until its producer or its client ends it. */
+        void eventStream() {
+            this.eventStream = true;
         }
 
         /**
@@ -120,7 +126,7 @@ final class RequestObservers {
         private void finish() {
             if (reported.compareAndSet(false, true)) {
                 report(new ObservedRequest(route, method, resp.getStatus(), System.nanoTime() - started,
-                        downloadKind == null ? 0 : bytesSent.getAsLong(), downloadKind));
+                        downloadKind == null ? 0 : bytesSent.getAsLong(), downloadKind, eventStream));
             }
         }
 

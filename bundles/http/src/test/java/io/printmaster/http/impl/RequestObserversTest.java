@@ -57,7 +57,26 @@ class RequestObserversTest {
         assertEquals(200, r.status());
         assertTrue(r.durationNanos() > 0 && r.durationNanos() <= elapsed, "duration " + r.durationNanos());
         assertFalse(r.download());
+        assertFalse(r.eventStream());
         assertEquals(0, r.bytesSent());
+    }
+
+    @Test
+    void anEventStreamIsReportedWhenItCloses() throws Exception {
+        try (Socket s = jetty.connect("127.0.0.1")) {
+            JettyFixture.write(s, "GET /api/v1/stream HTTP/1.1\r\nHost: printmaster.test\r\n\r\n");
+            assertTrue(JettyFixture.readHead(s).startsWith("HTTP/1.1 200"));
+            assertNull(seen.poll(200, TimeUnit.MILLISECONDS), "an open stream is not reported yet");
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (jetty.sinks.isEmpty() && System.nanoTime() < deadline) {
+                Thread.onSpinWait(); // the stream registers its sink right after sending its head
+            }
+            jetty.sinks.get(0).close();
+        }
+        ObservedRequest r = next();
+        assertTrue(r.eventStream());
+        assertEquals("/api/v1/stream", r.route());
+        assertEquals(200, r.status());
     }
 
     @Test
