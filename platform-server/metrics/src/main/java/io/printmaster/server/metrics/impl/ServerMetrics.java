@@ -76,6 +76,8 @@ public class ServerMetrics {
 
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
     private volatile AgentDirectory agents;
+    /** Where the census comes from when no directory is injected (tests). */
+    private volatile java.util.concurrent.Callable<List<AgentCensus>> censusSource;
 
     public ServerMetrics() {
         this(System::nanoTime);
@@ -123,8 +125,8 @@ public class ServerMetrics {
     }
 
     /** Set in tests, where no DS injects the directory. */
-    void agentDirectory(AgentDirectory directory) {
-        this.agents = directory;
+    void censusSource(java.util.concurrent.Callable<List<AgentCensus>> source) {
+        this.censusSource = source;
     }
 
     /** One answered API request. */
@@ -167,7 +169,7 @@ public class ServerMetrics {
     /** The agents by (fleet, version, status) label values, bounded and summed where values were folded. */
     private Map<List<String>, Long> agentCounts() {
         AgentDirectory directory = agents;
-        List<AgentCensus> rows = census.get(directory == null ? null : directory::census);
+        List<AgentCensus> rows = census.get(directory != null ? directory::census : censusSource);
         Map<List<String>, Long> counts = new TreeMap<>(java.util.Comparator.comparing(Object::toString));
         for (AgentCensus row : rows) {
             String status = row.status() == null ? "none"
