@@ -5,6 +5,7 @@ import io.printmaster.http.api.ApiResponse;
 import io.printmaster.http.api.Authenticator;
 import io.printmaster.http.api.Authenticator.RequestCredentials;
 import io.printmaster.http.api.Caller;
+import io.printmaster.http.api.RequestObserver;
 import io.printmaster.http.api.Route;
 import io.printmaster.http.api.RouteProvider;
 import io.printmaster.http.api.RouteRegistry;
@@ -77,6 +78,7 @@ public class ApiDispatcher extends HttpServlet implements RouteRegistry {
     private final JsonMapper json = new JsonMapper();
     private final List<RouteProvider> providers = new CopyOnWriteArrayList<>();
     private final List<Authenticator> authenticators = new CopyOnWriteArrayList<>();
+    private final RequestObservers observers = new RequestObservers();
     private volatile RouteTable table = new RouteTable(List.of());
     private volatile long maxBodyBytes;
     private volatile long bodyReadTimeoutSeconds;
@@ -161,6 +163,15 @@ public class ApiDispatcher extends HttpServlet implements RouteRegistry {
         authenticators.remove(authenticator);
     }
 
+    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
+    void addObserver(RequestObserver observer) {
+        observers.add(observer);
+    }
+
+    void removeObserver(RequestObserver observer) {
+        observers.remove(observer);
+    }
+
     private synchronized void rebuild() {
         List<Route> all = new ArrayList<>();
         for (RouteProvider p : List.copyOf(providers)) {
@@ -180,6 +191,16 @@ public class ApiDispatcher extends HttpServlet implements RouteRegistry {
 
     @Override
     protected void service(HttpServletRequest req, HttpServletResponse resp) throws IOException {
+        RequestObservers.Exchange exchange = observers.begin(req, resp);
+        try {
+            dispatch(req, resp, exchange);
+        } finally {
+            exchange.dispatched(req);
+        }
+    }
+
+    private void dispatch(HttpServletRequest req, HttpServletResponse resp, RequestObservers.Exchange exchange)
+            throws IOException {
         String path = req.getRequestURI().substring(req.getContextPath().length());
         String method = req.getMethod();
         RouteTable.Match match;
@@ -195,6 +216,7 @@ public class ApiDispatcher extends HttpServlet implements RouteRegistry {
                 throw new ApiException(405, "method_not_allowed", method + " is not allowed on " + path);
             }
             match = found.get();
+            exchange.route(match.route().path());
             caller = authenticate(req);
             authorize(match.route(), caller, req);
             if (hasBody(req) && req.isAsyncSupported()) {
@@ -204,7 +226,7 @@ public class ApiDispatcher extends HttpServlet implements RouteRegistry {
                 Optional<Caller> c = caller;
                 AsyncBodyReader.start(req, resp, maxBodyBytes, bodyReadTimeoutSeconds, timer,
                         body -> {
-                            if (!respond(req, resp, m, c, body)) {
+                            if (!respond(req, resp, m, c, body, exchange)) {
                                 req.getAsyncContext().complete();
                             }
                         }, this::writeError);
@@ -228,7 +250,7 @@ public class ApiDispatcher extends HttpServlet implements RouteRegistry {
             writeError(resp, e);
             return;
         }
-        respond(req, resp, match, caller, body);
+        respond(req, resp, match, caller, body, exchange);
     }
 
     private static boolean hasBody(HttpServletRequest req) {
@@ -247,7 +269,7 @@ public class ApiDispatcher extends HttpServlet implements RouteRegistry {
      * @return true when the answer goes on asynchronously (an event stream, a file), so the request must not be completed
      */
     private boolean respond(HttpServletRequest req, HttpServletResponse resp, RouteTable.Match match,
-                            Optional<Caller> caller, byte[] body) {
+                            Optional<Caller> caller, byte[] body, RequestObservers.Exchange exchange) {
         String method = req.getMethod();
         try {
             ServletApiRequest apiRequest = new ServletApiRequest(req, match.params(), caller, body, json);
@@ -257,6 +279,7 @@ public class ApiDispatcher extends HttpServlet implements RouteRegistry {
                 try {
                     writeHead(resp, response);
                     streams.start(req, resp, response.eventStream(), slot);
+                    exchange.eventStream();
                 } catch (IOException | RuntimeException e) {
                     slot.release();
                     throw e;
@@ -268,7 +291,7 @@ public class ApiDispatcher extends HttpServlet implements RouteRegistry {
                 if (response.contentType() != null) {
                     resp.setContentType(response.contentType());
                 }
-                AsyncFileWriter.start(req, resp, response.fileRange());
+                exchange.download(AsyncFileWriter.start(req, resp, response.fileRange()));
                 return true;
             }
             if (response.writerRange() != null) {
@@ -276,7 +299,7 @@ public class ApiDispatcher extends HttpServlet implements RouteRegistry {
                 if (response.contentType() != null) {
                     resp.setContentType(response.contentType());
                 }
-                PrefetchingRangeWriter.start(req, resp, response.writerRange(), producers);
+                exchange.download(PrefetchingRangeWriter.start(req, resp, response.writerRange(), producers));
                 return true;
             }
             write(resp, response);

@@ -27,7 +27,8 @@ final class AsyncFileWriter implements WriteListener {
     private final FileChannel file;
     private final ByteBuffer buffer;
     private final long end;
-    private long position;
+    private final long first;
+    private volatile long position;
     private final AtomicBoolean done = new AtomicBoolean();
 
     private AsyncFileWriter(AsyncContext async, ServletOutputStream out, FileChannel file, FileRange range) {
@@ -35,18 +36,25 @@ final class AsyncFileWriter implements WriteListener {
         this.out = out;
         this.file = file;
         this.position = range.offset();
+        this.first = range.offset();
         this.end = range.offset() + range.length();
         this.buffer = ByteBuffer.allocateDirect((int) Math.max(1, Math.min(CHUNK_BYTES, range.length())));
     }
 
-    /** Goes async and starts writing; the calling thread returns at once. Status and headers are set already. */
-    static void start(HttpServletRequest req, HttpServletResponse resp, FileRange range) throws IOException {
+    /**
+     * Goes async and starts writing; the calling thread returns at once. Status and headers are set already.
+     *
+     * @return how many bytes have been handed to the connection so far
+     */
+    static java.util.function.LongSupplier start(HttpServletRequest req, HttpServletResponse resp, FileRange range) throws IOException {
         FileChannel file = FileChannel.open(range.file(), StandardOpenOption.READ);
         try {
             AsyncContext async = req.isAsyncStarted() ? req.getAsyncContext() : req.startAsync(req, resp);
             async.setTimeout(0); // the idle timeout ends a stalled download, not a timer
             ServletOutputStream out = resp.getOutputStream();
-            out.setWriteListener(new AsyncFileWriter(async, out, file, range));
+            AsyncFileWriter writer = new AsyncFileWriter(async, out, file, range);
+            out.setWriteListener(writer);
+            return () -> writer.position - writer.first;
         } catch (IOException | RuntimeException e) {
             file.close();
             throw e;

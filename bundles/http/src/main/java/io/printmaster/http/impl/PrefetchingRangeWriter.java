@@ -48,8 +48,8 @@ final class PrefetchingRangeWriter implements WriteListener {
     private long nextToProduce;
     private int producing;
     private IOException failure;
-    /** Only the writing side touches it. */
-    private long written;
+    /** Only the writing side changes it. */
+    private volatile long written;
     /** The piece given to the stream last; free again once the stream is ready (its write completed). */
     private ByteBuffer inFlight;
     /**
@@ -69,8 +69,12 @@ final class PrefetchingRangeWriter implements WriteListener {
         this.written = range.offset();
     }
 
-    /** Goes async and starts producing and writing; the calling thread returns at once. Status and headers are set. */
-    static void start(HttpServletRequest req, HttpServletResponse resp, WriterRange range, Executor producers)
+    /**
+     * Goes async and starts producing and writing; the calling thread returns at once. Status and headers are set.
+     *
+     * @return how many bytes have been handed to the connection so far
+     */
+    static java.util.function.LongSupplier start(HttpServletRequest req, HttpServletResponse resp, WriterRange range, Executor producers)
             throws IOException {
         AsyncContext async = req.isAsyncStarted() ? req.getAsyncContext() : req.startAsync(req, resp);
         async.setTimeout(0); // the idle timeout ends a stalled download, not a timer
@@ -78,6 +82,7 @@ final class PrefetchingRangeWriter implements WriteListener {
         PrefetchingRangeWriter writer = new PrefetchingRangeWriter(async, out, range, producers);
         writer.produceMore();
         out.setWriteListener(writer);
+        return () -> writer.written - range.offset();
     }
 
     @Override

@@ -36,8 +36,10 @@ final class ConsolePaths {
         if (path == null || path.isEmpty() || path.equals("/")) {
             return new Page();
         }
-        if (!path.startsWith("/") || path.startsWith("/api/") || path.equals("/api")) {
-            // /api/* belongs to the REST dispatcher; reaching here means no such endpoint, never a page
+        if (!path.startsWith("/") || path.startsWith("/api/") || path.equals("/api")
+                || path.equals("/metrics") || path.startsWith("/metrics/")) {
+            // /api/* belongs to the REST dispatcher and /metrics to the metrics servlet; reaching here means no such
+            // endpoint (or the metrics bundle is not running), never a page: a scraper must not read HTML as metrics
             return new NotFound();
         }
         String name = path.substring(1);

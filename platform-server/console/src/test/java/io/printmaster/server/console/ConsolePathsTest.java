@@ -24,7 +24,7 @@ class ConsolePathsTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"/../secret.txt", "/js/../../etc/passwd.txt", "/.hidden.js", "/js/.x.js", "//js/app.js",
-            "/js//app.js", "/js/app%2ejs.js", "/js\\app.js", "/api/v1/unknown", "/api", "/api/x.json"})
+            "/js//app.js", "/js/app%2ejs.js", "/js\\app.js", "/api/v1/unknown", "/api", "/api/x.json", "/metrics", "/metrics/"})
     void traversalOddNamesAndApiPathsAreNotFound(String path) {
         assertInstanceOf(ConsolePaths.NotFound.class, ConsolePaths.resolve(path));
     }
