@@ -64,7 +64,11 @@ public class DashboardResource implements RouteProvider {
 
     @Override
     public List<Route> routes() {
-        return List.of(Route.get("/api/v1/dashboard", Scopes.AGENTS_READ, this::dashboard));
+        return List.of(Route.get("/api/v1/dashboard", Scopes.AGENTS_READ, this::dashboard)
+                .doc("Fleet dashboard", "Agents by version, status and health flag, release outcomes with download "
+                        + "percentiles and top error codes, active rollouts; for all visible fleets or one.")
+                .query("fleet", "only this fleet (404 when unknown or not visible to the caller)")
+                .query("days", "the window of the release numbers in days, 1 to 90 (default 30)"));
     }
 
     ApiResponse dashboard(ApiRequest req) throws Exception {
