@@ -5,15 +5,11 @@ import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertTrue;
 import static org.ops4j.pax.exam.CoreOptions.frameworkProperty;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
 import java.time.Duration;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Random;
 import java.util.UUID;
 import javax.inject.Inject;
 import org.junit.Test;
@@ -43,20 +39,7 @@ public class EventStreamIT {
     @Configuration
     public Option[] config() throws Exception {
         Path data = ServerContainer.newDataDir("event-stream");
-        Path releases = Files.createDirectories(data.resolve("releases-in"));
-        StringBuilder sums = new StringBuilder();
-        Random random = new Random(11);
-        for (String v : List.of("1.0.0", "1.1.0")) {
-            byte[] bytes = new byte[2000 + random.nextInt(1000)];
-            random.nextBytes(bytes);
-            String name = "printmaster-agent-v" + v + "-linux-amd64.tar.gz";
-            Files.write(releases.resolve(name), bytes);
-            sums.append(HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes))).append("  ")
-                    .append(name).append('\n');
-        }
-        Files.writeString(releases.resolve("SHA256SUMS"), sums);
-        Files.writeString(data.resolve("etc/io.printmaster.releasesource.directory-events.cfg"),
-                "name=events\npath=" + releases + "\n");
+        ReleaseFolder.configureSource(data, "events", ReleaseFolder.write(data.resolve("releases-in"), 11, "1.0.0", "1.1.0"));
         return OptionUtils.combine(ServerContainer.options(data, ServerContainer.freePort()),
                 frameworkProperty("pm.admin.password").value("itest-" + UUID.randomUUID()),
                 frameworkProperty("pm.releases.builtin").value("off"));

@@ -13,12 +13,10 @@ import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
-import java.util.Random;
 import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicReference;
@@ -206,15 +204,8 @@ public class WebhookDeliveryIT {
     /** A directory release source with agent 3.0.0 (and release notes), through etc/ as an operator would add it. */
     private void addReleaseSource() throws Exception {
         Path data = Path.of(context.getProperty("pm.data.dir"));
-        Path releases = Files.createDirectories(data.resolve("releases-in"));
-        byte[] bytes = new byte[3000];
-        new Random(3).nextBytes(bytes);
-        String name = "printmaster-agent-v3.0.0-linux-amd64.tar.gz";
-        Files.write(releases.resolve(name), bytes);
-        Files.writeString(releases.resolve("SHA256SUMS"), HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
-                .digest(bytes)) + "  " + name + "\n");
+        Path releases = ReleaseFolder.write(data.resolve("releases-in"), 3, "3.0.0");
         Files.writeString(releases.resolve("NOTES-3.0.0.md"), "## Faster printing\n\nfor everyone.\n");
-        Files.writeString(data.resolve("etc/io.printmaster.releasesource.directory-hooks.cfg"),
-                "name=hooks\npath=" + releases + "\n");
+        ReleaseFolder.configureSource(data, "hooks", releases);
     }
 }
