@@ -332,7 +332,8 @@ public class RouteAuthorizationIT {
     static final Set<String> SERVER_WIDE_WRITES = Set.of("POST /api/v1/releases/signing-keys/rotate",
             "POST /api/v1/releases/manifests/regenerate", "POST /api/v1/releases/sync", "POST /api/v1/release-sources",
             "DELETE /api/v1/release-sources/{name}", "PUT /api/v1/update-policies/global", "POST /api/v1/fleets",
-            "POST /api/v1/releases/signing-keys/{id}/revoke", "POST /api/v1/releases/trust/statements");
+            "POST /api/v1/releases/signing-keys/{id}/revoke", "POST /api/v1/releases/trust/statements",
+            "POST /api/v1/webhooks", "DELETE /api/v1/webhooks/{id}");
 
     /**
      * A token restricted to one fleet changes nothing shared by all fleets, whichever scopes it holds: every

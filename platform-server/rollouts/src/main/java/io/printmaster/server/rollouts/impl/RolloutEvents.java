@@ -158,8 +158,8 @@ final class RolloutEvents {
     }
 
     /** A rollout of one fleet is that fleet's event; of several, everyone's who may see all of them (data.fleets). */
-    private static ServerEvent event(String type, Rollout r, Map<String, Object> data) {
+    private ServerEvent event(String type, Rollout r, Map<String, Object> data) {
         List<String> fleets = r.fleets();
-        return new ServerEvent(type, java.time.Instant.now(), fleets.size() == 1 ? fleets.get(0) : null, data);
+        return new ServerEvent(type, store.now(), fleets.size() == 1 ? fleets.get(0) : null, data);
     }
 }
