@@ -5,7 +5,12 @@ import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertTrue;
 import static org.ops4j.pax.exam.CoreOptions.frameworkProperty;
 
+import java.io.InputStream;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -32,6 +37,7 @@ import org.osgi.framework.BundleContext;
 @ExamReactorStrategy(PerClass.class)
 public class EventStreamIT {
     private static final Duration WAIT = Duration.ofSeconds(30);
+    private static final int MANY_STREAMS = 150;
 
     @Inject
     BundleContext context;
@@ -40,6 +46,9 @@ public class EventStreamIT {
     public Option[] config() throws Exception {
         Path data = ServerContainer.newDataDir("event-stream");
         ReleaseFolder.configureSource(data, "events", ReleaseFolder.write(data.resolve("releases-in"), 11, "1.0.0", "1.1.0"));
+        // more streams from one address than the default 20, to count threads under many open consoles
+        Files.writeString(data.resolve("etc/io.printmaster.http.impl.ApiDispatcher.cfg"),
+                "max_event_streams_per_address=" + (2 * MANY_STREAMS) + "\n");
         return OptionUtils.combine(ServerContainer.options(data, ServerContainer.freePort()),
                 frameworkProperty("pm.admin.password").value("itest-" + UUID.randomUUID()),
                 frameworkProperty("pm.releases.builtin").value("off"));
@@ -129,6 +138,56 @@ public class EventStreamIT {
                         && "aborted".equals(f.data().get("state")));
             }
         }
+    }
+
+    /**
+     * Open consoles hold no server thread: {@value #MANY_STREAMS} streams opened over plain sockets (no client threads
+     * either: this test only writes the request and reads the first frame) add next to no threads to this JVM, and
+     * the server answers as before.
+     */
+    @Test
+    public void openStreamsHoldNoThreads() throws Exception {
+        ApiClient anonymous = ApiClient.anonymous(port());
+        anonymous.awaitHealthy();
+        ApiClient admin = anonymous.login(context.getProperty("pm.admin.password"));
+        Eventually.within(WAIT, () -> assertTrue("the stream limit of etc/ is applied", context.getServiceReferences(
+                (String) null, "(max_event_streams_per_address=" + (2 * MANY_STREAMS) + ")") != null));
+        String token = admin.createToken("many-" + UUID.randomUUID(), List.of("agents.read"), null);
+        java.lang.management.ThreadMXBean threads = java.lang.management.ManagementFactory.getThreadMXBean();
+        int before = threads.getThreadCount();
+        List<Socket> open = new ArrayList<>();
+        try {
+            for (int i = 0; i < MANY_STREAMS; i++) {
+                Socket s = new Socket("127.0.0.1", Integer.parseInt(port()));
+                s.setSoTimeout(20_000);
+                open.add(s);
+                s.getOutputStream().write(("GET /api/v1/events HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n"
+                        + "Authorization: Bearer " + token + "\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
+                String head = readUntil(s.getInputStream(), "retry: ");
+                assertTrue("stream " + i + " is open: " + head, head.startsWith("HTTP/1.1 200"));
+            }
+            int during = threads.getThreadCount();
+            System.out.println("[measure] JVM threads with " + MANY_STREAMS + " open event streams: " + before + " -> " + during);
+            assertTrue(MANY_STREAMS + " open streams took " + (during - before) + " threads", during - before < 20);
+            assertEquals(200, admin.get("/api/v1/webhooks").status());
+        } finally {
+            for (Socket s : open) {
+                s.close();
+            }
+        }
+    }
+
+    /** Reads until {@code marker} has arrived; returns what was read. */
+    private static String readUntil(InputStream in, String marker) throws Exception {
+        StringBuilder read = new StringBuilder();
+        while (read.indexOf(marker) < 0) {
+            int b = in.read();
+            if (b < 0) {
+                throw new AssertionError("the stream ended before '" + marker + "': " + read);
+            }
+            read.append((char) b);
+        }
+        return read.toString();
     }
 
     private static String createRollout(ApiClient admin, String fleet) throws Exception {
