@@ -12,7 +12,7 @@ import java.util.Objects;
  * @param fleet the fleet it belongs to, or null for a server-wide event (a new release, a sync); a caller restricted
  *              to some fleets receives only the events of those fleets
  * @param data  the event's members (JSON-ready values: strings, numbers, booleans, lists and maps of them); never
- *              a secret
+ *              a secret; a member whose value is null is left out (absent), as the API's JSON leaves it out
  */
 public record ServerEvent(String type, Instant at, String fleet, Map<String, Object> data) {
     /** An agent's update status changed (data: agent_id, hostname, status, current_version, target_version, error_code). */
@@ -30,9 +30,19 @@ public record ServerEvent(String type, Instant at, String fleet, Map<String, Obj
     /** A new release was cached and signed (data: component, version, notes_snippet). */
     public static final String RELEASE_CACHED = "release.cached";
 
+    private static Map<String, Object> withoutNulls(Map<String, Object> data) {
+        Map<String, Object> present = new java.util.LinkedHashMap<>();
+        data.forEach((k, v) -> {
+            if (k != null && v != null) {
+                present.put(k, v);
+            }
+        });
+        return java.util.Collections.unmodifiableMap(present);
+    }
+
     public ServerEvent {
         Objects.requireNonNull(type, "type");
         Objects.requireNonNull(at, "at");
-        data = data == null ? Map.of() : Map.copyOf(data);
+        data = data == null ? Map.of() : withoutNulls(data);
     }
 }

@@ -37,7 +37,10 @@ public class EventStreamResource implements RouteProvider {
 
     @Override
     public List<Route> routes() {
-        return List.of(Route.get("/api/v1/events", Scopes.AGENTS_READ, this::events));
+        return List.of(Route.get("/api/v1/events", Scopes.AGENTS_READ, this::events)
+                .doc("Live server events", "A text/event-stream of {\"type\",\"at\",\"fleet\",…} events the caller may see "
+                        + "(by its scopes and fleets); Last-Event-ID resumes after a reconnect.")
+                .produces("text/event-stream"));
     }
 
     ApiResponse events(ApiRequest req) {

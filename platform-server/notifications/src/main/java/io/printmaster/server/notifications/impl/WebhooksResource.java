@@ -57,10 +57,17 @@ public class WebhooksResource implements RouteProvider {
     @Override
     public List<Route> routes() {
         return List.of(
-                Route.get("/api/v1/webhooks", Scopes.SETTINGS_SERVER_READ, this::list),
-                Route.post("/api/v1/webhooks", Scopes.SETTINGS_SERVER_WRITE, this::create).asServerWide(),
-                Route.delete("/api/v1/webhooks/{id}", Scopes.SETTINGS_SERVER_WRITE, this::delete).asServerWide(),
-                Route.get("/api/v1/webhooks/{id}/deliveries", Scopes.SETTINGS_SERVER_READ, this::deliveries));
+                Route.get("/api/v1/webhooks", Scopes.SETTINGS_SERVER_READ, this::list)
+                        .doc("List webhooks", "Their URLs, event types and fleet filters; never their secrets."),
+                Route.post("/api/v1/webhooks", Scopes.SETTINGS_SERVER_WRITE, this::create).asServerWide()
+                        .doc("Add a webhook", "Deliveries are signed with X-PrintMaster-Signature: sha256=<HMAC of the body>; "
+                                + "a generated secret is returned once."),
+                Route.delete("/api/v1/webhooks/{id}", Scopes.SETTINGS_SERVER_WRITE, this::delete).asServerWide()
+                        .doc("Delete a webhook"),
+                Route.get("/api/v1/webhooks/{id}/deliveries", Scopes.SETTINGS_SERVER_READ, this::deliveries)
+                        .doc("A webhook's delivery log", "Newest first: state, attempts, last HTTP status and error.")
+                        .query("limit", "at most this many, 1 to 200 (default 50)")
+                        .query("cursor", "the next_cursor of the previous page"));
     }
 
     ApiResponse list(ApiRequest req) throws Exception {
