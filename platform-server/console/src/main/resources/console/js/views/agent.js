@@ -1,5 +1,5 @@
 import { api, query } from '../api.js';
-import { h, link, seg, time } from '../dom.js';
+import { fill, h, link, seg, time } from '../dom.js';
 import { emptyRow, loadFailed, loading, notice, pageHeader, table } from '../ui.js';
 import { commandButtons, errorCode, statusBadge } from './agent-status.js';
 
@@ -120,7 +120,7 @@ export async function render(root, ctx, { agentId }) {
     }
   });
 
-  area.replaceChildren(
+  fill(area,
     h('p', { class: 'breadcrumbs' }, link('/agents', 'Agents'), ' / ', agent.id),
     pageHeader(`Agent ${agent.id}`, ...buttons),
     outcome,
