@@ -1,5 +1,5 @@
 import { api } from '../api.js';
-import { fill, h, link, seg, time } from '../dom.js';
+import { fill as fillContent, h, link, seg, time } from '../dom.js';
 import { checkField, field, FormErrors, generalError } from '../forms.js';
 import { timeZones } from '../timezones.js';
 import { confirmDialog, loadFailed, loading, pageHeader } from '../ui.js';
@@ -115,7 +115,7 @@ export async function render(root, ctx, params) {
   const crumbs = fleet
     ? h('p', { class: 'breadcrumbs' }, link('/fleets', 'Fleets'), ' / ', link(`/fleets/${seg(fleet.id)}`, fleet.id), ' / policy')
     : null;
-  fill(area, crumbs, pageHeader(title, fleetId ? revert : null), source, form);
+  fillContent(area, crumbs, pageHeader(title, fleetId ? revert : null), source, form);
 }
 
 function describeSource(answer, fleetId) {
