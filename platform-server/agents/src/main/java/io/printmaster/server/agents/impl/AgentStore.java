@@ -11,12 +11,10 @@ import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.time.Clock;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
@@ -96,7 +94,8 @@ public class AgentStore {
             AgentRecord agent = AgentRecord.enrolled(agentId, fleetId, facts.platform(), facts.arch(),
                     facts.currentVersion(), facts.hostname(), now);
             try (PreparedStatement ps = c.prepareStatement("INSERT INTO PM_AGENT (ID, FLEET_ID, CREDENTIAL_SHA256,"
-                    + " JOIN_TOKEN_ID, HOSTNAME, PLATFORM, ARCH, CURRENT_VERSION, ENROLLED_AT) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
+                    + " JOIN_TOKEN_ID, HOSTNAME, PLATFORM, ARCH, CURRENT_VERSION, ENROLLED_AT, STALE_AFTER)"
+                    + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
                 ps.setString(1, agentId);
                 ps.setString(2, fleetId);
                 ps.setString(3, AgentSecrets.sha256Hex(credential));
@@ -106,6 +105,7 @@ public class AgentStore {
                 ps.setString(7, facts.arch());
                 ps.setString(8, facts.currentVersion());
                 ps.setTimestamp(9, Timestamp.from(now));
+                ps.setTimestamp(10, Timestamp.from(agent.staleAfter()));
                 ps.executeUpdate();
             }
             Map<String, Object> after = describe(agent);
@@ -128,7 +128,7 @@ public class AgentStore {
                     if (!rs.next() || !AgentSecrets.constantTimeEquals(hash, rs.getString(CREDENTIAL_COLUMN))) {
                         return Optional.<AgentRecord>empty();
                     }
-                    AgentRecord agent = row(rs);
+                    AgentRecord agent = row(rs, clock.instant());
                     return agent.revokedAt() == null ? Optional.of(agent) : Optional.<AgentRecord>empty();
                 }
             }
@@ -157,24 +157,38 @@ public class AgentStore {
      */
     <T> Optional<CheckedIn<T>> checkIn(String agentId, AgentFacts facts, Instant nextCheckAt, InCheckIn<T> step)
             throws SQLException {
+        return checkIn(agentId, facts, nextCheckAt, null, step);
+    }
+
+    /**
+     * As {@link #checkIn(String, AgentFacts, Instant, InCheckIn)}, also moving the agent's {@code STALE_AFTER} to
+     * twice the cadence of the policy this check-in answers with ({@link AgentFlags#cadence}).
+     *
+     * @param policy the policy of the answer, or null for the default policy's cadence
+     */
+    <T> Optional<CheckedIn<T>> checkIn(String agentId, AgentFacts facts, Instant nextCheckAt,
+                                       io.printmaster.core.policy.UpdatePolicy policy, InCheckIn<T> step)
+            throws SQLException {
         Instant now = clock.instant();
+        Instant staleAfter = AgentFlags.staleAfter(now, AgentFlags.cadence(policy, now, nextCheckAt));
         // many agents at once: a lost lock conflict (the rollout row, Derby's identity sequences) is run again
         return database.inRetryingTransaction(c -> {
             try (PreparedStatement ps = c.prepareStatement("UPDATE PM_AGENT SET LAST_SEEN_AT = ?, HOSTNAME = ?, PLATFORM = ?,"
-                    + " ARCH = ?, CURRENT_VERSION = ?, NEXT_CHECK_AT = ? WHERE ID = ? AND REVOKED_AT IS NULL")) {
+                    + " ARCH = ?, CURRENT_VERSION = ?, NEXT_CHECK_AT = ?, STALE_AFTER = ? WHERE ID = ? AND REVOKED_AT IS NULL")) {
                 ps.setTimestamp(1, Timestamp.from(now));
                 ps.setString(2, facts.hostname());
                 ps.setString(3, facts.platform());
                 ps.setString(4, facts.arch());
                 ps.setString(5, facts.currentVersion());
                 ps.setTimestamp(6, nextCheckAt == null ? null : Timestamp.from(nextCheckAt));
-                ps.setString(7, agentId);
+                ps.setTimestamp(7, Timestamp.from(staleAfter));
+                ps.setString(8, agentId);
                 if (ps.executeUpdate() != 1) {
                     return Optional.<CheckedIn<T>>empty();
                 }
             }
             List<AgentCommandStore.AgentCommand> commands = AgentCommandStore.deliverPending(c, agentId, now);
-            Optional<AgentRecord> stored = find(c, agentId);
+            Optional<AgentRecord> stored = find(c, agentId, now);
             if (stored.isEmpty()) {
                 return Optional.<CheckedIn<T>>empty();
             }
@@ -183,35 +197,15 @@ public class AgentStore {
         });
     }
 
-    /**
-     * Agents, oldest enrollment first.
-     *
-     * @param visibleFleets when present, only agents of these fleets
-     * @param fleet when present, only this fleet's agents
-     */
-    List<AgentRecord> list(Optional<Set<String>> visibleFleets, Optional<String> fleet) throws SQLException {
-        return database.read(c -> {
-            List<AgentRecord> out = new ArrayList<>();
-            String sql = SELECT + " FROM PM_AGENT" + (fleet.isPresent() ? " WHERE FLEET_ID = ?" : "") + " ORDER BY ENROLLED_AT, ID";
-            try (PreparedStatement ps = c.prepareStatement(sql)) {
-                if (fleet.isPresent()) {
-                    ps.setString(1, fleet.get());
-                }
-                try (ResultSet rs = ps.executeQuery()) {
-                    while (rs.next()) {
-                        AgentRecord a = row(rs);
-                        if (visibleFleets.map(v -> v.contains(a.fleet())).orElse(true)) {
-                            out.add(a);
-                        }
-                    }
-                }
-            }
-            return out;
-        });
+    /** One page of the agents list ({@code GET /api/v1/agents}); flags as of now. */
+    AgentQuery.Page page(AgentQuery query) throws SQLException {
+        Instant now = clock.instant();
+        return database.read(c -> AgentPageQuery.run(c, query, now));
     }
 
     Optional<AgentRecord> find(String agentId) throws SQLException {
-        return database.read(c -> find(c, agentId));
+        Instant now = clock.instant();
+        return database.read(c -> find(c, agentId, now));
     }
 
     /**
@@ -222,7 +216,7 @@ public class AgentStore {
     boolean revoke(String agentId, String actor) throws SQLException {
         Instant now = clock.instant();
         return database.inTransaction(c -> {
-            Optional<AgentRecord> before = find(c, agentId);
+            Optional<AgentRecord> before = find(c, agentId, now);
             if (before.isEmpty()) {
                 return false;
             }
@@ -241,27 +235,36 @@ public class AgentStore {
         });
     }
 
-    private static final String SELECT = "SELECT ID, FLEET_ID, PLATFORM, ARCH, CURRENT_VERSION, LAST_SEEN_AT, HOSTNAME,"
+    static final String SELECT = "SELECT ID, FLEET_ID, PLATFORM, ARCH, CURRENT_VERSION, LAST_SEEN_AT, HOSTNAME,"
             + " ENROLLED_AT, REVOKED_AT, STATUS, STATUS_AT, TARGET_VERSION, LAST_ERROR_CODE, LAST_RESULT, LAST_RUN_ID,"
-            + " NEXT_CHECK_AT";
+            + " NEXT_CHECK_AT, STALE_AFTER";
 
     /** The column of the credential hash when it is selected after {@link #SELECT}'s. */
-    private static final int CREDENTIAL_COLUMN = 17;
+    private static final int CREDENTIAL_COLUMN = 18;
 
+    /** One agent, its flags as of the system clock (for callers that read its summary, not its flags). */
     static Optional<AgentRecord> find(Connection c, String agentId) throws SQLException {
+        return find(c, agentId, Instant.now());
+    }
+
+    static Optional<AgentRecord> find(Connection c, String agentId, Instant now) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement(SELECT + " FROM PM_AGENT WHERE ID = ?")) {
             ps.setString(1, agentId);
             try (ResultSet rs = ps.executeQuery()) {
-                return rs.next() ? Optional.of(row(rs)) : Optional.empty();
+                return rs.next() ? Optional.of(row(rs, now)) : Optional.empty();
             }
         }
     }
 
-    private static AgentRecord row(ResultSet rs) throws SQLException {
+    /** The agent of the current row of a result selected as {@link #SELECT}; its flags as of {@code now}. */
+    static AgentRecord row(ResultSet rs, Instant now) throws SQLException {
+        Instant revokedAt = instant(rs.getTimestamp(9));
+        Instant staleAfter = instant(rs.getTimestamp(17));
         return new AgentRecord(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getString(5),
-                instant(rs.getTimestamp(6)), rs.getString(7), instant(rs.getTimestamp(8)), instant(rs.getTimestamp(9)),
+                instant(rs.getTimestamp(6)), rs.getString(7), instant(rs.getTimestamp(8)), revokedAt,
                 rs.getString(10), instant(rs.getTimestamp(11)), rs.getString(12), rs.getString(13), rs.getString(14),
-                rs.getString(15), instant(rs.getTimestamp(16)), null);
+                rs.getString(15), instant(rs.getTimestamp(16)), staleAfter,
+                AgentFlags.of(revokedAt, staleAfter, rs.getString(13), rs.getString(14), now), null);
     }
 
     private static Instant instant(Timestamp t) {

@@ -7,6 +7,7 @@ import io.printmaster.http.api.Caller;
 import io.printmaster.http.api.Route;
 import io.printmaster.http.api.RouteProvider;
 import io.printmaster.http.api.Scopes;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.osgi.service.component.annotations.Activate;
@@ -14,7 +15,7 @@ import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
 
 /**
- * {@code /api/v1/agents}: list, read (with its pending commands) and revoke enrolled agents; each carries its update
+ * {@code /api/v1/agents}: list (keyset-paged, sorted, filtered: {@link AgentQuery}), read (with its pending commands) and revoke enrolled agents; each carries its update
  * summary (status, target version, last error code and result, next check). A caller restricted to some fleets sees only their
  * agents; any other agent answers 404 exactly as if it did not exist.
  */
@@ -39,7 +40,11 @@ public class AgentsResource implements RouteProvider {
 
     private ApiResponse list(ApiRequest req) throws Exception {
         Caller caller = req.requireCaller();
-        return ApiResponse.ok(Map.of("agents", agents.list(caller.fleets(), req.query("fleet"))));
+        AgentQuery.Page page = agents.page(AgentQuery.of(req, caller.fleets()));
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("agents", page.agents());
+        out.put("next_cursor", page.nextCursor());
+        return ApiResponse.ok(out);
     }
 
     private ApiResponse read(ApiRequest req) throws Exception {

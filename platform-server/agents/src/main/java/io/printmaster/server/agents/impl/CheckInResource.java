@@ -69,7 +69,7 @@ public class CheckInResource implements RouteProvider {
         CheckInAnswers.Prepared prepared = answers.answer(known.reporting(facts), plugins, runId, forced);
         // the rollout slot is taken in the transaction that records the check-in and delivers its commands
         AgentStore.CheckedIn<GateDecision> checkedIn = agents.checkIn(agentId, facts, nextCheckAt,
-                        c -> gate.admit(c, prepared.request(), prepared.proposed()))
+                        prepared.answer().policy(), c -> gate.admit(c, prepared.request(), prepared.proposed()))
                 .orElseThrow(CheckInResource::unknownAgent);
         CheckInAnswer answer = prepared.admitted(checkedIn.decided());
         return ApiResponse.ok(answer.withCommands(

@@ -2,6 +2,9 @@ package io.printmaster.server.agents.impl;
 
 import io.printmaster.server.agents.api.RunTransition;
 import io.printmaster.server.agents.api.UpdateGate;
+import io.printmaster.server.notifications.api.ServerEvent;
+import io.printmaster.server.notifications.api.ServerEvents;
+import io.printmaster.store.AuditLog;
 import io.printmaster.store.Database;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -17,6 +20,8 @@ import java.util.Optional;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
 
 /**
  * Update telemetry: every run-state transition an agent reports is a row of {@code PM_AGENT_TELEMETRY}, and the
@@ -28,6 +33,10 @@ import org.osgi.service.component.annotations.Reference;
  * {@code timestamp}: a transition older than the one the summary shows (buffered while offline, sent late) is stored
  * but does not turn the summary back. Each transition of the agent's own runs also goes to the {@link UpdateGate} in
  * the same transaction (a terminal one frees the agent's rollout slot).
+ *
+ * <p>A check that found nothing to install ({@code up_to_date}) moves the summary only: no row, so the table keeps
+ * update runs, not the agents' daily checks. Every update outcome is audited in the transaction; the events
+ * ({@link OutcomeSignals}) are published after it committed, to the {@link ServerEvents} service when one runs.
  */
 @Component(service = TelemetryStore.class)
 public class TelemetryStore {
@@ -37,6 +46,9 @@ public class TelemetryStore {
     private final Database database;
     private final Clock clock;
     private final UpdateGate gate;
+    private final AuditLog audit;
+    /** Optional: without the notifications bundle, telemetry is stored and audited all the same. */
+    private volatile ServerEvents events;
 
     /** A stored transition, as listed. */
     record StoredTransition(long id, String runId, String status, String currentVersion, String targetVersion,
@@ -45,15 +57,28 @@ public class TelemetryStore {
     }
 
     @Activate
-    public TelemetryStore(@Reference Database database, @Reference UpdateGate gate) throws Exception {
-        this(database, Clock.systemUTC(), gate);
+    public TelemetryStore(@Reference Database database, @Reference UpdateGate gate, @Reference AuditLog audit)
+            throws Exception {
+        this(database, Clock.systemUTC(), gate, audit);
     }
 
-    TelemetryStore(Database database, Clock clock, UpdateGate gate) throws Exception {
+    TelemetryStore(Database database, Clock clock, UpdateGate gate, AuditLog audit) throws Exception {
         this.database = database;
         this.clock = clock;
         this.gate = gate;
+        this.audit = audit;
         AgentsSchema.ensure(database);
+    }
+
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
+    void bindEvents(ServerEvents e) {
+        events = e;
+    }
+
+    void unbindEvents(ServerEvents e) {
+        if (events == e) {
+            events = null;
+        }
     }
 
     Instant now() {
@@ -68,14 +93,17 @@ public class TelemetryStore {
     boolean record(String agentId, List<TelemetryEvent> events) throws SQLException {
         Instant receivedAt = clock.instant();
         // many agents at once: a lost lock conflict (the rollout row, Derby's identity sequences) is run again
-        return database.inRetryingTransaction(c -> {
+        Optional<OutcomeSignals> signals = database.inRetryingTransaction(c -> {
             Optional<AgentRecord> agent = AgentStore.find(c, agentId);
             if (agent.isEmpty() || agent.get().revokedAt() != null) {
-                return false;
+                return Optional.<OutcomeSignals>empty();
             }
+            OutcomeSignals told = new OutcomeSignals();
             Summary summary = new Summary(agent.get());
             for (TelemetryEvent e : events) {
-                summary.apply(e);
+                if (summary.apply(e)) {
+                    told.statusChanged(agent.get(), e);
+                }
             }
             // Order matters under load: the agent's own row first (as a check-in takes it), then the rollout's
             // (the gate), and only then the inserts, whose identity values Derby allocates: a transaction that
@@ -98,10 +126,15 @@ public class TelemetryStore {
                             e.targetVersion(), e.errorCode(), e.terminal()));
                 }
             }
+            List<TelemetryEvent> rows = events.stream().filter(TelemetryEvent::stored).toList();
+            if (rows.isEmpty()) {
+                return Optional.of(told);
+            }
             try (PreparedStatement ps = c.prepareStatement("INSERT INTO PM_AGENT_TELEMETRY (AGENT_ID, RUN_ID, STATUS,"
                     + " CURRENT_VERSION, TARGET_VERSION, ERROR_CODE, ERROR_MESSAGE, REPORTED_AT, RECEIVED_AT,"
-                    + " DOWNLOAD_TIME_MS, SIZE_BYTES, METADATA) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
-                for (TelemetryEvent e : events) {
+                    + " DOWNLOAD_TIME_MS, SIZE_BYTES, METADATA, COMPONENT, FLEET_ID)"
+                    + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
+                for (TelemetryEvent e : rows) {
                     ps.setString(1, agentId);
                     ps.setString(2, e.runId());
                     ps.setString(3, e.status());
@@ -114,13 +147,30 @@ public class TelemetryStore {
                     setLong(ps, 10, e.downloadTimeMs());
                     setLong(ps, 11, e.sizeBytes());
                     ps.setString(12, e.metadataJson());
+                    ps.setString(13, e.component());
+                    ps.setString(14, agent.get().fleet());
                     ps.addBatch();
                 }
                 ps.executeBatch();
             }
+            for (TelemetryEvent e : rows) {
+                told.stored(c, audit, agent.get(), e, e.component(), receivedAt);
+            }
             trim(c, agentId);
-            return true;
+            return Optional.of(told);
         });
+        if (signals.isEmpty()) {
+            return false;
+        }
+        publish(signals.get().events());
+        return true;
+    }
+
+    private void publish(List<ServerEvent> happened) {
+        ServerEvents to = events;
+        if (to != null) {
+            happened.forEach(to::publish);
+        }
     }
 
     /**
@@ -190,12 +240,13 @@ public class TelemetryStore {
             lastRunId = a.lastRunId();
         }
 
-        void apply(TelemetryEvent e) {
+        /** @return whether the transition moved the summary */
+        boolean apply(TelemetryEvent e) {
             if (e.pluginRun()) {
-                return; // a plugin's run: in the transitions, not the agent's own update status
+                return false; // a plugin's run: in the transitions, not the agent's own update status
             }
             if (statusAt != null && e.reportedAt().isBefore(statusAt)) {
-                return; // reported late: stored, but the summary already shows something newer
+                return false; // reported late: stored, but the summary already shows something newer
             }
             status = e.status();
             statusAt = e.reportedAt();
@@ -211,6 +262,7 @@ public class TelemetryStore {
             if (e.terminal()) {
                 lastResult = e.status();
             }
+            return true;
         }
     }
 

@@ -42,7 +42,7 @@ final class AgentsFixture implements AutoCloseable {
         tokens = new JoinTokenStore(db, audit, fleets, secretBox, secrets, clock);
         agents = new AgentStore(db, audit, fleets, secrets, clock);
         commands = new AgentCommandStore(db, audit, secrets, clock);
-        telemetry = new TelemetryStore(db, clock, gate);
+        telemetry = new TelemetryStore(db, clock, gate, audit);
     }
 
     /** The security bundle's implementation; its key constructor is package-private there, for tests. */

@@ -338,11 +338,17 @@ class JoinTokensAndEnrollmentTest {
         String b = fleet("b");
         f.agents.enroll(f.tokens.create(a, 24, null, "admin").token(), AgentsFixture.facts("in-a")).orElseThrow();
         f.agents.enroll(f.tokens.create(b, 24, null, "admin").token(), AgentsFixture.facts("in-b")).orElseThrow();
-        assertEquals(List.of("in-a"), f.agents.list(Optional.of(Set.of(a)), Optional.empty()).stream().map(AgentRecord::hostname).toList());
-        assertEquals(List.of(), f.agents.list(Optional.of(Set.of(a)), Optional.of(b)));
-        assertEquals(Set.of("in-a", "in-b"), f.agents.list(Optional.of(Set.of(a, b)), Optional.empty()).stream()
+        assertEquals(List.of("in-a"), list(Optional.of(Set.of(a)), Optional.empty()).stream().map(AgentRecord::hostname).toList());
+        assertEquals(List.of(), list(Optional.of(Set.of(a)), Optional.of(b)));
+        assertEquals(Set.of("in-a", "in-b"), list(Optional.of(Set.of(a, b)), Optional.empty()).stream()
                 .map(AgentRecord::hostname).collect(java.util.stream.Collectors.toSet()));
-        assertEquals(List.of("in-b"), f.agents.list(Optional.empty(), Optional.of(b)).stream().map(AgentRecord::hostname).toList());
+        assertEquals(List.of("in-b"), list(Optional.empty(), Optional.of(b)).stream().map(AgentRecord::hostname).toList());
+    }
+
+    /** Every agent the listing shows (one page of the largest size), by host name. */
+    private List<AgentRecord> list(Optional<Set<String>> visible, Optional<String> fleet) throws Exception {
+        return f.agents.page(new AgentQuery(visible, fleet.orElse(null), null, null, null, null,
+                AgentQuery.Sort.HOSTNAME, false, AgentQuery.MAX_LIMIT, null)).agents();
     }
 
     private static RequestCredentials bearer(String token) {

@@ -1,6 +1,7 @@
 package io.printmaster.server.releases.impl;
 
 import io.printmaster.api.release.ReleaseSource;
+import io.printmaster.server.notifications.api.ServerEvents;
 import io.printmaster.server.releases.impl.IntakeRun.SourceRef;
 import java.security.SecureRandom;
 import java.sql.SQLException;
@@ -100,6 +101,8 @@ public class ReleaseIntake {
     private final Map<String, SyncRun> runs = new LinkedHashMap<>();
     private final SecureRandom random = new SecureRandom();
     private volatile ManifestService manifests;
+    /** The server's event bus, when the notifications bundle runs: told of sync progress and new releases. */
+    private volatile ServerEvents events;
     private volatile Config config;
     private ScheduledExecutorService executor;
     private ScheduledFuture<?> periodic;
@@ -208,6 +211,18 @@ public class ReleaseIntake {
         }
     }
 
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    void setEvents(ServerEvents bus) {
+        this.events = bus;
+    }
+
+    void unsetEvents(ServerEvents bus) {
+        if (this.events == bus) {
+            this.events = null;
+        }
+    }
+
     /** The sources bound now, by name. */
     List<SourceRef> sources() {
         List<SourceRef> refs = new ArrayList<>();
@@ -268,11 +283,14 @@ public class ReleaseIntake {
                 c.min__rate__bytes__per__second(), Duration.ofSeconds(c.rate__grace__seconds()),
                 Duration.ofSeconds(c.listing__timeout__seconds()));
         IntakeRun intake = new IntakeRun(run, snapshot, store, cache, manifests, settings, clock);
+        SyncNotifications notifications = new SyncNotifications(run, () -> events, clock);
+        run.follow(0, notifications);
         current = run;
         remember(run);
         try {
             executor.execute(() -> {
                 intake.execute();
+                publishCachedReleases(notifications);
                 signWhatIsMissing();
                 catchUp(run, snapshot);
             });
@@ -295,6 +313,14 @@ public class ReleaseIntake {
         ManifestService bound = manifests;
         if (bound != null) {
             bound.maintainSoon();
+        }
+    }
+
+    private void publishCachedReleases(SyncNotifications notifications) {
+        try {
+            notifications.publishCachedReleases(store);
+        } catch (SQLException | RuntimeException e) {
+            LOG.warn("the releases this sync cached could not be announced: {}", e.toString());
         }
     }
 
