@@ -210,6 +210,7 @@ class DashboardConsoleIT {
         }
         Map<String, List<String>> fleets = tableOf("chart-fleets");
         assertEquals(Integer.toString(FLEET_SIZE), fleets.get("dash").get(3), fleets.toString());
+        browser.screenshot("dashboard");
     }
 
     @Test
