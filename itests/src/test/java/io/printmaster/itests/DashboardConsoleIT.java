@@ -239,18 +239,9 @@ class DashboardConsoleIT {
     @Test
     void anAgentsNewStatusAppearsWithoutAReload() throws Exception {
         assertEquals(201, admin.post("/api/v1/fleets", Map.of("id", "live", "name", "Live")).status());
-        ApiClient.Response token = admin.post("/api/v1/fleets/live/join-tokens", Map.of());
-        assertEquals(201, token.status(), token.body());
-        Map<String, Object> enroll = new LinkedHashMap<>();
-        enroll.put("join_token", token.json().get("token"));
-        enroll.put("hostname", "live-watched-host");
-        enroll.put("platform", "linux");
-        enroll.put("arch", "amd64");
-        enroll.put("current_version", FROM);
-        ApiClient.Response enrolled = anonymous.post("/api/v1/agents/enroll", enroll);
-        assertEquals(201, enrolled.status(), enrolled.body());
-        String agentId = (String) enrolled.json().get("agent_id");
-        ApiClient agent = anonymous.withToken((String) enrolled.json().get("credential"));
+        String[] enrolled = enrolledAgent("live", "live-watched-host");
+        String agentId = enrolled[0];
+        ApiClient agent = anonymous.withToken(enrolled[1]);
 
         browser.open("/agents?q=live-watched");
         browser.awaitPage("Agents");
@@ -270,5 +261,91 @@ class DashboardConsoleIT {
         browser.withText(testId("agent-status-" + agentId), "downloading");
         assertEquals(Boolean.TRUE, js.executeScript("return window.pmSamePage === true;"), "the page was not reloaded");
         assertEquals(TO, browser.visible("agent-target-" + agentId).getText());
+    }
+
+    /** An agent of {@code fleet} enrolled over the API, as the real agent does; returns its id and credential. */
+    private static String[] enrolledAgent(String fleet, String hostname) throws Exception {
+        ApiClient.Response token = admin.post("/api/v1/fleets/" + fleet + "/join-tokens", Map.of());
+        assertEquals(201, token.status(), token.body());
+        Map<String, Object> enroll = new LinkedHashMap<>();
+        enroll.put("join_token", token.json().get("token"));
+        enroll.put("hostname", hostname);
+        enroll.put("platform", "linux");
+        enroll.put("arch", "amd64");
+        enroll.put("current_version", FROM);
+        ApiClient.Response enrolled = anonymous.post("/api/v1/agents/enroll", enroll);
+        assertEquals(201, enrolled.status(), enrolled.body());
+        return new String[] {(String) enrolled.json().get("agent_id"), (String) enrolled.json().get("credential")};
+    }
+
+    @Test
+    void theWebhooksPageCreatesAWebhookShowsItsSecretOnceListsDeliveriesAndDeletesIt() throws Exception {
+        assertEquals(201, admin.post("/api/v1/fleets", Map.of("id", "hooks", "name", "Hooks")).status());
+        java.util.concurrent.BlockingQueue<String[]> received = new java.util.concurrent.LinkedBlockingQueue<>();
+        com.sun.net.httpserver.HttpServer receiver = com.sun.net.httpserver.HttpServer.create(
+                new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), 0), 0);
+        receiver.createContext("/hook", exchange -> {
+            byte[] body = exchange.getRequestBody().readAllBytes();
+            received.add(new String[] {exchange.getRequestHeaders().getFirst("X-PrintMaster-Signature"),
+                new String(body, java.nio.charset.StandardCharsets.UTF_8)});
+            exchange.sendResponseHeaders(204, -1);
+            exchange.close();
+        });
+        receiver.start();
+        try {
+            String url = "http://127.0.0.1:" + receiver.getAddress().getPort() + "/hook";
+            browser.open("/settings/webhooks");
+            browser.awaitPage("Webhooks");
+            browser.click("new-webhook");
+            browser.typeById("webhook-url", url);
+            for (String other : List.of("rollout-paused", "release-failed", "release-cached")) {
+                browser.check("webhook-event-" + other, false);
+            }
+            assertTrue(browser.checked("webhook-event-agent-outcome"), "agent.outcome is on by default");
+            browser.select("webhook-fleet", "hooks");
+            browser.click("create-webhook");
+            String secret = browser.visible("webhook-secret-value").getDomProperty("value");
+            assertTrue(secret != null && secret.length() >= 16, "a generated secret, shown once: " + secret);
+            @SuppressWarnings("unchecked")
+            List<Map<String, Object>> hooks = (List<Map<String, Object>>) admin.get("/api/v1/webhooks").json().get("webhooks");
+            String id = (String) hooks.stream().filter(w -> url.equals(w.get("url"))).findFirst().orElseThrow().get("id");
+            assertEquals(url, browser.visible("webhook-url-" + id).getText());
+
+            // an agent of the fleet fails a run: agent.outcome goes out, signed with the secret
+            String[] agent = enrolledAgent("hooks", "hooks-host");
+            Map<String, Object> t = new LinkedHashMap<>();
+            t.put("run_id", "run-hook-1");
+            t.put("status", "failed");
+            t.put("error_code", "DOWNLOAD_FAILED");
+            t.put("current_version", FROM);
+            t.put("target_version", TO);
+            t.put("timestamp", Instant.now().toString());
+            assertEquals(200, anonymous.withToken(agent[1]).post("/api/v1/agents/update/telemetry", t).status());
+            String[] delivery = received.poll(30, java.util.concurrent.TimeUnit.SECONDS);
+            assertTrue(delivery != null, "the receiver got the event");
+            javax.crypto.Mac mac = javax.crypto.Mac.getInstance("HmacSHA256");
+            mac.init(new javax.crypto.spec.SecretKeySpec(secret.getBytes(java.nio.charset.StandardCharsets.UTF_8), "HmacSHA256"));
+            String expected = "sha256=" + HexFormat.of().formatHex(mac.doFinal(delivery[1].getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+            assertEquals(expected, delivery[0], "signed with the secret the page showed");
+            assertTrue(delivery[1].contains(agent[0]), delivery[1]);
+
+            Eventually.within(Duration.ofSeconds(20), () -> assertTrue(admin.get("/api/v1/webhooks/" + id + "/deliveries").body()
+                    .contains("\"state\":\"delivered\"")));
+            browser.click("webhook-deliveries-" + id);
+            WebElement log = browser.visible("deliveries-" + id);
+            assertTrue(log.getText().contains("agent.outcome") && log.getText().contains("delivered"), log.getText());
+
+            // the secret is gone once the page is left: the list never shows it
+            browser.open("/settings/webhooks");
+            browser.awaitPage("Webhooks");
+            browser.visible("webhook-row-" + id);
+            assertFalse(browser.find(By.id("main")).getText().contains(secret), "the secret is shown only once");
+            browser.click("delete-webhook-" + id);
+            browser.click("confirm-ok");
+            browser.until(d -> d.findElements(testId("webhook-row-" + id)).isEmpty());
+            assertFalse(admin.get("/api/v1/webhooks").body().contains(id));
+        } finally {
+            receiver.stop(0);
+        }
     }
 }
