@@ -348,4 +348,18 @@ class DashboardConsoleIT {
             receiver.stop(0);
         }
     }
+
+    @Test
+    void pageLoadsNeverExhaustTheBrowsersConnectionsToTheServer() {
+        // each page load opens the live stream; a page kept in the back/forward cache with its stream open would hold
+        // one of the six connections a browser allows per server, until every request of the page shown waits
+        for (int i = 0; i < 10; i++) {
+            browser.open(i % 2 == 0 ? "/agents" : "/rollouts");
+            browser.awaitPage(i % 2 == 0 ? "Agents" : "Rollouts");
+            browser.withText(testId("live-status"), "Live");
+        }
+        browser.open("/tokens");
+        browser.awaitPage("API tokens");
+        browser.visible("tokens-table");
+    }
 }

@@ -85,6 +85,24 @@ function open() {
   };
 }
 
+// A page the browser keeps in its back/forward cache would keep its stream, and so one of the six connections a
+// browser allows per server: after a few navigations every request of the page shown would wait. The stream
+// closes when the page is hidden that way and opens again (reloading what it shows) if it comes back.
+window.addEventListener('pagehide', () => {
+  if (source) {
+    source.close();
+    source = null;
+  }
+  clearTimeout(retryTimer);
+  retryTimer = null;
+});
+window.addEventListener('pageshow', (event) => {
+  if (event.persisted && wanted && !source) {
+    lostEvents = true;
+    open();
+  }
+});
+
 /** Opens the stream (after login); does nothing when it is already open. */
 export function startLive() {
   wanted = true;

@@ -88,6 +88,8 @@ function follow(started, card, ctx, done) {
   card.hidden = false;
   card.replaceChildren(title, current, lines);
   const source = new EventSource(`/api/v1/releases/sync/${encodeURIComponent(started.sync_id)}/events`);
+  // a page kept in the back/forward cache must not keep the stream (and one of the browser's connections) open
+  window.addEventListener('pagehide', () => source.close(), { once: true });
   const data = (event) => {
     try {
       return JSON.parse(event.data);
