@@ -1,32 +1,22 @@
 package io.printmaster.itests;
 
 import static org.junit.Assert.assertEquals;
-import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertTrue;
-import static org.ops4j.pax.exam.CoreOptions.frameworkProperty;
 
 import io.printmaster.itests.sim.FleetSimulator;
 import io.printmaster.itests.sim.Outcome;
 import io.printmaster.itests.sim.SimulatedAgent;
 import io.printmaster.itests.sim.VirtualClock;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.security.MessageDigest;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.HexFormat;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Random;
-import java.util.UUID;
 import java.util.stream.Collectors;
 import javax.inject.Inject;
 import org.junit.Test;
 import org.junit.runner.RunWith;
 import org.ops4j.pax.exam.Configuration;
 import org.ops4j.pax.exam.Option;
-import org.ops4j.pax.exam.OptionUtils;
 import org.ops4j.pax.exam.junit.PaxExam;
 import org.ops4j.pax.exam.spi.reactors.ExamReactorStrategy;
 import org.ops4j.pax.exam.spi.reactors.PerClass;
@@ -47,35 +37,16 @@ public class FleetSimulatorIT {
 
     @Configuration
     public Option[] config() throws Exception {
-        Path data = ServerContainer.newDataDir("fleet-sim");
-        Path releases = Files.createDirectories(data.resolve("releases-in"));
-        byte[] bytes = new byte[4096];
-        new Random(8).nextBytes(bytes);
-        String name = "printmaster-agent-v1.0.0-linux-amd64.tar.gz";
-        Files.write(releases.resolve(name), bytes);
-        Files.writeString(releases.resolve("SHA256SUMS"), HexFormat.of()
-                .formatHex(MessageDigest.getInstance("SHA-256").digest(bytes)) + "  " + name + "\n");
-        Files.writeString(data.resolve("etc/io.printmaster.releasesource.directory-sim.cfg"),
-                "name=sim\npath=" + releases + "\n");
-        return OptionUtils.combine(ServerContainer.options(data, ServerContainer.freePort()),
-                frameworkProperty("pm.admin.password").value("itest-" + UUID.randomUUID()),
-                frameworkProperty("pm.releases.builtin").value("off"));
+        return SimulatedFleetSetup.serverWithRelease("fleet-sim", 8);
     }
 
     @Test
     @SuppressWarnings("unchecked")
     public void twoHundredSimulatedAgentsEnrollCheckInReportAndUpdateInSeconds() throws Exception {
         String port = context.getProperty("org.osgi.service.http.port");
-        ApiClient anonymous = ApiClient.anonymous(port);
-        anonymous.awaitHealthy();
-        ApiClient admin = anonymous.login(context.getProperty("pm.admin.password"));
-        IntakeDiagnostics.awaitIntake(admin, Duration.ofSeconds(60), () -> {
-            ApiClient.Response r = admin.get("/api/v1/releases/manifests?component=agent&version=1.0.0");
-            assertEquals(r.body(), 200, r.status());
-            assertFalse(r.body(), ((List<?>) r.json().get("manifests")).isEmpty());
-        });
+        ApiClient admin = SimulatedFleetSetup.adminOnceReleased(context);
         assertEquals(201, admin.post("/api/v1/fleets", Map.of("id", "simfleet", "name", "Simulated")).status());
-        setPolicy(admin);
+        SimulatedFleetSetup.oneWavePolicy(admin, "simfleet");
         ApiClient.Response token = admin.post("/api/v1/fleets/simfleet/join-tokens", Map.of("max_uses", 200));
         assertEquals(token.body(), 201, token.status());
 
@@ -110,7 +81,7 @@ public class FleetSimulatorIT {
             for (SimulatedAgent a : agents) {
                 assertEquals(a.toString(), "1.0.0", a.version());
             }
-            List<Map<String, Object>> listed = (List<Map<String, Object>>) admin.get("/api/v1/agents?fleet=simfleet")
+            List<Map<String, Object>> listed = (List<Map<String, Object>>) admin.get("/api/v1/agents?fleet=simfleet&limit=500")
                     .json().get("agents");
             assertEquals(200, listed.size());
             Map<String, Map<String, Object>> byId = listed.stream().collect(Collectors.toMap(
@@ -143,20 +114,5 @@ public class FleetSimulatorIT {
         } finally {
             registration.unregister();
         }
-    }
-
-    private static void setPolicy(ApiClient admin) throws Exception {
-        Map<String, Object> policy = new LinkedHashMap<>();
-        policy.put("update_check_days", 7);
-        policy.put("version_pin_strategy", "major");
-        policy.put("allow_major_upgrade", true);
-        policy.put("target_version", null);
-        policy.put("collect_telemetry", true);
-        policy.put("maintenance_window", Map.of("enabled", false, "start_hour", 22, "start_min", 0, "end_hour", 4,
-                "end_min", 0, "timezone", "UTC", "days_of_week", List.of(0, 1, 2, 3, 4, 5, 6)));
-        policy.put("rollout_control", Map.of("staggered", false, "max_concurrent", 50, "batch_size", 50,
-                "delay_between_waves", 0, "jitter_seconds", 60, "emergency_abort", false));
-        ApiClient.Response r = admin.send("PUT", "/api/v1/update-policies/simfleet", Map.of("policy", policy));
-        assertEquals(r.body(), 200, r.status());
     }
 }

@@ -334,10 +334,11 @@ public final class SimulatedAgent {
         // the steps after the download and the end: one batch, as a worker sends what it buffered while busy, or
         // one request each
         List<TelemetryEvent> events = new java.util.ArrayList<>();
+        Long downloadMs = outcome == null ? null : outcome.downloadMillis();
         switch (status) {
-            case "succeeded" -> events.addAll(List.of(event("staging", null, now), event("applying", null, now)));
-            case "failed" -> events.add(event("staging", null, now));
-            case "rolled_back" -> events.addAll(List.of(event("staging", null, now), event("applying", null, now),
+            case "succeeded" -> events.addAll(List.of(staging(now, downloadMs), event("applying", null, now)));
+            case "failed" -> events.add(staging(now, downloadMs));
+            case "rolled_back" -> events.addAll(List.of(staging(now, downloadMs), event("applying", null, now),
                     event("restarting", null, now)));
             default -> { }
         }
@@ -427,6 +428,14 @@ public final class SimulatedAgent {
         return new TelemetryEvent(runId, status, version, target, errorCode,
                 errorCode == null ? null : "simulated " + status, now.toString(), null, null,
                 Map.of("mode", "full", "component", "agent", "simulated", true));
+    }
+
+    /** The {@code staging} transition: the artifact is in, with the time its download took when the outcome says. */
+    private TelemetryEvent staging(Instant now, Long downloadMs) {
+        TelemetryEvent e = event("staging", null, now);
+        return downloadMs == null ? e : new TelemetryEvent(e.runId(), e.status(), e.currentVersion(),
+                e.targetVersion(), e.errorCode(), e.errorMessage(), e.timestamp(), downloadMs, e.sizeBytes(),
+                e.metadata());
     }
 
     private static Instant earlier(Instant a, Instant b) {

@@ -32,9 +32,10 @@ public interface AgentStatistics {
     AgentCounts agents(Optional<Set<String>> fleets, Instant now) throws SQLException;
 
     /**
-     * Update outcomes per release ({@code component}, target version) received in {@code [since, now]}: the counts of
-     * {@code succeeded}, {@code failed} and {@code rolled_back}, the download time percentiles of the transitions that
-     * report one, the most frequent error codes of the failures and the counts per day (the server's time zone).
+     * Update outcomes per release ({@code component}, target version) received from the UTC day of {@code since} on:
+     * the counts of {@code succeeded}, {@code failed} and {@code rolled_back}, the download time percentiles of the
+     * transitions that report one (nearest rank, read from a histogram: at most 2.2 % above the exact value), the
+     * most frequent error codes of the failures and the counts per UTC day.
      *
      * @param fleets only the telemetry of these fleets' agents, when present
      */

@@ -63,8 +63,10 @@ public class AgentCommandStore {
     private final Clock clock;
 
     @Activate
-    public AgentCommandStore(@Reference Database database, @Reference AuditLog audit) throws Exception {
-        this(database, audit, new AgentSecrets(new SecureRandom()), Clock.systemUTC());
+    public AgentCommandStore(@Reference Database database, @Reference AuditLog audit, @Reference AgentsClock clock)
+            throws Exception {
+        // the check-in's clock: a command's delivery (stamped by the check-in) and its window read the same time
+        this(database, audit, new AgentSecrets(new SecureRandom()), clock);
     }
 
     AgentCommandStore(Database database, AuditLog audit, AgentSecrets secrets, Clock clock) throws Exception {

@@ -44,9 +44,9 @@ public class AgentStore {
     }
 
     @Activate
-    public AgentStore(@Reference Database database, @Reference AuditLog audit, @Reference FleetDirectory fleets)
-            throws Exception {
-        this(database, audit, fleets, new AgentSecrets(new SecureRandom()), Clock.systemUTC());
+    public AgentStore(@Reference Database database, @Reference AuditLog audit, @Reference FleetDirectory fleets,
+                      @Reference AgentsClock clock) throws Exception {
+        this(database, audit, fleets, new AgentSecrets(new SecureRandom()), clock);
     }
 
     AgentStore(Database database, AuditLog audit, FleetDirectory fleets, AgentSecrets secrets, Clock clock)

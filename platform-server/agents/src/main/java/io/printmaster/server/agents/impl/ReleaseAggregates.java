@@ -5,10 +5,10 @@ import io.printmaster.server.agents.api.AgentStatistics.Count;
 import io.printmaster.server.agents.api.AgentStatistics.DayOutcomes;
 import io.printmaster.server.agents.api.AgentStatistics.ReleaseOutcomes;
 import java.sql.Connection;
+import java.sql.Date;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Timestamp;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.util.ArrayList;
@@ -21,11 +21,10 @@ import java.util.Set;
 import java.util.TreeMap;
 
 /**
- * The release outcomes of {@link AgentStatistics#releases}: one grouped query over the window's terminal transitions
- * (by release, day, status and error code: the index {@code PM_AGENT_TELEMETRY_OUTCOME} holds every column it reads),
- * then for each of the newest {@link AgentStatistics#MAX_RELEASES} releases the number of download times and the two
- * nearest-rank percentiles, each an {@code ORDER BY … OFFSET n ROWS FETCH FIRST 1 ROW ONLY} walk of
- * {@code PM_AGENT_TELEMETRY_DOWNLOAD} within that release.
+ * The release outcomes of {@link AgentStatistics#releases}, from the per-day counts the telemetry transaction keeps
+ * ({@link OutcomeRollup}): one grouped query over the window's days of {@code PM_AGENT_OUTCOME_DAY} (by release, day,
+ * status and error code) and one over {@code PM_AGENT_DOWNLOAD_DAY} (by release and histogram bucket), whose
+ * cumulative counts give the nearest-rank percentiles of the newest {@link AgentStatistics#MAX_RELEASES} releases.
  */
 final class ReleaseAggregates {
     private ReleaseAggregates() {
@@ -69,20 +68,34 @@ final class ReleaseAggregates {
     }
 
     static List<ReleaseOutcomes> read(Connection c, Optional<Set<String>> fleets, Instant since) throws SQLException {
+        Date fromDay = Date.valueOf(OutcomeRollup.day(since));
         Map<String, Tally> tallies = new LinkedHashMap<>();
-        try (PreparedStatement ps = c.prepareStatement("SELECT COMPONENT, TARGET_VERSION, CAST(RECEIVED_AT AS DATE),"
-                + " STATUS, ERROR_CODE, COUNT(*) FROM PM_AGENT_TELEMETRY"
-                + " WHERE STATUS IN ('succeeded', 'failed', 'rolled_back') AND RECEIVED_AT >= ?"
-                + " AND TARGET_VERSION IS NOT NULL" + JdbcAgentStatistics.fleetCondition("FLEET_ID", fleets)
-                + " GROUP BY COMPONENT, TARGET_VERSION, CAST(RECEIVED_AT AS DATE), STATUS, ERROR_CODE")) {
-            ps.setTimestamp(1, Timestamp.from(since));
+        try (PreparedStatement ps = c.prepareStatement("SELECT COMPONENT, VERSION, DAY, STATUS, ERROR_CODE, SUM(OUTCOMES)"
+                + " FROM PM_AGENT_OUTCOME_DAY WHERE DAY >= ?" + JdbcAgentStatistics.fleetCondition("FLEET_ID", fleets)
+                + " GROUP BY COMPONENT, VERSION, DAY, STATUS, ERROR_CODE")) {
+            ps.setDate(1, fromDay);
             JdbcAgentStatistics.setFleets(ps, 2, fleets);
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     String component = rs.getString(1);
                     String version = rs.getString(2);
-                    tallies.computeIfAbsent(component + "\n" + version, k -> new Tally(component, version))
-                            .add(rs.getDate(3).toLocalDate(), rs.getString(4), rs.getString(5), rs.getLong(6));
+                    String error = rs.getString(5);
+                    tallies.computeIfAbsent(key(component, version), k -> new Tally(component, version))
+                            .add(rs.getDate(3).toLocalDate(), rs.getString(4), error.isEmpty() ? null : error,
+                                    rs.getLong(6));
+                }
+            }
+        }
+        Map<String, TreeMap<Integer, Long>> histograms = new HashMap<>();
+        try (PreparedStatement ps = c.prepareStatement("SELECT COMPONENT, VERSION, BUCKET, SUM(DOWNLOADS)"
+                + " FROM PM_AGENT_DOWNLOAD_DAY WHERE DAY >= ?" + JdbcAgentStatistics.fleetCondition("FLEET_ID", fleets)
+                + " GROUP BY COMPONENT, VERSION, BUCKET")) {
+            ps.setDate(1, fromDay);
+            JdbcAgentStatistics.setFleets(ps, 2, fleets);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    histograms.computeIfAbsent(key(rs.getString(1), rs.getString(2)), k -> new TreeMap<>())
+                            .put(rs.getInt(3), rs.getLong(4));
                 }
             }
         }
@@ -95,60 +108,43 @@ final class ReleaseAggregates {
         for (Tally t : newest.subList(0, Math.min(newest.size(), AgentStatistics.MAX_RELEASES))) {
             long outcomes = t.succeeded + t.failed + t.rolledBack;
             Double rate = outcomes == 0 ? null : Math.round(10_000.0 * t.succeeded / outcomes) / 10_000.0;
-            long downloads = downloads(c, t, fleets, since);
-            Long p50 = percentile(c, t, fleets, since, downloads, 50);
-            Long p95 = percentile(c, t, fleets, since, downloads, 95);
+            TreeMap<Integer, Long> histogram = histograms.getOrDefault(key(t.component, t.version), new TreeMap<>());
             List<Count> errors = JdbcAgentStatistics.sorted(t.errors);
             List<DayOutcomes> byDay = new ArrayList<>();
             t.days.forEach((day, n) -> byDay.add(new DayOutcomes(day, n[0], n[1], n[2])));
-            out.add(new ReleaseOutcomes(t.component, t.version, t.succeeded, t.failed, t.rolledBack, rate, p50, p95,
+            out.add(new ReleaseOutcomes(t.component, t.version, t.succeeded, t.failed, t.rolledBack, rate,
+                    percentile(histogram, 50), percentile(histogram, 95),
                     errors.subList(0, Math.min(errors.size(), AgentStatistics.TOP_ERRORS)), byDay));
         }
         return out;
     }
 
-    private static final String DOWNLOADS_WHERE = " FROM PM_AGENT_TELEMETRY WHERE COMPONENT = ? AND TARGET_VERSION = ?"
-            + " AND DOWNLOAD_TIME_MS IS NOT NULL AND RECEIVED_AT >= ?";
-
-    private static long downloads(Connection c, Tally t, Optional<Set<String>> fleets, Instant since)
-            throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("SELECT COUNT(*)" + DOWNLOADS_WHERE
-                + JdbcAgentStatistics.fleetCondition("FLEET_ID", fleets))) {
-            bind(ps, t, fleets, since);
-            try (ResultSet rs = ps.executeQuery()) {
-                rs.next();
-                return rs.getLong(1);
-            }
-        }
+    private static String key(String component, String version) {
+        return component + "\n" + version;
     }
 
-    /** The nearest-rank percentile: the value at rank ⌈p/100 · n⌉ in ascending order; null without values. */
-    private static Long percentile(Connection c, Tally t, Optional<Set<String>> fleets, Instant since, long n, int p)
-            throws SQLException {
+    /**
+     * The nearest-rank percentile (the value at rank ⌈p/100 · n⌉ in ascending order) read from the histogram: the
+     * upper bound of the bucket holding that rank; null without values.
+     */
+    static Long percentile(TreeMap<Integer, Long> histogram, int p) {
+        long n = histogram.values().stream().mapToLong(Long::longValue).sum();
         if (n == 0) {
             return null;
         }
-        long offset = rank(n, p) - 1;
-        try (PreparedStatement ps = c.prepareStatement("SELECT DOWNLOAD_TIME_MS" + DOWNLOADS_WHERE
-                + JdbcAgentStatistics.fleetCondition("FLEET_ID", fleets) + " ORDER BY DOWNLOAD_TIME_MS"
-                + " OFFSET " + offset + " ROWS FETCH FIRST 1 ROW ONLY")) {
-            bind(ps, t, fleets, since);
-            try (ResultSet rs = ps.executeQuery()) {
-                return rs.next() ? rs.getLong(1) : null;
+        long rank = rank(n, p);
+        long seen = 0;
+        for (Map.Entry<Integer, Long> b : histogram.entrySet()) {
+            seen += b.getValue();
+            if (seen >= rank) {
+                return OutcomeRollup.upperBound(b.getKey());
             }
         }
+        return OutcomeRollup.upperBound(histogram.lastKey());
     }
 
     /** ⌈p/100 · n⌉, at least 1. */
     static long rank(long n, int p) {
         return Math.max(1, (n * p + 99) / 100);
-    }
-
-    private static void bind(PreparedStatement ps, Tally t, Optional<Set<String>> fleets, Instant since)
-            throws SQLException {
-        ps.setString(1, t.component);
-        ps.setString(2, t.version);
-        ps.setTimestamp(3, Timestamp.from(since));
-        JdbcAgentStatistics.setFleets(ps, 4, fleets);
     }
 }

@@ -57,9 +57,9 @@ public class TelemetryStore {
     }
 
     @Activate
-    public TelemetryStore(@Reference Database database, @Reference UpdateGate gate, @Reference AuditLog audit)
-            throws Exception {
-        this(database, Clock.systemUTC(), gate, audit);
+    public TelemetryStore(@Reference Database database, @Reference UpdateGate gate, @Reference AuditLog audit,
+                          @Reference AgentsClock clock) throws Exception {
+        this(database, clock, gate, audit);
     }
 
     TelemetryStore(Database database, Clock clock, UpdateGate gate, AuditLog audit) throws Exception {
@@ -130,6 +130,8 @@ public class TelemetryStore {
             if (rows.isEmpty()) {
                 return Optional.of(told);
             }
+            // the day's counts before the inserts too: their rows are shared by the fleet's agents (see above)
+            OutcomeRollup.add(c, agent.get().fleet(), rows, receivedAt);
             try (PreparedStatement ps = c.prepareStatement("INSERT INTO PM_AGENT_TELEMETRY (AGENT_ID, RUN_ID, STATUS,"
                     + " CURRENT_VERSION, TARGET_VERSION, ERROR_CODE, ERROR_MESSAGE, REPORTED_AT, RECEIVED_AT,"
                     + " DOWNLOAD_TIME_MS, SIZE_BYTES, METADATA, COMPONENT, FLEET_ID)"

@@ -10,7 +10,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
-import java.time.ZoneId;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -46,6 +45,14 @@ class AgentStatisticsTest {
     private void report(AgentRecord a, String status, String target, String error, Long downloadMs) throws Exception {
         f.telemetry.record(a.id(), List.of(new TelemetryEvent("run-" + status, status, a.currentVersion(), target,
                 error, null, f.clock.instant(), downloadMs, null, null, false)));
+    }
+
+    @Test
+    void everyDownloadTimeFallsInABucketEndingAtMost2Point2PercentAboveIt() {
+        for (long ms = 0; ms < 200_000; ms += ms < 2000 ? 1 : 97) {
+            long upper = OutcomeRollup.upperBound(OutcomeRollup.bucket(ms));
+            org.junit.jupiter.api.Assertions.assertTrue(upper >= ms && upper <= ms * 1.022, ms + " → " + upper);
+        }
     }
 
     @Test
@@ -119,20 +126,21 @@ class AgentStatisticsTest {
         assertEquals(4, r.failed());
         assertEquals(2, r.rolledBack());
         assertEquals(0.7, r.successRate());
-        assertEquals(100L, r.downloadMsP50());
-        assertEquals(190L, r.downloadMsP95());
+        assertEquals(100L, r.downloadMsP50(), "nearest rank 10 of 20: 100 ms, whose bucket ends at 100");
+        assertEquals(193L, r.downloadMsP95(), "nearest rank 19 of 20: 190 ms, in the bucket up to 193");
         assertEquals(List.of(new Count("DOWNLOAD_FAILED", 3), new Count("HEALTH_CHECK", 2), new Count("DISK_SPACE", 1)),
                 r.topErrors());
-        LocalDate first = LocalDate.ofInstant(Instant.parse("2026-11-26T12:00:00Z"), ZoneId.systemDefault());
+        LocalDate first = LocalDate.parse("2026-11-26"); // days are UTC days
         assertEquals(List.of(new AgentStatistics.DayOutcomes(first, 10, 0, 0),
                 new AgentStatistics.DayOutcomes(first.plusDays(1), 4, 4, 2)), r.byDay());
 
         List<ReleaseOutcomes> everyone = stats.releases(Optional.empty(), since);
         assertEquals(List.of("2.0.0", "1.9.0"), everyone.stream().map(ReleaseOutcomes::version).toList());
         assertEquals(5, everyone.get(0).failed());
-        assertEquals(200L, everyone.get(0).downloadMsP95(), "rank 20 of 21: the 5000 ms outlier is the 21st");
+        assertEquals(201L, everyone.get(0).downloadMsP95(), "rank 20 of 21 (200 ms, bucket up to 201): the 5000 ms outlier is the 21st");
 
         List<ReleaseOutcomes> lastWeek = stats.releases(Optional.empty(), f.clock.instant().minus(Duration.ofDays(7)));
+        // the window counts whole UTC days: 7 days back from now starts at that day's midnight
         assertEquals(1, lastWeek.size(), "the window bounds the telemetry read");
         assertEquals(1.0, lastWeek.get(0).successRate());
         assertNull(lastWeek.get(0).downloadMsP50());

@@ -22,6 +22,9 @@ import java.util.Set;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.component.annotations.ReferencePolicyOption;
 
 /**
  * {@code GET /api/v1/dashboard?fleet=&days=}: the fleet's numbers in one answer ({@link DashboardView}): the agents
@@ -41,6 +44,10 @@ public class DashboardResource implements RouteProvider {
     private final RolloutOverview rollouts;
     private final FleetDirectory fleets;
     private final Clock clock;
+    /** The test hook the agents and rollouts bundles read too: a simulated fleet's time, when registered. */
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY, target = "(printmaster.clock=virtual)")
+    private volatile Clock virtual;
 
     @Activate
     public DashboardResource(@Reference AgentStatistics statistics, @Reference RolloutOverview rollouts,
@@ -79,7 +86,8 @@ public class DashboardResource implements RouteProvider {
             }
             scope = caller.fleets();
         }
-        Instant now = clock.instant();
+        Clock virtualNow = virtual;
+        Instant now = (virtualNow != null ? virtualNow : clock).instant();
         AgentStatistics.AgentCounts counts = statistics.agents(scope, now);
         List<AgentStatistics.ReleaseOutcomes> releases = statistics.releases(scope, now.minus(Duration.ofDays(days)));
         List<RolloutOverview.ActiveRollout> active = new ArrayList<>();
