@@ -127,6 +127,11 @@ final class ApiClient {
         return new ApiClient(base, Optional.of(cookie), Optional.of(csrf), Optional.empty());
     }
 
+    /** The session cookie ({@code PM_SESSION=…}) of a logged-in client, for requests made without this class. */
+    String cookie() {
+        return sessionCookie.orElseThrow(() -> new IllegalStateException("not a console session"));
+    }
+
     /** The same server, as the holder of an API token. */
     ApiClient withToken(String token) {
         return new ApiClient(base, Optional.empty(), Optional.empty(), Optional.of(token));

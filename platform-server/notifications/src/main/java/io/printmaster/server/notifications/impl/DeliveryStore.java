@@ -169,6 +169,19 @@ public class DeliveryStore {
         });
     }
 
+    /** Deletes the finished deliveries (delivered or failed) last changed before {@code before}; returns how many. */
+    int prune(Instant before) throws SQLException {
+        return database.inTransaction(c -> {
+            try (PreparedStatement ps = c.prepareStatement("DELETE FROM PM_WEBHOOK_DELIVERY WHERE STATE IN (?, ?)"
+                    + " AND UPDATED_AT < ?")) {
+                ps.setString(1, DELIVERED);
+                ps.setString(2, FAILED);
+                ps.setTimestamp(3, Timestamp.from(before));
+                return ps.executeUpdate();
+            }
+        });
+    }
+
     /** A page of one webhook's deliveries, newest first, with ids below {@code beforeId}. */
     List<Delivery> page(String webhookId, long beforeId, int limit) throws SQLException {
         return database.read(c -> {

@@ -98,8 +98,8 @@ public class EventBus implements ServerEvents {
     }
 
     /** See {@link EventRing#subscribe}. */
-    Runnable subscribe(long lastSeenSeq, Consumer<SequencedEvent> subscriber) {
-        return ring.subscribe(lastSeenSeq, subscriber);
+    Runnable subscribe(long lastSeenSeq, int maxReplay, Consumer<SequencedEvent> subscriber) {
+        return ring.subscribe(lastSeenSeq, maxReplay, subscriber);
     }
 
     int openStreams() {

@@ -44,10 +44,11 @@ final class EventRing {
      * @param lastSeenSeq the {@code Last-Event-ID} of a reconnecting client, or -1 for nothing to replay; an id above
      *                    the newest event comes from before this process started (numbers start again at 1), so the
      *                    whole ring is replayed
+     * @param maxReplay   the newest this many at most are replayed
      */
-    synchronized Runnable subscribe(long lastSeenSeq, Consumer<SequencedEvent> subscriber) {
+    synchronized Runnable subscribe(long lastSeenSeq, int maxReplay, Consumer<SequencedEvent> subscriber) {
         if (lastSeenSeq >= 0) {
-            long after = lastSeenSeq > lastSeq ? 0 : lastSeenSeq;
+            long after = Math.max(lastSeenSeq > lastSeq ? 0 : lastSeenSeq, lastSeq - maxReplay);
             for (SequencedEvent e : ring) {
                 if (e.seq() > after) {
                     subscriber.accept(e);

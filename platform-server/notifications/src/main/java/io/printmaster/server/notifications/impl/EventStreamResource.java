@@ -15,13 +15,18 @@ import org.osgi.service.component.annotations.Reference;
 /**
  * {@code GET /api/v1/events}: this server's events as {@code text/event-stream}, each one the caller may see
  * ({@link EventVisibility}), as it happens. {@code Last-Event-ID} (sent by a reconnecting EventSource) replays what
- * the caller missed from the last {@value EventRing#CAPACITY} events. The stream holds no thread: the dispatcher
+ * the caller missed from the last {@value EventRing#CAPACITY} events (the newest {@value #MAX_REPLAY} at most). The stream holds no thread: the dispatcher
  * thread queues each frame on the stream's sink, and the http bundle writes it and sends keep-alive comments.
  */
 @Component(service = RouteProvider.class)
 public class EventStreamResource implements RouteProvider {
     /** How long EventSource waits before it reconnects, in milliseconds. */
     static final int RETRY_MILLIS = 2000;
+    /**
+     * Events replayed to a reconnecting client at most (the newest): the http bundle cuts a stream off once 1000
+     * frames wait for its client, and a replay arrives in one burst.
+     */
+    static final int MAX_REPLAY = 900;
 
     private final EventBus bus;
 
@@ -45,7 +50,7 @@ public class EventStreamResource implements RouteProvider {
     private void open(Caller caller, long lastSeen, EventSink sink) {
         // the first frame also tells the client the stream is open before any event happens
         sink.send("retry: " + RETRY_MILLIS + "\n\n");
-        Runnable unsubscribe = bus.subscribe(lastSeen, e -> {
+        Runnable unsubscribe = bus.subscribe(lastSeen, MAX_REPLAY, e -> {
             if (EventVisibility.visible(caller, e.event())) {
                 sink.send(e.frame());
             }

@@ -39,6 +39,8 @@ public class WebhookSender {
     static final Duration LEASE = Duration.ofSeconds(60);
     /** Requests in flight at most; due deliveries beyond wait for the next round. */
     static final int MAX_IN_FLIGHT = 16;
+    /** How long the delivery log keeps a delivered or failed delivery. */
+    static final Duration KEEP_LOG = Duration.ofDays(30);
 
     private final WebhookStore webhooks;
     private final DeliveryStore deliveries;
@@ -84,6 +86,7 @@ public class WebhookSender {
             return t;
         });
         executor.scheduleWithFixedDelay(this::round, 1, 1, TimeUnit.SECONDS);
+        executor.scheduleWithFixedDelay(this::prune, 1, 60, TimeUnit.MINUTES);
     }
 
     @Deactivate
@@ -119,6 +122,14 @@ public class WebhookSender {
             }
         } catch (SQLException | RuntimeException e) {
             LOG.warn("webhook deliveries could not be sent this round: {}", e.toString());
+        }
+    }
+
+    private void prune() {
+        try {
+            deliveries.prune(clock.instant().minus(KEEP_LOG));
+        } catch (SQLException | RuntimeException e) {
+            LOG.warn("old webhook deliveries could not be deleted: {}", e.toString());
         }
     }
 

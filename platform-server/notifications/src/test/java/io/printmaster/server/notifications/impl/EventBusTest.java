@@ -64,7 +64,7 @@ class EventBusTest {
         bus = new EventBus(100);
         BlockingQueue<SequencedEvent> seen = new LinkedBlockingQueue<>();
         bus.addListener(e -> { });
-        Runnable first = bus.subscribe(-1, seen::add);
+        Runnable first = bus.subscribe(-1, 1000, seen::add);
         for (int i = 1; i <= 5; i++) {
             bus.publish(event(ServerEvent.ROLLOUT_PROGRESS, i));
         }
@@ -78,7 +78,7 @@ class EventBusTest {
         first.run();
 
         BlockingQueue<SequencedEvent> resumed = new LinkedBlockingQueue<>();
-        Runnable second = bus.subscribe(3, resumed::add);
+        Runnable second = bus.subscribe(3, 1000, resumed::add);
         assertEquals(List.of(4L, 5L), List.of(resumed.poll().seq(), resumed.poll().seq()), "the missed events, replayed");
         bus.publish(event(ServerEvent.ROLLOUT_PROGRESS, 6));
         assertEquals(6, resumed.poll(10, TimeUnit.SECONDS).seq(), "then the new ones");
@@ -86,7 +86,7 @@ class EventBusTest {
         second.run();
 
         BlockingQueue<SequencedEvent> afterRestart = new LinkedBlockingQueue<>();
-        bus.subscribe(5000, afterRestart::add);
+        bus.subscribe(5000, 1000, afterRestart::add);
         assertEquals(6, afterRestart.size(), "an id from before this process started replays the whole ring");
     }
 
@@ -100,9 +100,13 @@ class EventBusTest {
         }
         assertTrue(all.await(30, TimeUnit.SECONDS));
         BlockingQueue<SequencedEvent> replay = new LinkedBlockingQueue<>();
-        bus.subscribe(0, replay::add);
+        bus.subscribe(0, EventRing.CAPACITY, replay::add);
         assertEquals(EventRing.CAPACITY, replay.size());
         assertEquals(201, replay.peek().seq(), "the oldest 200 fell out");
+        BlockingQueue<SequencedEvent> bounded = new LinkedBlockingQueue<>();
+        bus.subscribe(0, EventStreamResource.MAX_REPLAY, bounded::add);
+        assertEquals(EventStreamResource.MAX_REPLAY, bounded.size(), "a stream's replay stays below the sink's limit");
+        assertEquals(1200 - EventStreamResource.MAX_REPLAY + 1, bounded.peek().seq(), "the newest ones");
     }
 
     @Test

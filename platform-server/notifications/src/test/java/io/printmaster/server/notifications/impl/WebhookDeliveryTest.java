@@ -157,7 +157,7 @@ class WebhookDeliveryTest {
     }
 
     @Test
-    void aDeliveryIsClaimedByOneSenderOnlyAndGivenUpAfterTheLastAttempt() throws Exception {
+    void aDeliveryIsClaimedByOneSenderOnlyGivenUpAfterTheLastAttemptAndPrunedWhenOld() throws Exception {
         Webhook w = webhooks.create("http://127.0.0.1:9/hook", List.of(ServerEvent.RELEASE_CACHED), null,
                 webhooks.newSecret(), "admin");
         sender.stop(); // this test claims by hand
@@ -176,6 +176,11 @@ class WebhookDeliveryTest {
         DeliveryStore.Delivery d = log(w).get(0);
         assertEquals(DeliveryStore.FAILED, d.state());
         assertEquals(2, d.attempts());
+
+        deliveries.enqueue(List.of(w.id()), ServerEvent.RELEASE_CACHED, "{}", Instant.now());
+        assertEquals(0, deliveries.prune(Instant.now().minus(WebhookSender.KEEP_LOG)), "a fresh failure stays in the log");
+        assertEquals(1, deliveries.prune(Instant.now().plus(Duration.ofDays(1))), "only the finished one goes");
+        assertEquals(List.of(DeliveryStore.PENDING), log(w).stream().map(DeliveryStore.Delivery::state).toList());
     }
 
     @Test

@@ -98,6 +98,7 @@ public class RolloutActions {
             }
             default -> throw new IllegalArgumentException("unknown action " + action);
         });
+        store.events().touched(r.id());
         if (conflict[0] != null) {
             throw new RolloutConflict(conflict[0], conflict[1]);
         }

@@ -121,6 +121,7 @@ public class RolloutGate implements UpdateGate {
         if (r.isEmpty()) {
             return GateDecision.none();
         }
+        store.events().touched(r.get().id()); // a slot taken changes its counts
         RolloutAdmission.Outcome outcome = proposed.kind() == GateDecision.Kind.ROLLBACK
                 ? admission.admitRollback(c, r.get(), request)
                 : admission.admitForward(c, r.get(), request, lateJoiner(r.get(), request.agent()));

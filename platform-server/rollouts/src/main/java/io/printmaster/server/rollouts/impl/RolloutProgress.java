@@ -23,12 +23,15 @@ final class RolloutProgress {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final RolloutTransitions transitions;
+    private final RolloutEvents events;
 
-    RolloutProgress(RolloutTransitions transitions) {
+    RolloutProgress(RolloutTransitions transitions, RolloutEvents events) {
         this.transitions = transitions;
+        this.events = events;
     }
 
     void evaluate(Connection c, String rolloutId, Instant now) throws SQLException {
+        events.touched(rolloutId); // counts may have changed; its events read it once this transaction ends
         Rollout r = RolloutRows.find(c, rolloutId).orElse(null);
         if (r == null) {
             return;
@@ -154,7 +157,9 @@ final class RolloutProgress {
         } catch (JsonProcessingException e) {
             throw new IllegalStateException(e);
         }
-        transitions.move(c, r, List.of(Rollout.RUNNING), Rollout.PAUSED, RolloutTransitions.SYSTEM, "rollout.pause",
-                now, Map.of("paused_reason", reason), "PAUSED_REASON = ?, FAILING_AGENTS = ?", reason, failingJson);
+        if (transitions.move(c, r, List.of(Rollout.RUNNING), Rollout.PAUSED, RolloutTransitions.SYSTEM, "rollout.pause",
+                now, Map.of("paused_reason", reason), "PAUSED_REASON = ?, FAILING_AGENTS = ?", reason, failingJson)) {
+            events.paused(r.id(), reason, w.failed());
+        }
     }
 }

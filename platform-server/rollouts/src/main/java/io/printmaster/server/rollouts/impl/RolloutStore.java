@@ -1,5 +1,6 @@
 package io.printmaster.server.rollouts.impl;
 
+import io.printmaster.server.notifications.api.ServerEvents;
 import io.printmaster.store.AuditLog;
 import io.printmaster.store.Database;
 import java.security.SecureRandom;
@@ -13,7 +14,11 @@ import java.util.Map;
 import java.util.Optional;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.component.annotations.ReferencePolicyOption;
 
 /**
  * Rollouts in the database: creation (with the claim on its fleets that keeps one active rollout per component per
@@ -28,6 +33,7 @@ public class RolloutStore {
     private final RolloutClock clock;
     private final RolloutTransitions transitions;
     private final RolloutProgress progress;
+    private final RolloutEvents events;
     private final SecureRandom random = new SecureRandom();
 
     @Activate
@@ -36,8 +42,29 @@ public class RolloutStore {
         this.database = database;
         this.clock = clock;
         this.transitions = new RolloutTransitions(audit);
-        this.progress = new RolloutProgress(transitions);
+        this.events = new RolloutEvents(this);
+        this.progress = new RolloutProgress(transitions, events);
         RolloutsSchema.ensure(database);
+    }
+
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    void setServerEvents(ServerEvents bus) {
+        events.bind(bus);
+    }
+
+    void unsetServerEvents(ServerEvents bus) {
+        events.unbind(bus);
+    }
+
+    @Deactivate
+    void deactivate() {
+        events.close();
+    }
+
+    /** Where changes to rollouts are announced (after they commit) to the server's events. */
+    RolloutEvents events() {
+        return events;
     }
 
     Instant now() {
@@ -88,6 +115,10 @@ public class RolloutStore {
         }
         if (conflict.rolloutId != null) {
             throw new RolloutConflict(conflict.rolloutId, conflict.fleet);
+        }
+        created.ifPresent(c -> events.touched(c.id()));
+        if (supersedes != null) {
+            events.touched(supersedes.id());
         }
         return created;
     }
