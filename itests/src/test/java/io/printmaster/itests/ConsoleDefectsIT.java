@@ -16,7 +16,6 @@ import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HexFormat;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
@@ -85,17 +84,8 @@ class ConsoleDefectsIT {
             String id = "branch-office-" + i + "-" + "y".repeat(40);
             assertEquals(201, admin.post("/api/v1/fleets", Map.of("id", id, "name", "Branch " + i + " " + "z".repeat(80))).status());
         }
-        ApiClient.Response token = admin.post("/api/v1/fleets/lab/join-tokens", Map.of());
-        assertEquals(201, token.status(), token.body());
-        Map<String, Object> enroll = new LinkedHashMap<>();
-        enroll.put("join_token", token.json().get("token"));
-        enroll.put("hostname", LONG_HOST);
-        enroll.put("platform", "linux");
-        enroll.put("arch", "amd64");
-        enroll.put("current_version", "1.0.0");
-        ApiClient.Response enrolled = ApiClient.anonymous(Integer.toString(server.baseUri().getPort())).post("/api/v1/agents/enroll", enroll);
-        assertEquals(201, enrolled.status(), enrolled.body());
-        agentId = (String) enrolled.json().get("agent_id");
+        agentId = ConsoleFixture.enroll(admin, ApiClient.anonymous(Integer.toString(server.baseUri().getPort())), "lab",
+                LONG_HOST, "1.0.0").id();
         IntakeDiagnostics.awaitIntake(admin, Duration.ofSeconds(60), () -> {
             String artifacts = admin.get("/api/v1/releases/artifacts?component=agent").body();
             assertTrue(artifacts.contains("linux-amd64") || artifacts.contains("\"platform\":\"linux\""), artifacts);
@@ -103,25 +93,12 @@ class ConsoleDefectsIT {
         });
 
         browser = new Browser(server.baseUri());
-        browser.open("/login");
-        browser.visible(By.id("login-password"));
-        browser.typeById("login-username", "admin");
-        browser.typeById("login-password", server.adminPassword());
-        browser.click("login-submit");
-        browser.awaitPage("Dashboard");
+        ConsoleFixture.logIn(browser, server, "Dashboard");
     }
 
     @AfterAll
     static void stop() throws Exception {
-        try {
-            if (browser != null) {
-                browser.close();
-            }
-        } finally {
-            if (server != null) {
-                server.close();
-            }
-        }
+        ConsoleFixture.close(browser, server);
     }
 
     private static Object js(String script, Object... args) {

@@ -11,7 +11,6 @@ import io.printmaster.itests.sim.SimulatedAgent;
 import io.printmaster.itests.sim.VirtualClock;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HexFormat;
@@ -19,7 +18,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Random;
 import java.util.Set;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterAll;
@@ -54,20 +52,9 @@ class DashboardConsoleIT {
     @BeforeAll
     static void start() throws Exception {
         Path data = Files.createTempDirectory("pm-server-dashboard-console");
-        Path releases = Files.createDirectories(data.resolve("releases-in"));
-        // the simulated agents never download: any bytes do, as long as the checksums match
-        StringBuilder sums = new StringBuilder();
-        Random random = new Random(15);
-        for (String version : List.of(FROM, TO)) {
-            byte[] bytes = new byte[4096];
-            random.nextBytes(bytes);
-            String name = "printmaster-agent-v" + version + "-linux-amd64.tar.gz";
-            Files.write(releases.resolve(name), bytes);
-            sums.append(HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes))).append("  ").append(name).append('\n');
-        }
-        Files.writeString(releases.resolve("SHA256SUMS"), sums.toString());
         Files.createDirectories(data.resolve("etc"));
-        Files.writeString(data.resolve("etc/io.printmaster.releasesource.directory-sim.cfg"), "name=sim\npath=" + releases + "\n");
+        // the simulated agents never download: any bytes do, as long as the checksums match
+        ReleaseFolder.configureSource(data, "sim", ReleaseFolder.write(data.resolve("releases-in"), 15, FROM, TO));
         server = ServerProcess.start("dashboard-console", data, ServerProcess.WITHOUT_BUILT_IN_RELEASES);
         server.awaitEndpoints("/api/v1/dashboard", "/api/v1/events", "/api/v1/rollouts", "/api/v1/agents");
         anonymous = ApiClient.anonymous(Integer.toString(server.baseUri().getPort()));
@@ -80,12 +67,7 @@ class DashboardConsoleIT {
         sim = new FleetSimulator("http://127.0.0.1:" + server.baseUri().getPort(), VirtualClock.startingNow(), 6, 15);
 
         browser = new Browser(server.baseUri());
-        browser.open("/login");
-        browser.visible(By.id("login-password"));
-        browser.typeById("login-username", "admin");
-        browser.typeById("login-password", server.adminPassword());
-        browser.click("login-submit");
-        browser.awaitPage("Dashboard");
+        ConsoleFixture.logIn(browser, server, "Dashboard");
         browser.withText(testId("live-status"), "Live");
     }
 
@@ -97,13 +79,8 @@ class DashboardConsoleIT {
                 sim.close();
                 assertEquals(List.of(), errors, "requests the server failed");
             }
-            if (browser != null) {
-                browser.close();
-            }
         } finally {
-            if (server != null) {
-                server.close();
-            }
+            ConsoleFixture.close(browser, server);
         }
     }
 
@@ -239,9 +216,9 @@ class DashboardConsoleIT {
     @Test
     void anAgentsNewStatusAppearsWithoutAReload() throws Exception {
         assertEquals(201, admin.post("/api/v1/fleets", Map.of("id", "live", "name", "Live")).status());
-        String[] enrolled = enrolledAgent("live", "live-watched-host");
-        String agentId = enrolled[0];
-        ApiClient agent = anonymous.withToken(enrolled[1]);
+        ConsoleFixture.EnrolledAgent enrolled = ConsoleFixture.enroll(admin, anonymous, "live", "live-watched-host", FROM);
+        String agentId = enrolled.id();
+        ApiClient agent = enrolled.client();
 
         browser.open("/agents?q=live-watched");
         browser.awaitPage("Agents");
@@ -261,21 +238,20 @@ class DashboardConsoleIT {
         browser.withText(testId("agent-status-" + agentId), "downloading");
         assertEquals(Boolean.TRUE, js.executeScript("return window.pmSamePage === true;"), "the page was not reloaded");
         assertEquals(TO, browser.visible("agent-target-" + agentId).getText());
-    }
 
-    /** An agent of {@code fleet} enrolled over the API, as the real agent does; returns its id and credential. */
-    private static String[] enrolledAgent(String fleet, String hostname) throws Exception {
-        ApiClient.Response token = admin.post("/api/v1/fleets/" + fleet + "/join-tokens", Map.of());
-        assertEquals(201, token.status(), token.body());
-        Map<String, Object> enroll = new LinkedHashMap<>();
-        enroll.put("join_token", token.json().get("token"));
-        enroll.put("hostname", hostname);
-        enroll.put("platform", "linux");
-        enroll.put("arch", "amd64");
-        enroll.put("current_version", FROM);
-        ApiClient.Response enrolled = anonymous.post("/api/v1/agents/enroll", enroll);
-        assertEquals(201, enrolled.status(), enrolled.body());
-        return new String[] {(String) enrolled.json().get("agent_id"), (String) enrolled.json().get("credential")};
+        // the fleet's dashboard counts the failure as it is reported
+        browser.open("/dashboard?fleet=live");
+        browser.awaitPage("Dashboard: live");
+        browser.withText(testId("tile-total-value"), "1");
+        assertEquals("0", browser.visible("tile-failed-value").getText());
+        js.executeScript("window.pmSamePage = true;");
+        t.put("status", "failed");
+        t.put("error_code", "DOWNLOAD_FAILED");
+        t.put("timestamp", Instant.now().toString());
+        sent = agent.post("/api/v1/agents/update/telemetry", t);
+        assertEquals(200, sent.status(), sent.body());
+        browser.withText(testId("tile-failed-value"), "1");
+        assertEquals(Boolean.TRUE, js.executeScript("return window.pmSamePage === true;"), "the dashboard was not reloaded");
     }
 
     @Test
@@ -312,7 +288,7 @@ class DashboardConsoleIT {
             assertEquals(url, browser.visible("webhook-url-" + id).getText());
 
             // an agent of the fleet fails a run: agent.outcome goes out, signed with the secret
-            String[] agent = enrolledAgent("hooks", "hooks-host");
+            ConsoleFixture.EnrolledAgent agent = ConsoleFixture.enroll(admin, anonymous, "hooks", "hooks-host", FROM);
             Map<String, Object> t = new LinkedHashMap<>();
             t.put("run_id", "run-hook-1");
             t.put("status", "failed");
@@ -320,14 +296,14 @@ class DashboardConsoleIT {
             t.put("current_version", FROM);
             t.put("target_version", TO);
             t.put("timestamp", Instant.now().toString());
-            assertEquals(200, anonymous.withToken(agent[1]).post("/api/v1/agents/update/telemetry", t).status());
+            assertEquals(200, agent.client().post("/api/v1/agents/update/telemetry", t).status());
             String[] delivery = received.poll(30, java.util.concurrent.TimeUnit.SECONDS);
             assertTrue(delivery != null, "the receiver got the event");
             javax.crypto.Mac mac = javax.crypto.Mac.getInstance("HmacSHA256");
             mac.init(new javax.crypto.spec.SecretKeySpec(secret.getBytes(java.nio.charset.StandardCharsets.UTF_8), "HmacSHA256"));
             String expected = "sha256=" + HexFormat.of().formatHex(mac.doFinal(delivery[1].getBytes(java.nio.charset.StandardCharsets.UTF_8)));
             assertEquals(expected, delivery[0], "signed with the secret the page showed");
-            assertTrue(delivery[1].contains(agent[0]), delivery[1]);
+            assertTrue(delivery[1].contains(agent.id()), delivery[1]);
 
             Eventually.within(Duration.ofSeconds(20), () -> assertTrue(admin.get("/api/v1/webhooks/" + id + "/deliveries").body()
                     .contains("\"state\":\"delivered\"")));
