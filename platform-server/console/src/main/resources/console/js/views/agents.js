@@ -1,5 +1,6 @@
 import { api, query } from '../api.js';
 import { badge, fill, h, link, seg, time } from '../dom.js';
+import { fleetSelect, visibleFleets } from '../fleet-choice.js';
 import { onEvents } from '../live.js';
 import { emptyRow, loadFailed, loading, notice, pageHeader } from '../ui.js';
 import { commandButtons, errorCode, statusBadge } from './agent-status.js';
@@ -43,12 +44,7 @@ export async function render(root, ctx) {
       + 'Commands are handed to an agent at its next check-in.'),
     toolbar, outcome, area, pager);
 
-  let fleets = [];
-  try {
-    fleets = (await api.get('/api/v1/fleets')).fleets || [];
-  } catch (e) {
-    if (e.status === 401) throw e;
-  }
+  const fleets = await visibleFleets();
   if (!ctx.isCurrent()) return;
   fill(toolbar, ...filterControls(filter, fleets, (changed) => ctx.navigate(`/agents${query(changed)}`)));
 
@@ -113,11 +109,7 @@ function countText(count, page, more) {
 }
 
 function filterControls(filter, fleets, apply) {
-  const fleet = h('select', { id: 'agents-fleet', testid: 'agents-filter-fleet' },
-    h('option', { value: '' }, 'all fleets'),
-    [...fleets].sort((a, b) => String(a.name).localeCompare(String(b.name))).map((f) => h('option', { value: f.id }, `${f.name} (${f.id})`)),
-    filter.fleet && !fleets.some((f) => f.id === filter.fleet) ? h('option', { value: filter.fleet }, filter.fleet) : null);
-  fleet.value = filter.fleet;
+  const fleet = fleetSelect({ id: 'agents-fleet', testid: 'agents-filter-fleet', fleets, current: filter.fleet });
   const status = h('select', { id: 'agents-status', testid: 'agents-filter-status' },
     h('option', { value: '' }, 'any status'), STATUSES.map((s) => h('option', { value: s }, s)));
   status.value = filter.status;

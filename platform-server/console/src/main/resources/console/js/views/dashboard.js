@@ -1,6 +1,7 @@
 import { api, query } from '../api.js';
 import { fill, h, link, seg } from '../dom.js';
 import { bars, chartCard, loadChartJs, PALETTE, stacked, STATUS_COLOURS } from '../charts.js';
+import { fleetSelect, visibleFleets } from '../fleet-choice.js';
 import { debounced, onEvents } from '../live.js';
 import { progressBar, stateBadge } from '../rollout-ui.js';
 import { loadFailed, loading, notice, pageHeader } from '../ui.js';
@@ -22,12 +23,7 @@ export async function render(root, ctx) {
   const updated = h('p', { class: 'small muted', testid: 'dashboard-updated', 'aria-live': 'off' });
   root.append(pageHeader(title), toolbar, updated, area);
 
-  let fleets = [];
-  try {
-    fleets = (await api.get('/api/v1/fleets')).fleets || [];
-  } catch (e) {
-    if (e.status === 401) throw e;
-  }
+  const fleets = await visibleFleets();
   if (!ctx.isCurrent()) return;
   fill(toolbar, ...scopeControls(filter, fleets, (changed) => ctx.navigate(`/dashboard${query(changed)}`)));
 
@@ -76,18 +72,14 @@ export async function render(root, ctx) {
 }
 
 function scopeControls(filter, fleets, apply) {
-  const fleetSelect = h('select', { id: 'dashboard-fleet', testid: 'dashboard-fleet' },
-    h('option', { value: '' }, 'all fleets'),
-    [...fleets].sort((a, b) => String(a.name).localeCompare(String(b.name))).map((f) => h('option', { value: f.id }, `${f.name} (${f.id})`)),
-    filter.fleet && !fleets.some((f) => f.id === filter.fleet) ? h('option', { value: filter.fleet }, filter.fleet) : null);
-  fleetSelect.value = filter.fleet;
+  const fleet = fleetSelect({ id: 'dashboard-fleet', testid: 'dashboard-fleet', fleets, current: filter.fleet });
   const daysSelect = h('select', { id: 'dashboard-days', testid: 'dashboard-days' },
     DAY_CHOICES.map((d) => h('option', { value: d }, `last ${d} days`)));
   daysSelect.value = String(DAY_CHOICES.includes(filter.days) ? filter.days : 30);
-  const changed = () => apply({ fleet: fleetSelect.value, days: Number(daysSelect.value) === 30 ? '' : daysSelect.value });
-  fleetSelect.addEventListener('change', changed);
+  const changed = () => apply({ fleet: fleet.value, days: Number(daysSelect.value) === 30 ? '' : daysSelect.value });
+  fleet.addEventListener('change', changed);
   daysSelect.addEventListener('change', changed);
-  return [h('label', { for: fleetSelect.id }, 'Fleet'), fleetSelect, h('label', { for: daysSelect.id }, 'Releases over'), daysSelect];
+  return [h('label', { for: fleet.id }, 'Fleet'), fleet, h('label', { for: daysSelect.id }, 'Releases over'), daysSelect];
 }
 
 function num(v) {

@@ -1,5 +1,6 @@
 import { api, query } from '../api.js';
 import { badge, fill, h, time } from '../dom.js';
+import { fleetSelect, visibleFleets } from '../fleet-choice.js';
 import { checkField, field, FormErrors, generalError } from '../forms.js';
 import { confirmDialog, emptyRow, loadFailed, loading, notice, pageHeader, table } from '../ui.js';
 
@@ -50,12 +51,7 @@ export async function render(root, ctx) {
     fill(listArea, webhookTable(answer.webhooks || [], reload));
   };
 
-  let fleets = [];
-  try {
-    fleets = (await api.get('/api/v1/fleets')).fleets || [];
-  } catch (e) {
-    if (e.status === 401) throw e;
-  }
+  const fleets = await visibleFleets();
   const close = () => {
     formArea.hidden = true;
     newButton.hidden = false;
@@ -75,9 +71,7 @@ export async function render(root, ctx) {
 
 function createForm(fleets, onCreated, onCancel) {
   const url = h('input', { id: 'webhook-url', type: 'url', placeholder: 'https://chat.example.com/hooks/…', spellcheck: 'false', autocomplete: 'off' });
-  const fleet = h('select', { id: 'webhook-fleet' },
-    h('option', { value: '' }, 'every fleet'),
-    fleets.map((f) => h('option', { value: f.id }, `${f.name} (${f.id})`)));
+  const fleet = fleetSelect({ id: 'webhook-fleet', testid: 'webhook-fleet', fleets, allLabel: 'every fleet' });
   const secret = h('input', { id: 'webhook-secret', type: 'password', autocomplete: 'new-password', spellcheck: 'false', placeholder: 'leave empty to have one generated' });
   const boxes = WEBHOOK_EVENTS.map(([type, label, byDefault]) => {
     const box = h('input', { type: 'checkbox', id: `webhook-event-${type.replace('.', '-')}`, value: type, checked: byDefault });
