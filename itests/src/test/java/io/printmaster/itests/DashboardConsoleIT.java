@@ -45,6 +45,7 @@ class DashboardConsoleIT {
     private static ApiClient admin;
     private static ApiClient anonymous;
     private static FleetSimulator sim;
+    private static Path releases;
 
     @RegisterExtension
     static final ScreenshotOnFailure SCREENSHOTS = new ScreenshotOnFailure(() -> browser);
@@ -54,7 +55,8 @@ class DashboardConsoleIT {
         Path data = Files.createTempDirectory("pm-server-dashboard-console");
         Files.createDirectories(data.resolve("etc"));
         // the simulated agents never download: any bytes do, as long as the checksums match
-        ReleaseFolder.configureSource(data, "sim", ReleaseFolder.write(data.resolve("releases-in"), 15, FROM, TO));
+        releases = ReleaseFolder.write(data.resolve("releases-in"), 15, FROM, TO);
+        ReleaseFolder.configureSource(data, "sim", releases);
         server = ServerProcess.start("dashboard-console", data, ServerProcess.WITHOUT_BUILT_IN_RELEASES);
         server.awaitEndpoints("/api/v1/dashboard", "/api/v1/events", "/api/v1/rollouts", "/api/v1/agents");
         anonymous = ApiClient.anonymous(Integer.toString(server.baseUri().getPort()));
@@ -337,5 +339,24 @@ class DashboardConsoleIT {
         browser.open("/tokens");
         browser.awaitPage("API tokens");
         browser.visible("tokens-table");
+    }
+
+    @Test
+    void aToastAnnouncesANewlyCachedRelease() throws Exception {
+        browser.open("/agents");
+        browser.awaitPage("Agents");
+        // the same seed writes the same bytes for the versions already there, and a new one
+        ReleaseFolder.write(releases, 15, FROM, TO, "1.1.0");
+        Eventually.within(Duration.ofSeconds(60), () -> {
+            if (browser.findAll(testId("toast-release-cached")).isEmpty()) {
+                // a sync that listed the folder before the new file was there misses it: ask again (joins a running one)
+                assertEquals(202, admin.post("/api/v1/releases/sync", Map.of()).status());
+            }
+            assertFalse(browser.findAll(testId("toast-release-cached")).isEmpty(), "a toast for the new release");
+        });
+        WebElement toast = browser.withText(testId("toast-release-cached"), "agent 1.1.0");
+        assertTrue(toast.getText().startsWith("New release cached"), toast.getText());
+        assertEquals("status", toast.getAttribute("role"));
+        assertEquals("Agents", browser.visible("page-title").getText(), "shown on whatever page is open");
     }
 }
