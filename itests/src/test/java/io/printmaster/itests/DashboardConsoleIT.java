@@ -111,18 +111,26 @@ class DashboardConsoleIT {
         return (String) ((Map<?, ?>) r.json().get("rollout")).get("id");
     }
 
-    /** The rows of a chart's table view, shown through its toggle as a sighted user would; first cell → cells. */
-    private static Map<String, List<String>> tableOf(String chart) {
-        WebElement toggle = browser.visible(chart + "-toggle");
-        if ("false".equals(toggle.getAttribute("aria-pressed"))) {
-            toggle.click();
-        }
-        WebElement table = browser.visible(chart + "-table");
+    /**
+     * The rows of a chart's table view (first cell → the others), once its toggle shows it, as a sighted user opens
+     * it. Read in one script: the page may rebuild a card whose numbers changed while it is read.
+     */
+    @SuppressWarnings("unchecked")
+    private static Map<String, List<String>> tableOf(String chart) throws Exception {
         Map<String, List<String>> rows = new LinkedHashMap<>();
-        for (WebElement row : table.findElements(By.cssSelector("tbody tr"))) {
-            List<String> cells = row.findElements(By.cssSelector("th, td")).stream().map(WebElement::getText).toList();
-            rows.put(cells.get(0), cells.subList(1, cells.size()));
-        }
+        Eventually.within(Duration.ofSeconds(20), () -> {
+            WebElement toggle = browser.visible(chart + "-toggle");
+            if ("false".equals(toggle.getAttribute("aria-pressed"))) {
+                toggle.click();
+            }
+            assertTrue(browser.visible(chart + "-table").isDisplayed());
+            List<List<String>> read = (List<List<String>>) ((JavascriptExecutor) browser.driver()).executeScript("""
+                    const t = document.querySelector('[data-testid="' + arguments[0] + '-table"]');
+                    return [...t.querySelectorAll('tbody tr')].map((r) => [...r.querySelectorAll('th, td')].map((c) => c.textContent.trim()));""",
+                    chart);
+            rows.clear();
+            read.forEach(cells -> rows.put(cells.get(0), cells.subList(1, cells.size())));
+        });
         return rows;
     }
 
@@ -207,7 +215,7 @@ class DashboardConsoleIT {
 
         WebElement toast = browser.withText(testId("toast-rollout-paused"), TO);
         assertTrue(toast.getText().contains("Rollout paused"), toast.getText());
-        assertEquals("status", toast.getAttribute("role"), "a polite live region");
+        assertTrue(announced().contains("Rollout paused"), "screen readers hear it: " + announced());
         assertEquals("/rollouts/" + id, java.net.URI.create(toast.findElement(By.cssSelector("a")).getAttribute("href")).getPath());
         // the rollouts list shows the new state without a reload
         browser.withText(testId("rollout-state-" + id), "aused");
@@ -356,7 +364,14 @@ class DashboardConsoleIT {
         });
         WebElement toast = browser.withText(testId("toast-release-cached"), "agent 1.1.0");
         assertTrue(toast.getText().startsWith("New release cached"), toast.getText());
-        assertEquals("status", toast.getAttribute("role"));
+        assertTrue(announced().contains("New release cached: agent 1.1.0"), "screen readers hear it: " + announced());
         assertEquals("Agents", browser.visible("page-title").getText(), "shown on whatever page is open");
+    }
+
+    /** What the toasts' polite live region (present from the start, so screen readers announce changes) says now. */
+    private static String announced() {
+        WebElement announcer = browser.find(testId("toast-announcer"));
+        assertEquals("polite", announcer.getAttribute("aria-live"));
+        return announcer.getAttribute("textContent");
     }
 }

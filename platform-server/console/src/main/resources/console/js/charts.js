@@ -40,10 +40,10 @@ export const STATUS_COLOURS = {
 /**
  * A card with a chart and its table view. spec: {title, testid, columns: [header…], rows: [[cell…]…],
  * chart: (Chart) => config | null, empty: text when there are no rows, caption}. The table carries
- * data-testid `${testid}-table`; the toggle `${testid}-toggle`. `charts` collects the Chart instances (to destroy
- * them when the page is rebuilt); `shown` is the set of testids whose table the user opened (kept across rebuilds).
+ * data-testid `${testid}-table`; the toggle `${testid}-toggle`. `shown` is the set of testids whose table the user
+ * opened (kept across rebuilds). Returns {el, chart} (chart: the Chart instance to destroy, or null).
  */
-export function chartCard(spec, Chart, charts, shown) {
+function chartCard(spec, Chart, shown) {
   const tableId = uid('chart-table');
   const table = h('table', { class: 'data chart-table', id: tableId, testid: `${spec.testid}-table` },
     h('caption', { class: 'visually-hidden' }, spec.caption || spec.title),
@@ -66,6 +66,7 @@ export function chartCard(spec, Chart, charts, shown) {
     else shown.delete(spec.testid);
   });
   let canvasBox = null;
+  let chart = null;
   const config = Chart && spec.rows.length ? spec.chart(Chart) : null;
   if (config) {
     // the table says the same to screen readers; the canvas is a picture of it
@@ -74,13 +75,78 @@ export function chartCard(spec, Chart, charts, shown) {
     config.options = {
       responsive: true, maintainAspectRatio: false, animation: false, ...(config.options || {}),
     };
-    charts.push(new Chart(canvas, config));
+    chart = new Chart(canvas, config);
   }
-  return h('section', { class: 'card chart-card', testid: spec.testid },
+  const el = h('section', { class: 'card chart-card', testid: spec.testid },
     h('div', { class: 'chart-head' }, h('h2', {}, spec.title), toggle),
     spec.lead || null,
     canvasBox,
     wrapper);
+  return { el, chart };
+}
+
+/**
+ * The cards of a page across its refreshes. A card whose numbers did not change is kept as it is (its chart, its
+ * open table, where a screen reader is in it, the focus); a changed one is built anew and its old chart destroyed.
+ * A refresh: begin(), card()/part() for each, end().
+ */
+export class ChartCards {
+  constructor(Chart) {
+    this.Chart = Chart;
+    this.shown = new Set();
+    this.kept = new Map(); // key → {sig, el, chart}
+    this.next = new Map();
+  }
+
+  begin() {
+    this.next = new Map();
+  }
+
+  /** Any part of the page by key: built by build() → element, unless the same signature was built last time. */
+  part(key, signature, build) {
+    const sig = JSON.stringify(signature);
+    const old = this.kept.get(key);
+    if (old && old.sig === sig) {
+      this.kept.delete(key);
+      this.next.set(key, old);
+      return old.el;
+    }
+    const built = build();
+    const entry = built && built.el ? { sig, ...built } : { sig, el: built, chart: null };
+    this.next.set(key, entry);
+    return entry.el;
+  }
+
+  /** A chart card (see chartCard), kept while its title, columns and rows stay the same. */
+  card(spec) {
+    return this.part(spec.testid, [spec.title, spec.columns, spec.rows], () => chartCard(spec, this.Chart, this.shown));
+  }
+
+  end() {
+    this.destroy();
+    this.kept = this.next;
+    this.next = new Map();
+  }
+
+  /** Destroys the charts of the cards not kept (all of them, when the page is left). */
+  destroy() {
+    for (const entry of this.kept.values()) {
+      if (entry.chart) entry.chart.destroy();
+    }
+    this.kept.clear();
+  }
+}
+
+/**
+ * Makes parent's children exactly `children` (nulls left out), moving only what changed: a node already in its
+ * place is not touched, so focus and a screen reader's position inside it survive a refresh.
+ */
+export function reconcile(parent, children) {
+  const wanted = children.flat().filter((c) => c !== null && c !== undefined && c !== false);
+  wanted.forEach((child, i) => {
+    if (parent.childNodes[i] !== child) parent.insertBefore(child, parent.childNodes[i] || null);
+  });
+  while (parent.childNodes.length > wanted.length) parent.lastChild.remove();
 }
 
 /** A bar chart config of one series. */

@@ -1,6 +1,6 @@
 import { api, query } from '../api.js';
 import { fill, h, link, seg } from '../dom.js';
-import { bars, chartCard, loadChartJs, PALETTE, stacked, STATUS_COLOURS } from '../charts.js';
+import { bars, ChartCards, loadChartJs, PALETTE, reconcile, stacked, STATUS_COLOURS } from '../charts.js';
 import { fleetSelect, visibleFleets } from '../fleet-choice.js';
 import { debounced, onEvents } from '../live.js';
 import { progressBar, stateBadge } from '../rollout-ui.js';
@@ -34,12 +34,15 @@ export async function render(root, ctx) {
   } catch (e) {
     chartError = e;
   }
-  const charts = [];
-  const shown = new Set();
-  const destroyCharts = () => {
-    while (charts.length) charts.pop().destroy();
+  // the page's parts live across refreshes: only what changed is rebuilt (see ChartCards, reconcile)
+  const cards = new ChartCards(Chart);
+  ctx.onLeave(() => cards.destroy());
+  const layout = {
+    warning: chartError ? notice('warn', `The charts could not be drawn (${chartError.message}); the tables show the numbers.`, 'charts-unavailable') : null,
+    agents: h('div', { class: 'chart-grid' }),
+    releasesTitle: h('h2', { class: 'section-title' }, 'Releases'),
+    releases: h('div', { class: 'chart-grid wide' }),
   };
-  ctx.onLeave(destroyCharts);
 
   const load = async () => {
     let data;
@@ -47,7 +50,7 @@ export async function render(root, ctx) {
       data = await api.get(`/api/v1/dashboard${query({ fleet: filter.fleet, days: filter.days })}`);
     } catch (e) {
       if (e.status === 401 || !ctx.isCurrent()) return;
-      destroyCharts();
+      cards.destroy();
       if (e.status === 404) {
         fill(area, notice('info', 'This server has no dashboard yet: the dashboard service is not installed.', 'dashboard-unavailable'));
         return;
@@ -56,10 +59,13 @@ export async function render(root, ctx) {
       return;
     }
     if (!ctx.isCurrent()) return;
-    destroyCharts();
-    fill(area,
-      chartError ? notice('warn', `The charts could not be drawn (${chartError.message}); the tables show the numbers.`, 'charts-unavailable') : null,
-      ...sections(data, filter, Chart, charts, shown));
+    cards.begin();
+    const parts = sections(data, filter, cards);
+    cards.end();
+    reconcile(layout.agents, parts.agentCards);
+    reconcile(layout.releases, parts.releaseCards);
+    reconcile(area, [layout.warning, parts.tiles, layout.agents, parts.fleets, parts.rollouts, layout.releasesTitle,
+      parts.releaseCards.length ? layout.releases : parts.noReleases]);
     updated.textContent = `Updated ${new Date().toLocaleTimeString()}; the page follows the server's events live.`;
   };
   const reload = debounced(load, 1500);
@@ -114,17 +120,19 @@ function tiles(data, filter) {
     tile('last run failed', a.failed, { flag: 'failed' }, 'tile-failed', num(a.failed) ? 'bad' : ''));
 }
 
-function sections(data, filter, Chart, charts, shown) {
+/** The page's parts for one answer, each through `cards` so that unchanged ones are kept. */
+function sections(data, filter, cards) {
   const a = data.agents || {};
-  const card = (spec) => chartCard(spec, Chart, charts, shown);
+  const card = (spec) => cards.card(spec);
   const byVersion = (a.by_version || []).map((v) => [v.version || 'unknown', num(v.count)]);
   const byStatus = (a.by_status || []).map((s) => [s.status || 'none yet', num(s.count)]);
   const checked = a.checked_in || {};
   const recency = [['within a day', num(checked.day)], ['within a week', num(checked.week)], ['never', num(checked.never)]];
   const releases = data.releases || [];
-  const out = [
-    tiles(data, filter),
-    h('div', { class: 'chart-grid' },
+  const rollouts = data.rollouts || [];
+  return {
+    tiles: cards.part('tiles', [a.total, a.stale, a.low_disk, a.failed], () => tiles(data, filter)),
+    agentCards: [
       card({
         title: 'Agents by version', testid: 'chart-versions', columns: ['Version', 'Agents'], rows: byVersion,
         empty: 'No agents yet.', chart: () => bars(byVersion.map((r) => r[0]), byVersion.map((r) => r[1]), 'Agents'),
@@ -144,13 +152,13 @@ function sections(data, filter, Chart, charts, shown) {
       card({
         title: 'Last check-in', testid: 'chart-checkins', columns: ['Checked in', 'Agents'], rows: recency,
         chart: () => bars(recency.map((r) => r[0]), recency.map((r) => r[1]), 'Agents', [PALETTE[1], PALETTE[0], PALETTE[8]]),
-      })),
-    fleetsCard(data.fleets || [], card),
-    rolloutsCard(data.rollouts || []),
-    h('h2', { class: 'section-title' }, 'Releases'),
-    releasesCards(releases, card),
-  ];
-  return out;
+      }),
+    ],
+    fleets: fleetsCard(data.fleets || [], card),
+    rollouts: cards.part('rollouts', rollouts, () => rolloutsCard(rollouts)),
+    releaseCards: releases.length ? releasesCards(releases, card) : [],
+    noReleases: cards.part('no-releases', [], () => h('p', { class: 'muted', testid: 'dashboard-no-releases' }, 'No update runs in this period.')),
+  };
 }
 
 function fleetsCard(fleets, card) {
@@ -189,9 +197,6 @@ function releaseLabel(r) {
 }
 
 function releasesCards(releases, card) {
-  if (!releases.length) {
-    return h('p', { class: 'muted', testid: 'dashboard-no-releases' }, 'No update runs in this period.');
-  }
   const labels = releases.map(releaseLabel);
   const outcomes = card({
     title: 'Update outcomes per release', testid: 'chart-releases',
@@ -253,5 +258,5 @@ function releasesCards(releases, card) {
       options: { scales: { y: { beginAtZero: true, ticks: { precision: 0 } } } },
     }),
   }) : null;
-  return h('div', { class: 'chart-grid wide' }, outcomes, downloads, errorCard, overTime);
+  return [outcomes, downloads, errorCard, overTime];
 }
