@@ -316,8 +316,13 @@ class ArchitectureIT {
     /**
      * Every bundle of ours that exports a package is semantically versioned against its last release: its module
      * runs bnd-baseline-maven-plugin, and the release's jar is in cnf/baseline-repo (failOnMissing makes a missing one
-     * fail that module's build; this names the bundle whose module forgot the plugin).
+     * fail that module's build; this names the bundle whose module forgot the plugin). A bundle that did not exist at
+     * that release has nothing to compare with until the next one adds its jar (cnf/baseline-repo/README.md).
      */
+    /** Exporting bundles first built after the baseline release (0.1.0): no released jar to compare with yet. */
+    private static final Set<String> NEWER_THAN_BASELINE = Set.of("io.printmaster.server.notifications",
+            "io.printmaster.server.rollouts");
+
     @Test
     void everyExportingBundleOfOursIsBaselined() throws IOException {
         Path workspace = Path.of(System.getProperty("pm.workspace")).toAbsolutePath().normalize();
@@ -343,6 +348,9 @@ class ArchitectureIT {
         assertTrue(exporting.contains(API), "the rule sees the exporting bundles: " + exporting);
         List<String> violations = new ArrayList<>();
         for (String bsn : exporting) {
+            if (NEWER_THAN_BASELINE.contains(bsn)) {
+                continue;
+            }
             Path pom = modulePoms.get(bsn);
             if (pom == null) {
                 violations.add(bsn + ": no module found");
