@@ -100,11 +100,13 @@ class ConsoleIT {
 
         browser.typeById("login-password", server.adminPassword());
         browser.click("login-submit");
-        browser.awaitPage("Fleets");
+        browser.awaitPage("Dashboard");
         assertEquals("admin", browser.visible("user-name").getText());
         browser.withText(testId("server-version"), "Server " + health().get("version").asText());
 
         // create a fleet
+        browser.click("nav-fleets");
+        browser.awaitPage("Fleets");
         browser.click("new-fleet");
         browser.typeById("fleet-name", "Lab printers");
         assertEquals("lab-printers", browser.value("fleet-id"), "the id follows the name");

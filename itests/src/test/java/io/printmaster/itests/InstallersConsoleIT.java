@@ -84,7 +84,7 @@ class InstallersConsoleIT {
             assertFalse(browser.visible("instructions-" + platform).getText().isBlank());
         }
         assertTrue(browser.visible("instructions-linux-amd64").getText()
-                .contains("tar -xzf printmaster-agent-lab-v1.0.0-linux-amd64.tar.gz && cd printmaster-agent-1.0.0 && bin/pm-agent"));
+                .contains("tar -xzf printmaster-agent-lab-v1.0.0-linux-amd64.tar.gz\ncd printmaster-agent-1.0.0\nbin/pm-agent --supervise"));
         assertTrue(browser.visible("instructions-windows-amd64").getText().contains("msiexec /i"));
         assertTrue(browser.visible("instructions-windows-amd64").getText().contains("bin\\pm-agent.cmd"));
 

@@ -429,9 +429,9 @@ class RolloutsConsoleIT {
                 .contains("rollouts created for a new release wait for an administrator"));
         // the pin labels say what PinStrategy does: minor keeps the minor line, major the major line
         assertTrue(browser.find(By.cssSelector("#policy-version-pin-strategy option[value=minor]")).getText()
-                .contains("stay on the current minor version"));
+                .contains("keep the installed minor line"));
         assertTrue(browser.find(By.cssSelector("#policy-version-pin-strategy option[value=major]")).getText()
-                .contains("stay on the current major version"));
+                .contains("keep the installed major line"));
         // above the sticky save bar, where a user scrolls it to
         js("document.getElementById('policy-require-approval').scrollIntoView({block: 'center'});");
         browser.check("policy-require-approval", true);

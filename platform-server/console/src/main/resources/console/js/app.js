@@ -4,6 +4,10 @@
 import { api, onUnauthorized, setCsrfToken } from './api.js';
 import { h } from './dom.js';
 import { notice } from './ui.js';
+import { onLiveStatus, startLive, stopLive } from './live.js';
+import { showNotificationToasts } from './toasts.js';
+import * as dashboard from './views/dashboard.js';
+import * as webhooks from './views/webhooks.js';
 import * as login from './views/login.js';
 import * as fleets from './views/fleets.js';
 import * as fleet from './views/fleet.js';
@@ -23,7 +27,9 @@ import * as rolloutNew from './views/rollout-new.js';
 
 const ROUTES = [
   { path: /^\/login$/, view: login, public: true },
-  { path: /^\/$/, redirect: '/fleets' },
+  { path: /^\/$/, view: dashboard, nav: 'dashboard' },
+  { path: /^\/dashboard$/, view: dashboard, nav: 'dashboard' },
+  { path: /^\/settings\/webhooks$/, view: webhooks, nav: 'webhooks' },
   { path: /^\/fleets$/, view: fleets, nav: 'fleets' },
   { path: /^\/fleets\/([^/]+)$/, view: fleet, nav: 'fleets', params: ['fleetId'] },
   { path: /^\/fleets\/([^/]+)\/policy$/, view: policy, nav: 'fleets', params: ['fleetId'] },
@@ -56,6 +62,8 @@ function setSession(session) {
   document.getElementById('user-name').textContent = session ? session.username : '';
   document.getElementById('user-box').hidden = !session;
   document.getElementById('nav').hidden = !session;
+  if (session) startLive();
+  else stopLive();
 }
 
 function currentPath() {
@@ -125,7 +133,7 @@ async function render() {
     return;
   }
   if (found && found.route.view === login && state.session) {
-    navigate('/fleets', { replace: true });
+    navigate('/', { replace: true });
     return;
   }
   leavePage();
@@ -160,7 +168,7 @@ async function render() {
       setSession(session);
       const next = new URLSearchParams(window.location.search).get('next');
       // only paths of this console: never an absolute URL someone put in the link
-      navigate(next && next.startsWith('/') && !next.startsWith('//') ? next : '/fleets', { replace: true });
+      navigate(next && next.startsWith('/') && !next.startsWith('//') ? next : '/', { replace: true });
     },
   };
   try {
@@ -220,6 +228,15 @@ async function start() {
   window.addEventListener('popstate', render);
   document.getElementById('logout').addEventListener('click', logout);
   showVersion();
+  showNotificationToasts();
+  const liveStatus = document.getElementById('live-status');
+  onLiveStatus((status) => {
+    liveStatus.dataset.status = status;
+    liveStatus.hidden = status === 'off';
+    liveStatus.textContent = status === 'live' ? 'Live' : status === 'connecting' ? 'Connecting…' : 'Reconnecting…';
+    liveStatus.title = status === 'live' ? 'Pages update as the server reports changes.'
+      : 'The live update stream is not connected; it reconnects by itself.';
+  });
   try {
     setSession(await api.get('/api/v1/auth/session', { expect401: true }));
   } catch (e) {

@@ -40,6 +40,15 @@ export function appendAll(el, children) {
   return el;
 }
 
+/**
+ * Replaces an element's content, leaving out null, undefined and false like h() does. Plain replaceChildren(x)
+ * would show an absent optional part as the text "null".
+ */
+export function fill(el, ...children) {
+  el.replaceChildren();
+  return appendAll(el, children);
+}
+
 /** A link the router handles without reloading the page. */
 export function link(href, text, props = {}) {
   return h('a', { href, 'data-link': true, ...props }, text);

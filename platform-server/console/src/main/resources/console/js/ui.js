@@ -1,12 +1,13 @@
 // Page-level pieces: headings, notices, the confirm dialog, loading and error states.
 
-import { h } from './dom.js';
+import { fill, h } from './dom.js';
 
 export function pageHeader(title, ...actions) {
   document.title = `${title} · PrintMaster`;
+  const present = actions.flat().filter((a) => a !== null && a !== undefined && a !== false);
   return h('div', { class: 'page-header' },
     h('h1', { testid: 'page-title' }, title),
-    actions.length ? h('div', { class: 'actions' }, actions) : null);
+    present.length ? h('div', { class: 'actions' }, present) : null);
 }
 
 export function notice(kind, text, testid) {
@@ -15,7 +16,7 @@ export function notice(kind, text, testid) {
 
 /** Replaces a page's content with an error message and a retry button. */
 export function loadFailed(root, what, error, retry) {
-  root.replaceChildren(
+  fill(root,
     notice('error', `Could not load ${what}: ${error.message}`, 'load-error'),
     retry ? h('button', { type: 'button', onclick: retry }, 'Try again') : null);
 }

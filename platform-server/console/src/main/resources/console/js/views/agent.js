@@ -1,7 +1,9 @@
 import { api, query } from '../api.js';
-import { h, link, seg, time } from '../dom.js';
+import { fill, h, link, seg, time } from '../dom.js';
 import { emptyRow, loadFailed, loading, notice, pageHeader, table } from '../ui.js';
+import { onEvents } from '../live.js';
 import { commandButtons, errorCode, statusBadge } from './agent-status.js';
+import { flagBadges } from './agents.js';
 
 const PAGE = 50;
 
@@ -120,7 +122,25 @@ export async function render(root, ctx, { agentId }) {
     }
   });
 
-  area.replaceChildren(
+  // the parts the live stream updates: an agent.status or agent.outcome event of this agent replaces them
+  const live = {
+    version: h('dd', { testid: 'agent-version' }, agent.current_version || dash()),
+    target: h('dd', { testid: 'agent-target' }, agent.target_version || dash()),
+    status: h('dd', {}, statusBadge(agent.status, 'agent-status'), ' ', agent.status_at ? time(agent.status_at) : null),
+    error: h('dd', {}, errorCode(agent.last_error_code, 'agent-error')),
+    result: h('dd', {}, statusBadge(agent.last_result, 'agent-result')),
+  };
+  ctx.onLeave(onEvents(['agent.status', 'agent.outcome'], (event, type) => {
+    if (type === 'resync' || event.agent_id !== agent.id) return;
+    if (event.status) fill(live.status, statusBadge(event.status, 'agent-status'), ' ', time(event.at));
+    if (event.current_version) fill(live.version, event.current_version);
+    if (event.target_version !== undefined) fill(live.target, event.target_version || dash());
+    if (type === 'agent.outcome') {
+      fill(live.result, statusBadge(event.status, 'agent-result'));
+      fill(live.error, errorCode(event.error_code, 'agent-error'));
+    }
+  }));
+  fill(area,
     h('p', { class: 'breadcrumbs' }, link('/agents', 'Agents'), ' / ', agent.id),
     pageHeader(`Agent ${agent.id}`, ...buttons),
     outcome,
@@ -131,11 +151,12 @@ export async function render(root, ctx, { agentId }) {
         h('dt', {}, 'Host'), h('dd', { testid: 'agent-hostname' }, agent.hostname || dash()),
         h('dt', {}, 'Fleet'), h('dd', {}, agent.fleet ? link(`/fleets/${seg(agent.fleet)}`, agent.fleet) : dash()),
         h('dt', {}, 'Platform'), h('dd', {}, `${agent.platform || '?'}-${agent.arch || '?'}`),
-        h('dt', {}, 'Version'), h('dd', {}, agent.current_version || dash()),
-        h('dt', {}, 'Target'), h('dd', {}, agent.target_version || dash()),
-        h('dt', {}, 'Status'), h('dd', {}, statusBadge(agent.status, 'agent-status'), ' ', agent.status_at ? time(agent.status_at) : null),
-        h('dt', {}, 'Last error'), h('dd', {}, errorCode(agent.last_error_code, 'agent-error')),
-        h('dt', {}, 'Last result'), h('dd', {}, statusBadge(agent.last_result, 'agent-result')),
+        h('dt', {}, 'Version'), live.version,
+        h('dt', {}, 'Target'), live.target,
+        h('dt', {}, 'Status'), live.status,
+        h('dt', {}, 'Flags'), h('dd', {}, flagBadges(agent.flags, 'agent-flags')),
+        h('dt', {}, 'Last error'), live.error,
+        h('dt', {}, 'Last result'), live.result,
         h('dt', {}, 'Last run'), h('dd', {}, agent.last_run_id ? h('code', {}, agent.last_run_id) : dash()),
         h('dt', {}, 'Last check-in'), h('dd', {}, time(agent.last_seen_at)),
         h('dt', {}, 'Next check'), h('dd', {}, time(agent.next_check_at)),

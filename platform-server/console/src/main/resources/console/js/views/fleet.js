@@ -85,6 +85,7 @@ export async function render(root, ctx, { fleetId }) {
   });
 
   const header = pageHeader(fleet.name,
+    link(`/dashboard?fleet=${encodeURIComponent(fleet.id)}`, 'Dashboard', { class: 'button', testid: 'open-fleet-dashboard' }),
     link(`/fleets/${seg(fleet.id)}/installers`, 'Installers', { class: 'button', testid: 'open-installers' }),
     link(`/fleets/${seg(fleet.id)}/policy`, 'Update policy', { class: 'button', testid: 'open-policy' }));
   const title = header.querySelector('h1');

@@ -68,24 +68,85 @@ function formatChoices(platform, artifacts, formats) {
   });
 }
 
-function instructions(platform, fleetId, version) {
+const JAVA = 'Prerequisite: a Java 17+ runtime (JAVA_HOME, or java on the PATH).';
+const JAVA_WINDOWS = 'Prerequisite: a Java 17+ runtime, found by the service as %JAVA_HOME%\\bin\\java.exe (a system '
+  + 'environment variable), else <install folder>\\runtime\\bin\\java.exe, else java.exe on the system PATH.';
+
+/**
+ * The install steps of one platform: the same text and commands as the administrator guide ("Downloading
+ * installers"), with this fleet's file names. A browser test compares the two.
+ */
+export function installSteps(platform, fleetId, version) {
   const v = version || '<version>';
   const base = `printmaster-agent-${fleetId}-v${v}-${platform.id}`;
   if (platform.os === 'windows') {
-    return h('div', { class: 'instructions', testid: `instructions-${platform.id}` },
-      h('p', {}, 'MSI (installs and starts the PrintMaster Agent Windows service):'),
-      h('pre', { class: 'notes' }, `msiexec /i ${base}.msi /qn`),
-      h('p', {}, 'ZIP: unpack, then start the agent in a console:'),
-      h('pre', { class: 'notes' }, `Expand-Archive ${base}.zip -DestinationPath C:\\PrintMaster\ncd C:\\PrintMaster\\printmaster-agent-${v}\nbin\\pm-agent.cmd`));
+    return [
+      { text: JAVA_WINDOWS },
+      { text: 'MSI: installs and starts the PrintMaster Agent Windows service (PrintMasterAgent):' },
+      { code: `msiexec /i ${base}.msi /qn` },
+      { text: 'ZIP: unpack, then start the agent in a console:' },
+      { code: `Expand-Archive ${base}.zip -DestinationPath C:\\PrintMaster\ncd C:\\PrintMaster\\printmaster-agent-${v}\nbin\\pm-agent.cmd` },
+    ];
   }
-  const service = platform.os === 'linux'
-    ? 'As a service: copy service/printmaster-agent.service to /etc/systemd/system/, adjust its paths, then\nsudo systemctl daemon-reload && sudo systemctl enable --now printmaster-agent'
-    : 'As a service: copy service/io.printmaster.agent.plist to /Library/LaunchDaemons/, adjust its paths, then\nsudo launchctl load -w /Library/LaunchDaemons/io.printmaster.agent.plist';
+  const steps = [
+    { text: JAVA },
+    { text: 'Unpack and start it under its supervisor, which restarts the agent to apply updates:' },
+    { code: `tar -xzf ${base}.tar.gz\ncd printmaster-agent-${v}\nbin/pm-agent --supervise` },
+  ];
+  if (platform.os === 'linux') {
+    steps.push({ text: 'Or as a systemd service: copy the unit, adjust its paths, then enable it:' },
+      { code: 'sudo cp service/printmaster-agent.service /etc/systemd/system/\nsudo systemctl daemon-reload && sudo systemctl enable --now printmaster-agent' });
+  } else {
+    steps.push({ text: 'Or as a launchd daemon: copy the property list, adjust its paths, then bootstrap it:' },
+      { code: 'sudo cp service/io.printmaster.agent.plist /Library/LaunchDaemons/\nsudo launchctl bootstrap system /Library/LaunchDaemons/io.printmaster.agent.plist' });
+  }
+  return steps;
+}
+
+function instructions(platform, fleetId, version) {
   return h('div', { class: 'instructions', testid: `instructions-${platform.id}` },
-    h('p', {}, 'Unpack and start (Java 17 or newer on the PATH or in JAVA_HOME):'),
-    h('pre', { class: 'notes' }, `tar -xzf ${base}.tar.gz && cd printmaster-agent-${v} && bin/pm-agent`),
-    h('pre', { class: 'notes' }, service),
+    installSteps(platform, fleetId, version).map((step) => (step.code
+      ? h('pre', { class: 'notes', 'data-step': 'code' }, step.code)
+      : h('p', { 'data-step': 'text' }, step.text))),
     h('p', { class: 'muted' }, 'The agent enrolls into this fleet on its first start with the join token inside the installer.'));
+}
+
+/**
+ * Downloads an installer through fetch instead of a plain link, so an error (422 when the artifact cannot be made
+ * into this format, 503 when the configuration is invalid) shows the server's message instead of failing silently.
+ * A success is handed to the browser as a file with the server's name.
+ */
+async function download(anchor, status) {
+  status.replaceChildren(h('span', { class: 'muted' }, 'Building the installer…'));
+  anchor.setAttribute('aria-disabled', 'true');
+  try {
+    const response = await fetch(anchor.href, { credentials: 'same-origin', cache: 'no-store' });
+    if (!response.ok) {
+      let message = `The server answered ${response.status}.`;
+      try {
+        const body = await response.json();
+        if (body && body.error && body.error.message) message = `${body.error.message} (${body.error.code || response.status})`;
+      } catch (e) {
+        // not JSON: keep the status line
+      }
+      status.replaceChildren(notice('error', `The installer could not be downloaded: ${message}`, `${anchor.dataset.testid}-error`));
+      return;
+    }
+    const disposition = response.headers.get('Content-Disposition') || '';
+    const named = /filename="?([^";]+)"?/.exec(disposition);
+    const blob = await response.blob();
+    const url = URL.createObjectURL(blob);
+    const save = h('a', { href: url, download: named ? named[1] : anchor.href.split('/').pop(), hidden: true });
+    document.body.append(save);
+    save.click();
+    save.remove();
+    setTimeout(() => URL.revokeObjectURL(url), 60000);
+    status.replaceChildren(h('span', { class: 'muted', testid: `${anchor.dataset.testid}-done` }, `Downloaded ${save.download}.`));
+  } catch (e) {
+    status.replaceChildren(notice('error', `The installer could not be downloaded: ${e.message}`, `${anchor.dataset.testid}-error`));
+  } finally {
+    anchor.removeAttribute('aria-disabled');
+  }
 }
 
 /** One fleet's installers: a download per platform and format, with install instructions. */
@@ -122,12 +183,16 @@ export async function render(root, ctx, { fleetId }) {
           h('button', { type: 'button', disabled: true, testid, title: c.reason }, label),
           ' ', h('span', { class: 'muted', testid: `${testid}-reason` }, c.reason));
       }
-      return h('div', { class: 'download' },
-        h('a', {
-          class: 'button primary', testid, download: '',
-          href: `/api/v1/installers/${seg(fleet.id)}/${seg(platform.id)}${query({ format: c.type })}`,
-        }, label),
-        ' ', h('span', { class: 'muted' }, `agent ${c.version}`));
+      const status = h('div', { class: 'download-status', 'aria-live': 'polite' });
+      const anchor = h('a', {
+        class: 'button primary', testid, download: '',
+        href: `/api/v1/installers/${seg(fleet.id)}/${seg(platform.id)}${query({ format: c.type })}`,
+      }, label);
+      anchor.addEventListener('click', (event) => {
+        event.preventDefault();
+        if (anchor.getAttribute('aria-disabled') !== 'true') download(anchor, status);
+      });
+      return h('div', { class: 'download' }, anchor, ' ', h('span', { class: 'muted' }, `agent ${c.version}`), status);
     });
     const version = (choices.find((c) => !c.reason) || choices[0] || {}).version;
     return h('section', { class: 'card', testid: `installer-${platform.id}` },

@@ -1,8 +1,15 @@
 import { api } from '../api.js';
-import { h, link, seg, time } from '../dom.js';
+import { fill as fillContent, h, link, seg, time } from '../dom.js';
 import { checkField, field, FormErrors, generalError } from '../forms.js';
 import { timeZones } from '../timezones.js';
 import { confirmDialog, loadFailed, loading, pageHeader } from '../ui.js';
+
+/** The pin strategies with what each keeps, as VersionPin.of in the core computes it. */
+export const PIN_LABELS = [
+  ['major', 'major: keep the installed major line (1.4.2 takes new 1.x minor and patch releases)'],
+  ['minor', 'minor: keep the installed minor line (1.4.2 takes new 1.4.x patch releases only)'],
+  ['patch', 'patch: keep exactly the installed version (1.4.2 stays until a target version is set)'],
+];
 
 const DAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
 
@@ -108,7 +115,7 @@ export async function render(root, ctx, params) {
   const crumbs = fleet
     ? h('p', { class: 'breadcrumbs' }, link('/fleets', 'Fleets'), ' / ', link(`/fleets/${seg(fleet.id)}`, fleet.id), ' / policy')
     : null;
-  area.replaceChildren(crumbs, pageHeader(title, fleetId ? revert : null), source, form);
+  fillContent(area, crumbs, pageHeader(title, fleetId ? revert : null), source, form);
 }
 
 function describeSource(answer, fleetId) {
@@ -146,10 +153,9 @@ function buildInputs() {
   return {
     updateCheckDays: number('policy-update-check-days', 0, 365),
     pinStrategy: h('select', { id: 'policy-version-pin-strategy' },
-      // what PinStrategy does with an agent on 1.4.2: major → 1.x, minor → 1.4.x, patch → exactly 1.4.2
-      h('option', { value: 'major' }, 'major: stay on the current major version (new minor and patch releases)'),
-      h('option', { value: 'minor' }, 'minor: stay on the current minor version (patch releases only)'),
-      h('option', { value: 'patch' }, 'patch: stay on the installed version (only a target version moves it)')),
+      // exactly what the core keeps (VersionPin.of) for an agent on 1.4.2: major → the 1.x line, minor → the
+      // 1.4.x line, patch → exactly 1.4.2; only major widens with allow_major_upgrade
+      PIN_LABELS.map(([value, label]) => h('option', { value, testid: `pin-${value}` }, label))),
     allowMajor: checkbox('policy-allow-major-upgrade'),
     targetVersion: h('input', { id: 'policy-target-version', placeholder: 'latest allowed', spellcheck: 'false', autocomplete: 'off' }),
     telemetry: checkbox('policy-collect-telemetry'),

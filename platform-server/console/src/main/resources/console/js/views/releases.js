@@ -1,5 +1,6 @@
 import { api, query } from '../api.js';
 import { badge, h, link, time } from '../dom.js';
+import { debounced, onEvents } from '../live.js';
 import { emptyRow, loadFailed, loading, notice, pageHeader, table } from '../ui.js';
 
 /**
@@ -58,6 +59,12 @@ export async function render(root, ctx) {
   });
 
   await Promise.all([reloadStatus(), reload()]);
+  // live: any sync (scheduled ones too) and every newly cached release refresh the status and the list
+  const refreshSoon = debounced(() => {
+    if (ctx.isCurrent()) Promise.all([reloadStatus(), reload()]).catch(() => {});
+  }, 1500);
+  ctx.onLeave(refreshSoon.cancel);
+  ctx.onLeave(onEvents(['sync.progress', 'release.cached'], () => refreshSoon()));
   // a sync already running (scheduled, or a new source): show its progress too
   try {
     const status = await api.get('/api/v1/releases/sync/status');
@@ -81,6 +88,8 @@ function follow(started, card, ctx, done) {
   card.hidden = false;
   card.replaceChildren(title, current, lines);
   const source = new EventSource(`/api/v1/releases/sync/${encodeURIComponent(started.sync_id)}/events`);
+  // a page kept in the back/forward cache must not keep the stream (and one of the browser's connections) open
+  window.addEventListener('pagehide', () => source.close(), { once: true });
   const data = (event) => {
     try {
       return JSON.parse(event.data);

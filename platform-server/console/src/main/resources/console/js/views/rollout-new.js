@@ -7,6 +7,19 @@ import { loadFailed, loading, pageHeader } from '../ui.js';
 const DEFAULT_SUCCESS_THRESHOLD = 90;
 const DEFAULT_FAILURE_THRESHOLD = 10;
 
+/** Every agent of a fleet, page by page (the list is paged: 500 at most per page), up to 20 pages. */
+async function allAgents(fleetId) {
+  const agents = [];
+  let cursor = null;
+  for (let page = 0; page < 20; page += 1) {
+    const answer = await api.get(`/api/v1/agents${query({ fleet: fleetId, limit: 500, cursor })}`);
+    agents.push(...(answer.agents || []));
+    cursor = answer.next_cursor;
+    if (!cursor) break;
+  }
+  return agents;
+}
+
 /**
  * A new rollout: a cached agent release, the fleets, and the plan, filled in from the policy of the first fleet
  * chosen (its rollout control and require_approval) until the user edits the plan. A 400 lands next to the field
@@ -97,7 +110,7 @@ export async function render(root, ctx) {
       [answer, fleetAgents] = await Promise.all([
         api.get(`/api/v1/update-policies/${seg(fleetId)}`),
         // the fleet's agents: how many waves of batch_size it takes, and ids to pick a canary from
-        api.get(`/api/v1/agents${query({ fleet: fleetId })}`).then((r) => (r.agents || []).filter((a) => !a.revoked_at))
+        allAgents(fleetId).then((agents) => agents.filter((a) => !a.revoked_at))
           .catch((e) => { if (e.status === 401) throw e; return []; }),
       ]);
     } catch (e) {

@@ -1,6 +1,7 @@
 import { api, query } from '../api.js';
 import { badge, h, link, seg, time } from '../dom.js';
 import { ACTIONS, allowedActions, isActive, planFacts, progressBar, stateBadge, stateLabel } from '../rollout-ui.js';
+import { debounced, onEvents } from '../live.js';
 import { safeFragment } from '../safe-html.js';
 import { confirmDialog, loadFailed, loading, notice, pageHeader, table } from '../ui.js';
 
@@ -140,6 +141,12 @@ export async function render(root, ctx, { rolloutId }) {
   };
 
   const poller = livePoller(ctx, () => isActive(current), refresh);
+  // the live stream says when this rollout moved: refresh at once (the poller stays as the fallback)
+  const refreshSoon = debounced(refresh, 300);
+  ctx.onLeave(refreshSoon.cancel);
+  ctx.onLeave(onEvents(['rollout.progress', 'rollout.paused'], (event, type) => {
+    if (type === 'resync' || event.rollout_id === current.id) refreshSoon();
+  }));
   update(current);
   area.replaceChildren(
     h('p', { class: 'breadcrumbs' }, link('/rollouts', 'Rollouts'), ' / ', current.id),

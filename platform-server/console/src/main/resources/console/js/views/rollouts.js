@@ -1,6 +1,7 @@
 import { api, query } from '../api.js';
 import { badge, h, link, seg, time } from '../dom.js';
 import { progressBar, stateBadge, stateLabel, STATES } from '../rollout-ui.js';
+import { debounced, onEvents } from '../live.js';
 import { emptyRow, loadFailed, loading, pageHeader, table } from '../ui.js';
 
 const PAGE = 50;
@@ -62,6 +63,31 @@ export async function render(root, ctx) {
       more.disabled = false;
     }
   });
+  // live: a rollout on this page gets its new state and counts in place; a rollout not listed yet (a new one)
+  // reloads the first page, unless the user is reading older pages
+  let pagesLoaded = 1;
+  more.addEventListener('click', () => { pagesLoaded += 1; });
+  const reloadFirst = debounced(() => {
+    if (pagesLoaded > 1 || !ctx.isCurrent()) return;
+    tbody.replaceChildren();
+    load(null);
+  }, 1000);
+  ctx.onLeave(reloadFirst.cancel);
+  ctx.onLeave(onEvents(['rollout.progress', 'rollout.paused'], (event, type) => {
+    const shown = type === 'resync' ? null : tbody.querySelector(`[data-testid="rollout-row-${CSS.escape(String(event.rollout_id))}"]`);
+    if (!shown) {
+      if (type === 'resync' || !filter.state || filter.state === event.state) reloadFirst();
+      return;
+    }
+    if (event.state) {
+      shown.dataset.state = event.state;
+      shown.querySelector(`[data-testid="rollout-state-${event.rollout_id}"]`).replaceWith(stateBadge(event.state, `rollout-state-${event.rollout_id}`));
+    }
+    if (event.counts) {
+      shown.querySelector(`[data-testid="rollout-progress-${event.rollout_id}"]`)
+        .replaceWith(progressBar(event.counts, `rollout-progress-${event.rollout_id}`, event.state || shown.dataset.state));
+    }
+  }));
   await load(null);
 }
 

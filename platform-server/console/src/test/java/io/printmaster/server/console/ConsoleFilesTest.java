@@ -109,4 +109,54 @@ class ConsoleFilesTest {
         assertFalse(sanitizer.contains("importNode") || sanitizer.contains("adoptNode") || sanitizer.contains("cloneNode"),
                 "parsed nodes are never moved into the page; only the allowlist is rebuilt");
     }
+
+    @Test
+    void chartJsIsPackedFromItsWebJarAndServedAsScript() {
+        // the dashboard loads it from this origin (script-src 'self'); the build unpacks it from the WebJar
+        ConsoleAssets.Asset chart = assets.find("vendor/chart.js/chart.umd.min.js").orElseThrow(
+                () -> new AssertionError("Chart.js is not packed: the maven-dependency-plugin unpack did not run"));
+        assertEquals("text/javascript; charset=utf-8", chart.contentType());
+        assertTrue(new String(chart.bytes(), StandardCharsets.UTF_8).contains("4.5.1"), "Chart.js 4.5.1");
+        assertTrue(assets.find("vendor/chart.js/LICENSE.md").isPresent(), "its licence ships beside it");
+    }
+
+    @Test
+    void noReplaceChildrenCallPassesAPossiblyAbsentPart() throws IOException {
+        // replaceChildren(null) shows the text "null" (the stray "null" above the policy and agent pages);
+        // optional parts go through fill(), which drops them
+        List<String> offenders = new ArrayList<>();
+        for (Path js : files(".js")) {
+            String text = read(js);
+            int at = text.indexOf("replaceChildren(");
+            while (at >= 0) {
+                int start = at + "replaceChildren(".length();
+                int depth = 1;
+                int i = start;
+                StringBuilder topLevel = new StringBuilder();
+                while (depth > 0 && i < text.length()) {
+                    char c = text.charAt(i++);
+                    if (c == '(' || c == '[' || c == '{') {
+                        depth++;
+                    } else if (c == ')' || c == ']' || c == '}') {
+                        depth--;
+                    } else if (depth == 1) {
+                        topLevel.append(c);
+                    }
+                }
+                if (Pattern.compile("\\bnull\\b|\\bundefined\\b").matcher(topLevel).find()) {
+                    offenders.add(ROOT.relativize(js) + ": " + text.substring(at, Math.min(i, at + 120)).replace('\n', ' '));
+                }
+                at = text.indexOf("replaceChildren(", i);
+            }
+        }
+        assertEquals(List.of(), offenders);
+    }
+
+    @Test
+    void everyScriptStaysFocused() throws IOException {
+        for (Path js : files(".js")) {
+            long lines = read(js).lines().count();
+            assertTrue(lines < 500, () -> ROOT.relativize(js) + " has " + lines + " lines");
+        }
+    }
 }
