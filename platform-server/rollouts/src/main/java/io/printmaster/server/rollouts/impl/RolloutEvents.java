@@ -107,6 +107,10 @@ final class RolloutEvents {
         if (events == null) {
             return;
         }
+        // taken before the read: a pause recorded from now on queues another read, and one recorded before was
+        // recorded after its transaction's UPDATE, so the read below waits for that commit and sees it (or not, if
+        // the transaction rolled back). Taken after the read, a pause made meanwhile met the older state and was lost.
+        Pause pause = pauses.remove(id);
         try {
             Optional<Rollout> found = store.find(id);
             if (found.isEmpty()) {
@@ -114,7 +118,6 @@ final class RolloutEvents {
             }
             Rollout r = found.get();
             Object counts = RolloutViews.view(r, store.counts(id), store.waves(id), Map.of()).get("counts");
-            Pause pause = pauses.remove(id);
             if (pause != null && Rollout.PAUSED.equals(r.state())) {
                 Map<String, Object> data = base(r);
                 data.put("reason", pause.reason());
