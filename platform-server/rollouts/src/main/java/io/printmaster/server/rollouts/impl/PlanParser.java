@@ -72,7 +72,8 @@ final class PlanParser {
                 integer(planNode, "delay_between_waves_seconds", 0, 0, 604800),
                 integer(planNode, "max_concurrent", DEFAULT_MAX_CONCURRENT, 1, 100000),
                 integer(planNode, "jitter_seconds", 0, 0, 86400),
-                integer(planNode, "success_threshold_percent", Plan.DEFAULT_SUCCESS_PERCENT, 0, 100),
+                // 0 % would mark every wave reached at once and complete the rollout before any agent was offered it
+                integer(planNode, "success_threshold_percent", Plan.DEFAULT_SUCCESS_PERCENT, 1, 100),
                 integer(planNode, "failure_threshold_percent", Plan.DEFAULT_FAILURE_PERCENT, 1, 100));
         JsonNode approval = body.get("require_approval");
         if (approval != null && !approval.isNull() && !approval.isBoolean()) {

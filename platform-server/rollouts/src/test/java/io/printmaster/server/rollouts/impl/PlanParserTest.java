@@ -102,6 +102,8 @@ class PlanParserTest {
         assertEquals("plan.jitter_seconds", refused("{" + ok + ",'plan':{'waves':[{'percent':100}],'jitter_seconds':-1}}"));
         assertEquals("plan.delay_between_waves_seconds", refused("{" + ok + ",'plan':{'waves':[{'percent':100}],'delay_between_waves_seconds':1.5}}"));
         assertEquals("plan.success_threshold_percent", refused("{" + ok + ",'plan':{'waves':[{'percent':100}],'success_threshold_percent':101}}"));
+        // 0 % would complete the rollout at once, before any agent was offered it
+        assertEquals("plan.success_threshold_percent", refused("{" + ok + ",'plan':{'waves':[{'percent':100}],'success_threshold_percent':0}}"));
         assertEquals("plan.failure_threshold_percent", refused("{" + ok + ",'plan':{'waves':[{'percent':100}],'failure_threshold_percent':0}}"));
         assertEquals("plan.canary", refused("{" + ok + ",'plan':{'canary':{},'waves':[{'percent':100}]}}"));
         assertEquals("plan.canary.count", refused("{" + ok + ",'plan':{'canary':{'count':0},'waves':[{'percent':100}]}}"));
