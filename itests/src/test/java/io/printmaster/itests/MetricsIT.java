@@ -106,8 +106,9 @@ public class MetricsIT {
         double checkInsBefore = value(first, "printmaster_checkins_total{result=\"ok\"}");
         double downloadsBefore = value(first, "printmaster_downloads_total{kind=\"artifact\"}");
         double bytesBefore = value(first, "printmaster_download_bytes_total{kind=\"artifact\"}");
+        String runId = "run-" + UUID.randomUUID();
         ApiClient.Response checkIn = agent.post("/api/v1/agents/update/manifest", Map.of("current_version", "0.9.0",
-                "platform", "linux", "arch", "amd64", "hostname", "metered-host", "run_id", "run-" + UUID.randomUUID()));
+                "platform", "linux", "arch", "amd64", "hostname", "metered-host", "run_id", runId));
         assertEquals(checkIn.body(), 200, checkIn.status());
         Map<String, Object> update = (Map<String, Object>) checkIn.json().get("update");
         assertTrue("an update is offered: " + checkIn.body(), update != null);
@@ -129,10 +130,24 @@ public class MetricsIT {
             assertTrue("raw paths never become labels: " + now, !now.contains("route=\"/api/v1/fleets/" + FLEET));
         });
 
-        // the server's events: an update outcome and a sync counted once when final
+        // the agent reports the run failed: the agents bundle publishes agent.outcome, the notifications bundle's
+        // bus hands it to the metrics' listener
+        Map<String, Object> failed = new java.util.LinkedHashMap<>();
+        failed.put("run_id", runId);
+        failed.put("status", "failed");
+        failed.put("current_version", "0.9.0");
+        failed.put("target_version", "0.9.3");
+        failed.put("error_code", "DISK_SPACE");
+        failed.put("error_message", "no space left for the download");
+        ApiClient.Response reported = agent.post("/api/v1/agents/update/telemetry", Map.of("events", List.of(failed)));
+        assertEquals(reported.body(), 200, reported.status());
+        Eventually.within(Duration.ofSeconds(10), () -> {
+            String now = scrape(reader);
+            assertEquals(now, 1.0, value(now, "printmaster_update_outcomes_total{component=\"agent\",error_code=\"DISK_SPACE\",status=\"failed\",version=\"0.9.3\"}"), 0);
+        });
+
+        // label bounds, and a sync counted once when final, told to the listener directly
         ServerEventListener listener = metricsListener();
-        listener.onEvent(new ServerEvent(ServerEvent.AGENT_OUTCOME, Instant.now(), FLEET, Map.of("agent_id", "a",
-                "target_version", "0.9.3", "status", "failed", "error_code", "DISK_SPACE")));
         listener.onEvent(new ServerEvent(ServerEvent.AGENT_OUTCOME, Instant.now(), FLEET, Map.of("agent_id", "a",
                 "target_version", "0.9.3", "status", "failed", "error_code", "NOT_A_KNOWN_CODE")));
         String syncId = "sync-" + UUID.randomUUID();
