@@ -11,7 +11,7 @@ import io.printmaster.api.release.Skipped;
 import io.printmaster.api.version.SemanticVersion;
 import io.printmaster.server.releases.api.Artifact;
 import io.printmaster.server.releases.api.RejectReason;
-import io.printmaster.server.releases.impl.ReleaseStore.IntakeEvent;
+import io.printmaster.server.releases.impl.SyncHistory.IntakeEvent;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Path;
@@ -156,7 +156,7 @@ final class IntakeRun {
         } finally {
             SyncRun.Snapshot s = run.snapshot();
             try {
-                store.finishSync(new ReleaseStore.SyncRecord(run.id(), run.triggeredBy(), run.startedBy(), run.startedAt(),
+                store.syncs().finishSync(new SyncHistory.SyncRecord(run.id(), run.triggeredBy(), run.startedBy(), run.startedAt(),
                         clock.instant(), finalState, s.cachedCount(), s.rejectedCount(), s.skippedCount(),
                         s.prunedCount(), message));
             } catch (SQLException | RuntimeException e) {
@@ -508,7 +508,7 @@ final class IntakeRun {
 
     private void event(IntakeEvent e) {
         try {
-            store.recordEvent(e);
+            store.syncs().recordEvent(e);
         } catch (SQLException | RuntimeException ex) {
             LOG.warn("cannot record intake event {} for {}: {}", e.outcome(), e.assetName(), ex.toString());
         }

@@ -121,7 +121,7 @@ public class ReleaseIntake {
         this.cache = cache;
         this.clock = clock;
         this.config = validated(config);
-        store.abandonRunningSyncs(clock.instant());
+        store.syncs().abandonRunningSyncs(clock.instant());
         synchronized (this) {
             executor = Executors.newSingleThreadScheduledExecutor(r -> {
                 Thread t = new Thread(r, "pm-release-intake");
@@ -275,7 +275,7 @@ public class ReleaseIntake {
         Instant now = clock.instant();
         SyncRun run = new SyncRun("sync-" + ID_TIME.format(now) + "-" + HexFormat.of().formatHex(randomBytes()),
                 trigger, actor, now);
-        store.startSync(new ReleaseStore.SyncRecord(run.id(), trigger, actor, now, null, SyncRun.RUNNING, 0, 0, 0, 0, null));
+        store.syncs().startSync(new SyncHistory.SyncRecord(run.id(), trigger, actor, now, null, SyncRun.RUNNING, 0, 0, 0, 0, null));
         List<SourceRef> snapshot = sources();
         Config c = config;
         IntakeRun.Settings settings = new IntakeRun.Settings(c.keep__versions(), c.max__asset__bytes(),
@@ -296,7 +296,7 @@ public class ReleaseIntake {
             });
         } catch (RejectedExecutionException e) {
             run.finish(SyncRun.FAILED, "the release module is stopping");
-            store.finishSync(new ReleaseStore.SyncRecord(run.id(), trigger, actor, now, clock.instant(), SyncRun.FAILED,
+            store.syncs().finishSync(new SyncHistory.SyncRecord(run.id(), trigger, actor, now, clock.instant(), SyncRun.FAILED,
                     0, 0, 0, 0, "the release module is stopping"));
             throw new IllegalStateException("the release module is stopping", e);
         }

@@ -16,7 +16,7 @@ import io.printmaster.server.releases.api.Artifact;
 import io.printmaster.server.releases.api.ReleaseCatalog.ArtifactFilter;
 import io.printmaster.server.releases.api.SignedManifest;
 import io.printmaster.server.releases.impl.ReleaseStore.ManifestEntry;
-import io.printmaster.server.releases.impl.ReleaseStore.SyncRecord;
+import io.printmaster.server.releases.impl.SyncHistory.SyncRecord;
 import io.printmaster.store.AuditLog;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -200,13 +200,13 @@ public class ReleasesResource implements RouteProvider {
     ApiResponse status(ApiRequest req) throws Exception {
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("running", intake.running().map(SyncRun::snapshot).map(ReleasesResource::snapshotView).orElse(null));
-        List<SyncRecord> recent = store.recentSyncs(10);
+        List<SyncRecord> recent = store.syncs().recentSyncs(10);
         body.put("last", recent.isEmpty() ? null : recent.get(0));
         body.put("recent_syncs", recent);
         body.put("sources", intake.sources().stream().map(s -> Map.of("name", s.name(), "type", s.type())).toList());
-        body.put("recent_rejections", store.events(null, "rejected", 50));
-        body.put("recent_source_failures", store.events(null, "source_failed", 20));
-        body.put("recent_skips", store.events(null, "skipped", 50));
+        body.put("recent_rejections", store.syncs().events(null, "rejected", 50));
+        body.put("recent_source_failures", store.syncs().events(null, "source_failed", 20));
+        body.put("recent_skips", store.syncs().events(null, "skipped", 50));
         return ApiResponse.ok(body);
     }
 
@@ -227,10 +227,10 @@ public class ReleasesResource implements RouteProvider {
 
     ApiResponse syncDetail(ApiRequest req) throws Exception {
         String id = req.pathParam("id");
-        SyncRecord record = store.sync(id).orElseThrow(() -> ApiException.notFound("sync"));
+        SyncRecord record = store.syncs().sync(id).orElseThrow(() -> ApiException.notFound("sync"));
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("sync", intake.run(id).filter(SyncRun::isRunning).map(r -> (Object) snapshotView(r.snapshot())).orElse(record));
-        body.put("events", store.events(id, null, 1000));
+        body.put("events", store.syncs().events(id, null, 1000));
         return ApiResponse.ok(body);
     }
 
@@ -244,7 +244,7 @@ public class ReleasesResource implements RouteProvider {
         int from = req.header("Last-Event-ID").map(ReleasesResource::nextAfter).orElse(0);
         Optional<SyncRun> live = intake.run(id);
         if (live.isEmpty()) {
-            SyncRecord record = store.sync(id).orElseThrow(() -> ApiException.notFound("sync"));
+            SyncRecord record = store.syncs().sync(id).orElseThrow(() -> ApiException.notFound("sync"));
             if (from > 0) {
                 return ApiResponse.noContent();
             }

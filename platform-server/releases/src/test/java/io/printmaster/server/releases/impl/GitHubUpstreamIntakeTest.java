@@ -8,7 +8,7 @@ import io.printmaster.releasesource.github.impl.GitHubReleaseSource;
 import io.printmaster.server.releases.api.Artifact;
 import io.printmaster.server.releases.api.ReleaseCatalog.ArtifactFilter;
 import io.printmaster.server.releases.impl.IntakeRun.SourceRef;
-import io.printmaster.server.releases.impl.ReleaseStore.IntakeEvent;
+import io.printmaster.server.releases.impl.SyncHistory.IntakeEvent;
 import io.printmaster.releasesource.github.impl.UpstreamGitHub;
 import io.printmaster.releasesource.github.impl.UpstreamGitHub.Asset;
 import io.printmaster.store.impl.DerbyDatabase;
@@ -81,7 +81,7 @@ class GitHubUpstreamIntakeTest {
 
     SyncRun sync(SourceRef... sources) throws Exception {
         SyncRun run = new SyncRun("sync-1", "test", "tester", clock.instant());
-        store.startSync(new ReleaseStore.SyncRecord(run.id(), "test", "tester", clock.instant(), null, "running", 0, 0, 0, 0, null));
+        store.syncs().startSync(new SyncHistory.SyncRecord(run.id(), "test", "tester", clock.instant(), null, "running", 0, 0, 0, 0, null));
         new IntakeRun(run, List.of(sources), store, cache, manifests,
                 new IntakeRun.Settings(5, 64L * 1024 * 1024, Duration.ofSeconds(30), Duration.ofMinutes(5), 20), clock).execute();
         return run;
@@ -114,7 +114,7 @@ class GitHubUpstreamIntakeTest {
 
             SyncRun.Snapshot s = run.snapshot();
             assertEquals("finished", s.state());
-            assertEquals(0, s.rejectedCount(), store.events(run.id(), "rejected", 10).toString());
+            assertEquals(0, s.rejectedCount(), store.syncs().events(run.id(), "rejected", 10).toString());
             assertEquals(5, s.cachedCount());
             Map<String, Artifact> cached = store.artifacts(ArtifactFilter.ALL).stream()
                     .collect(Collectors.toMap(Artifact::assetName, a -> a));
@@ -140,7 +140,7 @@ class GitHubUpstreamIntakeTest {
             assertTrue(monorepo.requests.stream().anyMatch(r -> r.startsWith("downloads GET /" + repo + "/releases/download/agent-v1.3.0/")),
                     monorepo.requests.toString());
 
-            List<IntakeEvent> skipped = store.events(run.id(), "skipped", 10);
+            List<IntakeEvent> skipped = store.syncs().events(run.id(), "skipped", 10);
             assertEquals(List.of("monorepo tag_not_a_version"), skipped.stream().map(e -> e.sourceName() + " " + e.reason()).toList(),
                     "the docs tag is not silent");
             assertTrue(skipped.get(0).message().contains("docs-2026-12"), skipped.get(0).message());
@@ -172,7 +172,7 @@ class GitHubUpstreamIntakeTest {
                     "api_url", monorepo.apiUrl(), "repository", repo, "upstream_public_key", key))));
 
             assertEquals(List.of(signed), store.artifacts(ArtifactFilter.ALL).stream().map(Artifact::assetName).toList());
-            List<IntakeEvent> rejected = store.events(run.id(), "rejected", 10);
+            List<IntakeEvent> rejected = store.syncs().events(run.id(), "rejected", 10);
             assertEquals(List.of(unsigned + " SIGNATURE_INVALID"),
                     rejected.stream().map(e -> e.assetName() + " " + e.reason()).toList());
             assertTrue(rejected.get(0).message().contains(unsigned + ".minisig"), rejected.get(0).message());

@@ -11,7 +11,7 @@ import io.printmaster.server.releases.api.Artifact;
 import io.printmaster.server.releases.api.ReleaseCatalog.ArtifactFilter;
 import io.printmaster.server.releases.impl.InMemoryReleaseSource.Asset;
 import io.printmaster.server.releases.impl.IntakeRun.SourceRef;
-import io.printmaster.server.releases.impl.ReleaseStore.IntakeEvent;
+import io.printmaster.server.releases.impl.SyncHistory.IntakeEvent;
 import io.printmaster.server.releases.impl.ReleaseStore.ManifestEntry;
 import io.printmaster.store.impl.DerbyDatabase;
 import java.nio.charset.StandardCharsets;
@@ -83,7 +83,7 @@ class IntakeTest {
     private SyncRun sync(int keep, SourceRef... sources) {
         SyncRun run = new SyncRun("sync-" + (++syncs), "test", "tester", clock.instant());
         try {
-            store.startSync(new ReleaseStore.SyncRecord(run.id(), "test", "tester", clock.instant(), null, "running", 0, 0, 0, 0, null));
+            store.syncs().startSync(new SyncHistory.SyncRecord(run.id(), "test", "tester", clock.instant(), null, "running", 0, 0, 0, 0, null));
         } catch (java.sql.SQLException e) {
             throw new AssertionError(e);
         }
@@ -116,7 +116,7 @@ class IntakeTest {
             }
         };
         SyncRun run = new SyncRun("sync-hang", "test", "tester", clock.instant());
-        store.startSync(new ReleaseStore.SyncRecord(run.id(), "test", "tester", clock.instant(), null, "running", 0, 0, 0,
+        store.syncs().startSync(new SyncHistory.SyncRecord(run.id(), "test", "tester", clock.instant(), null, "running", 0, 0, 0,
                 0, null));
         long start = System.nanoTime();
         new IntakeRun(run, List.of(new SourceRef("a-hanging-feed", "memory", hanging), ref("mirror", twoReleases())),
@@ -156,7 +156,7 @@ class IntakeTest {
         assertEquals("Second release: <b>bold</b> & more", artifacts.get(0).releaseNotes());
         assertEquals(Instant.parse("2026-11-01T10:00:00.123Z"), artifacts.get(0).publishedAt());
 
-        List<IntakeEvent> rejected = store.events(run.id(), "rejected", 10);
+        List<IntakeEvent> rejected = store.syncs().events(run.id(), "rejected", 10);
         assertEquals(1, rejected.size());
         assertEquals("HASH_MISMATCH", rejected.get(0).reason());
         assertEquals("printmaster-agent-v1.0.0-windows-amd64.zip", rejected.get(0).assetName());
@@ -174,7 +174,7 @@ class IntakeTest {
         Map<String, Object> finished = all.get(all.size() - 1).data();
         assertEquals(4, finished.get("cached_count"));
         assertEquals(1, finished.get("rejected_count"));
-        assertEquals("finished", store.sync(run.id()).orElseThrow().state());
+        assertEquals("finished", store.syncs().sync(run.id()).orElseThrow().state());
 
         List<ManifestEntry> entries = store.manifests(ArtifactFilter.ALL);
         assertEquals(4, entries.size());
@@ -219,11 +219,11 @@ class IntakeTest {
         assertTrue(store.find("agent", "1.1.0", "linux", "amd64", "tar.gz").isEmpty(), "a refused asset is not recorded");
         assertTrue(cache.file(ArtifactCacheTest.sha(LINUX_110_TGZ).hex()).isEmpty(), "and its verified bytes are dropped");
         assertEquals(3, source.verified.size(), "the source saw each downloaded asset's bytes: " + source.verified);
-        List<IntakeEvent> history = store.events(run.id(), "skipped", 10);
+        List<IntakeEvent> history = store.syncs().events(run.id(), "skipped", 10);
         assertEquals(List.of("asset_name_not_matched README.txt", "tag_not_a_version null"),
                 history.stream().map(e -> e.reason() + " " + e.assetName()).toList());
         assertTrue(history.get(1).message().contains("nightly"), history.get(1).message());
-        assertEquals(2, store.sync(run.id()).orElseThrow().skippedCount());
+        assertEquals(2, store.syncs().sync(run.id()).orElseThrow().skippedCount());
     }
 
     @Test
@@ -291,7 +291,7 @@ class IntakeTest {
         assertTrue(cache.file(old.sha256()).isEmpty(), "the pruned version's file is gone");
         assertTrue(cache.file(ArtifactCacheTest.sha(shared).hex()).isPresent(), "a file another record still names stays");
         assertEquals(2, run.snapshot().prunedCount());
-        assertEquals(2, store.events(run.id(), "pruned", 10).size());
+        assertEquals(2, store.syncs().events(run.id(), "pruned", 10).size());
         assertTrue(store.manifest(old.id()).isEmpty());
     }
 
@@ -313,7 +313,7 @@ class IntakeTest {
                 .release("agent", "1.0.0", null, Asset.withoutChecksum("linux-amd64", "zip", ArtifactCacheTest.bytes(5000, 41)));
         SyncRun run = sync(5, ref("s", source));
         assertEquals(List.of(), store.artifacts(ArtifactFilter.ALL));
-        assertEquals("NO_UPSTREAM_CHECKSUM", store.events(run.id(), "rejected", 10).get(0).reason());
+        assertEquals("NO_UPSTREAM_CHECKSUM", store.syncs().events(run.id(), "rejected", 10).get(0).reason());
     }
 
     @Test
@@ -325,7 +325,7 @@ class IntakeTest {
         SyncRun run = sync(5, ref("a-first", first), ref("b-mirror", mirror));
         Artifact kept = store.find("agent", "1.0.0", "linux", "amd64", "zip").orElseThrow();
         assertEquals("a-first", kept.sourceName());
-        IntakeEvent conflict = store.events(run.id(), "rejected", 10).get(0);
+        IntakeEvent conflict = store.syncs().events(run.id(), "rejected", 10).get(0);
         assertEquals("CONFLICT", conflict.reason());
         assertEquals("b-mirror", conflict.sourceName());
     }
@@ -370,7 +370,7 @@ class IntakeTest {
     @Test
     void artifactsCachedWhileNoSignerRanAreSignedLater() throws Exception {
         SyncRun run = new SyncRun("sync-unsigned", "test", "tester", clock.instant());
-        store.startSync(new ReleaseStore.SyncRecord(run.id(), "test", "tester", clock.instant(), null, "running", 0, 0, 0, 0, null));
+        store.syncs().startSync(new SyncHistory.SyncRecord(run.id(), "test", "tester", clock.instant(), null, "running", 0, 0, 0, 0, null));
         new IntakeRun(run, List.of(ref("s", twoReleases())), store, cache, null,
                 new IntakeRun.Settings(5, 1L << 26, Duration.ofSeconds(30), Duration.ofMinutes(5), 20), clock).execute();
         assertEquals(4, store.artifactsWithoutManifest().size());

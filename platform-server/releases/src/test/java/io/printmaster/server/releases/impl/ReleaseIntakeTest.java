@@ -97,7 +97,7 @@ class ReleaseIntakeTest {
         source.open.countDown();
         awaitEnd(running);
         assertEquals(1, running.snapshot().cachedCount());
-        assertEquals("finished", store.sync(running.id()).orElseThrow().state());
+        assertEquals("finished", store.syncs().sync(running.id()).orElseThrow().state());
         assertFalse(intake.running().isPresent());
 
         ReleaseIntake.Started third = intake.startSync("api", "admin");
