@@ -31,6 +31,38 @@ public final class ServiceWait {
     }
 
     /**
+     * Asks the service system for the service's state within what is left until {@code deadline}. The query gets only
+     * that much time; when the deadline runs out during it, after an earlier query had answered, the service is what
+     * was too slow, not the tool, and the failure says so.
+     *
+     * @param last the state the previous query of this wait answered, or null for the first
+     * @throws ServiceManagerException "{@code <subject> did not <verb> in time: it is still <last>}" when the deadline
+     *                                 ran out during the query after an earlier answer; otherwise the query's own
+     * @since 1.1
+     */
+    public static <S> S query(long deadline, String subject, String verb, S last, StateQuery<S> query)
+            throws ServiceManagerException {
+        try {
+            return query.within(remaining(deadline, subject, verb));
+        } catch (ServiceManagerException e) {
+            if (last != null && deadline - System.nanoTime() <= 0) {
+                throw new ServiceManagerException(subject + " did not " + verb + " in time: it is still " + last, e);
+            }
+            throw e;
+        }
+    }
+
+    /**
+     * One query of a service's state, bounded by {@code timeout}.
+     *
+     * @since 1.1
+     */
+    @FunctionalInterface
+    public interface StateQuery<S> {
+        S within(Duration timeout) throws ServiceManagerException;
+    }
+
+    /**
      * Waits {@code poll} before the next query of the service system.
      *
      * @throws ServiceManagerException when the waiting thread is interrupted (its flag is set again)

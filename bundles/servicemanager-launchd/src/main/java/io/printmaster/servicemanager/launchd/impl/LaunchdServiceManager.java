@@ -168,8 +168,10 @@ public class LaunchdServiceManager implements ServiceManager {
     }
 
     private void await(String label, ServiceStatus wanted, String verb, long deadline) throws ServiceManagerException {
+        ServiceStatus last = null;
         while (true) {
-            ServiceStatus now = status(label, ServiceWait.remaining(deadline, label, verb));
+            ServiceStatus now = ServiceWait.query(deadline, label, verb, last, timeout -> status(label, timeout));
+            last = now;
             if (now == wanted || (wanted == ServiceStatus.STOPPED && now == ServiceStatus.FAILED)) {
                 return;
             }

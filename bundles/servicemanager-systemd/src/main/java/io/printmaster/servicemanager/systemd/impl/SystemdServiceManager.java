@@ -187,8 +187,10 @@ public class SystemdServiceManager implements ServiceManager {
 
     /** Polls until {@code unit} is {@code wanted}; a stop also accepts "failed" (stopped, with a failure recorded). */
     private void await(String unit, ServiceStatus wanted, String verb, long deadline) throws ServiceManagerException {
+        ServiceStatus last = null;
         while (true) {
-            ServiceStatus now = status(unit, ServiceWait.remaining(deadline, "unit " + unit, verb));
+            ServiceStatus now = ServiceWait.query(deadline, "unit " + unit, verb, last, timeout -> status(unit, timeout));
+            last = now;
             if (now == wanted || (wanted == ServiceStatus.STOPPED && now == ServiceStatus.FAILED)) {
                 return;
             }

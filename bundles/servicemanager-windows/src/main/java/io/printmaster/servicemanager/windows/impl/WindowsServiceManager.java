@@ -181,8 +181,10 @@ public class WindowsServiceManager implements ServiceManager {
     }
 
     private void await(String name, ServiceStatus wanted, String verb, long deadline) throws ServiceManagerException {
+        ServiceStatus last = null;
         while (true) {
-            ServiceStatus now = status(name, ServiceWait.remaining(deadline, "service " + name, verb));
+            ServiceStatus now = ServiceWait.query(deadline, "service " + name, verb, last, timeout -> status(name, timeout));
+            last = now;
             if (now == wanted || (wanted == ServiceStatus.STOPPED && now == ServiceStatus.FAILED)) {
                 return;
             }
