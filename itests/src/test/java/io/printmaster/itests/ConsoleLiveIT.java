@@ -18,6 +18,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.openqa.selenium.By;
 import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.WebElement;
 
@@ -91,7 +92,7 @@ class ConsoleLiveIT {
             if (i == 1) {
                 WebElement first = browser.withText(testId("toast-release-failed"), "failed on 1 agent");
                 assertEquals("agent " + TO + " failed on 1 agent in fleet failing", first.findElement(
-                        org.openqa.selenium.By.cssSelector(".toast-title")).getText());
+                        By.cssSelector(".toast-title")).getText());
             }
         }
         Eventually.within(Duration.ofSeconds(20), () -> {
@@ -148,20 +149,21 @@ class ConsoleLiveIT {
         browser.open("/releases");
         browser.awaitPage("Releases");
         String asset = "printmaster-agent-v1.2.0-linux-amd64.tar.gz";
+        By newRow = By.cssSelector("[data-testid='artifact-row'][data-asset='" + asset + "']");
         browser.until(d -> !d.findElements(testId("artifact-row")).isEmpty());
-        assertTrue(browser.findAll(org.openqa.selenium.By.cssSelector("[data-asset='" + asset + "']")).isEmpty());
+        assertTrue(browser.findAll(newRow).isEmpty());
         markPage();
         ReleaseFolder.write(console.releases, 15, FROM, TO, "1.2.0");
         assertEquals(202, console.admin.post("/api/v1/releases/sync", Map.of()).status());
         Eventually.within(Duration.ofSeconds(60), () -> {
-            if (browser.findAll(org.openqa.selenium.By.cssSelector("[data-asset='" + asset + "']")).isEmpty()) {
+            if (browser.findAll(newRow).isEmpty()) {
                 // a sync that listed the folder before the new file was there misses it: ask again (joins a running one)
                 assertEquals(202, console.admin.post("/api/v1/releases/sync", Map.of()).status());
             }
-            assertFalse(browser.findAll(org.openqa.selenium.By.cssSelector("[data-asset='" + asset + "']")).isEmpty(),
+            assertFalse(browser.findAll(newRow).isEmpty(),
                     "a row for " + asset);
         });
-        WebElement row = browser.find(org.openqa.selenium.By.cssSelector("[data-asset='" + asset + "']"));
+        WebElement row = browser.find(newRow);
         assertTrue(row.getText().contains("1.2.0"), row.getText());
         assertSamePage("the Releases page");
     }
