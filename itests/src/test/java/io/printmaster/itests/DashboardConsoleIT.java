@@ -8,8 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.printmaster.itests.sim.FleetSimulator;
 import io.printmaster.itests.sim.Outcome;
 import io.printmaster.itests.sim.SimulatedAgent;
-import io.printmaster.itests.sim.VirtualClock;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -40,7 +38,7 @@ class DashboardConsoleIT {
     private static final String TO = "1.0.0";
     private static final int FLEET_SIZE = 300;
 
-    private static ServerProcess server;
+    private static SimulatedFleetConsole console;
     private static Browser browser;
     private static ApiClient admin;
     private static ApiClient anonymous;
@@ -52,63 +50,26 @@ class DashboardConsoleIT {
 
     @BeforeAll
     static void start() throws Exception {
-        Path data = Files.createTempDirectory("pm-server-dashboard-console");
-        Files.createDirectories(data.resolve("etc"));
-        // the simulated agents never download: any bytes do, as long as the checksums match
-        releases = ReleaseFolder.write(data.resolve("releases-in"), 15, FROM, TO);
-        ReleaseFolder.configureSource(data, "sim", releases);
-        server = ServerProcess.start("dashboard-console", data, ServerProcess.WITHOUT_BUILT_IN_RELEASES);
-        server.awaitEndpoints("/api/v1/dashboard", "/api/v1/events", "/api/v1/rollouts", "/api/v1/agents");
-        anonymous = ApiClient.anonymous(Integer.toString(server.baseUri().getPort()));
-        admin = anonymous.login(server.adminPassword());
-        IntakeDiagnostics.awaitIntake(admin, Duration.ofSeconds(60), () -> {
-            ApiClient.Response r = admin.get("/api/v1/releases/manifests?component=agent&version=" + TO);
-            assertEquals(200, r.status(), r.body());
-            assertFalse(((List<?>) r.json().get("manifests")).isEmpty(), "signed manifest of " + TO + ": " + r.body());
-        });
-        sim = new FleetSimulator("http://127.0.0.1:" + server.baseUri().getPort(), VirtualClock.startingNow(), 6, 15);
-
-        browser = new Browser(server.baseUri());
-        ConsoleFixture.logIn(browser, server, "Dashboard");
-        browser.withText(testId("live-status"), "Live");
+        console = SimulatedFleetConsole.start("dashboard-console", FROM, TO, b -> browser = b);
+        admin = console.admin;
+        anonymous = console.anonymous;
+        sim = console.sim;
+        releases = console.releases;
     }
 
     @AfterAll
     static void stop() throws Exception {
-        try {
-            if (sim != null) {
-                List<String> errors = sim.serverErrors();
-                sim.close();
-                assertEquals(List.of(), errors, "requests the server failed");
-            }
-        } finally {
-            ConsoleFixture.close(browser, server);
+        if (console != null) {
+            console.close();
         }
     }
 
     private static List<SimulatedAgent> fleet(String id, int count) throws Exception {
-        assertEquals(201, admin.post("/api/v1/fleets", Map.of("id", id, "name", "Simulated " + id)).status());
-        ApiClient.Response token = admin.post("/api/v1/fleets/" + id + "/join-tokens", Map.of("max_uses", count));
-        assertEquals(201, token.status(), token.body());
-        return sim.enroll((String) token.json().get("token"), count, id, FROM, Duration.ZERO, Duration.ofHours(6));
+        return console.fleet(id, count);
     }
 
     private static String rollout(String fleet, int failurePercent) throws Exception {
-        Map<String, Object> plan = new LinkedHashMap<>();
-        plan.put("waves", List.of(Map.of("percent", 100)));
-        plan.put("max_concurrent", FLEET_SIZE);
-        // a wave whose success threshold is 0 counts as reached at once: the rollout would end before any offer
-        plan.put("success_threshold_percent", 50);
-        plan.put("failure_threshold_percent", failurePercent);
-        Map<String, Object> body = new LinkedHashMap<>();
-        body.put("component", "agent");
-        body.put("version", TO);
-        body.put("fleets", List.of(fleet));
-        body.put("plan", plan);
-        body.put("require_approval", false);
-        ApiClient.Response r = admin.post("/api/v1/rollouts", body);
-        assertEquals(201, r.status(), r.body());
-        return (String) ((Map<?, ?>) r.json().get("rollout")).get("id");
+        return console.rollout(fleet, FLEET_SIZE, failurePercent);
     }
 
     /**
