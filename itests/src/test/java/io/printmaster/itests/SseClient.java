@@ -102,6 +102,12 @@ final class SseClient implements AutoCloseable {
         }
     }
 
+    /** Whether the server ended the stream within {@code timeout} (its last line was read). */
+    boolean awaitEnd(Duration timeout) throws InterruptedException {
+        reader.join(timeout.toMillis());
+        return !reader.isAlive();
+    }
+
     /** Every frame the test has taken so far (through {@link #await}), in order. */
     List<Frame> seen() {
         return List.copyOf(seen);

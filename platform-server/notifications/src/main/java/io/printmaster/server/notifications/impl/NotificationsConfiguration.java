@@ -3,7 +3,7 @@ package io.printmaster.server.notifications.impl;
 import org.osgi.service.metatype.annotations.AttributeDefinition;
 import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 
-/** PID {@value #PID}: the event queue and webhook retries. */
+/** PID {@value #PID}: the event queue, the event streams' lifetime and webhook retries. */
 @ObjectClassDefinition(name = "PrintMaster notifications",
         description = "Server events (the live console stream, notifications) and outgoing webhooks.")
 public @interface NotificationsConfiguration {
@@ -19,4 +19,9 @@ public @interface NotificationsConfiguration {
 
     @AttributeDefinition(description = "Attempts of one webhook delivery at most (the first one included).")
     int max__attempts() default 8;
+
+    @AttributeDefinition(description = "Seconds one GET /api/v1/events stream lasts before the client must reconnect "
+            + "(EventSource does, resuming with Last-Event-ID): the reconnect is authenticated again, so a revoked "
+            + "token or an ended session stops receiving events within this time. At least 1.")
+    int event__stream__max__seconds() default 300;
 }

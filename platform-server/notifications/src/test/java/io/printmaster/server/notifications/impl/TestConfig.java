@@ -20,6 +20,11 @@ record TestConfig(int retryBaseSeconds, int maxAttempts) implements Notification
     }
 
     @Override
+    public int event__stream__max__seconds() {
+        return 300;
+    }
+
+    @Override
     public Class<? extends Annotation> annotationType() {
         return NotificationsConfiguration.class;
     }
