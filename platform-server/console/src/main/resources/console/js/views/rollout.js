@@ -141,11 +141,16 @@ export async function render(root, ctx, { rolloutId }) {
   };
 
   const poller = livePoller(ctx, () => isActive(current), refresh);
-  // the live stream says when this rollout moved: refresh at once (the poller stays as the fallback)
-  const refreshSoon = debounced(refresh, 300);
+  // the live stream says when this rollout moved: refresh at once (the poller stays as the fallback). A hidden page
+  // asks nothing, as the poller does not: it refreshes when it is shown again (the poller's visibility handler)
+  const refreshSoon = debounced(() => {
+    if (document.visibilityState === 'visible') refresh();
+  }, 300);
   ctx.onLeave(refreshSoon.cancel);
   ctx.onLeave(onEvents(['rollout.progress', 'rollout.paused'], (event, type) => {
-    if (type === 'resync' || event.rollout_id === current.id) refreshSoon();
+    if (type !== 'resync' && event.rollout_id !== current.id) return;
+    if (document.visibilityState === 'visible') refreshSoon();
+    else poller.missed = true; // refreshed when shown again, even if the rollout had ended
   }));
   update(current);
   area.replaceChildren(
@@ -166,6 +171,8 @@ function livePoller(ctx, wanted, refresh) {
   let running = false;
   const poller = {
     stopped: false,
+    // a live event about this rollout arrived while the page was hidden
+    missed: false,
     restart() {
       if (poller.stopped) return;
       clearTimeout(timer);
@@ -180,6 +187,7 @@ function livePoller(ctx, wanted, refresh) {
   const tick = async () => {
     timer = null;
     if (poller.stopped) return;
+    poller.missed = false;
     if (!ctx.isCurrent()) {
       stop();
       return;
@@ -194,7 +202,7 @@ function livePoller(ctx, wanted, refresh) {
   };
   const onVisibility = () => {
     if (document.visibilityState === 'visible') {
-      if (timer === null && !running && wanted()) tick();
+      if (timer === null && !running && (wanted() || poller.missed)) tick();
     } else {
       clearTimeout(timer);
       timer = null;
