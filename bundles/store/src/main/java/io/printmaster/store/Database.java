@@ -54,6 +54,18 @@ public interface Database {
      */
     <T> T inRetryingTransaction(SqlWork<T> work) throws SQLException;
 
+    /**
+     * Runs {@code action} once the transaction {@code connection} belongs to has committed, on the committing
+     * thread; dropped when it rolls back (also an attempt of {@link #inRetryingTransaction} that is retried). For
+     * what must not be seen before the change is durable: waking in-process caches and waiters. An action that
+     * throws is logged and does not undo the commit.
+     *
+     * @param connection the connection of the calling {@link #inTransaction} work
+     * @throws IllegalStateException when {@code connection} is not one of a running {@link #inTransaction}
+     * @since 1.2
+     */
+    void afterCommit(Connection connection, Runnable action);
+
     /** How many times {@link #inRetryingTransaction} runs its work at most. */
     int TRANSACTION_ATTEMPTS = 4;
 

@@ -1,8 +1,9 @@
 /**
  * Storage contract: a {@link io.printmaster.store.Database} service (embedded Apache Derby by default) on which
  * each bundle runs its own versioned migrations and builds its repositories, and the {@link
- * io.printmaster.store.AuditLog} every write goes through.
+ * io.printmaster.store.AuditLog} every write goes through. 1.2 adds {@link io.printmaster.store.Database#afterCommit}
+ * and the {@link io.printmaster.store.ClusterSignals} between replicas.
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("1.1.0")
+@org.osgi.annotation.versioning.Version("1.2.0")
 package io.printmaster.store;

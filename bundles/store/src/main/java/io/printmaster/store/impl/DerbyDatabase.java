@@ -88,6 +88,7 @@ public final class DerbyDatabase implements Database {
     /** Applies the modules' migrations; null when the database could not be opened. */
     private final SchemaMigrator migrator;
     private volatile boolean closed;
+    private final CommitActions commitActions = new CommitActions();
 
     @Activate
     public DerbyDatabase(BundleContext context, Config config) {
@@ -220,17 +221,25 @@ public final class DerbyDatabase implements Database {
         shared.lock();
         try (Connection c = connection()) {
             c.setAutoCommit(false);
+            commitActions.begin(c);
             try {
                 T result = work.run(c);
                 c.commit();
+                commitActions.committed(c);
                 return result;
             } catch (Throwable e) {
+                commitActions.discard(c);
                 rollbackQuietly(c, e);
                 throw e;
             }
         } finally {
             shared.unlock();
         }
+    }
+
+    @Override
+    public void afterCommit(Connection connection, Runnable action) {
+        commitActions.add(connection, action);
     }
 
     @Override
