@@ -2,7 +2,7 @@
  * Storage contract: a {@link io.printmaster.store.Database} service (embedded Apache Derby by default) on which
  * each bundle runs its own versioned migrations and builds its repositories, and the {@link
  * io.printmaster.store.AuditLog} every write goes through. 1.2 adds {@link io.printmaster.store.Database#afterCommit}
- * and the {@link io.printmaster.store.ClusterSignals} between replicas.
+ * and, between replicas, the {@link io.printmaster.store.ClusterSignals} and {@link io.printmaster.store.ClusterLease}.
  */
 @org.osgi.annotation.bundle.Export
 @org.osgi.annotation.versioning.Version("1.2.0")
