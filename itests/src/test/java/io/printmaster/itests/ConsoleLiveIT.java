@@ -169,6 +169,45 @@ class ConsoleLiveIT {
     }
 
     @Test
+    void aHiddenPageAsksNothingOnEventsAndCatchesUpOnceWhenShownAgain() throws Exception {
+        // no sync running when the page opens, so the page follows none (following one polls its progress)
+        Eventually.within(Duration.ofSeconds(60), () -> assertEquals(null,
+                console.admin.get("/api/v1/releases/sync/status").json().get("running")));
+        browser.open("/releases");
+        browser.awaitPage("Releases");
+        browser.until(d -> !d.findElements(testId("artifact-row")).isEmpty());
+        String asset = "printmaster-agent-v1.3.0-linux-amd64.tar.gz";
+        By newRow = By.cssSelector("[data-testid='artifact-row'][data-asset='" + asset + "']");
+        markPage();
+        JavascriptExecutor js = (JavascriptExecutor) browser.driver();
+        // count the page's requests to the releases API from now on; then the tab goes to the background
+        js.executeScript("window.pmReleaseRequests = 0; const f = window.fetch; window.fetch = (u, o) => {"
+                + " if (String(u).includes('/api/v1/releases')) window.pmReleaseRequests += 1; return f(u, o); };"
+                + "Object.defineProperty(document, 'visibilityState', {configurable: true, get: () => 'hidden'});"
+                + "document.dispatchEvent(new Event('visibilitychange'));");
+        ReleaseFolder.write(console.releases, 15, FROM, TO, "1.3.0");
+        Eventually.within(Duration.ofSeconds(60), () -> {
+            // the toast needs no request and is shown while hidden: it proves the events reached the page
+            boolean toasted = browser.findAll(testId("toast-release-cached")).stream()
+                    .anyMatch(t -> t.getText().contains("1.3.0"));
+            if (!toasted) {
+                assertEquals(202, console.admin.post("/api/v1/releases/sync", Map.of()).status());
+            }
+            assertTrue(toasted, "a toast for the cached 1.3.0");
+        });
+        // absence needs an observation window: longer than the page's debounce of events (1.5 s), in the browser
+        Object asked = js.executeAsyncScript("const done = arguments[arguments.length - 1];"
+                + " setTimeout(() => done(window.pmReleaseRequests), 2500);");
+        assertEquals(0L, asked, "a hidden page sends no request");
+        assertTrue(browser.findAll(newRow).isEmpty(), "not refreshed while hidden");
+        js.executeScript("delete document.visibilityState; document.dispatchEvent(new Event('visibilitychange'));");
+        browser.until(d -> !d.findElements(newRow).isEmpty());
+        // one refresh for all the events it missed (a sync still ending may add its own once shown)
+        assertTrue((Long) js.executeScript("return window.pmReleaseRequests;") >= 1L, "refreshed once shown");
+        assertSamePage("the Releases page");
+    }
+
+    @Test
     void anAgentsPageShowsItsNewStatusAndOutcomeWithoutAReload() throws Exception {
         assertEquals(201, console.admin.post("/api/v1/fleets", Map.of("id", "single", "name", "Single")).status());
         ConsoleFixture.EnrolledAgent agent = ConsoleFixture.enroll(console.admin, console.anonymous, "single", "single-host", FROM);

@@ -14,7 +14,7 @@ export const RESYNC = 'resync';
 const RETRY_MIN_MS = 1000;
 const RETRY_MAX_MS = 30000;
 
-const subscribers = new Set(); // {types: Set|null, fn}
+const subscribers = new Set(); // {types: Set|null, fn, whileHidden, missed}
 const statusListeners = new Set();
 let source = null;
 let wanted = false;
@@ -30,8 +30,14 @@ function setStatus(next) {
 }
 
 function deliver(type, event) {
+  const hidden = document.visibilityState === 'hidden';
   for (const s of [...subscribers]) {
     if (s.types && !s.types.has(type)) continue;
+    if (hidden && !s.whileHidden) {
+      // a hidden page asks the server nothing: it resynchronises once when it is shown again
+      s.missed = true;
+      continue;
+    }
     try {
       s.fn(event, type);
     } catch (e) {
@@ -103,6 +109,21 @@ window.addEventListener('pageshow', (event) => {
   }
 });
 
+// Shown again: every subscriber that missed events while the page was hidden reloads once (not once per event).
+document.addEventListener('visibilitychange', () => {
+  if (document.visibilityState === 'hidden') return;
+  const resync = { type: RESYNC, at: new Date().toISOString() };
+  for (const s of [...subscribers]) {
+    if (!s.missed) continue;
+    s.missed = false;
+    try {
+      s.fn(resync, RESYNC);
+    } catch (e) {
+      console.error(e);
+    }
+  }
+});
+
 /** Opens the stream (after login); does nothing when it is already open. */
 export function startLive() {
   wanted = true;
@@ -122,10 +143,13 @@ export function stopLive() {
 
 /**
  * Calls fn(event, type) for every event of the given types (null: all), and with type RESYNC after a reconnect
- * that may have lost events. Returns the function that unsubscribes (hand it to ctx.onLeave).
+ * that may have lost events. While the document is hidden, events are held back: the subscriber gets one RESYNC
+ * when it is shown again (so a background tab sends no requests), unless options.whileHidden is set (for
+ * subscribers that only update what they show from the event itself, or handle visibility themselves).
+ * Returns the function that unsubscribes (hand it to ctx.onLeave).
  */
-export function onEvents(types, fn) {
-  const s = { types: types ? new Set([...types, RESYNC]) : null, fn };
+export function onEvents(types, fn, options = {}) {
+  const s = { types: types ? new Set([...types, RESYNC]) : null, fn, whileHidden: !!options.whileHidden, missed: false };
   subscribers.add(s);
   return () => subscribers.delete(s);
 }

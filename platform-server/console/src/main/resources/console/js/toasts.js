@@ -73,5 +73,5 @@ export function showNotificationToasts() {
   container();
   return onEvents(['rollout.paused', 'release.failed', 'release.cached'], (event, type) => {
     if (type !== 'resync') toastFor(event);
-  });
+  }, { whileHidden: true }); // a toast needs no request, and the admin sees it on coming back
 }

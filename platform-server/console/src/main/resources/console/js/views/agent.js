@@ -130,6 +130,7 @@ export async function render(root, ctx, { agentId }) {
     error: h('dd', {}, errorCode(agent.last_error_code, 'agent-error')),
     result: h('dd', {}, statusBadge(agent.last_result, 'agent-result')),
   };
+  // events update the page in place from their own data (no request), so they are taken while hidden too
   ctx.onLeave(onEvents(['agent.status', 'agent.outcome'], (event, type) => {
     if (type === 'resync' || event.agent_id !== agent.id) return;
     if (event.status) fill(live.status, statusBadge(event.status, 'agent-status'), ' ', time(event.at));
@@ -139,7 +140,7 @@ export async function render(root, ctx, { agentId }) {
       fill(live.result, statusBadge(event.status, 'agent-result'));
       fill(live.error, errorCode(event.error_code, 'agent-error'));
     }
-  }));
+  }, { whileHidden: true }));
   fill(area,
     h('p', { class: 'breadcrumbs' }, link('/agents', 'Agents'), ' / ', agent.id),
     pageHeader(`Agent ${agent.id}`, ...buttons),

@@ -151,7 +151,7 @@ export async function render(root, ctx, { rolloutId }) {
     if (type !== 'resync' && event.rollout_id !== current.id) return;
     if (document.visibilityState === 'visible') refreshSoon();
     else poller.missed = true; // refreshed when shown again, even if the rollout had ended
-  }));
+  }, { whileHidden: true })); // its poller handles visibility (and refreshes when shown again)
   update(current);
   area.replaceChildren(
     h('p', { class: 'breadcrumbs' }, link('/rollouts', 'Rollouts'), ' / ', current.id),
