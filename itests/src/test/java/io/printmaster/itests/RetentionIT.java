@@ -137,6 +137,18 @@ public class RetentionIT {
             try (Stream<Path> s = Files.list(exportDir)) {
                 assertEquals("no marker, no partial file left", List.of(file), s.toList());
             }
+
+            // a bad value is refused, not replaced: no sweep, and health names the setting until it is corrected
+            Hashtable<String, Object> bad = settings(exportDir, 0);
+            bad.put("audit_days", 0);
+            configuration.update(bad);
+            Eventually.within(Duration.ofSeconds(30), () -> {
+                ApiClient.Response health = anonymous.get("/api/v1/health");
+                assertEquals(health.body(), 503, health.status());
+                assertTrue(health.body(), health.body().contains("audit_days must be at least 1, was 0"));
+            });
+            configuration.update(settings(exportDir, 3600));
+            anonymous.awaitHealthy();
         } finally {
             configuration.delete();
         }
