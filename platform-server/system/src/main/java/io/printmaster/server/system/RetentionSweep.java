@@ -34,7 +34,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The daily retention sweep (PID {@value #PID}): audit entries older than {@code audit_days} are exported to JSON
  * Lines files in {@code export_dir} and only then deleted ({@link AuditArchive}); every {@link RetentionTask} (agent
- * commands, telemetry, the dashboard's per-day roll-ups) deletes what outlived its setting. It runs shortly after
+ * commands, telemetry, the dashboard's per-day roll-ups, the release intake's history) deletes what outlived its
+ * setting. It runs shortly after
  * the start and then every {@code interval_hours}, on one replica at a time (lease {@value #LEASE}), and records
  * what it swept in the audit log ({@code retention.sweep}, a new entry, never one of those being deleted).
  *
@@ -69,6 +70,9 @@ public class RetentionSweep {
 
         @AttributeDefinition(min = "1", description = "Days the dashboard's per-day roll-ups are kept.")
         int rollup__days() default 400;
+
+        @AttributeDefinition(min = "1", description = "Days a finished release sync and its intake events are kept.")
+        int sync__history__days() default 90;
 
         @AttributeDefinition(description = "Folder of the audit export files (default <data>/exports/audit).")
         String export__dir() default "";
@@ -135,7 +139,7 @@ public class RetentionSweep {
         RetentionSettings retention;
         try {
             retention = new RetentionSettings(config.audit__days(), config.command__days(), config.telemetry__days(),
-                    config.telemetry__rows__per__agent(), config.rollup__days());
+                    config.telemetry__rows__per__agent(), config.rollup__days(), config.sync__history__days());
         } catch (IllegalArgumentException e) {
             LOG.error("{}: {}; no retention sweep runs until it is corrected", PID, e.getMessage());
             throw new IllegalArgumentException(PID + ": " + e.getMessage(), e);

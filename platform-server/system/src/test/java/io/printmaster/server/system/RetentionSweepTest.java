@@ -360,6 +360,11 @@ class RetentionSweepTest {
             }
 
             @Override
+            public int sync__history__days() {
+                return 90;
+            }
+
+            @Override
             public String export__dir() {
                 return exportDir;
             }

@@ -105,7 +105,7 @@ class AgentHistoryRetentionTest {
 
         assertEquals(0L, retention.sweep(RetentionSettings.DEFAULTS, now).get("agent_telemetry"),
                 "no age limit by default and the cap is 1,000");
-        Map<String, Long> counts = retention.sweep(new RetentionSettings(365, 30, 7, 12, 400), now);
+        Map<String, Long> counts = retention.sweep(new RetentionSettings(365, 30, 7, 12, 400, 90), now);
 
         assertEquals(30L + 8L, counts.get("agent_telemetry"));
         assertEquals(12, f.count("SELECT COUNT(*) FROM PM_AGENT_TELEMETRY WHERE AGENT_ID = 'agt_a'"));
@@ -115,7 +115,7 @@ class AgentHistoryRetentionTest {
 
     @Test
     void settingsReachTheStoresAtOnce() {
-        retention.apply(new RetentionSettings(365, 90, 0, 50, 400));
+        retention.apply(new RetentionSettings(365, 90, 0, 50, 400, 90));
 
         assertEquals(50, f.telemetry.keptPerAgent());
         assertEquals(Duration.ofDays(90), f.commands.handledKept);
