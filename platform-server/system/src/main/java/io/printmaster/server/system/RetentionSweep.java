@@ -37,7 +37,8 @@ import org.slf4j.LoggerFactory;
  * commands, telemetry, the dashboard's per-day roll-ups, the release intake's history) deletes what outlived its
  * setting. It runs shortly after
  * the start and then every {@code interval_hours}, on one replica at a time (lease {@value #LEASE}), and records
- * what it swept in the audit log ({@code retention.sweep}, a new entry, never one of those being deleted).
+ * what it swept in the audit log ({@code retention.sweep}, a new entry, never one of those being deleted; none when
+ * nothing was deleted).
  *
  * <p>A configuration with a value out of range is refused: the component does not activate, so no sweep runs with
  * settings nobody chose, and health names the setting (as the log does).
@@ -238,12 +239,15 @@ public class RetentionSweep {
             List<Path> files = moved.stream().map(AuditArchive.Moved::file).toList();
             LOG.info("retention sweep: deleted {}; audit export files: {}", counts,
                     files.isEmpty() ? "none" : files.stream().map(p -> p.getFileName().toString()).toList());
-            Map<String, Object> after = new LinkedHashMap<>(counts);
-            after.put("export_files", files.stream().map(p -> p.getFileName().toString()).toList());
-            database.inTransaction(c -> {
-                audit.record(c, "system", ACTION, "retention:sweep", null, null, after);
-                return null;
-            });
+            // a sweep that deleted nothing leaves no entry: the log records what changed, not a daily heartbeat
+            if (counts.values().stream().anyMatch(n -> n > 0)) {
+                Map<String, Object> after = new LinkedHashMap<>(counts);
+                after.put("export_files", files.stream().map(p -> p.getFileName().toString()).toList());
+                database.inTransaction(c -> {
+                    audit.record(c, "system", ACTION, "retention:sweep", null, null, after);
+                    return null;
+                });
+            }
             return new Result(true, counts, files);
         } finally {
             try {

@@ -282,6 +282,18 @@ class RetentionSweepTest {
     }
 
     @Test
+    void aSweepThatDeletesNothingLeavesNoEntry() throws Exception {
+        List<Long> all = entries(5, 0);
+
+        RetentionSweep.Result result = sweep(realAudit).sweep();
+
+        assertTrue(result.ran());
+        assertEquals(0L, result.counts().get("audit_entries"));
+        assertEquals(all, ids(), "no retention.sweep entry for a sweep that changed nothing");
+        assertEquals(List.of(), files(".jsonl"));
+    }
+
+    @Test
     void tasksGetTheSettingsAndTheirCountsAreRecorded() throws Exception {
         List<RetentionSettings> applied = new ArrayList<>();
         RetentionTask task = new RetentionTask() {
