@@ -139,9 +139,9 @@ public class RetentionIT {
             }
 
             // a bad value is refused, not replaced: no sweep, and health names the setting until it is corrected
-            Hashtable<String, Object> bad = settings(exportDir, 0);
-            bad.put("audit_days", 0);
-            configuration.update(bad);
+            Hashtable<String, Object> refused = settings(exportDir, 0);
+            refused.put("audit_days", 0);
+            configuration.update(refused);
             Eventually.within(Duration.ofSeconds(30), () -> {
                 ApiClient.Response health = anonymous.get("/api/v1/health");
                 assertEquals(health.body(), 503, health.status());
