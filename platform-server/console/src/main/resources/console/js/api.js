@@ -70,6 +70,24 @@ export const api = {
   del: (path, options) => request('DELETE', path, undefined, options),
 };
 
+/**
+ * Every item of a paged list route (`{"<key>": [...], "next_cursor"}`): follows `next_cursor` until it is null and
+ * answers the first page's body with `key` holding all items, so a page that showed the whole list still does.
+ */
+export async function getAll(path, key, options) {
+  const first = await api.get(path, options);
+  const items = [...(first[key] || [])];
+  let cursor = first.next_cursor;
+  // a server that repeats a cursor must not make the console loop forever
+  for (let pages = 1; cursor && pages < 1000; pages += 1) {
+    const sep = path.includes('?') ? '&' : '?';
+    const next = await api.get(`${path}${sep}cursor=${encodeURIComponent(cursor)}`, options);
+    items.push(...(next[key] || []));
+    cursor = next.next_cursor;
+  }
+  return { ...first, [key]: items, next_cursor: null };
+}
+
 /** Builds a query string from the given values, leaving out empty ones. */
 export function query(params) {
   const q = new URLSearchParams();

@@ -1,12 +1,12 @@
 // The fleet filter several pages share: the fleets to choose from and a select with "all fleets" first.
 
-import { api } from './api.js';
+import { api, getAll } from './api.js';
 import { h } from './dom.js';
 
 /** The fleets the caller may see, or none when they cannot be listed (the filter then offers only "all"). */
 export async function visibleFleets() {
   try {
-    return (await api.get('/api/v1/fleets')).fleets || [];
+    return (await getAll('/api/v1/fleets', 'fleets')).fleets || [];
   } catch (e) {
     if (e.status === 401) throw e;
     return [];

@@ -36,6 +36,29 @@ public interface AuditLog {
     /** Newest first (highest id first), filtered and limited by {@code query}. */
     List<Entry> list(Query query) throws SQLException;
 
+    /**
+     * Oldest first (lowest id first): the entries with an id above {@code afterId} that occurred before
+     * {@code occurredBefore}, of {@code fleets} when present (server-wide entries excluded; an empty set matches
+     * nothing). For reading the whole log in bounded pages: pass the last id of the previous page.
+     *
+     * @param limit at most this many (1..{@value Query#MAX_EXPORT_LIMIT})
+     * @throws IllegalArgumentException when limit is out of range
+     * @since 1.2
+     */
+    List<Entry> listOldestFirst(long afterId, Instant occurredBefore, Optional<Set<String>> fleets, int limit)
+            throws SQLException;
+
+    /**
+     * Deletes the entries with these ids, in one transaction, for the retention sweep only (which deletes an entry
+     * only once it is in a durable export file). Ids that are gone already are skipped.
+     *
+     * @param ids at most {@value Query#MAX_EXPORT_LIMIT}
+     * @return how many entries were deleted
+     * @throws IllegalArgumentException when there are more ids than that
+     * @since 1.2
+     */
+    int delete(java.util.Collection<Long> ids) throws SQLException;
+
     /** {@code before} and {@code after} are the stored JSON documents. */
     record Entry(long id, Instant at, String actor, String action, String target, String fleet, String before, String after) {
     }
@@ -53,6 +76,8 @@ public interface AuditLog {
                  Optional<Long> beforeId, int limit) {
 
         public static final int MAX_LIMIT = 500;
+        /** The largest page of {@link #listOldestFirst} and batch of {@link #delete}. @since 1.2 */
+        public static final int MAX_EXPORT_LIMIT = 1000;
 
         public Query {
             Objects.requireNonNull(target, "target");

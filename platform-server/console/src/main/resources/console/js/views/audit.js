@@ -25,7 +25,13 @@ export async function render(root, ctx) {
   const older = h('button', { type: 'button', testid: 'audit-older' }, 'Older →');
   const pageLabel = h('span', { class: 'muted', testid: 'audit-page' });
   const pager = h('div', { class: 'pager' }, newer, pageLabel, older);
-  root.append(pageHeader('Audit log'), h('p', { class: 'muted' }, 'Every change made through the console or the API, newest first.'), filter, area, pager);
+  // a plain download (GET with the session cookie): the server streams the whole log as JSON Lines, oldest first
+  const exportLink = h('a', { href: '/api/v1/audit/export', class: 'button', download: '', testid: 'audit-export' },
+    'Export (JSON Lines)');
+  root.append(pageHeader('Audit log', exportLink),
+    h('p', { class: 'muted' }, 'Every change made through the console or the API, newest first. Entries older than the'
+      + ' retention period (365 days unless configured) are moved to export files on the server.'),
+    filter, area, pager);
 
   let nextBefore = null;
 

@@ -1,4 +1,4 @@
-import { api } from '../api.js';
+import { api, getAll } from '../api.js';
 import { h, link, seg, time } from '../dom.js';
 import { field, FormErrors, generalError } from '../forms.js';
 import { emptyRow, loadFailed, loading, pageHeader, table, confirmDialog, notice } from '../ui.js';
@@ -26,7 +26,7 @@ export async function render(root, ctx) {
 
   let list;
   try {
-    list = await api.get('/api/v1/fleets');
+    list = await getAll('/api/v1/fleets', 'fleets');
   } catch (e) {
     loadFailed(listArea, 'the fleets', e, () => ctx.navigate('/fleets'));
     return;

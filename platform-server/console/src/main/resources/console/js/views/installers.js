@@ -1,4 +1,4 @@
-import { api, query } from '../api.js';
+import { api, getAll, query } from '../api.js';
 import { badge, h, link, seg } from '../dom.js';
 import { emptyRow, loadFailed, loading, notice, pageHeader, table } from '../ui.js';
 
@@ -18,7 +18,7 @@ export async function renderIndex(root, ctx) {
     area);
   let list;
   try {
-    list = await api.get('/api/v1/fleets');
+    list = await getAll('/api/v1/fleets', 'fleets');
   } catch (e) {
     loadFailed(area, 'the fleets', e, () => ctx.navigate('/installers', { replace: true }));
     return;

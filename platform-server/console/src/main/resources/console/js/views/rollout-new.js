@@ -1,4 +1,4 @@
-import { api, query } from '../api.js';
+import { api, getAll, query } from '../api.js';
 import { h, link, seg } from '../dom.js';
 import { checkField, field, FormErrors, generalError } from '../forms.js';
 import { loadFailed, loading, pageHeader } from '../ui.js';
@@ -33,7 +33,7 @@ export async function render(root, ctx) {
   let artifacts;
   try {
     [fleets, artifacts] = await Promise.all([
-      api.get('/api/v1/fleets').then((r) => r.fleets || []),
+      getAll('/api/v1/fleets', 'fleets').then((r) => r.fleets || []),
       api.get(`/api/v1/releases/artifacts${query({ component: 'agent' })}`).then((r) => r.artifacts || []),
     ]);
   } catch (e) {

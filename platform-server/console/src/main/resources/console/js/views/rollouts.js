@@ -1,4 +1,4 @@
-import { api, query } from '../api.js';
+import { api, getAll, query } from '../api.js';
 import { badge, h, link, seg, time } from '../dom.js';
 import { progressBar, stateBadge, stateLabel, STATES } from '../rollout-ui.js';
 import { debounced, onEvents } from '../live.js';
@@ -24,7 +24,7 @@ export async function render(root, ctx) {
 
   let fleets = [];
   try {
-    fleets = (await api.get('/api/v1/fleets')).fleets || [];
+    fleets = (await getAll('/api/v1/fleets', 'fleets')).fleets || [];
   } catch (e) {
     if (e.status === 401) throw e;
     // the fleet filter falls back to a text box below; the list may still load

@@ -1,4 +1,4 @@
-import { api } from '../api.js';
+import { api, getAll } from '../api.js';
 import { badge, h, seg, time } from '../dom.js';
 import { checkField, field, FormErrors, generalError } from '../forms.js';
 import { confirmDialog, emptyRow, loadFailed, loading, notice, pageHeader, table } from '../ui.js';
@@ -31,7 +31,7 @@ export async function render(root, ctx) {
   const reloadList = async () => {
     let list;
     try {
-      list = await api.get('/api/v1/auth/tokens');
+      list = await getAll('/api/v1/auth/tokens', 'tokens');
     } catch (e) {
       loadFailed(listArea, 'the tokens', e, reloadList);
       return;
@@ -41,7 +41,7 @@ export async function render(root, ctx) {
 
   let fleets = null;
   try {
-    fleets = (await api.get('/api/v1/fleets')).fleets || [];
+    fleets = (await getAll('/api/v1/fleets', 'fleets')).fleets || [];
   } catch (e) {
     if (e.status === 401) throw e;
     fleets = null; // fleet ids are typed instead

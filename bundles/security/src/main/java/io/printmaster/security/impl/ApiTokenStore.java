@@ -89,13 +89,37 @@ public class ApiTokenStore {
         return new NewToken(token, info);
     }
 
+    /** The page size bound of {@link #page}. */
+    static final int MAX_PAGE = 500;
+
+    /** The first {@value #MAX_PAGE} tokens, newest first. */
     List<TokenInfo> list() throws SQLException {
+        return page(null, null, MAX_PAGE);
+    }
+
+    /**
+     * A page of the tokens, newest first (then by id): those after the token created at {@code afterCreatedAt} with
+     * id {@code afterId} (both null: from the first), at most {@code limit} (1..{@value #MAX_PAGE}).
+     */
+    List<TokenInfo> page(Instant afterCreatedAt, String afterId, int limit) throws SQLException {
+        if (limit < 1 || limit > MAX_PAGE) {
+            throw new IllegalArgumentException("limit must be between 1 and " + MAX_PAGE + ", was " + limit);
+        }
+        boolean keyset = afterCreatedAt != null && afterId != null;
         return database.read(c -> {
             List<TokenInfo> out = new ArrayList<>();
-            try (PreparedStatement ps = c.prepareStatement(SELECT + " ORDER BY CREATED_AT DESC");
-                 ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    out.add(row(rs));
+            try (PreparedStatement ps = c.prepareStatement(SELECT
+                    + (keyset ? " WHERE (CREATED_AT < ? OR (CREATED_AT = ? AND ID > ?))" : "")
+                    + " ORDER BY CREATED_AT DESC, ID FETCH FIRST " + limit + " ROWS ONLY")) {
+                if (keyset) {
+                    ps.setTimestamp(1, java.sql.Timestamp.from(afterCreatedAt));
+                    ps.setTimestamp(2, java.sql.Timestamp.from(afterCreatedAt));
+                    ps.setString(3, afterId);
+                }
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        out.add(row(rs));
+                    }
                 }
             }
             return out;

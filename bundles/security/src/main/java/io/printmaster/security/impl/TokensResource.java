@@ -45,10 +45,54 @@ public class TokensResource implements RouteProvider {
                 Route.post("/api/v1/auth/tokens", Route.ADMIN, this::create)
                         .doc("Mint an API token", "The token itself is answered only here.")
                         .accepts(CreateTokenRequest.class).returns(201, Map.class),
-                Route.get("/api/v1/auth/tokens", Route.ADMIN, req -> ApiResponse.ok(Map.of("tokens", tokens.list())))
-                        .doc("List the API tokens (never their secrets)")
-                        .returns(JsonTypes.objectWithList("tokens", ApiTokenStore.TokenInfo.class)),
+                Route.get("/api/v1/auth/tokens", Route.ADMIN, this::list)
+                        .doc("List the API tokens (never their secrets), newest first",
+                                "Paged: follow `next_cursor` until it is null.")
+                        .query("limit", "page size (1-" + ApiTokenStore.MAX_PAGE + ", default " + DEFAULT_LIMIT + ")")
+                        .query("cursor", "the `next_cursor` of the previous page")
+                        .returns(JsonTypes.objectWithList("tokens", ApiTokenStore.TokenInfo.class)
+                                .andNullable("next_cursor", String.class)),
                 Route.delete("/api/v1/auth/tokens/{id}", Route.ADMIN, this::revoke).doc("Revoke an API token"));
+    }
+
+    static final int DEFAULT_LIMIT = 100;
+
+    ApiResponse list(ApiRequest req) throws Exception {
+        int limit = DEFAULT_LIMIT;
+        String raw = req.query("limit").orElse(null);
+        if (raw != null) {
+            try {
+                limit = Integer.parseInt(raw.strip());
+            } catch (NumberFormatException e) {
+                limit = 0;
+            }
+            if (limit < 1 || limit > ApiTokenStore.MAX_PAGE) {
+                throw ApiException.invalid("limit", "limit must be a whole number from 1 to " + ApiTokenStore.MAX_PAGE);
+            }
+        }
+        java.time.Instant afterCreatedAt = null;
+        String afterId = null;
+        if (req.query("cursor").isPresent()) {
+            try {
+                String plain = new String(java.util.Base64.getUrlDecoder().decode(req.query("cursor").get().strip()),
+                        java.nio.charset.StandardCharsets.UTF_8);
+                int nl = plain.indexOf('\n');
+                afterCreatedAt = java.time.Instant.parse(plain.substring(0, nl));
+                afterId = plain.substring(nl + 1);
+            } catch (RuntimeException e) {
+                throw ApiException.invalid("cursor", "cursor is not one this server handed out: pass next_cursor as it was");
+            }
+            if (afterId.isEmpty()) {
+                throw ApiException.invalid("cursor", "cursor is not one this server handed out: pass next_cursor as it was");
+            }
+        }
+        List<ApiTokenStore.TokenInfo> page = tokens.page(afterCreatedAt, afterId, limit);
+        Map<String, Object> body = new java.util.LinkedHashMap<>();
+        body.put("tokens", page);
+        ApiTokenStore.TokenInfo last = page.isEmpty() ? null : page.get(page.size() - 1);
+        body.put("next_cursor", page.size() == limit ? java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(
+                (last.createdAt() + "\n" + last.id()).getBytes(java.nio.charset.StandardCharsets.UTF_8)) : null);
+        return ApiResponse.ok(body);
     }
 
     ApiResponse create(ApiRequest req) throws Exception {

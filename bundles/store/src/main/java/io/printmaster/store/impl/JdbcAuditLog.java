@@ -164,6 +164,70 @@ public final class JdbcAuditLog implements AuditLog {
         });
     }
 
+    @Override
+    public List<Entry> listOldestFirst(long afterId, java.time.Instant occurredBefore,
+                                       java.util.Optional<Set<String>> fleets, int limit) throws SQLException {
+        Objects.requireNonNull(occurredBefore, "occurredBefore");
+        Objects.requireNonNull(fleets, "fleets");
+        if (limit < 1 || limit > Query.MAX_EXPORT_LIMIT) {
+            throw new IllegalArgumentException("limit must be between 1 and " + Query.MAX_EXPORT_LIMIT + ", was " + limit);
+        }
+        if (fleets.map(Set::isEmpty).orElse(false)) {
+            return List.of();
+        }
+        List<String> fleetList = fleets.map(List::copyOf).orElse(List.of());
+        // keyset on the primary key: each page is one index range, however large the log is
+        String sql = "SELECT " + COLUMNS + " FROM AUDIT_LOG WHERE ID > ? AND OCCURRED_AT < ?"
+                + (fleets.isPresent() ? " AND FLEET IN (" + String.join(", ", Collections.nCopies(fleetList.size(), "?"))
+                + ")" : "")
+                + " ORDER BY ID FETCH FIRST " + limit + " ROWS ONLY";
+        return database.read(c -> {
+            try (PreparedStatement ps = c.prepareStatement(sql)) {
+                ps.setLong(1, afterId);
+                ps.setTimestamp(2, Timestamp.from(occurredBefore), utc());
+                for (int i = 0; i < fleetList.size(); i++) {
+                    ps.setString(3 + i, fleetList.get(i));
+                }
+                return entries(ps);
+            }
+        });
+    }
+
+    @Override
+    public int delete(java.util.Collection<Long> ids) throws SQLException {
+        Objects.requireNonNull(ids, "ids");
+        if (ids.size() > Query.MAX_EXPORT_LIMIT) {
+            throw new IllegalArgumentException("at most " + Query.MAX_EXPORT_LIMIT + " ids at a time, was " + ids.size());
+        }
+        if (ids.isEmpty()) {
+            return 0;
+        }
+        return database.inTransaction(c -> {
+            int deleted = 0;
+            try (PreparedStatement ps = c.prepareStatement("DELETE FROM AUDIT_LOG WHERE ID = ?")) {
+                for (long id : ids) {
+                    ps.setLong(1, id);
+                    ps.addBatch();
+                }
+                for (int n : ps.executeBatch()) {
+                    deleted += Math.max(n, 0);
+                }
+            }
+            return deleted;
+        });
+    }
+
+    private static List<Entry> entries(PreparedStatement ps) throws SQLException {
+        List<Entry> entries = new ArrayList<>();
+        try (ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+                entries.add(new Entry(rs.getLong(1), rs.getTimestamp(2, utc()).toInstant(), rs.getString(3),
+                        rs.getString(4), rs.getString(5), rs.getString(6), rs.getString(7), rs.getString(8)));
+            }
+        }
+        return entries;
+    }
+
     private static String escapeLike(String prefix) {
         return prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_");
     }

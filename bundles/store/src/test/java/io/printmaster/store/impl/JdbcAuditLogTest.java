@@ -156,6 +156,27 @@ class JdbcAuditLogTest {
     }
 
     @Test
+    void listsOldestFirstByIdBeforeAnInstantAndDeletesByIds() throws Exception {
+        record("a", "fleet:lab", "lab");
+        record("b", "server:x", null);
+        record("c", "fleet:ops", "ops");
+        List<Entry> all = audit.listOldestFirst(0, NOW.plusSeconds(1), Optional.empty(), 1000);
+        assertEquals(List.of("a", "b", "c"), actions(all));
+        assertEquals(List.of(), audit.listOldestFirst(0, NOW, Optional.empty(), 1000), "before is exclusive");
+        assertEquals(List.of("b", "c"), actions(audit.listOldestFirst(all.get(0).id(), NOW.plusSeconds(1),
+                Optional.empty(), 1000)));
+        assertEquals(List.of("a"), actions(audit.listOldestFirst(0, NOW.plusSeconds(1), Optional.of(Set.of("lab")), 1)));
+        assertEquals(List.of(), audit.listOldestFirst(0, NOW.plusSeconds(1), Optional.of(Set.of()), 10));
+        assertThrows(IllegalArgumentException.class, () -> audit.listOldestFirst(0, NOW, Optional.empty(), 1001));
+
+        assertEquals(2, audit.delete(List.of(all.get(0).id(), all.get(2).id(), 999_999L)));
+        assertEquals(List.of("b"), actions(audit.list(Query.latest(10))));
+        assertEquals(0, audit.delete(List.of()));
+        assertThrows(IllegalArgumentException.class,
+                () -> audit.delete(java.util.stream.LongStream.range(0, 1001).boxed().toList()));
+    }
+
+    @Test
     void activationRunsTheAuditMigrationOnceAndFailsOnANewerSchema() throws Exception {
         record("before", "thing:1", null);
         new JdbcAuditLog(db); // a second activation: already migrated, nothing changes

@@ -36,6 +36,8 @@ public class AgentCommandStore {
     static final String REPLACED = "replaced";
     /** How long a delivered or replaced command stays in the table; pending ones stay until delivered. */
     static final Duration HANDLED_KEPT = Duration.ofDays(30);
+    /** The retention setting {@code command_days}, set by {@link AgentHistoryRetention}. */
+    volatile Duration handledKept = HANDLED_KEPT;
 
     /** A command as stored. */
     record AgentCommand(String id, String agentId, String command, String state, Instant createdAt, String createdBy,
@@ -126,13 +128,13 @@ public class AgentCommandStore {
                 ps.setString(4, command);
                 ps.executeUpdate();
             }
-            // handed-over and replaced commands older than HANDLED_KEPT go (the audit log keeps each issue): an
+            // handed-over and replaced commands older than handledKept go (the audit log keeps each issue): an
             // agent's rows stay bounded by what its admins asked for lately
             try (PreparedStatement ps = c.prepareStatement("DELETE FROM PM_AGENT_COMMAND WHERE AGENT_ID = ?"
                     + " AND STATE <> ? AND CREATED_AT < ?")) {
                 ps.setString(1, agentId);
                 ps.setString(2, PENDING);
-                ps.setTimestamp(3, Timestamp.from(now.minus(HANDLED_KEPT)));
+                ps.setTimestamp(3, Timestamp.from(now.minus(handledKept)));
                 ps.executeUpdate();
             }
             AgentCommand created = new AgentCommand(id, agentId, command, PENDING, now, actor, null);

@@ -152,12 +152,37 @@ public class JoinTokenStore implements JoinTokens {
         }
     }
 
-    /** The fleet's tokens, newest first, without secrets. */
+    /** The page size bound of {@link #page}. */
+    static final int MAX_PAGE = 500;
+
+    /** Where a page of a fleet's tokens starts: after this token in the listing's order. */
+    record TokenCursor(Instant createdAt, String id) {
+    }
+
+    /** The fleet's first {@value #MAX_PAGE} tokens, newest first, without secrets. */
     List<JoinTokenInfo> list(String fleetId) throws SQLException {
+        return page(fleetId, null, MAX_PAGE);
+    }
+
+    /**
+     * A page of the fleet's tokens, newest first (then by id), without secrets: those after {@code after} (null:
+     * from the first), at most {@code limit} (1..{@value #MAX_PAGE}).
+     */
+    List<JoinTokenInfo> page(String fleetId, TokenCursor after, int limit) throws SQLException {
+        if (limit < 1 || limit > MAX_PAGE) {
+            throw new IllegalArgumentException("limit must be between 1 and " + MAX_PAGE + ", was " + limit);
+        }
+        String keyset = after == null ? "" : " AND (CREATED_AT < ? OR (CREATED_AT = ? AND ID > ?))";
         return database.read(c -> {
             List<JoinTokenInfo> out = new ArrayList<>();
-            try (PreparedStatement ps = c.prepareStatement(SELECT + " WHERE FLEET_ID = ? ORDER BY CREATED_AT DESC, ID")) {
+            try (PreparedStatement ps = c.prepareStatement(SELECT + " WHERE FLEET_ID = ?" + keyset
+                    + " ORDER BY CREATED_AT DESC, ID FETCH FIRST " + limit + " ROWS ONLY")) {
                 ps.setString(1, fleetId);
+                if (after != null) {
+                    ps.setTimestamp(2, Timestamp.from(after.createdAt()));
+                    ps.setTimestamp(3, Timestamp.from(after.createdAt()));
+                    ps.setString(4, after.id());
+                }
                 try (ResultSet rs = ps.executeQuery()) {
                     while (rs.next()) {
                         out.add(row(rs));

@@ -41,7 +41,11 @@ public class JoinTokensResource implements RouteProvider {
                         .doc("Mint a join token for the fleet", "The token itself is answered only here.")
                         .accepts(CreateJoinToken.class).returns(201, Map.class),
                 Route.get("/api/v1/fleets/{id}/join-tokens", Scopes.FLEETS_READ, this::list)
-                        .doc("List the fleet's join tokens (never their secrets)").returns(Map.class),
+                        .doc("List the fleet's join tokens (never their secrets), newest first",
+                                "Paged: follow `next_cursor` until it is null.")
+                        .query("limit", "page size (1-" + JoinTokenStore.MAX_PAGE + ", default " + DEFAULT_LIMIT + ")")
+                        .query("cursor", "the `next_cursor` of the previous page")
+                        .returns(Map.class),
                 Route.delete("/api/v1/fleets/{id}/join-tokens/{token-id}", Scopes.FLEETS_WRITE, this::revoke)
                         .doc("Revoke a join token"));
     }
@@ -67,10 +71,15 @@ public class JoinTokensResource implements RouteProvider {
         return ApiResponse.created(out);
     }
 
+    static final int DEFAULT_LIMIT = 100;
+
     private ApiResponse list(ApiRequest req) throws Exception {
         String fleetId = visibleFleet(req);
+        int limit = limit(req);
+        JoinTokenStore.TokenCursor after = req.query("cursor").isPresent() ? decodeCursor(req.query("cursor").get()) : null;
+        List<JoinTokenStore.JoinTokenInfo> page = tokens.page(fleetId, after, limit);
         List<Map<String, Object>> out = new ArrayList<>();
-        for (JoinTokenStore.JoinTokenInfo t : tokens.list(fleetId)) {
+        for (JoinTokenStore.JoinTokenInfo t : page) {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("id", t.id());
             m.put("expires_at", t.expiresAt());
@@ -82,7 +91,48 @@ public class JoinTokensResource implements RouteProvider {
             m.put("installer", t.installer());
             out.add(m);
         }
-        return ApiResponse.ok(Map.of("join_tokens", out));
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("join_tokens", out);
+        JoinTokenStore.JoinTokenInfo last = page.isEmpty() ? null : page.get(page.size() - 1);
+        body.put("next_cursor", page.size() == limit ? encodeCursor(last.createdAt(), last.id()) : null);
+        return ApiResponse.ok(body);
+    }
+
+    private static int limit(ApiRequest req) throws ApiException {
+        String raw = req.query("limit").orElse(null);
+        if (raw == null) {
+            return DEFAULT_LIMIT;
+        }
+        try {
+            int v = Integer.parseInt(raw.strip());
+            if (v >= 1 && v <= JoinTokenStore.MAX_PAGE) {
+                return v;
+            }
+        } catch (NumberFormatException e) {
+            // answered below
+        }
+        throw ApiException.invalid("limit", "limit must be a whole number from 1 to " + JoinTokenStore.MAX_PAGE);
+    }
+
+    /** Opaque to callers: the last token's creation time and id. */
+    static String encodeCursor(java.time.Instant createdAt, String id) {
+        return java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(
+                (createdAt + "\n" + id).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    }
+
+    static JoinTokenStore.TokenCursor decodeCursor(String cursor) throws ApiException {
+        try {
+            String plain = new String(java.util.Base64.getUrlDecoder().decode(cursor.strip()),
+                    java.nio.charset.StandardCharsets.UTF_8);
+            int nl = plain.indexOf('\n');
+            if (nl > 0 && nl < plain.length() - 1) {
+                return new JoinTokenStore.TokenCursor(java.time.Instant.parse(plain.substring(0, nl)),
+                        plain.substring(nl + 1));
+            }
+        } catch (RuntimeException e) {
+            // answered below
+        }
+        throw ApiException.invalid("cursor", "cursor is not one this server handed out: pass next_cursor as it was");
     }
 
     private ApiResponse revoke(ApiRequest req) throws Exception {

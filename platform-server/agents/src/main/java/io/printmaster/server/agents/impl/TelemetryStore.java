@@ -26,7 +26,8 @@ import org.osgi.service.component.annotations.ReferencePolicy;
 /**
  * Update telemetry: every run-state transition an agent reports is a row of {@code PM_AGENT_TELEMETRY}, and the
  * agent's summary on {@code PM_AGENT} (status, target version, last error code, last result, last run) follows in the
- * same transaction. Only the newest {@value #KEPT_PER_AGENT} transitions of each agent are kept; older ones are
+ * same transaction. Only the newest {@link #keptPerAgent()} transitions of each agent are kept (1,000 unless the
+ * retention settings say otherwise: {@code telemetry_rows_per_agent}); older ones are
  * deleted in that transaction too, so the table stays bounded however chatty an agent is.
  *
  * <p>Transitions are listed in the order received (newest first); the summary follows the agent's own
@@ -41,6 +42,8 @@ import org.osgi.service.component.annotations.ReferencePolicy;
 @Component(service = TelemetryStore.class)
 public class TelemetryStore {
     static final int KEPT_PER_AGENT = 1000;
+    /** The retention setting {@code telemetry_rows_per_agent}, set by {@link AgentHistoryRetention}. */
+    private volatile int keptPerAgent = KEPT_PER_AGENT;
     static final int MAX_LIMIT = 200;
 
     private final Database database;
@@ -203,11 +206,22 @@ public class TelemetryStore {
         });
     }
 
-    /** Deletes all but the agent's newest {@value #KEPT_PER_AGENT} transitions. */
-    private static void trim(Connection c, String agentId) throws SQLException {
+    int keptPerAgent() {
+        return keptPerAgent;
+    }
+
+    void keepPerAgent(int rows) {
+        if (rows < 1) {
+            throw new IllegalArgumentException("telemetry_rows_per_agent must be at least 1, was " + rows);
+        }
+        keptPerAgent = rows;
+    }
+
+    /** Deletes all but the agent's newest {@link #keptPerAgent()} transitions; returns how many went. */
+    int trim(Connection c, String agentId) throws SQLException {
         Long oldestKept = null;
         try (PreparedStatement ps = c.prepareStatement("SELECT ID FROM PM_AGENT_TELEMETRY WHERE AGENT_ID = ?"
-                + " ORDER BY ID DESC OFFSET " + (KEPT_PER_AGENT - 1) + " ROWS FETCH NEXT 1 ROWS ONLY")) {
+                + " ORDER BY ID DESC OFFSET " + (keptPerAgent - 1) + " ROWS FETCH NEXT 1 ROWS ONLY")) {
             ps.setString(1, agentId);
             try (ResultSet rs = ps.executeQuery()) {
                 if (rs.next()) {
@@ -219,9 +233,10 @@ public class TelemetryStore {
             try (PreparedStatement ps = c.prepareStatement("DELETE FROM PM_AGENT_TELEMETRY WHERE AGENT_ID = ? AND ID < ?")) {
                 ps.setString(1, agentId);
                 ps.setLong(2, oldestKept);
-                ps.executeUpdate();
+                return ps.executeUpdate();
             }
         }
+        return 0;
     }
 
     /** The agent's summary as the transitions of one request move it. */

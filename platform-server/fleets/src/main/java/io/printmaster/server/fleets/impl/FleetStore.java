@@ -59,6 +59,11 @@ public class FleetStore implements FleetDirectory {
         return database.read(JdbcFleets::list);
     }
 
+    /** A page of the fleets by id, after {@code afterId} (null: the first page), of {@code only} when present. */
+    List<Fleet> page(String afterId, Optional<java.util.Set<String>> only, int limit) throws SQLException {
+        return database.read(c -> JdbcFleets.page(c, afterId, only, limit));
+    }
+
     @Override
     public Optional<Fleet> find(String id) throws SQLException {
         return database.read(c -> JdbcFleets.find(c, id));

@@ -23,6 +23,8 @@ import org.osgi.service.component.annotations.Reference;
 @Component(service = RouteProvider.class)
 public class FleetsResource implements RouteProvider {
     static final Pattern ID = Pattern.compile("[a-z0-9][a-z0-9-]{0,62}");
+    static final int DEFAULT_LIMIT = 500;
+    static final int MAX_LIMIT = 1000;
 
     private final FleetStore store;
 
@@ -41,7 +43,10 @@ public class FleetsResource implements RouteProvider {
     public List<Route> routes() {
         return List.of(
                 Route.get("/api/v1/fleets", Scopes.FLEETS_READ, this::list)
-                        .doc("List fleets").returns(JsonTypes.objectWithList("fleets", Fleet.class)),
+                        .doc("List fleets, by id", "Paged: follow `next_cursor` until it is null.")
+                        .query("limit", "page size (1-" + MAX_LIMIT + ", default " + DEFAULT_LIMIT + ")")
+                        .query("cursor", "the `next_cursor` of the previous page")
+                        .returns(JsonTypes.objectWithList("fleets", Fleet.class).andNullable("next_cursor", String.class)),
                 // a token limited to some fleets cannot create others it could then not see
                 Route.post("/api/v1/fleets", Scopes.FLEETS_WRITE, this::create).asServerWide()
                         .doc("Create a fleet").accepts(CreateFleet.class).returns(201, Fleet.class),
@@ -55,8 +60,52 @@ public class FleetsResource implements RouteProvider {
 
     private ApiResponse list(ApiRequest req) throws Exception {
         Caller caller = req.requireCaller();
-        List<Fleet> fleets = store.list().stream().filter(f -> caller.canSeeFleet(f.id())).toList();
-        return ApiResponse.ok(Map.of("fleets", fleets));
+        int limit = limit(req);
+        String after = null;
+        if (req.query("cursor").isPresent()) {
+            after = decodeCursor(req.query("cursor").get());
+        }
+        // a restricted caller's fleets are filtered in the query, so its pages are full too
+        List<Fleet> fleets = store.page(after, caller.fleets(), limit);
+        Map<String, Object> body = new java.util.LinkedHashMap<>();
+        body.put("fleets", fleets);
+        body.put("next_cursor", fleets.size() == limit ? encodeCursor(fleets.get(fleets.size() - 1).id()) : null);
+        return ApiResponse.ok(body);
+    }
+
+    private static int limit(ApiRequest req) throws ApiException {
+        String raw = req.query("limit").orElse(null);
+        if (raw == null) {
+            return DEFAULT_LIMIT;
+        }
+        try {
+            int v = Integer.parseInt(raw.strip());
+            if (v >= 1 && v <= MAX_LIMIT) {
+                return v;
+            }
+        } catch (NumberFormatException e) {
+            // answered below
+        }
+        throw ApiException.invalid("limit", "limit must be a whole number from 1 to " + MAX_LIMIT);
+    }
+
+    /** The cursor is the last id of the page, opaque to callers (they pass it back as it was). */
+    static String encodeCursor(String lastId) {
+        return java.util.Base64.getUrlEncoder().withoutPadding()
+                .encodeToString(("f:" + lastId).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    }
+
+    static String decodeCursor(String cursor) throws ApiException {
+        try {
+            String plain = new String(java.util.Base64.getUrlDecoder().decode(cursor.strip()),
+                    java.nio.charset.StandardCharsets.UTF_8);
+            if (plain.startsWith("f:") && ID.matcher(plain.substring(2)).matches()) {
+                return plain.substring(2);
+            }
+        } catch (IllegalArgumentException e) {
+            // answered below
+        }
+        throw ApiException.invalid("cursor", "cursor is not one this server handed out: pass next_cursor as it was");
     }
 
     ApiResponse create(ApiRequest req) throws Exception {

@@ -27,6 +27,34 @@ final class JdbcFleets {
         return out;
     }
 
+    /**
+     * A page of fleets by id: those after {@code afterId} (null: from the first), of {@code only} when present
+     * (empty: none), at most {@code limit} (validated by the caller).
+     */
+    static List<Fleet> page(Connection c, String afterId, Optional<java.util.Set<String>> only, int limit)
+            throws SQLException {
+        List<String> ids = only.map(List::copyOf).orElse(List.of());
+        if (only.isPresent() && ids.isEmpty()) {
+            return List.of();
+        }
+        String sql = "SELECT ID, NAME, DESCRIPTION, CREATED_AT, UPDATED_AT FROM PM_FLEET WHERE ID > ?"
+                + (only.isPresent() ? " AND ID IN (" + String.join(", ", java.util.Collections.nCopies(ids.size(), "?")) + ")" : "")
+                + " ORDER BY ID FETCH FIRST " + limit + " ROWS ONLY";
+        List<Fleet> out = new ArrayList<>();
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+            ps.setString(1, afterId == null ? "" : afterId);
+            for (int i = 0; i < ids.size(); i++) {
+                ps.setString(2 + i, ids.get(i));
+            }
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out.add(row(rs));
+                }
+            }
+        }
+        return out;
+    }
+
     static Optional<Fleet> find(Connection c, String id) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement("SELECT ID, NAME, DESCRIPTION, CREATED_AT, UPDATED_AT FROM PM_FLEET WHERE ID = ?")) {
             ps.setString(1, id);
