@@ -44,7 +44,7 @@ public interface Database {
      * {@link #inTransaction}, run again on a new connection when the database rolled the transaction back because
      * it lost a lock conflict: chosen as a deadlock victim or waited too long for a lock (SQLState {@code 40001},
      * also PostgreSQL's "could not serialize access", {@code 40XL1}, {@code 40XL2}, Derby's contention on an identity
-     * sequence {@code X0Y84}, and PostgreSQL's deadlock {@code 40P01}). Up to {@value #TRANSACTION_ATTEMPTS} attempts,
+     * sequence {@code X0Y84}, and PostgreSQL's deadlock {@code 40P01} and lock wait timeout {@code 55P03}). Up to {@value #TRANSACTION_ATTEMPTS} attempts,
      * with a short random pause between them; the last conflict is thrown. For the hot paths many agents run at
      * once (check-in, telemetry), where such a conflict is an expected outcome of concurrency, not a fault.
      *
