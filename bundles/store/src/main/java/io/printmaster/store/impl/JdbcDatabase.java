@@ -239,7 +239,14 @@ abstract class JdbcDatabase implements Database {
                 exhausted = e;
             }
             if (overflow.tryAcquire()) {
-                return Overflow.wrap(direct.getConnection(), overflow::release);
+                Connection extra;
+                try {
+                    extra = direct.getConnection();
+                } catch (SQLException | RuntimeException e) {
+                    overflow.release(); // the database's own failure (down, refused): reported as it is
+                    throw e;
+                }
+                return Overflow.wrap(extra, overflow::release);
             }
             if (closed) {
                 break;
