@@ -116,6 +116,8 @@ test_all() {
   if [ -z "${PM_TEST_DATABASE_URL:-}" ]; then
     if itests/tools/postgres.sh available; then
       state="$(mktemp /tmp/pm-test-postgres.XXXXXX)"
+      # stopped however the run ends (an interrupted run included)
+      trap 'itests/tools/postgres.sh stop "$state"' EXIT
       PM_TEST_DATABASE_URL="$(itests/tools/postgres.sh start "$state")" || die "could not start a throwaway PostgreSQL"
       export PM_TEST_DATABASE_URL
       echo "pm: tests also run on a throwaway PostgreSQL at $PM_TEST_DATABASE_URL" >&2
@@ -124,7 +126,6 @@ test_all() {
     fi
   fi
   mvn -B verify "$@" || code=$?
-  if [ -n "$state" ]; then itests/tools/postgres.sh stop "$state"; fi
   return "$code"
 }
 
