@@ -117,7 +117,7 @@ test_all() {
     if itests/tools/postgres.sh available; then
       state="$(mktemp /tmp/pm-test-postgres.XXXXXX)"
       # stopped however the run ends (an interrupted run included)
-      trap 'itests/tools/postgres.sh stop "$state"' EXIT
+      trap "itests/tools/postgres.sh stop '$state'" EXIT
       PM_TEST_DATABASE_URL="$(itests/tools/postgres.sh start "$state")" || die "could not start a throwaway PostgreSQL"
       export PM_TEST_DATABASE_URL
       echo "pm: tests also run on a throwaway PostgreSQL at $PM_TEST_DATABASE_URL" >&2
