@@ -26,18 +26,20 @@ class JdbcAuditLogTest {
 
     @TempDir
     static Path dir;
-    static DerbyDatabase db;
+    static JdbcDatabase db;
     static JdbcAuditLog audit;
 
     @BeforeAll
     static void open() throws Exception {
-        db = new DerbyDatabase(dir.resolve("db"), Path.of("target", "derby.log"));
+        db = TestDatabases.open(dir);
         audit = new JdbcAuditLog(db, Clock.fixed(NOW, ZoneOffset.UTC));
     }
 
     @AfterAll
     static void close() {
-        db.close();
+        if (db != null) { // null when the PostgreSQL run is skipped
+            db.close();
+        }
     }
 
     @BeforeEach
