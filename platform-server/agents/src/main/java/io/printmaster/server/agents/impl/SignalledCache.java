@@ -16,7 +16,7 @@ import java.util.function.Predicate;
  * Lookups are lock-free; fills and invalidations take one short lock.
  *
  * <p>Bounded: at {@code maxEntries} a fill first evicts an arbitrary entry, so memory stays bounded whatever the
- * number of agents or keys.
+ * number of agents or keys. With {@code maxEntries} 0 nothing is kept (every lookup loads).
  */
 final class SignalledCache<K, V> {
 
@@ -35,8 +35,8 @@ final class SignalledCache<K, V> {
     private long generation;
 
     SignalledCache(int maxEntries) {
-        if (maxEntries < 1) {
-            throw new IllegalArgumentException("maxEntries must be at least 1");
+        if (maxEntries < 0) {
+            throw new IllegalArgumentException("maxEntries must be 0 (keep nothing) or more");
         }
         this.maxEntries = maxEntries;
     }
@@ -50,7 +50,7 @@ final class SignalledCache<K, V> {
         long before = generation();
         V value = loader.load(key);
         synchronized (lock) {
-            if (generation == before) {
+            if (generation == before && maxEntries > 0) {
                 if (entries.size() >= maxEntries && !entries.containsKey(key)) {
                     Iterator<K> any = entries.keySet().iterator();
                     if (any.hasNext()) {
