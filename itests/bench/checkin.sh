@@ -162,7 +162,14 @@ for r in $(seq 1 "$ROUNDS"); do
   measure "check-in" checkin.lua /api/v1/agents/update/manifest; crps+=("$RPS"); cp99+=("$P99")
   measure "health  " health.lua /api/v1/health; hrps+=("$RPS"); hp99+=("$P99")
 done
-seen=$(admin "$BASE/api/v1/agents?fleet=bench" | grep -o '"last_seen_at":"' | wc -l)
+# the agents list pages (keyset cursor): every page is read
+seen=0; cursor=""
+while :; do
+  page=$(admin "$BASE/api/v1/agents?fleet=bench&limit=500${cursor:+&cursor=$cursor}")
+  seen=$(( seen + $(grep -o '"last_seen_at":"' <<<"$page" | wc -l) ))
+  cursor=$(sed -n 's/.*"next_cursor":"\([^"]*\)".*/\1/p' <<<"$page")
+  [ -n "$cursor" ] || break
+done
 [ "$seen" = "$AGENTS" ] || die "only $seen of $AGENTS agents have checked in"
 med() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 c=$(med "${crps[@]}"); h=$(med "${hrps[@]}"); cp=$(med "${cp99[@]}"); hp=$(med "${hp99[@]}")
