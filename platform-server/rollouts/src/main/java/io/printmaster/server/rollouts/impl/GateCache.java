@@ -1,5 +1,6 @@
 package io.printmaster.server.rollouts.impl;
 
+import io.printmaster.store.Database;
 import io.printmaster.store.Signal;
 import io.printmaster.store.SignalListener;
 import java.sql.SQLException;
@@ -35,19 +36,20 @@ public class GateCache implements SignalListener {
     private record Waves(List<RolloutRows.WaveRow> rows, long readAtNanos) {
     }
 
-    private final RolloutStore store;
+    /** The database, not the RolloutStore: a listener must not depend on what publishes signals (a cycle). */
+    private final Database database;
     private final SignalledCache<ActiveKey, Optional<Rollout>> active;
     private final SignalledCache<EndsKey, List<String>> ends;
     private final SignalledCache<String, Waves> waves;
 
     @Activate
-    public GateCache(@Reference RolloutStore store) {
-        this(store, true);
+    public GateCache(@Reference Database database) {
+        this(database, true);
     }
 
     /** @param keep false: nothing is kept (unit tests of the gate without signals) */
-    GateCache(RolloutStore store, boolean keep) {
-        this.store = store;
+    GateCache(Database database, boolean keep) {
+        this.database = database;
         int k = keep ? 1 : 0;
         active = new SignalledCache<>(k * MAX_FLEETS);
         ends = new SignalledCache<>(k * MAX_FLEETS);
@@ -63,19 +65,19 @@ public class GateCache implements SignalListener {
     }
 
     Optional<Rollout> activeFor(String component, String fleet) throws SQLException {
-        return active.get(new ActiveKey(component, fleet), k -> store.activeFor(k.component(), k.fleet()));
+        return active.get(new ActiveKey(component, fleet), k -> database.read(c -> RolloutRows.activeFor(c, k.component(), k.fleet())));
     }
 
     List<String> endStates(String component, String fleet, String version) throws SQLException {
         return ends.get(new EndsKey(component, fleet, version),
-                k -> store.endStates(k.component(), k.fleet(), k.version()));
+                k -> database.read(c -> RolloutRows.endStates(c, k.component(), k.fleet(), k.version())));
     }
 
     List<RolloutRows.WaveRow> waves(String rolloutId) throws SQLException {
-        Waves w = waves.get(rolloutId, id -> new Waves(store.waves(id), System.nanoTime()));
+        Waves w = waves.get(rolloutId, id -> new Waves(database.read(c -> RolloutRows.waves(c, id)), System.nanoTime()));
         if (System.nanoTime() - w.readAtNanos() > WAVES_MAX_AGE_NANOS) {
             waves.invalidate(rolloutId);
-            w = waves.get(rolloutId, id -> new Waves(store.waves(id), System.nanoTime()));
+            w = waves.get(rolloutId, id -> new Waves(database.read(c -> RolloutRows.waves(c, id)), System.nanoTime()));
         }
         return w.rows();
     }

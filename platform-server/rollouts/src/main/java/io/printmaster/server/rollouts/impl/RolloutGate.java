@@ -37,7 +37,7 @@ public class RolloutGate implements UpdateGate {
     }
 
     RolloutGate(RolloutStore store, AutomaticRollouts automatic, RolloutSettings settings) {
-        this(store, automatic, settings, new GateCache(store, false));
+        this(store, automatic, settings, new GateCache(store.database(), false));
     }
 
     RolloutGate(RolloutStore store, AutomaticRollouts automatic, RolloutSettings settings, GateCache cache) {
