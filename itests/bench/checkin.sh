@@ -12,7 +12,8 @@
 # Each round: a check-in run, then a health run, each after its own warm-up (JIT); reported: medians of requests/s
 # and of p99 latency of each, and the ratios. A run with any non-2xx answer is rejected. After the runs the script
 # checks that every agent has a last_seen_at (each agent did check in).
-# Knobs (environment): BENCH_THREADS (2), BENCH_CONNECTIONS (16), BENCH_DURATION (15s), BENCH_WARMUP (10s);
+# Knobs (environment): BENCH_PRIME (1: every agent checks in once before the runs), BENCH_KNOWN (1: send the
+# answer's etags as known), BENCH_THREADS (2), BENCH_CONNECTIONS (16), BENCH_DURATION (15s), BENCH_WARMUP (10s);
 # BENCH_JSTACK_DIR=<dir> keeps ten jstack samples (one a second) of the server per measured check-in run there.
 # BENCH_ENROLL_PARALLEL (4): enrollments running at once.
 set -euo pipefail
@@ -126,6 +127,29 @@ if [ "${BENCH_KNOWN:-1}" = 1 ] && [ -n "$POLICY_ETAG" ]; then
   export BENCH_POLICY_ETAG="$POLICY_ETAG" BENCH_MANIFEST_ETAG="$MANIFEST_ETAG"
 else
   echo "  every check-in sends no etags (BENCH_KNOWN=${BENCH_KNOWN:-1}; policy_etag in the answer: ${POLICY_ETAG:-none})"
+fi
+
+# Priming: every agent checks in once before the runs, as a real fleet has after its first poll: the fleet's
+# rollout places each agent in its wave then (one transaction each), and later check-ins are the steady state the
+# runs measure (BENCH_PRIME=0 leaves it out: the first round then measures the placements).
+if [ "${BENCH_PRIME:-1}" = 1 ]; then
+  t0=$(now_ms)
+  curls=()
+  for ((p = 0; p < ENROLL_PARALLEL; p++)); do
+    awk -v p="$p" -v k="$ENROLL_PARALLEL" -v base="$BASE" -v ver="$AGENT_VERSION" '(NR - 1) % k == p {
+      if (n++) print "next"
+      printf "url = \"%s/api/v1/agents/update/manifest\"\nheader = \"Content-Type: application/json\"\n", base
+      printf "header = \"Authorization: Bearer %s\"\n", $1
+      printf "data = \"{\\\"current_version\\\":\\\"%s\\\",\\\"platform\\\":\\\"linux\\\",\\\"arch\\\":\\\"amd64\\\",\\\"hostname\\\":\\\"%s\\\"}\"\n", ver, $2
+      print "write-out = \"%{http_code}\\n\""; print "output = /dev/null"
+    }' "$WORK/agents.txt" >"$WORK/enroll/prime-$p.conf"
+    curl -s -K "$WORK/enroll/prime-$p.conf" >"$WORK/enroll/prime-$p.out" &
+    curls+=("$!")
+  done
+  wait "${curls[@]}" || true
+  bad=$(cat "$WORK"/enroll/prime-*.out | grep -vc '^200$' || true)
+  [ "$bad" = 0 ] || die "$bad priming check-ins did not answer 200"
+  echo "  primed: each of the $AGENTS agents checked in once in $(( ($(now_ms) - t0) / 1000 )) s"
 fi
 
 export BENCH_AGENTS="$WORK/agents.txt" BENCH_AGENT_VERSION="$AGENT_VERSION" BENCH_THREADS="$THREADS"
