@@ -44,21 +44,21 @@ public class FastCheckInIT {
     @Inject
     BundleContext context;
 
-    private static Path releases;
-
     @Configuration
     public Option[] config() throws Exception {
         Path data = ServerContainer.newDataDir("fast-checkin");
-        releases = Files.createDirectories(data.resolve("releases-in"));
-        publish("0.9.1");
+        Path releases = Files.createDirectories(data.resolve("releases-in"));
+        publish(releases, "0.9.1");
         Files.writeString(data.resolve("etc/io.printmaster.releasesource.directory-fast.cfg"), "name=fast\npath=" + releases + "\n");
         return OptionUtils.combine(ServerContainer.options(data, ServerContainer.freePort()),
                 frameworkProperty("pm.admin.password").value("itest-" + UUID.randomUUID()),
-                frameworkProperty("pm.releases.builtin").value("off"));
+                frameworkProperty("pm.releases.builtin").value("off"),
+                // the test runs in the container: it finds the source's folder here
+                frameworkProperty("pm.itest.releases").value(releases.toString()));
     }
 
     /** Adds an agent archive of {@code version} to the directory source (SHA256SUMS lists every archive). */
-    private static void publish(String version) throws Exception {
+    private static void publish(Path releases, String version) throws Exception {
         byte[] bytes = new byte[2000];
         new Random(version.hashCode()).nextBytes(bytes);
         String name = "printmaster-agent-v" + version + "-linux-amd64.tar.gz";
@@ -122,7 +122,7 @@ public class FastCheckInIT {
         assertNull(changed.get("unchanged"));
 
         // a newly cached release is offered at the next check-in (an update run's, which may take a slot)
-        publish("0.9.2");
+        publish(Path.of(context.getProperty("pm.itest.releases")), "0.9.2");
         assertEquals(202, admin.post("/api/v1/releases/sync", Map.of()).status());
         awaitManifest(admin, "0.9.2");
         String run = "run-" + UUID.randomUUID();
