@@ -22,8 +22,19 @@ import org.osgi.service.component.annotations.Reference;
  * again after {@link #WAVES_MAX_AGE_NANOS} at the latest.
  */
 @Component(service = {GateCache.class, SignalListener.class},
-        property = SignalListener.TOPICS + "=" + RolloutTransitions.STATE_TOPIC)
+        property = {SignalListener.TOPICS + "=" + RolloutTransitions.STATE_TOPIC,
+                SignalListener.TOPICS + "=" + GateCache.AGENT_TOPIC})
 public class GateCache implements SignalListener {
+    /**
+     * Published (scope the agent id, payload none) in every transaction that may change an agent's rollout rows: the
+     * gate's admission, a run's transition, an expired slot. Drops the agent's cached rows on every replica.
+     */
+    static final String AGENT_TOPIC = "rollout.agent";
+    static final int MAX_AGENT_ROWS = 200_000;
+
+    record RowKey(String rolloutId, String agentId) {
+    }
+
     static final int MAX_FLEETS = 20_000;
     static final long WAVES_MAX_AGE_NANOS = 1_000_000_000L;
 
@@ -41,6 +52,7 @@ public class GateCache implements SignalListener {
     private final SignalledCache<ActiveKey, Optional<Rollout>> active;
     private final SignalledCache<EndsKey, List<String>> ends;
     private final SignalledCache<String, Waves> waves;
+    private final SignalledCache<RowKey, Optional<RolloutRows.AgentRow>> rows;
 
     @Activate
     public GateCache(@Reference Database database) {
@@ -54,10 +66,17 @@ public class GateCache implements SignalListener {
         active = new SignalledCache<>(k * MAX_FLEETS);
         ends = new SignalledCache<>(k * MAX_FLEETS);
         waves = new SignalledCache<>(k * MAX_FLEETS);
+        rows = new SignalledCache<>(k * MAX_AGENT_ROWS);
     }
 
     @Override
     public void signalled(Signal signal) {
+        if (AGENT_TOPIC.equals(signal.topic())) {
+            String agent = signal.scope();
+            rows.invalidateKeys(k -> agent == null || agent.equals(k.agentId()));
+            return;
+        }
+        rows.invalidateAll(); // a state change (abort, rollback, end) may move many rows
         // rollout changes are rare next to check-ins: everything is read again (one read per fleet)
         active.invalidateAll();
         ends.invalidateAll();
@@ -80,6 +99,12 @@ public class GateCache implements SignalListener {
             w = waves.get(rolloutId, id -> new Waves(database.read(c -> RolloutRows.waves(c, id)), System.nanoTime()));
         }
         return w.rows();
+    }
+
+    /** The agent's row in the rollout (its wave and state), empty when it was not placed. */
+    Optional<RolloutRows.AgentRow> agentRow(String rolloutId, String agentId) throws SQLException {
+        return rows.get(new RowKey(rolloutId, agentId),
+                k -> database.read(c -> RolloutRows.agentRow(c, k.rolloutId(), k.agentId())));
     }
 
     /** After this replica opened a wave or evaluated the rollout: read its waves again. */

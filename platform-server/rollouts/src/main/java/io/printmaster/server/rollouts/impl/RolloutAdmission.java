@@ -251,6 +251,7 @@ final class RolloutAdmission {
     /** Frees slots held past the timeout: the agent counts as failed ({@value #SLOT_TIMEOUT}). */
     void expireSlots(Connection c, String rolloutId, Instant now) throws SQLException {
         for (RolloutRows.AgentRow row : RolloutRows.expiredSlots(c, rolloutId, now)) {
+            store.agentRowsChanging(c, row.agentId());
             boolean forward = AgentRowState.IN_PROGRESS.equals(row.state());
             RolloutWrites.freeSlot(c, rolloutId, row.agentId(), row.wave(), row.state(),
                     forward ? AgentRowState.FAILED : AgentRowState.REVERT_FAILED, SLOT_TIMEOUT, now);

@@ -68,7 +68,7 @@ public class RolloutGate implements UpdateGate {
 
     private GateDecision forRollout(Rollout r, GateRequest request) throws SQLException {
         AgentSnapshot agent = request.agent();
-        Optional<RolloutRows.AgentRow> row = store.database().read(c -> RolloutRows.agentRow(c, r.id(), agent.id()));
+        Optional<RolloutRows.AgentRow> row = cache.agentRow(r.id(), agent.id());
         String rowState = row.map(RolloutRows.AgentRow::state).orElse(null);
         if (Rollout.ROLLING_BACK.equals(r.state())) {
             if (row.isEmpty() || row.get().fromVersion() == null
@@ -124,6 +124,7 @@ public class RolloutGate implements UpdateGate {
 
     @Override
     public GateDecision admit(Connection c, GateRequest request, GateDecision proposed) throws SQLException {
+        store.agentRowsChanging(c, request.agent().id()); // placed, slot taken or freed: every replica reads again
         admission.recordReportedVersion(c, request.agent());
         if (!proposed.offers() || proposed.rolloutId() == null) {
             return proposed;
@@ -149,6 +150,9 @@ public class RolloutGate implements UpdateGate {
 
     @Override
     public void runTransition(Connection c, String agentId, RunTransition transition) throws SQLException {
+        if (transition.terminal()) {
+            store.agentRowsChanging(c, agentId);
+        }
         admission.runTransition(c, agentId, transition);
     }
 

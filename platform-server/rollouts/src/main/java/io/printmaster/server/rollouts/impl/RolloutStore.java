@@ -66,6 +66,14 @@ public class RolloutStore {
         events.close();
     }
 
+    /** Announces, in the caller's transaction, that the agent's rollout rows may change ({@link GateCache#AGENT_TOPIC}). */
+    void agentRowsChanging(Connection c, String agentId) throws SQLException {
+        ClusterSignals s = signals;
+        if (s != null) {
+            s.publish(c, GateCache.AGENT_TOPIC, agentId, null);
+        }
+    }
+
     /** Where changes to rollouts are announced (after they commit) to the server's events. */
     RolloutEvents events() {
         return events;

@@ -93,6 +93,14 @@ final class SignalledCache<K, V> {
         }
     }
 
+    /** Drops every entry whose key matches. */
+    void invalidateKeys(Predicate<K> matches) {
+        synchronized (lock) {
+            generation++;
+            entries.keySet().removeIf(matches);
+        }
+    }
+
     void invalidateAll() {
         synchronized (lock) {
             generation++;
