@@ -15,6 +15,7 @@ import io.printmaster.server.agents.api.UpdateGate;
 import io.printmaster.server.signing.api.SigningKeys;
 import java.time.Instant;
 import java.util.List;
+import java.util.Optional;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
@@ -95,16 +96,21 @@ public class CheckInResource implements RouteProvider {
             delivered = List.of();
         } else {
             // the rollout slot is taken in the transaction that records the check-in and delivers its commands
+            long agentsBefore = caches.agents.generation();
+            long commandsBefore = caches.pendingCommands.generation();
             AgentStore.CheckedIn<GateDecision> checkedIn;
             try {
                 checkedIn = agents.checkIn(agentId, facts, nextCheckAt, prepared.answer().policy(),
                         c -> gate.admit(c, prepared.request(), prepared.proposed()))
                         .orElseThrow(CheckInResource::unknownAgent);
-            } finally {
-                // the stored version and the pending commands changed (or may have): read again next time
-                caches.agents.invalidate(agentId);
-                caches.pendingCommands.invalidate(agentId);
+            } catch (Exception e) {
+                caches.agents.invalidate(agentId); // revoked meanwhile, or unknown: read again next time
+                throw e;
             }
+            // what this transaction stored is current, unless a signal (a revocation, a new command) came since
+            // the generations were read: then the entries are not replaced and the next check-in reads again
+            caches.agents.put(agentId, Optional.of(checkedIn.agent()), agentsBefore);
+            caches.pendingCommands.put(agentId, false, commandsBefore);
             answer = prepared.admitted(checkedIn.decided());
             delivered = checkedIn.commands().stream().map(AgentCommandStore.AgentCommand::forAgent).toList();
         }

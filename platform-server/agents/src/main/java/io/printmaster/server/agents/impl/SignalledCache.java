@@ -69,11 +69,17 @@ final class SignalledCache<K, V> {
         return e == null ? null : e.value();
     }
 
-    /** Replaces the value of {@code key} with one known to be current (written by this replica's own commit). */
+    /**
+     * Stores a value known to be current (what this replica's own transaction wrote), unless an invalidation came
+     * since {@code readAtGeneration} was read (before that transaction started): then the key's entry is dropped
+     * (read again next time), never kept as it was.
+     */
     void put(K key, V value, long readAtGeneration) {
         synchronized (lock) {
             if (generation == readAtGeneration && (entries.size() < maxEntries || entries.containsKey(key))) {
                 entries.put(key, new Entry<>(value));
+            } else {
+                entries.remove(key); // dropping is always safe: no generation bump needed
             }
         }
     }

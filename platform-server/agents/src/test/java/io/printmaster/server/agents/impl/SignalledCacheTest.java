@@ -78,4 +78,17 @@ class SignalledCacheTest {
         cache.get("k", k -> "v" + reads.incrementAndGet());
         assertEquals("v2", cache.get("k", k -> "v" + reads.incrementAndGet()));
     }
+
+    @Test
+    void aValueWrittenByOwnTransactionIsStoredUnlessASignalCameMeanwhile() throws Exception {
+        SignalledCache<String, String> cache = new SignalledCache<>(10);
+        cache.get("agent", k -> "v1");
+        long before = cache.generation();
+        cache.put("agent", "v2", before);
+        assertEquals("v2", cache.peek("agent"));
+        long again = cache.generation();
+        cache.invalidate("other"); // a signal while the transaction ran
+        cache.put("agent", "v3", again);
+        assertNull(cache.peek("agent"), "neither kept as it was nor replaced: read again");
+    }
 }

@@ -26,8 +26,9 @@ import org.osgi.service.component.annotations.Reference;
                 SignalListener.TOPICS + "=" + GateCache.AGENT_TOPIC})
 public class GateCache implements SignalListener {
     /**
-     * Published (scope the agent id, payload none) in every transaction that may change an agent's rollout rows: the
-     * gate's admission, a run's transition, an expired slot. Drops the agent's cached rows on every replica.
+     * Published (scope the agent id, payload none) in every transaction that takes, renews or frees an agent's slot
+     * (admission with a run, a run's end, an expired slot): drops the agent's cached rows on every replica. Bounded
+     * by the rollouts' runs, not by check-ins.
      */
     static final String AGENT_TOPIC = "rollout.agent";
     static final int MAX_AGENT_ROWS = 200_000;
@@ -105,6 +106,11 @@ public class GateCache implements SignalListener {
     Optional<RolloutRows.AgentRow> agentRow(String rolloutId, String agentId) throws SQLException {
         return rows.get(new RowKey(rolloutId, agentId),
                 k -> database.read(c -> RolloutRows.agentRow(c, k.rolloutId(), k.agentId())));
+    }
+
+    /** After this replica's transaction that may have changed the agent's rows (its check-in's admission). */
+    void dropAgentRows(String agentId) {
+        rows.invalidateKeys(k -> agentId.equals(k.agentId()));
     }
 
     /** After this replica opened a wave or evaluated the rollout: read its waves again. */

@@ -50,6 +50,7 @@ final class RolloutAdmission {
             if (Rollout.RUNNING.equals(r.state()) || Rollout.PAUSED.equals(r.state())) {
                 if (request.runId() != null && !request.runId().equals(row.get().runId())) {
                     RolloutWrites.renewRun(c, r.id(), agent.id(), request.runId(), now);
+                    store.agentRowsChanging(c, agent.id());
                 }
                 return Outcome.ADMITTED;
             }
@@ -75,6 +76,9 @@ final class RolloutAdmission {
         }
         boolean taken = RolloutWrites.takeSlot(c, r.id(), agent.id(), AgentRowState.ASSIGNED, AgentRowState.IN_PROGRESS,
                 List.of(Rollout.RUNNING), request.runId(), agent.currentVersion(), now, expiry(now));
+        if (taken) {
+            store.agentRowsChanging(c, agent.id());
+        }
         return taken ? Outcome.ADMITTED : Outcome.NO_SLOT;
     }
 
@@ -124,6 +128,9 @@ final class RolloutAdmission {
         }
         boolean taken = RolloutWrites.takeSlot(c, r.id(), agent.id(), from, AgentRowState.IN_PROGRESS,
                 List.of(Rollout.RUNNING, Rollout.PAUSED), request.runId(), agent.currentVersion(), now, expiry(now));
+        if (taken) {
+            store.agentRowsChanging(c, agent.id());
+        }
         return taken ? Outcome.ADMITTED : Outcome.NO_SLOT;
     }
 
@@ -140,6 +147,7 @@ final class RolloutAdmission {
         if (AgentRowState.REVERTING.equals(row.get().state())) {
             if (request.runId() != null && !request.runId().equals(row.get().runId())) {
                 RolloutWrites.renewRun(c, r.id(), agent.id(), request.runId(), now);
+                store.agentRowsChanging(c, agent.id());
             }
             return Outcome.ADMITTED;
         }
@@ -155,6 +163,9 @@ final class RolloutAdmission {
         }
         boolean taken = RolloutWrites.takeSlot(c, r.id(), agent.id(), AgentRowState.SUCCEEDED, AgentRowState.REVERTING,
                 List.of(Rollout.ROLLING_BACK), request.runId(), null, now, expiry(now));
+        if (taken) {
+            store.agentRowsChanging(c, agent.id());
+        }
         return taken ? Outcome.ADMITTED : Outcome.NO_SLOT;
     }
 
@@ -209,6 +220,7 @@ final class RolloutAdmission {
             if (forwardDone || revertDone) {
                 String to = forwardDone ? AgentRowState.SUCCEEDED : AgentRowState.REVERTED;
                 if (RolloutWrites.freeSlot(c, row.rolloutId(), agent.id(), row.wave(), row.state(), to, null, now)) {
+                    store.agentRowsChanging(c, agent.id());
                     store.progress().evaluate(c, row.rolloutId(), now);
                 }
             }

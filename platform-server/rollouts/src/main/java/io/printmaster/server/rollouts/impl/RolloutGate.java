@@ -124,7 +124,11 @@ public class RolloutGate implements UpdateGate {
 
     @Override
     public GateDecision admit(Connection c, GateRequest request, GateDecision proposed) throws SQLException {
-        store.agentRowsChanging(c, request.agent().id()); // placed, slot taken or freed: every replica reads again
+        // this replica reads the agent's rows again after this transaction (a placement is not signalled to the
+        // others: a replica that still has "not placed" proposes an offer, and its admission finds the row);
+        // slots taken or freed are signalled to every replica by the admission itself
+        String agentId = request.agent().id();
+        store.database().afterCommit(c, () -> cache.dropAgentRows(agentId));
         admission.recordReportedVersion(c, request.agent());
         if (!proposed.offers() || proposed.rolloutId() == null) {
             return proposed;
