@@ -156,7 +156,14 @@ for r in $(seq 1 "$ROUNDS"); do
   measure "with rollout   " ; rrps+=("$RPS"); rp99+=("$P99")
   stop_rollout
 done
-seen=$(admin "$BASE/api/v1/agents?fleet=bench" | grep -o '"last_seen_at":"' | wc -l)
+# the agents list pages (keyset cursor): every page is read
+seen=0; cursor=""
+while :; do
+  page=$(admin "$BASE/api/v1/agents?fleet=bench&limit=500${cursor:+&cursor=$cursor}")
+  seen=$(( seen + $(grep -o '"last_seen_at":"' <<<"$page" | wc -l) ))
+  cursor=$(sed -n 's/.*"next_cursor":"\([^"]*\)".*/\1/p' <<<"$page")
+  [ -n "$cursor" ] || break
+done
 [ "$seen" = "$AGENTS" ] || die "only $seen of $AGENTS agents have checked in"
 med() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 w=$(med "${wrps[@]}"); ro=$(med "${rrps[@]}"); wp=$(med "${wp99[@]}"); rp=$(med "${rp99[@]}")

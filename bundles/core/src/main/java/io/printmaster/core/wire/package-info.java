@@ -28,7 +28,8 @@
  * {@link io.printmaster.core.wire.ReleaseManifest#rolloutId()}.
  * 1.3 adds the telemetry status {@code up_to_date} (a check that found nothing to install); agents report it after
  * every such check and send {@link io.printmaster.core.wire.CheckInRequest#nextCheckAt()} with every check-in.
- * 1.4 adds what scale needs: the check-in's {@code known} etags with the answer's {@code unchanged}, and the events
+ * 1.4 adds what scale needs: the check-in's {@code known} etags ({@link io.printmaster.core.wire.KnownEtags}) with the
+ * answer's {@code policy_etag}, {@code manifest_etag} and {@code unchanged}, and the events
  * of {@code GET /api/v1/agents/update/wait} (pushed commands, aborts and policy changes).
  * Adding a member is a minor version; renaming or removing one is a major version (and a server that speaks to
  * agents of the old major must keep writing it).

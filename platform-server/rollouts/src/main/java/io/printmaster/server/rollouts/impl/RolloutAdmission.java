@@ -50,6 +50,7 @@ final class RolloutAdmission {
             if (Rollout.RUNNING.equals(r.state()) || Rollout.PAUSED.equals(r.state())) {
                 if (request.runId() != null && !request.runId().equals(row.get().runId())) {
                     RolloutWrites.renewRun(c, r.id(), agent.id(), request.runId(), now);
+                    store.agentRowsChanging(c, agent.id());
                 }
                 return Outcome.ADMITTED;
             }
@@ -75,6 +76,9 @@ final class RolloutAdmission {
         }
         boolean taken = RolloutWrites.takeSlot(c, r.id(), agent.id(), AgentRowState.ASSIGNED, AgentRowState.IN_PROGRESS,
                 List.of(Rollout.RUNNING), request.runId(), agent.currentVersion(), now, expiry(now));
+        if (taken) {
+            store.agentRowsChanging(c, agent.id());
+        }
         return taken ? Outcome.ADMITTED : Outcome.NO_SLOT;
     }
 
@@ -123,6 +127,9 @@ final class RolloutAdmission {
         }
         boolean taken = RolloutWrites.takeSlot(c, r.id(), agent.id(), from, AgentRowState.IN_PROGRESS,
                 List.of(Rollout.RUNNING, Rollout.PAUSED), request.runId(), agent.currentVersion(), now, expiry(now));
+        if (taken) {
+            store.agentRowsChanging(c, agent.id());
+        }
         return taken ? Outcome.ADMITTED : Outcome.NO_SLOT;
     }
 
@@ -139,6 +146,7 @@ final class RolloutAdmission {
         if (AgentRowState.REVERTING.equals(row.get().state())) {
             if (request.runId() != null && !request.runId().equals(row.get().runId())) {
                 RolloutWrites.renewRun(c, r.id(), agent.id(), request.runId(), now);
+                store.agentRowsChanging(c, agent.id());
             }
             return Outcome.ADMITTED;
         }
@@ -154,6 +162,9 @@ final class RolloutAdmission {
         }
         boolean taken = RolloutWrites.takeSlot(c, r.id(), agent.id(), AgentRowState.SUCCEEDED, AgentRowState.REVERTING,
                 List.of(Rollout.ROLLING_BACK), request.runId(), null, now, expiry(now));
+        if (taken) {
+            store.agentRowsChanging(c, agent.id());
+        }
         return taken ? Outcome.ADMITTED : Outcome.NO_SLOT;
     }
 
@@ -207,6 +218,7 @@ final class RolloutAdmission {
             if (forwardDone || revertDone) {
                 String to = forwardDone ? AgentRowState.SUCCEEDED : AgentRowState.REVERTED;
                 if (RolloutWrites.freeSlot(c, row.rolloutId(), agent.id(), row.wave(), row.state(), to, null, now)) {
+                    store.agentRowsChanging(c, agent.id());
                     store.progress().evaluate(c, row.rolloutId(), now);
                 }
             }
@@ -249,6 +261,7 @@ final class RolloutAdmission {
     /** Frees slots held past the timeout: the agent counts as failed ({@value #SLOT_TIMEOUT}). */
     void expireSlots(Connection c, String rolloutId, Instant now) throws SQLException {
         for (RolloutRows.AgentRow row : RolloutRows.expiredSlots(c, rolloutId, now)) {
+            store.agentRowsChanging(c, row.agentId());
             boolean forward = AgentRowState.IN_PROGRESS.equals(row.state());
             RolloutWrites.freeSlot(c, rolloutId, row.agentId(), row.wave(), row.state(),
                     forward ? AgentRowState.FAILED : AgentRowState.REVERT_FAILED, SLOT_TIMEOUT, now);
