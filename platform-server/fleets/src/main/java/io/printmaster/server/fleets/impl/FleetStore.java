@@ -24,6 +24,9 @@ import java.util.Optional;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.component.annotations.ReferencePolicyOption;
 
 /**
  * Fleets and update policies in the database. Every write and its audit entry commit in one transaction, so the
@@ -41,6 +44,8 @@ public class FleetStore implements FleetDirectory {
     private final Database database;
     private final AuditLog audit;
     private final Clock clock;
+    /** Tells every replica a fleet's policy changed (agents' long polls, cached answers); absent in unit tests. */
+    private volatile io.printmaster.store.ClusterSignals signals;
 
     @Activate
     public FleetStore(@Reference Database database, @Reference AuditLog audit) throws SchemaException {
@@ -52,6 +57,26 @@ public class FleetStore implements FleetDirectory {
         this.audit = audit;
         this.clock = clock;
         database.migrate(MODULE, Migrations.fromClasspath(FleetStore.class, MODULE));
+    }
+
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    void setSignals(io.printmaster.store.ClusterSignals signals) {
+        this.signals = signals;
+    }
+
+    void unsetSignals(io.printmaster.store.ClusterSignals signals) {
+        if (this.signals == signals) {
+            this.signals = null;
+        }
+    }
+
+    /** Signal {@code fleet.policy}: scope the fleet, or null for the server-wide policy (every inheriting fleet). */
+    private void policyChanged(Connection c, String fleetId) throws SQLException {
+        io.printmaster.store.ClusterSignals s = signals;
+        if (s != null) {
+            s.publish(c, "fleet.policy", fleetId, null);
+        }
     }
 
     @Override
@@ -105,6 +130,7 @@ public class FleetStore implements FleetDirectory {
             removed.put("fleet", before.get());
             removed.put("own_policy", policy.map(StoredPolicy::policy).orElse(null));
             audit.record(c, actor, "fleet.delete", "fleet:" + id, id, removed, null);
+            policyChanged(c, id);
             return true;
         });
     }
@@ -145,6 +171,7 @@ public class FleetStore implements FleetDirectory {
             EffectivePolicy after = effective(c, fleetId);
             audit.record(c, actor, "policy.update", "policy:" + (fleetId == null ? "global" : fleetId), fleetId,
                     before, after);
+            policyChanged(c, fleetId);
             return Optional.of(after);
         });
     }
@@ -163,6 +190,7 @@ public class FleetStore implements FleetDirectory {
             if (deletePolicyRow(c, fleetId)) {
                 EffectivePolicy after = effective(c, fleetId);
                 audit.record(c, actor, "policy.inherit", "policy:" + fleetId, fleetId, before, after);
+                policyChanged(c, fleetId);
                 return Optional.of(after);
             }
             return Optional.of(before);

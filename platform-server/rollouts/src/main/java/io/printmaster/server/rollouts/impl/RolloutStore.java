@@ -41,10 +41,25 @@ public class RolloutStore {
             throws Exception {
         this.database = database;
         this.clock = clock;
-        this.transitions = new RolloutTransitions(audit);
+        this.transitions = new RolloutTransitions(audit, () -> signals);
         this.events = new RolloutEvents(this);
         this.progress = new RolloutProgress(transitions, events);
         RolloutsSchema.ensure(database);
+    }
+
+    /** Signals rollout.state to every replica; absent in unit tests. */
+    private volatile io.printmaster.store.ClusterSignals signals;
+
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    void setSignals(io.printmaster.store.ClusterSignals signals) {
+        this.signals = signals;
+    }
+
+    void unsetSignals(io.printmaster.store.ClusterSignals signals) {
+        if (this.signals == signals) {
+            this.signals = null;
+        }
     }
 
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,

@@ -18,9 +18,16 @@ final class RolloutTransitions {
     private static final Set<String> ENDED = Set.of(Rollout.COMPLETED, Rollout.ABORTED, Rollout.ROLLED_BACK);
 
     private final AuditLog audit;
+    /** Tells every replica of the new state (agents' long polls, cached answers); null in unit tests. */
+    private final java.util.function.Supplier<io.printmaster.store.ClusterSignals> signals;
 
     RolloutTransitions(AuditLog audit) {
+        this(audit, () -> null);
+    }
+
+    RolloutTransitions(AuditLog audit, java.util.function.Supplier<io.printmaster.store.ClusterSignals> signals) {
         this.audit = audit;
+        this.signals = signals;
     }
 
     /**
@@ -49,6 +56,13 @@ final class RolloutTransitions {
         after.put("state", to);
         after.putAll(details);
         record(c, r, actor, action, Map.of("state", r.state()), after);
+        io.printmaster.store.ClusterSignals s = signals.get();
+        if (s != null) {
+            // signal rollout.state per fleet: {"rollout_id","state"} (ids and states need no JSON escaping)
+            for (String fleet : r.fleets()) {
+                s.publish(c, "rollout.state", fleet, "{\"rollout_id\":\"" + r.id() + "\",\"state\":\"" + to + "\"}");
+            }
+        }
         return true;
     }
 
