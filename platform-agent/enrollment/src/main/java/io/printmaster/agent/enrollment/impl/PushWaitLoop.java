@@ -1,0 +1,243 @@
+package io.printmaster.agent.enrollment.impl;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.printmaster.agent.enrollment.api.CheckIn;
+import io.printmaster.agent.enrollment.api.EnrolledAgent;
+import io.printmaster.core.retry.Backoff;
+import java.io.IOException;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.function.Supplier;
+import javax.net.ssl.SSLContext;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The agent's end of push ({@code GET /api/v1/agents/update/wait}): one thread holding one long poll at a time. When
+ * the server answers with events (a command, an abort of the agent's rollout, a policy change), the agent checks in
+ * at once, and the check-in brings what changed (it stays the source of truth; the events are only hints). The
+ * periodic check-in keeps its cadence whatever happens here.
+ *
+ * <p>On a failure (server unreachable, 5xx, a cut connection) it backs off (1 s doubling to 60 s, with jitter) and,
+ * before waiting again, checks in: what was pushed while it was away beyond the server's replay window is not lost.
+ * A server without the route (404, 405: older than push) is not asked again until the agent restarts. 503 and 429
+ * are honoured with their {@code Retry-After}. The same TLS trust as the check-in ({@link FollowingServerTls}) and the
+ * JDK's default proxy selector, as the check-in's client, are used.
+ */
+final class PushWaitLoop implements AutoCloseable {
+    static final String WAIT = "/api/v1/agents/update/wait";
+    static final String CURSOR_HEADER = "PM-Wait-Cursor";
+    private static final Logger LOG = LoggerFactory.getLogger(PushWaitLoop.class);
+    private static final ObjectMapper JSON = new ObjectMapper();
+    /** Longer than the server holds a wait (55 s), so a quiet wait ends with the server's 204, not here. */
+    static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(90);
+    private static final int MAX_ANSWER_BYTES = 256 * 1024;
+
+    /** What the loop needs of the enrollment: who and where the agent is, and a check-in on demand. */
+    interface Agent {
+        Optional<EnrolledAgent> current();
+
+        Optional<String> credential();
+
+        SSLContext tls();
+
+        /** Checks in now and waits for it, at most {@code timeout}. */
+        Optional<CheckIn> checkInNow(Duration timeout) throws InterruptedException;
+    }
+
+    private final Agent agent;
+    private final Supplier<Boolean> enabled;
+    private final Backoff backoff;
+    private final Duration connectTimeout;
+    private final Object lock = new Object();
+    private volatile boolean running;
+    private Thread thread;
+    private HttpClient http;
+    private SSLContext httpTls;
+
+    // only touched by the loop thread
+    private String cursor;
+    private int failures;
+    private boolean unsupported;
+
+    /** Counters for tests and the operator: waits answered with events, failures in a row, whether pushing is off. */
+    private volatile long eventAnswers;
+    private volatile boolean connected;
+
+    PushWaitLoop(Agent agent, Supplier<Boolean> enabled, Backoff backoff, Duration connectTimeout) {
+        this.agent = agent;
+        this.enabled = enabled;
+        this.backoff = backoff;
+        this.connectTimeout = connectTimeout;
+    }
+
+    static Backoff defaultBackoff() {
+        return Backoff.of(Duration.ofSeconds(1), Duration.ofSeconds(60), Integer.MAX_VALUE);
+    }
+
+    void start() {
+        running = true;
+        thread = new Thread(this::run, "pm-push-wait");
+        thread.setDaemon(true);
+        thread.start();
+    }
+
+    /** The configuration changed (push turned on or off): look again now. */
+    void wake() {
+        synchronized (lock) {
+            lock.notifyAll();
+        }
+    }
+
+    @Override
+    public void close() {
+        running = false;
+        Thread t = thread;
+        if (t != null) {
+            t.interrupt();
+            try {
+                t.join(5000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    /** Whether the last wait reached the server (for the operator). */
+    boolean connected() {
+        return connected;
+    }
+
+    long eventAnswers() {
+        return eventAnswers;
+    }
+
+    private void run() {
+        while (running) {
+            try {
+                Optional<EnrolledAgent> enrolled = agent.current();
+                Optional<String> credential = agent.credential();
+                if (!Boolean.TRUE.equals(enabled.get()) || unsupported || enrolled.isEmpty() || credential.isEmpty()) {
+                    connected = false;
+                    pause(Duration.ofSeconds(5)); // not enrolled yet, or pushing is off: look again later
+                    continue;
+                }
+                if (failures > 0) {
+                    Duration delay = backoff.delayAfter(failures).orElse(backoff.max());
+                    pause(delay);
+                    if (!running) {
+                        return;
+                    }
+                    // back after a failure: check in first (the server is reached again, or this says it is not)
+                    Optional<CheckIn> probe = agent.checkInNow(Duration.ofSeconds(60));
+                    if (probe.isEmpty() || !probe.get().serverReached()) {
+                        failures++;
+                        continue;
+                    }
+                }
+                waitOnce(enrolled.get().serverUrl(), credential.get());
+            } catch (InterruptedException e) {
+                if (!running) {
+                    return;
+                }
+            } catch (IOException | RuntimeException e) {
+                connected = false;
+                failures++;
+                LOG.debug("waiting for a push failed ({}); polling continues, retrying", e.toString());
+            }
+        }
+    }
+
+    private void waitOnce(URI server, String credential) throws IOException, InterruptedException {
+        String query = cursor == null ? "" : "?cursor=" + URLEncoder.encode(cursor, StandardCharsets.US_ASCII);
+        HttpRequest req = HttpRequest.newBuilder(URI.create(server + WAIT + query)).timeout(REQUEST_TIMEOUT)
+                .header("Accept", "application/json").header("Authorization", "Bearer " + credential).GET().build();
+        HttpResponse<byte[]> resp = client().send(req, BoundedAnswer.handler(MAX_ANSWER_BYTES, REQUEST_TIMEOUT));
+        int status = resp.statusCode();
+        switch (status) {
+            case 200 -> {
+                connected = true;
+                failures = 0;
+                JsonNode body = JSON.readTree(resp.body());
+                String next = body.path("cursor").asText(null);
+                if (next != null && !next.isBlank()) {
+                    cursor = next;
+                }
+                JsonNode events = body.path("events");
+                if (events.isArray() && !events.isEmpty()) {
+                    eventAnswers++;
+                    LOG.debug("the server pushed {} event(s); checking in now", events.size());
+                    agent.checkInNow(Duration.ofSeconds(60));
+                }
+            }
+            case 204 -> {
+                connected = true;
+                failures = 0;
+                resp.headers().firstValue(CURSOR_HEADER).filter(c -> !c.isBlank()).ifPresent(c -> cursor = c);
+            }
+            case 404, 405 -> {
+                connected = false;
+                unsupported = true;
+                LOG.info("the server does not push to agents (HTTP {} on {}); the agent polls on its schedule until "
+                        + "it restarts", status, WAIT);
+            }
+            case 400 -> {
+                // a cursor the server does not take (another server behind the same name): start afresh
+                connected = false;
+                cursor = null;
+                failures++;
+            }
+            case 429, 503 -> {
+                connected = false;
+                failures = 0;
+                Duration after = retryAfter(resp).orElse(Duration.ofSeconds(60));
+                LOG.debug("the server holds its most waits; polling only for {} s", after.toSeconds());
+                pause(after);
+                failures = 1; // check in before waiting again
+            }
+            default -> {
+                // 401 (the enrollment's check-in handles a refused credential), 5xx, a proxy's error page
+                connected = false;
+                failures++;
+            }
+        }
+    }
+
+    private static Optional<Duration> retryAfter(HttpResponse<?> resp) {
+        return resp.headers().firstValue("Retry-After").flatMap(v -> {
+            try {
+                long s = Long.parseLong(v.trim());
+                return Optional.of(Duration.ofSeconds(Math.max(1, Math.min(600, s))));
+            } catch (NumberFormatException e) {
+                return Optional.empty();
+            }
+        });
+    }
+
+    private HttpClient client() {
+        SSLContext tls = agent.tls();
+        if (http == null || tls != httpTls) {
+            HttpClient.Builder b = HttpClient.newBuilder().connectTimeout(connectTimeout)
+                    .version(HttpClient.Version.HTTP_1_1).followRedirects(HttpClient.Redirect.NEVER);
+            if (tls != null) {
+                b.sslContext(tls);
+            }
+            http = b.build();
+            httpTls = tls;
+        }
+        return http;
+    }
+
+    private void pause(Duration d) throws InterruptedException {
+        synchronized (lock) {
+            lock.wait(Math.max(1, d.toMillis()));
+        }
+    }
+}
