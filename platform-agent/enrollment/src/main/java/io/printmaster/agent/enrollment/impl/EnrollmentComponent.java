@@ -253,4 +253,9 @@ public class EnrollmentComponent implements Enrollment {
         return loop.serverTls();
     }
 
+    @Override
+    public Optional<java.time.Instant> pushConnectedSince() {
+        return push.connectedSince();
+    }
+
 }

@@ -13,6 +13,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Optional;
 import java.util.function.Supplier;
 import javax.net.ssl.SSLContext;
@@ -25,8 +26,10 @@ import org.slf4j.LoggerFactory;
  * at once, and the check-in brings what changed (it stays the source of truth; the events are only hints). The
  * periodic check-in keeps its cadence whatever happens here.
  *
- * <p>On a failure (server unreachable, 5xx, a cut connection) it backs off (1 s doubling to 60 s, with jitter) and,
- * before waiting again, checks in: what was pushed while it was away beyond the server's replay window is not lost.
+ * <p>Each connection starts with a handshake (a wait without a cursor, answered at once with one) and a check-in:
+ * the check-in covers what happened before the cursor, the waits with the cursor what happens after it, so nothing
+ * pushed while the agent started or reconnected is lost. On a failure (server unreachable, 5xx, a cut connection) it
+ * backs off (1 s doubling to 60 s, with jitter) and connects again the same way.
  * A server without the route (404, 405: older than push) is not asked again until the agent restarts. 503 and 429
  * are honoured with their {@code Retry-After}. The same TLS trust as the check-in ({@link FollowingServerTls}) and the
  * JDK's default proxy selector, as the check-in's client, are used.
@@ -39,6 +42,7 @@ final class PushWaitLoop implements AutoCloseable {
     /** Longer than the server holds a wait (55 s), so a quiet wait ends with the server's 204, not here. */
     static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(90);
     private static final int MAX_ANSWER_BYTES = 256 * 1024;
+    private static final Duration CHECK_IN_TIMEOUT = Duration.ofSeconds(60);
 
     /** What the loop needs of the enrollment: who and where the agent is, and a check-in on demand. */
     interface Agent {
@@ -67,9 +71,10 @@ final class PushWaitLoop implements AutoCloseable {
     private int failures;
     private boolean unsupported;
 
-    /** Counters for tests and the operator: waits answered with events, failures in a row, whether pushing is off. */
+    /** Waits answered with events (for tests). */
     private volatile long eventAnswers;
-    private volatile boolean connected;
+    /** When the current push connection was made (its handshake); null while there is none. */
+    private volatile Instant connectedSince;
 
     PushWaitLoop(Agent agent, Supplier<Boolean> enabled, Backoff backoff, Duration connectTimeout) {
         this.agent = agent;
@@ -110,9 +115,9 @@ final class PushWaitLoop implements AutoCloseable {
         }
     }
 
-    /** Whether the last wait reached the server (for the operator). */
-    boolean connected() {
-        return connected;
+    /** When the push connection in use was made; empty while there is none (off, not enrolled, failing). */
+    Optional<Instant> connectedSince() {
+        return Optional.ofNullable(connectedSince);
     }
 
     long eventAnswers() {
@@ -125,21 +130,14 @@ final class PushWaitLoop implements AutoCloseable {
                 Optional<EnrolledAgent> enrolled = agent.current();
                 Optional<String> credential = agent.credential();
                 if (!Boolean.TRUE.equals(enabled.get()) || unsupported || enrolled.isEmpty() || credential.isEmpty()) {
-                    connected = false;
+                    disconnected();
                     pause(Duration.ofSeconds(5)); // not enrolled yet, or pushing is off: look again later
                     continue;
                 }
                 if (failures > 0) {
-                    Duration delay = backoff.delayAfter(failures).orElse(backoff.max());
-                    pause(delay);
+                    pause(backoff.delayAfter(failures).orElse(backoff.max()));
                     if (!running) {
                         return;
-                    }
-                    // back after a failure: check in first (the server is reached again, or this says it is not)
-                    Optional<CheckIn> probe = agent.checkInNow(Duration.ofSeconds(60));
-                    if (probe.isEmpty() || !probe.get().serverReached()) {
-                        failures++;
-                        continue;
                     }
                 }
                 waitOnce(enrolled.get().serverUrl(), credential.get());
@@ -148,63 +146,72 @@ final class PushWaitLoop implements AutoCloseable {
                     return;
                 }
             } catch (IOException | RuntimeException e) {
-                connected = false;
+                disconnected();
                 failures++;
                 LOG.debug("waiting for a push failed ({}); polling continues, retrying", e.toString());
             }
         }
+        disconnected();
     }
 
+    /** Forgets the cursor: the next wait is a handshake followed by a check-in, which covers the gap. */
+    private void disconnected() {
+        connectedSince = null;
+        cursor = null;
+    }
+
+    /**
+     * One request: the handshake when there is no cursor (answered at once with a cursor; then a check-in covers
+     * whatever happened before it), else a wait with the cursor.
+     */
     private void waitOnce(URI server, String credential) throws IOException, InterruptedException {
-        String query = cursor == null ? "" : "?cursor=" + URLEncoder.encode(cursor, StandardCharsets.US_ASCII);
+        boolean handshake = cursor == null;
+        String query = handshake ? "" : "?cursor=" + URLEncoder.encode(cursor, StandardCharsets.US_ASCII);
         HttpRequest req = HttpRequest.newBuilder(URI.create(server + WAIT + query)).timeout(REQUEST_TIMEOUT)
                 .header("Accept", "application/json").header("Authorization", "Bearer " + credential).GET().build();
         HttpResponse<byte[]> resp = client().send(req, BoundedAnswer.handler(MAX_ANSWER_BYTES, REQUEST_TIMEOUT));
         int status = resp.statusCode();
         switch (status) {
             case 200 -> {
-                connected = true;
-                failures = 0;
                 JsonNode body = JSON.readTree(resp.body());
                 String next = body.path("cursor").asText(null);
-                if (next != null && !next.isBlank()) {
-                    cursor = next;
+                if (next == null || next.isBlank()) {
+                    throw new IOException("the server's wait answer has no cursor");
                 }
+                cursor = next;
+                failures = 0;
                 JsonNode events = body.path("events");
-                if (events.isArray() && !events.isEmpty()) {
+                if (handshake) {
+                    connectedSince = Instant.now();
+                    LOG.debug("push connected; checking in to cover the time before it");
+                    agent.checkInNow(CHECK_IN_TIMEOUT);
+                } else if (events.isArray() && !events.isEmpty()) {
                     eventAnswers++;
                     LOG.debug("the server pushed {} event(s); checking in now", events.size());
-                    agent.checkInNow(Duration.ofSeconds(60));
+                    agent.checkInNow(CHECK_IN_TIMEOUT);
                 }
             }
             case 204 -> {
-                connected = true;
                 failures = 0;
                 resp.headers().firstValue(CURSOR_HEADER).filter(c -> !c.isBlank()).ifPresent(c -> cursor = c);
             }
             case 404, 405 -> {
-                connected = false;
+                disconnected();
                 unsupported = true;
                 LOG.info("the server does not push to agents (HTTP {} on {}); the agent polls on its schedule until "
                         + "it restarts", status, WAIT);
             }
-            case 400 -> {
-                // a cursor the server does not take (another server behind the same name): start afresh
-                connected = false;
-                cursor = null;
-                failures++;
-            }
             case 429, 503 -> {
-                connected = false;
-                failures = 0;
+                disconnected();
                 Duration after = retryAfter(resp).orElse(Duration.ofSeconds(60));
                 LOG.debug("the server holds its most waits; polling only for {} s", after.toSeconds());
+                failures = 0;
                 pause(after);
-                failures = 1; // check in before waiting again
             }
             default -> {
-                // 401 (the enrollment's check-in handles a refused credential), 5xx, a proxy's error page
-                connected = false;
+                // 400 (a cursor another server gave), 401 (the enrollment's check-in handles a refused credential),
+                // 5xx, a proxy's error page
+                disconnected();
                 failures++;
             }
         }

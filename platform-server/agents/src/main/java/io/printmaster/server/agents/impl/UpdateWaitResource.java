@@ -16,11 +16,13 @@ import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
 
 /**
- * {@code GET /api/v1/agents/update/wait?cursor=}: an agent's long poll. Answered 200
- * {@code {"events":[…],"cursor":"…"}} as soon as something concerns the agent (a command, its rollout's abort, a
- * policy change), else 204 after {@code max_wait_seconds} (55) with the cursor to send next in header
- * {@value #CURSOR_HEADER}. No thread waits meanwhile ({@link ApiResponse#deferred}). Events are hints: the agent
- * answers them with a check-in.
+ * {@code GET /api/v1/agents/update/wait?cursor=}: an agent's long poll. Without a cursor (the handshake, at the agent's
+ * start and after a failure) it is answered at once with no events and a cursor for now: the agent then checks in
+ * (which covers everything before the cursor) and waits with the cursor (which covers everything after it, within
+ * the replay window). With a cursor it is answered 200 {@code {"events":[…],"cursor":"…"}} as soon as something
+ * concerns the agent (a command, its rollout's abort, a policy change), at once when something did since the cursor,
+ * else 204 after {@code max_wait_seconds} (55) with the cursor to send next in header {@value #CURSOR_HEADER}. No
+ * thread waits meanwhile ({@link ApiResponse#deferred}). Events are hints: the agent answers them with a check-in.
  */
 @Component(service = RouteProvider.class)
 public class UpdateWaitResource implements RouteProvider {
@@ -43,11 +45,13 @@ public class UpdateWaitResource implements RouteProvider {
     @Override
     public List<Route> routes() {
         return List.of(Route.get(PATH, Scopes.AGENT, this::waitForEvents)
-                .doc("Wait for a push (long poll)", "Answers as soon as a command, an abort of the agent's rollout or a "
-                        + "policy change concerns the agent (200 with the events and the cursor to send next), else 204 "
-                        + "after at most 55 s (header " + CURSOR_HEADER + ": the cursor to send next). 503 with "
-                        + "Retry-After when the server holds its most waits. Events are hints: answer each with a check-in.")
-                .query("cursor", "the cursor of the previous answer, to get events published since then")
+                .doc("Wait for a push (long poll)", "Without a cursor: answered at once with no events and a cursor "
+                        + "(check in, then wait with it). With one: answers as soon as a command, an abort of the "
+                        + "agent's rollout or a policy change concerns the agent (200 with the events and the cursor to "
+                        + "send next; at once for what happened since the cursor), else 204 after at most 55 s (header "
+                        + CURSOR_HEADER + ": the cursor to send next). 503 with Retry-After when the server holds its "
+                        + "most waits. Events are hints: answer each with a check-in.")
+                .query("cursor", "the cursor of the previous answer; absent for the handshake")
                 .returns(200, WaitAnswer.class));
     }
 
@@ -58,8 +62,12 @@ public class UpdateWaitResource implements RouteProvider {
                 () -> ApiException.forbidden("only an enrolled agent may wait for its pushes"));
         WaitCursor since = WaitCursor.decode(req.query("cursor").orElse(null));
         WaiterRegistry registry = push.registry();
-        WaitCursor atStart = registry.cursorNow();
-        ApiResponse timedOut = ApiResponse.noContent().header(CURSOR_HEADER, (since == null ? atStart : since).encode());
+        if (since == null) {
+            // the handshake: a cursor for now, answered at once; the agent checks in (which covers everything before
+            // it) and then waits with it (which covers everything after it)
+            return ApiResponse.ok(new WaitAnswer(List.of(), registry.cursorNow().encode()));
+        }
+        ApiResponse timedOut = ApiResponse.noContent().header(CURSOR_HEADER, since.encode());
         // a wait whose registration fails is refused before the request is suspended
         if (registry.isFull(agentId)) {
             throw full();
