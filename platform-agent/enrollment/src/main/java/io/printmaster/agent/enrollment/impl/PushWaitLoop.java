@@ -30,7 +30,8 @@ import org.slf4j.LoggerFactory;
  * the check-in covers what happened before the cursor, the waits with the cursor what happens after it, so nothing
  * pushed while the agent started or reconnected is lost. On a failure (server unreachable, 5xx, a cut connection) it
  * backs off (1 s doubling to 60 s, with jitter) and connects again the same way.
- * A server without the route (404, 405: older than push) is not asked again until the agent restarts. 503 and 429
+ * A server without the route (404 or 405 for three minutes: older than push; a starting server answers 404 for a
+ * moment) is asked again only after an hour. 503 and 429
  * are honoured with their {@code Retry-After}. The same TLS trust as the check-in ({@link FollowingServerTls}) and the
  * JDK's default proxy selector, as the check-in's client, are used.
  */
@@ -43,6 +44,16 @@ final class PushWaitLoop implements AutoCloseable {
     static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(90);
     private static final int MAX_ANSWER_BYTES = 256 * 1024;
     private static final Duration CHECK_IN_TIMEOUT = Duration.ofSeconds(60);
+    /**
+     * How long a server without the route (404, 405) is left alone: an older server has none until it is upgraded,
+     * and a server that is starting answers 404 for a moment, so "never again" would lose push for good.
+     */
+    static final Duration UNSUPPORTED_RETRY = Duration.ofHours(1);
+    /**
+     * How long 404/405 must last before the server is taken for one without push: a server that is starting serves
+     * its routes as their bundles come up, so the first answers after a restart may be 404.
+     */
+    static final Duration NOT_FOUND_GRACE = Duration.ofMinutes(3);
 
     /** What the loop needs of the enrollment: who and where the agent is, and a check-in on demand. */
     interface Agent {
@@ -69,7 +80,11 @@ final class PushWaitLoop implements AutoCloseable {
     // only touched by the loop thread
     private String cursor;
     private int failures;
+    /** When a server answered 404/405 (no push): asked again only after {@link #UNSUPPORTED_RETRY}. */
+    private long unsupportedUntilNanos;
     private boolean unsupported;
+    /** When the current run of 404/405 answers began; null after any other answer. */
+    private Long notFoundSinceNanos;
 
     /** Waits answered with events (for tests). */
     private volatile long eventAnswers;
@@ -127,6 +142,9 @@ final class PushWaitLoop implements AutoCloseable {
     private void run() {
         while (running) {
             try {
+                if (unsupported && System.nanoTime() - unsupportedUntilNanos >= 0) {
+                    unsupported = false;
+                }
                 Optional<EnrolledAgent> enrolled = agent.current();
                 Optional<String> credential = agent.credential();
                 if (!Boolean.TRUE.equals(enabled.get()) || unsupported || enrolled.isEmpty() || credential.isEmpty()) {
@@ -171,6 +189,9 @@ final class PushWaitLoop implements AutoCloseable {
                 .header("Accept", "application/json").header("Authorization", "Bearer " + credential).GET().build();
         HttpResponse<byte[]> resp = client().send(req, BoundedAnswer.handler(MAX_ANSWER_BYTES, REQUEST_TIMEOUT));
         int status = resp.statusCode();
+        if (status != 404 && status != 405) {
+            notFoundSinceNanos = null;
+        }
         switch (status) {
             case 200 -> {
                 JsonNode body = JSON.readTree(resp.body());
@@ -197,9 +218,19 @@ final class PushWaitLoop implements AutoCloseable {
             }
             case 404, 405 -> {
                 disconnected();
-                unsupported = true;
-                LOG.info("the server does not push to agents (HTTP {} on {}); the agent polls on its schedule until "
-                        + "it restarts", status, WAIT);
+                failures++;
+                long now = System.nanoTime();
+                if (notFoundSinceNanos == null) {
+                    notFoundSinceNanos = now;
+                } else if (now - notFoundSinceNanos >= NOT_FOUND_GRACE.toNanos()) {
+                    notFoundSinceNanos = null;
+                    failures = 0;
+                    unsupported = true;
+                    unsupportedUntilNanos = now + UNSUPPORTED_RETRY.toNanos();
+                    LOG.info("the server does not push to agents (HTTP {} on {}); the agent polls on its schedule and "
+                            + "asks again in {} minutes", status, WAIT, UNSUPPORTED_RETRY.toMinutes());
+                }
+                return;
             }
             case 429, 503 -> {
                 disconnected();
