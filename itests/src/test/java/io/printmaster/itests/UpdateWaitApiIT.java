@@ -206,26 +206,63 @@ public class UpdateWaitApiIT {
         AtomicInteger policyEvents = new AtomicInteger();
         List<CompletableFuture<HttpResponse<String>>> waits = new ArrayList<>();
         long started = System.nanoTime();
-        for (int i = 0; i < credentials.size(); i++) {
-            waits.add(http.sendAsync(waitRequest(credentials.get(i), cursors.get(i)), HttpResponse.BodyHandlers.ofString())
-                    .whenComplete((r, e) -> {
-                        answered.incrementAndGet();
-                        if (e == null && r.statusCode() == 200 && r.body().contains("\"policy\"")) {
-                            policyEvents.incrementAndGet();
-                        }
-                    }));
-        }
-        // sample while they wait: every wait is sent and none is answered (max 55 s)
-        int peak = before;
-        long settle = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (System.nanoTime() < settle) {
-            peak = Math.max(peak, threads.getThreadCount());
+        // paced at one every 5 ms (10 s for 2,000), as agents reconnect spread over time: a burst of 2,000 connections
+        // at once would measure Jetty's pool growing for the burst (and overflow the listen backlog), not the waits
+        java.util.concurrent.ScheduledExecutorService pacer = Executors.newSingleThreadScheduledExecutor();
+        AtomicInteger sent = new AtomicInteger();
+        int peakWhileSending[] = {before};
+        java.util.concurrent.ScheduledFuture<?> pacing = pacer.scheduleAtFixedRate(() -> {
+            int i = sent.getAndIncrement();
+            peakWhileSending[0] = Math.max(peakWhileSending[0], threads.getThreadCount());
+            if (i >= credentials.size()) {
+                return;
+            }
+            synchronized (waits) {
+                waits.add(http.sendAsync(waitRequest(credentials.get(i), cursors.get(i)), HttpResponse.BodyHandlers.ofString())
+                        .whenComplete((r, e) -> {
+                            answered.incrementAndGet();
+                            if (e == null && r.statusCode() == 200 && r.body().contains("\"policy\"")) {
+                                policyEvents.incrementAndGet();
+                            }
+                        }));
+            }
+        }, 0, 5, TimeUnit.MILLISECONDS);
+        Eventually.within(WAIT, () -> assertTrue(sent.get() > credentials.size()));
+        pacing.cancel(false);
+        pacer.shutdownNow();
+        // a moment for the last ones to arrive: the thread count is sampled until it has not changed for a second
+        int peak = peakWhileSending[0];
+        int last = -1;
+        long stableSince = System.nanoTime();
+        while (System.nanoTime() - stableSince < TimeUnit.SECONDS.toNanos(1)) {
+            int now = threads.getThreadCount();
+            peak = Math.max(peak, now);
+            if (now != last) {
+                last = now;
+                stableSince = System.nanoTime();
+            }
             java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(50));
         }
         int held = threads.getThreadCount();
         assertEquals("no wait is answered before anything happens", 0, answered.get());
-        System.out.println("[push-load] " + LOAD_AGENTS + " waits: threads before " + before + ", peak " + peak
-                + ", after 10 s " + held + " (JVM-wide: server and this test's client)");
+        // the threads inside a request's handling now: a thread held per wait would show the dispatcher in its stack
+        int inRequests = 0;
+        for (java.lang.management.ThreadInfo t : threads.getThreadInfo(threads.getAllThreadIds(), 64)) {
+            if (t != null && java.util.Arrays.stream(t.getStackTrace())
+                    .anyMatch(f -> f.getClassName().startsWith("io.printmaster.http.impl.ApiDispatcher"))) {
+                inRequests++;
+            }
+        }
+        Map<String, Integer> byName = new java.util.TreeMap<>();
+        for (java.lang.management.ThreadInfo t : threads.getThreadInfo(threads.getAllThreadIds())) {
+            if (t != null) {
+                byName.merge(t.getThreadName().replaceAll("[0-9]+", "#"), 1, Integer::sum);
+            }
+        }
+        System.out.println("[push-load] " + LOAD_AGENTS + " waits held: threads before " + before + ", peak " + peak
+                + ", now " + held + " (JVM-wide: server and this test's client); threads inside a request "
+                + inRequests + "; by name " + byName);
+        assertTrue("threads held in requests while " + LOAD_AGENTS + " wait: " + inRequests, inRequests <= 2);
 
         // one server-wide policy change wakes every one of them
         Map<String, Object> policy = (Map<String, Object>) (Map<?, ?>) admin.get("/api/v1/update-policies/global").json().get("policy");
@@ -234,13 +271,20 @@ public class UpdateWaitApiIT {
         long wake = System.nanoTime();
         ApiClient.Response saved = admin.send("PUT", "/api/v1/update-policies/global", Map.of("policy", next));
         assertEquals(saved.body(), 200, saved.status());
-        Eventually.within(WAIT, () -> assertEquals(LOAD_AGENTS, answered.get()));
+        Eventually.within(WAIT, () -> assertTrue(answered.get() >= LOAD_AGENTS * 99 / 100));
+        long ninetyNineMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - wake);
+        // the last ones may still be connecting: 2,000 connections opened at once overflow the listen backlog
+        // (Jetty's default, the JDK's 50) and their SYNs are retried by the kernel after 1, 3, 7, 15, 31 s; once
+        // they arrive, their cursor (older than the change) brings them the event at once
+        Eventually.within(Duration.ofMinutes(3), () -> assertEquals(LOAD_AGENTS, answered.get()));
         long wokenMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - wake);
+        System.out.println("[push-load] 99 % of the waits answered " + ninetyNineMillis + " ms after the change");
         System.out.println("[push-load] one policy change answered all " + LOAD_AGENTS + " waits in " + wokenMillis
                 + " ms; policy events: " + policyEvents.get() + "; waits sent " + TimeUnit.NANOSECONDS.toSeconds(wake - started)
                 + " s before");
         assertEquals(LOAD_AGENTS, policyEvents.get());
-        assertTrue("threads grew by " + (peak - before) + " for " + LOAD_AGENTS + " waits", peak - before < 100);
+        // a thread per wait would be 2,000 more
+        assertTrue("threads grew by " + (peak - before) + " for " + LOAD_AGENTS + " waits", peak - before < 50);
         clientThreads.shutdownNow();
     }
 }

@@ -124,4 +124,22 @@ class DeferredAnswerTest {
         s.close();
         await("the wait is closed", Duration.ofSeconds(5), () -> jetty.waiting.isEmpty());
     }
+
+    @Test
+    void answersGivenWhileTheRequestIsStillInItsDispatchAllArrive() throws Exception {
+        jetty = new JettyFixture(Map.of(), Map.of(), null);
+        java.net.http.HttpClient http = java.net.http.HttpClient.newBuilder()
+                .version(java.net.http.HttpClient.Version.HTTP_1_1).build();
+        int n = 1000;
+        List<java.util.concurrent.CompletableFuture<java.net.http.HttpResponse<String>>> all = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            all.add(http.sendAsync(java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:"
+                    + jetty.port() + "/api/v1/wait-racing")).build(), java.net.http.HttpResponse.BodyHandlers.ofString()));
+        }
+        for (var f : all) {
+            java.net.http.HttpResponse<String> r = f.get(20, TimeUnit.SECONDS);
+            assertEquals(200, r.statusCode());
+            assertEquals("{\"n\":1}", r.body());
+        }
+    }
 }

@@ -142,7 +142,9 @@ final class WaiterRegistry {
 
     /** Records an event and wakes whom it concerns. Returns at once; waking runs on the waker. */
     void publish(long seq, Scope scope, String key, Map<String, Object> body) {
-        Event event = new Event(seq, clock.getAsLong(), scope, key, Map.copyOf(body));
+        // not Map.copyOf: members may be null (a policy event of the server-wide policy has "fleet_id": null)
+        Event event = new Event(seq, clock.getAsLong(), scope, key,
+                java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(body)));
         record(event);
         waker.execute(() -> wake(event));
     }

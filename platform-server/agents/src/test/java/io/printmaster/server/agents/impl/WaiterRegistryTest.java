@@ -63,7 +63,10 @@ class WaiterRegistryTest {
         assertEquals("abort", lab2.only().events().get(0).get("type"));
         assertTrue(shop.answers.isEmpty());
         Seen lab1Again = waitFor("agt_1", "lab", lab1.only().cursor());
-        registry.publish(2, WaiterRegistry.Scope.ALL, null, Map.of("type", "policy"));
+        Map<String, Object> global = new java.util.LinkedHashMap<>();
+        global.put("type", "policy");
+        global.put("fleet_id", null); // the server-wide policy: a null member
+        registry.publish(2, WaiterRegistry.Scope.ALL, null, global);
         assertEquals("policy", shop.only().events().get(0).get("type"));
         assertEquals("policy", lab1Again.only().events().get(0).get("type"));
         assertEquals(0, registry.waiting());
