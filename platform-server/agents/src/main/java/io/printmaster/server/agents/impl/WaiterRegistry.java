@@ -81,6 +81,11 @@ final class WaiterRegistry {
         return waiting.get();
     }
 
+    /** Waiters in the fleet index (for tests: equals {@link #waiting()} when nothing leaks). */
+    int indexedByFleet() {
+        return byFleet.values().stream().mapToInt(Set::size).sum();
+    }
+
     /** Whether a wait of this agent would be refused: the replica holds its most waits, none of them the agent's. */
     boolean isFull(String agentId) {
         return waiting.get() >= maxWaiters && !byAgent.containsKey(agentId);
@@ -117,7 +122,15 @@ final class WaiterRegistry {
             removeFromFleet(previous);
             finish(previous, List.of());
         }
-        byFleet.computeIfAbsent(fleetId, f -> ConcurrentHashMap.newKeySet()).add(waiter);
+        // added inside compute: a set emptied and dropped by a concurrent removal must not take the new waiter along
+        byFleet.compute(fleetId, (f, set) -> {
+            Set<Waiter> waiters = set != null ? set : ConcurrentHashMap.newKeySet();
+            waiters.add(waiter);
+            return waiters;
+        });
+        if (waiter.isDone()) {
+            removeFromFleet(waiter); // answered (by its agent's event) before it was in the fleet's set
+        }
         if (since != null) {
             List<Map<String, Object>> missed = recordedAfter(since, agentId, fleetId);
             if (!missed.isEmpty()) {
@@ -155,27 +168,23 @@ final class WaiterRegistry {
             case AGENT -> {
                 Waiter w = byAgent.get(event.key());
                 if (w != null) {
-                    answerAndForget(w, events);
+                    finish(w, events);
                 }
             }
             case FLEET -> {
                 Set<Waiter> fleet = byFleet.get(event.key());
                 if (fleet != null) {
                     for (Waiter w : List.copyOf(fleet)) {
-                        answerAndForget(w, events);
+                        finish(w, events);
                     }
                 }
             }
             case ALL -> {
                 for (Waiter w : List.copyOf(byAgent.values())) {
-                    answerAndForget(w, events);
+                    finish(w, events);
                 }
             }
         }
-    }
-
-    private void answerAndForget(Waiter w, List<Map<String, Object>> events) {
-        finish(w, events);
     }
 
     private void removeFromFleet(Waiter w) {
@@ -185,15 +194,19 @@ final class WaiterRegistry {
         });
     }
 
-    /** Answers the waiter once and takes it out of the indexes. */
+    /**
+     * Answers the waiter once and takes it out of the indexes. Out of the fleet's set always (not only when it was
+     * still the agent's waiter): a wait being registered adds itself there and then looks whether it is done, and this
+     * marks it done before removing it, so one of the two takes it out.
+     */
     private boolean finish(Waiter w, List<Map<String, Object>> events) {
         if (!w.done.compareAndSet(false, true)) {
             return false;
         }
         if (byAgent.remove(w.agentId, w)) {
             waiting.decrementAndGet();
-            removeFromFleet(w);
         }
+        removeFromFleet(w);
         w.answer.accept(new Answer(events, cursorNow()));
         return true;
     }

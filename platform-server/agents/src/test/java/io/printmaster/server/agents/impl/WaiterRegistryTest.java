@@ -176,4 +176,41 @@ class WaiterRegistryTest {
             assertEquals("cursor", e.field());
         }
     }
+
+    @Test
+    void concurrentWaitsEventsAndCancelsLeaveNothingBehind() throws Exception {
+        WaiterRegistry reg = new WaiterRegistry(100_000, 60_000, 10_000, System::currentTimeMillis, Runnable::run);
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(4);
+        AtomicLong seq = new AtomicLong();
+        List<java.util.concurrent.Future<?>> all = new ArrayList<>();
+        for (int t = 0; t < 4; t++) {
+            int thread = t;
+            all.add(pool.submit(() -> {
+                java.util.Random random = new java.util.Random(thread);
+                for (int i = 0; i < 20_000; i++) {
+                    String agent = "agt_" + random.nextInt(50);
+                    String fleet = "f" + (agent.hashCode() & 3);
+                    switch (random.nextInt(4)) {
+                        case 0 -> reg.publish(seq.incrementAndGet(), WaiterRegistry.Scope.AGENT, agent, Map.of("type", "command"));
+                        case 1 -> reg.publish(seq.incrementAndGet(), WaiterRegistry.Scope.FLEET, fleet, Map.of("type", "abort"));
+                        default -> {
+                            WaiterRegistry.Waiter w = reg.wait(agent, fleet, null, a -> { });
+                            if (random.nextBoolean()) {
+                                reg.cancel(w);
+                            }
+                        }
+                    }
+                }
+                return null;
+            }));
+        }
+        for (java.util.concurrent.Future<?> f : all) {
+            f.get();
+        }
+        pool.shutdown();
+        assertEquals(reg.waiting(), reg.indexedByFleet(), "every waiting agent is in its fleet's index, nothing more");
+        reg.publish(seq.incrementAndGet(), WaiterRegistry.Scope.ALL, null, Map.of("type", "policy"));
+        assertEquals(0, reg.waiting());
+        assertEquals(0, reg.indexedByFleet(), "no answered waiter left in a fleet's index");
+    }
 }
