@@ -33,6 +33,9 @@ final class JettyFixture implements AutoCloseable {
     final ApiDispatcher dispatcher;
     final ConnectionDefences defences;
     final List<EventSink> sinks = new CopyOnWriteArrayList<>();
+    /** The long polls of {@code GET /api/v1/wait?ms=} waiting now. */
+    final List<io.printmaster.http.api.PendingAnswer> waiting = new CopyOnWriteArrayList<>();
+    final java.util.concurrent.ExecutorService racer = java.util.concurrent.Executors.newSingleThreadExecutor();
     /** 4 MiB of random bytes served by {@code GET /api/v1/file}: far more than a socket buffer holds. */
     final java.nio.file.Path file;
 
@@ -65,6 +68,15 @@ final class JettyFixture implements AutoCloseable {
                                 io.printmaster.http.api.Downloads.copy(ch, offset, length, out);
                             }
                         })),
+                Route.get("/api/v1/wait", Route.PUBLIC, req -> ApiResponse.deferred(
+                        java.time.Duration.ofMillis(Long.parseLong(req.query("ms").orElse("60000"))),
+                        ApiResponse.noContent(), pending -> {
+                            waiting.add(pending);
+                            pending.onClose(() -> waiting.remove(pending));
+                        })),
+                // answered from another thread while the request may still be in its dispatch
+                Route.get("/api/v1/wait-racing", Route.PUBLIC, req -> ApiResponse.deferred(java.time.Duration.ofSeconds(30),
+                        ApiResponse.noContent(), pending -> racer.execute(() -> pending.answer(ApiResponse.ok(Map.of("n", 1)))))),
                 Route.get("/api/v1/stream", Route.PUBLIC, req -> ApiResponse.eventStream(sink -> {
                     sink.send("retry: 2000\n\n");
                     sinks.add(sink);
@@ -87,6 +99,7 @@ final class JettyFixture implements AutoCloseable {
 
     @Override
     public void close() throws Exception {
+        racer.shutdownNow();
         defences.deactivate();
         dispatcher.deactivate();
         server.stop();
