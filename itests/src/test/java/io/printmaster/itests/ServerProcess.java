@@ -259,6 +259,12 @@ public final class ServerProcess implements AutoCloseable {
         }
     }
 
+    /** Kills the server at once (SIGKILL): no shutdown hook runs, as when its machine dies. */
+    public void kill() throws InterruptedException {
+        process.destroyForcibly();
+        process.waitFor(STOP_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+    }
+
     @Override
     public void close() throws InterruptedException {
         if (process.isAlive()) {
