@@ -135,7 +135,9 @@ class TwoReplicasIT {
             List<Future<ServerProcess>> futures = new ArrayList<>();
             for (int i = 0; i < 2; i++) {
                 int replica = i;
-                futures.add(starting.submit(() -> ServerProcess.start("replica-" + replica, DATA[replica], List.of(),
+                // the release cache shared (the syncing replica fills it); installers cached per replica
+                futures.add(starting.submit(() -> ServerProcess.start("replica-" + replica, DATA[replica],
+                        List.of("-Dpm.cache.dir=" + work.resolve("shared-cache")),
                         List.of("--port", Integer.toString(PORTS[replica])),
                         Map.of("PM_DATABASE_URL", databaseUrl, "PM_ADMIN_PASSWORD", PASSWORD,
                                 "PM_MASTER_KEY_FILE", masterKey.toString()))));
@@ -203,8 +205,9 @@ class TwoReplicasIT {
         Result created = psql(admin, "CREATE DATABASE " + name);
         assertEquals(0, created.code(), "CREATE DATABASE: " + created.output());
         URI u = URI.create(admin);
-        return admin.substring(0, admin.indexOf(u.getRawPath())) + "/" + name
-                + (u.getRawQuery() == null ? "" : "?" + u.getRawQuery());
+        String query = u.getRawQuery() == null ? "" : "?" + u.getRawQuery();
+        String withoutQuery = admin.substring(0, admin.length() - query.length());
+        return withoutQuery.substring(0, withoutQuery.length() - u.getRawPath().length()) + "/" + name + query;
     }
 
     private static Result psql(String url, String sql) throws Exception {
@@ -482,7 +485,7 @@ class TwoReplicasIT {
     }
 
     private static JsonNode syncStatus(int replica) throws Exception {
-        Answer r = get(direct(replica, "/api/v1/releases/sync"));
+        Answer r = get(direct(replica, "/api/v1/releases/sync/status"));
         assertEquals(200, r.status(), r.body());
         return r.json();
     }
