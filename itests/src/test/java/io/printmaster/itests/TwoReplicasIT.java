@@ -53,7 +53,8 @@ import org.junit.jupiter.api.TestMethodOrder;
  *   <li>both replicas start at the same moment on the empty database (admin, signing key, schema: nothing twice);</li>
  *   <li>a console session made through nginx works on both replicas, CSRF included (requests alternate);</li>
  *   <li>installers built by either replica are byte for byte the same (sha256);</li>
- *   <li>a rollout's {@code max_concurrent} holds with many agents checking in through both replicas at once;</li>
+ *   <li>a rollout's {@code max_concurrent} holds with many agents checking in through both replicas at once, and
+ *       the console's live event stream on one replica shows the rollout created on the other;</li>
  *   <li>one release sync runs at a time (the {@code releases.sync} lease), and when its replica is killed the other
  *       takes the sync over once the lease's ttl has passed, marking the dead replica's sync failed.</li>
  * </ul>
@@ -436,9 +437,18 @@ class TwoReplicasIT {
         rollout.put("fleets", List.of("wave"));
         rollout.put("plan", plan);
         rollout.put("require_approval", false);
-        Answer created = post(viaNginx("/api/v1/rollouts"), rollout);
-        assertEquals(201, created.status(), created.body());
-        String rolloutId = created.json().findValue("id").asText();
+        // the console's live events: a stream on replica 1 sees what happens on replica 0
+        String cookie = ((CookieManager) http.cookieHandler().orElseThrow()).getCookieStore().getCookies().stream()
+                .filter(c -> c.getName().equals("PM_SESSION")).findFirst().orElseThrow().toString();
+        String rolloutId;
+        try (SseClient onReplica1 = SseClient.open(Integer.toString(PORTS[1]), "/api/v1/events", "Cookie", cookie)) {
+            assertEquals(200, onReplica1.status);
+            Answer created = post(direct(0, "/api/v1/rollouts"), rollout);
+            assertEquals(201, created.status(), created.body());
+            rolloutId = created.json().findValue("id").asText();
+            onReplica1.await(Duration.ofSeconds(30), "replica 0's rollout.progress on replica 1's event stream",
+                    f -> "rollout.progress".equals(f.event()) && rolloutId.equals(f.data().get("rollout_id")));
+        }
 
         // every agent checks in with a run, three rounds, alternately straight to each replica, 16 at a time
         Set<String> admitted = ConcurrentHashMap.newKeySet();
