@@ -398,6 +398,7 @@ class TwoReplicasIT {
                 sha.put("replica-" + replica, HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(r.raw().body())));
             }
             assertEquals(1, new TreeSet<>(sha.values()).size(), "the " + format + " installers agree: " + sha);
+            System.out.println("TwoReplicasIT: " + format + " installer from both replicas: sha256 " + sha.values().iterator().next());
         }
     }
 
@@ -546,6 +547,8 @@ class TwoReplicasIT {
             takeover[0] = r.json().path("sync_id").asText();
         });
         long waitedMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - killed);
+        System.out.println("TwoReplicasIT: the sync was taken over " + waitedMs + " ms after its replica was killed"
+                + " (lease ttl " + LEASE_TTL_SECONDS + " s)");
         assertNotEquals(syncId, takeover[0]);
         assertTrue(waitedMs <= (LEASE_TTL_SECONDS + 10) * 1000L, "taken over " + waitedMs + " ms after the kill");
         assertEquals("failed", psql(databaseUrl, "SELECT state FROM pm_release_sync WHERE id = '" + syncId + "'")
