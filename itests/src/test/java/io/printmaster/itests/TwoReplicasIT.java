@@ -191,8 +191,12 @@ class TwoReplicasIT {
         Path script = script();
         boolean available = Files.isExecutable(script)
                 && run(Duration.ofSeconds(30), script.toString(), "available").code() == 0;
-        assumeTrue(available, "PostgreSQL is not installed here and PM_TEST_DATABASE_URL is not set: the two-replica "
-                + "test needs a PostgreSQL server (CI installs one)");
+        String missing = "PostgreSQL is not installed here and PM_TEST_DATABASE_URL is not set: the two-replica "
+                + "test needs a PostgreSQL server (CI installs one)";
+        if ("1".equals(System.getenv("PM_REQUIRE_POSTGRES"))) {
+            assertTrue(available, missing + "; PM_REQUIRE_POSTGRES=1 makes that a failure");
+        }
+        assumeTrue(available, missing);
         postgresState = work.resolve("postgres.state");
         Result started = run(Duration.ofSeconds(120), script.toString(), "start", postgresState.toString());
         assertEquals(0, started.code(), "itests/tools/postgres.sh start: " + started.output());

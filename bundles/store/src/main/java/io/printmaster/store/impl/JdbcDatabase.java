@@ -93,7 +93,7 @@ abstract class JdbcDatabase implements Database {
         this.pool = opened.pool();
         this.direct = opened.direct();
         this.overflow = new Semaphore(pool == null ? 0 : pool.getMaximumPoolSize());
-        this.migrator = pool == null ? null : new SchemaMigrator(pool, dialect, schemaFailures);
+        this.migrator = pool == null ? null : new SchemaMigrator(this::connection, dialect, schemaFailures);
         if (openFailure != null) {
             LOG.error("store is DOWN: {}", openFailure);
         } else {

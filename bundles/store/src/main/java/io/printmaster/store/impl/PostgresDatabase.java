@@ -28,8 +28,15 @@ public class PostgresDatabase extends JdbcDatabase {
      * @param poolSize connections in the pool; 0 for the default ({@link JdbcDatabase#poolSize})
      * @param connectWaitSeconds how long to keep trying to reach the server at start
      */
+    private final PostgresUrl url;
+
     PostgresDatabase(PostgresUrl url, int poolSize, int connectWaitSeconds) {
         super(KIND, url.redacted(), open(url, poolSize(poolSize), connectWaitSeconds), new PostgresDialect());
+        this.url = url;
+    }
+
+    PostgresUrl url() {
+        return url;
     }
 
     /** For tests and tools: the database at {@code url} ({@code postgresql://user:password@host:port/database}). */

@@ -13,7 +13,6 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
-import javax.sql.DataSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -29,11 +28,17 @@ final class SchemaMigrator {
     private static final int MAX_DESCRIPTION = 500;
     private static final Logger LOG = LoggerFactory.getLogger(SchemaMigrator.class);
 
-    private final DataSource dataSource;
+    /** Where the migrator's connections come from (the store's, so it waits for and overflows the pool alike). */
+    @FunctionalInterface
+    interface Connections {
+        Connection get() throws SQLException;
+    }
+
+    private final Connections dataSource;
     private final SqlDialect dialect;
     private final Map<String, String> schemaFailures;
 
-    SchemaMigrator(DataSource dataSource, SqlDialect dialect, Map<String, String> schemaFailures) {
+    SchemaMigrator(Connections dataSource, SqlDialect dialect, Map<String, String> schemaFailures) {
         this.dataSource = dataSource;
         this.dialect = dialect;
         this.schemaFailures = schemaFailures;
@@ -58,7 +63,7 @@ final class SchemaMigrator {
 
     /** Applies the step after the recorded version; null when there is none left. */
     private Migration nextStep(String module, List<Migration> ordered, int newest) throws SchemaException {
-        try (Connection c = dataSource.getConnection()) {
+        try (Connection c = dataSource.get()) {
             c.setAutoCommit(false);
             int current;
             try {

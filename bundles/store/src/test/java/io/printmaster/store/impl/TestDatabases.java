@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.List;
 import java.util.Locale;
 import java.util.UUID;
 import org.junit.jupiter.api.Assumptions;
@@ -51,8 +52,30 @@ public final class TestDatabases {
         return url;
     }
 
-    private static JdbcDatabase freshPostgres() {
+    /** {@link #open} as the public store API, for tests outside this package; close it with {@link #close}. */
+    public static io.printmaster.store.Database openDatabase(Path dir) {
+        return open(dir);
+    }
+
+    public static void close(io.printmaster.store.Database db) {
+        ((JdbcDatabase) db).close();
+    }
+
+    /**
+     * Two stores on one fresh PostgreSQL database, as two server replicas have: the first drops the database when
+     * closed (close the second before it).
+     */
+    public static List<io.printmaster.store.Database> twoReplicas() {
         PostgresUrl admin = PostgresUrl.parse(adminUrl());
+        JdbcDatabase first = freshPostgres(admin);
+        return List.of(first, new PostgresDatabase(((PostgresDatabase) first).url(), 0, 0));
+    }
+
+    private static JdbcDatabase freshPostgres() {
+        return freshPostgres(PostgresUrl.parse(adminUrl()));
+    }
+
+    private static JdbcDatabase freshPostgres(PostgresUrl admin) {
         String name = "pm_test_" + UUID.randomUUID().toString().replace("-", "").substring(0, 16);
         execute(admin, "CREATE DATABASE " + name);
         return new PostgresDatabase(admin.withDatabase(name), 0, 0) {
