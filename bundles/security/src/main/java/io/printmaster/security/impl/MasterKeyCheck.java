@@ -13,6 +13,7 @@ import java.time.Instant;
 import java.util.Arrays;
 import java.util.Base64;
 import java.util.Optional;
+import org.osgi.framework.BundleContext;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
@@ -33,9 +34,31 @@ public class MasterKeyCheck {
     private static final byte[] KNOWN = "printmaster master key check v1".getBytes(StandardCharsets.UTF_8);
     private static final byte[] PURPOSE = "master-key-check".getBytes(StandardCharsets.UTF_8);
 
+    /**
+     * Framework (or system) property: {@code reset} records this server's key as the database's, for an
+     * administrator who lost the old key and accepts that the secrets sealed with it stay unreadable (they are entered
+     * again). Logged as a warning; remove it once the server started.
+     */
+    static final String RESET_PROPERTY = "pm.master.key.check";
+
     @Activate
-    public MasterKeyCheck(@Reference Database database, @Reference SecretBox box) throws SQLException, SchemaException {
+    public MasterKeyCheck(@Reference Database database, @Reference SecretBox box, BundleContext context)
+            throws SQLException, SchemaException {
+        this(database, box, "reset".equals(context.getProperty(RESET_PROPERTY)));
+    }
+
+    MasterKeyCheck(Database database, SecretBox box) throws SQLException, SchemaException {
+        this(database, box, false);
+    }
+
+    MasterKeyCheck(Database database, SecretBox box, boolean reset) throws SQLException, SchemaException {
         SecuritySchema.ensure(database);
+        if (reset) {
+            replace(database, seal(box));
+            LOG.warn("{}=reset: this server's master key is now the database's; secrets sealed with another key stay"
+                    + " unreadable until entered again (remove the setting)", RESET_PROPERTY);
+            return;
+        }
         Optional<String> sealed = stored(database);
         if (sealed.isEmpty()) {
             String mine = seal(box);
@@ -48,7 +71,8 @@ public class MasterKeyCheck {
         if (!opens(box, sealed.orElseThrow())) {
             String message = "this server's master key is not the one the database's secrets are sealed with: every "
                     + "server on one database must use the same master key (the same PM_MASTER_KEY_FILE, "
-                    + "--master-key-file or PM_MASTER_KEY); nothing is sealed or opened here until that is fixed";
+                    + "--master-key-file or PM_MASTER_KEY); nothing is sealed or opened here until that is fixed (a lost key: start once with "
+                    + "-D" + RESET_PROPERTY + "=reset, see the admin guide)";
             LOG.error(message);
             throw new IllegalStateException(message);
         }
@@ -76,6 +100,21 @@ public class MasterKeyCheck {
                  ResultSet rs = ps.executeQuery()) {
                 return rs.next() ? Optional.of(rs.getString(1)) : Optional.<String>empty();
             }
+        });
+    }
+
+    private static void replace(Database database, String sealed) throws SQLException {
+        database.inTransaction(c -> {
+            try (PreparedStatement ps = c.prepareStatement("DELETE FROM PM_MASTER_KEY_CHECK WHERE ID = 1")) {
+                ps.executeUpdate();
+            }
+            try (PreparedStatement ps = c.prepareStatement(
+                    "INSERT INTO PM_MASTER_KEY_CHECK (ID, SEALED, CREATED_AT) VALUES (1, ?, ?)")) {
+                ps.setString(1, sealed);
+                ps.setTimestamp(2, Timestamp.from(Instant.now()));
+                ps.executeUpdate();
+            }
+            return null;
         });
     }
 

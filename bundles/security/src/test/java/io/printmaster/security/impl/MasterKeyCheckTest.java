@@ -32,6 +32,10 @@ class MasterKeyCheckTest {
                     () -> new MasterKeyCheck(db, new MasterKeySecretBox(key(2))));
             assertTrue(e.getMessage().contains("same master key") && e.getMessage().contains("PM_MASTER_KEY_FILE"),
                     e.getMessage());
+            // an administrator who lost the first key makes the new one the database's, on purpose
+            new MasterKeyCheck(db, new MasterKeySecretBox(key(2)), true);
+            assertDoesNotThrow(() -> new MasterKeyCheck(db, new MasterKeySecretBox(key(2))));
+            assertThrows(IllegalStateException.class, () -> new MasterKeyCheck(db, new MasterKeySecretBox(key(1))));
         } finally {
             db.close();
         }
