@@ -6,7 +6,8 @@ import java.util.List;
 import org.osgi.annotation.versioning.ProviderType;
 
 /**
- * The server's relational store. Bundles own their tables: each brings its migrations and applies them with
+ * The server's relational store: embedded Apache Derby, or PostgreSQL for several server replicas; bundles write SQL
+ * both speak (see {@link UniqueKeys} for a write that may meet a duplicate key). Bundles own their tables: each brings its migrations and applies them with
  * {@link #migrate} when it activates, then works through {@link #inTransaction} / {@link #read}.
  *
  * <p>Thread-safe. Every call gets its own connection, which is closed when the work returns: do not keep the
@@ -42,8 +43,8 @@ public interface Database {
     /**
      * {@link #inTransaction}, run again on a new connection when the database rolled the transaction back because
      * it lost a lock conflict: chosen as a deadlock victim or waited too long for a lock (SQLState {@code 40001},
-     * {@code 40XL1}, {@code 40XL2}, Derby's contention on an identity sequence {@code X0Y84}, and PostgreSQL's
-     * {@code 40P01}). Up to {@value #TRANSACTION_ATTEMPTS} attempts,
+     * also PostgreSQL's "could not serialize access", {@code 40XL1}, {@code 40XL2}, Derby's contention on an identity
+     * sequence {@code X0Y84}, and PostgreSQL's deadlock {@code 40P01} and lock wait timeout {@code 55P03}). Up to {@value #TRANSACTION_ATTEMPTS} attempts,
      * with a short random pause between them; the last conflict is thrown. For the hot paths many agents run at
      * once (check-in, telemetry), where such a conflict is an expected outcome of concurrency, not a fault.
      *

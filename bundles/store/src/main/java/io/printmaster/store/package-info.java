@@ -1,8 +1,10 @@
 /**
- * Storage contract: a {@link io.printmaster.store.Database} service (embedded Apache Derby by default) on which
+ * Storage contract: a {@link io.printmaster.store.Database} service (embedded Apache Derby by default, PostgreSQL
+ * when configured) on which
  * each bundle runs its own versioned migrations and builds its repositories, and the {@link
  * io.printmaster.store.AuditLog} every write goes through. 1.2 adds {@link io.printmaster.store.Database#afterCommit}
- * and, between replicas, the {@link io.printmaster.store.ClusterSignals} and {@link io.printmaster.store.ClusterLease}.
+ * and, between replicas, the {@link io.printmaster.store.ClusterSignals} and {@link io.printmaster.store.ClusterLease};
+ * {@link io.printmaster.store.UniqueKeys} for writes that may meet a duplicate key inside a transaction.
  */
 @org.osgi.annotation.bundle.Export
 @org.osgi.annotation.versioning.Version("1.2.0")

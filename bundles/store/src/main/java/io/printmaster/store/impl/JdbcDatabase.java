@@ -51,10 +51,11 @@ abstract class JdbcDatabase implements Database {
     private static final long CONNECTION_WAIT_SECONDS = 30;
 
     /**
-     * Deadlock victim, lock wait timeout, too much contention on an identity column's sequence (Derby), deadlock
-     * (PostgreSQL), serialization failure, PostgreSQL's "could not serialize access" included (both 40001).
+     * Deadlock victim, lock wait timeout, too much contention on an identity column's sequence (Derby); deadlock and
+     * lock wait timeout ({@code lock_timeout}) on PostgreSQL; serialization failure, PostgreSQL's "could not
+     * serialize access" included (both 40001).
      */
-    private static final Set<String> LOCK_CONFLICTS = Set.of("40001", "40XL1", "40XL2", "X0Y84", "40P01");
+    private static final Set<String> LOCK_CONFLICTS = Set.of("40001", "40XL1", "40XL2", "X0Y84", "40P01", "55P03");
 
     /** An engine opened by a subclass: its pool and the unpooled source behind it, or why it could not be opened. */
     record Opened(HikariDataSource pool, DataSource direct, String failure) {

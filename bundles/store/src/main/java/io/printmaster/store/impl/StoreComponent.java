@@ -40,6 +40,7 @@ public final class StoreComponent implements Database {
     @ObjectClassDefinition(name = "PrintMaster store",
             description = "The server's database: embedded Apache Derby, or PostgreSQL when pm.database.url is set.")
     public @interface Config {
+        // property names: a double underscore stands for one underscore (pool_size, connect_wait_seconds)
         @AttributeDefinition(name = "Database folder",
                 description = "Folder of the Derby database. A relative path is resolved against the data"
                         + " directory (pm.data.dir). Empty: <data dir>/db.", required = false)
@@ -47,37 +48,35 @@ public final class StoreComponent implements Database {
 
         @AttributeDefinition(name = "Pool size", description = "Connections kept open to the database (Derby or"
                 + " PostgreSQL). 0: twice the processors plus four.", min = "0", max = "1000", required = false)
-        int pool_size() default 0;
+        int pool__size() default 0;
 
         @AttributeDefinition(name = "Connect wait", description = "Seconds to keep trying to reach PostgreSQL at"
                 + " start before the store reports itself down.", min = "0", required = false)
-        int connect_wait_seconds() default 30;
+        int connect__wait__seconds() default 30;
     }
 
     private final JdbcDatabase engine;
 
     @Activate
     public StoreComponent(BundleContext context, Config config) {
-        String url = context.getProperty(URL_PROPERTY);
-        if (url != null && !url.isBlank()) {
-            engine = postgres(url, config);
-        } else {
-            String dataDir = context.getProperty(DerbyDatabase.DATA_DIR_PROPERTY);
-            engine = new DerbyDatabase(DerbyDatabase.Location.of(dataDir, config.path()),
-                    DerbyDatabase.derbyLog(dataDir), config.pool_size());
-        }
+        engine = select(context.getProperty(URL_PROPERTY), context.getProperty(DerbyDatabase.DATA_DIR_PROPERTY),
+                config.path(), config.pool__size(), config.connect__wait__seconds());
     }
 
-    private static JdbcDatabase postgres(String url, Config config) {
+    /** The engine the framework properties ask for (tests call this directly). */
+    static JdbcDatabase select(String url, String dataDir, String derbyPath, int poolSize, int connectWaitSeconds) {
+        if (url == null || url.isBlank()) {
+            return new DerbyDatabase(DerbyDatabase.Location.of(dataDir, derbyPath), DerbyDatabase.derbyLog(dataDir),
+                    poolSize);
+        }
         PostgresUrl parsed;
         try {
             parsed = PostgresUrl.parse(url);
         } catch (IllegalArgumentException e) {
             // the launcher refuses a malformed URL; set by other means it still must not start a Derby instead
-            return new JdbcDatabase.Down("postgresql", "framework property " + URL_PROPERTY + ": "
-                    + e.getMessage());
+            return new JdbcDatabase.Down("postgresql", "framework property " + URL_PROPERTY + ": " + e.getMessage());
         }
-        return new PostgresDatabase(parsed, config.pool_size(), Math.max(0, config.connect_wait_seconds()));
+        return new PostgresDatabase(parsed, poolSize, Math.max(0, connectWaitSeconds));
     }
 
     @Deactivate

@@ -15,7 +15,6 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Timestamp;
-import java.sql.Types;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -193,11 +192,7 @@ public class SourceConfigurations {
                 ps.setString(1, name);
                 ps.setString(2, type.wireName());
                 ps.setString(3, json(plain));
-                if (sealed == null) {
-                    ps.setNull(4, Types.BLOB);
-                } else {
-                    ps.setBytes(4, sealed);
-                }
+                ps.setBytes(4, sealed); // null: no token (setNull with Types.BLOB would mean an OID on PostgreSQL)
                 ps.setTimestamp(5, Timestamp.from(now));
                 ps.setString(6, actor);
                 ps.executeUpdate();
