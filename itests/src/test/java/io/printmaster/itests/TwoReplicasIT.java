@@ -455,10 +455,10 @@ class TwoReplicasIT {
                     f -> "rollout.progress".equals(f.event()) && rolloutId.equals(f.data().get("rollout_id")));
         }
 
-        // every agent checks in with a run, three rounds, alternately straight to each replica, 16 at a time
+        // every agent checks in with a run, three rounds, alternately straight to each replica, 8 at a time
         Set<String> admitted = ConcurrentHashMap.newKeySet();
         Map<Integer, AtomicInteger> perReplica = Map.of(0, new AtomicInteger(), 1, new AtomicInteger());
-        ExecutorService pool = Executors.newFixedThreadPool(16);
+        ExecutorService pool = Executors.newFixedThreadPool(8);
         try {
             List<Future<?>> calls = new ArrayList<>();
             for (int round = 0; round < 3; round++) {

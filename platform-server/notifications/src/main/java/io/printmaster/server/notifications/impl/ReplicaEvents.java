@@ -1,14 +1,10 @@
 package io.printmaster.server.notifications.impl;
 
-import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.printmaster.server.notifications.api.ServerEvent;
 import io.printmaster.server.notifications.api.ServerEventListener;
 import io.printmaster.store.ClusterSignals;
 import io.printmaster.store.Database;
-import io.printmaster.store.Signal;
-import io.printmaster.store.SignalListener;
-import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.UUID;
@@ -27,7 +23,7 @@ import org.slf4j.LoggerFactory;
 /**
  * Server events across replicas: every event published on this replica is forwarded as a {@link ClusterSignals}
  * signal of topic {@value #TOPIC}, and the events the other replicas forward are shown to this replica's event
- * streams, so a console connected to replica B sees what happened on replica A (within the signals' delay, about
+ * streams ({@link ReplicaEventReceiver}), so a console connected to replica B sees what happened on replica A (within the signals' delay, about
  * 200 ms). A replica skips its own signals (each carries its origin), and forwarded events reach only the event
  * streams: webhooks, the notification audit and metrics ran once, on the replica that published the event.
  *
@@ -35,26 +31,34 @@ import org.slf4j.LoggerFactory;
  * waits for the database, and when the database falls behind, forwarding drops events (counted, logged) rather
  * than delaying this replica's own consoles. An event too large for a signal stays on its replica.
  */
-@Component(service = {ServerEventListener.class, SignalListener.class}, immediate = true,
-        property = SignalListener.TOPICS + "=" + ReplicaEvents.TOPIC)
-public class ReplicaEvents implements ServerEventListener, SignalListener {
+@Component(service = ServerEventListener.class, immediate = true)
+public class ReplicaEvents implements ServerEventListener {
     static final String TOPIC = "server.event";
     private static final Logger LOG = LoggerFactory.getLogger(ReplicaEvents.class);
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final int MAX_PAYLOAD = 4000;
     private static final int QUEUE = 10_000;
 
-    private final EventBus bus;
+    private final String origin;
     private final Database database;
     private final ClusterSignals signals;
-    /** This process among the replicas: its own signals come back to it and are skipped. */
-    private final String origin = UUID.randomUUID().toString();
+    /**
+     * This process among the replicas: its own signals come back to it and are skipped ({@link ReplicaEventReceiver}).
+     * Static: the forwarder and the receiver are two components (one of each would make a reference cycle through
+     * the event bus and the signals service), and a process is one replica.
+     */
+    static final String ORIGIN = UUID.randomUUID().toString();
     private final ThreadPoolExecutor forwarder;
     private final AtomicLong dropped = new AtomicLong();
 
     @Activate
-    public ReplicaEvents(@Reference EventBus bus, @Reference Database database, @Reference ClusterSignals signals) {
-        this.bus = bus;
+    public ReplicaEvents(@Reference Database database, @Reference ClusterSignals signals) {
+        this(database, signals, ORIGIN);
+    }
+
+    /** With the origin of the replica it stands for (tests put two replicas in one process). */
+    ReplicaEvents(Database database, ClusterSignals signals, String origin) {
+        this.origin = origin;
         this.database = database;
         this.signals = signals;
         this.forwarder = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS, new ArrayBlockingQueue<>(QUEUE), r -> {
@@ -110,26 +114,6 @@ public class ReplicaEvents implements ServerEventListener, SignalListener {
             return json.length() <= MAX_PAYLOAD ? json : null;
         } catch (Exception e) {
             return null;
-        }
-    }
-
-    /** A signal: another replica's event (this replica's own are skipped). Returns at once. */
-    @Override
-    public void signalled(Signal signal) {
-        if (signal.payload() == null) {
-            return;
-        }
-        try {
-            Map<String, Object> m = JSON.readValue(signal.payload(), new TypeReference<Map<String, Object>>() { });
-            if (origin.equals(m.get("origin"))) {
-                return; // published here: already shown
-            }
-            @SuppressWarnings("unchecked")
-            Map<String, Object> data = m.get("data") instanceof Map<?, ?> d ? (Map<String, Object>) d : Map.of();
-            bus.publishFromReplica(new ServerEvent(String.valueOf(m.get("type")), Instant.parse(String.valueOf(m.get("at"))),
-                    m.get("fleet") instanceof String f ? f : null, data));
-        } catch (Exception e) {
-            LOG.debug("a forwarded server event could not be read: {}", e.toString());
         }
     }
 }

@@ -51,11 +51,11 @@ class ReplicaEventsTest {
         EventBus b = new EventBus(100);
         JdbcClusterSignals signalsA = new JdbcClusterSignals(db);
         JdbcClusterSignals signalsB = new JdbcClusterSignals(db);
-        ReplicaEvents forwardA = new ReplicaEvents(a, db, signalsA);
-        ReplicaEvents forwardB = new ReplicaEvents(b, db, signalsB);
+        ReplicaEvents forwardA = new ReplicaEvents(db, signalsA, "replica-a");
+        ReplicaEvents forwardB = new ReplicaEvents(db, signalsB, "replica-b");
         try {
-            register(signalsA, forwardA);
-            register(signalsB, forwardB);
+            register(signalsA, new ReplicaEventReceiver(a, "replica-a"));
+            register(signalsB, new ReplicaEventReceiver(b, "replica-b"));
             a.addListener(forwardA);
             b.addListener(forwardB);
             AtomicInteger listenedOnB = new AtomicInteger();
