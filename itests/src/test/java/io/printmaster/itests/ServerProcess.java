@@ -85,6 +85,31 @@ public final class ServerProcess implements AutoCloseable {
     public static ServerProcess start(String name, Path dataDir, List<String> jvmOptions, List<String> serverArgs,
                                       Map<String, String> extraEnv)
             throws IOException, InterruptedException {
+        return launch(name, dataDir, jvmOptions, serverArgs, extraEnv, true);
+    }
+
+    /**
+     * Starts a server on a data directory without waiting for it to be healthy: for a server expected to stay DOWN
+     * (it runs, answers health 503 and logs why); see {@link #awaitLog}.
+     */
+    public static ServerProcess startUnhealthy(String name, Path dataDir) throws IOException, InterruptedException {
+        return launch(name, dataDir, List.of(), List.of(), Map.of(), false);
+    }
+
+    /** Waits until the server's output contains {@code text}; fails with the log's end after {@code timeout}. */
+    public void awaitLog(String text, Duration timeout) throws IOException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (!Files.readString(log).contains(text)) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("the server did not log '" + text + "' within " + timeout + "\n" + logTail());
+            }
+            LockSupport.parkNanos(Duration.ofMillis(100).toNanos());
+        }
+    }
+
+    private static ServerProcess launch(String name, Path dataDir, List<String> jvmOptions, List<String> serverArgs,
+                                        Map<String, String> extraEnv, boolean awaitHealthy)
+            throws IOException, InterruptedException {
         Path dist = distribution();
         int given = serverArgs.indexOf("--port");
         // a restart on the port agents already know (the launcher takes the last --port)
@@ -119,7 +144,9 @@ public final class ServerProcess implements AutoCloseable {
         ServerProcess server = new ServerProcess(process, URI.create(https ? "https://localhost:" + port
                 : "http://127.0.0.1:" + port), password, dataDir, log);
         try {
-            server.awaitHealthy();
+            if (awaitHealthy) {
+                server.awaitHealthy();
+            }
         } catch (IOException | InterruptedException | RuntimeException | AssertionError e) {
             server.close();
             throw e;
@@ -257,6 +284,12 @@ public final class ServerProcess implements AutoCloseable {
         } catch (IOException e) {
             return "(cannot read " + log + ": " + e + ")";
         }
+    }
+
+    /** Kills the server at once (SIGKILL): no shutdown hook runs, as when its machine dies. */
+    public void kill() throws InterruptedException {
+        process.destroyForcibly();
+        process.waitFor(STOP_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
     }
 
     @Override

@@ -52,6 +52,7 @@ public class AdminAccounts {
     static final String DATA_DIR_PROPERTY = "pm.data.dir";
     static final String INITIAL_PASSWORD_FILE = "initial-admin-password";
     static final int MIN_PASSWORD_LENGTH = 12;
+    private static final String DUPLICATE_KEY = "23505";
     private static final Logger LOG = LoggerFactory.getLogger(AdminAccounts.class);
 
     private final Database database;
@@ -105,7 +106,11 @@ public class AdminAccounts {
                 throw new IllegalArgumentException(preset.get().source() + " must have at least " + MIN_PASSWORD_LENGTH
                         + " characters; the admin password was not changed");
             }
-            if (existing.isEmpty() || !hasher.verify(password.toCharArray(), existing.get())) {
+            if (existing.isEmpty() && create(ADMIN, password.toCharArray())) {
+                LOG.info("admin account created with the password from {}", preset.get().source());
+            } else if (!hasher.verify(password.toCharArray(), storedHash(ADMIN).orElseThrow())) {
+                // (another replica starting at the same moment may have created it: with the same password, or
+                // with a different one, which this replica's configuration then replaces as a reset would)
                 setPassword(ADMIN, password.toCharArray());
                 LOG.info("admin password set from {}; every admin console session was ended", preset.get().source());
             }
@@ -124,7 +129,14 @@ public class AdminAccounts {
             String generated = new Secrets(new SecureRandom()).password(20);
             // the file first: if storing the hash fails, the next start generates again and overwrites it
             writeOwnerOnly(initialPasswordFile, generated + System.lineSeparator());
-            setPassword(ADMIN, generated.toCharArray());
+            if (!create(ADMIN, generated.toCharArray())) {
+                // another replica on this database created the account at the same moment: its password is the
+                // admin's (in that replica's data folder), this one never was
+                Files.deleteIfExists(initialPasswordFile);
+                LOG.info("the admin account was created by another server replica on this database at the same"
+                        + " moment; its generated password is in that replica's {}", INITIAL_PASSWORD_FILE);
+                return;
+            }
             // only the path is printed and logged: console output ends up in journals, which must never hold a secret
             console.println();
             console.println("==================================================================");
@@ -165,6 +177,33 @@ public class AdminAccounts {
             }
         } finally {
             Files.deleteIfExists(temp);
+        }
+    }
+
+    /**
+     * Creates the account unless it exists: two replicas starting on an empty database at once both try, the primary
+     * key lets one of them in, and the other learns that it lost (false) instead of overwriting the winner's password.
+     */
+    boolean create(String username, char[] password) throws SQLException {
+        String hash = hasher.hash(password);
+        Timestamp now = Timestamp.from(Instant.now());
+        try {
+            database.inTransaction(c -> {
+                try (PreparedStatement ins = c.prepareStatement("INSERT INTO PM_USER (USERNAME, PASSWORD_HASH, CREATED_AT, UPDATED_AT) VALUES (?, ?, ?, ?)")) {
+                    ins.setString(1, username);
+                    ins.setString(2, hash);
+                    ins.setTimestamp(3, now);
+                    ins.setTimestamp(4, now);
+                    ins.executeUpdate();
+                }
+                return null;
+            });
+            return true;
+        } catch (SQLException e) {
+            if (DUPLICATE_KEY.equals(e.getSQLState())) {
+                return false;
+            }
+            throw e;
         }
     }
 

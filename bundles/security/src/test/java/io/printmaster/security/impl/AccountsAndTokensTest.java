@@ -103,6 +103,77 @@ class AccountsAndTokensTest {
         }
     }
 
+    /**
+     * Replicas starting on an empty database at the same moment, each with its own data folder: one of them creates
+     * the admin account; the others neither fail nor overwrite its password, and only the winner's folder keeps a
+     * password file (the one that works). With PM_ADMIN_PASSWORD all of them start and the password works.
+     */
+    @Test
+    void replicasStartingAtOnceOnAnEmptyDatabaseCreateOneAdminAndAllStart() throws Exception {
+        int replicas = 4;
+        Path own = dir.resolve("race");
+        DerbyDatabase fresh = new DerbyDatabase(own.resolve("db"), own.resolve("derby.log"));
+        PrintStream quiet = new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8);
+        try {
+            SecuritySchema.ensure(fresh);
+            List<AdminAccounts> started = startAtOnce(replicas, i -> new AdminAccounts(fresh, FAST, Map.of(),
+                    Map.of("pm.data.dir", own.resolve("data-" + i).toString())::get, quiet));
+            List<Path> files = new java.util.ArrayList<>();
+            for (int i = 0; i < replicas; i++) {
+                Path file = own.resolve("data-" + i).resolve("initial-admin-password");
+                if (Files.exists(file)) {
+                    files.add(file);
+                }
+            }
+            assertEquals(1, files.size(), "one replica created the account: " + files);
+            String password = Files.readString(files.get(0), StandardCharsets.UTF_8).strip();
+            for (AdminAccounts a : started) {
+                assertEquals(Optional.of("admin"), a.verify("admin", password), "the remaining file holds the password");
+            }
+        } finally {
+            fresh.close();
+        }
+
+        DerbyDatabase preset = new DerbyDatabase(own.resolve("db2"), own.resolve("derby2.log"));
+        try {
+            SecuritySchema.ensure(preset);
+            List<AdminAccounts> started = startAtOnce(replicas, i -> new AdminAccounts(preset, FAST,
+                    Map.of("PM_ADMIN_PASSWORD", "the-shared-password"), quiet));
+            for (AdminAccounts a : started) {
+                assertEquals(Optional.of("admin"), a.verify("admin", "the-shared-password"));
+            }
+        } finally {
+            preset.close();
+        }
+    }
+
+    interface Start {
+        AdminAccounts start(int replica) throws Exception;
+    }
+
+    /** Starts the replicas on threads released together; fails when any of them fails. */
+    private static List<AdminAccounts> startAtOnce(int replicas, Start start) throws Exception {
+        java.util.concurrent.CyclicBarrier together = new java.util.concurrent.CyclicBarrier(replicas);
+        java.util.concurrent.ExecutorService threads = java.util.concurrent.Executors.newFixedThreadPool(replicas);
+        try {
+            List<java.util.concurrent.Future<AdminAccounts>> futures = new java.util.ArrayList<>();
+            for (int i = 0; i < replicas; i++) {
+                int replica = i;
+                futures.add(threads.submit(() -> {
+                    together.await();
+                    return start.start(replica);
+                }));
+            }
+            List<AdminAccounts> started = new java.util.ArrayList<>();
+            for (var f : futures) {
+                started.add(f.get(60, java.util.concurrent.TimeUnit.SECONDS));
+            }
+            return started;
+        } finally {
+            threads.shutdownNow();
+        }
+    }
+
     @Test
     void withoutADataDirectoryTheGeneratedPasswordIsRefusedRatherThanLost() throws Exception {
         Path own = dir.resolve("nodata");

@@ -5,6 +5,7 @@ import io.printmaster.server.agents.api.InstallerToken;
 import io.printmaster.server.agents.api.JoinTokens;
 import io.printmaster.server.fleets.api.FleetDirectory;
 import io.printmaster.store.AuditLog;
+import io.printmaster.store.ClusterLease;
 import io.printmaster.store.Database;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
@@ -66,6 +67,10 @@ public class JoinTokenStore implements JoinTokens {
         }
     }
 
+    /** Between replicas, one mints a fleet's installer token at a time; null when this process is alone (tests). */
+    private final ClusterLease lease;
+    private static final Duration MINT_LEASE_TTL = Duration.ofSeconds(30);
+    private static final Duration MINT_LEASE_WAIT = Duration.ofSeconds(10);
     private final Database database;
     private final AuditLog audit;
     private final FleetDirectory fleets;
@@ -77,12 +82,19 @@ public class JoinTokenStore implements JoinTokens {
 
     @Activate
     public JoinTokenStore(@Reference Database database, @Reference AuditLog audit, @Reference FleetDirectory fleets,
-                          @Reference SecretBox secretBox) throws Exception {
-        this(database, audit, fleets, secretBox, new AgentSecrets(new SecureRandom()), Clock.systemUTC());
+                          @Reference SecretBox secretBox, @Reference ClusterLease lease) throws Exception {
+        this(database, audit, fleets, secretBox, new AgentSecrets(new SecureRandom()), Clock.systemUTC(), lease);
+    }
+
+    /** A process alone on its database (tests). */
+    JoinTokenStore(Database database, AuditLog audit, FleetDirectory fleets, SecretBox secretBox, AgentSecrets secrets,
+                   Clock clock) throws Exception {
+        this(database, audit, fleets, secretBox, secrets, clock, null);
     }
 
     JoinTokenStore(Database database, AuditLog audit, FleetDirectory fleets, SecretBox secretBox, AgentSecrets secrets,
-                   Clock clock) throws Exception {
+                   Clock clock, ClusterLease lease) throws Exception {
+        this.lease = lease;
         this.database = database;
         this.audit = audit;
         this.fleets = fleets;
@@ -132,8 +144,47 @@ public class JoinTokenStore implements JoinTokens {
                             fleetId, e.toString());
                 }
             }
+            return mintInstallerToken(fleetId, maxUses, fleetCreatedAt, actor);
+        }
+    }
+
+    /**
+     * Mints the fleet's installer token. The lock above keeps one thread of this process minting; between replicas,
+     * a lease named after the fleet does: the replica that waited for it looks again and embeds the token the other
+     * one minted, so installers from every replica carry the same token (and its {@code max_uses} bounds them all).
+     */
+    private InstallerToken mintInstallerToken(String fleetId, int maxUses, Instant fleetCreatedAt, String actor)
+            throws SQLException {
+        String name = lease == null ? null : "installer-token." + AgentSecrets.sha256Hex(fleetId).substring(0, 32);
+        if (name != null) {
+            long giveUp = System.nanoTime() + MINT_LEASE_WAIT.toNanos();
+            while (!lease.tryAcquire(name, MINT_LEASE_TTL)) {
+                if (System.nanoTime() > giveUp) {
+                    throw new SQLException("another server replica is minting fleet " + fleetId
+                            + "'s installer join token and did not finish within " + MINT_LEASE_WAIT.toSeconds() + " s");
+                }
+                java.util.concurrent.locks.LockSupport.parkNanos(Duration.ofMillis(50).toNanos());
+            }
+        }
+        try {
+            if (name != null) {
+                Instant validUntil = clock.instant().plus(INSTALLER_MIN_REMAINING);
+                for (Sealed s : usableInstallerTokens(fleetId, maxUses, fleetCreatedAt, validUntil)) {
+                    try {
+                        String text = new String(secretBox.open(Base64.getDecoder().decode(s.sealed()),
+                                associatedData(s.id())), StandardCharsets.UTF_8);
+                        return new InstallerToken(s.id(), fleetId, text, s.expiresAt()); // the other replica's
+                    } catch (GeneralSecurityException | IllegalArgumentException e) {
+                        // unreadable here: mint a new one below, as without replicas
+                    }
+                }
+            }
             NewJoinToken minted = insert(fleetId, DEFAULT_TTL_HOURS, maxUses, true, true, actor);
             return new InstallerToken(minted.info().id(), fleetId, minted.token(), minted.info().expiresAt());
+        } finally {
+            if (name != null) {
+                lease.release(name);
+            }
         }
     }
 

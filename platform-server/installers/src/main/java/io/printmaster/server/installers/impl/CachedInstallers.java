@@ -33,12 +33,24 @@ final class CachedInstallers {
 
     private final InstallerCache cache;
     private final Clock clock;
+    /** The replicas' shared generated_at per configuration; null: this process's clock (tests). */
+    private final InstallerBuildTimes buildTimes;
     /** Base keys whose format refused to split: they go straight to the whole path (until a restart). */
     private final Map<String, String> refusedToSplit = new ConcurrentHashMap<>();
 
     CachedInstallers(InstallerCache cache, Clock clock) {
+        this(cache, clock, null);
+    }
+
+    CachedInstallers(InstallerCache cache, Clock clock, InstallerBuildTimes buildTimes) {
         this.cache = cache;
         this.clock = clock;
+        this.buildTimes = buildTimes;
+    }
+
+    /** The generated_at of a configuration: the one the first replica to build it recorded. */
+    private java.time.Instant generatedAt(String configHash) throws java.sql.SQLException {
+        return buildTimes == null ? clock.instant() : buildTimes.generatedAt(configHash, clock.instant());
     }
 
     /**
@@ -86,14 +98,16 @@ final class CachedInstallers {
     /** The split installer, or null when the format refuses to split this artifact. */
     private Served split(Target target, AppendableInstallerFormat format, FleetFilesComposer.Inputs inputs)
             throws Exception {
-        InstallerCache.Key key = target.key(FleetFilesComposer.publicConfigurationHash(inputs));
+        String configHash = FleetFilesComposer.publicConfigurationHash(inputs);
+        InstallerCache.Key key = target.key(configHash);
         if (refusedToSplit.containsKey(key.id())) {
             return null;
         }
         try {
             InstallerCache.Base base = cache.getBase(key, output -> {
                 long started = System.nanoTime();
-                byte[] state = format.prepareBase(target.official(), FleetFilesComposer.publicFiles(inputs, clock.instant()), output);
+                byte[] state = format.prepareBase(target.official(),
+                        FleetFilesComposer.publicFiles(inputs, generatedAt(configHash)), output);
                 LOG.info("built the {} installer base of fleet {} for {} (agent {}, {}) in {} ms", target.format(),
                         target.fleet(), target.platform(), target.version(), target.pluginId(),
                         (System.nanoTime() - started) / 1_000_000);
@@ -118,9 +132,10 @@ final class CachedInstallers {
     }
 
     private Served whole(Target target, FleetFilesComposer.Inputs inputs) throws Exception {
-        InstallerCache.Entry entry = cache.get(target.key(FleetFilesComposer.configurationHash(inputs)), output -> {
+        String configHash = FleetFilesComposer.configurationHash(inputs);
+        InstallerCache.Entry entry = cache.get(target.key(configHash), output -> {
             long started = System.nanoTime();
-            target.plugin().repackage(target.official(), FleetFilesComposer.compose(inputs, clock.instant()), output);
+            target.plugin().repackage(target.official(), FleetFilesComposer.compose(inputs, generatedAt(configHash)), output);
             LOG.info("built the {} installer of fleet {} for {} (agent {}, {}) in {} ms", target.format(), target.fleet(),
                     target.platform(), target.version(), target.pluginId(), (System.nanoTime() - started) / 1_000_000);
         });

@@ -13,6 +13,8 @@ import io.printmaster.http.api.Route;
 import io.printmaster.http.api.RouteProvider;
 import io.printmaster.http.api.Scopes;
 import io.printmaster.security.api.SecretBox;
+import io.printmaster.store.Database;
+import io.printmaster.store.SchemaException;
 import io.printmaster.server.agents.api.InstallerToken;
 import io.printmaster.server.agents.api.JoinTokens;
 import io.printmaster.server.fleets.api.EffectivePolicy;
@@ -89,8 +91,8 @@ public class InstallersResource implements RouteProvider {
     @Activate
     public InstallersResource(@Reference InstallerFormats formats, @Reference ReleaseCatalog catalog,
                               @Reference FleetDirectory fleets, @Reference SigningKeys signingKeys,
-                              @Reference SecretBox box, BundleContext context, Map<String, Object> properties)
-            throws IOException {
+                              @Reference SecretBox box, @Reference Database database, BundleContext context,
+                              Map<String, Object> properties) throws IOException, SchemaException {
         this.formats = formats;
         this.catalog = catalog;
         this.fleets = fleets;
@@ -101,7 +103,7 @@ public class InstallersResource implements RouteProvider {
         this.servedCertificate = served == null || served.isBlank() ? null : Path.of(served);
         String data = java.util.Objects.requireNonNull(context.getProperty("pm.data.dir"), "framework property pm.data.dir");
         this.cache = new InstallerCache(Path.of(data, "installers"), box, settings.cacheMaxBytes(), clock);
-        this.installers = new CachedInstallers(cache, clock);
+        this.installers = new CachedInstallers(cache, clock, new InstallerBuildTimes(database));
     }
 
     @Modified

@@ -121,6 +121,33 @@ class CachedInstallersTest {
         }
     }
 
+    /**
+     * Two replicas on one database, each with its own cache folder and a clock of its own: the one asked second,
+     * later, builds the same bytes as the first, split and whole, because generated_at comes from the first build's
+     * row and not from its clock.
+     */
+    @Test
+    void twoReplicasWithTheirOwnCacheFoldersBuildTheSameBytes() throws Exception {
+        io.printmaster.store.impl.DerbyDatabase db = new io.printmaster.store.impl.DerbyDatabase(dir.resolve("db"),
+                dir.resolve("derby.log"));
+        try {
+            CachedInstallers a = new CachedInstallers(new InstallerCache(dir.resolve("installers-a"), new TestSecretBox(),
+                    1 << 24, Clock.fixed(NOW, ZoneOffset.UTC)), Clock.fixed(NOW, ZoneOffset.UTC), new InstallerBuildTimes(db));
+            Instant later = NOW.plus(Duration.ofHours(5));
+            CachedInstallers b = new CachedInstallers(new InstallerCache(dir.resolve("installers-b"), new TestSecretBox(),
+                    1 << 24, Clock.fixed(later, ZoneOffset.UTC)), Clock.fixed(later, ZoneOffset.UTC), new InstallerBuildTimes(db));
+            assertArrayEquals(body(a.get(target(format), inputs("pmj_shared"))), body(b.get(target(format), inputs("pmj_shared"))),
+                    "split installers agree");
+            assertArrayEquals(expected("pmj_shared"), body(b.get(target(format), inputs("pmj_shared"))),
+                    "with the first build's generated_at");
+            InstallerFormat whole = ConcatFormat.wholeOnly(format);
+            assertArrayEquals(body(a.get(target(whole), inputs("pmj_shared"))), body(b.get(target(whole), inputs("pmj_shared"))),
+                    "whole installers agree");
+        } finally {
+            db.close();
+        }
+    }
+
     @Test
     void twoDownloadsWithDifferentTokensShareOneBaseAndTheCacheNeverHoldsAToken() throws Exception {
         CachedInstallers.Served first = installers.get(target(format), inputs("pmj_first-token"));

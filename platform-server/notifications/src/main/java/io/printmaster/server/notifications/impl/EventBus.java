@@ -25,16 +25,21 @@ import org.slf4j.LoggerFactory;
  * event is dropped and counted, the publisher never waits); one dispatcher thread numbers each event, keeps it in the
  * {@link EventRing} (which fans it out to the open event streams) and then tells every {@link ServerEventListener}
  * (the webhook queue, the notification audit, the metrics), one at a time, so a slow listener delays only the
- * listeners after it.
+ * listeners after it. Events other replicas published arrive through {@link ReplicaEvents} and go to the event
+ * streams only.
  */
 @Component(service = {ServerEvents.class, EventBus.class}, configurationPid = NotificationsConfiguration.PID)
 @Designate(ocd = NotificationsConfiguration.class)
 public class EventBus implements ServerEvents {
     private static final Logger LOG = LoggerFactory.getLogger(EventBus.class);
     /** Stands for "stop" in the queue; never published. */
-    private static final ServerEvent STOP = new ServerEvent("notifications.stop", java.time.Instant.EPOCH, null, null);
+    private static final Queued STOP = new Queued(new ServerEvent("notifications.stop", java.time.Instant.EPOCH, null, null), true);
 
-    private final BlockingQueue<ServerEvent> queue;
+    /** An event to dispatch; {@code local}: published on this replica (else forwarded from another one). */
+    private record Queued(ServerEvent event, boolean local) {
+    }
+
+    private final BlockingQueue<Queued> queue;
     private final EventRing ring = new EventRing();
     private final List<ServerEventListener> listeners = new CopyOnWriteArrayList<>();
     private final AtomicLong dropped = new AtomicLong();
@@ -80,10 +85,22 @@ public class EventBus implements ServerEvents {
 
     @Override
     public void publish(ServerEvent event) {
-        if (event == null || event == STOP) {
+        offer(event, true);
+    }
+
+    /**
+     * An event another replica published ({@link ReplicaEvents}): shown to this replica's event streams only. Its
+     * listeners (webhooks, the notification audit, metrics) ran on the replica that published it.
+     */
+    void publishFromReplica(ServerEvent event) {
+        offer(event, false);
+    }
+
+    private void offer(ServerEvent event, boolean local) {
+        if (event == null || event == STOP.event()) {
             return;
         }
-        if (!queue.offer(event)) {
+        if (!queue.offer(new Queued(event, local))) {
             long n = dropped.incrementAndGet();
             if (n == 1 || n % 1000 == 0) {
                 LOG.warn("server event queue full ({} waiting): {} events dropped so far (latest: {})",
@@ -108,26 +125,29 @@ public class EventBus implements ServerEvents {
 
     private void dispatch() {
         while (true) {
-            ServerEvent e;
+            Queued q;
             try {
-                e = queue.take();
+                q = queue.take();
             } catch (InterruptedException x) {
                 return;
             }
-            if (e == STOP) {
+            if (q == STOP) {
                 return;
             }
             try {
-                deliver(e);
+                deliver(q.event(), q.local());
             } catch (RuntimeException x) {
-                LOG.warn("server event {} could not be dispatched: {}", e.type(), x.toString());
+                LOG.warn("server event {} could not be dispatched: {}", q.event().type(), x.toString());
             }
         }
     }
 
-    private void deliver(ServerEvent e) {
+    private void deliver(ServerEvent e, boolean local) {
         SequencedEvent numbered = new SequencedEvent(ring.nextSeq(), e, EventJson.render(e));
         ring.append(numbered);
+        if (!local) {
+            return;
+        }
         for (ServerEventListener l : listeners) {
             try {
                 l.onEvent(e);

@@ -64,10 +64,33 @@ public class ArtifactCache implements AutoCloseable {
     private final Path sha256Root;
     private final ScheduledExecutorService watchdog;
 
+    /**
+     * Framework (or system) property naming the folder of the release cache ({@code artifacts/}, {@code bundles/});
+     * default {@code <pm.data.dir>/cache}. Replicas of the server point it at one shared folder: the replica that
+     * syncs fills it, every replica serves from it (see the admin guide's "Scaling out").
+     */
+    static final String CACHE_DIR_PROPERTY = "pm.cache.dir";
+    /** A temporary file untouched this long belongs to nobody (a crash); younger ones may be another replica's. */
+    static final Duration TEMP_MAX_AGE = Duration.ofHours(1);
+
     @Activate
     public ArtifactCache(BundleContext context) throws IOException {
-        this(Path.of(Objects.requireNonNull(context.getProperty("pm.data.dir"), "framework property pm.data.dir"),
-                "cache", "artifacts"));
+        this(cacheFolder(context, "artifacts"));
+    }
+
+    /** {@code <pm.cache.dir>/<name>}, else {@code <pm.data.dir>/cache/<name>}. */
+    static Path cacheFolder(BundleContext context, String name) {
+        String shared = context.getProperty(CACHE_DIR_PROPERTY);
+        if (shared != null && !shared.isBlank()) {
+            return Path.of(shared.strip(), name);
+        }
+        return Path.of(Objects.requireNonNull(context.getProperty("pm.data.dir"), "framework property pm.data.dir"),
+                "cache", name);
+    }
+
+    /** Whether a temporary file was left by a crash: on a shared folder a younger one may be another replica's. */
+    static boolean abandoned(Path temp) throws IOException {
+        return Files.getLastModifiedTime(temp).toInstant().isBefore(Instant.now().minus(TEMP_MAX_AGE));
     }
 
     /** A cache under {@code root} (tests, benchmarks); the component uses {@code <pm.data.dir>/cache/artifacts}. */
@@ -398,7 +421,10 @@ public class ArtifactCache implements AutoCloseable {
         return sha256Root.resolve(hex.substring(0, 2)).resolve(hex);
     }
 
-    /** Temporary files of downloads cut short by a crash, and partial downloads nobody resumed for a week. */
+    /**
+     * Temporary files of downloads cut short by a crash (untouched for an hour: on a shared folder a younger one may
+     * be another replica's download in progress), and partial downloads nobody resumed for a week.
+     */
     private void removeLeftovers() throws IOException {
         Instant partialCutoff = Instant.now().minus(PARTIAL_MAX_AGE);
         try (DirectoryStream<Path> prefixes = Files.newDirectoryStream(sha256Root)) {
@@ -410,7 +436,7 @@ public class ArtifactCache implements AutoCloseable {
                     files.forEach(f -> {
                         String name = f.getFileName().toString();
                         try {
-                            if (name.endsWith(TEMP)
+                            if (name.endsWith(TEMP) && abandoned(f)
                                     || name.endsWith(PARTIAL) && Files.getLastModifiedTime(f).toInstant().isBefore(partialCutoff)) {
                                 Files.deleteIfExists(f);
                             }

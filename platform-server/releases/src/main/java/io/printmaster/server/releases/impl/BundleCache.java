@@ -14,7 +14,6 @@ import java.security.MessageDigest;
 import java.time.Instant;
 import java.util.HexFormat;
 import java.util.List;
-import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
@@ -46,17 +45,18 @@ public class BundleCache {
 
     @Activate
     public BundleCache(BundleContext context) throws IOException {
-        this(Path.of(Objects.requireNonNull(context.getProperty("pm.data.dir"), "framework property pm.data.dir"),
-                "cache", "bundles"));
+        this(ArtifactCache.cacheFolder(context, "bundles"));
     }
 
-    /** A cache in {@code root} (tests); the component uses {@code <pm.data.dir>/cache/bundles}. */
+    /** A cache in {@code root} (tests); the component uses {@code <pm.cache.dir or pm.data.dir/cache>/bundles}. */
     public BundleCache(Path root) throws IOException {
         this.root = root;
         Files.createDirectories(root);
         try (Stream<Path> files = Files.list(root)) {
             for (Path f : files.filter(p -> p.getFileName().toString().endsWith(TEMP)).toList()) {
-                Files.deleteIfExists(f); // an extraction cut short by a crash
+                if (ArtifactCache.abandoned(f)) {
+                    Files.deleteIfExists(f); // an extraction cut short by a crash (not another replica's, running)
+                }
             }
         }
     }

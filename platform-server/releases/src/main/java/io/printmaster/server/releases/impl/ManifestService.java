@@ -12,6 +12,7 @@ import io.printmaster.server.signing.api.ManifestSigner;
 import io.printmaster.server.signing.api.Signature;
 import io.printmaster.server.signing.api.SigningKey;
 import io.printmaster.server.signing.api.SigningKeys;
+import io.printmaster.store.ClusterLease;
 import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Duration;
@@ -44,11 +45,15 @@ import org.slf4j.LoggerFactory;
  * the active key through {@link ManifestSigner}; the bytes and the signature are stored as they are and served
  * unchanged. A job re-signs manifests before they expire, and at start signs artifacts cached while no signer was
  * running. See docs/manifests.md.
+ *
+ * <p>Across replicas on one database the job runs on one of them at a time, under lease {@value #LEASE}; a replica
+ * that finds the lease taken tries again a third of the lease's ttl later (so what a sync on it cached is signed soon).
  */
 @Component(service = ManifestService.class, configurationPid = ManifestService.PID)
 @Designate(ocd = ManifestService.Config.class)
 public class ManifestService {
     static final String PID = "io.printmaster.server.releases.manifests";
+    static final String LEASE = "manifests.renewal";
     static final int MANIFEST_VERSION = ReleaseManifest.VERSION_1;
     private static final Logger LOG = LoggerFactory.getLogger(ManifestService.class);
     /** A rotation between reading the active key and signing is retried this many times. */
@@ -68,6 +73,10 @@ public class ManifestService {
 
         @AttributeDefinition(description = "How often the renewal job looks for manifests to re-sign, in minutes.")
         int renew__check__minutes() default 60;
+
+        @AttributeDefinition(description = "Seconds the replica running the renewal job holds the manifests.renewal "
+                + "lease without renewing it (renewed every third of this while the job runs).")
+        int lease__ttl__seconds() default 180;
     }
 
     private final ManifestSigner signer;
@@ -78,13 +87,16 @@ public class ManifestService {
     private final Clock clock;
     private final ReentrantLock bulk = new ReentrantLock();
     private final ScheduledExecutorService scheduler;
+    private final LeaseKeeper lease;
+    /** A retry after the lease was found taken; guarded by this. */
+    private ScheduledFuture<?> retry;
     private volatile Config config;
     private ScheduledFuture<?> renewal;
 
     @Activate
     public ManifestService(@Reference ManifestSigner signer, @Reference SigningKeys keys, @Reference ReleaseStore store,
-                           @Reference AgentContents agentContents, Config config) {
-        this(signer, keys, store, agentContents, config, Clock.systemUTC(), true);
+                           @Reference AgentContents agentContents, @Reference ClusterLease lease, Config config) {
+        this(signer, keys, store, agentContents, lease, config, Clock.systemUTC(), true);
     }
 
     /** Without hot-swap fields (tests of everything else). */
@@ -95,6 +107,12 @@ public class ManifestService {
 
     ManifestService(ManifestSigner signer, SigningKeys keys, ReleaseStore store, AgentContents agentContents,
                     Config config, Clock clock, boolean schedule) {
+        this(signer, keys, store, agentContents, null, config, clock, schedule);
+    }
+
+    ManifestService(ManifestSigner signer, SigningKeys keys, ReleaseStore store, AgentContents agentContents,
+                    ClusterLease lease, Config config, Clock clock, boolean schedule) {
+        this.lease = new LeaseKeeper(lease, LEASE);
         this.signer = signer;
         this.keys = keys;
         this.store = store;
@@ -120,6 +138,7 @@ public class ManifestService {
     @Deactivate
     void stop() {
         scheduler.shutdownNow();
+        lease.close();
     }
 
     private static Config validated(Config c) {
@@ -127,6 +146,9 @@ public class ManifestService {
             // agents refuse a manifest valid for longer, so signing one would only break every update
             throw new IllegalArgumentException(PID + ": validity_days is " + c.validity__days() + "; at most "
                     + MAX_VALIDITY_DAYS + " (agents refuse manifests valid longer)");
+        }
+        if (c.lease__ttl__seconds() < 3) {
+            throw new IllegalArgumentException(PID + ": lease_ttl_seconds must be at least 3, not " + c.lease__ttl__seconds());
         }
         if (c.validity__days() < 1 || c.renew__margin__days() < 0 || c.renew__margin__days() >= c.validity__days()
                 || c.renew__check__minutes() < 1) {
@@ -157,8 +179,50 @@ public class ManifestService {
         }
     }
 
+    /**
+     * The renewal job under its lease: when another replica runs it now, this one looks again a third of the lease's
+     * ttl later (what that replica's run did not see, such as an artifact a sync here just cached, is then signed).
+     * Never throws.
+     */
+    void maintain() {
+        Duration ttl = Duration.ofSeconds(config.lease__ttl__seconds());
+        LeaseKeeper.Held held;
+        try {
+            held = lease.tryTake(ttl);
+        } catch (SQLException | RuntimeException e) {
+            LOG.warn("the manifest renewal job could not take its lease; it runs again in {} minutes: {}",
+                    config.renew__check__minutes(), e.toString());
+            return;
+        }
+        if (held == null) {
+            retryLater(ttl.dividedBy(3));
+            return;
+        }
+        try {
+            maintainHeld();
+        } finally {
+            held.release();
+        }
+    }
+
+    private synchronized void retryLater(Duration delay) {
+        if (retry != null && !retry.isDone()) {
+            return;
+        }
+        try {
+            retry = scheduler.schedule(this::maintain, delay.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (RejectedExecutionException stopping) {
+            // the module is stopping
+        }
+    }
+
+    /** Whether the renewal job runs on another replica now. */
+    boolean runningElsewhere() throws SQLException {
+        return lease.heldElsewhere();
+    }
+
     /** The renewal job: sign what has no manifest, re-sign what expires soon. Never throws. */
-    private void maintain() {
+    private void maintainHeld() {
         try {
             int missing = signMissing();
             int renewed = renewExpiring();

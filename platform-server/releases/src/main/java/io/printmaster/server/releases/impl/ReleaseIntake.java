@@ -3,6 +3,7 @@ package io.printmaster.server.releases.impl;
 import io.printmaster.api.release.ReleaseSource;
 import io.printmaster.server.notifications.api.ServerEvents;
 import io.printmaster.server.releases.impl.IntakeRun.SourceRef;
+import io.printmaster.store.ClusterLease;
 import java.security.SecureRandom;
 import java.sql.SQLException;
 import java.time.Clock;
@@ -43,11 +44,20 @@ import org.slf4j.LoggerFactory;
  * ({@code POST /api/v1/releases/sync}) and shortly after a release source arrives. Sources are the dynamic whiteboard
  * of {@link ReleaseSource} services; each sync works on a copy of the list taken when it starts. The last syncs stay in
  * memory so their event streams can be replayed.
+ *
+ * <p>Across replicas on one database a sync runs on one of them at a time: the replica starting one takes the
+ * {@value #LEASE} lease ({@link io.printmaster.store.ClusterLease}) and renews it while the sync runs; a sync asked of
+ * another replica meanwhile answers the running one ("already running", from its row). A sync left {@code running}
+ * by a replica that died is marked failed by the next replica that takes the lease, never while its holder lives.
  */
 @Component(service = ReleaseIntake.class, configurationPid = ReleaseIntake.PID)
 @Designate(ocd = ReleaseIntake.Config.class)
 public class ReleaseIntake {
     static final String PID = "io.printmaster.server.releases.intake";
+    /** The lease a replica holds while it syncs. */
+    static final String LEASE = "releases.sync";
+    /** How long a sync request waits for another replica's sync to show up as a row after that replica took the lease. */
+    private static final Duration ELSEWHERE_WAIT = Duration.ofSeconds(3);
     private static final Logger LOG = LoggerFactory.getLogger(ReleaseIntake.class);
     /** Finished syncs whose events stay replayable. */
     private static final int KEEP_RUNS = 10;
@@ -89,6 +99,10 @@ public class ReleaseIntake {
         @AttributeDefinition(description = "Seconds to wait after a release source appears before syncing, so several "
                 + "sources arriving together share one sync.")
         int source__settle__seconds() default 2;
+
+        @AttributeDefinition(description = "Seconds the replica running a sync holds the releases.sync lease without "
+                + "renewing it (it renews every third of this): when that replica dies, another one may sync after this long.")
+        int lease__ttl__seconds() default 90;
     }
 
     private record Bound(ReleaseSource source, Map<String, Object> properties) {
@@ -97,6 +111,7 @@ public class ReleaseIntake {
     private final ReleaseStore store;
     private final ArtifactCache cache;
     private final Clock clock;
+    private final LeaseKeeper lease;
     private final List<Bound> sources = new CopyOnWriteArrayList<>();
     private final Map<String, SyncRun> runs = new LinkedHashMap<>();
     private final SecureRandom random = new SecureRandom();
@@ -112,16 +127,26 @@ public class ReleaseIntake {
     private SyncRun current;
 
     @Activate
-    public ReleaseIntake(@Reference ReleaseStore store, @Reference ArtifactCache cache, Config config) throws SQLException {
-        this(store, cache, config, Clock.systemUTC());
+    public ReleaseIntake(@Reference ReleaseStore store, @Reference ArtifactCache cache, @Reference ClusterLease lease,
+                         Config config) throws SQLException {
+        this(store, cache, lease, config, Clock.systemUTC());
     }
 
+    /** A process alone on its database (tests). */
     ReleaseIntake(ReleaseStore store, ArtifactCache cache, Config config, Clock clock) throws SQLException {
+        this(store, cache, null, config, clock);
+    }
+
+    ReleaseIntake(ReleaseStore store, ArtifactCache cache, ClusterLease lease, Config config, Clock clock) throws SQLException {
         this.store = store;
         this.cache = cache;
         this.clock = clock;
+        this.lease = new LeaseKeeper(lease, LEASE);
         this.config = validated(config);
-        store.syncs().abandonRunningSyncs(clock.instant());
+        if (!this.lease.heldElsewhere()) {
+            // nobody syncs now: a "running" row is a sync whose replica stopped mid-way
+            store.syncs().abandonRunningSyncs(clock.instant());
+        }
         synchronized (this) {
             executor = Executors.newSingleThreadScheduledExecutor(r -> {
                 Thread t = new Thread(r, "pm-release-intake");
@@ -148,6 +173,7 @@ public class ReleaseIntake {
             stopping = executor;
             stopping.shutdownNow();
         }
+        lease.close();
         // waited for outside the monitor: the sync's last steps (catchUp, settled) take it before they end
         try {
             if (!stopping.awaitTermination(10, TimeUnit.SECONDS)) {
@@ -171,6 +197,9 @@ public class ReleaseIntake {
         if (c.listing__timeout__seconds() < 1) {
             throw new IllegalArgumentException(PID + ": listing_timeout_seconds must be at least 1, not "
                     + c.listing__timeout__seconds());
+        }
+        if (c.lease__ttl__seconds() < 3) {
+            throw new IllegalArgumentException(PID + ": lease_ttl_seconds must be at least 3, not " + c.lease__ttl__seconds());
         }
         if (c.rate__grace__seconds() < 0) {
             throw new IllegalArgumentException(PID + ": rate_grace_seconds must be at least 0, not "
@@ -267,6 +296,71 @@ public class ReleaseIntake {
         if (current != null && current.isRunning()) {
             return new Started(current, true);
         }
+        Duration ttl = Duration.ofSeconds(config.lease__ttl__seconds());
+        LeaseKeeper.Held held = lease.tryTake(ttl);
+        if (held == null) {
+            Optional<SyncRun> elsewhere = runningElsewhere(ttl);
+            if (elsewhere.isPresent()) {
+                return new Started(elsewhere.get(), true);
+            }
+            held = lease.tryTake(ttl);
+            if (held == null) {
+                throw new IllegalStateException("replica " + lease.holder() + " holds the " + LEASE
+                        + " lease but has recorded no running sync");
+            }
+        }
+        try {
+            return startHeld(trigger, actor, held);
+        } catch (SQLException | RuntimeException e) {
+            held.release();
+            throw e;
+        }
+    }
+
+    /**
+     * The sync another replica runs now: the newest {@code running} row while another replica holds the lease. That
+     * replica writes the row just after taking the lease, so a request arriving in between waits a moment for it.
+     */
+    private Optional<SyncRun> runningElsewhere(Duration ttl) throws SQLException {
+        Instant giveUp = Instant.now().plus(ELSEWHERE_WAIT);
+        while (true) {
+            Optional<SyncHistory.SyncRecord> row = runningRowElsewhere();
+            if (row.isPresent()) {
+                SyncHistory.SyncRecord r = row.get();
+                return Optional.of(new SyncRun(r.id(), r.triggeredBy(), r.startedBy(), r.startedAt()));
+            }
+            if (!lease.heldElsewhere() || Instant.now().isAfter(giveUp)) {
+                return Optional.empty();
+            }
+            try {
+                Thread.sleep(50);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return Optional.empty();
+            }
+        }
+    }
+
+    /** The row of the sync another live replica runs now, if any. */
+    Optional<SyncHistory.SyncRecord> runningRowElsewhere() throws SQLException {
+        if (!lease.heldElsewhere()) {
+            return Optional.empty();
+        }
+        return store.syncs().recentSyncs(5).stream().filter(r -> SyncRun.RUNNING.equals(r.state())).findFirst();
+    }
+
+    /** This replica's identity among the replicas (null when alone), and the one holding the sync lease now. */
+    String replicaId() {
+        return lease.replicaId();
+    }
+
+    String leaseHolder() throws SQLException {
+        return lease.holder();
+    }
+
+    private Started startHeld(String trigger, String actor, LeaseKeeper.Held held) throws SQLException {
+        // the lease is ours: no other replica syncs, so a row still "running" belongs to one that died mid-way
+        store.syncs().abandonRunningSyncs(clock.instant());
         if (settling != null) {
             // the sync starting now sees every source bound so far: a pending "new source" sync would repeat it
             settling.cancel(false);
@@ -289,12 +383,17 @@ public class ReleaseIntake {
         remember(run);
         try {
             executor.execute(() -> {
-                intake.execute();
+                try {
+                    intake.execute();
+                } finally {
+                    held.release();
+                }
                 publishCachedReleases(notifications);
                 signWhatIsMissing();
                 catchUp(run, snapshot);
             });
         } catch (RejectedExecutionException e) {
+            held.release();
             run.finish(SyncRun.FAILED, "the release module is stopping");
             store.syncs().finishSync(new SyncHistory.SyncRecord(run.id(), trigger, actor, now, clock.instant(), SyncRun.FAILED,
                     0, 0, 0, 0, "the release module is stopping"));
@@ -395,10 +494,23 @@ public class ReleaseIntake {
         }
     }
 
+    /** Whether any replica started a sync within the last half interval. */
+    private boolean syncedRecently() {
+        try {
+            Instant since = clock.instant().minus(Duration.ofMinutes(config.interval__minutes()).dividedBy(2));
+            return store.syncs().recentSyncs(1).stream().anyMatch(r -> r.startedAt().isAfter(since));
+        } catch (SQLException e) {
+            return false;
+        }
+    }
+
     /** Runs on the intake thread, so the sync it starts runs right after it. */
     private void trigger(String why) {
         if (sources.isEmpty()) {
             return; // nothing to pull; an admin's sync request still runs (it applies retention)
+        }
+        if ("schedule".equals(why) && syncedRecently()) {
+            return; // another replica's schedule ran it: one scheduled sync per interval across the replicas
         }
         try {
             startSync(why, "system");

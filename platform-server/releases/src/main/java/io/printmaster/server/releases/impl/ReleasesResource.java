@@ -199,7 +199,19 @@ public class ReleasesResource implements RouteProvider {
 
     ApiResponse status(ApiRequest req) throws Exception {
         Map<String, Object> body = new LinkedHashMap<>();
-        body.put("running", intake.running().map(SyncRun::snapshot).map(ReleasesResource::snapshotView).orElse(null));
+        Optional<SyncRun> here = intake.running();
+        Object running = here.map(SyncRun::snapshot).map(ReleasesResource::snapshotView).orElse(null);
+        if (running == null) {
+            // a sync another replica runs: its row (its live counters stay on that replica)
+            running = intake.runningRowElsewhere().map(ReleasesResource::recordView).orElse(null);
+        }
+        body.put("running", running);
+        String replica = intake.replicaId();
+        if (replica != null) {
+            // which replica syncs (holds the releases.sync lease), and which one answers: for operators of replicas
+            body.put("lease_holder", intake.leaseHolder());
+            body.put("replica_id", replica);
+        }
         List<SyncRecord> recent = store.syncs().recentSyncs(10);
         body.put("last", recent.isEmpty() ? null : recent.get(0));
         body.put("recent_syncs", recent);
@@ -208,6 +220,20 @@ public class ReleasesResource implements RouteProvider {
         body.put("recent_source_failures", store.syncs().events(null, "source_failed", 20));
         body.put("recent_skips", store.syncs().events(null, "skipped", 50));
         return ApiResponse.ok(body);
+    }
+
+    private static Map<String, Object> recordView(SyncRecord r) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("id", r.id());
+        m.put("triggered_by", r.triggeredBy());
+        m.put("started_by", r.startedBy());
+        m.put("started_at", r.startedAt());
+        m.put("state", r.state());
+        m.put("cached_count", r.cachedCount());
+        m.put("rejected_count", r.rejectedCount());
+        m.put("skipped_count", r.skippedCount());
+        m.put("pruned_count", r.prunedCount());
+        return m;
     }
 
     private static Map<String, Object> snapshotView(SyncRun.Snapshot s) {

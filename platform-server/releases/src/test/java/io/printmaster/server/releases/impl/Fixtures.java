@@ -8,6 +8,10 @@ final class Fixtures {
     }
 
     static ManifestService.Config manifestConfig(int validityDays, int marginDays) {
+        return manifestConfig(validityDays, marginDays, 180);
+    }
+
+    static ManifestService.Config manifestConfig(int validityDays, int marginDays, int leaseTtlSeconds) {
         return new ManifestService.Config() {
             @Override
             public int validity__days() {
@@ -25,6 +29,11 @@ final class Fixtures {
             }
 
             @Override
+            public int lease__ttl__seconds() {
+                return leaseTtlSeconds;
+            }
+
+            @Override
             public Class<? extends Annotation> annotationType() {
                 return ManifestService.Config.class;
             }
@@ -32,6 +41,10 @@ final class Fixtures {
     }
 
     static ReleaseIntake.Config intakeConfig(int keepVersions) {
+        return intakeConfig(keepVersions, 90);
+    }
+
+    static ReleaseIntake.Config intakeConfig(int keepVersions, int leaseTtlSeconds) {
         return new ReleaseIntake.Config() {
             @Override
             public int interval__minutes() {
@@ -81,6 +94,11 @@ final class Fixtures {
             @Override
             public int source__settle__seconds() {
                 return 0;
+            }
+
+            @Override
+            public int lease__ttl__seconds() {
+                return leaseTtlSeconds;
             }
 
             @Override

@@ -168,7 +168,7 @@ public class TarGzInstallerFormat implements AppendableInstallerFormat {
     @Override
     public void repackage(Path officialArtifact, FleetFiles fleetFiles, Path output)
             throws IOException, InstallerFormatException {
-        build(officialArtifact, fleetFiles, output, true, System.currentTimeMillis());
+        build(officialArtifact, fleetFiles, output, true);
     }
 
     /**
@@ -180,9 +180,8 @@ public class TarGzInstallerFormat implements AppendableInstallerFormat {
     @Override
     public byte[] prepareBase(Path officialArtifact, FleetFiles publicFiles, Path baseOutput)
             throws IOException, InstallerFormatException {
-        // whole seconds: a tar header holds seconds, and a fraction would add a PAX record to each tail entry
-        long mtime = System.currentTimeMillis() / 1000 * 1000;
-        Built built = build(officialArtifact, publicFiles, baseOutput, false, mtime);
+        Built built = build(officialArtifact, publicFiles, baseOutput, false);
+        long mtime = built.mtimeMillis();
         Map<String, ArchiveIndex.Kind> paths = new java.util.LinkedHashMap<>(built.verdict().entries());
         for (String folder : built.missingFolders()) {
             paths.put(folder, ArchiveIndex.Kind.DIRECTORY);
@@ -245,15 +244,28 @@ public class TarGzInstallerFormat implements AppendableInstallerFormat {
     }
 
     /** What {@link #build} found and added. */
-    private record Built(Verdict verdict, List<String> missingFolders) {
+    private record Built(Verdict verdict, List<String> missingFolders, long mtimeMillis) {
+    }
+
+    /**
+     * The time of the entries added for the fleet: the official archive's own (its owner entry's, in whole seconds: a
+     * tar header holds seconds, and a fraction would add a PAX record to each entry), never the clock's, so that two
+     * servers (replicas) building the same installer from the same inputs write the same bytes.
+     */
+    static long fleetEntryTime(Verdict verdict) {
+        TarArchiveEntry owner = verdict.owner();
+        if (owner == null || owner.getModTime() == null) {
+            return 0L;
+        }
+        return Math.max(0L, owner.getModTime().getTime() / 1000 * 1000);
     }
 
     /**
      * Writes {@code output} atomically: the artifact's entries (first member copied, or rewritten), one member with
      * {@code fleetFiles}, and when {@code endOfArchive}, the end-of-archive member.
      */
-    private Built build(Path officialArtifact, FleetFiles fleetFiles, Path output, boolean endOfArchive,
-                        long mtimeMillis) throws IOException, InstallerFormatException {
+    private Built build(Path officialArtifact, FleetFiles fleetFiles, Path output, boolean endOfArchive)
+            throws IOException, InstallerFormatException {
         VerdictCache.Key key = VerdictCache.Key.of(officialArtifact);
         Verdict remembered = verdicts.get(key);
         if (remembered != null) {
@@ -289,8 +301,9 @@ public class TarGzInstallerFormat implements AppendableInstallerFormat {
                     out.position(0);
                     rewriteEntries(officialArtifact, verdict, fleetFiles, out);
                 }
+                long mtimeMillis = fleetEntryTime(verdict);
                 appendFleetMember(verdict, fleetFiles, missingFolders, out, endOfArchive, mtimeMillis);
-                built = new Built(verdict, missingFolders);
+                built = new Built(verdict, missingFolders, mtimeMillis);
             }
             Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             moved = true;

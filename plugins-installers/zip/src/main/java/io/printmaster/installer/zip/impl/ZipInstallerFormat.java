@@ -130,6 +130,21 @@ public class ZipInstallerFormat implements AppendableInstallerFormat {
     }
 
     /** The checked artifact: its top folder, its entries in physical order, and the index the rules filled. */
+    /** 1980-01-02 UTC: within the zip (DOS) time range in every time zone, for an archive without entry times. */
+    private static final long NO_ENTRY_TIME = 315_619_200_000L;
+
+    /**
+     * The time of the entries added for the fleet: the official archive's newest entry's, never the clock's, so two
+     * servers (replicas) building the same installer from the same inputs write the same bytes.
+     */
+    private static long fleetEntryTime(Scan scan) {
+        long newest = -1;
+        for (Checked c : scan.entries()) {
+            newest = Math.max(newest, c.entry().getTime());
+        }
+        return newest < NO_ENTRY_TIME ? NO_ENTRY_TIME : newest;
+    }
+
     private record Scan(String topFolder, List<Checked> entries, ArchiveIndex index) {
     }
 
@@ -169,7 +184,7 @@ public class ZipInstallerFormat implements AppendableInstallerFormat {
         try (ZipFile zip = open(officialArtifact)) {
             Scan scan = scan(zip, officialArtifact);
             List<String> missingFolders = ArchiveIndex.missingFolders(scan.index().entries(), publicFiles);
-            long now = System.currentTimeMillis();
+            long now = fleetEntryTime(scan);
             long dosTime = ZipAppender.dosTime(now);
             Path target = baseOutput.toAbsolutePath();
             Path temp = Files.createTempFile(target.getParent(), "." + target.getFileName() + ".", ".part");
@@ -289,14 +304,14 @@ public class ZipInstallerFormat implements AppendableInstallerFormat {
             // the temporary file is new and empty: no TRUNCATE_EXISTING, which on ext4 (auto_da_alloc's
             // replace-via-truncate rule) forces the data to disk on close and cost 40 ms on 200 MB here
             try (FileChannel out = FileChannel.open(temp, StandardOpenOption.WRITE)) {
-                return ZipAppender.write(in, layout, added, System.currentTimeMillis(), out, probe);
+                return ZipAppender.write(in, layout, added, fleetEntryTime(scan), out, probe);
             }
         }
     }
 
     private void write(ZipFile zip, Scan scan, FleetFiles fleetFiles, List<String> missingFolders, Path temp)
             throws IOException, InstallerFormatException {
-        long now = System.currentTimeMillis();
+        long now = fleetEntryTime(scan);
         // a seekable file: sizes and CRCs go into the local headers, no data descriptors
         try (ZipArchiveOutputStream out = new ZipArchiveOutputStream(temp)) {
             for (Checked c : scan.entries()) {
