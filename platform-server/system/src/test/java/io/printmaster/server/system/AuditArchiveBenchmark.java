@@ -67,8 +67,7 @@ class AuditArchiveBenchmark {
             List<AuditArchive.Moved> moved = new AuditArchive(dir.resolve("exports"), audit)
                     .sweep(NOW.minus(Duration.ofDays(365)), () -> true);
             long ms = (System.nanoTime() - t0) / 1_000_000;
-            watch.interrupt();
-            watch.join();
+            watch.stop();
             assertEquals(1, moved.size());
             assertEquals(ROWS, moved.get(0).deleted());
             long bytes = Files.size(moved.get(0).file());
@@ -81,24 +80,21 @@ class AuditArchiveBenchmark {
     }
 
     /** Samples the used heap every 50 ms. */
-    static final class HeapWatch extends Thread {
+    /** Samples the heap in use every 50 ms on a timer thread, keeping the peak. */
+    static final class HeapWatch {
+        private final java.util.concurrent.ScheduledExecutorService timer =
+                java.util.concurrent.Executors.newSingleThreadScheduledExecutor();
         volatile long peak;
 
-        HeapWatch() {
-            setDaemon(true);
+        void start() {
+            Runtime rt = Runtime.getRuntime();
+            timer.scheduleAtFixedRate(() -> peak = Math.max(peak, rt.totalMemory() - rt.freeMemory()), 0, 50,
+                    java.util.concurrent.TimeUnit.MILLISECONDS);
         }
 
-        @Override
-        public void run() {
-            Runtime rt = Runtime.getRuntime();
-            while (!isInterrupted()) {
-                peak = Math.max(peak, rt.totalMemory() - rt.freeMemory());
-                try {
-                    Thread.sleep(50);
-                } catch (InterruptedException e) {
-                    return;
-                }
-            }
+        void stop() throws InterruptedException {
+            timer.shutdownNow();
+            timer.awaitTermination(5, java.util.concurrent.TimeUnit.SECONDS);
         }
     }
 }
