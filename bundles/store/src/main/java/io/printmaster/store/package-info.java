@@ -6,7 +6,8 @@
  * and, between replicas, the {@link io.printmaster.store.ClusterSignals} and {@link io.printmaster.store.ClusterLease}, and for
  * the retention sweep {@link io.printmaster.store.RetentionTask}, {@link io.printmaster.store.RetentionSettings} and
  * {@link io.printmaster.store.AuditLog#listOldestFirst}/{@link io.printmaster.store.AuditLog#delete};
- * {@link io.printmaster.store.UniqueKeys} for writes that may meet a duplicate key inside a transaction.
+ * {@link io.printmaster.store.UniqueKeys} for writes that may meet a duplicate key inside a transaction; {@link
+ * io.printmaster.store.SignalledCache} for in-process caches dropped by signals.
  */
 @org.osgi.annotation.bundle.Export
 @org.osgi.annotation.versioning.Version("1.2.0")

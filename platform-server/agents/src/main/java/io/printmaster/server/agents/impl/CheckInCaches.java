@@ -1,5 +1,6 @@
 package io.printmaster.server.agents.impl;
 
+import io.printmaster.store.SignalledCache;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.printmaster.core.wire.TrustStatement;

@@ -1,5 +1,6 @@
 package io.printmaster.server.rollouts.impl;
 
+import io.printmaster.store.SignalledCache;
 import io.printmaster.store.Database;
 import io.printmaster.store.Signal;
 import io.printmaster.store.SignalListener;

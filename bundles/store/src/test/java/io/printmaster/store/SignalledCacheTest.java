@@ -1,4 +1,4 @@
-package io.printmaster.server.agents.impl;
+package io.printmaster.store;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;

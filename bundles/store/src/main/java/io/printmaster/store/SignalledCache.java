@@ -1,4 +1,4 @@
-package io.printmaster.server.agents.impl;
+package io.printmaster.store;
 
 import java.sql.SQLException;
 import java.util.Iterator;
@@ -10,19 +10,24 @@ import java.util.function.Predicate;
  * A bounded in-process cache of answers read from the database, dropped when a cluster signal says their source
  * changed (never by a timeout alone).
  *
+ * @since 1.2
+ *
  * <p>Race safety: the cache keeps a generation that every invalidation bumps. A fill reads the generation before it
  * reads the database and stores its value only while the generation is unchanged, so a change committed while a
  * fill was reading (whose signal arrived before the fill finished) is never kept: the next lookup reads again.
  * Lookups are lock-free; fills and invalidations take one short lock.
  *
+ * <p>For the caches of check-in answers (agents, rollouts): fill with {@link #get}, drop from a
+ * {@link SignalListener} of the topics that change the source.
+ *
  * <p>Bounded: at {@code maxEntries} a fill first evicts an arbitrary entry, so memory stays bounded whatever the
  * number of agents or keys. With {@code maxEntries} 0 nothing is kept (every lookup loads).
  */
-final class SignalledCache<K, V> {
+public final class SignalledCache<K, V> {
 
     /** Reads the value of a key from the database. */
     @FunctionalInterface
-    interface Loader<K, V> {
+    public interface Loader<K, V> {
         V load(K key) throws SQLException;
     }
 
@@ -34,7 +39,7 @@ final class SignalledCache<K, V> {
     private final Object lock = new Object();
     private long generation;
 
-    SignalledCache(int maxEntries) {
+    public SignalledCache(int maxEntries) {
         if (maxEntries < 0) {
             throw new IllegalArgumentException("maxEntries must be 0 (keep nothing) or more");
         }
@@ -42,7 +47,7 @@ final class SignalledCache<K, V> {
     }
 
     /** The cached value of {@code key}, else the loader's (kept unless an invalidation raced it). Null values are kept. */
-    V get(K key, Loader<K, V> loader) throws SQLException {
+    public V get(K key, Loader<K, V> loader) throws SQLException {
         Entry<V> e = entries.get(key);
         if (e != null) {
             return e.value();
@@ -64,7 +69,7 @@ final class SignalledCache<K, V> {
     }
 
     /** The cached value of {@code key} without loading it; null when there is none. */
-    V peek(K key) {
+    public V peek(K key) {
         Entry<V> e = entries.get(key);
         return e == null ? null : e.value();
     }
@@ -74,7 +79,7 @@ final class SignalledCache<K, V> {
      * since {@code readAtGeneration} was read (before that transaction started): then the key's entry is dropped
      * (read again next time), never kept as it was.
      */
-    void put(K key, V value, long readAtGeneration) {
+    public void put(K key, V value, long readAtGeneration) {
         synchronized (lock) {
             if (generation == readAtGeneration && (entries.size() < maxEntries || entries.containsKey(key))) {
                 entries.put(key, new Entry<>(value));
@@ -84,7 +89,7 @@ final class SignalledCache<K, V> {
         }
     }
 
-    void invalidate(K key) {
+    public void invalidate(K key) {
         synchronized (lock) {
             generation++;
             entries.remove(key);
@@ -92,27 +97,35 @@ final class SignalledCache<K, V> {
     }
 
     /** Drops every entry whose value matches (for keys that are not what the signal names, e.g. credential hashes). */
-    void invalidateIf(Predicate<V> matches) {
+    public void invalidateIf(Predicate<V> matches) {
         synchronized (lock) {
             generation++;
             entries.values().removeIf(e -> matches.test(e.value()));
         }
     }
 
-    void invalidateAll() {
+    /** Drops every entry whose key matches. */
+    public void invalidateKeys(Predicate<K> matches) {
+        synchronized (lock) {
+            generation++;
+            entries.keySet().removeIf(matches);
+        }
+    }
+
+    public void invalidateAll() {
         synchronized (lock) {
             generation++;
             entries.clear();
         }
     }
 
-    long generation() {
+    public long generation() {
         synchronized (lock) {
             return generation;
         }
     }
 
-    int size() {
+    public int size() {
         return entries.size();
     }
 }
