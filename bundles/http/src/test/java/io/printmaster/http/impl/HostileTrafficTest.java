@@ -67,14 +67,18 @@ class HostileTrafficTest {
         }
     }
 
-    /** The health route answers 200, each time within a second. */
+    /**
+     * The health route answers 200 each time while the stalled clients hold their connections. Were a thread held
+     * per stalled client, health would queue until one is let go by the idle timeout (30 s): the bound of 10 s tells
+     * the two apart without timing the server on a busy machine.
+     */
     private void healthAnswersPromptly(int times) throws IOException {
         for (int i = 0; i < times; i++) {
             long start = System.nanoTime();
             String answer = jetty.request("127.0.0.1", "GET", "/api/v1/health", Map.of());
             long millis = (System.nanoTime() - start) / 1_000_000;
             assertTrue(answer.startsWith("HTTP/1.1 200 "), answer);
-            assertTrue(millis < 1000, "health took " + millis + " ms");
+            assertTrue(millis < 10_000, "health waited " + millis + " ms: a thread is held per stalled client");
         }
     }
 
