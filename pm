@@ -105,11 +105,34 @@ keys() {
   exec java -Xmx512m -cp "$cp" io.printmaster.server.launcher.keys.KeysCommand "$@"
 }
 
+# ./pm test on PostgreSQL as well: the store's contract tests and a set of integration tests run a second time on
+# PostgreSQL when PM_TEST_DATABASE_URL names a server whose user may create databases. Unset, a throwaway cluster is
+# started (itests/tools/postgres.sh) when the PostgreSQL server binaries are installed, and stopped at the end;
+# without them those runs are skipped with a loud message (they fail instead under PM_REQUIRE_POSTGRES=1).
+test_all() {
+  need_java
+  cd "$ROOT"
+  local state="" code=0
+  if [ -z "${PM_TEST_DATABASE_URL:-}" ]; then
+    if itests/tools/postgres.sh available; then
+      state="$(mktemp /tmp/pm-test-postgres.XXXXXX)"
+      PM_TEST_DATABASE_URL="$(itests/tools/postgres.sh start "$state")" || die "could not start a throwaway PostgreSQL"
+      export PM_TEST_DATABASE_URL
+      echo "pm: tests also run on a throwaway PostgreSQL at $PM_TEST_DATABASE_URL" >&2
+    else
+      echo "pm: !!! PostgreSQL is not installed and PM_TEST_DATABASE_URL is not set: the PostgreSQL tests are SKIPPED" >&2
+    fi
+  fi
+  mvn -B verify "$@" || code=$?
+  if [ -n "$state" ]; then itests/tools/postgres.sh stop "$state"; fi
+  return "$code"
+}
+
 case "${1:-}" in
   server) shift; run server "$@" ;;
   agent) shift; run agent "$@" ;;
   build) need_java; build ;;
-  test) shift; need_java; cd "$ROOT" && exec mvn -B verify "$@" ;;
+  test) shift; test_all "$@" ;;
   keys) shift; keys "$@" ;;
   jvm-options) [ "${2:-}" = server ] || [ "${2:-}" = agent ] || die "usage: pm jvm-options server|agent"; java_opts "$2" ;;
   ""|-h|--help|help) sed -n '2,8p' "$0" | sed 's/^# \{0,1\}//' ;;

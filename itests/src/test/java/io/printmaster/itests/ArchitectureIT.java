@@ -231,14 +231,16 @@ class ArchitectureIT {
     }
 
     /**
-     * Bundles that serve the server alone: its own modules, what needs the database (Derby, the store, the security
+     * Bundles that serve the server alone: its own modules, what needs the database (Derby, the store with its connection
+     * pool and the PostgreSQL driver, the security
      * bundle with accounts and sessions), the plugins only the server runs (release sources, installer formats) and
      * the BouncyCastle signing provider with its library. An agent stays small and exposes less.
      */
     private static final List<String> SERVER_ONLY_PREFIXES = List.of("io.printmaster.server.",
             "io.printmaster.releasesource.", "io.printmaster.installer.");
     private static final Set<String> SERVER_ONLY_BUNDLES = Set.of("io.printmaster.lib.derby", "io.printmaster.store",
-            "io.printmaster.security", "io.printmaster.signing.bouncycastle", "bcprov");
+            "io.printmaster.security", "io.printmaster.signing.bouncycastle", "bcprov", "com.zaxxer.HikariCP",
+            "org.postgresql.jdbc");
 
     static boolean serverOnly(String symbolicName) {
         return SERVER_ONLY_BUNDLES.contains(symbolicName)

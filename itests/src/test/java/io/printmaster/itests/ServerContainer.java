@@ -83,6 +83,13 @@ final class ServerContainer {
         options.add(systemProperty("derby.stream.error.file").value(dataDir.resolve("derby.log").toString()));
         options.add(systemProperty("pm.itest.port").value(Integer.toString(port)));
         options.add(systemProperty("pm.itest.data").value(dataDir.toString()));
+        if ("server".equals(role)) {
+            // the PostgreSQL run of the integration tests: a fresh database per container (ItDatabase)
+            String database = ItDatabase.fresh();
+            if (database != null) {
+                options.add(frameworkProperty("pm.database.url").value(database));
+            }
+        }
         for (Path jar : bundles(distribution)) {
             options.add(bundle(jar.toUri().toString()));
         }

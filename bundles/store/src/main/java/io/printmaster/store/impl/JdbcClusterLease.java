@@ -62,10 +62,10 @@ public final class JdbcClusterLease implements ClusterLease {
                 try (PreparedStatement take = c.prepareStatement("UPDATE PM_LEASE SET HOLDER = ?, EXPIRES_AT = ?"
                         + " WHERE NAME = ? AND (HOLDER = ? OR EXPIRES_AT < ?)")) {
                     take.setString(1, replicaId);
-                    take.setTimestamp(2, until, DerbyDatabase.utc());
+                    take.setTimestamp(2, until, JdbcDatabase.utc());
                     take.setString(3, name);
                     take.setString(4, replicaId);
-                    take.setTimestamp(5, Timestamp.from(now), DerbyDatabase.utc());
+                    take.setTimestamp(5, Timestamp.from(now), JdbcDatabase.utc());
                     if (take.executeUpdate() == 1) {
                         return true;
                     }
@@ -77,7 +77,7 @@ public final class JdbcClusterLease implements ClusterLease {
                         "INSERT INTO PM_LEASE (NAME, HOLDER, EXPIRES_AT) VALUES (?, ?, ?)")) {
                     insert.setString(1, name);
                     insert.setString(2, replicaId);
-                    insert.setTimestamp(3, until, DerbyDatabase.utc());
+                    insert.setTimestamp(3, until, JdbcDatabase.utc());
                     insert.executeUpdate();
                     return true;
                 }
@@ -117,7 +117,7 @@ public final class JdbcClusterLease implements ClusterLease {
         return database.read(c -> {
             try (PreparedStatement q = c.prepareStatement("SELECT HOLDER FROM PM_LEASE WHERE NAME = ? AND EXPIRES_AT >= ?")) {
                 q.setString(1, name);
-                q.setTimestamp(2, Timestamp.from(clock.instant()), DerbyDatabase.utc());
+                q.setTimestamp(2, Timestamp.from(clock.instant()), JdbcDatabase.utc());
                 try (ResultSet rs = q.executeQuery()) {
                     return rs.next() ? rs.getString(1) : null;
                 }

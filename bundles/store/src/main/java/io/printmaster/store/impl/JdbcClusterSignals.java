@@ -125,7 +125,7 @@ public final class JdbcClusterSignals implements ClusterSignals {
             insert.setString(1, topic);
             insert.setString(2, scope);
             insert.setString(3, payload);
-            insert.setTimestamp(4, Timestamp.from(now), DerbyDatabase.utc());
+            insert.setTimestamp(4, Timestamp.from(now), JdbcDatabase.utc());
             insert.executeUpdate();
             try (ResultSet keys = insert.getGeneratedKeys()) {
                 if (!keys.next()) {
@@ -166,11 +166,11 @@ public final class JdbcClusterSignals implements ClusterSignals {
             List<Signal> out = new ArrayList<>();
             try (PreparedStatement q = c.prepareStatement("SELECT SEQ, TOPIC, SCOPE, PAYLOAD, PUBLISHED_AT FROM PM_SIGNAL"
                     + " WHERE PUBLISHED_AT >= ? ORDER BY SEQ")) {
-                q.setTimestamp(1, Timestamp.from(from), DerbyDatabase.utc());
+                q.setTimestamp(1, Timestamp.from(from), JdbcDatabase.utc());
                 try (ResultSet rs = q.executeQuery()) {
                     while (rs.next()) {
                         out.add(new Signal(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getString(4),
-                                rs.getTimestamp(5, DerbyDatabase.utc()).toInstant()));
+                                rs.getTimestamp(5, JdbcDatabase.utc()).toInstant()));
                     }
                 }
             }
@@ -189,7 +189,7 @@ public final class JdbcClusterSignals implements ClusterSignals {
     private void prune(Instant before) throws SQLException {
         int deleted = database.inTransaction(c -> {
             try (PreparedStatement d = c.prepareStatement("DELETE FROM PM_SIGNAL WHERE PUBLISHED_AT < ?")) {
-                d.setTimestamp(1, Timestamp.from(before), DerbyDatabase.utc());
+                d.setTimestamp(1, Timestamp.from(before), JdbcDatabase.utc());
                 return d.executeUpdate();
             }
         });

@@ -25,15 +25,18 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Migrations and transactions against a real embedded Derby, one database for the whole class. */
+/**
+ * Migrations and transactions against a real database, one for the whole class: embedded Derby, and PostgreSQL in the
+ * store's second test run ({@link TestDatabases}).
+ */
 class DerbyDatabaseTest {
     @TempDir
     static Path dir;
-    static DerbyDatabase db;
+    static JdbcDatabase db;
 
     @BeforeAll
     static void open() {
-        db = new DerbyDatabase(dir.resolve("db"), Path.of("target", "derby.log"));
+        db = TestDatabases.open(dir);
         assertTrue(db.state().up(), () -> "store should be up: " + db.state());
     }
 
@@ -71,9 +74,15 @@ class DerbyDatabaseTest {
 
     private static boolean tableExists(String table) throws SQLException {
         return db.read(c -> {
-            try (ResultSet rs = c.getMetaData().getTables(null, c.getSchema(), table, null)) {
-                return rs.next();
+            // Derby keeps unquoted names in upper case, PostgreSQL in lower case
+            for (String name : List.of(table, table.toLowerCase(java.util.Locale.ROOT))) {
+                try (ResultSet rs = c.getMetaData().getTables(null, c.getSchema(), name, null)) {
+                    if (rs.next()) {
+                        return true;
+                    }
+                }
             }
+            return false;
         });
     }
 

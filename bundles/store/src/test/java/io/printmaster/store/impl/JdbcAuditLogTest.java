@@ -26,12 +26,12 @@ class JdbcAuditLogTest {
 
     @TempDir
     static Path dir;
-    static DerbyDatabase db;
+    static JdbcDatabase db;
     static JdbcAuditLog audit;
 
     @BeforeAll
     static void open() throws Exception {
-        db = new DerbyDatabase(dir.resolve("db"), Path.of("target", "derby.log"));
+        db = TestDatabases.open(dir);
         audit = new JdbcAuditLog(db, Clock.fixed(NOW, ZoneOffset.UTC));
     }
 

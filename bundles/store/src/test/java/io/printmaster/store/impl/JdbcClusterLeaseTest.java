@@ -21,7 +21,7 @@ import org.junit.jupiter.api.io.TempDir;
 class JdbcClusterLeaseTest {
     @TempDir
     static Path dir;
-    static DerbyDatabase db;
+    static JdbcDatabase db;
     static final AtomicReference<Instant> NOW = new AtomicReference<>(Instant.parse("2026-12-07T10:00:00Z"));
     static final Clock CLOCK = new Clock() {
         @Override
@@ -44,7 +44,7 @@ class JdbcClusterLeaseTest {
 
     @BeforeAll
     static void open() throws Exception {
-        db = new DerbyDatabase(dir.resolve("db"), Path.of("target", "derby.log"));
+        db = TestDatabases.open(dir);
         a = new JdbcClusterLease(db, CLOCK, "replica-a");
         b = new JdbcClusterLease(db, CLOCK, "replica-b");
     }

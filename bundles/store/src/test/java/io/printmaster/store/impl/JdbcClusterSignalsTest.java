@@ -21,13 +21,13 @@ import org.junit.jupiter.api.io.TempDir;
 class JdbcClusterSignalsTest {
     @TempDir
     static Path dir;
-    static DerbyDatabase db;
+    static JdbcDatabase db;
     static JdbcClusterSignals replicaA;
     static JdbcClusterSignals replicaB;
 
     @BeforeAll
     static void open() throws Exception {
-        db = new DerbyDatabase(dir.resolve("db"), Path.of("target", "derby.log"));
+        db = TestDatabases.open(dir);
         replicaA = new JdbcClusterSignals(db, Clock.systemUTC(), false);
         replicaB = new JdbcClusterSignals(db, Clock.systemUTC(), false);
     }

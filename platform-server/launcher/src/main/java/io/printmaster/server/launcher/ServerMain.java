@@ -33,12 +33,13 @@ public final class ServerMain {
 
     /**
      * The server's own flags: the TLS options ({@link TlsOptions}) and the HTTPS set-up they ask for
-     * ({@link TlsSetup}), and the trusted reverse proxies ({@link TrustedProxiesOption}), passed on as the framework
-     * property the http bundle reads.
+     * ({@link TlsSetup}), the trusted reverse proxies ({@link TrustedProxiesOption}), passed on as the framework
+     * property the http bundle reads, and the PostgreSQL database ({@link DatabaseOption}) for the store bundle.
      */
     static final class ServerFlags implements FelixLauncher.RoleExtension {
         private TlsOptions tls;
         private String trustedProxies;
+        private String database;
 
         @Override
         public String[] consume(String[] args, Map<String, String> env) throws LaunchOptions.UsageException {
@@ -49,7 +50,14 @@ public final class ServerMain {
                 throw new LaunchOptions.UsageException(e.getMessage());
             }
             trustedProxies = proxies.value();
-            TlsOptions.Split split = TlsOptions.split(proxies.rest(), env);
+            DatabaseOption.Extracted db;
+            try {
+                db = DatabaseOption.extract(proxies.rest(), env);
+            } catch (IllegalArgumentException e) {
+                throw new LaunchOptions.UsageException(e.getMessage());
+            }
+            database = db.value();
+            TlsOptions.Split split = TlsOptions.split(db.rest(), env);
             tls = split.tls();
             return split.rest();
         }
@@ -62,12 +70,13 @@ public final class ServerMain {
             } catch (IllegalArgumentException e) {
                 rest = args;
             }
+            rest = DatabaseOption.without(rest);
             return TlsOptions.withoutTlsFlags(rest);
         }
 
         @Override
         public String usage() {
-            return TlsOptions.USAGE + "\n" + TrustedProxiesOption.USAGE;
+            return TlsOptions.USAGE + "\n" + TrustedProxiesOption.USAGE + "\n" + DatabaseOption.USAGE;
         }
 
         @Override
@@ -78,6 +87,9 @@ public final class ServerMain {
                         TlsSetup.prepare(tls, options.dataDir(), options.bind(), options.port(), log));
                 if (trustedProxies != null) {
                     properties.put(TrustedProxiesOption.PROPERTY, trustedProxies);
+                }
+                if (database != null) {
+                    properties.put(DatabaseOption.PROPERTY, database);
                 }
                 return properties;
             } catch (IOException | GeneralSecurityException e) {

@@ -4,6 +4,7 @@ import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneId;
 import java.time.ZoneOffset;
+import java.time.temporal.ChronoUnit;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.component.annotations.ReferenceCardinality;
@@ -23,10 +24,14 @@ public class AgentsClock extends Clock {
             policyOption = ReferencePolicyOption.GREEDY, target = VIRTUAL_FILTER)
     private volatile Clock virtual;
 
+    /**
+     * To the microsecond: what PostgreSQL's TIMESTAMP keeps (Derby keeps nanoseconds), so a time an answer shows
+     * right after a write (a command's {@code created_at}) is the one every later read shows on both engines.
+     */
     @Override
     public Instant instant() {
         Clock c = virtual;
-        return c != null ? c.instant() : Instant.now();
+        return (c != null ? c.instant() : Instant.now()).truncatedTo(ChronoUnit.MICROS);
     }
 
     @Override

@@ -1,5 +1,6 @@
 package io.printmaster.server.agents.impl;
 
+import io.printmaster.store.UniqueKeys;
 import java.sql.Connection;
 import java.sql.Date;
 import java.sql.PreparedStatement;
@@ -24,7 +25,6 @@ final class OutcomeRollup {
     /** The statuses counted: an update's outcome as the dashboard shows it. */
     static final List<String> COUNTED = List.of("succeeded", "failed", "rolled_back");
     static final int BUCKETS_PER_DOUBLING = 32;
-    private static final String DUPLICATE_KEY = "23505";
 
     private OutcomeRollup() {
     }
@@ -91,12 +91,8 @@ final class OutcomeRollup {
         if (run(c, update, n, key) == 1) {
             return;
         }
-        try {
-            run(c, insert, n, key);
-        } catch (SQLException e) {
-            if (!DUPLICATE_KEY.equals(e.getSQLState())) {
-                throw e;
-            }
+        // under a savepoint: a duplicate key must not end the transaction on PostgreSQL
+        if (!UniqueKeys.tryWrite(c, x -> run(x, insert, n, key))) {
             run(c, update, n, key);
         }
     }

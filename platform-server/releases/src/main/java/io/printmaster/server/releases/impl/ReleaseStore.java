@@ -381,7 +381,7 @@ public class ReleaseStore {
     // ---- rollback manifests ------------------------------------------------------------------------------------
 
     /** SQLStates after which reserving a counter is tried again: a unique key another process took first, a lock. */
-    private static final java.util.Set<String> RETRY_STATES = java.util.Set.of("23505", "40001", "40XL1", "40XL2");
+    private static final java.util.Set<String> RETRY_STATES = java.util.Set.of("23505", "40001", "40XL1", "40XL2", "40P01");
     private static final int RESERVE_ATTEMPTS = 8;
 
     /**

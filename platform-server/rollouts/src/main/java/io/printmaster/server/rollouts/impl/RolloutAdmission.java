@@ -3,6 +3,7 @@ package io.printmaster.server.rollouts.impl;
 import io.printmaster.server.agents.api.AgentSnapshot;
 import io.printmaster.server.agents.api.GateRequest;
 import io.printmaster.server.agents.api.RunTransition;
+import io.printmaster.store.UniqueKeys;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Instant;
@@ -15,7 +16,6 @@ import java.util.Optional;
  * check-ins of many agents, in one process or several, never take more than {@code max_concurrent} slots.
  */
 final class RolloutAdmission {
-    private static final String DUPLICATE_KEY = "23505";
 
     /** What admission made of an offer. */
     enum Outcome { ADMITTED, COME_WITH_RUN, NO_SLOT, WAVE_CLOSED, NOT_OFFERED }
@@ -107,12 +107,11 @@ final class RolloutAdmission {
         if (row.isEmpty()) {
             int last = RolloutRows.waves(c, r.id()).size() - 1;
             RolloutWrites.countPlaceInWave(c, r.id(), last);
-            try {
-                RolloutWrites.insertAgentRow(c, r.id(), agent.id(), agent.fleet(), last, now);
-            } catch (SQLException e) {
-                if (!DUPLICATE_KEY.equals(e.getSQLState())) {
-                    throw e;
-                }
+            // under a savepoint: a duplicate key must not end the check-in's transaction on PostgreSQL
+            if (!UniqueKeys.tryWrite(c, x -> {
+                RolloutWrites.insertAgentRow(x, r.id(), agent.id(), agent.fleet(), last, now);
+                return null;
+            })) {
                 return Outcome.NO_SLOT; // a concurrent check-in of the same agent placed it: the next one decides
             }
             if (late) {
@@ -170,12 +169,11 @@ final class RolloutAdmission {
                 continue;
             }
             if (RolloutWrites.takePlaceInWave(c, r.id(), w.index(), w.index() == last)) {
-                try {
-                    RolloutWrites.insertAgentRow(c, r.id(), agent.id(), agent.fleet(), w.index(), now);
-                } catch (SQLException e) {
-                    if (!DUPLICATE_KEY.equals(e.getSQLState())) {
-                        throw e;
-                    }
+                int wave = w.index();
+                if (!UniqueKeys.tryWrite(c, x -> { // a savepoint: the transaction goes on after a duplicate key
+                    RolloutWrites.insertAgentRow(x, r.id(), agent.id(), agent.fleet(), wave, now);
+                    return null;
+                })) {
                     // a concurrent check-in of the same agent placed it first: give the place back, use its row
                     RolloutWrites.givePlaceBack(c, r.id(), w.index());
                     return RolloutRows.agentRow(c, r.id(), agent.id())
