@@ -18,6 +18,16 @@ function init(args)
   local file = assert(io.open(os.getenv("BENCH_AGENTS"), "r"), "BENCH_AGENTS: no such file")
   local version = os.getenv("BENCH_AGENT_VERSION") or "0.0.1"
   local with_run = os.getenv("BENCH_RUN_ID") == "1"
+  -- BENCH_POLICY_ETAG / BENCH_MANIFEST_ETAG: the etags an agent holding its policy and offer sends ("known")
+  local known = nil
+  local policy_etag, manifest_etag = os.getenv("BENCH_POLICY_ETAG"), os.getenv("BENCH_MANIFEST_ETAG")
+  if policy_etag and policy_etag ~= "" then
+    known = '"known":{"policy_etag":"' .. policy_etag .. '"'
+    if manifest_etag and manifest_etag ~= "" then
+      known = known .. ',"manifest_etag":"' .. manifest_etag .. '"'
+    end
+    known = known .. '}'
+  end
   for line in file:lines() do
     local credential, hostname = line:match("^(%S+)%s+(%S+)$")
     if credential then
@@ -25,6 +35,9 @@ function init(args)
         .. hostname .. '"'
       if with_run then
         body = body .. ',"run_id":"bench-' .. hostname .. '"'
+      end
+      if known then
+        body = body .. ',' .. known
       end
       body = body .. '}'
       requests[#requests + 1] = wrk.format("POST", "/api/v1/agents/update/manifest",

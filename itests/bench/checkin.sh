@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Check-in throughput of the built server with many enrolled agents, as a ratio to GET /api/v1/health on the same
 # server process, both driven by wrk on loopback.
-#   itests/bench/checkin.sh [ROUNDS] [AGENTS]      (3 and 1000 by default; build first with ./pm build)
+#   itests/bench/checkin.sh [ROUNDS] [AGENTS]      (3 and 10000 by default; build first with ./pm build)
 # Setup: a fresh data directory, the server as ./pm starts it (its built-in release source publishes the official
 # agent archives of the distribution and signs their manifests), a fleet "bench" whose policy targets the cached
 # linux-amd64 agent version, one join token with max_uses = AGENTS, and AGENTS agents enrolled through
@@ -12,13 +12,16 @@
 # Each round: a check-in run, then a health run, each after its own warm-up (JIT); reported: medians of requests/s
 # and of p99 latency of each, and the ratios. A run with any non-2xx answer is rejected. After the runs the script
 # checks that every agent has a last_seen_at (each agent did check in).
-# Knobs (environment): BENCH_THREADS (2), BENCH_CONNECTIONS (16), BENCH_DURATION (15s), BENCH_WARMUP (10s);
+# Knobs (environment): BENCH_PRIME (1: every agent checks in once before the runs), BENCH_KNOWN (1: send the
+# answer's etags as known), BENCH_THREADS (2), BENCH_CONNECTIONS (16), BENCH_DURATION (15s), BENCH_WARMUP (10s);
 # BENCH_JSTACK_DIR=<dir> keeps ten jstack samples (one a second) of the server per measured check-in run there.
+# BENCH_ENROLL_PARALLEL (4): enrollments running at once.
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 ROUNDS="${1:-3}"
-AGENTS="${2:-1000}"
+AGENTS="${2:-10000}"
+ENROLL_PARALLEL="${BENCH_ENROLL_PARALLEL:-4}"
 THREADS="${BENCH_THREADS:-2}"; CONNECTIONS="${BENCH_CONNECTIONS:-16}"
 DURATION="${BENCH_DURATION:-15s}"; WARMUP="${BENCH_WARMUP:-10s}"
 HERE="$ROOT/itests/bench"
@@ -66,16 +69,33 @@ join=$(admin -d "{\"max_uses\":$AGENTS}" "$BASE/api/v1/fleets/bench/join-tokens"
 [ -n "$join" ] || die "no join token"
 
 AGENT_VERSION=0.0.1
-echo "enrolling $AGENTS agents (one join token, max_uses $AGENTS)..."
+echo "enrolling $AGENTS agents (one join token, max_uses $AGENTS, $ENROLL_PARALLEL at a time)..."
 t0=$(now_ms)
-: >"$WORK/agents.txt"
-for i in $(seq -f '%04g' 1 "$AGENTS"); do
-  cred=$(curl -sf -H 'Content-Type: application/json' \
-    -d "{\"join_token\":\"$join\",\"hostname\":\"bench-$i\",\"platform\":\"linux\",\"arch\":\"amd64\",\"current_version\":\"$AGENT_VERSION\"}" \
-    "$BASE/api/v1/agents/enroll" | sed -n 's/.*"credential":"\([^"]*\)".*/\1/p') || die "enrollment $i failed"
-  [ -n "$cred" ] || die "enrollment $i answered no credential"
-  echo "$cred bench-$i" >>"$WORK/agents.txt"
+# Each enrollment is one POST /api/v1/agents/enroll (the real API, one transaction each). ENROLL_PARALLEL curl
+# processes each enroll their share of the agents one after another over one kept-alive connection (a curl config
+# file of requests): 10,000 agents enroll in seconds rather than by forking a curl each. A curl writes one answer a
+# line in the order of its requests, so the answers pair with the hostnames by line.
+mkdir -p "$WORK/enroll"
+curls=()
+for ((p = 0; p < ENROLL_PARALLEL; p++)); do
+  awk -v n="$AGENTS" -v p="$p" -v k="$ENROLL_PARALLEL" -v base="$BASE" -v join="$join" -v ver="$AGENT_VERSION" \
+    -v hosts="$WORK/enroll/$p.hosts" 'BEGIN {
+    for (i = 1 + p; i <= n; i += k) {
+      h = sprintf("bench-%05d", i); print h > hosts
+      if (i > 1 + p) print "next"
+      printf "url = \"%s/api/v1/agents/enroll\"\nheader = \"Content-Type: application/json\"\n", base
+      printf "data = \"{\\\"join_token\\\":\\\"%s\\\",\\\"hostname\\\":\\\"%s\\\",\\\"platform\\\":\\\"linux\\\",\\\"arch\\\":\\\"amd64\\\",\\\"current_version\\\":\\\"%s\\\"}\"\n", join, h, ver
+      print "write-out = \"\\n\""
+    } }' >"$WORK/enroll/$p.conf"
+  curl -s -K "$WORK/enroll/$p.conf" >"$WORK/enroll/$p.out" &
+  curls+=("$!")
 done
+wait "${curls[@]}" || true # a failed enrollment shows as a line without a credential
+for ((p = 0; p < ENROLL_PARALLEL; p++)); do
+  sed -n 's/.*"credential":"\([^"]*\)".*/\1/p; t; s/.*/FAILED/p' "$WORK/enroll/$p.out" | paste -d' ' - "$WORK/enroll/$p.hosts"
+done >"$WORK/agents.txt"
+! grep -q '^FAILED ' "$WORK/agents.txt" || die "$(grep -c '^FAILED ' "$WORK/agents.txt") enrollments failed"
+[ "$(wc -l <"$WORK/agents.txt")" = "$AGENTS" ] || die "not every agent was enrolled"
 [ "$(cut -d' ' -f1 "$WORK/agents.txt" | sort -u | wc -l)" = "$AGENTS" ] || die "the credentials are not all distinct"
 echo "  $AGENTS agents enrolled in $(( ($(now_ms) - t0) / 1000 )) s"
 
@@ -83,9 +103,54 @@ first=$(head -1 "$WORK/agents.txt")
 answer=$(curl -sf -H "Authorization: Bearer ${first%% *}" -H 'Content-Type: application/json' \
   -d "{\"current_version\":\"$AGENT_VERSION\",\"platform\":\"linux\",\"arch\":\"amd64\",\"hostname\":\"${first##* }\"}" \
   "$BASE/api/v1/agents/update/manifest") || die "the first check-in failed"
-[[ "$answer" == *'"update_available":true'* && "$answer" == *'"signature":"'* ]] \
-  || die "the check-in answer carries no signed update offer: $answer"
-echo "  a check-in answer is $(printf '%s' "$answer" | wc -c) bytes and offers $VERSION with its signed manifest"
+# The policy's version reaches the agents through the fleet's automatic rollout (one wave, everyone): a check-in
+# is either offered the signed manifest or, without an update run, held with retry_after_seconds (the rollout wants
+# the agent back with its run). Both are valid answers here; which one is said.
+if [[ "$answer" == *'"update_available":true'* && "$answer" == *'"signature":"'* ]]; then
+  echo "  a full check-in answer is $(printf '%s' "$answer" | wc -c) bytes and offers $VERSION with its signed manifest"
+elif [[ "$answer" == *'"retry_after_seconds":'[1-9]* ]]; then
+  echo "  a full check-in answer is $(printf '%s' "$answer" | wc -c) bytes: the fleet's rollout of $VERSION holds the agent (no run_id)"
+else
+  die "the check-in answer neither offers a signed update nor is held by the rollout: $answer"
+fi
+# An agent that holds its policy and offer sends their etags ("known", wire 1.4) and gets "unchanged" instead of
+# them. BENCH_KNOWN=0 (or a server without etags) sends none: every answer is then the full one.
+POLICY_ETAG=$(sed -n 's/.*"policy_etag":"\([^"]*\)".*/\1/p' <<<"$answer")
+MANIFEST_ETAG=$(sed -n 's/.*"manifest_etag":"\([^"]*\)".*/\1/p' <<<"$answer")
+if [ "${BENCH_KNOWN:-1}" = 1 ] && [ -n "$POLICY_ETAG" ]; then
+  known="{\"policy_etag\":\"$POLICY_ETAG\"${MANIFEST_ETAG:+,\"manifest_etag\":\"$MANIFEST_ETAG\"}}"
+  small=$(curl -sf -H "Authorization: Bearer ${first%% *}" -H 'Content-Type: application/json' \
+    -d "{\"current_version\":\"$AGENT_VERSION\",\"platform\":\"linux\",\"arch\":\"amd64\",\"hostname\":\"${first##* }\",\"known\":$known}" \
+    "$BASE/api/v1/agents/update/manifest") || die "a check-in with known etags failed"
+  [[ "$small" == *'"unchanged":['* ]] || die "known etags did not yield unchanged: $small"
+  echo "  with known etags an answer is $(printf '%s' "$small" | wc -c) bytes: $small"
+  export BENCH_POLICY_ETAG="$POLICY_ETAG" BENCH_MANIFEST_ETAG="$MANIFEST_ETAG"
+else
+  echo "  every check-in sends no etags (BENCH_KNOWN=${BENCH_KNOWN:-1}; policy_etag in the answer: ${POLICY_ETAG:-none})"
+fi
+
+# Priming: every agent checks in once before the runs, as a real fleet has after its first poll: the fleet's
+# rollout places each agent in its wave then (one transaction each), and later check-ins are the steady state the
+# runs measure (BENCH_PRIME=0 leaves it out: the first round then measures the placements).
+if [ "${BENCH_PRIME:-1}" = 1 ]; then
+  t0=$(now_ms)
+  curls=()
+  for ((p = 0; p < ENROLL_PARALLEL; p++)); do
+    awk -v p="$p" -v k="$ENROLL_PARALLEL" -v base="$BASE" -v ver="$AGENT_VERSION" '(NR - 1) % k == p {
+      if (n++) print "next"
+      printf "url = \"%s/api/v1/agents/update/manifest\"\nheader = \"Content-Type: application/json\"\n", base
+      printf "header = \"Authorization: Bearer %s\"\n", $1
+      printf "data = \"{\\\"current_version\\\":\\\"%s\\\",\\\"platform\\\":\\\"linux\\\",\\\"arch\\\":\\\"amd64\\\",\\\"hostname\\\":\\\"%s\\\"}\"\n", ver, $2
+      print "write-out = \"%{http_code}\\n\""; print "output = /dev/null"
+    }' "$WORK/agents.txt" >"$WORK/enroll/prime-$p.conf"
+    curl -s -K "$WORK/enroll/prime-$p.conf" >"$WORK/enroll/prime-$p.out" &
+    curls+=("$!")
+  done
+  wait "${curls[@]}" || true
+  bad=$(cat "$WORK"/enroll/prime-*.out | grep -vc '^200$' || true)
+  [ "$bad" = 0 ] || die "$bad priming check-ins did not answer 200"
+  echo "  primed: each of the $AGENTS agents checked in once in $(( ($(now_ms) - t0) / 1000 )) s"
+fi
 
 export BENCH_AGENTS="$WORK/agents.txt" BENCH_AGENT_VERSION="$AGENT_VERSION" BENCH_THREADS="$THREADS"
 
@@ -121,7 +186,14 @@ for r in $(seq 1 "$ROUNDS"); do
   measure "check-in" checkin.lua /api/v1/agents/update/manifest; crps+=("$RPS"); cp99+=("$P99")
   measure "health  " health.lua /api/v1/health; hrps+=("$RPS"); hp99+=("$P99")
 done
-seen=$(admin "$BASE/api/v1/agents?fleet=bench" | grep -o '"last_seen_at":"' | wc -l)
+# the agents list pages (keyset cursor): every page is read
+seen=0; cursor=""
+while :; do
+  page=$(admin "$BASE/api/v1/agents?fleet=bench&limit=500${cursor:+&cursor=$cursor}")
+  seen=$(( seen + $(grep -o '"last_seen_at":"' <<<"$page" | wc -l) ))
+  cursor=$(sed -n 's/.*"next_cursor":"\([^"]*\)".*/\1/p' <<<"$page")
+  [ -n "$cursor" ] || break
+done
 [ "$seen" = "$AGENTS" ] || die "only $seen of $AGENTS agents have checked in"
 med() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 c=$(med "${crps[@]}"); h=$(med "${hrps[@]}"); cp=$(med "${cp99[@]}"); hp=$(med "${hp99[@]}")

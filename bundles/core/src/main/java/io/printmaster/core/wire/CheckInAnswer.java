@@ -27,6 +27,15 @@ import java.util.Optional;
  *                        agent should ask again, already spread by the rollout's jitter; 0 when the agent simply
  *                        follows its own schedule. Always written, never negative; absent (an older server) reads as
  *                        0; since 1.2
+ * @param policyEtag      names {@link #policy()} as it is now: an agent that keeps the policy sends it back in
+ *                        {@link CheckInRequest#known()}; written whenever there is a policy, also when it is left out as
+ *                        unchanged; since 1.4
+ * @param manifestEtag    names the offer {@link #update()} as it is now (its signed manifest and rollout); written
+ *                        whenever an update is offered, also when it is left out as unchanged; since 1.4
+ * @param unchanged       what this answer leaves out because the agent's {@code known} etag equals the current one:
+ *                        {@code "policy"} (then {@link #policy()} is null) and/or {@code "update"} (then
+ *                        {@link #update()} is null while {@link #updateAvailable()} stays true: the agent keeps the
+ *                        offer it holds); absent when empty; since 1.4
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
 public record CheckInAnswer(
@@ -40,14 +49,31 @@ public record CheckInAnswer(
         @JsonProperty("plugin_updates") List<UpdateOffer> pluginUpdates,
         @JsonProperty("commands") List<AgentCommand> commands,
         @JsonProperty("trust_statements") List<TrustStatement> trustStatements,
-        @JsonProperty("retry_after_seconds") long retryAfterSeconds) {
+        @JsonProperty("retry_after_seconds") long retryAfterSeconds,
+        @JsonProperty("policy_etag") @JsonInclude(JsonInclude.Include.NON_NULL) String policyEtag,
+        @JsonProperty("manifest_etag") @JsonInclude(JsonInclude.Include.NON_NULL) String manifestEtag,
+        @JsonProperty("unchanged") @JsonInclude(JsonInclude.Include.NON_EMPTY) List<String> unchanged) {
+
+    /** What {@link #unchanged()} names when the policy was left out. */
+    public static final String UNCHANGED_POLICY = "policy";
+    /** What {@link #unchanged()} names when the update offer was left out. */
+    public static final String UNCHANGED_UPDATE = "update";
 
     /** Lists are never null, whatever an older server left out; a negative retry reads as 0. */
     public CheckInAnswer {
+        unchanged = unchanged == null ? List.of() : List.copyOf(unchanged);
         pluginUpdates = pluginUpdates == null ? List.of() : List.copyOf(pluginUpdates);
         commands = commands == null ? List.of() : List.copyOf(commands);
         trustStatements = trustStatements == null ? List.of() : List.copyOf(trustStatements);
         retryAfterSeconds = Math.max(0, retryAfterSeconds);
+    }
+
+    /** An answer without etags (1.3's members). */
+    public CheckInAnswer(String agentId, String fleetId, boolean updateAvailable, UpdatePolicy policy,
+                         String policySource, String latestVersion, UpdateOffer update, List<UpdateOffer> pluginUpdates,
+                         List<AgentCommand> commands, List<TrustStatement> trustStatements, long retryAfterSeconds) {
+        this(agentId, fleetId, updateAvailable, policy, policySource, latestVersion, update, pluginUpdates, commands,
+                trustStatements, retryAfterSeconds, null, null, List.of());
     }
 
     /** An answer without {@code retry_after_seconds} (1.1's members). */
@@ -74,7 +100,7 @@ public record CheckInAnswer(
     /** The same answer with {@code commands} (the server adds them once the check-in is recorded). */
     public CheckInAnswer withCommands(List<AgentCommand> delivered) {
         return new CheckInAnswer(agentId, fleetId, updateAvailable, policy, policySource, latestVersion, update,
-                pluginUpdates, delivered, trustStatements, retryAfterSeconds);
+                pluginUpdates, delivered, trustStatements, retryAfterSeconds, policyEtag, manifestEtag, unchanged);
     }
 
     /**
@@ -84,7 +110,7 @@ public record CheckInAnswer(
      */
     public CheckInAnswer withTrustStatements(List<TrustStatement> statements) {
         return new CheckInAnswer(agentId, fleetId, updateAvailable, policy, policySource, latestVersion, update,
-                pluginUpdates, commands, statements, retryAfterSeconds);
+                pluginUpdates, commands, statements, retryAfterSeconds, policyEtag, manifestEtag, unchanged);
     }
 
     /**
@@ -94,6 +120,44 @@ public record CheckInAnswer(
      */
     public CheckInAnswer withRetryAfterSeconds(long seconds) {
         return new CheckInAnswer(agentId, fleetId, updateAvailable, policy, policySource, latestVersion, update,
-                pluginUpdates, commands, trustStatements, seconds);
+                pluginUpdates, commands, trustStatements, seconds, policyEtag, manifestEtag, unchanged);
+    }
+
+    /**
+     * The same answer with its etags (the policy's, and the offer's when there is one).
+     *
+     * @since 1.4
+     */
+    public CheckInAnswer withEtags(String policy, String manifest) {
+        return new CheckInAnswer(agentId, fleetId, updateAvailable, this.policy, policySource, latestVersion, update,
+                pluginUpdates, commands, trustStatements, retryAfterSeconds, policy, manifest, unchanged);
+    }
+
+    /**
+     * The answer for an agent that holds {@code known}: the policy and/or the offer left out (null) and named in
+     * {@code unchanged} when the agent's etag equals this answer's. Without {@code known} (an agent older than 1.4)
+     * the answer stays whole.
+     *
+     * @since 1.4
+     */
+    public CheckInAnswer forKnown(KnownEtags known) {
+        if (known == null) {
+            return this;
+        }
+        boolean samePolicy = policy != null && policyEtag != null && policyEtag.equals(known.policyEtag());
+        boolean sameUpdate = update != null && manifestEtag != null && manifestEtag.equals(known.manifestEtag());
+        if (!samePolicy && !sameUpdate) {
+            return this;
+        }
+        List<String> left = new java.util.ArrayList<>(2);
+        if (samePolicy) {
+            left.add(UNCHANGED_POLICY);
+        }
+        if (sameUpdate) {
+            left.add(UNCHANGED_UPDATE);
+        }
+        return new CheckInAnswer(agentId, fleetId, updateAvailable, samePolicy ? null : policy, policySource,
+                latestVersion, sameUpdate ? null : update, pluginUpdates, commands, trustStatements, retryAfterSeconds,
+                policyEtag, manifestEtag, left);
     }
 }

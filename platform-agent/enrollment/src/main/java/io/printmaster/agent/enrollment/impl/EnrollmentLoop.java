@@ -89,6 +89,8 @@ final class EnrollmentLoop implements Enrollment, AutoCloseable {
     private CheckIn lastRunCheckIn;
     private long lastRunSeq;
     private volatile FleetPolicy fleetPolicy;
+    /** The policy and offer of the last answers with their etags: sent as {@code known}, put back when unchanged. */
+    private final HeldAnswerParts held = new HeldAnswerParts();
 
     /** Only touched by the loop thread. */
     private String refusedKey;
@@ -431,7 +433,7 @@ final class EnrollmentLoop implements Enrollment, AutoCloseable {
         String runId = takeRunId();
         ServerClient.Answer a;
         try {
-            a = server.checkIn(s.credential(), host.get(), runId);
+            a = server.checkIn(s.credential(), host.get(), runId, held.known());
         } catch (IOException e) {
             String problem = BoundedAnswer.tooLarge(e)
                     ? "the check-in answer of " + s.agent().serverUrl() + " was not read: " + e.getMessage()
@@ -441,8 +443,9 @@ final class EnrollmentLoop implements Enrollment, AutoCloseable {
             return retry(Phase.ENROLLED, "enrolled as " + who + "; " + problem);
         }
         if (a.status() == 200) {
-            fleetPolicy = policyOf(a.body()).map(p -> new FleetPolicy(p, clock.instant())).orElse(null);
-            checkedIn(new CheckIn(clock.instant(), 200, Optional.of(a.body()), Optional.empty()), runId);
+            JsonNode whole = held.complete(a.body());
+            fleetPolicy = policyOf(whole).map(p -> new FleetPolicy(p, clock.instant())).orElse(null);
+            checkedIn(new CheckIn(clock.instant(), 200, Optional.of(whole), Optional.empty()), runId);
             if (failures > 0) {
                 LOG.info("checked in with {} again", s.agent().serverUrl());
             }
@@ -462,6 +465,7 @@ final class EnrollmentLoop implements Enrollment, AutoCloseable {
             return Optional.of(interval.plusMillis(jitterMillis > 0 ? ThreadLocalRandom.current().nextLong(jitterMillis + 1) : 0));
         }
         fleetPolicy = null;
+        held.forget();
         checkedIn(new CheckIn(clock.instant(), a.status(), Optional.empty(),
                 Optional.of("HTTP " + a.status() + " " + a.errorMessage())), runId);
         if (a.status() == 401) {

@@ -88,6 +88,15 @@ final class ServerClient {
 
     /** @param runId the update run this check-in is made for ({@code run_id}); null for a periodic check-in */
     Answer checkIn(String credential, HostFacts host, String runId) throws IOException, InterruptedException {
+        return checkIn(credential, host, runId, null);
+    }
+
+    /**
+     * @param known the etags of the policy and offer the agent holds ({@link HeldAnswerParts}); null when it holds
+     *              none (never sent then: a server older than 1.4 refuses the member)
+     */
+    Answer checkIn(String credential, HostFacts host, String runId, io.printmaster.core.wire.KnownEtags known)
+            throws IOException, InterruptedException {
         // plugins only when there are some (CheckInRequest leaves an empty list out): a server older than plugin
         // delivery refuses the member
         List<PluginVersion> plugins = host.plugins().stream()
@@ -95,7 +104,7 @@ final class ServerClient {
         // trust_version only once there is one to report: a server older than trust statements refuses the member
         return post(CHECK_IN, new CheckInRequest(host.currentVersion(), host.platform(), host.arch(), host.hostname(),
                 host.nextCheckAt() == null ? null : host.nextCheckAt().toString(), plugins,
-                host.trustVersion() > 0 ? host.trustVersion() : null, runId), Optional.of(credential));
+                host.trustVersion() > 0 ? host.trustVersion() : null, runId, known), Optional.of(credential));
     }
 
     /** The certificates a pinned server announces, and the certificate it presented on that connection. */

@@ -90,6 +90,29 @@ class WireContractTest {
     }
 
     @Test
+    void theHeldPolicyAndOfferAreSentAsKnownAndPutBackWhenUnchanged() throws Exception {
+        HeldAnswerParts held = new HeldAnswerParts();
+        assertEquals(null, held.known(), "nothing held: no known member (an older server refuses it)");
+        JsonNode full = held.complete(golden("checkin-answer.json"));
+        assertEquals(golden("checkin-answer.json"), full);
+        answerFile = "checkin-answer-unchanged.json";
+        ServerClient.Answer a = client.checkIn("pma_x", HOST, null, held.known());
+        assertEquals(golden("checkin-request-known.json"), lastBody.get(), "the etags of what it holds");
+        JsonNode whole = held.complete(a.body());
+        assertEquals(golden("checkin-answer.json"), whole, "the unchanged parts are put back");
+        CheckInAnswer read = new CheckIn(Instant.now(), 200, Optional.of(whole), Optional.empty()).wireAnswer()
+                .orElseThrow();
+        assertEquals(UpdatePolicy.defaults(), read.policy());
+        assertEquals("1.0.1", read.offeredUpdate().orElseThrow().version());
+
+        // an unchanged part it does not hold (cannot happen short of a bug): nothing is held, the next asks for all
+        HeldAnswerParts empty = new HeldAnswerParts();
+        JsonNode incomplete = empty.complete(golden("checkin-answer-unchanged.json"));
+        assertTrue(incomplete.path("policy").isNull());
+        assertEquals(null, empty.known());
+    }
+
+    @Test
     void todaysCheckInAnswerReadsIntoTheContractsRecords() throws Exception {
         CheckInAnswer today = checkIn("checkin-answer.json");
         assertEquals("agent-1", today.agentId());

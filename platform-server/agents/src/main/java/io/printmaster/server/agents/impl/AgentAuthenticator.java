@@ -21,10 +21,36 @@ public class AgentAuthenticator implements Authenticator {
     static final String CALLER_PREFIX = "agent:";
 
     private final AgentStore agents;
+    private final CheckInCaches caches;
+
+    /** Without a cache: every request looks the credential up. */
+    AgentAuthenticator(AgentStore agents) {
+        this(agents, CheckInCaches.none());
+    }
 
     @Activate
-    public AgentAuthenticator(@Reference AgentStore agents) {
+    public AgentAuthenticator(@Reference AgentStore agents, @Reference CheckInCaches caches) {
         this.agents = agents;
+        this.caches = caches;
+    }
+
+    /**
+     * The agent holding the credential: from this replica's cache when it was looked up before (a revocation drops
+     * it, {@link CheckInCaches#AGENT_CREDENTIAL}), else from the database. Only agents found are cached, by the
+     * credential's hash (never the credential).
+     */
+    private Optional<AgentRecord> lookUp(String credential) throws SQLException {
+        String hash = AgentSecrets.sha256Hex(credential);
+        Optional<AgentRecord> cached = caches.credentials.peek(hash);
+        if (cached != null) {
+            return cached;
+        }
+        long generation = caches.credentials.generation();
+        Optional<AgentRecord> found = agents.authenticate(credential);
+        if (found.isPresent()) {
+            caches.credentials.put(hash, found, generation);
+        }
+        return found;
     }
 
     @Override
@@ -34,7 +60,7 @@ public class AgentAuthenticator implements Authenticator {
             return Optional.empty();
         }
         try {
-            AgentRecord agent = agents.authenticate(bearer.get())
+            AgentRecord agent = lookUp(bearer.get())
                     .orElseThrow(() -> ApiException.unauthorized("the agent credential is unknown or revoked; enroll again"));
             return Optional.of(caller(agent));
         } catch (SQLException e) {

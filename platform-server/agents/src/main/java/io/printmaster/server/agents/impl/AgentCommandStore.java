@@ -61,6 +61,9 @@ public class AgentCommandStore {
     private final AuditLog audit;
     private final AgentSecrets secrets;
     private final Clock clock;
+    /** Told when a command is queued, so the check-in's fast path does not miss it. */
+    @Reference
+    volatile CheckInCaches caches;
 
     @Activate
     public AgentCommandStore(@Reference Database database, @Reference AuditLog audit, @Reference AgentsClock clock)
@@ -151,6 +154,11 @@ public class AgentCommandStore {
             after.put("command", command);
             after.put("replaced", replaced);
             audit.record(c, actor, "agent.command", "agent:" + agentId, fleet, null, after);
+            // this replica's check-ins know at once that the agent has a command (others by the agent.command signal)
+            CheckInCaches known = caches;
+            if (known != null) {
+                database.afterCommit(c, () -> known.pendingCommands.invalidate(agentId));
+            }
             return Optional.of(created);
         });
         if (revoked[0] != null) {

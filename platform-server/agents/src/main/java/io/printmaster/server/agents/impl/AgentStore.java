@@ -2,6 +2,7 @@ package io.printmaster.server.agents.impl;
 
 import io.printmaster.server.fleets.api.FleetDirectory;
 import io.printmaster.store.AuditLog;
+import io.printmaster.store.ClusterSignals;
 import io.printmaster.store.Database;
 import java.security.SecureRandom;
 import java.sql.Connection;
@@ -17,6 +18,7 @@ import java.util.Map;
 import java.util.Optional;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Reference;
 
 /**
@@ -30,6 +32,10 @@ public class AgentStore {
     private final FleetDirectory fleets;
     private final AgentSecrets secrets;
     private final Clock clock;
+    private final CheckInWriteBehind writeBehind;
+    /** Tells every replica's credential caches that an agent's credential is no longer valid. */
+    @Reference
+    volatile ClusterSignals signals;
 
     /** What an agent says about itself, at enrollment and at each check-in; already validated. */
     record AgentFacts(String hostname, String platform, String arch, String currentVersion) {
@@ -57,6 +63,32 @@ public class AgentStore {
         this.secrets = secrets;
         this.clock = clock;
         AgentsSchema.ensure(database);
+        this.writeBehind = new CheckInWriteBehind(database, CheckInWriteBehind.MAX_BUFFERED,
+                CheckInWriteBehind.FLUSH_MILLIS);
+    }
+
+    /** Writes the check-ins still buffered: a stop loses none. */
+    @Deactivate
+    void deactivate() {
+        writeBehind.close();
+    }
+
+    /** The buffer of check-ins without consequences ({@link #recordSeen}). */
+    CheckInWriteBehind writeBehind() {
+        return writeBehind;
+    }
+
+    /**
+     * Records a check-in that delivers nothing and takes no slot, written behind ({@link CheckInWriteBehind}): the
+     * same columns as {@link #checkIn}, visible to readers within the flush period.
+     *
+     * @param policy the policy of the answer, or null for the default policy's cadence
+     */
+    void recordSeen(String agentId, AgentFacts facts, Instant nextCheckAt, io.printmaster.core.policy.UpdatePolicy policy)
+            throws SQLException {
+        Instant now = clock.instant();
+        Instant staleAfter = AgentFlags.staleAfter(now, AgentFlags.cadence(policy, now, nextCheckAt));
+        writeBehind.record(new CheckInWriteBehind.Seen(agentId, now, facts, nextCheckAt, staleAfter));
     }
 
     /**
@@ -231,6 +263,10 @@ public class AgentStore {
             Map<String, Object> after = describe(before.get());
             after.put("revoked_at", now.toString());
             audit.record(c, actor, "agent.revoke", "agent:" + agentId, before.get().fleet(), describe(before.get()), after);
+            ClusterSignals s = signals;
+            if (s != null) {
+                s.publish(c, CheckInCaches.AGENT_CREDENTIAL, agentId, null);
+            }
             return true;
         });
     }

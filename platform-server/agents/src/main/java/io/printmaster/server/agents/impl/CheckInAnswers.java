@@ -56,14 +56,21 @@ public class CheckInAnswers {
     private final FleetDirectory fleets;
     private final ReleaseCatalog catalog;
     private final UpdateGate gate;
+    private final CheckInCaches caches;
+
+    /** Without caches: every answer reads the policy and the catalog (unit tests without signals). */
+    CheckInAnswers(FleetDirectory fleets, ReleaseCatalog catalog, UpdateGate gate) {
+        this(fleets, catalog, gate, CheckInCaches.none());
+    }
 
     /** The gate is mandatory: without the rollouts bundle check-ins are refused rather than answered ungated. */
     @Activate
     public CheckInAnswers(@Reference FleetDirectory fleets, @Reference ReleaseCatalog catalog,
-                          @Reference UpdateGate gate) {
+                          @Reference UpdateGate gate, @Reference CheckInCaches caches) {
         this.fleets = fleets;
         this.catalog = catalog;
         this.gate = gate;
+        this.caches = caches;
     }
 
     /**
@@ -79,7 +86,15 @@ public class CheckInAnswers {
             }
             return new CheckInAnswer(answer.agentId(), answer.fleetId(), false, answer.policy(),
                     answer.policySource(), answer.latestVersion(), null, answer.pluginUpdates(), answer.commands(),
-                    answer.trustStatements(), decision.retryAfterSeconds());
+                    answer.trustStatements(), decision.retryAfterSeconds(), answer.policyEtag(), null, List.of());
+        }
+
+        /**
+         * Whether the gate must admit the proposal in the check-in's transaction: it offers a rollout's version
+         * (a slot may be taken). Otherwise the proposal is the answer.
+         */
+        boolean needsAdmission() {
+            return proposed.offers() && proposed.rolloutId() != null;
         }
     }
 
@@ -97,11 +112,13 @@ public class CheckInAnswers {
 
     /** @param forced the run follows an administrator's "Update now" (see {@link GateRequest#forced()}) */
     Prepared answer(AgentRecord agent, List<PluginVersion> plugins, String runId, boolean forced) throws SQLException {
-        EffectivePolicy effective = fleets.effectivePolicy(agent.fleet());
+        CheckInCaches.Policy cached = caches.policies.get(agent.fleet(),
+                f -> CheckInCaches.withEtag(fleets.effectivePolicy(f)));
+        EffectivePolicy effective = cached.effective();
         UpdatePolicy policy = effective.policy();
         String format = UpdateDownloadResource.defaultFormat(agent.platform());
         Map<SemanticVersion, Artifact> available = new HashMap<>();
-        for (Artifact a : catalog.artifacts(new ReleaseCatalog.ArtifactFilter(COMPONENT, null, agent.platform(),
+        for (Artifact a : artifacts(new ReleaseCatalog.ArtifactFilter(COMPONENT, null, agent.platform(),
                 agent.arch(), format, null))) {
             parse(a.version()).ifPresent(v -> available.putIfAbsent(v, a));
         }
@@ -123,7 +140,7 @@ public class CheckInAnswers {
         Artifact artifact = decision.offers() ? byVersion.get(decision.version()) : null;
         if (artifact != null) {
             Optional<SignedManifest> manifest = decision.kind() == GateDecision.Kind.ROLLBACK
-                    ? rollbackManifest(artifact, decision.rolloutId()) : catalog.manifest(artifact.id());
+                    ? rollbackManifest(artifact, decision.rolloutId()) : manifest(artifact.id());
             if (manifest.isPresent()) {
                 // the agent's own offer names no component: the agent is the component
                 update = offer(null, agent, artifact, manifest.get());
@@ -139,8 +156,27 @@ public class CheckInAnswers {
                 .max(Comparator.naturalOrder()).map(SemanticVersion::toString).orElse(null);
         CheckInAnswer answer = new CheckInAnswer(agent.id(), agent.fleet(), update != null, policy, effective.source(),
                 latest, update, offering ? pluginUpdates(agent, plugins) : List.of(), List.of(), List.of(),
-                decision.retryAfterSeconds());
+                decision.retryAfterSeconds()).withEtags(cached.etag(), update == null ? null : manifestEtag(update));
         return new Prepared(answer, request, decision);
+    }
+
+    /** The catalog's artifacts of a filter, cached until the catalog changes ({@link CheckInCaches}). */
+    private List<Artifact> artifacts(ReleaseCatalog.ArtifactFilter filter) throws SQLException {
+        return caches.artifacts.get(filter, catalog::artifacts);
+    }
+
+    /** An artifact's signed manifest, cached until the catalog or the keys change. */
+    private Optional<SignedManifest> manifest(long artifactId) throws SQLException {
+        return caches.manifests.get(artifactId, catalog::manifest);
+    }
+
+    /**
+     * The etag of an offer: what the agent would install and verify (version, artifact hash, the manifest's exact
+     * signature and expiry, the rollout, where it downloads), so a re-signed manifest or another rollout is news.
+     */
+    static String manifestEtag(UpdateOffer u) {
+        return CheckInCaches.etag(u.version() + "\n" + u.sha256() + "\n" + u.signature() + "\n" + u.keyId() + "\n"
+                + u.expiresAt() + "\n" + u.rolloutId() + "\n" + u.downloadUrl() + "\n" + u.manifestBase64().length());
     }
 
     /**
@@ -162,7 +198,7 @@ public class CheckInAnswers {
             }
             // per version, the artifact the download route serves for this agent: its own platform's, else any-any
             TreeMap<SemanticVersion, Artifact> newer = new TreeMap<>(Comparator.reverseOrder());
-            for (Artifact a : catalog.artifacts(new ReleaseCatalog.ArtifactFilter(plugin.component(), null, null, null,
+            for (Artifact a : artifacts(new ReleaseCatalog.ArtifactFilter(plugin.component(), null, null, null,
                     PLUGIN_FORMAT, null))) {
                 boolean own = agent.platform().equals(a.platform()) && agent.arch().equals(a.arch());
                 boolean any = Artifact.ANY.equals(a.platform()) && Artifact.ANY.equals(a.arch());
@@ -172,7 +208,7 @@ public class CheckInAnswers {
                 }
             }
             for (Artifact candidate : newer.values()) {
-                Optional<SignedManifest> manifest = catalog.manifest(candidate.id());
+                Optional<SignedManifest> manifest = manifest(candidate.id());
                 if (manifest.isPresent()) {
                     offers.add(offer(candidate.component(), agent, candidate, manifest.get()));
                     break;

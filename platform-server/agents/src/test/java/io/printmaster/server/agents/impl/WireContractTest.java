@@ -61,6 +61,50 @@ class WireContractTest {
     }
 
     @Test
+    void anAgentKnowingThePolicyAndTheOfferGetsTheUnchangedGoldenFile() throws Exception {
+        OfferFixture offers = new OfferFixture(EXPIRES);
+        offers.artifact(1, "acme-label", "1.1.0", "linux", "amd64", "jar");
+        offers.artifact(3, "agent", "1.0.1", "linux", "amd64", "tar.gz");
+        CheckInAnswer full = new CheckInAnswers(new OfferFixture.Fleets(UpdatePolicy.defaults()), offers.catalog(),
+                new PolicyOnlyGate()).answer(agent(), List.of(new PluginVersion("acme-label", "1.0.0")), null).answer()
+                .withCommands(List.of(new AgentCommand("cmd-1", AgentCommand.FORCE_UPDATE,
+                        Instant.parse("2026-11-26T12:00:00.250Z"))))
+                .withTrustStatements(List.of(AgentTrustStatements.wire(rotation())));
+        CheckInRequest request = json.read("checkin-request-known.json", CheckInRequest.class);
+        JsonNode written = json.tree(full.forKnown(request.known()));
+        assertEquals(golden("checkin-answer-unchanged.json"), written);
+        assertTrue(written.path("policy").isNull(), "written as null");
+        assertTrue(written.path("update").isMissingNode(), "left out");
+        assertEquals(Boolean.TRUE, written.path("update_available").asBoolean(), "still available: the agent keeps it");
+        assertTrue(json.tree(full).toString().length() > written.toString().length() + 500, "smaller");
+
+        // only what matches is left out; an old agent (no known) gets the whole answer
+        CheckInAnswer otherPolicy = full.forKnown(new io.printmaster.core.wire.KnownEtags("stale", full.manifestEtag()));
+        assertEquals(full.policy(), otherPolicy.policy());
+        assertNull(otherPolicy.update());
+        assertEquals(List.of("update"), otherPolicy.unchanged());
+        assertEquals(json.tree(full), json.tree(full.forKnown(null)));
+        assertEquals(json.tree(full), json.tree(full.forKnown(new io.printmaster.core.wire.KnownEtags(null, null))));
+    }
+
+    @Test
+    void theEtagsChangeWithThePolicyAndTheOffer() throws Exception {
+        OfferFixture offers = new OfferFixture(EXPIRES);
+        offers.artifact(3, "agent", "1.0.1", "linux", "amd64", "tar.gz");
+        CheckInAnswer before = new CheckInAnswers(new OfferFixture.Fleets(UpdatePolicy.defaults()), offers.catalog(),
+                new PolicyOnlyGate()).answer(agent(), List.of(), null).answer();
+        offers.artifact(4, "agent", "1.0.2", "linux", "amd64", "tar.gz");
+        UpdatePolicy weekly = UpdatePolicy.defaults();
+        CheckInAnswer after = new CheckInAnswers(new OfferFixture.Fleets(new UpdatePolicy(3, weekly.versionPinStrategy(),
+                weekly.allowMajorUpgrade(), weekly.targetVersion(), weekly.collectTelemetry(), weekly.maintenanceWindow(),
+                weekly.rolloutControl())), offers.catalog(), new PolicyOnlyGate())
+                .answer(agent(), List.of(), null).answer();
+        assertEquals("1.0.2", after.update().version());
+        assertTrue(!before.policyEtag().equals(after.policyEtag()), "another policy, another etag");
+        assertTrue(!before.manifestEtag().equals(after.manifestEtag()), "another offer, another etag");
+    }
+
+    @Test
     void anEnrollmentAnswerIsTheGoldenFile() throws Exception {
         assertEquals(golden("enroll-answer.json"), json.tree(new EnrollAnswer("agent-1", "pma_" + "c".repeat(43), "f")));
     }
@@ -73,6 +117,10 @@ class WireContractTest {
 
         CheckInRequest minimal = json.read("checkin-request.json", CheckInRequest.class);
         assertEquals(new CheckInRequest("1.0.0", "linux", "amd64", "printer-host-1", null, null), minimal);
+        assertNull(minimal.known(), "an agent older than 1.4 sends no known");
+        CheckInRequest known = json.read("checkin-request-known.json", CheckInRequest.class);
+        assertEquals("c53d3116e6e6498d9fd171b94275147a", known.known().policyEtag());
+        assertEquals("a4c8e1cbfc16b4abd6ef04f57ebd21e5", known.known().manifestEtag());
         CheckInRequest full = json.read("checkin-request-plugins.json", CheckInRequest.class);
         assertNull(full.nextCheckAt(), "agents do not announce their next check yet");
         assertEquals(3L, full.trustVersion(), "the newest trust statement the agent holds");

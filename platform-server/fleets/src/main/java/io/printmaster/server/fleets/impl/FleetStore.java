@@ -7,6 +7,7 @@ import io.printmaster.server.fleets.api.EffectivePolicy;
 import io.printmaster.server.fleets.api.Fleet;
 import io.printmaster.server.fleets.api.FleetDirectory;
 import io.printmaster.store.AuditLog;
+import io.printmaster.store.ClusterSignals;
 import io.printmaster.store.Database;
 import io.printmaster.store.Migrations;
 import io.printmaster.store.SchemaException;
@@ -41,6 +42,15 @@ public class FleetStore implements FleetDirectory {
     private final Database database;
     private final AuditLog audit;
     private final Clock clock;
+    /** Tells every replica's caches of effective policies that one changed ({@value #POLICY_TOPIC}). */
+    @Reference
+    volatile ClusterSignals signals;
+
+    /**
+     * Published in the transaction of every policy write and fleet delete; scope the fleet id, or null when the
+     * global policy changed (every fleet that inherits it); payload none.
+     */
+    static final String POLICY_TOPIC = "fleet.policy";
 
     @Activate
     public FleetStore(@Reference Database database, @Reference AuditLog audit) throws SchemaException {
@@ -105,6 +115,7 @@ public class FleetStore implements FleetDirectory {
             removed.put("fleet", before.get());
             removed.put("own_policy", policy.map(StoredPolicy::policy).orElse(null));
             audit.record(c, actor, "fleet.delete", "fleet:" + id, id, removed, null);
+            policyChanged(c, id);
             return true;
         });
     }
@@ -145,6 +156,7 @@ public class FleetStore implements FleetDirectory {
             EffectivePolicy after = effective(c, fleetId);
             audit.record(c, actor, "policy.update", "policy:" + (fleetId == null ? "global" : fleetId), fleetId,
                     before, after);
+            policyChanged(c, fleetId);
             return Optional.of(after);
         });
     }
@@ -163,10 +175,19 @@ public class FleetStore implements FleetDirectory {
             if (deletePolicyRow(c, fleetId)) {
                 EffectivePolicy after = effective(c, fleetId);
                 audit.record(c, actor, "policy.inherit", "policy:" + fleetId, fleetId, before, after);
+                policyChanged(c, fleetId);
                 return Optional.of(after);
             }
             return Optional.of(before);
         });
+    }
+
+    /** @param fleetId null for the global policy (skipped by unit tests built without OSGi) */
+    private void policyChanged(Connection c, String fleetId) throws SQLException {
+        ClusterSignals s = signals;
+        if (s != null) {
+            s.publish(c, POLICY_TOPIC, fleetId, null);
+        }
     }
 
     private EffectivePolicy effective(Connection c, String fleetId) throws SQLException {

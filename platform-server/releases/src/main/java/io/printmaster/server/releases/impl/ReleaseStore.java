@@ -4,6 +4,7 @@ import io.printmaster.api.version.SemanticVersion;
 import io.printmaster.server.releases.api.Artifact;
 import io.printmaster.server.releases.api.ReleaseCatalog.ArtifactFilter;
 import io.printmaster.server.releases.api.SignedManifest;
+import io.printmaster.store.ClusterSignals;
 import io.printmaster.store.Database;
 import io.printmaster.store.Migrations;
 import io.printmaster.store.SchemaException;
@@ -47,6 +48,9 @@ public class ReleaseStore {
 
     private final Database database;
     private final SyncHistory syncs;
+    /** Tells every replica's check-in caches that the catalog changed ({@link CatalogSignals}). */
+    @Reference
+    volatile ClusterSignals signals;
 
     @Activate
     public ReleaseStore(@Reference Database database) throws SchemaException {
@@ -206,6 +210,7 @@ public class ReleaseStore {
             Artifact added = new Artifact(id, a.component(), a.version(), a.platform(), a.arch(), a.format(), a.channel(),
                     a.sha256(), a.sizeBytes(), a.assetName(), a.sourceName(), a.sourceType(), a.upstreamUrl(),
                     a.releaseNotes(), a.publishedAt(), a.downloadedAt());
+            CatalogSignals.changed(signals, c, a.component());
             return new Added(added, counter);
         });
     }
@@ -301,6 +306,9 @@ public class ReleaseStore {
                     artifacts.executeUpdate();
                 }
             }
+            for (String component : pruned.stream().map(Artifact::component).distinct().toList()) {
+                CatalogSignals.changed(signals, c, component);
+            }
             return pruned;
         });
     }
@@ -340,6 +348,7 @@ public class ReleaseStore {
                 ps.setTimestamp(6, Timestamp.from(m.expiresAt()));
                 ps.executeUpdate();
             }
+            CatalogSignals.artifactChanged(signals, c, m.artifactId());
             return null;
         });
     }

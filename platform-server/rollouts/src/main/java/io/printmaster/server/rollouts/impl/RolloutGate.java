@@ -28,14 +28,20 @@ public class RolloutGate implements UpdateGate {
     private final AutomaticRollouts automatic;
     private final RolloutSettings settings;
     private final RolloutAdmission admission;
+    private final GateCache cache;
 
     @Activate
     public RolloutGate(@Reference RolloutStore store, @Reference AutomaticRollouts automatic,
-                       RolloutsConfiguration configuration) {
-        this(store, automatic, RolloutSettings.of(configuration));
+                       @Reference GateCache cache, RolloutsConfiguration configuration) {
+        this(store, automatic, RolloutSettings.of(configuration), cache);
     }
 
     RolloutGate(RolloutStore store, AutomaticRollouts automatic, RolloutSettings settings) {
+        this(store, automatic, settings, new GateCache(store.database(), false));
+    }
+
+    RolloutGate(RolloutStore store, AutomaticRollouts automatic, RolloutSettings settings, GateCache cache) {
+        this.cache = cache;
         this.store = store;
         this.automatic = automatic;
         this.settings = settings;
@@ -45,11 +51,11 @@ public class RolloutGate implements UpdateGate {
     @Override
     public GateDecision decide(GateRequest request) throws SQLException {
         String fleet = request.agent().fleet();
-        Rollout r = store.activeFor(request.component(), fleet).orElse(null);
+        Rollout r = cache.activeFor(request.component(), fleet).orElse(null);
         String pick = request.policyVersion();
         if (pick != null && (r == null || automatic.supersedes(r, pick, fleet))) {
             if (r == null) {
-                List<String> ends = store.endStates(request.component(), fleet, pick);
+                List<String> ends = cache.endStates(request.component(), fleet, pick);
                 if (!ends.isEmpty()) {
                     // the newest end decides: completed → offered freely; aborted / rolled back → withdrawn
                     return Rollout.COMPLETED.equals(ends.get(0)) ? GateDecision.offer(pick) : GateDecision.none();
@@ -75,10 +81,11 @@ public class RolloutGate implements UpdateGate {
             if (!AgentRowState.SUCCEEDED.equals(rowState) || !r.version().equals(agent.currentVersion())) {
                 return GateDecision.none();
             }
-            List<RolloutRows.WaveRow> waves = store.waves(r.id());
+            List<RolloutRows.WaveRow> waves = cache.waves(r.id());
             if (!waves.get(row.get().wave()).rollbackOpen() && rollbackWaveDue(r, waves, store.now())) {
                 store.evaluate(r.id()); // a wave's rollback is due: opened here rather than at the next sweep
-                waves = store.waves(r.id());
+                cache.dropWaves(r.id());
+                waves = cache.waves(r.id());
             }
             return waves.get(row.get().wave()).rollbackOpen() ? GateDecision.rollback(row.get().fromVersion(), r.id())
                     : GateDecision.hold(r.id(), waitSeconds(r, waves));
@@ -99,10 +106,16 @@ public class RolloutGate implements UpdateGate {
         if (!Rollout.RUNNING.equals(r.state())) {
             return GateDecision.hold(r.id(), holdSeconds(r));
         }
-        List<RolloutRows.WaveRow> waves = store.waves(r.id());
+        List<RolloutRows.WaveRow> waves = cache.waves(r.id());
         if (dueWave(r, waves, store.now())) {
             store.evaluate(r.id()); // a wave is due to open: opened here rather than at the next sweep
-            waves = store.waves(r.id());
+            cache.dropWaves(r.id());
+            waves = cache.waves(r.id());
+        }
+        if (row.isPresent() && request.runId() == null && waves.get(row.get().wave()).open()) {
+            // placed in an open wave, without an update run: admission would only say "come back with your run"
+            // (RolloutAdmission.admitForward), so that is the answer, without the check-in's transaction
+            return GateDecision.hold(r.id(), jitter(r));
         }
         boolean placeable = row.isPresent() ? waves.get(row.get().wave()).open()
                 : RolloutAdmission.placeable(waves, lateJoiner(r, agent));

@@ -2,6 +2,7 @@ package io.printmaster.server.rollouts.impl;
 
 import io.printmaster.server.notifications.api.ServerEvents;
 import io.printmaster.store.AuditLog;
+import io.printmaster.store.ClusterSignals;
 import io.printmaster.store.Database;
 import java.security.SecureRandom;
 import java.sql.Connection;
@@ -35,13 +36,16 @@ public class RolloutStore {
     private final RolloutProgress progress;
     private final RolloutEvents events;
     private final SecureRandom random = new SecureRandom();
+    /** Where rollout state changes are announced to every replica ({@link RolloutTransitions#STATE_TOPIC}). */
+    @Reference
+    volatile ClusterSignals signals;
 
     @Activate
     public RolloutStore(@Reference Database database, @Reference AuditLog audit, @Reference RolloutClock clock)
             throws Exception {
         this.database = database;
         this.clock = clock;
-        this.transitions = new RolloutTransitions(audit);
+        this.transitions = new RolloutTransitions(audit, () -> signals);
         this.events = new RolloutEvents(this);
         this.progress = new RolloutProgress(transitions, events);
         RolloutsSchema.ensure(database);

@@ -1,6 +1,7 @@
 package io.printmaster.server.rollouts.impl;
 
 import io.printmaster.store.AuditLog;
+import io.printmaster.store.ClusterSignals;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Instant;
@@ -8,6 +9,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Supplier;
 
 /**
  * Moves a rollout between states with its audit entry in the same transaction. An ending state releases the
@@ -17,10 +19,24 @@ final class RolloutTransitions {
     static final String SYSTEM = "system";
     private static final Set<String> ENDED = Set.of(Rollout.COMPLETED, Rollout.ABORTED, Rollout.ROLLED_BACK);
 
+    /**
+     * Published with every audit entry of a rollout (created, started, paused, resumed, aborted, completed,
+     * superseded, a wave opened), once per fleet: scope the fleet id, payload {@code {"rollout_id","state"}}. Caches of
+     * the gate's inputs and the push of aborts follow it on every replica.
+     */
+    static final String STATE_TOPIC = "rollout.state";
+
     private final AuditLog audit;
+    private final Supplier<ClusterSignals> signals;
 
     RolloutTransitions(AuditLog audit) {
+        this(audit, () -> null);
+    }
+
+    /** @param signals the signals service, or a supplier of null in unit tests built without OSGi */
+    RolloutTransitions(AuditLog audit, Supplier<ClusterSignals> signals) {
         this.audit = audit;
+        this.signals = signals;
     }
 
     /**
@@ -63,5 +79,13 @@ final class RolloutTransitions {
         described.putAll(after);
         audit.record(c, actor, action, "rollout:" + r.id(), r.fleets().size() == 1 ? r.fleets().get(0) : null,
                 before, described);
+        ClusterSignals s = signals.get();
+        if (s != null) {
+            Object state = after.getOrDefault("state", r.state());
+            String payload = "{\"rollout_id\":\"" + r.id() + "\",\"state\":\"" + state + "\"}"; // ids and states are [a-z0-9_-]
+            for (String fleet : r.fleets()) {
+                s.publish(c, STATE_TOPIC, fleet, payload);
+            }
+        }
     }
 }

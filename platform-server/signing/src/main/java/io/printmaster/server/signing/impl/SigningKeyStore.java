@@ -17,6 +17,7 @@ import io.printmaster.server.signing.api.Signature;
 import io.printmaster.server.signing.api.SigningKey;
 import io.printmaster.server.signing.api.SigningKeys;
 import io.printmaster.store.AuditLog;
+import io.printmaster.store.ClusterSignals;
 import io.printmaster.store.Database;
 import io.printmaster.store.Migrations;
 import io.printmaster.store.SchemaException;
@@ -77,6 +78,9 @@ public class SigningKeyStore implements SigningKeys, ManifestSigner {
     private final AuditLog audit;
     private final SecretBox secretBox;
     private final Clock clock;
+    /** Tells every replica's caches of trust statements and keys that they changed. */
+    @Reference
+    volatile ClusterSignals signals;
 
     @Activate
     public SigningKeyStore(
@@ -176,6 +180,7 @@ public class SigningKeyStore implements SigningKeys, ManifestSigner {
         try {
             return database.inTransaction(c -> {
                 JdbcSigningKeys.lock(c);
+                publishKeysChanged(c); // every write to keys and statements runs under this lock
                 StoredKey old = JdbcSigningKeys.active(c)
                         .orElseThrow(() -> new SQLException("no active signing key to rotate from"));
                 Instant now = now();
@@ -232,6 +237,7 @@ public class SigningKeyStore implements SigningKeys, ManifestSigner {
         try {
             return database.inTransaction(c -> {
                 JdbcSigningKeys.lock(c);
+                publishKeysChanged(c); // every write to keys and statements runs under this lock
                 SigningKey target = JdbcSigningKeys.find(c, keyId)
                         .orElseThrow(() -> new NoSuchElementException("signing key " + keyId)).key();
                 if (target.active()) {
@@ -285,6 +291,7 @@ public class SigningKeyStore implements SigningKeys, ManifestSigner {
         try {
             return database.inTransaction(c -> {
                 JdbcSigningKeys.lock(c);
+                publishKeysChanged(c); // every write to keys and statements runs under this lock
                 SigningKey pending = next.pendingAt(now());
                 JdbcSigningKeys.insert(c, pending, next.sealedPrivateKey());
                 audit.record(c, actor, "signing_key.create_pending", "signing_key:" + pending.id(), null, null,
@@ -349,6 +356,7 @@ public class SigningKeyStore implements SigningKeys, ManifestSigner {
         try {
             return database.inTransaction(c -> {
                 JdbcSigningKeys.lock(c);
+                publishKeysChanged(c); // every write to keys and statements runs under this lock
                 Instant now = now();
                 if (JdbcSigningKeys.root(c).isEmpty()) {
                     JdbcSigningKeys.insertRoot(c, d.rootKeyId(), d.rootPublicKey(), now);
@@ -429,6 +437,7 @@ public class SigningKeyStore implements SigningKeys, ManifestSigner {
         try {
             return database.inTransaction(c -> {
                 JdbcSigningKeys.lock(c);
+                publishKeysChanged(c); // every write to keys and statements runs under this lock
                 Instant now = now();
                 JdbcSigningKeys.markRevoked(c, r.keyId(), now, r.reason().isBlank() ? "revoked by the root" : r.reason());
                 TrustStatement stored = JdbcSigningKeys.insertTrust(c, TrustStatement.REVOCATION, r.keyId(),
@@ -474,6 +483,7 @@ public class SigningKeyStore implements SigningKeys, ManifestSigner {
             NewKey first = newKey("created automatically on first use");
             return database.inTransaction(c -> {
                 JdbcSigningKeys.lock(c);
+                publishKeysChanged(c); // every write to keys and statements runs under this lock
                 Optional<StoredKey> raced = JdbcSigningKeys.active(c);
                 if (raced.isPresent()) {
                     return raced.get(); // another caller created it while we waited for the lock
@@ -531,6 +541,17 @@ public class SigningKeyStore implements SigningKeys, ManifestSigner {
             return HexFormat.of().formatHex(digest).substring(0, ID_HEX_DIGITS);
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("SHA-256 is missing from this JVM", e);
+        }
+    }
+
+    /** The topic of {@link #publishKeysChanged}: scope and payload none. */
+    static final String KEYS_TOPIC = "signing.keys";
+
+    /** Publishes {@value #KEYS_TOPIC} in the write's transaction (skipped by unit tests built without OSGi). */
+    private void publishKeysChanged(java.sql.Connection c) throws SQLException {
+        ClusterSignals s = signals;
+        if (s != null) {
+            s.publish(c, KEYS_TOPIC, null, null);
         }
     }
 
