@@ -38,7 +38,7 @@ final class AgentFleetFixture implements AutoCloseable {
     private final Path work;
     private final Path releaseFolder;
     private final AgentReleaseBuilder official;
-    private final ServerProcess server;
+    private ServerProcess server;
     private ApiClient admin;
     private AgentInstallation agent;
     private String agentId;
@@ -103,6 +103,22 @@ final class AgentFleetFixture implements AutoCloseable {
 
     ServerProcess server() {
         return server;
+    }
+
+    /** Stops the server (SIGTERM); the agent keeps running and finds no server. */
+    void stopServer() throws Exception {
+        server.close();
+    }
+
+    /**
+     * Starts the server again on its data directory and port (the agent knows that address), named {@code name} in
+     * its log, and logs the administrator in again (every start sets a new password).
+     */
+    void startServerAgain(String name) throws Exception {
+        server = ServerProcess.start(name, server.dataDir(), List.of(),
+                List.of("--port", Integer.toString(server.baseUri().getPort())));
+        server.awaitEndpoints("/api/v1/agents", "/api/v1/agents/update/wait");
+        admin = ApiClient.anonymous(Integer.toString(server.baseUri().getPort())).login(server.adminPassword());
     }
 
     /** The administrator's console session on the server. */

@@ -17,6 +17,7 @@ public final class ApiResponse {
     private final RawBody raw;
     private final String contentType;
     private final EventStream eventStream;
+    private Deferred deferred;
     private FileRange fileRange;
     private WriterRange writerRange;
     private final Map<String, List<String>> headers = new LinkedHashMap<>();
@@ -62,6 +63,41 @@ public final class ApiResponse {
      */
     public static ApiResponse eventStream(EventStream stream) {
         return new ApiResponse(200, null, null, "text/event-stream;charset=utf-8", java.util.Objects.requireNonNull(stream));
+    }
+
+    /**
+     * An answer given later by whoever completes the {@link PendingAnswer} handed to {@code answer} (a long poll);
+     * no server thread waits meanwhile, and the connection's idle timeout does not end the wait early. When nobody
+     * answers within {@code maxWait}, the client gets {@code whenTimedOut}.
+     *
+     * @param maxWait how long the request may wait, at least 1 ms
+     * @param whenTimedOut the answer after {@code maxWait} (a plain response, such as {@link #noContent()})
+     * @since 1.8
+     */
+    public static ApiResponse deferred(java.time.Duration maxWait, ApiResponse whenTimedOut, DeferredAnswer answer) {
+        if (maxWait.isNegative() || maxWait.isZero()) {
+            throw new IllegalArgumentException("maxWait must be positive");
+        }
+        if (!java.util.Objects.requireNonNull(whenTimedOut, "whenTimedOut").isPlain()) {
+            throw new IllegalArgumentException("whenTimedOut must be a plain answer");
+        }
+        ApiResponse r = new ApiResponse(200, null, null, null);
+        r.deferred = new Deferred(java.util.Objects.requireNonNull(answer, "answer"), maxWait, whenTimedOut);
+        return r;
+    }
+
+    /** What a {@link #deferred} answer is made of. @since 1.8 */
+    public record Deferred(DeferredAnswer answer, java.time.Duration maxWait, ApiResponse whenTimedOut) {
+    }
+
+    /** The parts of a {@link #deferred} answer, else null. @since 1.8 */
+    public Deferred deferred() {
+        return deferred;
+    }
+
+    /** Whether this is a status, headers and a JSON body or none (no stream, file, raw body or deferral). @since 1.8 */
+    public boolean isPlain() {
+        return raw == null && eventStream == null && fileRange == null && writerRange == null && deferred == null;
     }
 
     /**

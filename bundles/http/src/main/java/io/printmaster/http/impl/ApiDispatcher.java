@@ -286,6 +286,10 @@ public class ApiDispatcher extends HttpServlet implements RouteRegistry {
                 }
                 return true;
             }
+            if (response.deferred() != null) {
+                AsyncPendingAnswer.start(req, resp, response.deferred(), timer, r -> renderLater(resp, r));
+                return true;
+            }
             if (response.fileRange() != null) {
                 writeHead(resp, response);
                 if (response.contentType() != null) {
@@ -439,6 +443,29 @@ public class ApiDispatcher extends HttpServlet implements RouteRegistry {
             resp.setContentLength(bytes.length);
             resp.getOutputStream().write(bytes);
         }
+    }
+
+    /**
+     * Sets the status and headers of a deferred request's answer and returns its body, for a write without a
+     * thread waiting ({@link AsyncPendingAnswer}).
+     */
+    private byte[] renderLater(HttpServletResponse resp, ApiResponse response) {
+        writeHead(resp, response);
+        if (response.status() == 204 || response.json() == null) {
+            if (response.status() != 204) {
+                resp.setContentLength(0);
+            }
+            return new byte[0];
+        }
+        byte[] bytes;
+        try {
+            bytes = json.bytes(response.json());
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        resp.setContentType("application/json");
+        resp.setContentLength(bytes.length);
+        return bytes;
     }
 
     private void writeError(HttpServletResponse resp, ApiException e) throws IOException {

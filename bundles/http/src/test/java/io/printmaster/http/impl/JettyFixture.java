@@ -33,6 +33,8 @@ final class JettyFixture implements AutoCloseable {
     final ApiDispatcher dispatcher;
     final ConnectionDefences defences;
     final List<EventSink> sinks = new CopyOnWriteArrayList<>();
+    /** The long polls of {@code GET /api/v1/wait?ms=} waiting now. */
+    final List<io.printmaster.http.api.PendingAnswer> waiting = new CopyOnWriteArrayList<>();
     /** 4 MiB of random bytes served by {@code GET /api/v1/file}: far more than a socket buffer holds. */
     final java.nio.file.Path file;
 
@@ -64,6 +66,12 @@ final class JettyFixture implements AutoCloseable {
                             try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(file)) {
                                 io.printmaster.http.api.Downloads.copy(ch, offset, length, out);
                             }
+                        })),
+                Route.get("/api/v1/wait", Route.PUBLIC, req -> ApiResponse.deferred(
+                        java.time.Duration.ofMillis(Long.parseLong(req.query("ms").orElse("60000"))),
+                        ApiResponse.noContent(), pending -> {
+                            waiting.add(pending);
+                            pending.onClose(() -> waiting.remove(pending));
                         })),
                 Route.get("/api/v1/stream", Route.PUBLIC, req -> ApiResponse.eventStream(sink -> {
                     sink.send("retry: 2000\n\n");

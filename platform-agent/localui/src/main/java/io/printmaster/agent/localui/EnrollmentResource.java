@@ -141,6 +141,8 @@ public class EnrollmentResource implements RouteProvider {
             // null: not known yet (not enrolled, or no check-in made)
             enrollmentBody.put("server_reachable", e.lastCheckIn().map(CheckIn::serverReached).orElse(null));
             enrollmentBody.put("last_check_in_at", e.lastCheckIn().map(CheckIn::at).orElse(null));
+            // null: no push connection (off, a server without push, reconnecting): the agent polls meanwhile
+            enrollmentBody.put("push_connected_since", e.pushConnectedSince().orElse(null));
         }
         body.put("enrollment", enrollmentBody);
         return ApiResponse.ok(body);

@@ -72,4 +72,15 @@ public interface Enrollment {
             throw new IllegalStateException("the JVM has no default TLS context", e);
         }
     }
+
+    /**
+     * Since when the agent holds a push connection to its server (a long poll on
+     * {@code GET /api/v1/agents/update/wait}, whose events make it check in at once); empty while it has none (push
+     * turned off, not enrolled, a server without push, or reconnecting after a failure: it polls meanwhile).
+     *
+     * @since 1.5
+     */
+    default Optional<java.time.Instant> pushConnectedSince() {
+        return Optional.empty();
+    }
 }

@@ -52,6 +52,11 @@ public class EnrollmentComponent implements Enrollment {
         @AttributeDefinition(name = "Check-in interval (seconds)", min = "10",
                 description = "Seconds between check-ins, plus up to a tenth of random jitter; at least 10.")
         long checkin__interval__seconds() default 3600;
+
+        @AttributeDefinition(name = "Push", description = "Hold a long poll to the server (GET "
+                + "/api/v1/agents/update/wait) so that commands, a rollout's abort and policy changes reach the agent "
+                + "within seconds; the periodic check-in runs either way. Off: the agent only polls.")
+        boolean push__enabled() default true;
     }
 
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
@@ -73,6 +78,8 @@ public class EnrollmentComponent implements Enrollment {
     private volatile ScheduledCheck scheduledCheck;
 
     private final EnrollmentLoop loop;
+    private final PushWaitLoop push;
+    private volatile boolean pushEnabled;
     private final org.osgi.framework.ServiceRegistration<FleetPolicyProvider> policies;
     private final java.util.List<CheckInListener> listeners = new java.util.concurrent.CopyOnWriteArrayList<>();
 
@@ -89,6 +96,29 @@ public class EnrollmentComponent implements Enrollment {
                 EnrollmentLoop.Timing.defaults(), Clock.systemUTC());
         loop.listeners(this::tell);
         loop.start();
+        this.pushEnabled = config.push__enabled();
+        this.push = new PushWaitLoop(new PushWaitLoop.Agent() {
+            @Override
+            public Optional<EnrolledAgent> current() {
+                return loop.current();
+            }
+
+            @Override
+            public Optional<String> credential() {
+                return loop.credential();
+            }
+
+            @Override
+            public javax.net.ssl.SSLContext tls() {
+                return loop.serverTls();
+            }
+
+            @Override
+            public Optional<CheckIn> checkInNow(Duration timeout) throws InterruptedException {
+                return loop.checkInNow(timeout);
+            }
+        }, () -> pushEnabled, PushWaitLoop.defaultBackoff(), EnrollmentLoop.Timing.defaults().connectTimeout());
+        push.start();
         // Registered by hand, not as a DS service: the configuration component uses the fleet policy and this one
         // uses the configuration; declared both ways, SCR reports a circular reference at every start.
         this.policies = context.registerService(FleetPolicyProvider.class, loop::fleetPolicy, null);
@@ -141,6 +171,8 @@ public class EnrollmentComponent implements Enrollment {
     @Modified
     void modified(Config config) {
         loop.checkInInterval(interval(config));
+        pushEnabled = config.push__enabled();
+        push.wake();
     }
 
     @Deactivate
@@ -150,6 +182,7 @@ public class EnrollmentComponent implements Enrollment {
         } catch (IllegalStateException e) {
             // already gone with the bundle
         }
+        push.close();
         loop.close();
     }
 
@@ -218,6 +251,11 @@ public class EnrollmentComponent implements Enrollment {
     @Override
     public javax.net.ssl.SSLContext serverTls() {
         return loop.serverTls();
+    }
+
+    @Override
+    public Optional<java.time.Instant> pushConnectedSince() {
+        return push.connectedSince();
     }
 
 }

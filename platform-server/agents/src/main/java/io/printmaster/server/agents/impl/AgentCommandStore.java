@@ -20,6 +20,9 @@ import java.util.Optional;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.component.annotations.ReferencePolicyOption;
 
 /**
  * Commands an administrator sends an agent ("Check now", "Update now", "Cancel"). A command waits as
@@ -64,6 +67,8 @@ public class AgentCommandStore {
     /** Told when a command is queued, so the check-in's fast path does not miss it. */
     @Reference
     volatile CheckInCaches caches;
+    /** Wakes the agent's long poll on whichever replica holds it (signal agent.command); absent in unit tests. */
+    private volatile io.printmaster.store.ClusterSignals signals;
 
     @Activate
     public AgentCommandStore(@Reference Database database, @Reference AuditLog audit, @Reference AgentsClock clock)
@@ -78,6 +83,18 @@ public class AgentCommandStore {
         this.secrets = secrets;
         this.clock = clock;
         AgentsSchema.ensure(database);
+    }
+
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    void setSignals(io.printmaster.store.ClusterSignals signals) {
+        this.signals = signals;
+    }
+
+    void unsetSignals(io.printmaster.store.ClusterSignals signals) {
+        if (this.signals == signals) {
+            this.signals = null;
+        }
     }
 
     /**
@@ -158,6 +175,12 @@ public class AgentCommandStore {
             CheckInCaches known = caches;
             if (known != null) {
                 database.afterCommit(c, () -> known.pendingCommands.invalidate(agentId));
+            }
+            io.printmaster.store.ClusterSignals s = signals;
+            if (s != null) {
+                // ids and command names are [a-z0-9_]: no JSON escaping needed
+                s.publish(c, UpdatePush.AGENT_COMMAND, agentId,
+                        "{\"command_id\":\"" + id + "\",\"type\":\"" + command + "\"}");
             }
             return Optional.of(created);
         });

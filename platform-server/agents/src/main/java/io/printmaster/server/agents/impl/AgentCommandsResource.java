@@ -15,7 +15,7 @@ import org.osgi.service.component.annotations.Reference;
 
 /**
  * {@code POST /api/v1/agents/{id}/commands}: "Check now", "Update now", "Cancel" for one agent, delivered with its
- * next check-in (there is no push channel: an agent learns of a command when it next checks in).
+ * next check-in; an agent holding a long poll ({@link UpdateWaitResource}) is woken to check in at once.
  */
 @Component(service = RouteProvider.class)
 public class AgentCommandsResource implements RouteProvider {
@@ -35,7 +35,8 @@ public class AgentCommandsResource implements RouteProvider {
     @Override
     public List<Route> routes() {
         return List.of(Route.post("/api/v1/agents/{id}/commands", Scopes.AGENTS_WRITE, this::issue)
-                .doc("Send a command to an agent", "Delivered with the agent's next check-in.")
+                .doc("Send a command to an agent", "Delivered with the agent's next check-in; a connected agent "
+                        + "(waiting on GET /api/v1/agents/update/wait) is told at once and checks in.")
                 .accepts(IssueCommand.class).returns(202, Map.class));
     }
 
