@@ -51,21 +51,6 @@ public class RolloutStore {
         RolloutsSchema.ensure(database);
     }
 
-    /** Signals rollout.state to every replica; absent in unit tests. */
-    private volatile io.printmaster.store.ClusterSignals signals;
-
-    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
-            policyOption = ReferencePolicyOption.GREEDY)
-    void setSignals(io.printmaster.store.ClusterSignals signals) {
-        this.signals = signals;
-    }
-
-    void unsetSignals(io.printmaster.store.ClusterSignals signals) {
-        if (this.signals == signals) {
-            this.signals = null;
-        }
-    }
-
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
             policyOption = ReferencePolicyOption.GREEDY)
     void setServerEvents(ServerEvents bus) {
