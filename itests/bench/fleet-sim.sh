@@ -12,8 +12,10 @@
 # SIM_WAVE agents), "Update now" goes to SIM_PUSH agents half-way (they hold a long poll on
 # GET /api/v1/agents/update/wait when the server has it). Any non-2xx answer, an agent that never checked in or a
 # command that never arrived fails the run (exit 1).
-# Database: embedded Derby, or PostgreSQL when SIM_DATABASE (or PM_DATABASE_URL) holds a postgresql://user:pass@host:port/db
-# URL of an EMPTY database (the server's --database).
+# Database: embedded Derby by default. SIM_DATABASE=postgres starts a throwaway PostgreSQL cluster on loopback for the
+# run (Debian's server binaries; durable defaults: fsync and synchronous_commit on, as Derby commits; shared_buffers
+# 256MB) and deletes it after; its CPU (postmaster and backends) is reported beside the server's. SIM_DATABASE (or
+# PM_DATABASE_URL) = postgresql://user:pass@host:port/db uses that EMPTY database instead (the server's --database).
 # Knobs (environment): SIM_INTERVAL (60 s between an agent's check-ins), SIM_JITTER (0.1 = ±10 %), SIM_WAVE
 # (AGENTS/10), SIM_PUSH (AGENTS/100), SIM_CONNECTIONS (128 requests in flight at most), SIM_ENROLL_CONCURRENCY (16),
 # SIM_DOWNLOAD_SAMPLE (10 agents really download the artifact and check its SHA-256), SIM_ROLLOUT_JITTER (30 s),
@@ -38,11 +40,35 @@ done
 DATABASE="${SIM_DATABASE:-${PM_DATABASE_URL:-}}"
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/pm-bench-fleet.XXXXXX")
 PID=""
+PG_DIR=""; PG_BIN=""; PG_PID=""
+pg_owner() { if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
 cleanup() {
   [ -n "$PID" ] && stop_container "$PID"
+  if [ -n "$PG_DIR" ]; then
+    pg_owner "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -m fast -w stop >/dev/null 2>&1 || true
+    rm -rf "$PG_DIR"
+  fi
   if [ "${SIM_KEEP:-0}" = 1 ]; then echo "work folder kept: $WORK"; else rm -rf "$WORK"; fi
 }
 trap cleanup EXIT
+
+if [ "$DATABASE" = postgres ]; then
+  PG_BIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
+  [ -x "$PG_BIN/initdb" ] || die "SIM_DATABASE=postgres needs PostgreSQL's server binaries: apt-get install -y postgresql"
+  PG_DIR=$(mktemp -d /tmp/pm-bench-pg.XXXXXX); chmod 0755 "$PG_DIR"
+  [ "$(id -u)" -ne 0 ] || chown postgres: "$PG_DIR"
+  pg_owner "$PG_BIN/initdb" -D "$PG_DIR/data" -U postgres -A trust -E UTF8 --no-locale >"$PG_DIR/initdb.log" 2>&1 \
+    || { cat "$PG_DIR/initdb.log" >&2; die "initdb failed"; }
+  pg_port=$(free_port)
+  pg_owner "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/server.log" -w -t 60 \
+    -o "-h 127.0.0.1 -p $pg_port -k $PG_DIR -c max_connections=200 -c shared_buffers=256MB" start >/dev/null \
+    || { cat "$PG_DIR/server.log" >&2; die "PostgreSQL did not start"; }
+  pg_owner "$PG_BIN/psql" -h 127.0.0.1 -p "$pg_port" -U postgres -qc 'CREATE DATABASE sim' postgres >/dev/null \
+    || die "could not create the database"
+  PG_PID=$(head -1 "$PG_DIR/data/postmaster.pid")
+  DATABASE="postgresql://postgres@127.0.0.1:$pg_port/sim"
+  echo "throwaway PostgreSQL $("$PG_BIN/postgres" --version | awk '{ print $3 }') on port $pg_port (postmaster pid $PG_PID), fsync on"
+fi
 
 PASSWORD="bench-$(date +%s)-pw"
 port=$(free_port)
@@ -89,7 +115,7 @@ java ${SIM_JAVA_OPTS:--Xms512m -Xmx1g} -cp "$CP" io.printmaster.itests.bench.Fle
   --wave="${SIM_WAVE:-$(( AGENTS / 10 > 0 ? AGENTS / 10 : 1 ))}" --push="${SIM_PUSH:-$(( AGENTS / 100 > 0 ? AGENTS / 100 : 1 ))}" \
   --connections="${SIM_CONNECTIONS:-128}" --enroll-concurrency="${SIM_ENROLL_CONCURRENCY:-16}" \
   --download-sample="${SIM_DOWNLOAD_SAMPLE:-10}" --rollout-jitter="${SIM_ROLLOUT_JITTER:-30}" \
-  --server-pid="$PID" --clk-tck="$(getconf CLK_TCK)" --report="$WORK/report.txt"
+  --server-pid="$PID" ${PG_PID:+--db-pid="$PG_PID"} --clk-tck="$(getconf CLK_TCK)" --report="$WORK/report.txt"
 code=$?
 set -e
 echo "storage: $storage; after: $(load_note)"

@@ -96,6 +96,8 @@ public final class FleetSimulator {
     private final Path reportFile;
     private final ProcessProbe server;
     private final ProcessProbe self;
+    /** The database server's process (PostgreSQL's postmaster), when it runs beside the server; else null. */
+    private final ProcessProbe database;
 
     // ---- clients
     private final HttpClient agentHttp;
@@ -207,6 +209,7 @@ public final class FleetSimulator {
         int ticks = Integer.parseInt(o.getOrDefault("clk-tck", "100"));
         server = o.containsKey("server-pid") ? new ProcessProbe(Long.parseLong(o.get("server-pid")), ticks) : null;
         self = new ProcessProbe(ProcessHandle.current().pid(), ticks);
+        database = o.containsKey("db-pid") ? new ProcessProbe(Long.parseLong(o.get("db-pid")), ticks) : null;
         if (password == null || password.isBlank()) {
             throw new IllegalArgumentException("--password (or PM_ADMIN_PASSWORD) is required");
         }
@@ -758,8 +761,10 @@ public final class FleetSimulator {
         if (stopping.get() || !pushAvailable.get()) {
             return;
         }
-        HttpRequest req = HttpRequest.newBuilder(URI.create(base + "/api/v1/agents/update/wait?cursor="
-                        + URLEncoder.encode(cursor, StandardCharsets.UTF_8))).timeout(WAIT_TIMEOUT)
+        // no cursor: the handshake (answered at once with one); then the cursor of the last answer
+        String query = cursor.isEmpty() ? "" : "?cursor=" + URLEncoder.encode(cursor, StandardCharsets.UTF_8);
+        HttpRequest req = HttpRequest.newBuilder(URI.create(base + "/api/v1/agents/update/wait" + query))
+                .timeout(WAIT_TIMEOUT)
                 .header("Authorization", "Bearer " + a.credential).GET().build();
         waitHttp.sendAsync(req, HttpResponse.BodyHandlers.ofByteArray()).whenComplete((resp, err) -> {
             if (stopping.get()) {
@@ -791,14 +796,17 @@ public final class FleetSimulator {
                             }
                         }
                     }
-                    if (any) {
-                        at(System.nanoTime(), a, Kind.CHECK_IN_NOW); // an event is a hint: check in at once
+                    if (any || cursor.isEmpty()) {
+                        // an event is a hint: check in at once; so does the real agent after the handshake (the
+                        // check-in covers what happened before the wait, the wait what happens after)
+                        at(System.nanoTime(), a, Kind.CHECK_IN_NOW);
                     }
                 } catch (IOException e) {
                     error("wait answer", e, null);
                 }
             } else if (err == null && resp.statusCode() == 204) {
                 waitsAnswered.increment();
+                next = resp.headers().firstValue("PM-Wait-Cursor").orElse(cursor);
             } else {
                 error("wait", err, resp);
                 String c = next;
@@ -811,12 +819,13 @@ public final class FleetSimulator {
 
     // ---------------------------------------------------------------- reporting
 
-    private record Snapshot(long nanos, double serverCpu, double selfCpu, long requests, double serverCheckIns) {
+    private record Snapshot(long nanos, double serverCpu, double selfCpu, double databaseCpu, long requests,
+                            double serverCheckIns) {
     }
 
     private Snapshot snapshot() {
         return new Snapshot(System.nanoTime(), server == null ? -1 : server.cpuSeconds(), self.cpuSeconds(),
-                totalRequests.sum(), serverCheckInCount());
+                database == null ? -1 : database.treeCpuSeconds(), totalRequests.sum(), serverCheckInCount());
     }
 
     /** {@code printmaster_checkins_total{result="ok"}} from the server's own metrics (the admin session reads them). */
@@ -883,6 +892,7 @@ public final class FleetSimulator {
         double achieved = windowCheckIns.sum() / window;
         double serverCores = server == null ? -1 : (after.serverCpu - before.serverCpu) / window;
         double selfCores = (after.selfCpu - before.selfCpu) / window;
+        double databaseCores = database == null ? -1 : (after.databaseCpu - before.databaseCpu) / window;
         double serverCounted = before.serverCheckIns < 0 || after.serverCheckIns < 0 ? -1
                 : (after.serverCheckIns - before.serverCheckIns) / window;
         long missing = java.util.Arrays.stream(agents).filter(a -> a.okCheckIns.get() == 0).count();
@@ -908,6 +918,7 @@ public final class FleetSimulator {
         out.put("server_heap_used_mb_max", server == null ? -1 : server.heapUsedMaxKb() / 1024);
         out.put("server_heap_committed_mb", server == null ? -1 : server.heapCommittedKb() / 1024);
         out.put("simulator_cpu_cores", round(selfCores));
+        out.put("database_cpu_cores", round(databaseCores));
         out.put("load_average_end", ProcessProbe.loadAverage());
         out.put("push", pushAvailable.get() ? "long-poll" : "none (polling)");
         out.put("commands_sent", commandsSent.get());
@@ -938,6 +949,9 @@ public final class FleetSimulator {
                     server.pid(), serverCores, serverCores * 100 / Runtime.getRuntime().availableProcessors(),
                     Runtime.getRuntime().availableProcessors(), server.rssMaxKb() / 1024,
                     server.heapUsedMaxKb() / 1024, server.heapCommittedKb() / 1024);
+        }
+        if (database != null) {
+            say("database server (postmaster pid %d and its backends): CPU %.2f cores", database.pid(), databaseCores);
         }
         say("simulator: CPU %.2f cores; load average now %s", selfCores, ProcessProbe.loadAverage());
         say("commands (%s): %d sent, %d delivered; send → check-in answer %s", out.get("push"), commandsSent.get(),

@@ -44,6 +44,29 @@ public final class ProcessProbe implements AutoCloseable {
         }
     }
 
+    /**
+     * Seconds of CPU of the process and every process below it, living or ended (a database server's backends):
+     * each one's user + system time plus what its ended children used ({@code cutime}, {@code cstime}).
+     */
+    public double treeCpuSeconds() {
+        double total = ticksOf(pid);
+        ProcessHandle root = ProcessHandle.of(pid).orElse(null);
+        if (root != null) {
+            total += root.descendants().mapToLong(p -> ticksOf(p.pid())).sum();
+        }
+        return total / ticksPerSecond;
+    }
+
+    private static long ticksOf(long pid) {
+        try {
+            String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+            String[] f = stat.substring(stat.lastIndexOf(')') + 2).trim().split(" ");
+            return Long.parseLong(f[11]) + Long.parseLong(f[12]) + Long.parseLong(f[13]) + Long.parseLong(f[14]);
+        } catch (IOException | RuntimeException e) {
+            return 0;
+        }
+    }
+
     /** Resident set size in KB (and remembers the highest seen); -1 when it cannot be read. */
     public long rssKb() {
         try {
