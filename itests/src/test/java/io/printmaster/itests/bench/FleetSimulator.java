@@ -109,7 +109,12 @@ public final class FleetSimulator {
 
     // ---- the fleet and its schedule
     private Agent[] agents;
+    /** The periodic check-ins, by due time. */
     private final DelayQueue<Task> schedule = new DelayQueue<>();
+    /** Update checks after a hold and the steps of update runs, by due time. */
+    private final DelayQueue<Task> timers = new DelayQueue<>();
+    /** What agents do at once (a push event's check-in, a command's update check, the check-in after a run). */
+    private final java.util.concurrent.LinkedBlockingQueue<Task> urgent = new java.util.concurrent.LinkedBlockingQueue<>();
     private final Semaphore inFlight;
     private final AtomicBoolean stopping = new AtomicBoolean();
     private final AtomicBoolean pushAvailable = new AtomicBoolean(true);
@@ -465,30 +470,44 @@ public final class FleetSimulator {
 
     // ---------------------------------------------------------------- the schedule
 
+    /**
+     * Takes a place among the requests in flight, then the most urgent due action: first what an agent does at once
+     * (a check-in a push event or a finished run asks for, an update check a command asks for), then its run's and
+     * holds' timers, then the periodic check-ins. A server slower than the schedule thus delays the periodic polls
+     * (reported as lateness), not an agent's own reaction, as with real agents, which do not queue behind each other.
+     */
     private void dispatch() {
         while (!stopping.get()) {
-            Task t;
+            Task t = null;
             try {
-                t = schedule.take();
-                if (t.kind == Kind.UPDATE_CHECK) {
-                    synchronized (t.agent) {
-                        if (t.agent.updateCheckDue != t.token || t.agent.inRun) {
-                            continue; // replaced by an earlier one, or a run already started
+                inFlight.acquire();
+                while (t == null && !stopping.get()) {
+                    t = urgent.poll();
+                    if (t == null) {
+                        t = timers.poll();
+                    }
+                    if (t == null) {
+                        t = schedule.poll(1, TimeUnit.MILLISECONDS);
+                    }
+                    if (t != null && t.kind == Kind.UPDATE_CHECK) {
+                        synchronized (t.agent) {
+                            if (t.agent.updateCheckDue != t.token || t.agent.inRun) {
+                                t = null; // replaced by an earlier one, or a run already started
+                            } else {
+                                t.agent.updateCheckDue = 0;
+                            }
                         }
-                        t.agent.updateCheckDue = 0;
                     }
                 }
-                inFlight.acquire();
             } catch (InterruptedException e) {
                 return;
             }
-            if (stopping.get()) {
+            if (t == null || stopping.get()) {
                 inFlight.release();
                 return;
             }
-            long late = System.nanoTime() - t.due;
-            if (measuring && t.kind != Kind.RUN_STEP) {
-                lateness.recordNanos(late);
+            if (measuring && t.kind == Kind.CHECK_IN) {
+                lateness.recordNanos(System.nanoTime() - t.due);
             }
             try {
                 switch (t.kind) {
@@ -503,9 +522,21 @@ public final class FleetSimulator {
     }
 
     private void at(long due, Agent a, Kind kind) {
-        if (!stopping.get()) {
-            schedule.add(new Task(due, a, kind, due));
+        if (stopping.get()) {
+            return;
         }
+        Task t = new Task(due, a, kind, due);
+        if (kind == Kind.CHECK_IN) {
+            schedule.add(t);
+        } else if (kind == Kind.CHECK_IN_NOW || due <= System.nanoTime()) {
+            urgent.add(t);
+        } else {
+            timers.add(t);
+        }
+    }
+
+    private int queued() {
+        return schedule.size() + timers.size() + urgent.size();
     }
 
     /** An update check (a check-in with a run id) after {@code seconds}, unless one is due sooner. */
@@ -871,7 +902,7 @@ public final class FleetSimulator {
             say("t=%4.0fs %s %6.0f check-ins/s p99 %s ms, in flight %d, queued %d, runs %d/%d, commands %d/%d, errors %d%s, load %s",
                     (now - start) / 1e9, measuring ? "[window]" : "[      ]", (c - lastCheckIns) / secs,
                     LatencyHistogram.ms(h.percentileMicros(99)), connections - inFlight.availablePermits(),
-                    schedule.size(), runsSucceeded.sum(), runsStarted.sum(), commandsDelivered.get(),
+                    queued(), runsSucceeded.sum(), runsStarted.sum(), commandsDelivered.get(),
                     commandsSent.get(), errorCount(), serverPart, ProcessProbe.loadAverage());
             last = now;
             lastCheckIns = c;
@@ -942,7 +973,7 @@ public final class FleetSimulator {
                 configured, achieved, serverCounted, windowTelemetry.sum() / window);
         say("check-in latency: %s", checkInLatency.summaryMillis());
         say("telemetry latency: %s", telemetryLatency.summaryMillis());
-        say("lateness (start behind schedule): %s", lateness.summaryMillis());
+        say("lateness (periodic check-ins started behind their due time): %s", lateness.summaryMillis());
         say("answers: %d bytes on average, %d said \"unchanged\"", out.get("answer_bytes_mean"), unchangedAnswers.sum());
         if (server != null) {
             say("server (pid %d): CPU %.2f cores (%.0f %% of %d), RSS max %d MB, heap used max %d MB of %d MB committed",
