@@ -113,7 +113,7 @@ public class AgentCommandStore {
         String id = secrets.id(COMMAND_ID_PREFIX);
         Instant now = clock.instant();
         Object[] revoked = new Object[1];
-        Optional<AgentCommand> issued = database.inTransaction(c -> {
+        Optional<AgentCommand> issued = database.inRetryingTransaction(c -> { // many admins or a script at once: a lost lock is retried
             String fleet;
             try (PreparedStatement ps = c.prepareStatement("SELECT FLEET_ID, REVOKED_AT FROM PM_AGENT WHERE ID = ?")) {
                 ps.setString(1, agentId);
