@@ -47,17 +47,16 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Across replicas on one database a sync runs on one of them at a time: the replica starting one takes the
  * {@value #LEASE} lease ({@link io.printmaster.store.ClusterLease}) and renews it while the sync runs; a sync asked of
- * another replica meanwhile answers the running one ("already running", from its row). A sync left {@code running}
- * by a replica that died is marked failed by the next replica that takes the lease, never while its holder lives.
+ * another replica meanwhile answers the running one ("already running", from its row); see {@link SyncReplicas}. A
+ * sync left {@code running} by a replica that died is marked failed by the next replica that takes the lease, never
+ * while its holder lives.
  */
 @Component(service = ReleaseIntake.class, configurationPid = ReleaseIntake.PID)
 @Designate(ocd = ReleaseIntake.Config.class)
 public class ReleaseIntake {
     static final String PID = "io.printmaster.server.releases.intake";
     /** The lease a replica holds while it syncs. */
-    static final String LEASE = "releases.sync";
-    /** How long a sync request waits for another replica's sync to show up as a row after that replica took the lease. */
-    private static final Duration ELSEWHERE_WAIT = Duration.ofSeconds(3);
+    static final String LEASE = SyncReplicas.LEASE;
     private static final Logger LOG = LoggerFactory.getLogger(ReleaseIntake.class);
     /** Finished syncs whose events stay replayable. */
     private static final int KEEP_RUNS = 10;
@@ -111,7 +110,7 @@ public class ReleaseIntake {
     private final ReleaseStore store;
     private final ArtifactCache cache;
     private final Clock clock;
-    private final LeaseKeeper lease;
+    private final SyncReplicas replicas;
     private final List<Bound> sources = new CopyOnWriteArrayList<>();
     private final Map<String, SyncRun> runs = new LinkedHashMap<>();
     private final SecureRandom random = new SecureRandom();
@@ -141,9 +140,9 @@ public class ReleaseIntake {
         this.store = store;
         this.cache = cache;
         this.clock = clock;
-        this.lease = new LeaseKeeper(lease, LEASE);
+        this.replicas = new SyncReplicas(store, lease);
         this.config = validated(config);
-        if (!this.lease.heldElsewhere()) {
+        if (!replicas.heldElsewhere()) {
             // nobody syncs now: a "running" row is a sync whose replica stopped mid-way
             store.syncs().abandonRunningSyncs(clock.instant());
         }
@@ -173,7 +172,7 @@ public class ReleaseIntake {
             stopping = executor;
             stopping.shutdownNow();
         }
-        lease.close();
+        replicas.close();
         // waited for outside the monitor: the sync's last steps (catchUp, settled) take it before they end
         try {
             if (!stopping.awaitTermination(10, TimeUnit.SECONDS)) {
@@ -296,19 +295,11 @@ public class ReleaseIntake {
         if (current != null && current.isRunning()) {
             return new Started(current, true);
         }
-        Duration ttl = Duration.ofSeconds(config.lease__ttl__seconds());
-        LeaseKeeper.Held held = lease.tryTake(ttl);
-        if (held == null) {
-            Optional<SyncRun> elsewhere = runningElsewhere(ttl);
-            if (elsewhere.isPresent()) {
-                return new Started(elsewhere.get(), true);
-            }
-            held = lease.tryTake(ttl);
-            if (held == null) {
-                throw new IllegalStateException("replica " + lease.holder() + " holds the " + LEASE
-                        + " lease but has recorded no running sync");
-            }
+        SyncReplicas.Claim claim = replicas.claim(Duration.ofSeconds(config.lease__ttl__seconds()));
+        if (claim.elsewhere() != null) {
+            return new Started(claim.elsewhere(), true);
         }
+        LeaseKeeper.Held held = claim.held();
         try {
             return startHeld(trigger, actor, held);
         } catch (SQLException | RuntimeException e) {
@@ -317,45 +308,18 @@ public class ReleaseIntake {
         }
     }
 
-    /**
-     * The sync another replica runs now: the newest {@code running} row while another replica holds the lease. That
-     * replica writes the row just after taking the lease, so a request arriving in between waits a moment for it.
-     */
-    private Optional<SyncRun> runningElsewhere(Duration ttl) throws SQLException {
-        Instant giveUp = Instant.now().plus(ELSEWHERE_WAIT);
-        while (true) {
-            Optional<SyncHistory.SyncRecord> row = runningRowElsewhere();
-            if (row.isPresent()) {
-                SyncHistory.SyncRecord r = row.get();
-                return Optional.of(new SyncRun(r.id(), r.triggeredBy(), r.startedBy(), r.startedAt()));
-            }
-            if (!lease.heldElsewhere() || Instant.now().isAfter(giveUp)) {
-                return Optional.empty();
-            }
-            try {
-                Thread.sleep(50);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return Optional.empty();
-            }
-        }
-    }
-
     /** The row of the sync another live replica runs now, if any. */
     Optional<SyncHistory.SyncRecord> runningRowElsewhere() throws SQLException {
-        if (!lease.heldElsewhere()) {
-            return Optional.empty();
-        }
-        return store.syncs().recentSyncs(5).stream().filter(r -> SyncRun.RUNNING.equals(r.state())).findFirst();
+        return replicas.runningRowElsewhere();
     }
 
     /** This replica's identity among the replicas (null when alone), and the one holding the sync lease now. */
     String replicaId() {
-        return lease.replicaId();
+        return replicas.replicaId();
     }
 
     String leaseHolder() throws SQLException {
-        return lease.holder();
+        return replicas.holder();
     }
 
     private Started startHeld(String trigger, String actor, LeaseKeeper.Held held) throws SQLException {
