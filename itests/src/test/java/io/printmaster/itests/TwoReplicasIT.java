@@ -5,22 +5,16 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.sun.net.httpserver.HttpServer;
-import java.io.File;
 import java.io.IOException;
 import java.net.CookieManager;
-import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -38,7 +32,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -70,210 +63,22 @@ class TwoReplicasIT {
     private static final String PASSWORD = "replicas-admin-password";
     private static final String UPSTREAM_HEADER = "X-PrintMaster-Upstream";
 
-    private static Path work;
-    private static Path postgresState;
-    private static String adminDatabaseUrl;
-    private static String databaseUrl;
-    private static HttpServer feed;
-    /** While set, the release feed holds every listing until it is counted down (a long sync). */
-    private static final AtomicReference<CountDownLatch> FEED_GATE = new AtomicReference<>();
-    private static final AtomicInteger FEED_LISTINGS = new AtomicInteger();
-    private static final ServerProcess[] REPLICAS = new ServerProcess[2];
-    private static final Path[] DATA = new Path[2];
-    private static final int[] PORTS = new int[2];
-    private static Process nginx;
-    private static int nginxPort;
+    private static TwoReplicasFixture fixture;
     private static HttpClient http;
     private static String csrf;
 
     @BeforeAll
     static void start() throws Exception {
-        work = Files.createTempDirectory("pm-replicas");
-        adminDatabaseUrl = postgres();
-        databaseUrl = freshDatabase(adminDatabaseUrl);
-        feed = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-        feed.setExecutor(Executors.newCachedThreadPool());
-        feed.createContext("/", exchange -> {
-            FEED_LISTINGS.incrementAndGet();
-            CountDownLatch gate = FEED_GATE.get();
-            if (gate != null) {
-                try {
-                    gate.await(180, TimeUnit.SECONDS);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-            }
-            exchange.sendResponseHeaders(404, -1); // no feed: the source fails, the built-in source syncs
-            exchange.close();
-        });
-        feed.start();
-
-        Path masterKey = work.resolve("shared-master.key");
-        byte[] key = new byte[32];
-        new java.security.SecureRandom().nextBytes(key);
-        Files.writeString(masterKey, java.util.Base64.getEncoder().encodeToString(key) + "\n");
-        Files.setPosixFilePermissions(masterKey, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
-        for (int i = 0; i < 2; i++) {
-            DATA[i] = work.resolve("replica-" + i);
-            Path etc = DATA[i].resolve("etc");
-            Files.createDirectories(etc);
-            Files.writeString(etc.resolve("io.printmaster.server.releases.intake.cfg"),
-                    "lease_ttl_seconds=" + LEASE_TTL_SECONDS + "\n");
-            Files.writeString(etc.resolve("io.printmaster.releasesource.httpfeed-slow.cfg"),
-                    "name=slow\nurl=http://127.0.0.1:" + feed.getAddress().getPort() + "/feed.json\n");
-            PORTS[i] = ServerProcess.freePort();
-        }
-        nginxPort = ServerProcess.freePort();
-        // every installer and agent reaches the replicas through nginx: the same fleet files on both
-        for (int i = 0; i < 2; i++) {
-            Files.writeString(DATA[i].resolve("etc").resolve("io.printmaster.server.installers.cfg"),
-                    "server_url=http://127.0.0.1:" + nginxPort + "\n");
-        }
-
-        // both at once on the empty database: the first-start races (schema, admin, keys) are part of the test
-        ExecutorService starting = Executors.newFixedThreadPool(2);
-        try {
-            List<Future<ServerProcess>> futures = new ArrayList<>();
-            for (int i = 0; i < 2; i++) {
-                int replica = i;
-                // the release cache shared (the syncing replica fills it); installers cached per replica
-                futures.add(starting.submit(() -> ServerProcess.start("replica-" + replica, DATA[replica],
-                        List.of("-Dpm.cache.dir=" + work.resolve("shared-cache")),
-                        List.of("--port", Integer.toString(PORTS[replica])),
-                        Map.of("PM_DATABASE_URL", databaseUrl, "PM_ADMIN_PASSWORD", PASSWORD,
-                                "PM_MASTER_KEY_FILE", masterKey.toString()))));
-            }
-            for (int i = 0; i < 2; i++) {
-                REPLICAS[i] = futures.get(i).get(3, TimeUnit.MINUTES);
-            }
-        } finally {
-            starting.shutdown();
-        }
-        nginx = startNginx();
+        fixture = new TwoReplicasFixture(LEASE_TTL_SECONDS, PASSWORD, UPSTREAM_HEADER);
+        fixture.start();
         http = HttpClient.newBuilder().cookieHandler(new CookieManager()).connectTimeout(Duration.ofSeconds(5)).build();
     }
 
     @AfterAll
     static void stop() throws Exception {
-        CountDownLatch gate = FEED_GATE.getAndSet(null);
-        if (gate != null) {
-            gate.countDown();
+        if (fixture != null) {
+            fixture.stop();
         }
-        if (nginx != null) {
-            nginx.destroy();
-            nginx.waitFor(10, TimeUnit.SECONDS);
-        }
-        for (ServerProcess r : REPLICAS) {
-            if (r != null) {
-                r.close();
-            }
-        }
-        if (feed != null) {
-            feed.stop(0);
-        }
-        if (postgresState != null) {
-            run(Duration.ofSeconds(60), script().toString(), "stop", postgresState.toString());
-        }
-    }
-
-    // ---- the setting --------------------------------------------------------------------------------------------
-
-    private static Path script() {
-        return Path.of(System.getProperty("pm.workspace", "..")).resolve("itests/tools/postgres.sh");
-    }
-
-    /** The admin URL of a PostgreSQL server: the one given, or a throwaway cluster; skips when there is none. */
-    private static String postgres() throws Exception {
-        String given = System.getenv("PM_TEST_DATABASE_URL");
-        if (given != null && !given.isBlank()) {
-            return given.strip();
-        }
-        Path script = script();
-        boolean available = Files.isExecutable(script)
-                && run(Duration.ofSeconds(30), script.toString(), "available").code() == 0;
-        String missing = "PostgreSQL is not installed here and PM_TEST_DATABASE_URL is not set: the two-replica "
-                + "test needs a PostgreSQL server (CI installs one)";
-        if ("1".equals(System.getenv("PM_REQUIRE_POSTGRES"))) {
-            assertTrue(available, missing + "; PM_REQUIRE_POSTGRES=1 makes that a failure");
-        }
-        assumeTrue(available, missing);
-        postgresState = work.resolve("postgres.state");
-        Result started = run(Duration.ofSeconds(120), script.toString(), "start", postgresState.toString());
-        assertEquals(0, started.code(), "itests/tools/postgres.sh start: " + started.output());
-        String[] lines = started.output().strip().split("\n");
-        return lines[lines.length - 1].strip();
-    }
-
-    /** A new database for this test on that server; its URL. */
-    private static String freshDatabase(String admin) throws Exception {
-        String name = "pm_replicas_" + Long.toHexString(System.nanoTime());
-        Result created = psql(admin, "CREATE DATABASE " + name);
-        assertEquals(0, created.code(), "CREATE DATABASE: " + created.output());
-        URI u = URI.create(admin);
-        String query = u.getRawQuery() == null ? "" : "?" + u.getRawQuery();
-        String withoutQuery = admin.substring(0, admin.length() - query.length());
-        return withoutQuery.substring(0, withoutQuery.length() - u.getRawPath().length()) + "/" + name + query;
-    }
-
-    private static Result psql(String url, String sql) throws Exception {
-        return run(Duration.ofSeconds(60), "psql", "-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-d", url, "-c", sql);
-    }
-
-    private static Process startNginx() throws Exception {
-        Path dir = work.resolve("nginx");
-        Files.createDirectories(dir.resolve("tmp"));
-        boolean root = "root".equals(System.getProperty("user.name"));
-        // what the admin guide shows, with the test's paths and ports; the upstream header names the replica that
-        // answered, so the test sees round robin at work
-        String conf = (root ? "user root;\n" : "") + """
-                worker_processes 1;
-                pid %1$s/nginx.pid;
-                error_log %1$s/error.log info;
-                events { worker_connections 512; }
-                http {
-                  access_log %1$s/access.log;
-                  client_body_temp_path %1$s/tmp/body;
-                  proxy_temp_path %1$s/tmp/proxy;
-                  fastcgi_temp_path %1$s/tmp/fastcgi;
-                  uwsgi_temp_path %1$s/tmp/uwsgi;
-                  scgi_temp_path %1$s/tmp/scgi;
-                  upstream printmaster {
-                    server 127.0.0.1:%2$d max_fails=1 fail_timeout=2s;
-                    server 127.0.0.1:%3$d max_fails=1 fail_timeout=2s;
-                    keepalive 16;
-                  }
-                  server {
-                    listen 127.0.0.1:%4$d;
-                    client_max_body_size 0;
-                    location / {
-                      proxy_pass http://printmaster;
-                      proxy_http_version 1.1;
-                      proxy_set_header Connection "";
-                      proxy_set_header Host $http_host;
-                      proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
-                      proxy_set_header X-Forwarded-Proto $scheme;
-                      proxy_read_timeout 75s;
-                      proxy_buffering off;
-                      add_header %5$s $upstream_addr always;
-                    }
-                  }
-                }
-                """.formatted(dir, PORTS[0], PORTS[1], nginxPort, UPSTREAM_HEADER);
-        Path file = dir.resolve("nginx.conf");
-        Files.writeString(file, conf);
-        String binary = onPath("nginx") ? "nginx" : "/usr/sbin/nginx";
-        assertTrue(onPath("nginx") || Files.isExecutable(Path.of(binary)),
-                "nginx is not installed: the two-replica test runs behind a real nginx (apt-get install nginx-light)");
-        Process p = new ProcessBuilder(binary, "-p", dir.toString(), "-c", file.toString(), "-g", "daemon off;")
-                .redirectErrorStream(true).redirectOutput(dir.resolve("nginx.out").toFile()).start();
-        HttpClient probe = HttpClient.newHttpClient();
-        Eventually.within(Duration.ofSeconds(30), () -> {
-            assertTrue(p.isAlive(), "nginx exited: " + Files.readString(dir.resolve("nginx.out")));
-            HttpResponse<String> r = probe.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + nginxPort
-                    + "/api/v1/health")).build(), HttpResponse.BodyHandlers.ofString());
-            assertEquals(200, r.statusCode(), r.body());
-        });
-        return p;
     }
 
     // ---- HTTP ---------------------------------------------------------------------------------------------------
@@ -285,11 +90,11 @@ class TwoReplicasIT {
     }
 
     private static URI viaNginx(String path) {
-        return URI.create("http://127.0.0.1:" + nginxPort + path);
+        return fixture.viaNginx(path);
     }
 
     private static URI direct(int replica, String path) {
-        return URI.create("http://127.0.0.1:" + PORTS[replica] + path);
+        return fixture.direct(replica, path);
     }
 
     private static Answer send(String method, URI uri, Object body, boolean withCsrf) throws Exception {
@@ -327,7 +132,7 @@ class TwoReplicasIT {
     }
 
     private static String upstreamOf(int replica) {
-        return "127.0.0.1:" + PORTS[replica];
+        return fixture.upstreamOf(replica);
     }
 
     // ---- the tests ----------------------------------------------------------------------------------------------
@@ -335,16 +140,16 @@ class TwoReplicasIT {
     @Test
     @Order(1)
     void bothReplicasStartedTogetherOnTheEmptyDatabaseWithOneAdminAndOneSigningKey() throws Exception {
-        for (ServerProcess r : REPLICAS) {
+        for (ServerProcess r : fixture.replicas()) {
             HttpResponse<String> health = HttpClient.newHttpClient().send(HttpRequest.newBuilder(r.uri("/api/v1/health"))
                     .build(), HttpResponse.BodyHandlers.ofString());
             assertEquals(200, health.statusCode(), health.body());
             assertTrue(health.body().contains("\"UP\""), "both replicas are UP: " + health.body());
         }
-        assertEquals("1", psql(databaseUrl, "SELECT COUNT(*) FROM pm_user WHERE username = 'admin'").output().strip());
+        assertEquals("1", fixture.psql("SELECT COUNT(*) FROM pm_user WHERE username = 'admin'").output().strip());
         login();
         // the first key: created by whichever replica signed first, never one per replica
-        Eventually.within(WAIT, () -> assertEquals("1", psql(databaseUrl,
+        Eventually.within(WAIT, () -> assertEquals("1", fixture.psql(
                 "SELECT COUNT(*) FROM pm_signing_key WHERE active_slot = 1").output().strip()));
     }
 
@@ -446,7 +251,7 @@ class TwoReplicasIT {
         String cookie = ((CookieManager) http.cookieHandler().orElseThrow()).getCookieStore().getCookies().stream()
                 .filter(c -> c.getName().equals("PM_SESSION")).findFirst().orElseThrow().toString();
         String rolloutId;
-        try (SseClient onReplica1 = SseClient.open(Integer.toString(PORTS[1]), "/api/v1/events", "Cookie", cookie)) {
+        try (SseClient onReplica1 = SseClient.open(Integer.toString(fixture.port(1)), "/api/v1/events", "Cookie", cookie)) {
             assertEquals(200, onReplica1.status);
             Answer created = post(direct(0, "/api/v1/rollouts"), rollout);
             assertEquals(201, created.status(), created.body());
@@ -493,9 +298,9 @@ class TwoReplicasIT {
         assertEquals(maxConcurrent, admitted.size(), "exactly max_concurrent agents were offered the update: " + admitted);
         JsonNode detail = get(viaNginx("/api/v1/rollouts/" + rolloutId)).json();
         assertEquals(maxConcurrent, detail.findValue("counts").path("in_progress").asInt(), detail.toString());
-        assertEquals(Integer.toString(maxConcurrent), psql(databaseUrl, "SELECT COUNT(*) FROM pm_rollout_agent"
+        assertEquals(Integer.toString(maxConcurrent), fixture.psql("SELECT COUNT(*) FROM pm_rollout_agent"
                 + " WHERE rollout_id = '" + rolloutId + "' AND state = 'in_progress'").output().strip());
-        assertEquals(Integer.toString(maxConcurrent), psql(databaseUrl, "SELECT in_progress FROM pm_rollout WHERE id = '"
+        assertEquals(Integer.toString(maxConcurrent), fixture.psql("SELECT in_progress FROM pm_rollout WHERE id = '"
                 + rolloutId + "'").output().strip());
     }
 
@@ -515,13 +320,13 @@ class TwoReplicasIT {
             assertTrue(syncStatus(1).path("running").isNull(), syncStatus(1).toString());
         });
         CountDownLatch gate = new CountDownLatch(1);
-        FEED_GATE.set(gate);
-        int listingsBefore = FEED_LISTINGS.get();
+        fixture.feedGate().set(gate);
+        int listingsBefore = fixture.feedListings();
         Answer started = post(viaNginx("/api/v1/releases/sync"), null);
         assertEquals(202, started.status(), started.body());
         assertFalse(started.json().path("already_running").asBoolean(), started.body());
         String syncId = started.json().path("sync_id").asText();
-        Eventually.within(WAIT, () -> assertTrue(FEED_LISTINGS.get() > listingsBefore, "the sync is listing the feed"));
+        Eventually.within(WAIT, () -> assertTrue(fixture.feedListings() > listingsBefore, "the sync is listing the feed"));
 
         JsonNode s0 = syncStatus(0);
         JsonNode s1 = syncStatus(1);
@@ -537,11 +342,11 @@ class TwoReplicasIT {
         assertEquals(202, again.status(), again.body());
         assertTrue(again.json().path("already_running").asBoolean(), "the other replica runs no second sync: " + again.body());
         assertEquals(syncId, again.json().path("sync_id").asText());
-        assertEquals("1", psql(databaseUrl, "SELECT COUNT(*) FROM pm_release_sync WHERE state = 'running'").output().strip(),
+        assertEquals("1", fixture.psql("SELECT COUNT(*) FROM pm_release_sync WHERE state = 'running'").output().strip(),
                 "one sync runs across the replicas");
 
         // the holder dies mid-sync: after the lease's ttl the other replica syncs, and marks the orphan failed
-        REPLICAS[syncing].kill();
+        fixture.replica(syncing).kill();
         long killed = System.nanoTime();
         String[] takeover = new String[1];
         Eventually.within(WAIT, () -> {
@@ -555,14 +360,14 @@ class TwoReplicasIT {
                 + " (lease ttl " + LEASE_TTL_SECONDS + " s)");
         assertNotEquals(syncId, takeover[0]);
         assertTrue(waitedMs <= (LEASE_TTL_SECONDS + 10) * 1000L, "taken over " + waitedMs + " ms after the kill");
-        assertEquals("failed", psql(databaseUrl, "SELECT state FROM pm_release_sync WHERE id = '" + syncId + "'")
+        assertEquals("failed", fixture.psql("SELECT state FROM pm_release_sync WHERE id = '" + syncId + "'")
                 .output().strip(), "the dead replica's sync is marked failed by the replica that took over");
         JsonNode survivor = syncStatus(other);
         assertEquals(survivor.path("replica_id").asText(), survivor.path("lease_holder").asText());
 
         gate.countDown();
-        FEED_GATE.set(null);
-        Eventually.within(WAIT, () -> assertEquals("0", psql(databaseUrl,
+        fixture.feedGate().set(null);
+        Eventually.within(WAIT, () -> assertEquals("0", fixture.psql(
                 "SELECT COUNT(*) FROM pm_release_sync WHERE state = 'running'").output().strip()));
         // the session still works through nginx with one replica gone (nginx skips the dead upstream)
         for (int i = 0; i < 4; i++) {
@@ -570,29 +375,5 @@ class TwoReplicasIT {
             assertEquals(201, r.status(), r.body());
             assertEquals(upstreamOf(other), r.upstream().substring(r.upstream().lastIndexOf(' ') + 1));
         }
-    }
-
-    // ---- processes ----------------------------------------------------------------------------------------------
-
-    record Result(int code, String output) {
-    }
-
-    private static Result run(Duration timeout, String... command) throws IOException, InterruptedException {
-        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-        byte[] out = p.getInputStream().readAllBytes();
-        if (!p.waitFor(timeout.toSeconds(), TimeUnit.SECONDS)) {
-            p.destroyForcibly();
-            throw new AssertionError(String.join(" ", command) + " did not finish within " + timeout);
-        }
-        return new Result(p.exitValue(), new String(out, StandardCharsets.UTF_8));
-    }
-
-    private static boolean onPath(String tool) {
-        for (String d : System.getenv().getOrDefault("PATH", "").split(File.pathSeparator)) {
-            if (!d.isEmpty() && Files.isExecutable(Path.of(d, tool))) {
-                return true;
-            }
-        }
-        return false;
     }
 }
