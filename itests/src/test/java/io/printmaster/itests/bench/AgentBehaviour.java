@@ -1,5 +1,7 @@
 package io.printmaster.itests.bench;
 
+import static io.printmaster.itests.bench.FleetSimulator.say;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import io.printmaster.itests.bench.AgentTask.Kind;
 import java.io.IOException;
@@ -40,11 +42,13 @@ final class AgentBehaviour {
 
     void checkIn(AgentTask t) {
         SimulatedAgent a = t.agent();
-        String runId = t.kind() == Kind.UPDATE_CHECK ? "sim-" + a.index + "-" + Long.toString(System.nanoTime(), 36) : null;
+        String runId = t.kind() == Kind.UPDATE_CHECK
+                ? "sim-" + a.index + "-" + Long.toString(System.nanoTime(), 36) : null;
         StringBuilder b = new StringBuilder(256).append("{\"current_version\":\"").append(a.version)
                 .append("\",\"platform\":\"linux\",\"arch\":\"amd64\",\"hostname\":\"").append(a.hostname)
                 .append("\",\"next_check_at\":\"")
-                .append(Instant.now().plusSeconds(options.intervalSeconds).truncatedTo(java.time.temporal.ChronoUnit.SECONDS))
+                .append(Instant.now().plusSeconds(options.intervalSeconds)
+                        .truncatedTo(java.time.temporal.ChronoUnit.SECONDS))
                 .append('"');
         if (a.trustVersion > 0) {
             b.append(",\"trust_version\":").append(a.trustVersion);
@@ -289,7 +293,7 @@ final class AgentBehaviour {
             }
             if (err == null && resp.statusCode() == 404 && pushProbed.get() == 0) {
                 if (metrics.pushAvailable.compareAndSet(true, false)) {
-                    FleetSimulator.say("GET /api/v1/agents/update/wait answers 404: no push on this server, commands arrive by polling");
+                    say("GET /api/v1/agents/update/wait answers 404: no push on this server, commands arrive by polling");
                 }
                 return;
             }

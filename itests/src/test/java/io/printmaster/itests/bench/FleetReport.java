@@ -1,5 +1,7 @@
 package io.printmaster.itests.bench;
 
+import static io.printmaster.itests.bench.FleetSimulator.say;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -36,8 +38,9 @@ final class FleetReport {
     }
 
     Snapshot snapshot() {
-        return new Snapshot(System.nanoTime(), options.server == null ? -1 : options.server.cpuSeconds(), options.self.cpuSeconds(),
-                options.database == null ? -1 : options.database.treeCpuSeconds(), metrics.totalRequests.sum(), http.serverCheckInCount());
+        return new Snapshot(System.nanoTime(), options.server == null ? -1 : options.server.cpuSeconds(),
+                options.self.cpuSeconds(), options.database == null ? -1 : options.database.treeCpuSeconds(),
+                metrics.totalRequests.sum(), http.serverCheckInCount());
     }
 
     /** A line every 10 s: what the last 10 s did. */
@@ -62,12 +65,15 @@ final class FleetReport {
             long c = metrics.totalCheckIns.sum();
             double cpu = options.server == null ? -1 : options.server.cpuSeconds();
             LatencyHistogram h = metrics.tick.getAndSet(new LatencyHistogram());
-            String serverPart = options.server == null ? "" : String.format("  server CPU %.0f %%, RSS %d MB, heap %d MB",
+            String serverPart = options.server == null ? ""
+                    : String.format("  server CPU %.0f %%, RSS %d MB, heap %d MB",
                     (cpu - lastCpu) / secs * 100, options.server.rssKb() / 1024, options.server.heapUsedKb() / 1024);
-            FleetSimulator.say("t=%4.0fs %s %6.0f check-ins/s p99 %s ms, in flight %d, queued %d, runs %d/%d, commands %d/%d, errors %d%s, load %s",
+            say("t=%4.0fs %s %6.0f check-ins/s p99 %s ms, in flight %d, queued %d, runs %d/%d, commands %d/%d,"
+                            + " errors %d%s, load %s",
                     (now - start) / 1e9, metrics.measuring ? "[window]" : "[      ]", (c - lastCheckIns) / secs,
                     LatencyHistogram.ms(h.percentileMicros(99)), scheduler.inFlightCount(),
-                    scheduler.queued(), metrics.runsSucceeded.sum(), metrics.runsStarted.sum(), metrics.commandsDelivered.get(),
+                    scheduler.queued(), metrics.runsSucceeded.sum(), metrics.runsStarted.sum(),
+                    metrics.commandsDelivered.get(),
                     metrics.commandsSent.get(), metrics.errorCount(), serverPart, ProcessProbe.loadAverage());
             last = now;
             lastCheckIns = c;
@@ -100,7 +106,8 @@ final class FleetReport {
         out.put("checkin_p999_ms", LatencyHistogram.ms(metrics.checkInLatency.percentileMicros(99.9)));
         out.put("checkin_max_ms", LatencyHistogram.ms(metrics.checkInLatency.maxMicros()));
         out.put("lateness_p99_ms", LatencyHistogram.ms(metrics.lateness.percentileMicros(99)));
-        out.put("answer_bytes_mean", metrics.totalCheckIns.sum() == 0 ? 0 : metrics.answerBytes.sum() / metrics.totalCheckIns.sum());
+        long checkIns = metrics.totalCheckIns.sum();
+        out.put("answer_bytes_mean", checkIns == 0 ? 0 : metrics.answerBytes.sum() / checkIns);
         out.put("unchanged_answers", metrics.unchangedAnswers.sum());
         out.put("server_cpu_cores", round(serverCores));
         out.put("server_rss_mb_max", options.server == null ? -1 : options.server.rssMaxKb() / 1024);
@@ -125,38 +132,43 @@ final class FleetReport {
         out.put("agents_never_checked_in", missing);
 
         System.out.println();
-        FleetSimulator.say("==== fleet simulation: %d agents, window %.0f s ====", options.agentCount, window);
-        FleetSimulator.say("enrollment: %.0f/s", enrollPerSecond);
-        FleetSimulator.say("check-ins: configured %.0f/s, achieved %.0f/s (the server counted %.0f/s), telemetry %.1f/s",
+        say("==== fleet simulation: %d agents, window %.0f s ====", options.agentCount, window);
+        say("enrollment: %.0f/s", enrollPerSecond);
+        say("check-ins: configured %.0f/s, achieved %.0f/s (the server counted %.0f/s), telemetry %.1f/s",
                 configured, achieved, serverCounted, metrics.windowTelemetry.sum() / window);
-        FleetSimulator.say("check-in latency: %s", metrics.checkInLatency.summaryMillis());
-        FleetSimulator.say("telemetry latency: %s", metrics.telemetryLatency.summaryMillis());
-        FleetSimulator.say("lateness (periodic check-ins started behind their due time): %s", metrics.lateness.summaryMillis());
-        FleetSimulator.say("answers: %d bytes on average, %d said \"unchanged\"", out.get("answer_bytes_mean"), metrics.unchangedAnswers.sum());
+        say("check-in latency: %s", metrics.checkInLatency.summaryMillis());
+        say("telemetry latency: %s", metrics.telemetryLatency.summaryMillis());
+        say("lateness (periodic check-ins started behind their due time): %s", metrics.lateness.summaryMillis());
+        say("answers: %d bytes on average, %d said \"unchanged\"", out.get("answer_bytes_mean"),
+                metrics.unchangedAnswers.sum());
         if (options.server != null) {
-            FleetSimulator.say("server (pid %d): CPU %.2f cores (%.0f %% of %d), RSS max %d MB, heap used max %d MB of %d MB committed",
+            say("server (pid %d): CPU %.2f cores (%.0f %% of %d), RSS max %d MB, heap used max %d MB of %d MB"
+                            + " committed",
                     options.server.pid(), serverCores, serverCores * 100 / Runtime.getRuntime().availableProcessors(),
                     Runtime.getRuntime().availableProcessors(), options.server.rssMaxKb() / 1024,
                     options.server.heapUsedMaxKb() / 1024, options.server.heapCommittedKb() / 1024);
         }
         if (options.database != null) {
-            FleetSimulator.say("database server (postmaster pid %d and its backends): CPU %.2f cores", options.database.pid(), databaseCores);
+            say("database server (postmaster pid %d and its backends): CPU %.2f cores", options.database.pid(),
+                    databaseCores);
         }
-        FleetSimulator.say("simulator: CPU %.2f cores; load average now %s", selfCores, ProcessProbe.loadAverage());
-        FleetSimulator.say("commands (%s): %d sent, %d delivered; send → check-in answer %s", out.get("push"), metrics.commandsSent.get(),
+        say("simulator: CPU %.2f cores; load average now %s", selfCores, ProcessProbe.loadAverage());
+        say("commands (%s): %d sent, %d delivered; send → check-in answer %s", out.get("push"),
+                metrics.commandsSent.get(),
                 metrics.commandsDelivered.get(), metrics.commandDelivery.summaryMillis());
         if (metrics.commandEvent.count() > 0) {
-            FleetSimulator.say("commands: send → wait event %s", metrics.commandEvent.summaryMillis());
+            say("commands: send → wait event %s", metrics.commandEvent.summaryMillis());
         }
-        FleetSimulator.say("long polls: %d answered, %d events", metrics.waitsAnswered.sum(), metrics.waitEvents.sum());
-        FleetSimulator.say("update runs: %d started (%d forced by commands), %d succeeded; %d offers, %d holds; %d downloads verified",
-                metrics.runsStarted.sum(), metrics.forcedRuns.sum(), metrics.runsSucceeded.sum(), metrics.offers.sum(), metrics.holds.sum(),
+        say("long polls: %d answered, %d events", metrics.waitsAnswered.sum(), metrics.waitEvents.sum());
+        say("update runs: %d started (%d forced by commands), %d succeeded; %d offers, %d holds; %d downloads verified",
+                metrics.runsStarted.sum(), metrics.forcedRuns.sum(), metrics.runsSucceeded.sum(), metrics.offers.sum(),
+                metrics.holds.sum(),
                 metrics.downloadsVerified.sum());
         if (rollout != null) {
             JsonNode r = rollout.has("rollout") ? rollout.get("rollout") : rollout;
-            FleetSimulator.say("rollout %s: state %s, counts %s", r.path("id").asText(), r.path("state").asText(), r.path("counts"));
+            say("rollout %s: state %s, counts %s", r.path("id").asText(), r.path("state").asText(), r.path("counts"));
             for (JsonNode w : r.path("waves")) {
-                FleetSimulator.say("  wave %s: %s, targeted %s, assigned %s, succeeded %s, in progress %s", w.path("index"),
+                say("  wave %s: %s, targeted %s, assigned %s, succeeded %s, in progress %s", w.path("index"),
                         w.path("state").asText(), w.path("targeted"), w.path("assigned"), w.path("succeeded"),
                         w.path("in_progress"));
             }
@@ -165,19 +177,19 @@ final class FleetReport {
         boolean ok = true;
         if (metrics.errorCount() > 0) {
             ok = false;
-            FleetSimulator.say("FAILED: %d requests failed: %s", metrics.errorCount(), metrics.errors);
-            metrics.errorSamples.forEach(s -> FleetSimulator.say("  %s", s));
+            say("FAILED: %d requests failed: %s", metrics.errorCount(), metrics.errors);
+            metrics.errorSamples.forEach(s -> say("  %s", s));
         }
         if (missing > 0) {
             ok = false;
-            FleetSimulator.say("FAILED: %d agents never checked in", missing);
+            say("FAILED: %d agents never checked in", missing);
         } else {
-            FleetSimulator.say("every one of the %d agents checked in (at least once, %d check-ins in all)", options.agentCount,
+            say("every one of the %d agents checked in (at least once, %d check-ins in all)", options.agentCount,
                     metrics.totalCheckIns.sum());
         }
         if (undelivered > 0) {
             ok = false;
-            FleetSimulator.say("FAILED: %d commands never reached their agent", undelivered);
+            say("FAILED: %d commands never reached their agent", undelivered);
         }
         if (options.reportFile != null) {
             StringBuilder b = new StringBuilder();

@@ -1,5 +1,7 @@
 package io.printmaster.itests.bench;
 
+import static io.printmaster.itests.bench.FleetSimulator.say;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.net.URI;
@@ -31,7 +33,8 @@ final class FleetSetup {
     }
 
     String prepareFleet() throws Exception {
-        http.adminSend("POST", "/api/v1/fleets", "{\"id\":\"" + options.fleet + "\",\"name\":\"Fleet simulation\"}", 201);
+        http.adminSend("POST", "/api/v1/fleets", "{\"id\":\"" + options.fleet + "\",\"name\":\"Fleet simulation\"}",
+                201);
         JsonNode token = http.adminSend("POST", "/api/v1/fleets/" + options.fleet + "/join-tokens",
                 "{\"max_uses\":" + options.agentCount + ",\"ttl_hours\":24}", 201);
         return token.path("token").asText();
@@ -45,7 +48,8 @@ final class FleetSetup {
         LatencyHistogram latency = new LatencyHistogram();
         long t0 = System.nanoTime();
         long lastSay = t0;
-        FleetSimulator.say("enrolling %d agents through POST /api/v1/agents/enroll, one join token, %d at a time...", options.agentCount,
+        say("enrolling %d agents through POST /api/v1/agents/enroll, one join token, %d at a time...",
+                options.agentCount,
                 options.enrollConcurrency);
         for (int i = 0; i < options.agentCount; i++) {
             SimulatedAgent a = new SimulatedAgent(i + 1);
@@ -56,9 +60,11 @@ final class FleetSetup {
                 break;
             }
             String body = "{\"join_token\":\"" + joinToken + "\",\"hostname\":\"" + a.hostname
-                    + "\",\"platform\":\"linux\",\"arch\":\"amd64\",\"current_version\":\"" + SimulatedAgent.INITIAL_VERSION + "\"}";
+                    + "\",\"platform\":\"linux\",\"arch\":\"amd64\",\"current_version\":\""
+                    + SimulatedAgent.INITIAL_VERSION + "\"}";
             long sent = System.nanoTime();
-            http.agentHttp.sendAsync(http.post("/api/v1/agents/enroll", null, body), HttpResponse.BodyHandlers.ofByteArray())
+            http.agentHttp.sendAsync(http.post("/api/v1/agents/enroll", null, body),
+                            HttpResponse.BodyHandlers.ofByteArray())
                     .whenComplete((resp, err) -> {
                         try {
                             latency.recordNanos(System.nanoTime() - sent);
@@ -81,7 +87,7 @@ final class FleetSetup {
             long now = System.nanoTime();
             if (now - lastSay > 10_000_000_000L) {
                 lastSay = now;
-                FleetSimulator.say("  %d enrolled (%.0f/s so far; load average %s)", i + 1, (i + 1) / ((now - t0) / 1e9),
+                say("  %d enrolled (%.0f/s so far; load average %s)", i + 1, (i + 1) / ((now - t0) / 1e9),
                         ProcessProbe.loadAverage());
             }
         }
@@ -91,7 +97,7 @@ final class FleetSetup {
         }
         double seconds = (System.nanoTime() - t0) / 1e9;
         double rate = options.agentCount / seconds;
-        FleetSimulator.say("enrolled %d agents in %.1f s: %.0f enrollments/s; latency %s", options.agentCount, seconds, rate,
+        say("enrolled %d agents in %.1f s: %.0f enrollments/s; latency %s", options.agentCount, seconds, rate,
                 latency.summaryMillis());
         if (java.util.Arrays.stream(agents).map(a -> a.credential).distinct().count() != options.agentCount) {
             throw new IllegalStateException("the credentials are not all distinct");
@@ -110,7 +116,8 @@ final class FleetSetup {
 
     String createRollout() throws Exception {
         int maxConcurrent = Math.min(100_000, options.waveSize + options.pushCount);
-        String body = "{\"component\":\"agent\",\"version\":\"" + options.version + "\",\"fleets\":[\"" + options.fleet + "\"],"
+        String body = "{\"component\":\"agent\",\"version\":\"" + options.version + "\",\"fleets\":[\""
+                + options.fleet + "\"],"
                 + "\"plan\":{\"canary\":null,\"waves\":[{\"batch_size\":" + options.waveSize + "},{\"batch_size\":1}],"
                 + "\"delay_between_waves_seconds\":604800,\"max_concurrent\":" + maxConcurrent
                 + ",\"jitter_seconds\":" + options.rolloutJitterSeconds
@@ -119,9 +126,10 @@ final class FleetSetup {
         JsonNode created = http.adminSend("POST", "/api/v1/rollouts", body, 201);
         JsonNode rollout = created.has("rollout") ? created.get("rollout") : created;
         String id = rollout.path("id").asText(null);
-        FleetSimulator.say("rollout %s of %s created in %.0f ms: state %s, %s targeted, first wave %d, max_concurrent %d, jitter %d s",
+        say("rollout %s of %s created in %.0f ms: state %s, %s targeted, first wave %d, max_concurrent %d, jitter %d s",
                 id, options.version, (System.nanoTime() - t0) / 1e6, rollout.path("state").asText(),
-                rollout.path("counts").path("targeted").asText("?"), options.waveSize, maxConcurrent, options.rolloutJitterSeconds);
+                rollout.path("counts").path("targeted").asText("?"), options.waveSize, maxConcurrent,
+                options.rolloutJitterSeconds);
         if (!"running".equals(rollout.path("state").asText())) {
             throw new IllegalStateException("the rollout is not running: " + created);
         }
@@ -129,7 +137,7 @@ final class FleetSetup {
     }
 
     void sendCommands() {
-        FleetSimulator.say("sending \"Update now\" (force_update) to %d agents (push %s)...", options.pushCount,
+        say("sending \"Update now\" (force_update) to %d agents (push %s)...", options.pushCount,
                 metrics.pushAvailable.get() ? "route present" : "route absent: delivery by polling");
         Semaphore permits = new Semaphore(8);
         long t0 = System.nanoTime();
@@ -149,7 +157,8 @@ final class FleetSetup {
                 a.commandEventSeen = false;
             }
             metrics.commandsSent.incrementAndGet();
-            http.adminHttp.sendAsync(HttpRequest.newBuilder(URI.create(http.base + "/api/v1/agents/" + a.id + "/commands"))
+            URI commands = URI.create(http.base + "/api/v1/agents/" + a.id + "/commands");
+            http.adminHttp.sendAsync(HttpRequest.newBuilder(commands)
                             .timeout(SimHttp.REQUEST_TIMEOUT).header("Content-Type", "application/json")
                             .header("X-CSRF-Token", http.csrf())
                             .POST(HttpRequest.BodyPublishers.ofString("{\"command\":\"force_update\"}")).build(),
@@ -166,7 +175,8 @@ final class FleetSetup {
                     });
         }
         permits.acquireUninterruptibly(8);
-        FleetSimulator.say("  %d commands accepted in %.1f s (POST latency %s)", metrics.commandsSent.get(), (System.nanoTime() - t0) / 1e9,
+        say("  %d commands accepted in %.1f s (POST latency %s)", metrics.commandsSent.get(),
+                (System.nanoTime() - t0) / 1e9,
                 metrics.commandPostLatency.summaryMillis());
     }
 }
