@@ -129,7 +129,6 @@ public class ZipInstallerFormat implements AppendableInstallerFormat {
     private record Checked(ZipArchiveEntry entry, String relative) {
     }
 
-    /** The checked artifact: its top folder, its entries in physical order, and the index the rules filled. */
     /** 1980-01-02 UTC: within the zip (DOS) time range in every time zone, for an archive without entry times. */
     private static final long NO_ENTRY_TIME = 315_619_200_000L;
 
@@ -145,6 +144,7 @@ public class ZipInstallerFormat implements AppendableInstallerFormat {
         return newest < NO_ENTRY_TIME ? NO_ENTRY_TIME : newest;
     }
 
+    /** The checked artifact: its top folder, its entries in physical order, and the index the rules filled. */
     private record Scan(String topFolder, List<Checked> entries, ArchiveIndex index) {
     }
 
@@ -184,8 +184,8 @@ public class ZipInstallerFormat implements AppendableInstallerFormat {
         try (ZipFile zip = open(officialArtifact)) {
             Scan scan = scan(zip, officialArtifact);
             List<String> missingFolders = ArchiveIndex.missingFolders(scan.index().entries(), publicFiles);
-            long now = fleetEntryTime(scan);
-            long dosTime = ZipAppender.dosTime(now);
+            long entryTime = fleetEntryTime(scan);
+            long dosTime = ZipAppender.dosTime(entryTime);
             Path target = baseOutput.toAbsolutePath();
             Path temp = Files.createTempFile(target.getParent(), "." + target.getFileName() + ".", ".part");
             boolean moved = false;
@@ -311,7 +311,7 @@ public class ZipInstallerFormat implements AppendableInstallerFormat {
 
     private void write(ZipFile zip, Scan scan, FleetFiles fleetFiles, List<String> missingFolders, Path temp)
             throws IOException, InstallerFormatException {
-        long now = fleetEntryTime(scan);
+        long entryTime = fleetEntryTime(scan);
         // a seekable file: sizes and CRCs go into the local headers, no data descriptors
         try (ZipArchiveOutputStream out = new ZipArchiveOutputStream(temp)) {
             for (Checked c : scan.entries()) {
@@ -332,7 +332,7 @@ public class ZipInstallerFormat implements AppendableInstallerFormat {
             for (String folder : missingFolders) {
                 ZipArchiveEntry dir = new ZipArchiveEntry(scan.topFolder() + "/" + folder + "/");
                 dir.setUnixMode(S_IFDIR | MODE_FOLDER);
-                dir.setTime(now);
+                dir.setTime(entryTime);
                 out.putArchiveEntry(dir);
                 out.closeArchiveEntry();
             }
@@ -340,7 +340,7 @@ public class ZipInstallerFormat implements AppendableInstallerFormat {
                 ZipArchiveEntry entry = new ZipArchiveEntry(scan.topFolder() + "/" + f.path());
                 entry.setUnixMode(S_IFREG | f.mode());
                 entry.setMethod(ZipArchiveEntry.DEFLATED);
-                entry.setTime(now);
+                entry.setTime(entryTime);
                 out.putArchiveEntry(entry);
                 out.write(f.content());
                 out.closeArchiveEntry();
