@@ -97,27 +97,9 @@ public class EnrollmentComponent implements Enrollment {
         loop.listeners(this::tell);
         loop.start();
         this.pushEnabled = config.push__enabled();
-        this.push = new PushWaitLoop(new PushWaitLoop.Agent() {
-            @Override
-            public Optional<EnrolledAgent> current() {
-                return loop.current();
-            }
-
-            @Override
-            public Optional<String> credential() {
-                return loop.credential();
-            }
-
-            @Override
-            public javax.net.ssl.SSLContext tls() {
-                return loop.serverTls();
-            }
-
-            @Override
-            public Optional<CheckIn> checkInNow(Duration timeout) throws InterruptedException {
-                return loop.checkInNow(timeout);
-            }
-        }, () -> pushEnabled, PushWaitLoop.defaultBackoff(), EnrollmentLoop.Timing.defaults().connectTimeout());
+        // the loop is what push needs of the agent: who it is, its credential, its TLS, and a check-in now
+        this.push = new PushWaitLoop(loop, () -> pushEnabled, PushWaitLoop.defaultBackoff(),
+                EnrollmentLoop.Timing.defaults().connectTimeout());
         push.start();
         // Registered by hand, not as a DS service: the configuration component uses the fleet policy and this one
         // uses the configuration; declared both ways, SCR reports a circular reference at every start.

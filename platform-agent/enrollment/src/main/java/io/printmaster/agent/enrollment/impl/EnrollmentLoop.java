@@ -42,7 +42,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Nothing here ever logs or shows the join token or the credential.
  */
-final class EnrollmentLoop implements Enrollment, AutoCloseable {
+final class EnrollmentLoop implements Enrollment, PushWaitLoop.Agent, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(EnrollmentLoop.class);
     /** Tolerant: a field a newer server adds to the policy must not make the whole fleet policy unusable. */
     private static final ObjectMapper JSON = new ObjectMapper()

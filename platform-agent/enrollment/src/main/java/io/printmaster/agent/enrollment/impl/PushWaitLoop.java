@@ -61,7 +61,7 @@ final class PushWaitLoop implements AutoCloseable {
 
         Optional<String> credential();
 
-        SSLContext tls();
+        SSLContext serverTls();
 
         /** Checks in now and waits for it, at most {@code timeout}. */
         Optional<CheckIn> checkInNow(Duration timeout) throws InterruptedException;
@@ -260,7 +260,7 @@ final class PushWaitLoop implements AutoCloseable {
     }
 
     private HttpClient client() {
-        SSLContext tls = agent.tls();
+        SSLContext tls = agent.serverTls();
         if (http == null || tls != httpTls) {
             HttpClient.Builder b = HttpClient.newBuilder().connectTimeout(connectTimeout)
                     .version(HttpClient.Version.HTTP_1_1).followRedirects(HttpClient.Redirect.NEVER);

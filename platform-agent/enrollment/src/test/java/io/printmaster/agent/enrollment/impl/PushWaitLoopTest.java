@@ -84,7 +84,7 @@ class PushWaitLoopTest {
             }
 
             @Override
-            public SSLContext tls() {
+            public SSLContext serverTls() {
                 return null;
             }
 
