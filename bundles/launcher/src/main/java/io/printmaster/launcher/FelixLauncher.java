@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Stream;
 import org.apache.felix.framework.Felix;
 import org.osgi.framework.Bundle;
@@ -209,7 +210,7 @@ public final class FelixLauncher {
         log.info("PrintMaster {} started in {} ms", options.role(), System.currentTimeMillis() - startedMillis);
 
         FrameworkEvent event = felix.waitForStop(0);
-        log.info("PrintMaster {} stopped", options.role());
+        logStopped();
         return event.getType() == FrameworkEvent.ERROR ? 1 : 0;
     }
 
@@ -301,9 +302,21 @@ public final class FelixLauncher {
                 log.info("stopping PrintMaster {}", options.role());
                 felix.stop();
                 felix.waitForStop(30_000);
+                // here too: after a SIGTERM the JVM ends once this hook returns, often before the main thread,
+                // woken by the same stop, has written the line
+                logStopped();
             }
         } catch (Exception e) {
             log.warn("unclean stop", e);
+        }
+    }
+
+    private final AtomicBoolean stoppedLogged = new AtomicBoolean();
+
+    /** The "stopped" line, once, from whichever thread sees the framework stopped first. */
+    private void logStopped() {
+        if (stoppedLogged.compareAndSet(false, true)) {
+            log.info("PrintMaster {} stopped", options.role());
         }
     }
 
