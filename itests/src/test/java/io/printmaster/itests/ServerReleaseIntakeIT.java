@@ -7,6 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.printmaster.api.support.RuntimeFingerprint;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -110,7 +112,28 @@ class ServerReleaseIntakeIT {
             JsonNode windows = JSON.readTree(admin.get("/api/v1/releases/manifests?component=server&platform=windows")
                     .get("manifests").get(0).get("manifest").asText());
             assertEquals(manifest.get("bundles"), windows.get("bundles"), "the same bundles in the zip");
+
+            // the server's own releases are for its self-update: an enrolled agent cannot download one
+            String credential = enrolledAgent(admin, server);
+            HttpResponse<String> refused = HttpClient.newHttpClient().send(HttpRequest.newBuilder(server.uri(
+                    "/api/v1/agents/update/download/server/" + version + "/linux-amd64")).header("Authorization",
+                    "Bearer " + credential).build(), HttpResponse.BodyHandlers.ofString());
+            assertEquals(404, refused.statusCode(), refused.body());
+            assertEquals("component", JSON.readTree(refused.body()).get("error").get("field").asText(), refused.body());
         }
+    }
+
+    private static String enrolledAgent(ReleaseIntakeIT.Admin admin, ServerProcess server) throws Exception {
+        assertEquals(201, admin.post("/api/v1/fleets", Map.of("id", "intake", "name", "Intake")).statusCode());
+        HttpResponse<String> minted = admin.post("/api/v1/fleets/intake/join-tokens", Map.of("ttl_hours", 1, "max_uses", 1));
+        assertEquals(201, minted.statusCode(), minted.body());
+        HttpResponse<String> enrolled = HttpClient.newHttpClient().send(HttpRequest.newBuilder(server.uri("/api/v1/agents/enroll"))
+                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(
+                        Map.of("join_token", JSON.readTree(minted.body()).get("token").asText(), "hostname", "intake-host",
+                                "platform", "linux", "arch", "amd64", "current_version", "0.0.1")))).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertEquals(201, enrolled.statusCode(), enrolled.body());
+        return JSON.readTree(enrolled.body()).get("credential").asText();
     }
 
     private static String sha256(Path file) throws Exception {

@@ -35,6 +35,8 @@ public class UpdateDownloadResource implements RouteProvider {
     private static final Map<String, String> CONTENT_TYPES = Map.of("tar.gz", "application/gzip", "zip", "application/zip",
             "msi", "application/x-msi", "jar", "application/java-archive");
 
+    static final String SERVER = "server";
+
     private final ReleaseCatalog catalog;
 
     @Activate
@@ -60,6 +62,10 @@ public class UpdateDownloadResource implements RouteProvider {
         String component = req.pathParam("component");
         String version = req.pathParam("version");
         String target = req.pathParam("target");
+        if (SERVER.equals(component)) {
+            // the server's own releases are for the server's self-update; no agent is ever offered one
+            throw new ApiException(404, "not_found", "component 'server' is not served to agents", "component");
+        }
         int dash = target.indexOf('-');
         if (dash <= 0 || dash == target.length() - 1) {
             throw ApiException.invalid("platform", "the last path segment must be {platform}-{arch}, e.g. linux-amd64; got '" + target + "'");
