@@ -1,8 +1,9 @@
 @echo off
 rem PrintMaster agent: starts the agent of this installation (the folder above bin\, the install root R).
 rem   bin\pm-agent.cmd [--data-dir DIR] [--port N] [--log-level L]     same flags as ./pm agent
-rem Java: %JAVA_HOME%\bin\java.exe, else <program>\runtime\bin\java.exe, else R\runtime\bin\java.exe, else java.exe
-rem on the PATH (Java 17+). JVM options: PM_JAVA_OPTS, else the agent defaults. Data: --data-dir, else PM_DATA_DIR,
+rem Java: <program>\runtime\bin\java.exe (the runtime an archive may carry), else %JAVA_HOME%\bin\java.exe, else
+rem R\runtime\bin\java.exe, else java.exe on the PATH (Java 17+).
+rem JVM options: PM_JAVA_OPTS, else the agent defaults. Data: --data-dir, else PM_DATA_DIR,
 rem else R\data. No --supervise here: on Windows the service (bin\pm-agent-service.exe) keeps the agent running.
 rem
 rem Version slots (docs\admin-guide.md, "Install layout and version slots"), as bin/pm-agent does: started with
@@ -39,14 +40,15 @@ exit /b %ERRORLEVEL%
 
 :java
 set "JAVA="
-if defined JAVA_HOME (
+rem the runtime this release carries (the one it was built and tested with) comes first
+if exist "%PM_PROGRAM%\runtime\bin\java.exe" (
+  set "JAVA=%PM_PROGRAM%\runtime\bin\java.exe"
+) else if defined JAVA_HOME (
   if not exist "%JAVA_HOME%\bin\java.exe" (
     echo pm-agent: JAVA_HOME is %JAVA_HOME% but it has no bin\java.exe: fix JAVA_HOME or unset it 1>&2
     exit /b 2
   )
   set "JAVA=%JAVA_HOME%\bin\java.exe"
-) else if exist "%PM_PROGRAM%\runtime\bin\java.exe" (
-  set "JAVA=%PM_PROGRAM%\runtime\bin\java.exe"
 ) else if exist "%PM_ROOT%\runtime\bin\java.exe" (
   set "JAVA=%PM_ROOT%\runtime\bin\java.exe"
 ) else (
