@@ -36,18 +36,22 @@ import java.util.stream.Stream;
  * {@code -Dpm.jdk.linux-arm64=/opt/jdk-17-aarch64}); the build machine's own platform defaults to the JDK running the
  * build; {@code none} builds that platform without a runtime; a platform with no JDK gets none. Each image is cached
  * under the work folder with a fingerprint of its inputs (the jlink version, the jmods, the modules, the options), so
- * jlink runs once per platform until one of them changes; the jlink output is deterministic for the same inputs and the
- * packager fixes the entry times, so archives with a runtime stay reproducible.
+ * jlink runs once per platform until one of them changes; uncompressed, the jlink output is the same bytes for the
+ * same inputs ({@link #JLINK_OPTIONS}) and the packager fixes the entry times, so archives with a runtime stay
+ * reproducible.
  */
 public final class RuntimeImage {
     /**
-     * Small and without what a service does not use. {@code --compress=1} (shared constant strings), not 2 (each
-     * class zipped): the archive is gzipped as a whole, and gzip finds far more in plain class files than in zipped
-     * ones (linux-amd64, 13 modules: 25.6 MB gzipped with 1, 33.1 MB with 2; 61 against 51 MB unpacked;
-     * docs/benchmarks.md). The download is what every full install costs.
+     * Small and without what a service does not use, and NOT compressed: Java 17's jlink compression plugins
+     * ({@code --compress=1}, shared strings, and {@code 2}, zipped resources) give a different {@code lib/modules} from
+     * run to run for the same inputs (seen with 17.0.15: two outputs alternating), which would make the archives
+     * irreproducible and change the runtime fingerprint at every build, so that no release could be hot-swapped.
+     * Uncompressed, the output is the same bytes every time, and the archive is gzipped as a whole anyway
+     * (linux-amd64, 13 modules: 26.7 MB gzipped, against 25.6 MB with 1 and 33.1 MB with 2; 77 MB unpacked;
+     * docs/benchmarks.md).
      */
     static final List<String> JLINK_OPTIONS = List.of("--strip-debug", "--no-header-files", "--no-man-pages",
-            "--compress=1");
+            "--compress=0");
     /** The value of {@code pm.jdk.<platform>} that builds that platform's archive without a runtime. */
     static final String NONE = "none";
 

@@ -81,6 +81,10 @@ final class RuntimeModules {
                 args.add(into.toString());
             }
         }
+        if (args.size() == 2) {
+            RuntimeImage.deleteTree(classes);
+            return Set.of();
+        }
         ToolProvider jdeps = ToolProvider.findFirst("jdeps").orElseThrow(() -> new IOException(
                 "this Java (" + System.getProperty("java.home") + ") has no jdeps: build with a JDK"));
         ByteArrayOutputStream out = new ByteArrayOutputStream();
