@@ -5,9 +5,9 @@ rem the same bytes): pm-agent runs io.printmaster.agent.launcher.AgentMain with 
 rem agent's small JVM defaults; pm-server runs io.printmaster.server.launcher.ServerMain with PM_SERVER_ROOT and the
 rem JVM's own defaults.
 rem   bin\pm-<role>.cmd [--data-dir DIR] [--port N] [--log-level L]     same flags as ./pm <role>
-rem Java: %JAVA_HOME%\bin\java.exe, else <program>\runtime\bin\java.exe, else R\runtime\bin\java.exe, else java.exe
-rem on the PATH (Java 17+). JVM options: PM_JAVA_OPTS, else the role's defaults. Data: --data-dir, else PM_DATA_DIR,
-rem else R\data. No --supervise here: on Windows the service (bin\pm-<role>-service.exe) keeps it running.
+rem Java: <program>\runtime\bin\java.exe (the runtime an archive may carry), else %JAVA_HOME%\bin\java.exe, else
+rem R\runtime\bin\java.exe, else java.exe on the PATH (Java 17+). JVM options: PM_JAVA_OPTS, else the role's defaults.
+rem Data: --data-dir, else PM_DATA_DIR, else R\data. No --supervise here: on Windows the service (bin\pm-<role>-service.exe) keeps it running.
 rem
 rem Version slots (docs\admin-guide.md, "Install layout and version slots"), as bin/pm-agent does: started with
 rem its root variable unset, this script is the trampoline of R. R\versions\booting (a trial that never committed) is
@@ -62,14 +62,15 @@ exit /b %ERRORLEVEL%
 
 :java
 set "JAVA="
-if defined JAVA_HOME (
+rem the runtime this release carries (the one it was built and tested with) comes first
+if exist "%PM_PROGRAM%\runtime\bin\java.exe" (
+  set "JAVA=%PM_PROGRAM%\runtime\bin\java.exe"
+) else if defined JAVA_HOME (
   if not exist "%JAVA_HOME%\bin\java.exe" (
     echo %ME%: JAVA_HOME is %JAVA_HOME% but it has no bin\java.exe: fix JAVA_HOME or unset it 1>&2
     exit /b 2
   )
   set "JAVA=%JAVA_HOME%\bin\java.exe"
-) else if exist "%PM_PROGRAM%\runtime\bin\java.exe" (
-  set "JAVA=%PM_PROGRAM%\runtime\bin\java.exe"
 ) else if exist "%PM_ROOT%\runtime\bin\java.exe" (
   set "JAVA=%PM_ROOT%\runtime\bin\java.exe"
 ) else (

@@ -29,7 +29,10 @@ import java.util.stream.Stream;
  * {@code service/}: no {@code etc/}, and nothing else of the assembled folder (its {@code agent-releases/} stays out).
  *
  * <p>Usage: {@code AgentPackager [--role agent|server] --dist DIR --scripts DIR --service DIR --version V
- * --mtime ISO-8601 --out DIR [--windows-service-source FILE --work DIR]}. {@code --scripts} holds {@code pm-agent} and {@code pm-agent.cmd}; {@code --service}
+ * --mtime ISO-8601 --out DIR [--windows-service-source FILE --work DIR]
+ * [--jdks 'linux-amd64=DIR;linux-arm64=DIR;...' --runtime-work DIR]}. With {@code --jdks}, each archive whose
+ * platform has a JDK carries {@code runtime/}, a trimmed Java runtime ({@link RuntimeImage}), and the build prints
+ * one line per archive saying whether it does. {@code --scripts} holds {@code pm-agent} and {@code pm-agent.cmd}; {@code --service}
  * holds the service files ({@code printmaster-agent.service}, {@code io.printmaster.agent.plist},
  * {@code printmaster-agent-service.xml}). A missing {@code --windows-service-exe} file leaves the Windows service
  * host out of the windows archive (the compiler was not there); see {@link WindowsServiceHost}.
@@ -71,6 +74,7 @@ public final class AgentPackager {
     private final String version;
     private final Instant modified;
     private final Optional<Path> windowsServiceExe;
+    private Map<Target, Path> runtimes = Map.of();
 
     public AgentPackager(Path dist, Path scripts, Path service, String version, Instant modified,
                          Optional<Path> windowsServiceExe) {
@@ -86,6 +90,12 @@ public final class AgentPackager {
         this.version = version;
         this.modified = modified;
         this.windowsServiceExe = windowsServiceExe;
+    }
+
+    /** The jlink images ({@link RuntimeImage}) the archives of these targets carry as {@code runtime/}. */
+    public AgentPackager withRuntimes(Map<Target, Path> runtimes) {
+        this.runtimes = Map.copyOf(runtimes);
+        return this;
     }
 
     public String topFolder() {
@@ -136,6 +146,11 @@ public final class AgentPackager {
         add(byPath, Entry.file(top + "/bin/" + script + ".cmd", existing(scripts.resolve(script + ".cmd")), Entry.EXECUTABLE_MODE));
         if (target == Target.WINDOWS_AMD64 && windowsServiceExe.isPresent() && Files.isRegularFile(windowsServiceExe.get())) {
             add(byPath, Entry.file(top + "/bin/" + role.windowsServiceExe(), windowsServiceExe.get(), Entry.EXECUTABLE_MODE));
+        }
+        if (runtimes.containsKey(target)) {
+            for (Entry e : RuntimeImage.entries(runtimes.get(target), top + "/runtime")) {
+                add(byPath, e);
+            }
         }
         add(byPath, Entry.directory(top + "/service"));
         for (String file : role.serviceFiles(target)) {
@@ -194,7 +209,8 @@ public final class AgentPackager {
         for (int i = 0; i < args.length; i++) {
             if (!args[i].startsWith("--") || i + 1 >= args.length) {
                 throw new IllegalArgumentException("usage: AgentPackager [--role agent|server] --dist DIR --scripts DIR --service DIR "
-                        + "--version V --mtime ISO-8601 --out DIR [--windows-service-source FILE --work DIR]; at '" + args[i] + "'");
+                        + "--version V --mtime ISO-8601 --out DIR [--windows-service-source FILE --work DIR] "
+                        + "[--jdks 'linux-amd64=DIR;...' --runtime-work DIR]; at '" + args[i] + "'");
             }
             opts.put(args[i].substring(2), args[++i]);
         }
@@ -212,11 +228,40 @@ public final class AgentPackager {
             exe = new WindowsServiceHost(Path.of(opts.get("windows-service-source")))
                     .compile(work.resolve(role.windowsServiceExe()), role.serviceHostDefines);
         }
-        AgentPackager packager = new AgentPackager(role, Path.of(required(opts, "dist")), Path.of(required(opts, "scripts")),
-                Path.of(required(opts, "service")), required(opts, "version"), mtime, exe);
+        Path dist = Path.of(required(opts, "dist"));
+        Map<Target, RuntimeImage.Built> runtimes = opts.containsKey("jdks")
+                ? RuntimeImage.buildAll(dist, RuntimeImage.jdks(platformValues(opts.get("jdks")),
+                        Path.of(System.getProperty("java.home")), RuntimeImage.host()), Path.of(required(opts, "runtime-work")),
+                        System.out)
+                : Map.of();
+        Map<Target, Path> images = new java.util.EnumMap<>(Target.class);
+        runtimes.forEach((t, b) -> images.put(t, b.image()));
+        AgentPackager packager = new AgentPackager(role, dist, Path.of(required(opts, "scripts")),
+                Path.of(required(opts, "service")), required(opts, "version"), mtime, exe).withRuntimes(images);
         Map<String, Path> written = packager.writeAll(Path.of(required(opts, "out")));
         System.out.println("[" + role.component + "-packager] wrote " + String.join(", ", written.keySet()) + " and SHA256SUMS in "
                 + opts.get("out"));
+        if (role == ReleaseRole.AGENT) { // the server's archives carry no runtime (docs/admin-guide.md)
+            for (Target t : Target.values()) {
+                System.out.println(RuntimeImage.describe(role.fileName(t, required(opts, "version")), t, runtimes.get(t)));
+            }
+        }
+    }
+
+    /** {@code "linux-amd64=/jdk;linux-arm64="} → platform → value (blank values kept: "not set"). */
+    static Map<String, String> platformValues(String list) {
+        Map<String, String> values = new LinkedHashMap<>();
+        for (String pair : list.split(";")) {
+            if (pair.isBlank()) {
+                continue;
+            }
+            int eq = pair.indexOf('=');
+            if (eq <= 0) {
+                throw new IllegalArgumentException("--jdks: '" + pair + "' is not <platform>=<JDK folder>");
+            }
+            values.put(pair.substring(0, eq).strip(), pair.substring(eq + 1).strip());
+        }
+        return values;
     }
 
     private static String required(Map<String, String> opts, String name) {

@@ -2,6 +2,7 @@ package io.printmaster.agent.worker.impl;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -11,6 +12,7 @@ import io.printmaster.agent.hotswap.api.SwapOutcome;
 import io.printmaster.agent.hotswap.api.SwapPlan;
 import io.printmaster.agent.update.api.RunResult;
 import io.printmaster.agent.update.api.RunState;
+import io.printmaster.api.support.RuntimeFingerprint;
 import io.printmaster.core.policy.UpdatePolicy;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -174,6 +176,40 @@ class HotSwapRunTest {
         assertEquals(List.of(), swapper.plans, "no swap");
         assertEquals(1, f.downloadRequests.get(), "the release archive is downloaded");
         assertEquals(Optional.of("1.1.0"), f.pointer("trial"));
+    }
+
+    /**
+     * An agent installed from an archive that carries a Java runtime ({@code runtime/}): a release with the same
+     * launcher, scripts and bundles but another Java update under {@code runtime/} must not be hot-swapped (the
+     * running JVM is the old one), it is installed in full with a restart.
+     */
+    @Test
+    void aReleaseWhoseBundledJavaRuntimeDiffersIsInstalledInFullWithARestart(@TempDir Path other) throws Exception {
+        Path javaHome = Path.of(System.getProperty("java.home"));
+        Path elsewhere = other.resolve("program");
+        UpdateFixture.writeProgram(elsewhere, "1.0.0");
+        for (Path program : List.of(root, elsewhere)) {
+            Files.createDirectories(program.resolve("runtime/bin"));
+            Files.copy(javaHome.resolve("bin/java"), program.resolve("runtime/bin/java"));
+            Files.copy(javaHome.resolve("release"), program.resolve("runtime/release"));
+        }
+        assertEquals(RuntimeFingerprint.ofProgramFolder(root), RuntimeFingerprint.ofProgramFolder(elsewhere),
+                "the two programs are alike but for what the test changes next");
+        // the next Java update: the same files, runtime/release says another version
+        Path release = elsewhere.resolve("runtime/release");
+        Files.writeString(release, Files.readString(release).replaceAll("JAVA_VERSION=\"[^\"]*\"",
+                "JAVA_VERSION=\"17.0.99\""));
+        assertNotEquals(RuntimeFingerprint.ofProgramFolder(root), RuntimeFingerprint.ofProgramFolder(elsewhere),
+                "runtime/ is part of the runtime fingerprint");
+        f.offerHotSwap("1.1.0", elsewhere, Map.of(WORKER, newWorker, LOCALUI, localui), Map.of());
+
+        RunResult r = f.base().run("run-1", false, Optional.empty());
+
+        assertEquals(RunState.RESTARTING, r.state(), r.toString());
+        assertEquals(List.of(), swapper.plans, "no swap");
+        assertEquals(List.of(), f.bundleRequests, "no bundle-by-bundle download");
+        assertEquals(1, f.downloadRequests.get(), "the release archive is downloaded");
+        assertEquals(Optional.of("1.1.0"), f.pointer("trial"), "booted as a trial by the restart");
     }
 
     @Test

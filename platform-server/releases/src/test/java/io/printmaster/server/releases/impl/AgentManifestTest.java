@@ -149,6 +149,44 @@ class AgentManifestTest {
         assertEquals("0.1.1", worker.get("version").asText());
     }
 
+    /**
+     * Archives that carry a Java runtime ({@code runtime/}, made by jlink): a new Java update under {@code runtime/}
+     * with the same bundles and scripts is a new runtime, so agents install it in full with a restart; the same
+     * {@code runtime/} again keeps hot swaps possible.
+     */
+    @Test
+    void aChangedBundledJavaRuntimeRequiresARestartAndAnUnchangedOneDoesNot() throws Exception {
+        Path javaHome = Path.of(System.getProperty("java.home"));
+        byte[] release = Files.readAllBytes(javaHome.resolve("release"));
+        byte[] java = Files.readAllBytes(javaHome.resolve("bin/java"));
+        Map<String, byte[]> v100 = AgentArchives.tree("1.0.0");
+        v100.put("runtime/bin/java", java);
+        v100.put("runtime/release", release);
+        Map<String, byte[]> v110 = AgentArchives.tree("1.1.0");
+        v110.putAll(Map.of("runtime/bin/java", java, "runtime/release", release));
+        v110.put("bundle/io.printmaster.agent.worker-0.1.0.jar",
+                AgentArchives.bundleJar("io.printmaster.agent.worker", "0.1.1", "worker v2"));
+        Map<String, byte[]> v120 = AgentArchives.tree("1.2.0");
+        v120.put("runtime/bin/java", java);
+        // the next Java update of the same feature version: only the runtime's release file differs here
+        v120.put("runtime/release", new String(release, StandardCharsets.UTF_8)
+                .replaceAll("JAVA_VERSION=\"[^\"]*\"", "JAVA_VERSION=\"17.0.99\"").getBytes(StandardCharsets.UTF_8));
+        assertNotEquals(new String(release, StandardCharsets.UTF_8), new String(v120.get("runtime/release"),
+                StandardCharsets.UTF_8), "the test changes the runtime");
+
+        JsonNode m100 = signed(cached("agent", "1.0.0", "tar.gz", AgentArchives.tarGz("1.0.0", v100)));
+        JsonNode m110 = signed(cached("agent", "1.1.0", "tar.gz", AgentArchives.tarGz("1.1.0", v110)));
+        JsonNode m120 = signed(cached("agent", "1.2.0", "tar.gz", AgentArchives.tarGz("1.2.0", v120)));
+
+        Map<String, byte[]> withoutRuntime = AgentArchives.tree("1.0.0");
+        JsonNode plain = signed(cached("agent", "0.9.0", "zip", AgentArchives.zip("0.9.0", withoutRuntime)));
+        assertNotEquals(plain.get("runtime_sha256"), m100.get("runtime_sha256"), "runtime/ is part of the fingerprint");
+        assertEquals(m100.get("runtime_sha256"), m110.get("runtime_sha256"), "the same runtime/");
+        assertFalse(m110.get("restart_required").asBoolean(), "same runtime/, a bundle changed: hot-swappable");
+        assertNotEquals(m110.get("runtime_sha256"), m120.get("runtime_sha256"), "runtime/release changed");
+        assertTrue(m120.get("restart_required").asBoolean(), "a new Java runtime: full install with a restart");
+    }
+
     @Test
     void aServerArchiveListsItsBundlesAndRuntimeComparedWithTheServersOwnLowerVersion() throws Exception {
         Map<String, byte[]> tree = AgentArchives.tree("1.0.0");
