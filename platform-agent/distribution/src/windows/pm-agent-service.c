@@ -110,7 +110,8 @@ static void log_line(WORD type, const wchar_t *format, ...)
             SYSTEMTIME t;
             GetLocalTime(&t);
             fwprintf(f, L"%04u-%02u-%02u %02u:%02u:%02u %ls %ls\n", t.wYear, t.wMonth, t.wDay, t.wHour, t.wMinute,
-                     t.wSecond, type == EVENTLOG_ERROR_TYPE ? L"ERROR" : L"INFO ", message);
+                     t.wSecond, type == EVENTLOG_ERROR_TYPE ? L"ERROR" : type == EVENTLOG_WARNING_TYPE ? L"WARN " : L"INFO ",
+                     message);
             fclose(f);
         }
     }

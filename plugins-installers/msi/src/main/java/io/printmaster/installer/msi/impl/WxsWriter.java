@@ -130,7 +130,12 @@ final class WxsWriter {
         line(2, "<Directory Id=\"TARGETDIR\" Name=\"SourceDir\">");
         line(3, "<Directory Id=\"ProgramFiles64Folder\">");
         line(4, "<Directory Id=\"PrintMasterFolder\" Name=\"PrintMaster\">");
+        // the install folder and its PrintMaster parent are the product's own folders too, so that an uninstall or
+        // a rolled-back install removes them when empty (the data folder is elsewhere, in ProgramData); wixl
+        // ignores RemoveFolder's Directory attribute, so each is a CreateFolder component in its folder
+        ownFolder(5, "PrintMasterFolder");
         line(5, "<Directory Id=\"INSTALLDIR\" Name=\"Agent\">");
+        ownFolder(6, "INSTALLDIR");
         folderContent(root, 6);
         line(5, "</Directory>");
         line(4, "</Directory>");
@@ -190,6 +195,13 @@ final class WxsWriter {
             folderContent(child, depth + 1);
             line(depth, "</Directory>");
         }
+    }
+
+    private void ownFolder(int depth, String directoryId) {
+        String componentId = id("C", "own-folder:" + directoryId);
+        componentIds.add(componentId);
+        line(depth, "<Component Id=\"" + componentId + "\" Guid=\"" + guid("own-folder:" + directoryId)
+                + "\" Win64=\"yes\"><CreateFolder/></Component>");
     }
 
     private void fileComponent(Payload.File f, int depth) {

@@ -273,7 +273,11 @@ class MsiInstallerFormatTest {
         assertArrayEquals(fleetLogback, format.readBack(msi, "conf/logback.xml").orElseThrow());
         assertEquals(officialFiles().size(), format.entries(msi).size(), "replaced, not added");
         List<List<String>> createFolder = table(msi, "CreateFolder");
-        assertEquals(2, createFolder.size(), "etc and data/plugins are created empty: " + createFolder);
+        // etc and data/plugins are created empty; the install folder and its PrintMaster parent are the product's
+        // own, so an uninstall or a rolled-back install removes them
+        assertEquals(4, createFolder.size(), "etc, data/plugins, INSTALLDIR, PrintMasterFolder: " + createFolder);
+        assertTrue(createFolder.stream().map(r -> r.get(0)).toList().containsAll(List.of("INSTALLDIR",
+                "PrintMasterFolder")), createFolder.toString());
     }
 
     @Test
