@@ -110,7 +110,8 @@ static void log_line(WORD type, const wchar_t *format, ...)
             SYSTEMTIME t;
             GetLocalTime(&t);
             fwprintf(f, L"%04u-%02u-%02u %02u:%02u:%02u %ls %ls\n", t.wYear, t.wMonth, t.wDay, t.wHour, t.wMinute,
-                     t.wSecond, type == EVENTLOG_ERROR_TYPE ? L"ERROR" : type == EVENTLOG_WARNING_TYPE ? L"WARN " : L"INFO ",
+                     t.wSecond,
+                     type == EVENTLOG_ERROR_TYPE ? L"ERROR" : type == EVENTLOG_WARNING_TYPE ? L"WARN " : L"INFO ",
                      message);
             fclose(f);
         }
@@ -456,7 +457,8 @@ static void WINAPI service_main(DWORD argc, LPWSTR *argv)
     ZeroMemory(&limits, sizeof(limits));
     limits.BasicLimitInformation.LimitFlags = JOB_OBJECT_LIMIT_KILL_ON_JOB_CLOSE;
     if (!job || !SetInformationJobObject(job, JobObjectExtendedLimitInformation, &limits, sizeof(limits))) {
-        log_line(EVENTLOG_ERROR_TYPE, L"cannot create the job object for the " ROLE_NAME L" (error %lu)", GetLastError());
+        log_line(EVENTLOG_ERROR_TYPE, L"cannot create the job object for the " ROLE_NAME L" (error %lu)",
+                 GetLastError());
         report(SERVICE_STOPPED, NO_ERROR, EXIT_START_FAILED, 0);
         return;
     }
@@ -481,8 +483,8 @@ static void WINAPI service_main(DWORD argc, LPWSTR *argv)
         return;
     }
     if (!AssignProcessToJobObject(job, child.hProcess)) {
-        log_line(EVENTLOG_WARNING_TYPE, L"cannot put the " ROLE_NAME L" in the job object (error %lu); it may outlive a "
-                 L"killed service host", GetLastError());
+        log_line(EVENTLOG_WARNING_TYPE, L"cannot put the " ROLE_NAME L" in the job object (error %lu); it may "
+                 L"outlive a killed service host", GetLastError());
     }
     ResumeThread(child.hThread);
     CloseHandle(child.hThread);
@@ -497,7 +499,8 @@ static void WINAPI service_main(DWORD argc, LPWSTR *argv)
     DWORD specific = 0;
     if (which == WAIT_OBJECT_0) {
         if (!stop_gracefully(&child)) {
-            log_line(EVENTLOG_WARNING_TYPE, L"the " ROLE_NAME L" did not stop within %d s; ending it", STOP_GRACE_MS / 1000);
+            log_line(EVENTLOG_WARNING_TYPE, L"the " ROLE_NAME L" did not stop within %d s; ending it",
+                     STOP_GRACE_MS / 1000);
         }
         log_line(EVENTLOG_INFORMATION_TYPE, L"service stopped");
     } else {
@@ -533,7 +536,8 @@ int wmain(int argc, wchar_t **argv)
             fwprintf(stderr, ROLE_HOST_EXE L" is the Windows service host of the PrintMaster " ROLE_NAME L"; the "
                      L"Service Control Manager starts it. Register it with:\n"
                      L"  sc.exe create " SERVICE_NAME L" binPath= \"<home>\\bin\\" ROLE_HOST_EXE L"\" start= auto\n"
-                     L"  sc.exe failure " SERVICE_NAME L" reset= 86400 actions= restart/5000/restart/5000/restart/60000\n"
+                     L"  sc.exe failure " SERVICE_NAME L" reset= 86400 actions= "
+                     L"restart/5000/restart/5000/restart/60000\n"
                      L"  sc.exe failureflag " SERVICE_NAME L" 1\n"
                      L"or run the " ROLE_NAME L" in this console with " ROLE_CONSOLE_SCRIPT L"\n");
             return 1;
