@@ -154,7 +154,8 @@ class WindowsInstallerWineIT {
 
         Result install = wine.run("msiexec", "/qn", "/l*v", windows(installLog), "/i", windows(msi));
 
-        assertNotEquals(0, install.code(), "the install fails when the service cannot start: " + install.output());
+        assertNotEquals(0, install.code(), "the install fails when the service cannot start: " + install.output()
+                + tail(installLog));
         String serviceLog = Files.readString(serviceLog(), StandardCharsets.UTF_8);
         assertTrue(serviceLog.contains("ERROR no Java found: install a Java 17+ runtime"), serviceLog);
         assertTrue(Files.readString(installLog, StandardCharsets.ISO_8859_1).contains("StartServices"),
@@ -167,9 +168,10 @@ class WindowsInstallerWineIT {
         Path archive = withRuntime(officialWindowsArchive(), fakeJava());
         Path msi = msi(archive, "agent-with-runtime.msi");
 
-        Result install = wine.run("msiexec", "/qn", "/i", windows(msi));
+        Path installLog = work.resolve("install-with-runtime.log");
+        Result install = wine.run("msiexec", "/qn", "/l*v", windows(installLog), "/i", windows(msi));
 
-        assertEquals(0, install.code(), "msiexec /i: " + install.output());
+        assertEquals(0, install.code(), "msiexec /i: " + install.output() + tail(installLog));
         Map<String, Long> expected = archiveFiles(archive);
         expected.put("etc/fleet.json", (long) FLEET_JSON.length);
         Map<String, Long> installed = new TreeMap<>();
@@ -222,12 +224,27 @@ class WindowsInstallerWineIT {
         assertTrue(stopped.matches("(?s).*WIN32_EXIT_CODE\\s*:\\s*1066\\b.*")
                 && stopped.matches("(?s).*SERVICE_EXIT_CODE\\s*:\\s*75\\b.*"), stopped);
 
-        Result uninstall = wine.run("msiexec", "/qn", "/x", windows(msi));
+        Path uninstallLog = work.resolve("uninstall.log");
+        Result uninstall = wine.run("msiexec", "/qn", "/l*v", windows(uninstallLog), "/x", windows(msi));
 
-        assertEquals(0, uninstall.code(), "msiexec /x: " + uninstall.output());
-        assertTrue(Files.readString(serviceLog(), StandardCharsets.UTF_8).strip().endsWith("INFO  service stopped"),
-                "stopped by the uninstall");
-        assertNothingInstalled();
+        assertEquals(0, uninstall.code(), "msiexec /x: " + uninstall.output() + tail(uninstallLog));
+        String afterUninstall = Files.readString(serviceLog(), StandardCharsets.UTF_8);
+        assertTrue(afterUninstall.strip().endsWith("INFO  service stopped"), "stopped by the uninstall: "
+                + afterUninstall);
+        try {
+            assertNothingInstalled();
+        } catch (AssertionError e) {
+            throw new AssertionError(e.getMessage() + tail(uninstallLog), e);
+        }
+    }
+
+    /** The end of an msiexec log, for a failure's message. */
+    private static String tail(Path log) throws IOException {
+        if (!Files.isRegularFile(log)) {
+            return "";
+        }
+        String text = new String(Files.readAllBytes(log), StandardCharsets.ISO_8859_1).replace("\u0000", "");
+        return "\n--- " + log.getFileName() + " (end) ---\n" + text.substring(Math.max(0, text.length() - 6000));
     }
 
     private static final String RESTART_LINE = "INFO  the agent asked for a restart (exit code 75): stopping with "
