@@ -1,5 +1,9 @@
 /*
- * PrintMaster agent Windows service host (bin\pm-agent-service.exe).
+ * PrintMaster Windows service host: bin\pm-agent-service.exe for the agent, and, built with -DPM_ROLE_SERVER,
+ * bin\pm-server-service.exe for the server. Everything below says "agent"; the server's host differs only in the
+ * role constants (ROLE_* below): service PrintMasterServer, main class io.printmaster.server.launcher.ServerMain, no
+ * JVM defaults, data in %ProgramData%\PrintMaster\Server, slot script bin\pm-server.cmd, console log
+ * server-console.log.
  *
  * The agent is a Java program; the Service Control Manager needs a real service binary. This host is that binary:
  * it registers as the service PrintMasterAgent, starts the agent JVM as a child process inside a Job object
@@ -10,18 +14,29 @@
  * Command it runs (the installation folder <home>, the install root, is the folder above bin\):
  *   <java> <PM_JAVA_OPTS or the agent defaults> -cp "<program>\lib\*" io.printmaster.agent.launcher.AgentMain
  *          --home "<home>" --program-dir "<program>" --data-dir "%ProgramData%\PrintMaster\Agent"
+ * with PM_SUPERVISED=1 in its environment (see "Restarting itself" below).
  * <program> is the version slot chosen at every service start exactly as bin\pm-agent.cmd chooses it
  * (docs\admin-guide.md, "Install layout and version slots"): <home>\versions\booting (a trial that never committed)
  * is renamed to versions\abandoned; versions\trial is renamed to versions\booting and that version runs once;
  * otherwise versions\current names the committed version; absent: <home> itself. A version must match
  * ^[0-9A-Za-z][0-9A-Za-z._+-]*$ and have <home>\versions\<v>\bin\pm-agent.cmd, else it is skipped (logged) and the
  * next choice is used. The JVM is started directly (not through the .cmd) so the stop request reaches it alone.
- * <java> is %JAVA_HOME%\bin\java.exe, else <program>\runtime\bin\java.exe, else <home>\runtime\bin\java.exe, else
- * java.exe on the PATH. Without any, the
+ * <java> is <program>\runtime\bin\java.exe (the runtime the release carries and was tested with), else
+ * <home>\runtime\bin\java.exe, else %JAVA_HOME%\bin\java.exe, else java.exe on the PATH. Without any, the
  * service stops with a service-specific error (EXIT_NO_JAVA) and says why in the event log and in
  * %ProgramData%\PrintMaster\Agent\service.log. The JVM's console output goes to ...\Agent\agent-console.log.
  *
+ * Restarting itself (docs\admin-guide.md, "Restarting itself (exit code 75)"): a JVM that must restart (a full
+ * install staged a new version) exits with code 75. The host then reports SERVICE_STOPPED with
+ * ERROR_SERVICE_SPECIFIC_ERROR and service-specific code 75: a failure, so the SCM runs the service's recovery
+ * actions, which the MSI sets (restart after 5 s, 5 s, 60 s; FailureActionsOnNonCrashFailures, since the host does
+ * not crash), and the next start chooses the version slot anew. The host tells the JVM it will be restarted
+ * (PM_SUPERVISED=1) only when those recovery actions are set: otherwise an exit 75 would leave the service stopped,
+ * so the JVM is not told, and its update stops before anything changes (RESTART_FAILED), with this host's warning
+ * in service.log saying which sc.exe command sets them.
+ *
  * Build: x86_64-w64-mingw32-gcc -O2 -s -municode -Wl,--no-insert-timestamp -o pm-agent-service.exe pm-agent-service.c -ladvapi32
+ * (the server's host: add -DPM_ROLE_SERVER and -o pm-server-service.exe)
  */
 #ifndef UNICODE
 #define UNICODE
@@ -35,9 +50,28 @@
 #include <string.h>
 #include <wchar.h>
 
+#ifdef PM_ROLE_SERVER
+#define SERVICE_NAME L"PrintMasterServer"
+#define ROLE_NAME L"server"
+#define MAIN_CLASS L"io.printmaster.server.launcher.ServerMain"
+/* none: the server sizes its heap from the machine, as bin\pm-server does */
+#define DEFAULT_JAVA_OPTS L""
+#define ROLE_DATA_DIR L"Server"
+#define ROLE_SLOT_SCRIPT L"pm-server.cmd"
+#define ROLE_CONSOLE_LOG L"server-console.log"
+#define ROLE_HOST_EXE L"pm-server-service.exe"
+#define ROLE_CONSOLE_SCRIPT L"bin\\pm-server.cmd"
+#else
 #define SERVICE_NAME L"PrintMasterAgent"
+#define ROLE_NAME L"agent"
 #define MAIN_CLASS L"io.printmaster.agent.launcher.AgentMain"
 #define DEFAULT_JAVA_OPTS L"-Xmx64m -Xms16m -XX:+UseSerialGC -XX:TieredStopAtLevel=1"
+#define ROLE_DATA_DIR L"Agent"
+#define ROLE_SLOT_SCRIPT L"pm-agent.cmd"
+#define ROLE_CONSOLE_LOG L"agent-console.log"
+#define ROLE_HOST_EXE L"pm-agent-service.exe"
+#define ROLE_CONSOLE_SCRIPT L"bin\\pm-agent.cmd"
+#endif
 #define STOP_GRACE_MS 20000
 #define CMD_MAX 32768
 
@@ -45,6 +79,9 @@
 #define EXIT_NO_JAVA 2
 #define EXIT_START_FAILED 3
 #define EXIT_AGENT_FAILED 4
+/* The JVM's exit code asking for a restart (EX_TEMPFAIL), passed on as the service-specific code: a "failure" the
+ * SCM's recovery actions answer with a start. The same number as everywhere else (io.printmaster.api.service). */
+#define EXIT_RESTART 75
 
 static SERVICE_STATUS_HANDLE status_handle;
 static SERVICE_STATUS status;
@@ -73,7 +110,9 @@ static void log_line(WORD type, const wchar_t *format, ...)
             SYSTEMTIME t;
             GetLocalTime(&t);
             fwprintf(f, L"%04u-%02u-%02u %02u:%02u:%02u %ls %ls\n", t.wYear, t.wMonth, t.wDay, t.wHour, t.wMinute,
-                     t.wSecond, type == EVENTLOG_ERROR_TYPE ? L"ERROR" : L"INFO ", message);
+                     t.wSecond,
+                     type == EVENTLOG_ERROR_TYPE ? L"ERROR" : type == EVENTLOG_WARNING_TYPE ? L"WARN " : L"INFO ",
+                     message);
             fclose(f);
         }
     }
@@ -138,7 +177,7 @@ static BOOL find_home(void)
     return TRUE;
 }
 
-/* %ProgramData%\PrintMaster\Agent, created when missing. */
+/* %ProgramData%\PrintMaster\Agent (Server for the server), created when missing. */
 static BOOL prepare_data_dir(void)
 {
     wchar_t base[MAX_PATH];
@@ -150,7 +189,7 @@ static BOOL prepare_data_dir(void)
     _snwprintf(parent, MAX_PATH - 1, L"%ls\\PrintMaster", base);
     parent[MAX_PATH - 1] = L'\0';
     CreateDirectoryW(parent, NULL);
-    _snwprintf(data_dir, MAX_PATH - 1, L"%ls\\Agent", parent);
+    _snwprintf(data_dir, MAX_PATH - 1, L"%ls\\" ROLE_DATA_DIR, parent);
     data_dir[MAX_PATH - 1] = L'\0';
     return CreateDirectoryW(data_dir, NULL) || GetLastError() == ERROR_ALREADY_EXISTS;
 }
@@ -197,7 +236,7 @@ static BOOL is_name_char(wchar_t c, BOOL first)
     return !first && (c == L'.' || c == L'_' || c == L'+' || c == L'-');
 }
 
-/* TRUE when version names a usable slot: ^[0-9A-Za-z][0-9A-Za-z._+-]*$ and bin\pm-agent.cmd exists; else logs why. */
+/* TRUE when version names a usable slot: ^[0-9A-Za-z][0-9A-Za-z._+-]*$ and bin\<slot script> exists; else logs why. */
 static BOOL usable_slot(const wchar_t *versions, const wchar_t *version, const wchar_t *file)
 {
     BOOL valid = version[0] != L'\0';
@@ -209,7 +248,7 @@ static BOOL usable_slot(const wchar_t *versions, const wchar_t *version, const w
         return FALSE;
     }
     wchar_t launcher[MAX_PATH];
-    _snwprintf(launcher, MAX_PATH - 1, L"%ls\\%ls\\bin\\pm-agent.cmd", versions, version);
+    _snwprintf(launcher, MAX_PATH - 1, L"%ls\\%ls\\bin\\" ROLE_SLOT_SCRIPT, versions, version);
     launcher[MAX_PATH - 1] = L'\0';
     if (!is_file(launcher)) {
         log_line(EVENTLOG_WARNING_TYPE, L"versions\\%ls names %ls but %ls is missing: skipped", file, version,
@@ -270,19 +309,10 @@ static void choose_program(void)
     }
 }
 
-/* java.exe: %JAVA_HOME%\bin, then <program>\runtime\bin, then <home>\runtime\bin, then the PATH. */
+/* java.exe: <program>\runtime\bin (the runtime the release was tested with), then <home>\runtime\bin, then
+ * %JAVA_HOME%\bin, then the PATH. */
 static BOOL find_java(wchar_t *java)
 {
-    wchar_t java_home[MAX_PATH];
-    DWORD n = GetEnvironmentVariableW(L"JAVA_HOME", java_home, MAX_PATH);
-    if (n > 0 && n < MAX_PATH) {
-        _snwprintf(java, MAX_PATH - 1, L"%ls\\bin\\java.exe", java_home);
-        java[MAX_PATH - 1] = L'\0';
-        if (is_file(java)) {
-            return TRUE;
-        }
-        log_line(EVENTLOG_WARNING_TYPE, L"JAVA_HOME is %ls but it has no bin\\java.exe; looking further", java_home);
-    }
     _snwprintf(java, MAX_PATH - 1, L"%ls\\runtime\\bin\\java.exe", program);
     java[MAX_PATH - 1] = L'\0';
     if (is_file(java)) {
@@ -293,8 +323,53 @@ static BOOL find_java(wchar_t *java)
     if (is_file(java)) {
         return TRUE;
     }
+    wchar_t java_home[MAX_PATH];
+    DWORD n = GetEnvironmentVariableW(L"JAVA_HOME", java_home, MAX_PATH);
+    if (n > 0 && n < MAX_PATH) {
+        _snwprintf(java, MAX_PATH - 1, L"%ls\\bin\\java.exe", java_home);
+        java[MAX_PATH - 1] = L'\0';
+        if (is_file(java)) {
+            return TRUE;
+        }
+        log_line(EVENTLOG_WARNING_TYPE, L"JAVA_HOME is %ls but it has no bin\\java.exe; looking further", java_home);
+    }
     n = SearchPathW(NULL, L"java.exe", NULL, MAX_PATH, java, NULL);
     return n > 0 && n < MAX_PATH;
+}
+
+/*
+ * TRUE when the SCM starts this service again after it stops with a failure: every recovery action is a restart
+ * (a "none" after the first failures would leave it stopped) and they apply to non-crash failures, since the stop
+ * after exit 75 is reported, not a crash. False when the SCM cannot be asked.
+ */
+static BOOL recovery_restarts(const wchar_t *service)
+{
+    SC_HANDLE scm = OpenSCManagerW(NULL, NULL, SC_MANAGER_CONNECT);
+    if (!scm) {
+        return FALSE;
+    }
+    BOOL restarts = FALSE;
+    SC_HANDLE svc = OpenServiceW(scm, service, SERVICE_QUERY_CONFIG);
+    if (svc) {
+        static BYTE buffer[8192];
+        DWORD needed = 0;
+        if (QueryServiceConfig2W(svc, SERVICE_CONFIG_FAILURE_ACTIONS, buffer, sizeof(buffer), &needed)) {
+            SERVICE_FAILURE_ACTIONSW *actions = (SERVICE_FAILURE_ACTIONSW *)buffer;
+            restarts = actions->cActions > 0 && actions->lpsaActions != NULL;
+            for (DWORD i = 0; restarts && i < actions->cActions; i++) {
+                restarts = actions->lpsaActions[i].Type == SC_ACTION_RESTART;
+            }
+        }
+        SERVICE_FAILURE_ACTIONS_FLAG flag;
+        ZeroMemory(&flag, sizeof(flag));
+        if (restarts && !(QueryServiceConfig2W(svc, SERVICE_CONFIG_FAILURE_ACTIONS_FLAG, (LPBYTE)&flag, sizeof(flag),
+                                               &needed) && flag.fFailureActionsOnNonCrashFailures)) {
+            restarts = FALSE;
+        }
+        CloseServiceHandle(svc);
+    }
+    CloseServiceHandle(scm);
+    return restarts;
 }
 
 /* Asks the JVM to stop as Ctrl+C would (it runs its shutdown hooks), then waits up to the grace period. */
@@ -323,7 +398,8 @@ static BOOL stop_gracefully(PROCESS_INFORMATION *child)
 
 static void WINAPI service_main(DWORD argc, LPWSTR *argv)
 {
-    (void)argc; (void)argv;
+    /* the name the SCM started us under (an admin may have registered the host under another name) */
+    const wchar_t *service = argc > 0 && argv[0] && argv[0][0] ? argv[0] : SERVICE_NAME;
     status_handle = RegisterServiceCtrlHandlerExW(SERVICE_NAME, control_handler, NULL);
     if (!status_handle) {
         return;
@@ -346,6 +422,17 @@ static void WINAPI service_main(DWORD argc, LPWSTR *argv)
         return;
     }
 
+    /* PM_SUPERVISED=1 tells the JVM that exiting with 75 restarts it (the child inherits this environment) */
+    if (recovery_restarts(service)) {
+        SetEnvironmentVariableW(L"PM_SUPERVISED", L"1");
+    } else {
+        SetEnvironmentVariableW(L"PM_SUPERVISED", NULL);
+        log_line(EVENTLOG_WARNING_TYPE, L"the service %ls has no recovery actions that restart it after a failure, "
+                 L"so the " ROLE_NAME L" cannot restart itself (updates that need a restart will stop before they "
+                 L"change anything); set them with: sc.exe failure %ls reset= 86400 actions= "
+                 L"restart/5000/restart/5000/restart/60000 and sc.exe failureflag %ls 1", service, service, service);
+    }
+
     static wchar_t options[4096];
     DWORD n = GetEnvironmentVariableW(L"PM_JAVA_OPTS", options, 4096);
     if (n == 0 || n >= 4096) {
@@ -359,7 +446,7 @@ static void WINAPI service_main(DWORD argc, LPWSTR *argv)
 
     /* the JVM's console output, appended to a file in the data folder */
     wchar_t console_log[MAX_PATH + 32];
-    _snwprintf(console_log, MAX_PATH + 31, L"%ls\\agent-console.log", data_dir);
+    _snwprintf(console_log, MAX_PATH + 31, L"%ls\\" ROLE_CONSOLE_LOG, data_dir);
     console_log[MAX_PATH + 31] = L'\0';
     SECURITY_ATTRIBUTES inherit = { sizeof(inherit), NULL, TRUE };
     HANDLE out = CreateFileW(console_log, FILE_APPEND_DATA, FILE_SHARE_READ | FILE_SHARE_WRITE, &inherit, OPEN_ALWAYS,
@@ -370,7 +457,8 @@ static void WINAPI service_main(DWORD argc, LPWSTR *argv)
     ZeroMemory(&limits, sizeof(limits));
     limits.BasicLimitInformation.LimitFlags = JOB_OBJECT_LIMIT_KILL_ON_JOB_CLOSE;
     if (!job || !SetInformationJobObject(job, JobObjectExtendedLimitInformation, &limits, sizeof(limits))) {
-        log_line(EVENTLOG_ERROR_TYPE, L"cannot create the job object for the agent (error %lu)", GetLastError());
+        log_line(EVENTLOG_ERROR_TYPE, L"cannot create the job object for the " ROLE_NAME L" (error %lu)",
+                 GetLastError());
         report(SERVICE_STOPPED, NO_ERROR, EXIT_START_FAILED, 0);
         return;
     }
@@ -395,15 +483,15 @@ static void WINAPI service_main(DWORD argc, LPWSTR *argv)
         return;
     }
     if (!AssignProcessToJobObject(job, child.hProcess)) {
-        log_line(EVENTLOG_WARNING_TYPE, L"cannot put the agent in the job object (error %lu); it may outlive a "
-                 L"killed service host", GetLastError());
+        log_line(EVENTLOG_WARNING_TYPE, L"cannot put the " ROLE_NAME L" in the job object (error %lu); it may "
+                 L"outlive a killed service host", GetLastError());
     }
     ResumeThread(child.hThread);
     CloseHandle(child.hThread);
     if (out != INVALID_HANDLE_VALUE) {
         CloseHandle(out);
     }
-    log_line(EVENTLOG_INFORMATION_TYPE, L"agent started (process %lu): %ls", child.dwProcessId, command);
+    log_line(EVENTLOG_INFORMATION_TYPE, ROLE_NAME L" started (process %lu): %ls", child.dwProcessId, command);
     report(SERVICE_RUNNING, NO_ERROR, 0, 0);
 
     HANDLE waits[2] = { stop_event, child.hProcess };
@@ -411,18 +499,27 @@ static void WINAPI service_main(DWORD argc, LPWSTR *argv)
     DWORD specific = 0;
     if (which == WAIT_OBJECT_0) {
         if (!stop_gracefully(&child)) {
-            log_line(EVENTLOG_WARNING_TYPE, L"the agent did not stop within %d s; ending it", STOP_GRACE_MS / 1000);
+            log_line(EVENTLOG_WARNING_TYPE, L"the " ROLE_NAME L" did not stop within %d s; ending it",
+                     STOP_GRACE_MS / 1000);
         }
         log_line(EVENTLOG_INFORMATION_TYPE, L"service stopped");
     } else {
         DWORD code = 0;
         GetExitCodeProcess(child.hProcess, &code);
-        log_line(EVENTLOG_ERROR_TYPE, L"the agent exited on its own with code %lu: see %ls", code, console_log);
         /* a non-zero service-specific code makes the SCM apply the service's recovery actions (restart) */
-        specific = EXIT_AGENT_FAILED;
+        if (code == EXIT_RESTART) {
+            log_line(EVENTLOG_INFORMATION_TYPE, L"the " ROLE_NAME L" asked for a restart (exit code %d): stopping "
+                     L"with service-specific code %d, so the recovery actions start the service again", EXIT_RESTART,
+                     EXIT_RESTART);
+            specific = EXIT_RESTART;
+        } else {
+            log_line(EVENTLOG_ERROR_TYPE, L"the " ROLE_NAME L" exited on its own with code %lu: see %ls", code,
+                     console_log);
+            specific = EXIT_AGENT_FAILED;
+        }
     }
     TerminateJobObject(job, 1);
-    CloseHandle(job); /* KILL_ON_JOB_CLOSE: nothing of the agent survives this */
+    CloseHandle(job); /* KILL_ON_JOB_CLOSE: nothing of the JVM survives this */
     CloseHandle(child.hProcess);
     report(SERVICE_STOPPED, NO_ERROR, specific, 0);
 }
@@ -436,10 +533,13 @@ int wmain(int argc, wchar_t **argv)
     };
     if (!StartServiceCtrlDispatcherW(table)) {
         if (GetLastError() == ERROR_FAILED_SERVICE_CONTROLLER_CONNECT) {
-            fwprintf(stderr, L"pm-agent-service.exe is the Windows service host of the PrintMaster agent; the Service "
-                     L"Control Manager starts it. Register it with:\n"
-                     L"  sc.exe create PrintMasterAgent binPath= \"<home>\\bin\\pm-agent-service.exe\" start= auto\n"
-                     L"or run the agent in this console with bin\\pm-agent.cmd\n");
+            fwprintf(stderr, ROLE_HOST_EXE L" is the Windows service host of the PrintMaster " ROLE_NAME L"; the "
+                     L"Service Control Manager starts it. Register it with:\n"
+                     L"  sc.exe create " SERVICE_NAME L" binPath= \"<home>\\bin\\" ROLE_HOST_EXE L"\" start= auto\n"
+                     L"  sc.exe failure " SERVICE_NAME L" reset= 86400 actions= "
+                     L"restart/5000/restart/5000/restart/60000\n"
+                     L"  sc.exe failureflag " SERVICE_NAME L" 1\n"
+                     L"or run the " ROLE_NAME L" in this console with " ROLE_CONSOLE_SCRIPT L"\n");
             return 1;
         }
         return (int)GetLastError();

@@ -58,6 +58,10 @@ class AgentDistributionIT {
         assertTrue(Files.isExecutable(home.resolve("bin/pm-agent")), "tar kept the 0755 mode");
         assertTrue(Files.isDirectory(home.resolve("etc")), "etc/ is there for the fleet files");
         assertTrue(Files.isRegularFile(home.resolve("service/printmaster-agent.service")));
+        // the unit restarts the agent when it exits 75 and tells it so (docs/admin-guide.md, "Restarting itself")
+        List<String> unit = Files.readAllLines(home.resolve("service/printmaster-agent.service"));
+        assertTrue(unit.contains("RestartForceExitStatus=75") && unit.contains("Environment=PM_SUPERVISED=1"),
+                String.join("\n", unit));
 
         Path data = work.resolve("agent-data");
         Path log = work.resolve("agent.log");
@@ -101,6 +105,20 @@ class AgentDistributionIT {
         String definition = Files.readString(work.resolve("printmaster-agent-" + version + "/service/printmaster-agent-service.xml"));
         assertTrue(definition.contains("<name>PrintMasterAgent</name>") && definition.contains("<executable>bin\\pm-agent-service.exe</executable>"),
                 definition);
+        assertTrue(definition.contains("<on-failure reset-seconds=\"86400\" non-crash-failures=\"true\">")
+                && definition.contains("<restart delay-ms=\"5000\"/>"), definition);
+    }
+
+    @Test
+    void darwinArchivesDaemonIsKeptAliveAndToldItIsSupervised() throws Exception {
+        String version = version();
+        Path archive = releases().resolve("printmaster-agent-v" + version + "-darwin-arm64.tar.gz");
+        assertEquals(0, run(work, "tar", "-xzf", archive.toString()).code);
+        String plist = Files.readString(work.resolve("printmaster-agent-" + version + "/service/io.printmaster.agent.plist"));
+        // KeepAlive with SuccessfulExit=false: launchd starts it again after a non-zero exit, 75 included
+        assertTrue(plist.replaceAll("\\s+", "").contains("<key>KeepAlive</key><dict><key>SuccessfulExit</key><false/></dict>"),
+                plist);
+        assertTrue(plist.replaceAll("\\s+", "").contains("<key>PM_SUPERVISED</key><string>1</string>"), plist);
     }
 
     @Test

@@ -5,7 +5,10 @@
  *
  * <p>2.0: {@code CommandRunner} and {@code ServiceWait}, helpers rather than contract, moved to
  * {@code io.printmaster.api.support}.
+ *
+ * <p>2.1: {@link io.printmaster.api.service.SelfRestart}, the exit code 75 that asks the service manager for a
+ * restart and the {@code PM_SUPERVISED} variable that says one will come.
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("2.0.0")
+@org.osgi.annotation.versioning.Version("2.1.0")
 package io.printmaster.api.service;

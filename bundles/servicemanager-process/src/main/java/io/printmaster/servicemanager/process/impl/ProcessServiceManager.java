@@ -4,6 +4,7 @@ import io.printmaster.api.plugin.PluginName;
 import io.printmaster.api.service.ServiceManager;
 import io.printmaster.api.service.ServiceManagerException;
 import io.printmaster.api.service.ServiceManagerType;
+import io.printmaster.api.service.SelfRestart;
 import io.printmaster.api.service.ServiceStatus;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -58,9 +59,9 @@ public class ProcessServiceManager implements ServiceManager {
     /** After the forcible kill: how long the operating system gets to reap the process. */
     private static final Duration KILL_GRACE = Duration.ofSeconds(5);
     /** Set to {@code 1} by {@code bin/pm-agent --supervise} for the agent it runs. */
-    static final String SUPERVISED_ENV = "PM_SUPERVISED";
+    static final String SUPERVISED_ENV = SelfRestart.SUPERVISED_ENV;
     /** The exit code asking the supervisor for a restart (EX_TEMPFAIL). */
-    static final int EXIT_RESTART = 75;
+    static final int EXIT_RESTART = SelfRestart.EXIT_CODE;
 
     /** The configuration keys. */
     @ObjectClassDefinition(name = "PrintMaster service manager: supervised process",
@@ -105,7 +106,7 @@ public class ProcessServiceManager implements ServiceManager {
     /** For tests: the environment lookup and the JVM exit. */
     ProcessServiceManager(Config config, UnaryOperator<String> env, IntConsumer exit) {
         this.config = config;
-        this.supervised = "1".equals(env.apply(SUPERVISED_ENV));
+        this.supervised = SelfRestart.supervised(env);
         this.exit = exit;
     }
 

@@ -6,6 +6,7 @@ import io.printmaster.api.plugin.PluginName;
 import io.printmaster.api.service.ServiceManager;
 import io.printmaster.api.service.ServiceManagerException;
 import io.printmaster.api.service.ServiceManagerType;
+import io.printmaster.api.service.SelfRestart;
 import io.printmaster.api.service.ServiceStatus;
 import io.printmaster.api.support.ServiceWait;
 import java.nio.file.Files;
@@ -43,7 +44,7 @@ public class SystemdServiceManager implements ServiceManager {
     private static final Pattern UNIT = Pattern.compile("[A-Za-z0-9:_.\\\\@][A-Za-z0-9:_.\\\\@-]{0,254}");
 
     /** The exit code that asks systemd for a restart (EX_TEMPFAIL; the unit's {@code RestartForceExitStatus}). */
-    static final int EXIT_RESTART = 75;
+    static final int EXIT_RESTART = SelfRestart.EXIT_CODE;
 
     private final CommandRunner runner;
     private final Path systemdRunDir;

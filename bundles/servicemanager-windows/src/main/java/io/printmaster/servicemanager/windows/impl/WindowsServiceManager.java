@@ -6,12 +6,16 @@ import io.printmaster.api.plugin.PluginName;
 import io.printmaster.api.service.ServiceManager;
 import io.printmaster.api.service.ServiceManagerException;
 import io.printmaster.api.service.ServiceManagerType;
+import io.printmaster.api.service.SelfRestart;
 import io.printmaster.api.service.ServiceStatus;
 import io.printmaster.api.support.ServiceWait;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
+import java.util.Set;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.osgi.service.component.annotations.Component;
@@ -21,6 +25,13 @@ import org.osgi.service.component.annotations.Component;
  * {@code stop}. sc.exe returns as soon as the control manager has accepted the request (the state is then
  * {@code START_PENDING} or {@code STOP_PENDING}), so the state is polled until it is the wanted one or the timeout
  * has passed.
+ *
+ * <p><b>Restarting the service this process runs in</b> is refused: {@code sc stop} would end this process (the
+ * service host ends its JVM) before {@code sc start} could run, leaving the service stopped. Such a process restarts
+ * itself instead by exiting with {@link SelfRestart#EXIT_CODE}, which the service host turns into a service-specific
+ * error that the service's recovery actions answer with a start; the host sets {@link SelfRestart#SUPERVISED_ENV}
+ * when those are configured, and callers check that first. The service's process id ({@code sc.exe queryex}) tells
+ * whether it is this process or its parent (the host).
  *
  * <p>sc.exe's field labels are translated on non-English Windows; the state's number and constant name
  * ({@code 4  RUNNING}) and the error numbers ({@code FAILED 1060}) are not, so only those are parsed.
@@ -49,6 +60,8 @@ public class WindowsServiceManager implements ServiceManager {
             "(?m)^\\s*\\S[^:\\r\\n]*:\\s*([1-7])\\s+(STOPPED|START_PENDING|STOP_PENDING|RUNNING|CONTINUE_PENDING"
                     + "|PAUSE_PENDING|PAUSED)\\s*$");
     private static final Pattern CODE = Pattern.compile("(?m)^\\s*(WIN32_EXIT_CODE|SERVICE_EXIT_CODE)\\s*:\\s*(\\d+)");
+    /** {@code PID : 1234} in {@code sc.exe queryex}'s answer (0 while the service does not run). */
+    private static final Pattern PID = Pattern.compile("(?m)^\\s*PID\\s*:\\s*(\\d+)\\s*$");
     private static final Pattern SC_ERROR = Pattern.compile("\\[SC\\]\\s*\\S+\\s+FAILED\\s+(\\d+)");
     /** Service names: no slashes (the control manager refuses them), no leading "\\" (sc.exe reads a server name). */
     private static final Pattern NAME_RULE = Pattern.compile("[A-Za-z0-9_.$-][A-Za-z0-9_.$ -]{0,255}");
@@ -56,16 +69,30 @@ public class WindowsServiceManager implements ServiceManager {
     private final CommandRunner runner;
     private final String osName;
     private final Duration queryTimeout;
+    /** This process and its parent (the service host, when a service runs this process). */
+    private final Set<Long> ownProcesses;
 
     public WindowsServiceManager() {
-        this(CommandRunner.systemPath(), System.getProperty("os.name", ""), QUERY_TIMEOUT);
+        this(CommandRunner.systemPath(), System.getProperty("os.name", ""), QUERY_TIMEOUT, thisProcessAndParent());
     }
 
     /** Tests: a search path with a fake sc.exe, the operating system's name, how long a query may take. */
     WindowsServiceManager(List<Path> searchPath, String osName, Duration queryTimeout) {
+        this(searchPath, osName, queryTimeout, Set.of());
+    }
+
+    /** Tests: also the process ids that count as this process (this one and the service host above it). */
+    WindowsServiceManager(List<Path> searchPath, String osName, Duration queryTimeout, Set<Long> ownProcesses) {
         this.runner = new CommandRunner(searchPath);
         this.osName = osName;
         this.queryTimeout = queryTimeout;
+        this.ownProcesses = ownProcesses;
+    }
+
+    private static Set<Long> thisProcessAndParent() {
+        ProcessHandle self = ProcessHandle.current();
+        return Stream.concat(Stream.of(self), self.parent().stream()).map(ProcessHandle::pid)
+                .collect(Collectors.toUnmodifiableSet());
     }
 
     @Override
@@ -162,9 +189,28 @@ public class WindowsServiceManager implements ServiceManager {
         // the control manager has no restart: stop, then start, within the one timeout
         String name = check(service);
         long deadline = System.nanoTime() + timeout.toNanos();
+        if (runsThisProcess(name, deadline)) {
+            throw new ServiceManagerException("cannot restart the service " + name + " from inside it: it runs this "
+                    + "process, which stopping it would end before the start. The process restarts itself by "
+                    + "exiting with code " + SelfRestart.EXIT_CODE + " when the service's recovery actions start it "
+                    + "again (the service host then sets " + SelfRestart.SUPERVISED_ENV + "=1); set them with: "
+                    + "sc.exe failure " + name + " reset= 86400 actions= restart/5000/restart/5000/restart/60000 "
+                    + "and sc.exe failureflag " + name + " 1, then restart the service once");
+        }
         stop(name, deadline);
         command(name, "start", ALREADY_RUNNING, deadline);
         await(name, ServiceStatus.RUNNING, "restart", deadline);
+    }
+
+    /** True when the service's process ({@code sc.exe queryex}) is this process or the service host above it. */
+    private boolean runsThisProcess(String name, long deadline) throws ServiceManagerException {
+        if (ownProcesses.isEmpty()) {
+            return false;
+        }
+        CommandRunner.Result r = runner.run(TOOL, ServiceWait.remaining(deadline, "service " + name, "restart"),
+                "queryex", name);
+        Matcher pid = PID.matcher(r.output());
+        return r.exitCode() == 0 && pid.find() && ownProcesses.contains(Long.parseLong(pid.group(1)));
     }
 
     /** Runs {@code sc.exe verb name}; {@code harmless} is the error that means "already so". */

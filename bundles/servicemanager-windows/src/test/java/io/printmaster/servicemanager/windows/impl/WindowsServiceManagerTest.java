@@ -27,13 +27,18 @@ class WindowsServiceManagerTest {
               printf '                                (STOPPABLE, NOT_PAUSABLE, ACCEPTS_SHUTDOWN)\\r\\n'
               printf '        WIN32_EXIT_CODE    : %s  (0x0)\\r\\n' "$(cat "$DIR/win32" 2>/dev/null || echo 0)"
               printf '        SERVICE_EXIT_CODE  : %s  (0x0)\\r\\n' "$(cat "$DIR/specific" 2>/dev/null || echo 0)"
-              printf '        CHECKPOINT         : 0x0\\r\\n        WAIT_HINT          : 0x7d0\\r\\n\\r\\n'
+              printf '        CHECKPOINT         : 0x0\\r\\n        WAIT_HINT          : 0x7d0\\r\\n'
+              if [ "$1" = queryex ]; then
+                printf '        PID                : %s\\r\\n        FLAGS              : \\r\\n' "$(cat "$DIR/pid" 2>/dev/null || echo 0)"
+              fi
+              printf '\\r\\n'
             }
             if [ ! -f "$DIR/state" ]; then
               printf '[SC] EnumQueryServicesStatus:OpenService FAILED 1060:\\r\\n\\r\\nThe specified service does not exist as an installed service.\\r\\n\\r\\n'
               exit 1060
             fi
             case "$1" in
+              queryex) block "$@" ;;
               query)
                 case "$(cat "$DIR/state")" in
                   *PENDING) n=$(cat "$DIR/pending"); echo $((n - 1)) > "$DIR/pending"
@@ -118,6 +123,28 @@ class WindowsServiceManagerTest {
         assertEquals(List.of("start PrintMasterAgent", "stop PrintMasterAgent", "start PrintMasterAgent",
                 "stop PrintMasterAgent"), controls);
         assertTrue(fake.calls().size() > controls.size() + 8, "the pending states were polled: " + fake.calls());
+    }
+
+    @Test
+    void theServiceThisProcessRunsInIsNeverStoppedFromInside() throws Exception {
+        FakeTool fake = new FakeTool(temp.resolve("bin"), "sc.exe", SC);
+        fake.state("state", "4  RUNNING");
+        fake.state("pid", "4242"); // the service host, this JVM's parent
+        WindowsServiceManager m = new WindowsServiceManager(List.of(fake.dir), "Windows Server 2022",
+                Duration.ofSeconds(5), java.util.Set.of(77L, 4242L));
+        ServiceManagerException e = assertThrows(ServiceManagerException.class,
+                () -> m.restart("PrintMasterAgent", Duration.ofSeconds(10)));
+        assertTrue(e.getMessage().contains("cannot restart the service PrintMasterAgent from inside it"), e.getMessage());
+        assertTrue(e.getMessage().contains("sc.exe failure PrintMasterAgent reset= 86400 actions= "
+                + "restart/5000/restart/5000/restart/60000"), e.getMessage());
+        assertEquals(List.of("queryex PrintMasterAgent"), fake.calls(), "no stop was sent");
+        assertEquals(ServiceStatus.RUNNING, m.status("PrintMasterAgent"));
+
+        // another process's service: stopped and started as before
+        fake.state("pid", "9000");
+        m.restart("PrintMasterAgent", Duration.ofSeconds(10));
+        assertEquals(List.of("stop PrintMasterAgent", "start PrintMasterAgent"),
+                fake.calls().stream().filter(c -> c.startsWith("st")).toList());
     }
 
     @Test

@@ -54,6 +54,8 @@ public class MsiInstallerFormat implements InstallerFormat {
 
     static final String TYPE = "msi";
     static final String WIXL_MISSING = "wixl not found: install the Debian package wixl (apt install wixl msitools)";
+    static final String MSIBUILD_MISSING = "msibuild not found: install the Debian package msitools "
+            + "(apt install msitools); it writes the service's recovery actions into the MSI";
     static final String MSIEXTRACT_MISSING = "msiextract not found: install the Debian package msitools "
             + "(apt install msitools)";
     static final String NO_SERVICE_HOST = "the official Windows artifact carries no service host "
@@ -150,7 +152,8 @@ public class MsiInstallerFormat implements InstallerFormat {
                 return Availability.unavailable("wixl at " + wixl.get() + " does not work: 'wixl --version' exited with "
                         + result.exitCode() + ": " + result.quotedOutput());
             }
-            return Availability.AVAILABLE;
+            return tools.find("msibuild").isPresent() ? Availability.AVAILABLE
+                    : Availability.unavailable(MSIBUILD_MISSING);
         } catch (IOException | ExternalTools.TimeoutException e) {
             return Availability.unavailable("wixl at " + wixl.get() + " does not work: " + e.getMessage());
         } finally {
@@ -166,6 +169,7 @@ public class MsiInstallerFormat implements InstallerFormat {
             throw new InstallerFormatException(now.reason().orElseThrow());
         }
         Path wixl = tools.find("wixl").orElseThrow(() -> new InstallerFormatException(WIXL_MISSING));
+        Path msibuild = tools.find("msibuild").orElseThrow(() -> new InstallerFormatException(MSIBUILD_MISSING));
         long started = System.nanoTime();
         Path absoluteOutput = output.toAbsolutePath();
         Path partial = absoluteOutput.resolveSibling("." + absoluteOutput.getFileName() + "."
@@ -190,6 +194,14 @@ public class MsiInstallerFormat implements InstallerFormat {
             if (result.exitCode() != 0 || !Files.isRegularFile(partial)) {
                 throw new InstallerFormatException("wixl could not build the MSI (exit code " + result.exitCode()
                         + "): " + result.quotedOutput());
+            }
+            // the service's recovery actions, which wixl cannot write (see ServiceRecovery)
+            List<String> recovery = new ArrayList<>(List.of(msibuild.toString(), partial.toString()));
+            recovery.addAll(ServiceRecovery.msibuildQueries(WxsWriter.SERVICE_NAME, WxsWriter.serviceComponentId()));
+            result = runTool(recovery, work, work.resolve("msibuild.log"));
+            if (result.exitCode() != 0) {
+                throw new InstallerFormatException("msibuild could not add the service's recovery actions to the MSI "
+                        + "(exit code " + result.exitCode() + "): " + result.quotedOutput());
             }
             moveIntoPlace(partial, absoluteOutput);
             LOG.log(Level.INFO, "built MSI " + absoluteOutput + " (" + payload.files().size() + " files, "

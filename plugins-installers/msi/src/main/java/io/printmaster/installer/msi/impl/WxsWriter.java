@@ -130,7 +130,12 @@ final class WxsWriter {
         line(2, "<Directory Id=\"TARGETDIR\" Name=\"SourceDir\">");
         line(3, "<Directory Id=\"ProgramFiles64Folder\">");
         line(4, "<Directory Id=\"PrintMasterFolder\" Name=\"PrintMaster\">");
+        // the install folder and its PrintMaster parent are the product's own folders too, so that an uninstall or
+        // a rolled-back install removes them when empty (the data folder is elsewhere, in ProgramData); wixl
+        // ignores RemoveFolder's Directory attribute, so each is a CreateFolder component in its folder
+        ownFolder(5, "PrintMasterFolder");
         line(5, "<Directory Id=\"INSTALLDIR\" Name=\"Agent\">");
+        ownFolder(6, "INSTALLDIR");
         folderContent(root, 6);
         line(5, "</Directory>");
         line(4, "</Directory>");
@@ -192,8 +197,20 @@ final class WxsWriter {
         }
     }
 
+    private void ownFolder(int depth, String directoryId) {
+        String componentId = id("C", "own-folder:" + directoryId);
+        componentIds.add(componentId);
+        line(depth, "<Component Id=\"" + componentId + "\" Guid=\"" + guid("own-folder:" + directoryId)
+                + "\" Win64=\"yes\"><CreateFolder/></Component>");
+    }
+
     private void fileComponent(Payload.File f, int depth) {
-        String componentId = id("C", "file:" + f.path());
+        boolean serviceHost = Payload.key(f.path()).equals(SERVICE_HOST);
+        // the service's component id is known before writing: the recovery actions added after wixl name it
+        String componentId = serviceHost ? serviceComponentId() : id("C", "file:" + f.path());
+        if (serviceHost) {
+            usedIds.add(componentId);
+        }
         String fileId = id("F", "file:" + f.path());
         componentIds.add(componentId);
         String name = f.path().substring(f.path().lastIndexOf('/') + 1);
@@ -202,7 +219,7 @@ final class WxsWriter {
         // .wxs is written and wixl runs
         line(depth + 1, "<File Id=\"" + fileId + "\" Name=\"" + attr(name) + "\" Source=\""
                 + attr(sourceDir.relativize(f.content()).toString().replace('\\', '/')) + "\" KeyPath=\"yes\"/>");
-        if (Payload.key(f.path()).equals(SERVICE_HOST)) {
+        if (serviceHost) {
             line(depth + 1, "<ServiceInstall Id=\"AgentService\" Name=\"" + SERVICE_NAME + "\" DisplayName=\""
                     + SERVICE_DISPLAY_NAME + "\" Description=\"" + attr(SERVICE_DESCRIPTION) + "\" Type=\"ownProcess\""
                     + " Start=\"auto\" ErrorControl=\"normal\" Account=\"LocalSystem\" Vital=\"yes\"/>");
@@ -212,10 +229,19 @@ final class WxsWriter {
         line(depth, "</Component>");
     }
 
+    /** The id of the component holding the service host and its {@code ServiceInstall}. */
+    static String serviceComponentId() {
+        return hashId("C", "file:" + SERVICE_HOST);
+    }
+
+    private static String hashId(String prefix, String key) {
+        return prefix + HexFormat.of().formatHex(sha256(key.toLowerCase(Locale.ROOT)), 0, 8);
+    }
+
     /** A short WiX id from a hash of the (case-folded) key, unique within the document. */
     private String id(String prefix, String key) {
-        String hex = HexFormat.of().formatHex(sha256(key.toLowerCase(Locale.ROOT)), 0, 8);
-        String id = prefix + hex;
+        String id = hashId(prefix, key);
+        String hex = id.substring(prefix.length());
         for (int n = 2; !usedIds.add(id); n++) {
             id = prefix + hex + "_" + n; // a 64-bit collision: never seen, but never a broken package either
         }

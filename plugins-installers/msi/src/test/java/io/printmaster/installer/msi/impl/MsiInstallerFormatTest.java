@@ -59,7 +59,7 @@ class MsiInstallerFormatTest {
     }
 
     static void assumeTools() {
-        assumeTrue(installed("wixl") && installed("msiinfo") && installed("msiextract"),
+        assumeTrue(installed("wixl") && installed("msiinfo") && installed("msiextract") && installed("msibuild"),
                 "wixl and msitools are not installed (apt install wixl msitools)");
     }
 
@@ -214,6 +214,22 @@ class MsiInstallerFormatTest {
                 "A newer version of PrintMaster Agent is already installed.")), table(msi, "LaunchCondition"));
         assertTrue(table(msi, "InstallExecuteSequence").stream().anyMatch(r -> r.get(0).equals("RemoveExistingProducts")));
 
+        // recovery actions, so that the agent's exit 75 (a service-specific error) restarts the service:
+        // MsiServiceConfigFailureActions: id, Name, Event, ResetPeriod, RebootMessage, Command, Actions, DelayActions,
+        // Component_ (restart after 5 s, 5 s, 60 s; reset after a day; on install and reinstall)
+        assertEquals(List.of(List.of("AgentRecovery", "PrintMasterAgent", "5", "86400", "", "", "1[~]1[~]1",
+                "5000[~]5000[~]60000", serviceComponent)), table(msi, "MsiServiceConfigFailureActions"));
+        // MsiServiceConfig: id, Name, Event, ConfigType 4 = SERVICE_CONFIG_FAILURE_ACTIONS_FLAG, Argument 1 = also on
+        // non-crash failures (the service host reports the stop; it does not crash), Component_
+        assertEquals(List.of(List.of("AgentRecoveryOnNonCrashFailures", "PrintMasterAgent", "5", "4", "1",
+                serviceComponent)), table(msi, "MsiServiceConfig"));
+        Map<String, List<String>> sequence = table(msi, "InstallExecuteSequence").stream()
+                .collect(Collectors.toMap(r -> r.get(0), r -> r));
+        int configure = Integer.parseInt(sequence.get("MsiConfigureServices").get(2));
+        assertTrue(Integer.parseInt(sequence.get("InstallServices").get(2)) < configure
+                && configure < Integer.parseInt(sequence.get("StartServices").get(2)),
+                "configured after the service is installed, before it is started: " + sequence);
+
         Map<String, byte[]> expected = new TreeMap<>();
         officialFiles().forEach(expected::put);
         fleetFiles().files().forEach(f -> expected.put(f.path(), f.content()));
@@ -257,7 +273,11 @@ class MsiInstallerFormatTest {
         assertArrayEquals(fleetLogback, format.readBack(msi, "conf/logback.xml").orElseThrow());
         assertEquals(officialFiles().size(), format.entries(msi).size(), "replaced, not added");
         List<List<String>> createFolder = table(msi, "CreateFolder");
-        assertEquals(2, createFolder.size(), "etc and data/plugins are created empty: " + createFolder);
+        // etc and data/plugins are created empty; the install folder and its PrintMaster parent are the product's
+        // own, so an uninstall or a rolled-back install removes them
+        assertEquals(4, createFolder.size(), "etc, data/plugins, INSTALLDIR, PrintMasterFolder: " + createFolder);
+        assertTrue(createFolder.stream().map(r -> r.get(0)).toList().containsAll(List.of("INSTALLDIR",
+                "PrintMasterFolder")), createFolder.toString());
     }
 
     @Test
@@ -426,6 +446,10 @@ class MsiInstallerFormatTest {
         clock.addAndGet(Duration.ofSeconds(30).toNanos());
         assertFalse(format.availability().available(), "not checked again within the minute");
         clock.addAndGet(Duration.ofSeconds(31).toNanos());
+        // wixl alone is not enough: msibuild writes the service's recovery actions
+        assertEquals(Availability.unavailable(MsiInstallerFormat.MSIBUILD_MISSING), format.availability());
+        script(bin.resolve("msibuild"), "exit 0");
+        clock.addAndGet(Duration.ofSeconds(61).toNanos());
         assertEquals(Availability.AVAILABLE, format.availability());
     }
 
@@ -445,6 +469,7 @@ class MsiInstallerFormatTest {
         // answers --version, fails every build the way wixl reports a bad source
         script(bin.resolve("wixl"), "[ \"$1\" = --version ] && { echo 0.101; exit 0; }\n"
                 + "echo 'agent.wxs:12: unsupported element Frobnicate' >&2; exit 1");
+        script(bin.resolve("msibuild"), "exit 0");
         MsiInstallerFormat format = new MsiInstallerFormat(bin.toString(), System::nanoTime, Duration.ofSeconds(30),
                 Payload.Limits.DEFAULT);
         Path msi = out.resolve("agent.msi");
@@ -459,6 +484,7 @@ class MsiInstallerFormatTest {
     void aWixlThatHangsIsStoppedAtTheTimeout() throws Exception {
         Path bin = Files.createDirectory(dir.resolve("bin"));
         script(bin.resolve("wixl"), "[ \"$1\" = --version ] && { echo 0.101; exit 0; }\nexec sleep 60");
+        script(bin.resolve("msibuild"), "exit 0");
         MsiInstallerFormat format = new MsiInstallerFormat(bin.toString(), System::nanoTime, Duration.ofSeconds(1),
                 Payload.Limits.DEFAULT);
         Path msi = out.resolve("agent.msi");
