@@ -115,7 +115,7 @@ final class HotSwapStager {
                 if (RuntimeFingerprint.belongsToRuntime(relative)) {
                     Path to = staging.resolve(relative);
                     Files.createDirectories(to.getParent());
-                    Files.copy(p, to, StandardCopyOption.COPY_ATTRIBUTES);
+                    copyRuntimeFile(p, to, relative);
                 }
             }
         }
@@ -143,6 +143,23 @@ final class HotSwapStager {
             }
         }
         return new Downloads(downloaded, bytes);
+    }
+
+    /**
+     * The bundled Java runtime ({@code runtime/}, some 78 MiB) is hard-linked when the file system allows: nothing
+     * ever writes a file of it in place. The rest (scripts, {@code lib/}, {@code conf/}, which an admin may edit in
+     * place) is copied. The runtime fingerprint checked after the copy covers both.
+     */
+    private static void copyRuntimeFile(Path source, Path target, String relative) throws IOException {
+        if (relative.startsWith("runtime/")) {
+            try {
+                Files.createLink(target, source);
+                return;
+            } catch (UnsupportedOperationException | IOException e) {
+                // another file system, or links not allowed here: copy
+            }
+        }
+        Files.copy(source, target, StandardCopyOption.COPY_ATTRIBUTES);
     }
 
     /**

@@ -63,6 +63,24 @@ class HotSwapRunTest {
     }
 
     @Test
+    void theBundledRuntimeIsHardLinkedIntoTheNewSlotAndTheEditableFilesAreCopied() throws Exception {
+        Files.createDirectories(root.resolve("runtime/lib"));
+        Files.writeString(root.resolve("runtime/lib/modules"), "the jlink image's modules");
+        f.offerHotSwap("1.1.0", root, Map.of(WORKER, newWorker, LOCALUI, localui), Map.of());
+
+        RunResult r = f.base().run("run-1", false, Optional.empty());
+
+        assertEquals(RunState.SUCCEEDED, r.state(), r.toString());
+        Path slot = root.resolve("versions/1.1.0");
+        assertEquals(Files.getAttribute(root.resolve("runtime/lib/modules"), "unix:ino"),
+                Files.getAttribute(slot.resolve("runtime/lib/modules"), "unix:ino"),
+                "runtime/ is hard-linked, not copied (78 MiB per swap otherwise)");
+        assertEquals(2, (int) Files.getAttribute(slot.resolve("runtime/lib/modules"), "unix:nlink"));
+        assertEquals(1, (int) Files.getAttribute(slot.resolve("lib/launcher.jar"), "unix:nlink"),
+                "lib/ is copied: an edit in place of one slot must not change the other");
+    }
+
+    @Test
     void aReleaseThatKeepsTheRuntimeDownloadsOnlyTheChangedBundleSwapsItAndCommitsWithoutARestart() throws Exception {
         f.offerHotSwap("1.1.0", root, Map.of(WORKER, newWorker, LOCALUI, localui), Map.of());
         UpdateRunner runner = f.base();
