@@ -160,6 +160,12 @@ public class SelfUpdateService {
         lease.close();
     }
 
+    /** Tests: the event bus and the applier DS would bind. */
+    void bind(ServerEvents events, ReleaseApplier applier) {
+        this.events = events;
+        this.applier = applier;
+    }
+
     SelfUpdateAvailability availability() {
         return availability;
     }
