@@ -50,6 +50,7 @@ public class SelfUpdateService {
     /** The console event of every run transition (data: the run as {@code GET …/runs} lists it). */
     static final String EVENT_TYPE = "server.update";
     static final Duration TICK = Duration.ofMinutes(1);
+    static final String HOST_ROOT = "pm.selfupdate.host.root";
 
     /** Self-update is not possible on this server; the reason says why and what to do instead. */
     static final class DisabledException extends Exception {
@@ -92,7 +93,7 @@ public class SelfUpdateService {
                              @Reference ReleaseCatalog catalog, @Reference SigningKeys keys,
                              @Reference ClusterLease clusterLease) throws Exception {
         this(database, audit, catalog, ServerTrust.of(keys), clusterLease, Clock.systemUTC(), setupOf(context),
-                SelfUpdateAvailability.detect(Path.of("/"), System.getenv(), pathProperty(context, "pm.home")),
+                SelfUpdateAvailability.detect(hostRoot(context), System.getenv(), pathProperty(context, "pm.home")),
                 new ReleaseStager());
         startTicker(TICK);
     }
@@ -129,6 +130,16 @@ public class SelfUpdateService {
         Path program = pathProperty(context, "pm.program.dir");
         return new UpdateOrchestrator.Setup(running, Platform.current().orElse(null), home,
                 program != null ? program : home);
+    }
+
+    /**
+     * Where container detection looks for {@code /.dockerenv} and {@code /proc/1/cgroup}: the file system root, unless
+     * the framework property {@value #HOST_ROOT} names another folder (tests give one that looks like a plain host or
+     * like a container).
+     */
+    private static Path hostRoot(BundleContext context) {
+        Path given = pathProperty(context, HOST_ROOT);
+        return given != null ? given : Path.of("/");
     }
 
     private static Path pathProperty(BundleContext context, String name) {
