@@ -31,6 +31,8 @@ final class SelfUpdateStore {
     static final int KEEP_RUNS = 200;
     static final int MAX_MESSAGE = 2000;
     static final int MAX_DETAIL = 8192;
+    /** How long a restart hand-over may stay in {@code applying} before it counts as lost. */
+    static final java.time.Duration HANDOVER_TIMEOUT = java.time.Duration.ofHours(1);
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String RUN_COLUMNS = "SEQ, RUN_ID, FROM_VERSION, TO_VERSION, STATUS, ERROR_CODE, ERROR_MESSAGE, "
             + "MODE, TRIGGERED_BY, STARTED_AT, UPDATED_AT, FINISHED_AT, REPLICA, DETAIL";
@@ -278,18 +280,26 @@ final class SelfUpdateStore {
 
     /**
      * Ends the runs a crash or a stop left unfinished as {@code failed} {@code INTERRUPTED}, except a run in
-     * {@code applying} with mode {@code restart}: that one is the hand-over to the restarted server, which finishes it.
+     * {@code applying} with mode {@code restart}: that one is the hand-over to the restarted server, which finishes
+     * it, unless it has not moved for {@link #HANDOVER_TIMEOUT} (the hand-over never happened: a crash before the
+     * restart), when it is ended too, so that it does not block every later run. Call it only when no run of this
+     * process goes on and no other replica holds the lease: then every unfinished run is an orphan.
      *
      * @return the runs ended
      */
     List<UpdateRun> finishInterrupted() throws SQLException {
         List<UpdateRun> ended = new ArrayList<>();
+        Instant staleBefore = clock.instant().minus(HANDOVER_TIMEOUT);
         for (UpdateRun r : unfinished()) {
-            if (UpdateRun.APPLYING.equals(r.status()) && UpdateRun.MODE_RESTART.equals(r.mode())) {
+            boolean handOver = UpdateRun.APPLYING.equals(r.status()) && UpdateRun.MODE_RESTART.equals(r.mode());
+            if (handOver && r.updatedAt().isAfter(staleBefore)) {
                 continue;
             }
-            finish(r.runId(), UpdateRun.FAILED, "INTERRUPTED", "the server stopped while the run was " + r.status()
-                    + "; nothing was applied: start a new run").ifPresent(ended::add);
+            String message = handOver
+                    ? "the restart into " + r.toVersion() + " did not report back within " + HANDOVER_TIMEOUT.toMinutes()
+                    + " minutes; this server runs " + r.fromVersion() + ": check the server's log, then start a new run"
+                    : "the server stopped while the run was " + r.status() + "; nothing was applied: start a new run";
+            finish(r.runId(), UpdateRun.FAILED, "INTERRUPTED", message).ifPresent(ended::add);
         }
         return ended;
     }
