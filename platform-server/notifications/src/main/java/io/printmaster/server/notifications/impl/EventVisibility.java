@@ -7,7 +7,8 @@ import java.util.List;
 
 /**
  * Which events a caller of {@code GET /api/v1/events} receives: those its scopes let it read ({@code agent.*}
- * agents.read, {@code rollout.*} rollouts.read, {@code sync.*} and {@code release.*} releases.read; other types
+ * agents.read, {@code rollout.*} rollouts.read, {@code sync.*} and {@code release.*} releases.read, {@code server.*}
+ * (the server's own update runs) settings.server.read; other types
  * nobody, until someone decides who may read them), and, for a caller restricted to some fleets, only the events of
  * those fleets. An event of several fleets (a rollout; {@code fleet} null, {@code fleets} in its data) is seen only
  * when the caller may see every one of them, as the rollouts API shows it; a server-wide event (no fleet at all) is
@@ -45,6 +46,9 @@ final class EventVisibility {
         }
         if (type.startsWith("sync.") || type.startsWith("release.")) {
             return Scopes.RELEASES_READ;
+        }
+        if (type.startsWith("server.")) {
+            return Scopes.SETTINGS_SERVER_READ;
         }
         return null;
     }

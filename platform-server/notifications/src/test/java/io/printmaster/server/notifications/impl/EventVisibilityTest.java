@@ -30,6 +30,10 @@ class EventVisibilityTest {
         assertFalse(EventVisibility.visible(agentsOnly, event(ServerEvent.ROLLOUT_PAUSED, "a", Map.of())));
         assertFalse(EventVisibility.visible(agentsOnly, event(ServerEvent.RELEASE_CACHED, null, Map.of())));
         assertFalse(EventVisibility.visible(agentsOnly, event("something.new", null, Map.of())), "unknown types: nobody");
+        assertFalse(EventVisibility.visible(agentsOnly, event("server.update", null, Map.of())),
+                "the server's own update runs need settings.server.read");
+        assertTrue(EventVisibility.visible(caller(Set.of(Scopes.SETTINGS_SERVER_READ), null),
+                event("server.update", null, Map.of("status", "staging"))));
         Caller all = caller(Set.copyOf(Scopes.ORDERED), null);
         assertTrue(EventVisibility.visible(all, event(ServerEvent.SYNC_PROGRESS, null, Map.of())));
         assertTrue(EventVisibility.visible(all, event(ServerEvent.ROLLOUT_PROGRESS, null, Map.of("fleets", List.of("a", "b")))));
