@@ -18,13 +18,18 @@ import java.util.TreeMap;
 import java.util.stream.Stream;
 
 /**
- * Builds the official agent archives from the assembled agent folder ({@code target/printmaster-agent/}):
+ * Builds the official archives of a {@link ReleaseRole} (the agent's by default; {@code --role server} the server's)
+ * from the role's assembled folder. For the agent ({@code target/printmaster-agent/}):
  * {@code printmaster-agent-v{version}-{os}-{arch}.tar.gz|zip} for every {@link Target}, each holding the single
  * folder {@code printmaster-agent-{version}/} with {@code bin/}, {@code lib/}, {@code bundle/}, {@code conf/},
  * {@code VERSION}, an empty {@code etc/} and that platform's service files, and {@code SHA256SUMS} beside them.
  *
- * <p>Usage: {@code AgentPackager --dist DIR --scripts DIR --service DIR --version V --mtime ISO-8601 --out DIR
- * [--windows-service-exe FILE]}. {@code --scripts} holds {@code pm-agent} and {@code pm-agent.cmd}; {@code --service}
+ * The server's archives ({@code printmaster-server-v...}, folder {@code printmaster-server-{version}/}) hold
+ * {@code bin/pm-server}, {@code bin/pm-server.cmd}, {@code lib/}, {@code bundle/}, {@code conf/}, {@code VERSION} and
+ * {@code service/}: no {@code etc/}, and nothing else of the assembled folder (its {@code agent-releases/} stays out).
+ *
+ * <p>Usage: {@code AgentPackager [--role agent|server] --dist DIR --scripts DIR --service DIR --version V
+ * --mtime ISO-8601 --out DIR [--windows-service-source FILE --work DIR]}. {@code --scripts} holds {@code pm-agent} and {@code pm-agent.cmd}; {@code --service}
  * holds the service files ({@code printmaster-agent.service}, {@code io.printmaster.agent.plist},
  * {@code printmaster-agent-service.xml}). A missing {@code --windows-service-exe} file leaves the Windows service
  * host out of the windows archive (the compiler was not there); see {@link WindowsServiceHost}.
@@ -49,15 +54,17 @@ public final class AgentPackager {
             this.serviceFiles = serviceFiles;
         }
 
+        /** The agent's archive name; {@link ReleaseRole#fileName} for any role. */
         public String fileName(String version) {
-            return "printmaster-agent-v" + version + "-" + os + "-" + arch + "." + extension;
+            return ReleaseRole.AGENT.fileName(this, version);
         }
     }
 
     /** Files of the assembled folder that never ship: the class-data archive is tied to the build machine's JVM. */
     private static final List<String> MACHINE_SPECIFIC_SUFFIXES = List.of(".jsa");
-    static final String WINDOWS_SERVICE_EXE = "pm-agent-service.exe";
+    static final String WINDOWS_SERVICE_EXE = ReleaseRole.AGENT.windowsServiceExe();
 
+    private final ReleaseRole role;
     private final Path dist;
     private final Path scripts;
     private final Path service;
@@ -67,6 +74,12 @@ public final class AgentPackager {
 
     public AgentPackager(Path dist, Path scripts, Path service, String version, Instant modified,
                          Optional<Path> windowsServiceExe) {
+        this(ReleaseRole.AGENT, dist, scripts, service, version, modified, windowsServiceExe);
+    }
+
+    public AgentPackager(ReleaseRole role, Path dist, Path scripts, Path service, String version, Instant modified,
+                         Optional<Path> windowsServiceExe) {
+        this.role = role;
         this.dist = dist;
         this.scripts = scripts;
         this.service = service;
@@ -76,7 +89,7 @@ public final class AgentPackager {
     }
 
     public String topFolder() {
-        return "printmaster-agent-" + version;
+        return role.topFolder(version);
     }
 
     /** Writes every archive and SHA256SUMS into {@code out}; returns the archives' paths by file name. */
@@ -84,7 +97,7 @@ public final class AgentPackager {
         Files.createDirectories(out);
         Map<String, Path> written = new TreeMap<>();
         for (Target t : Target.values()) {
-            Path archive = out.resolve(t.fileName(version));
+            Path archive = out.resolve(role.fileName(t, version));
             List<Entry> entries = entries(t);
             if (t.extension.equals("zip")) {
                 OfficialArchives.writeZip(archive, entries, modified);
@@ -109,20 +122,23 @@ public final class AgentPackager {
         for (String folder : List.of("lib", "bundle", "conf")) {
             Path dir = dist.resolve(folder);
             if (!Files.isDirectory(dir)) {
-                throw new IOException("the agent folder " + dist + " has no " + folder + "/: build it first");
+                throw new IOException("the " + role.component + " folder " + dist + " has no " + folder + "/: build it first");
             }
             addTree(byPath, dir, top + "/" + folder);
         }
         add(byPath, Entry.file(top + "/VERSION", existing(dist.resolve("VERSION")), Entry.FILE_MODE));
-        add(byPath, Entry.directory(top + "/etc")); // the fleet files land here (docs/api.md#installers); empty in official archives
+        if (role.shipsEtcFolder) {
+            add(byPath, Entry.directory(top + "/etc")); // the fleet files land here (docs/api.md#installers); empty in official archives
+        }
         add(byPath, Entry.directory(top + "/bin"));
-        add(byPath, Entry.file(top + "/bin/pm-agent", existing(scripts.resolve("pm-agent")), Entry.EXECUTABLE_MODE));
-        add(byPath, Entry.file(top + "/bin/pm-agent.cmd", existing(scripts.resolve("pm-agent.cmd")), Entry.EXECUTABLE_MODE));
+        String script = role.script();
+        add(byPath, Entry.file(top + "/bin/" + script, existing(scripts.resolve(script)), Entry.EXECUTABLE_MODE));
+        add(byPath, Entry.file(top + "/bin/" + script + ".cmd", existing(scripts.resolve(script + ".cmd")), Entry.EXECUTABLE_MODE));
         if (target == Target.WINDOWS_AMD64 && windowsServiceExe.isPresent() && Files.isRegularFile(windowsServiceExe.get())) {
-            add(byPath, Entry.file(top + "/bin/" + WINDOWS_SERVICE_EXE, windowsServiceExe.get(), Entry.EXECUTABLE_MODE));
+            add(byPath, Entry.file(top + "/bin/" + role.windowsServiceExe(), windowsServiceExe.get(), Entry.EXECUTABLE_MODE));
         }
         add(byPath, Entry.directory(top + "/service"));
-        for (String file : target.serviceFiles) {
+        for (String file : role.serviceFiles(target)) {
             add(byPath, Entry.file(top + "/service/" + file, existing(service.resolve(file)), Entry.FILE_MODE));
         }
         List<Entry> entries = new ArrayList<>(byPath.values());
@@ -177,7 +193,7 @@ public final class AgentPackager {
         Map<String, String> opts = new LinkedHashMap<>();
         for (int i = 0; i < args.length; i++) {
             if (!args[i].startsWith("--") || i + 1 >= args.length) {
-                throw new IllegalArgumentException("usage: AgentPackager --dist DIR --scripts DIR --service DIR "
+                throw new IllegalArgumentException("usage: AgentPackager [--role agent|server] --dist DIR --scripts DIR --service DIR "
                         + "--version V --mtime ISO-8601 --out DIR [--windows-service-source FILE --work DIR]; at '" + args[i] + "'");
             }
             opts.put(args[i].substring(2), args[++i]);
@@ -189,15 +205,17 @@ public final class AgentPackager {
             throw new IllegalArgumentException("--mtime: '" + opts.get("mtime") + "' is not an ISO-8601 instant such as "
                     + "2025-01-01T00:00:00Z", e);
         }
+        ReleaseRole role = ReleaseRole.parse(opts.getOrDefault("role", ReleaseRole.AGENT.component));
         Optional<Path> exe = Optional.empty();
         if (opts.containsKey("windows-service-source")) {
             Path work = Path.of(required(opts, "work"));
-            exe = new WindowsServiceHost(Path.of(opts.get("windows-service-source"))).compile(work.resolve(WINDOWS_SERVICE_EXE));
+            exe = new WindowsServiceHost(Path.of(opts.get("windows-service-source")))
+                    .compile(work.resolve(role.windowsServiceExe()), role.serviceHostDefines);
         }
-        AgentPackager packager = new AgentPackager(Path.of(required(opts, "dist")), Path.of(required(opts, "scripts")),
+        AgentPackager packager = new AgentPackager(role, Path.of(required(opts, "dist")), Path.of(required(opts, "scripts")),
                 Path.of(required(opts, "service")), required(opts, "version"), mtime, exe);
         Map<String, Path> written = packager.writeAll(Path.of(required(opts, "out")));
-        System.out.println("[agent-packager] wrote " + String.join(", ", written.keySet()) + " and SHA256SUMS in "
+        System.out.println("[" + role.component + "-packager] wrote " + String.join(", ", written.keySet()) + " and SHA256SUMS in "
                 + opts.get("out"));
     }
 

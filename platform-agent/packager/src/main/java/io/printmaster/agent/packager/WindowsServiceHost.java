@@ -52,19 +52,30 @@ public final class WindowsServiceHost {
      * @throws IOException when the compiler exists but fails: a broken source must fail the build
      */
     public Optional<Path> compile(Path exe) throws IOException, InterruptedException {
+        return compile(exe, List.of());
+    }
+
+    /**
+     * Compiles into {@code exe} with extra flags, such as {@code -DPM_ROLE_SERVER} for the server's service host
+     * (the same source serves both roles).
+     */
+    public Optional<Path> compile(Path exe, List<String> defines) throws IOException, InterruptedException {
         Optional<Path> gcc = compiler();
         if (gcc.isEmpty()) {
-            System.out.println("[WARNING] " + COMPILER + " not found: the windows-amd64 agent archive is built WITHOUT "
-                    + "bin/pm-agent-service.exe (the Windows service host), so the MSI installer format cannot be built "
-                    + "from it. Install Debian's gcc-mingw-w64-x86-64-win32 and build again.");
+            System.out.println("[WARNING] " + COMPILER + " not found: the windows-amd64 archive is built WITHOUT "
+                    + "bin/" + exe.getFileName() + " (the Windows service host), so it cannot run as a Windows service "
+                    + "(nor can the MSI installer format be built from the agent's). Install Debian's "
+                    + "gcc-mingw-w64-x86-64-win32 and build again.");
             Files.deleteIfExists(exe);
             return Optional.empty();
         }
         Files.createDirectories(exe.toAbsolutePath().getParent());
         Path log = exe.resolveSibling(exe.getFileName() + ".log");
-        Process p = new ProcessBuilder(List.of(gcc.get().toString(), "-O2", "-s", "-municode", "-Wall",
-                // no link time stamp in the PE header: the same source gives the same bytes (reproducible archives)
-                "-Wl,--no-insert-timestamp", "-o", exe.toString(), source.toString(), "-ladvapi32"))
+        List<String> command = new java.util.ArrayList<>(List.of(gcc.get().toString(), "-O2", "-s", "-municode", "-Wall"));
+        command.addAll(defines);
+        // no link time stamp in the PE header: the same source gives the same bytes (reproducible archives)
+        command.addAll(List.of("-Wl,--no-insert-timestamp", "-o", exe.toString(), source.toString(), "-ladvapi32"));
+        Process p = new ProcessBuilder(command)
                 .redirectErrorStream(true).redirectOutput(log.toFile()).start();
         int code = p.waitFor();
         String output = Files.readString(log, StandardCharsets.UTF_8);

@@ -34,8 +34,8 @@ import org.apache.commons.compress.archivers.zip.ZipArchiveEntry;
 import org.apache.commons.compress.archivers.zip.ZipArchiveInputStream;
 
 /**
- * Reads an agent archive ({@code tar.gz} or {@code zip} with one top folder {@code printmaster-agent-<v>/}) for the
- * hot-swap fields of its manifest: the bundles of {@code bundle/*.jar} and the runtime hash of everything else (see
+ * Reads a program archive of the agent or the server ({@code tar.gz} or {@code zip} with one top folder such as
+ * {@code printmaster-agent-<v>/} or {@code printmaster-server-<v>/}) for the hot-swap fields of its manifest: the bundles of {@code bundle/*.jar} and the runtime hash of everything else (see
  * docs/manifests.md). Streams the archive once; nothing is unpacked to disk.
  */
 final class AgentArchive {
@@ -151,7 +151,7 @@ final class AgentArchive {
 
     private static String relative(ArchiveIndex index, ArchiveEntry e) throws NotAnAgentArchive {
         if (isLink(e)) {
-            throw new NotAnAgentArchive("the archive holds a link (" + e.getName() + "); agent releases hold none");
+            throw new NotAnAgentArchive("the archive holds a link (" + e.getName() + "); program releases hold none");
         }
         try {
             return index.add(e.getName(), e.isDirectory() ? ArchiveIndex.Kind.DIRECTORY : ArchiveIndex.Kind.FILE);

@@ -19,6 +19,7 @@ import io.printmaster.core.wire.ManifestBundle;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
@@ -26,14 +27,17 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The hot-swap fields of an agent artifact's manifest ({@code bundles}, {@code runtime_sha256},
- * {@code restart_required}; docs/manifests.md). The archive is read once per artifact (the first time its manifest
+ * The hot-swap fields of the manifest of a program archive, an {@code agent} or a {@code server} artifact
+ * ({@code bundles}, {@code runtime_sha256}, {@code restart_required}; docs/manifests.md): both components ship the
+ * same program tree (bin/ lib/ bundle/ conf/ VERSION), read the same way. The archive is read once per artifact (the first time its manifest
  * is signed) and what it holds is kept in the release store, so renewal, which re-signs many manifests, costs a
  * database read per manifest, not an archive read.
  */
 @Component(service = AgentContents.class)
 public class AgentContents {
     static final String AGENT = "agent";
+    /** The components whose archives are program trees; every other component's manifest lists no bundles. */
+    static final Set<String> PROGRAM_COMPONENTS = Set.of(AGENT, "server");
     private static final Logger LOG = LoggerFactory.getLogger(AgentContents.class);
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -54,8 +58,8 @@ public class AgentContents {
 
     /**
      * The manifest members this artifact adds: {@code bundles}, {@code runtime_sha256} and {@code restart_required}
-     * for a readable agent archive; nothing for anything else (other components, msi, an archive that is not an
-     * agent program), whose manifest keeps {@code "bundles":[]} and means "full install only".
+     * for a readable agent or server archive; nothing for anything else (other components, msi, an archive that is
+     * not a program tree), whose manifest keeps {@code "bundles":[]} and means "full install only".
      */
     Optional<HotSwapFields> manifestFields(Artifact artifact) throws SQLException {
         Optional<AgentArchive.Contents> contents = contents(artifact);
@@ -71,7 +75,7 @@ public class AgentContents {
         return Optional.of(new HotSwapFields(bundles, runtime, restartRequired));
     }
 
-    /** The manifest members of an agent archive (see {@link #manifestFields}). */
+    /** The manifest members of a program archive (see {@link #manifestFields}). */
     record HotSwapFields(List<ManifestBundle> bundles, String runtimeSha256, boolean restartRequired) {
         HotSwapFields {
             bundles = List.copyOf(bundles);
@@ -80,10 +84,10 @@ public class AgentContents {
 
     /**
      * What the artifact's archive holds, read from the store or (the first time) from the cached archive; empty when
-     * it is not an agent archive, not readable, or its file is not in the cache (then it is tried again next time).
+     * it is not a program archive, not readable, or its file is not in the cache (then it is tried again next time).
      */
     synchronized Optional<AgentArchive.Contents> contents(Artifact artifact) throws SQLException {
-        if (!AGENT.equals(artifact.component()) || !AgentArchive.readable(artifact.format())) {
+        if (!PROGRAM_COMPONENTS.contains(artifact.component()) || !AgentArchive.readable(artifact.format())) {
             return Optional.empty();
         }
         Optional<AgentContentsRow> known = store.agentContents(artifact.id());
@@ -92,8 +96,8 @@ public class AgentContents {
         }
         Optional<Path> file = cache.file(artifact.sha256());
         if (file.isEmpty()) {
-            LOG.warn("agent {} {}-{} ({}): its archive is not in the cache; its manifest lists no bundles for now",
-                    artifact.version(), artifact.platform(), artifact.arch(), artifact.format());
+            LOG.warn("{} {} {}-{} ({}): its archive is not in the cache; its manifest lists no bundles for now",
+                    artifact.component(), artifact.version(), artifact.platform(), artifact.arch(), artifact.format());
             return Optional.empty();
         }
         Instant now = clock.instant();
@@ -108,7 +112,8 @@ public class AgentContents {
         } catch (AgentArchive.NotAnAgentArchive | IOException e) {
             // the bytes were verified against the upstream checksum: what cannot be read now never can
             String problem = e instanceof IOException ? "cannot read the archive: " + e : e.getMessage();
-            LOG.warn("agent {} {}-{} ({}) is not hot-swappable, its manifest lists no bundles: {}", artifact.version(),
+            LOG.warn("{} {} {}-{} ({}) is not hot-swappable, its manifest lists no bundles: {}", artifact.component(),
+                    artifact.version(),
                     artifact.platform(), artifact.arch(), artifact.format(), problem);
             store.saveAgentContents(new AgentContentsRow(artifact.id(), null, null, problem), now);
             return Optional.empty();

@@ -55,7 +55,12 @@ final class AgentArchives {
     }
 
     static byte[] tarGz(String version, Map<String, byte[]> files) throws IOException {
-        String top = "printmaster-agent-" + version + "/";
+        return tarGz("agent", version, files);
+    }
+
+    /** A tar.gz of {@code component}'s program tree (top folder {@code printmaster-<component>-<version>/}). */
+    static byte[] tarGz(String component, String version, Map<String, byte[]> files) throws IOException {
+        String top = "printmaster-" + component + "-" + version + "/";
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         try (TarArchiveOutputStream tar = new TarArchiveOutputStream(new GZIPOutputStream(bytes))) {
             tar.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);

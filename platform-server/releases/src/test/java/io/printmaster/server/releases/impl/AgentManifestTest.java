@@ -150,15 +150,50 @@ class AgentManifestTest {
     }
 
     @Test
+    void aServerArchiveListsItsBundlesAndRuntimeComparedWithTheServersOwnLowerVersion() throws Exception {
+        Map<String, byte[]> tree = AgentArchives.tree("1.0.0");
+        tree.remove("bin/pm-agent");
+        tree.remove("bin/pm-agent.cmd");
+        tree.put("bin/pm-server", "#!/bin/sh\nexec java -jar lib/launcher.jar\n".getBytes(StandardCharsets.UTF_8));
+        tree.put("bundle/io.printmaster.server.releases-0.1.0.jar",
+                AgentArchives.bundleJar("io.printmaster.server.releases", "0.1.0.SNAPSHOT", "releases v1"));
+        // an agent release of the same version and a different runtime must not count as the server's lower version
+        signed(cached("agent", "0.9.0", "tar.gz", AgentArchives.tarGz("0.9.0", AgentArchives.tree("0.9.0"))));
+        JsonNode v1 = signed(cached("server", "1.0.0", "tar.gz", AgentArchives.tarGz("server", "1.0.0", tree)));
+
+        List<String> paths = new ArrayList<>();
+        v1.get("bundles").forEach(b -> paths.add(b.get("path").asText()));
+        assertEquals(List.of("bundle/io.printmaster.agent.worker-0.1.0.jar", "bundle/io.printmaster.api-0.1.0.jar",
+                "bundle/io.printmaster.server.releases-0.1.0.jar", "bundle/org.apache.felix.scr-2.2.10.jar"), paths);
+        assertEquals("io.printmaster.server.releases", v1.get("bundles").get(2).get("symbolic_name").asText());
+        String lines = "bin/pm-server\0" + sha256(tree.get("bin/pm-server")) + "\n"
+                + "conf/logback.xml\0" + sha256(tree.get("conf/logback.xml")) + "\n"
+                + "lib/launcher.jar\0" + sha256(tree.get("lib/launcher.jar")) + "\n";
+        assertEquals(sha256(lines.getBytes(StandardCharsets.UTF_8)), v1.get("runtime_sha256").asText());
+        assertTrue(v1.get("restart_required").asBoolean(), "no lower server version: restart");
+
+        // 1.1.0 changes a bundle only: a hot swap for the server's self-update
+        Map<String, byte[]> next = new java.util.LinkedHashMap<>(tree);
+        next.put("VERSION", "1.1.0\n".getBytes(StandardCharsets.UTF_8));
+        next.put("bundle/io.printmaster.server.releases-0.1.0.jar",
+                AgentArchives.bundleJar("io.printmaster.server.releases", "0.1.1", "releases v2"));
+        JsonNode v11 = signed(cached("server", "1.1.0", "zip", AgentArchives.zip("1.1.0", next)));
+        assertEquals("server", v11.get("component").asText());
+        assertEquals(v1.get("runtime_sha256"), v11.get("runtime_sha256"));
+        assertFalse(v11.get("restart_required").asBoolean(), "same runtime as server 1.0.0: " + v11);
+    }
+
+    @Test
     void otherComponentsMsiAndUnreadableArchivesKeepAnEmptyBundleListAndNoRuntimeFields() throws Exception {
         Map<String, byte[]> tree = AgentArchives.tree("1.0.0");
-        JsonNode server = signed(cached("server", "1.0.0", "tar.gz", AgentArchives.tarGz("1.0.0", tree)));
+        // a plugin's component: its archive is no program tree, whatever it holds
+        JsonNode plugin = signed(cached("acme-label", "1.0.0", "tar.gz", AgentArchives.tarGz("1.0.0", tree)));
         JsonNode msi = signed(cached("agent", "1.0.0", "msi", "not an archive".getBytes(StandardCharsets.UTF_8)));
         JsonNode garbage = signed(cached("agent", "1.0.0", "zip", "not a zip either".getBytes(StandardCharsets.UTF_8)));
         Map<String, byte[]> noBsn = AgentArchives.tree("1.0.0");
         noBsn.put("bundle/plain.jar", "PK-less plain bytes".getBytes(StandardCharsets.UTF_8));
         JsonNode plain = signed(cached("agent", "1.0.0", "tar.gz", AgentArchives.tarGz("1.0.0", noBsn)));
-        for (JsonNode m : List.of(server, msi, garbage, plain)) {
+        for (JsonNode m : List.of(plugin, msi, garbage, plain)) {
             assertEquals("[]", m.get("bundles").toString(), m.toString());
             assertFalse(m.has("runtime_sha256"), m.toString());
             assertFalse(m.has("restart_required"), m.toString());
