@@ -22,7 +22,9 @@ final class RunRecords {
             throws SQLException {
         return database.inTransaction(c -> {
             try (PreparedStatement ps = c.prepareStatement("UPDATE PM_SERVER_UPDATE_RUN SET STATUS = ?, ERROR_CODE = ?,"
-                    + " ERROR_MESSAGE = ?, UPDATED_AT = ?, FINISHED_AT = ? WHERE RUN_ID = ? AND STATUS = 'applying'")) {
+                    + " ERROR_MESSAGE = ?, UPDATED_AT = ?, FINISHED_AT = ? WHERE RUN_ID = ? AND (STATUS = 'applying'"
+                    // a revision the swap installed may have ended the run as interrupted while the swap went on
+                    + " OR (STATUS = 'failed' AND ERROR_CODE = 'INTERRUPTED'))")) {
                 Timestamp now = Timestamp.from(Instant.now());
                 Calendar utc = Calendar.getInstance(TimeZone.getTimeZone("UTC"));
                 ps.setString(1, status);

@@ -92,7 +92,7 @@ public class SelfUpdateService {
                              @Reference ReleaseCatalog catalog, @Reference SigningKeys keys,
                              @Reference ClusterLease clusterLease) throws Exception {
         this(database, audit, catalog, ServerTrust.of(keys), clusterLease, Clock.systemUTC(), setupOf(context),
-                SelfUpdateAvailability.detect(Path.of("/"), System.getenv(), pathProperty(context, "pm.home")),
+                SelfUpdateAvailability.detect(containerProbeRoot(), System.getenv(), pathProperty(context, "pm.home")),
                 new ReleaseStager());
         startTicker(TICK);
     }
@@ -122,7 +122,7 @@ public class SelfUpdateService {
     }
 
     private static UpdateOrchestrator.Setup setupOf(BundleContext context) {
-        String version = context.getProperty("pm.version");
+        String version = RunningVersion.atStart(context, context.getProperty("pm.version"));
         SemanticVersion running = SemanticVersion.tryParse(version == null ? "" : version.strip())
                 .orElse(SemanticVersion.of(0, 0, 0));
         Path home = pathProperty(context, "pm.home");
@@ -130,6 +130,16 @@ public class SelfUpdateService {
         return new UpdateOrchestrator.Setup(running, Platform.current().orElse(null), home,
                 program != null ? program : home);
     }
+
+    /**
+     * Where the container markers are looked for: {@code /}, or the system property {@value #PROBE_ROOT_PROPERTY}
+     * (for the end-to-end test, whose build machine may itself be a container; never set in production).
+     */
+    private static Path containerProbeRoot() {
+        return Path.of(System.getProperty(PROBE_ROOT_PROPERTY, "/"));
+    }
+
+    static final String PROBE_ROOT_PROPERTY = "pm.selfupdate.probe.root";
 
     private static Path pathProperty(BundleContext context, String name) {
         String v = context.getProperty(name);

@@ -159,6 +159,7 @@ public class ServerReleaseApplier implements ReleaseApplier {
         // from here on this bundle may be a replaced revision: files and objects made before only
         try {
             if (result.swapped()) {
+                RunningVersion.swapped(release.toVersion());
                 new VersionPointers(installRoot).commit(release.toVersion());
             }
             HotSwapMarker.finish(marker, result);
