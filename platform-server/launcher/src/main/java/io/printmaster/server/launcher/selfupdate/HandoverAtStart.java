@@ -48,6 +48,12 @@ public final class HandoverAtStart {
      */
     public static Action run(Path dataDir, Path programDir, String databaseUrl, Map<String, String> env, Logger log,
             IntConsumer exit) throws IOException {
+        return run(dataDir, programDir, databaseUrl, env, log, exit, WATCHDOG_MARGIN);
+    }
+
+    /** @param margin how much longer than the health timeout the watchdog waits (tests shorten it) */
+    static Action run(Path dataDir, Path programDir, String databaseUrl, Map<String, String> env, Logger log,
+            IntConsumer exit, Duration margin) throws IOException {
         Path file = HandoverFile.of(dataDir);
         Optional<Map<String, Object>> read = HandoverFile.read(file);
         if (read.isEmpty()) {
@@ -64,7 +70,7 @@ public final class HandoverAtStart {
                 handover.put("booted_at", Instant.now().toString());
                 HandoverFile.write(file, handover);
             }
-            Duration deadline = healthTimeout(env).plus(WATCHDOG_MARGIN);
+            Duration deadline = healthTimeout(env).plus(margin);
             log.info("self-update run {}: starting {} as the trial of {} → {}; it must report healthy within {} s",
                     runId, own, from, to, deadline.toSeconds());
             armWatchdog(file, own, deadline, log, exit);
