@@ -337,7 +337,8 @@ class ServerSelfUpdateIT {
      */
     private static Map<String, Object> readDerby(Path root, Path db) throws Exception {
         Path derby = bundleJar(root.resolve("bundle"), "io.printmaster.lib.derby");
-        try (URLClassLoader loader = new URLClassLoader(new URL[] {derby.toUri().toURL()}, null)) {
+        try (URLClassLoader loader = new URLClassLoader(new URL[] {derby.toUri().toURL()},
+                ClassLoader.getPlatformClassLoader())) {
             Driver driver = (Driver) Class.forName("org.apache.derby.iapi.jdbc.AutoloadedDriver", true, loader)
                     .getDeclaredConstructor().newInstance();
             Map<String, Object> found = new java.util.TreeMap<>();
