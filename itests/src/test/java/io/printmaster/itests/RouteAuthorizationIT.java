@@ -80,7 +80,9 @@ public class RouteAuthorizationIT {
                     "POST /api/v1/agents/update/manifest", "GET /api/v1/fleets/{id}/join-tokens",
                     "POST /api/v1/agents/update/telemetry", "GET /api/v1/agents/{id}/telemetry",
                     "POST /api/v1/agents/{id}/commands", "GET /api/v1/agents/update/bundle/{version}/{target}/{sha256}",
-                    "GET /api/v1/installers/formats", "GET /api/v1/installers/{fleet}/{platform}")) {
+                    "GET /api/v1/installers/formats", "GET /api/v1/installers/{fleet}/{platform}",
+                    "GET /api/v1/server/update", "PUT /api/v1/server/update/policy", "POST /api/v1/server/update/run",
+                    "GET /api/v1/server/update/runs")) {
                 assertTrue(expected + " is not served yet; routes: " + keys, keys.contains(expected));
             }
         });

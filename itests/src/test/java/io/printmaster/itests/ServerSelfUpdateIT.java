@@ -278,7 +278,7 @@ class ServerSelfUpdateIT {
         env.put("JAVA_HOME", System.getProperty("java.home"));
         env.put("PM_ADMIN_PASSWORD", PASSWORD);
         // this build machine may itself be a container: the test's host is declared not to be one
-        env.put("PM_JAVA_OPTS", "-Xmx256m -XX:+UseSerialGC -Dpm.selfupdate.probe.root=" + probeRoot);
+        env.put("PM_JAVA_OPTS", "-Xmx256m -XX:+UseSerialGC -Dpm.selfupdate.host.root=" + probeRoot);
         env.put("PM_SELFUPDATE_HEALTH_TIMEOUT", "20");
         return b.start();
     }

@@ -24,6 +24,7 @@ import * as agent from './views/agent.js';
 import * as rollouts from './views/rollouts.js';
 import * as rollout from './views/rollout.js';
 import * as rolloutNew from './views/rollout-new.js';
+import * as server from './views/server.js';
 
 const ROUTES = [
   { path: /^\/login$/, view: login, public: true },
@@ -47,6 +48,7 @@ const ROUTES = [
   { path: /^\/releases$/, view: releases, nav: 'releases' },
   { path: /^\/release-sources$/, view: releaseSources, nav: 'release-sources' },
   { path: /^\/signing-keys$/, view: signingKeys, nav: 'signing-keys' },
+  { path: /^\/server$/, view: server, nav: 'server' },
 ];
 
 const state = {

@@ -50,6 +50,7 @@ public class SelfUpdateService {
     /** The console event of every run transition (data: the run as {@code GET …/runs} lists it). */
     static final String EVENT_TYPE = "server.update";
     static final Duration TICK = Duration.ofMinutes(1);
+    static final String HOST_ROOT = "pm.selfupdate.host.root";
 
     /** Self-update is not possible on this server; the reason says why and what to do instead. */
     static final class DisabledException extends Exception {
@@ -92,7 +93,7 @@ public class SelfUpdateService {
                              @Reference ReleaseCatalog catalog, @Reference SigningKeys keys,
                              @Reference ClusterLease clusterLease) throws Exception {
         this(database, audit, catalog, ServerTrust.of(keys), clusterLease, Clock.systemUTC(), setupOf(context),
-                SelfUpdateAvailability.detect(containerProbeRoot(), System.getenv(), pathProperty(context, "pm.home")),
+                SelfUpdateAvailability.detect(hostRoot(context), System.getenv(), pathProperty(context, "pm.home")),
                 new ReleaseStager());
         startTicker(TICK);
     }
@@ -132,14 +133,14 @@ public class SelfUpdateService {
     }
 
     /**
-     * Where the container markers are looked for: {@code /}, or the system property {@value #PROBE_ROOT_PROPERTY}
-     * (for the end-to-end test, whose build machine may itself be a container; never set in production).
+     * Where container detection looks for {@code /.dockerenv} and {@code /proc/1/cgroup}: the file system root, unless
+     * the framework property {@value #HOST_ROOT} names another folder (tests give one that looks like a plain host or
+     * like a container).
      */
-    private static Path containerProbeRoot() {
-        return Path.of(System.getProperty(PROBE_ROOT_PROPERTY, "/"));
+    private static Path hostRoot(BundleContext context) {
+        Path given = pathProperty(context, HOST_ROOT);
+        return given != null ? given : Path.of("/");
     }
-
-    static final String PROBE_ROOT_PROPERTY = "pm.selfupdate.probe.root";
 
     private static Path pathProperty(BundleContext context, String name) {
         String v = context.getProperty(name);
@@ -168,6 +169,12 @@ public class SelfUpdateService {
         }
         runner.shutdownNow();
         lease.close();
+    }
+
+    /** Tests: the event bus and the applier DS would bind. */
+    void bind(ServerEvents events, ReleaseApplier applier) {
+        this.events = events;
+        this.applier = applier;
     }
 
     SelfUpdateAvailability availability() {
