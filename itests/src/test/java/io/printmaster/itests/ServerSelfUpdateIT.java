@@ -67,7 +67,9 @@ class ServerSelfUpdateIT {
         Path root = ServerDistributionIT.unpack(work.resolve("opt"));
         Path source = Files.createDirectories(work.resolve("server-releases"));
         // built from the installed program: bin lib bundle conf service VERSION, as the archive holds them
+        // the selfupdate bundle, which runs the swap, is swapped too
         release(root, source, "0.1.1", Map.of(DASHBOARD, jar -> rewrite(jar, null,
+                Map.of("it/changed-in-0.1.1.txt", "0.1.1")), SELFUPDATE, jar -> rewrite(jar, null,
                 Map.of("it/changed-in-0.1.1.txt", "0.1.1"))));
         release(root, source, "0.1.2", Map.of(DASHBOARD, jar -> rewrite(jar, null,
                         Map.of("it/changed-in-0.1.1.txt", "0.1.1")),
@@ -115,6 +117,8 @@ class ServerSelfUpdateIT {
             assertEquals(firstJvm, jvm(supervisor), "the same process runs on");
             assertEquals("0.1.1", json(api.get("/api/v1/server/update"), 200).get("current_version").asText());
             assertEquals("0.1.1", Files.readString(root.resolve("versions/current")).strip());
+            assertTrue(Files.readString(root.resolve("data/logs/server.log")).contains("hot swap " + base + " → 0.1.1: "
+                    + "swapped [" + DASHBOARD + ", " + SELFUPDATE + "]"), "both bundles swapped in place");
 
             // (b) a migration: restart through the supervisor into the trial, which commits
             JsonNode b = runTo(api, "0.1.2", supervisor, log);

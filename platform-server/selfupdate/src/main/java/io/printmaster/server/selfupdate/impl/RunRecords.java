@@ -17,6 +17,27 @@ final class RunRecords {
     private RunRecords() {
     }
 
+    /**
+     * Ends, as {@code failed INTERRUPTED}, hot swaps left in {@code applying} by an earlier process that wrote no
+     * marker (it stopped before the swap began: nothing changed), except {@code keep} (the marker's run).
+     */
+    static int endStrandedHotSwaps(Database database, String keep, Instant startedBefore) throws SQLException {
+        return database.inTransaction(c -> {
+            try (PreparedStatement ps = c.prepareStatement("UPDATE PM_SERVER_UPDATE_RUN SET STATUS = 'failed', "
+                    + "ERROR_CODE = 'INTERRUPTED', ERROR_MESSAGE = ?, UPDATED_AT = ?, FINISHED_AT = ? WHERE STATUS = "
+                    + "'applying' AND MODE = 'hot-swap' AND RUN_ID <> ? AND UPDATED_AT < ?")) {
+                Calendar utc = Calendar.getInstance(TimeZone.getTimeZone("UTC"));
+                Timestamp now = Timestamp.from(Instant.now());
+                ps.setString(1, "the server stopped before the hot swap began; nothing was applied: start a new run");
+                ps.setTimestamp(2, now, utc);
+                ps.setTimestamp(3, now, utc);
+                ps.setString(4, keep == null ? "" : keep);
+                ps.setTimestamp(5, Timestamp.from(startedBefore), utc);
+                return ps.executeUpdate();
+            }
+        });
+    }
+
     /** @return whether the run was in {@code applying} and is now {@code status} */
     static boolean finish(Database database, String runId, String status, String code, String message)
             throws SQLException {

@@ -285,7 +285,10 @@ final class SelfUpdateStore {
     List<UpdateRun> finishInterrupted() throws SQLException {
         List<UpdateRun> ended = new ArrayList<>();
         for (UpdateRun r : unfinished()) {
-            if (UpdateRun.APPLYING.equals(r.status()) && UpdateRun.MODE_RESTART.equals(r.mode())) {
+            if (UpdateRun.APPLYING.equals(r.status()) && (UpdateRun.MODE_RESTART.equals(r.mode())
+                    || UpdateRun.MODE_HOT_SWAP.equals(r.mode()))) {
+                // the applier ends these (TrialCompletion): a restart's next start, or the revision a hot swap of
+                // this very bundle installed, while the swap is still going on
                 continue;
             }
             finish(r.runId(), UpdateRun.FAILED, "INTERRUPTED", "the server stopped while the run was " + r.status()

@@ -156,7 +156,10 @@ public class ServerReleaseApplier implements ReleaseApplier {
             deleteQuietly(marker);
             throw f;
         }
-        // from here on this bundle may be a replaced revision: files and objects made before only
+        // From here on this bundle may be a replaced revision: files and objects made before only. A swap that
+        // replaced this bundle stopped its components, which interrupted this thread: the engine finished anyway and
+        // set the flag again, which must not make the file writes below fail (interruptible channels).
+        boolean interrupted = Thread.interrupted();
         try {
             if (result.swapped()) {
                 RunningVersion.swapped(release.toVersion());
@@ -165,6 +168,10 @@ public class ServerReleaseApplier implements ReleaseApplier {
             HotSwapMarker.finish(marker, result);
         } catch (IOException e) {
             LOG.error("self-update run {}: cannot record the outcome of the hot swap: {}", release.runId(), e.toString());
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
         }
         if (result.swapped()) {
             LOG.info("self-update run {}: {}", release.runId(), result.message());

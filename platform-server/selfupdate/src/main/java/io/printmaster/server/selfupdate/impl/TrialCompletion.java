@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.sql.SQLException;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
@@ -46,6 +47,8 @@ public class TrialCompletion {
     private final Path installRoot;
     private final String ownVersion;
     private final String frameworkUuid;
+    /** Runs last updated before this process started cannot be a swap going on in it. */
+    private final Instant processStarted;
     private final ServerHealth health;
     private final Map<String, String> env;
     private final IntConsumer exit;
@@ -64,6 +67,8 @@ public class TrialCompletion {
         this.installRoot = home == null ? null : Path.of(home).toAbsolutePath();
         this.ownVersion = String.valueOf(context.getProperty("pm.version"));
         this.frameworkUuid = context.getProperty(Constants.FRAMEWORK_UUID);
+        String started = context.getProperty("pm.start.millis");
+        this.processStarted = started == null ? Instant.now() : Instant.ofEpochMilli(Long.parseLong(started));
         this.health = new ServerHealth(context);
         this.env = env;
         this.exit = exit;
@@ -86,7 +91,8 @@ public class TrialCompletion {
     private void run() {
         try {
             SelfUpdateSchema.ensure(database);
-            hotSwapMarker();
+            String swapping = hotSwapMarker();
+            RunRecords.endStrandedHotSwaps(database, swapping, processStarted);
             handover();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -174,11 +180,12 @@ public class TrialCompletion {
         exit.accept(ServerReleaseApplier.EXIT_RESTART);
     }
 
-    private void hotSwapMarker() throws IOException, SQLException, InterruptedException {
+    /** @return the run of the marker found (finished now), or null */
+    private String hotSwapMarker() throws IOException, SQLException, InterruptedException {
         Path file = HotSwapMarker.file(dataDir);
         Optional<Map<String, Object>> m = HotSwapMarker.read(file);
         if (m.isEmpty()) {
-            return;
+            return null;
         }
         String runId = String.valueOf(m.get().get("run_id"));
         if (frameworkUuid != null && frameworkUuid.equals(m.get().get("framework_uuid"))) {
@@ -189,7 +196,10 @@ public class TrialCompletion {
                 m = HotSwapMarker.read(file);
             }
             if (m.isEmpty() || !(m.get().get("outcome") instanceof Map<?, ?> outcome)) {
-                return;
+                return runId;
+            }
+            if ("succeeded".equals(outcome.get("status"))) {
+                RunningVersion.swapped(String.valueOf(m.get().get("to_version"))); // this revision's copy of it
             }
             RunRecords.finish(database, runId, String.valueOf(outcome.get("status")),
                     outcome.get("code") == null ? null : String.valueOf(outcome.get("code")),
@@ -200,5 +210,6 @@ public class TrialCompletion {
                     + ownVersion);
         }
         DurableFiles.delete(file);
+        return runId;
     }
 }
