@@ -84,7 +84,9 @@ class ServerDistributionIT {
         } finally {
             stop(server);
         }
-        assertTrue(Files.readString(log).contains("PrintMaster server stopped"), "SIGTERM stops it cleanly: " + Files.readString(log));
+        String out = Files.readString(log);
+        // (the launcher's "stopped" line races the JVM's exit: the shutdown hook's lines are the clean stop's proof)
+        assertTrue(out.contains("stopping PrintMaster server") && out.contains("store closed"), "SIGTERM stops it cleanly: " + out);
     }
 
     @Test
@@ -149,7 +151,7 @@ class ServerDistributionIT {
             assertEquals(143, supervisor.exitValue(), Files.readString(log));
             assertTrue(jvm.onExit().get(30, TimeUnit.SECONDS) != null && !jvm.isAlive(), "the server ended too");
             assertEquals("2", Files.readString(state.resolve("count")).strip(), "no restart after a stop");
-            assertTrue(Files.readString(log).contains("PrintMaster server stopped"), Files.readString(log));
+            assertTrue(Files.readString(log).contains("store closed"), Files.readString(log));
         } finally {
             stop(supervisor);
         }

@@ -42,6 +42,18 @@ class ServerMainTest {
     }
 
     @Test
+    void versionOfAVersionSlotIsTheProgramDirectorysAsBinPmServerPassesIt(@TempDir Path root) throws Exception {
+        // bin/pm-server runs a slot as: ServerMain --home R --program-dir R/versions/<v> --data-dir R/data <flags>
+        Files.writeString(root.resolve("VERSION"), "1.0.0\n");
+        Path slot = Files.createDirectories(root.resolve("versions/1.1.0"));
+        Files.writeString(slot.resolve("VERSION"), "1.1.0\n");
+        assertEquals(0, answer("--home", root.toString(), "--program-dir", slot.toString(), "--data-dir",
+                root.resolve("data").toString(), "--port", "0", "--version"));
+        assertEquals("PrintMaster server 1.1.0" + System.lineSeparator(), out.toString(StandardCharsets.UTF_8));
+        assertEquals("", err.toString(StandardCharsets.UTF_8));
+    }
+
+    @Test
     void trustedProxiesComeFromTheFlagOrElseTheEnvironmentAndLeaveTheRestAlone() {
         var fromFlag = TrustedProxiesOption.extract(new String[] {"--port", "0", "--trusted-proxies", "10.0.0.0/8"},
                 java.util.Map.of("PM_TRUSTED_PROXIES", "192.0.2.1"));
