@@ -21,6 +21,8 @@ final class RunLease {
     private static final Logger LOG = LoggerFactory.getLogger(RunLease.class);
 
     private final ClusterLease lease;
+    private int holds;
+    private ScheduledFuture<?> renewal;
     private final ScheduledExecutorService renewer = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "pm-lease-" + NAME);
         t.setDaemon(true);
@@ -35,54 +37,78 @@ final class RunLease {
         return lease == null ? "local" : lease.replicaId();
     }
 
-    /** The lease, renewed until {@link Held#release()}; null when another replica holds it. */
-    Held tryTake() throws SQLException {
+    /** Whether another live replica holds the lease now (it may be running a check or a run). */
+    boolean heldElsewhere() throws SQLException {
         if (lease == null) {
-            return new Held(null);
+            return false;
         }
-        if (!lease.tryAcquire(NAME, TTL)) {
-            return null;
+        String holder = lease.holder(NAME);
+        return holder != null && !holder.equals(lease.replicaId());
+    }
+
+    /**
+     * The lease, renewed until every {@link Held#release()} of this process; null when another replica holds it.
+     * Takes within this process are counted: a second take (a check while a run goes on) shares the lease, and its
+     * release leaves it to the first.
+     */
+    synchronized Held tryTake() throws SQLException {
+        if (holds == 0 && lease != null) {
+            if (!lease.tryAcquire(NAME, TTL)) {
+                return null;
+            }
+            long every = TTL.toMillis() / 3;
+            renewal = renewer.scheduleWithFixedDelay(this::renew, every, every, TimeUnit.MILLISECONDS);
         }
-        Held held = new Held(lease);
-        long every = TTL.toMillis() / 3;
-        held.renewal = renewer.scheduleWithFixedDelay(held::renew, every, every, TimeUnit.MILLISECONDS);
-        return held;
+        holds++;
+        return new Held();
+    }
+
+    private synchronized void releaseOne() {
+        if (--holds > 0) {
+            return;
+        }
+        if (renewal != null) {
+            renewal.cancel(false);
+            renewal = null;
+        }
+        if (lease != null) {
+            try {
+                lease.release(NAME);
+            } catch (SQLException | RuntimeException e) {
+                LOG.warn("cannot release the lease {} (it expires on its own): {}", NAME, e.toString());
+            }
+        }
+    }
+
+    private void renew() {
+        try {
+            if (!lease.tryAcquire(NAME, TTL)) {
+                LOG.warn("lost the lease {} to another replica while an update run was going on", NAME);
+            }
+        } catch (SQLException | RuntimeException e) {
+            LOG.warn("cannot renew the lease {}: {}", NAME, e.toString());
+        }
     }
 
     void close() {
         renewer.shutdownNow();
     }
 
-    static final class Held {
-        private final ClusterLease lease;
-        private volatile ScheduledFuture<?> renewal;
+    /** One take of the lease; release it exactly once. */
+    final class Held {
+        private boolean released;
 
-        private Held(ClusterLease lease) {
-            this.lease = lease;
-        }
-
-        private void renew() {
-            try {
-                if (!lease.tryAcquire(NAME, TTL)) {
-                    LOG.warn("lost the lease {} to another replica while an update run was going on", NAME);
-                }
-            } catch (SQLException | RuntimeException e) {
-                LOG.warn("cannot renew the lease {}: {}", NAME, e.toString());
-            }
+        private Held() {
         }
 
         void release() {
-            ScheduledFuture<?> r = renewal;
-            if (r != null) {
-                r.cancel(false);
-            }
-            if (lease != null) {
-                try {
-                    lease.release(NAME);
-                } catch (SQLException | RuntimeException e) {
-                    LOG.warn("cannot release the lease {} (it expires on its own): {}", NAME, e.toString());
+            synchronized (RunLease.this) {
+                if (released) {
+                    return;
                 }
+                released = true;
             }
+            releaseOne();
         }
     }
 }

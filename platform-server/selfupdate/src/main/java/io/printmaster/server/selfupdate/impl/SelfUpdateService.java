@@ -80,6 +80,10 @@ public class SelfUpdateService {
         return t;
     });
     private ScheduledExecutorService ticker;
+    /** Runs of this process going on (queued or executing): while there is one, no unfinished run is an orphan. */
+    private final java.util.concurrent.atomic.AtomicInteger localRuns = new java.util.concurrent.atomic.AtomicInteger();
+    /** Serializes the orphan sweep with the creation of runs in this process. */
+    private final Object gate = new Object();
 
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
             policyOption = ReferencePolicyOption.GREEDY)
@@ -112,10 +116,10 @@ public class SelfUpdateService {
                 : availability;
         this.orchestrator = new UpdateOrchestrator(store, catalog, new ReleaseVerification(trust), stager,
                 () -> applier, this::announce, clock, setup);
-        for (UpdateRun r : store.finishInterrupted()) {
-            LOG.warn("update run {} was left {} by a stop or crash: ended as failed (INTERRUPTED)", r.runId(),
-                    r.status());
-            announce(r);
+        if (!lease.heldElsewhere()) {
+            synchronized (gate) {
+                endOrphans();
+            }
         }
         if (!this.availability.enabled()) {
             LOG.info("server self-update is off: {}", this.availability.reason());
@@ -245,14 +249,15 @@ public class SelfUpdateService {
             throw new SelfUpdateStore.ActiveRunException(null);
         }
         UpdateRun run;
+        UpdatePolicy policy;
         try {
-            run = store.createRun(setup.running().toString(), actor, lease.replicaId(), actor);
+            policy = store.policy().policy();
+            run = createRun(actor, actor);
         } catch (SQLException | SelfUpdateStore.ActiveRunException | RuntimeException e) {
             held.release();
             throw e;
         }
         announce(run);
-        UpdatePolicy policy = store.policy().policy();
         submit(run, policy, held);
         return run;
     }
@@ -274,6 +279,9 @@ public class SelfUpdateService {
         }
         boolean handedOver = false;
         try {
+            synchronized (gate) {
+                endOrphans();
+            }
             if (store.active().isPresent()) {
                 return;
             }
@@ -284,7 +292,7 @@ public class SelfUpdateService {
             }
             UpdateRun run;
             try {
-                run = store.createRun(setup.running().toString(), "scheduler", lease.replicaId(), null);
+                run = createRun("scheduler", null);
             } catch (SelfUpdateStore.ActiveRunException e) {
                 return;
             }
@@ -298,16 +306,48 @@ public class SelfUpdateService {
         }
     }
 
+    /**
+     * Records a new run, counted as this process's from that moment (so that no orphan sweep can end it before it
+     * is handed to the runner). Holding the lease, a run still unfinished that this process does not carry is an
+     * orphan: ended first, so a crashed run does not block every later one.
+     */
+    private UpdateRun createRun(String triggeredBy, String auditActor)
+            throws SQLException, SelfUpdateStore.ActiveRunException {
+        synchronized (gate) {
+            endOrphans();
+            UpdateRun run = store.createRun(setup.running().toString(), triggeredBy, lease.replicaId(), auditActor);
+            localRuns.incrementAndGet();
+            return run;
+        }
+    }
+
+    /**
+     * Ends the runs nobody carries on any more (a crash, a stop, a lost hand-over). Only while this process runs
+     * none and no other replica holds the lease (the caller holds it, or nobody does).
+     */
+    private void endOrphans() throws SQLException {
+        if (localRuns.get() > 0) {
+            return;
+        }
+        for (UpdateRun r : store.finishInterrupted()) {
+            LOG.warn("update run {} was left {} by a stop or crash: ended as failed (INTERRUPTED)", r.runId(),
+                    r.status());
+            announce(r);
+        }
+    }
+
     private void submit(UpdateRun run, UpdatePolicy policy, RunLease.Held held) throws SQLException {
         try {
             runner.execute(() -> {
                 try {
                     orchestrator.execute(run.runId(), policy);
                 } finally {
+                    localRuns.decrementAndGet();
                     held.release();
                 }
             });
         } catch (RejectedExecutionException e) {
+            localRuns.decrementAndGet();
             held.release();
             store.finish(run.runId(), UpdateRun.FAILED, "INTERRUPTED", "the server is stopping").ifPresent(this::announce);
         }

@@ -31,6 +31,8 @@ final class SelfUpdateStore {
     static final int KEEP_RUNS = 200;
     static final int MAX_MESSAGE = 2000;
     static final int MAX_DETAIL = 8192;
+    /** How long a restart hand-over may stay in {@code applying} before it counts as lost. */
+    static final java.time.Duration HANDOVER_TIMEOUT = java.time.Duration.ofHours(1);
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String RUN_COLUMNS = "SEQ, RUN_ID, FROM_VERSION, TO_VERSION, STATUS, ERROR_CODE, ERROR_MESSAGE, "
             + "MODE, TRIGGERED_BY, STARTED_AT, UPDATED_AT, FINISHED_AT, REPLICA, DETAIL";
@@ -278,21 +280,29 @@ final class SelfUpdateStore {
 
     /**
      * Ends the runs a crash or a stop left unfinished as {@code failed} {@code INTERRUPTED}, except a run in
-     * {@code applying} with mode {@code restart}: that one is the hand-over to the restarted server, which finishes it.
+     * {@code applying} with mode {@code restart} or {@code hot-swap}: the hand-over to the restarted server, or a hot
+     * swap of this bundle that the swapped-in revision finishes (apply's TrialCompletion), unless it has not moved for {@link #HANDOVER_TIMEOUT} (the hand-over never happened: a crash before the
+     * restart), when it is ended too, so that it does not block every later run. Call it only when no run of this
+     * process goes on and no other replica holds the lease: then every unfinished run is an orphan.
      *
      * @return the runs ended
      */
     List<UpdateRun> finishInterrupted() throws SQLException {
         List<UpdateRun> ended = new ArrayList<>();
+        Instant staleBefore = clock.instant().minus(HANDOVER_TIMEOUT);
         for (UpdateRun r : unfinished()) {
-            if (UpdateRun.APPLYING.equals(r.status()) && (UpdateRun.MODE_RESTART.equals(r.mode())
-                    || UpdateRun.MODE_HOT_SWAP.equals(r.mode()))) {
-                // the applier ends these (TrialCompletion): a restart's next start, or the revision a hot swap of
-                // this very bundle installed, while the swap is still going on
+            // the applier ends these (TrialCompletion): a restart's next start, or the revision a hot swap of this
+            // very bundle installed, while the swap is still going on; unless they have not moved for a long time
+            boolean handOver = UpdateRun.APPLYING.equals(r.status()) && UpdateRun.MODE_RESTART.equals(r.mode());
+            boolean swapping = UpdateRun.APPLYING.equals(r.status()) && UpdateRun.MODE_HOT_SWAP.equals(r.mode());
+            if ((handOver || swapping) && r.updatedAt().isAfter(staleBefore)) {
                 continue;
             }
-            finish(r.runId(), UpdateRun.FAILED, "INTERRUPTED", "the server stopped while the run was " + r.status()
-                    + "; nothing was applied: start a new run").ifPresent(ended::add);
+            String message = handOver
+                    ? "the restart into " + r.toVersion() + " did not report back within " + HANDOVER_TIMEOUT.toMinutes()
+                    + " minutes; this server runs " + r.fromVersion() + ": check the server's log, then start a new run"
+                    : "the server stopped while the run was " + r.status() + "; nothing was applied: start a new run";
+            finish(r.runId(), UpdateRun.FAILED, "INTERRUPTED", message).ifPresent(ended::add);
         }
         return ended;
     }

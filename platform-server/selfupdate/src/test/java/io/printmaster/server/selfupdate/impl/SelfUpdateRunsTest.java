@@ -237,6 +237,33 @@ class SelfUpdateRunsTest {
         assertEquals("INTERRUPTED", ended.errorCode());
     }
 
+    @Test
+    void aLostHandOverOrAnOrphanIsEndedButNotARunAnotherReplicaCarries() throws Exception {
+        SelfUpdateStore store = new SelfUpdateStore(db, audit, clock);
+        UpdateRun handOver = store.createRun("1.4.2", "admin", "gone", null);
+        store.advance(handOver.runId(), UpdateRun.APPLYING, "1.4.3", UpdateRun.MODE_RESTART, null);
+
+        // another live replica holds the lease: what is unfinished may be its run, nothing is ended
+        JdbcClusterLease other = new JdbcClusterLease(db);
+        assertTrue(other.tryAcquire(RunLease.NAME, Duration.ofMinutes(5)));
+        store.finish(handOver.runId(), UpdateRun.SUCCEEDED, null, null);
+        UpdateRun carried = store.createRun("1.4.2", "x", "other", null);
+        service(SelfUpdateAvailability.ENABLED, new JdbcClusterLease(db));
+        assertEquals(UpdateRun.PENDING, store.find(carried.runId()).orElseThrow().status());
+        other.release(RunLease.NAME);
+        store.finish(carried.runId(), UpdateRun.SUCCEEDED, null, null);
+
+        // a hand-over that never reported back within the timeout is ended, so it does not block every later run
+        UpdateRun lost = store.createRun("1.4.2", "admin", "gone", null);
+        store.advance(lost.runId(), UpdateRun.APPLYING, "1.4.3", UpdateRun.MODE_RESTART, null);
+        clock = Clock.fixed(Fixtures.NOW.plus(SelfUpdateStore.HANDOVER_TIMEOUT).plusSeconds(1), ZoneOffset.UTC);
+        SelfUpdateService later = service(SelfUpdateAvailability.ENABLED, new JdbcClusterLease(db));
+        UpdateRun ended = later.run(lost.runId()).orElseThrow();
+        assertEquals(UpdateRun.FAILED, ended.status());
+        assertEquals("INTERRUPTED", ended.errorCode());
+        assertTrue(ended.errorMessage().contains("did not report back"), ended.errorMessage());
+    }
+
     private void finishDirectly(String runId) throws Exception {
         new SelfUpdateStore(db, audit, clock).finish(runId, UpdateRun.SUCCEEDED, null, null);
     }
