@@ -24,8 +24,9 @@ import org.slf4j.Logger;
  *   <li>{@code derby}: the backup's copy of the database folder ({@code path}) is copied beside the live folder
  *       ({@code database}) as {@code <db>.restoring}, forced, the live folder renamed {@code <db>.replaced}, the copy
  *       renamed to the live name, the replaced folder deleted.</li>
- *   <li>{@code postgresql}: {@code pg_restore --clean --if-exists --no-owner --single-transaction} of the custom-format
- *       dump into the database of {@code --database}, or the operator's {@code PM_SELFUPDATE_RESTORE_HOOK}.</li>
+ *   <li>{@code postgresql}: the schema dropped ({@code psql}), then {@code pg_restore --no-owner --single-transaction}
+ *       of the custom-format dump into the database of {@code --database}; or the operator's
+ *       {@code PM_SELFUPDATE_RESTORE_HOOK}.</li>
  *   <li>{@code hook}: the backup was the operator's {@code PM_SELFUPDATE_BACKUP_HOOK}; the restore is
  *       {@code PM_SELFUPDATE_RESTORE_HOOK}, run with {@code PM_SELFUPDATE_BACKUP_PATH} and {@code PM_SELFUPDATE_RUN_ID}.</li>
  *   <li>{@code none} or no backup: nothing to restore (a release without a schema change on PostgreSQL).</li>
@@ -38,7 +39,8 @@ public final class BackupRestore {
     private BackupRestore() {
     }
 
-    static void restore(Map<String, Object> backup, String runId, Path dataDir, String databaseUrl,
+    /** Restores {@code backup} (the hand-over's {@code backup} object); see the class comment. */
+    public static void restore(Map<String, Object> backup, String runId, Path dataDir, String databaseUrl,
             Map<String, String> env, Logger log) throws IOException {
         String kind = backup == null ? "none" : String.valueOf(backup.get("kind"));
         String path = backup == null ? null : HandoverFile.text(backup, "path");
@@ -54,7 +56,8 @@ public final class BackupRestore {
                 if (hook != null && !hook.isBlank()) {
                     runHook(hook, path, runId, databaseUrl, env);
                 } else {
-                    pgRestore(Path.of(path), databaseUrl, env);
+                    String schema = HandoverFile.text(backup, "schema");
+                    pgRestore(Path.of(path), schema == null ? "public" : schema, databaseUrl, env);
                 }
             }
             case "hook" -> {
@@ -89,14 +92,30 @@ public final class BackupRestore {
         deleteTree(replaced);
     }
 
-    private static void pgRestore(Path dump, String databaseUrl, Map<String, String> env) throws IOException {
+    /**
+     * The schema is dropped whole, then the dump (which creates it) restored: {@code pg_restore --clean} alone would
+     * leave the tables the new version created, and a later migration that creates them again would fail. Dropping
+     * {@code IF EXISTS} makes a restore cut short repeatable.
+     */
+    private static void pgRestore(Path dump, String schema, String databaseUrl, Map<String, String> env)
+            throws IOException {
         if (databaseUrl == null) {
             throw new IOException("the backup is a PostgreSQL dump but the server was started without --database");
         }
+        if (!schema.matches("[A-Za-z_][A-Za-z0-9_$]{0,62}")) {
+            throw new IOException("the hand-over names the schema '" + schema + "', not a plain PostgreSQL name");
+        }
+        if (!Files.isRegularFile(dump)) {
+            throw new IOException("the PostgreSQL backup " + dump + " is missing: the database cannot be restored "
+                    + "automatically");
+        }
         PgConnection c = PgConnection.of(databaseUrl);
-        List<String> command = List.of("pg_restore", "--clean", "--if-exists", "--no-owner", "--single-transaction",
-                "--dbname=" + c.conninfo(), dump.toString());
-        run(command, c.environment(env), "pg_restore of " + dump + " (or set " + RESTORE_HOOK_ENV + ")");
+        Map<String, String> e = c.environment(env);
+        run(List.of("psql", "--no-psqlrc", "--quiet", "-v", "ON_ERROR_STOP=1", "--dbname=" + c.conninfo(), "-c",
+                "DROP SCHEMA IF EXISTS \"" + schema + "\" CASCADE"), e, "psql (dropping schema " + schema
+                + " before the restore; or set " + RESTORE_HOOK_ENV + ")");
+        run(List.of("pg_restore", "--no-owner", "--single-transaction", "--dbname=" + c.conninfo(), dump.toString()),
+                e, "pg_restore of " + dump + " (or set " + RESTORE_HOOK_ENV + ")");
     }
 
     private static void runHook(String hook, String path, String runId, String databaseUrl, Map<String, String> env)

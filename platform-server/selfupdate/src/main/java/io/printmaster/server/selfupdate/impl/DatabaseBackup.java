@@ -51,13 +51,20 @@ final class DatabaseBackup {
     private static final Logger LOG = LoggerFactory.getLogger(DatabaseBackup.class);
 
     /** What the hand-over records: {@code kind} derby|postgresql|hook|none, {@code path}, Derby's live folder. */
-    record Taken(String kind, Path path, Path database) {
+    record Taken(String kind, Path path, Path database, String schema) {
+        Taken(String kind, Path path, Path database) {
+            this(kind, path, database, null);
+        }
+
         Map<String, Object> toJson() {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("kind", kind);
             m.put("path", path == null ? null : path.toString());
             if (database != null) {
                 m.put("database", database.toString());
+            }
+            if (schema != null) {
+                m.put("schema", schema);
             }
             return m;
         }
@@ -105,11 +112,14 @@ final class DatabaseBackup {
             prune(runId);
             LOG.info("self-update run {}: {} backup in {}", runId, taken.kind(), taken.path());
             return taken;
-        } catch (IOException | SQLException e) {
+        } catch (IOException | SQLException | SelfUpdateFailure e) {
             try {
                 DurableFiles.deleteTree(partial);
             } catch (IOException ignored) {
-                // the next run deletes it
+                // the next backup's prune deletes it
+            }
+            if (e instanceof SelfUpdateFailure f) {
+                throw f;
             }
             throw new SelfUpdateFailure("BACKUP_FAILED", "the database backup before the update failed: "
                     + e.getMessage(), e);
@@ -143,7 +153,7 @@ final class DatabaseBackup {
             Path dump = partial.resolve("database.dump");
             run(List.of("pg_dump", "--format=custom", "--no-owner", "--schema=" + schema, "--file=" + dump,
                     "--dbname=" + pg.conninfo()), pg.environment(env), "pg_dump");
-            return new Taken("postgresql", done.resolve("database.dump"), null);
+            return new Taken("postgresql", done.resolve("database.dump"), null, schema);
         }
         if (hook == null || hook.isBlank()) {
             throw new SelfUpdateFailure("BACKUP_FAILED", "the release migrates the PostgreSQL schema, and neither "
@@ -192,8 +202,9 @@ final class DatabaseBackup {
         }
     }
 
-    static boolean onPath(String tool) {
-        String path = System.getenv("PATH");
+    /** Whether {@code tool} is on the PATH of the environment the tools run with. */
+    boolean onPath(String tool) {
+        String path = env.get("PATH");
         if (path == null) {
             return false;
         }
