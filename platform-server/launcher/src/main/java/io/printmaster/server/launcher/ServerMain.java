@@ -2,6 +2,7 @@ package io.printmaster.server.launcher;
 
 import io.printmaster.launcher.FelixLauncher;
 import io.printmaster.launcher.LaunchOptions;
+import io.printmaster.server.launcher.selfupdate.HandoverAtStart;
 import io.printmaster.server.launcher.tls.TlsOptions;
 import io.printmaster.server.launcher.tls.TlsSetup;
 import java.io.IOException;
@@ -91,10 +92,27 @@ public final class ServerMain {
                 if (database != null) {
                     properties.put(DatabaseOption.PROPERTY, database);
                 }
+                selfUpdateHandover(options, log);
                 return properties;
             } catch (IOException | GeneralSecurityException e) {
                 log.error("cannot serve HTTPS: {}", e.getMessage());
                 throw new FelixLauncher.StartRefusedException("cannot serve HTTPS: " + e.getMessage());
+            }
+        }
+
+        /**
+         * A self-update's hand-over, before the framework (and Derby) starts: the trial's watchdog, or the restore of
+         * the backup after a failed trial ({@link HandoverAtStart}). A restore that fails stops the start: the old
+         * version must not run against the database the new one migrated.
+         */
+        private void selfUpdateHandover(LaunchOptions options, Logger log) throws FelixLauncher.StartRefusedException {
+            try {
+                HandoverAtStart.run(options.dataDir(), options.programDir(), database, System.getenv(), log,
+                        System::exit);
+            } catch (IOException | RuntimeException e) {
+                log.error("self-update: cannot finish the hand-over in {}: {}", options.dataDir(), e.getMessage());
+                throw new FelixLauncher.StartRefusedException("self-update: cannot restore the database after a failed"
+                        + " update (" + e.getMessage() + "); see the admin guide, \"Self-update backups and rollback\"");
             }
         }
     }

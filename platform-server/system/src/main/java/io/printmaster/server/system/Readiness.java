@@ -16,18 +16,30 @@ import org.osgi.service.component.runtime.dto.ComponentDescriptionDTO;
  */
 final class Readiness {
     private final BundleContext context;
-    /** The distribution's bundle/ folder; null when unknown (then every bundle counts). */
-    private final java.nio.file.Path distributionBundles;
+    /**
+     * Where the distribution's bundles come from: the home's and the running program's bundle/ folders, and the version
+     * slots of an installation (a self-update runs a slot, and a hot swap installs bundles of another slot); empty when
+     * unknown (then every bundle counts).
+     */
+    private final List<java.nio.file.Path> distributionBundles = new ArrayList<>();
 
     Readiness(BundleContext context) {
         this.context = context;
         String home = context.getProperty("pm.home");
-        this.distributionBundles = home == null ? null : java.nio.file.Path.of(home, "bundle");
+        String program = context.getProperty("pm.program.dir");
+        if (home != null) {
+            distributionBundles.add(java.nio.file.Path.of(home, "bundle"));
+            distributionBundles.add(java.nio.file.Path.of(home, "versions"));
+        }
+        if (program != null && !program.isBlank()) {
+            distributionBundles.add(java.nio.file.Path.of(program, "bundle"));
+        }
     }
 
     /** False for a bundle that is gone (null): it is no longer part of anything. */
     private boolean fromDistribution(Bundle b) {
-        return b != null && (distributionBundles == null || BundleLocations.isInside(b.getLocation(), distributionBundles));
+        return b != null && (distributionBundles.isEmpty()
+                || distributionBundles.stream().anyMatch(dir -> BundleLocations.isInside(b.getLocation(), dir)));
     }
 
     /** What is not ready yet; empty when everything is. */

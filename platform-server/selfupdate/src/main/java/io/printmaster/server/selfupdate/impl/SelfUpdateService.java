@@ -127,7 +127,7 @@ public class SelfUpdateService {
     }
 
     private static UpdateOrchestrator.Setup setupOf(BundleContext context) {
-        String version = context.getProperty("pm.version");
+        String version = RunningVersion.atStart(context, context.getProperty("pm.version"));
         SemanticVersion running = SemanticVersion.tryParse(version == null ? "" : version.strip())
                 .orElse(SemanticVersion.of(0, 0, 0));
         Path home = pathProperty(context, "pm.home");

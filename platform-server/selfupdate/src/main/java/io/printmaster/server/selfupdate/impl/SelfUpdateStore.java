@@ -280,8 +280,8 @@ final class SelfUpdateStore {
 
     /**
      * Ends the runs a crash or a stop left unfinished as {@code failed} {@code INTERRUPTED}, except a run in
-     * {@code applying} with mode {@code restart}: that one is the hand-over to the restarted server, which finishes
-     * it, unless it has not moved for {@link #HANDOVER_TIMEOUT} (the hand-over never happened: a crash before the
+     * {@code applying} with mode {@code restart} or {@code hot-swap}: the hand-over to the restarted server, or a hot
+     * swap of this bundle that the swapped-in revision finishes (apply's TrialCompletion), unless it has not moved for {@link #HANDOVER_TIMEOUT} (the hand-over never happened: a crash before the
      * restart), when it is ended too, so that it does not block every later run. Call it only when no run of this
      * process goes on and no other replica holds the lease: then every unfinished run is an orphan.
      *
@@ -291,8 +291,11 @@ final class SelfUpdateStore {
         List<UpdateRun> ended = new ArrayList<>();
         Instant staleBefore = clock.instant().minus(HANDOVER_TIMEOUT);
         for (UpdateRun r : unfinished()) {
+            // the applier ends these (TrialCompletion): a restart's next start, or the revision a hot swap of this
+            // very bundle installed, while the swap is still going on; unless they have not moved for a long time
             boolean handOver = UpdateRun.APPLYING.equals(r.status()) && UpdateRun.MODE_RESTART.equals(r.mode());
-            if (handOver && r.updatedAt().isAfter(staleBefore)) {
+            boolean swapping = UpdateRun.APPLYING.equals(r.status()) && UpdateRun.MODE_HOT_SWAP.equals(r.mode());
+            if ((handOver || swapping) && r.updatedAt().isAfter(staleBefore)) {
                 continue;
             }
             String message = handOver

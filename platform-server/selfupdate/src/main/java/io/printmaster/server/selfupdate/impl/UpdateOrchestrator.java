@@ -27,6 +27,11 @@ final class UpdateOrchestrator {
 
     /** What the running server is. */
     record Setup(SemanticVersion running, Platform platform, Path installRoot, Path programDir) {
+        /** The release running now: a hot swap moves it on in the same process ({@link RunningVersion}). */
+        @Override
+        public SemanticVersion running() {
+            return RunningVersion.orStarted(running);
+        }
     }
 
     private final SelfUpdateStore store;

@@ -1,0 +1,2 @@
+-- alpha v1 (apply tests)
+CREATE TABLE ALPHA_ONE (ID INT NOT NULL PRIMARY KEY);
