@@ -358,6 +358,8 @@ public class SelfUpdateService {
         if (bus != null) {
             Map<String, Object> data = new LinkedHashMap<>(run.json());
             data.remove("replica");
+            // events are written by a plain JSON mapper: times as the routes show them (ISO-8601 text)
+            data.replaceAll((k, v) -> v instanceof java.time.Instant i ? i.toString() : v);
             bus.publish(new ServerEvent(EVENT_TYPE, clock.instant(), null, data));
         }
     }

@@ -160,6 +160,11 @@ class SelfUpdateRunsTest {
         await("the final event", () -> statusesOf(run.runId()).contains(UpdateRun.SUCCEEDED));
         assertEquals(List.of("pending", "checking", "downloading", "staging", "applying", "succeeded"),
                 statusesOf(run.runId()), "one console event per transition, in order");
+        for (ServerEvent e : events) {
+            // the notifications bundle writes events with a plain mapper (no java.time module): text times only
+            String json = new com.fasterxml.jackson.databind.ObjectMapper().writeValueAsString(e.data());
+            assertTrue(json.contains("\"started_at\":\""), json);
+        }
         StagedRelease staged = applier.applied.get(0);
         assertEquals(root.resolve("versions/1.4.3").toAbsolutePath(), staged.slot());
         assertEquals("1.4.3", staged.manifest().version());
