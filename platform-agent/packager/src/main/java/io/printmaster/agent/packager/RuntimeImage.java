@@ -1,10 +1,9 @@
 package io.printmaster.agent.packager;
 
 import io.printmaster.agent.packager.AgentPackager.Target;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.PrintStream;
-import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -23,7 +22,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
-import java.util.spi.ToolProvider;
 import java.util.stream.Stream;
 
 /**
@@ -257,15 +255,34 @@ public final class RuntimeImage {
         return new String[] {version, platform};
     }
 
+    /**
+     * Runs a JDK tool of the JDK running the build as its own process. Not in this JVM through {@code java.util.spi.ToolProvider}:
+     * jlink run twice in one JVM writes a different {@code lib/modules} the second time (state it keeps between
+     * runs), which would make the archives, and the runtime fingerprint, differ from build to build.
+     */
     private static String run(String tool, List<String> args) throws IOException {
-        ToolProvider provider = ToolProvider.findFirst(tool).orElseThrow(() -> new IOException("this Java ("
-                + System.getProperty("java.home") + ") has no " + tool + ": build with a full JDK"));
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        int code;
-        try (PrintWriter w = new PrintWriter(out, true, StandardCharsets.UTF_8)) {
-            code = provider.run(w, w, args.toArray(String[]::new));
+        boolean windows = System.getProperty("os.name", "").toLowerCase(Locale.ROOT).startsWith("windows");
+        Path executable = Path.of(System.getProperty("java.home"), "bin", windows ? tool + ".exe" : tool);
+        if (!Files.isExecutable(executable)) {
+            throw new IOException("this Java (" + System.getProperty("java.home") + ") has no " + tool
+                    + ": build with a full JDK");
         }
-        String text = out.toString(StandardCharsets.UTF_8);
+        List<String> command = new ArrayList<>();
+        command.add(executable.toString());
+        command.addAll(args);
+        Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+        String text;
+        try (InputStream out = process.getInputStream()) {
+            text = new String(out.readAllBytes(), StandardCharsets.UTF_8);
+        }
+        int code;
+        try {
+            code = process.waitFor();
+        } catch (InterruptedException e) {
+            process.destroyForcibly();
+            Thread.currentThread().interrupt();
+            throw new IOException(tool + " was interrupted", e);
+        }
         if (code != 0) {
             throw new IOException(tool + " " + String.join(" ", args) + " failed (exit " + code + "):\n" + text);
         }
