@@ -256,9 +256,10 @@ public final class RuntimeImage {
     }
 
     /**
-     * Runs a JDK tool of the JDK running the build as its own process. Not in this JVM through {@code java.util.spi.ToolProvider}:
-     * jlink run twice in one JVM writes a different {@code lib/modules} the second time (state it keeps between
-     * runs), which would make the archives, and the runtime fingerprint, differ from build to build.
+     * Runs a JDK tool of the JDK running the build as its own process, not in this JVM through
+     * {@code java.util.spi.ToolProvider}: jlink run twice in one JVM writes a different {@code lib/modules} the second
+     * time (state it keeps between runs), which would make the archives, and the runtime fingerprint, differ from
+     * build to build.
      */
     private static String run(String tool, List<String> args) throws IOException {
         boolean windows = System.getProperty("os.name", "").toLowerCase(Locale.ROOT).startsWith("windows");
