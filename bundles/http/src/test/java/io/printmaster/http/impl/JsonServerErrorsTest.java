@@ -75,8 +75,11 @@ class JsonServerErrorsTest {
     void oversizedHeadersAndRequestLinesKeepJettysStatus() throws Exception {
         assertEquals("headers_too_large", error(send("GET / HTTP/1.1\r\nHost: localhost\r\nX-A: " + "a".repeat(40_000)
                 + "\r\n\r\n"), 431).path("code").asText());
-        assertEquals("uri_too_long", error(send("GET /" + "a".repeat(40_000) + " HTTP/1.1\r\nHost: localhost\r\n\r\n"), 414)
-                .path("code").asText());
+        // Jetty says 414 for a request line past its buffer, or 431 when the buffer filled up before the line's end
+        // had arrived (how the bytes were split into reads): either way its status, in the JSON shape
+        String tooLong = send("GET /" + "a".repeat(40_000) + " HTTP/1.1\r\nHost: localhost\r\n\r\n");
+        int status = tooLong.startsWith("HTTP/1.1 431 ") ? 431 : 414;
+        assertEquals(status == 414 ? "uri_too_long" : "headers_too_large", error(tooLong, status).path("code").asText());
     }
 
     @Test
