@@ -68,9 +68,11 @@ function formatChoices(platform, artifacts, formats) {
   });
 }
 
-const JAVA = 'Prerequisite: a Java 17+ runtime (JAVA_HOME, or java on the PATH).';
-const JAVA_WINDOWS = 'Prerequisite: a Java 17+ runtime, found by the service as %JAVA_HOME%\\bin\\java.exe (a system '
-  + 'environment variable), else <install folder>\\runtime\\bin\\java.exe, else java.exe on the system PATH.';
+const JAVA = 'Prerequisite: none when the archive carries runtime/ (the official linux-amd64 one does); otherwise a '
+  + 'Java 17+ runtime (JAVA_HOME, or java on the PATH).';
+const JAVA_WINDOWS = 'Prerequisite: none when the archive carries runtime\\ (built with a Windows JDK); otherwise a Java '
+  + '17+ runtime, found by the service as <install folder>\\runtime\\bin\\java.exe, else %JAVA_HOME%\\bin\\java.exe '
+  + '(a system environment variable), else java.exe on the system PATH.';
 
 /**
  * The install steps of one platform: the same text and commands as the administrator guide ("Downloading
