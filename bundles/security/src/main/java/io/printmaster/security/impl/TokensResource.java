@@ -4,6 +4,7 @@ import io.printmaster.http.api.ApiException;
 import io.printmaster.http.api.ApiRequest;
 import io.printmaster.http.api.ApiResponse;
 import io.printmaster.http.api.JsonTypes;
+import io.printmaster.http.api.PageLimit;
 import io.printmaster.http.api.Route;
 import io.printmaster.http.api.RouteProvider;
 import io.printmaster.http.api.Scopes;
@@ -58,18 +59,7 @@ public class TokensResource implements RouteProvider {
     static final int DEFAULT_LIMIT = 100;
 
     ApiResponse list(ApiRequest req) throws Exception {
-        int limit = DEFAULT_LIMIT;
-        String raw = req.query("limit").orElse(null);
-        if (raw != null) {
-            try {
-                limit = Integer.parseInt(raw.strip());
-            } catch (NumberFormatException e) {
-                limit = 0;
-            }
-            if (limit < 1 || limit > ApiTokenStore.MAX_PAGE) {
-                throw ApiException.invalid("limit", "limit must be a whole number from 1 to " + ApiTokenStore.MAX_PAGE);
-            }
-        }
+        int limit = PageLimit.of(req, DEFAULT_LIMIT, ApiTokenStore.MAX_PAGE);
         java.time.Instant afterCreatedAt = null;
         String afterId = null;
         if (req.query("cursor").isPresent()) {

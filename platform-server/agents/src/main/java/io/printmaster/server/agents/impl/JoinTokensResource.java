@@ -3,6 +3,7 @@ package io.printmaster.server.agents.impl;
 import io.printmaster.http.api.ApiException;
 import io.printmaster.http.api.ApiRequest;
 import io.printmaster.http.api.ApiResponse;
+import io.printmaster.http.api.PageLimit;
 import io.printmaster.http.api.Route;
 import io.printmaster.http.api.RouteProvider;
 import io.printmaster.http.api.Scopes;
@@ -75,7 +76,7 @@ public class JoinTokensResource implements RouteProvider {
 
     private ApiResponse list(ApiRequest req) throws Exception {
         String fleetId = visibleFleet(req);
-        int limit = limit(req);
+        int limit = PageLimit.of(req, DEFAULT_LIMIT, JoinTokenStore.MAX_PAGE);
         JoinTokenStore.TokenCursor after = req.query("cursor").isPresent() ? decodeCursor(req.query("cursor").get()) : null;
         List<JoinTokenStore.JoinTokenInfo> page = tokens.page(fleetId, after, limit);
         List<Map<String, Object>> out = new ArrayList<>();
@@ -96,22 +97,6 @@ public class JoinTokensResource implements RouteProvider {
         JoinTokenStore.JoinTokenInfo last = page.isEmpty() ? null : page.get(page.size() - 1);
         body.put("next_cursor", page.size() == limit ? encodeCursor(last.createdAt(), last.id()) : null);
         return ApiResponse.ok(body);
-    }
-
-    private static int limit(ApiRequest req) throws ApiException {
-        String raw = req.query("limit").orElse(null);
-        if (raw == null) {
-            return DEFAULT_LIMIT;
-        }
-        try {
-            int v = Integer.parseInt(raw.strip());
-            if (v >= 1 && v <= JoinTokenStore.MAX_PAGE) {
-                return v;
-            }
-        } catch (NumberFormatException e) {
-            // answered below
-        }
-        throw ApiException.invalid("limit", "limit must be a whole number from 1 to " + JoinTokenStore.MAX_PAGE);
     }
 
     /** Opaque to callers: the last token's creation time and id. */

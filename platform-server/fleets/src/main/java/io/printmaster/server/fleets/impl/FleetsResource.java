@@ -5,6 +5,7 @@ import io.printmaster.http.api.ApiRequest;
 import io.printmaster.http.api.ApiResponse;
 import io.printmaster.http.api.Caller;
 import io.printmaster.http.api.JsonTypes;
+import io.printmaster.http.api.PageLimit;
 import io.printmaster.http.api.Route;
 import io.printmaster.http.api.RouteProvider;
 import io.printmaster.http.api.Scopes;
@@ -60,7 +61,7 @@ public class FleetsResource implements RouteProvider {
 
     private ApiResponse list(ApiRequest req) throws Exception {
         Caller caller = req.requireCaller();
-        int limit = limit(req);
+        int limit = PageLimit.of(req, DEFAULT_LIMIT, MAX_LIMIT);
         String after = null;
         if (req.query("cursor").isPresent()) {
             after = decodeCursor(req.query("cursor").get());
@@ -71,22 +72,6 @@ public class FleetsResource implements RouteProvider {
         body.put("fleets", fleets);
         body.put("next_cursor", fleets.size() == limit ? encodeCursor(fleets.get(fleets.size() - 1).id()) : null);
         return ApiResponse.ok(body);
-    }
-
-    private static int limit(ApiRequest req) throws ApiException {
-        String raw = req.query("limit").orElse(null);
-        if (raw == null) {
-            return DEFAULT_LIMIT;
-        }
-        try {
-            int v = Integer.parseInt(raw.strip());
-            if (v >= 1 && v <= MAX_LIMIT) {
-                return v;
-            }
-        } catch (NumberFormatException e) {
-            // answered below
-        }
-        throw ApiException.invalid("limit", "limit must be a whole number from 1 to " + MAX_LIMIT);
     }
 
     /** The cursor is the last id of the page, opaque to callers (they pass it back as it was). */

@@ -4,6 +4,7 @@ import io.printmaster.http.api.ApiException;
 import io.printmaster.http.api.ApiRequest;
 import io.printmaster.http.api.ApiResponse;
 import io.printmaster.http.api.JsonTypes;
+import io.printmaster.http.api.PageLimit;
 import io.printmaster.http.api.Route;
 import io.printmaster.http.api.RouteProvider;
 import io.printmaster.http.api.Scopes;
@@ -157,7 +158,7 @@ public class SelfUpdateResource implements RouteProvider {
     }
 
     ApiResponse runs(ApiRequest req) throws Exception {
-        int limit = limit(req);
+        int limit = PageLimit.of(req, DEFAULT_LIMIT, MAX_LIMIT);
         Long before = req.query("cursor").isPresent() ? decodeCursor(req.query("cursor").get()) : null;
         List<UpdateRun> page = service.runs(before, limit);
         List<Map<String, Object>> out = new ArrayList<>();
@@ -168,22 +169,6 @@ public class SelfUpdateResource implements RouteProvider {
         body.put("runs", out);
         body.put("next_cursor", page.size() == limit ? encodeCursor(page.get(page.size() - 1).seq()) : null);
         return ApiResponse.ok(body);
-    }
-
-    private static int limit(ApiRequest req) throws ApiException {
-        String raw = req.query("limit").orElse(null);
-        if (raw == null) {
-            return DEFAULT_LIMIT;
-        }
-        try {
-            int v = Integer.parseInt(raw.strip());
-            if (v >= 1 && v <= MAX_LIMIT) {
-                return v;
-            }
-        } catch (NumberFormatException e) {
-            // answered below
-        }
-        throw ApiException.invalid("limit", "limit must be a whole number from 1 to " + MAX_LIMIT);
     }
 
     /** Opaque to callers: the sequence number of the last run of the page. */
